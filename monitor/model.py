@@ -1,0 +1,127 @@
+"""The internal model: the catalogue as the rest of the code uses it, built once per (re)load.
+
+One mapping from spec to model (`build_catalogue`): defaults are resolved here (a commitment's
+measure, its feed's staleness limit), so nothing downstream looks at the spec or the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from monitor.spec import (
+    AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
+)
+from monitor.spec.feeds import FeedBase
+
+DEFAULT_AGGREGATE = {
+    "case_duration": "share_within", "share": "latest", "value": "latest",
+    "cumulative": "latest", "reduction": "latest", "milestone": "latest",
+}
+DEFAULT_WARN_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class Measure:
+    feed: str
+    series: str
+    window: timedelta
+    aggregate: str
+    min_share: float
+    warn_margin: float | None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    id: str
+    document: DocumentSpec
+    clause: str
+    quote: str
+    measured_zh: str
+    measured_en: str
+    kind: str
+    op: str
+    value: float
+    value_max: float | None
+    unit: str
+    deadline: date | None
+    start: date
+    baseline_value: float | None
+    baseline_unit: str | None
+    baseline_date: date | None
+    agency: AgencySpec | None
+    co_agencies: tuple[AgencySpec, ...]
+    monitorable: bool
+    reason: str | None
+    draft: bool
+    measure: Measure
+    max_age: timedelta
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether the daemon evaluates it: monitorable and not a draft."""
+        return self.monitorable and not self.draft
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    source: Path | None
+    calendar: CalendarSpec
+    documents: Mapping[str, DocumentSpec]
+    agencies: Mapping[str, AgencySpec]
+    feeds: Mapping[str, FeedBase]
+    commitments: Mapping[str, Commitment]
+    excluded: tuple[ExclusionSpec, ...] = field(default=())
+
+    def evaluated_commitments(self, feed_id: str | None = None) -> list[Commitment]:
+        return [c for c in self.commitments.values()
+                if c.evaluated and (feed_id is None or c.measure.feed == feed_id)]
+
+
+def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
+    documents = {d.id: d for d in spec.documents}
+    agencies = {a.id: a for a in spec.agencies}
+    feeds = {f.id: f for f in spec.feeds}
+    commitments = {c.id: _commitment(c, spec, documents, agencies, feeds) for c in spec.commitments}
+    return Catalogue(
+        source=source,
+        calendar=spec.calendar,
+        documents=MappingProxyType(documents),
+        agencies=MappingProxyType(agencies),
+        feeds=MappingProxyType(feeds),
+        commitments=MappingProxyType(commitments),
+        excluded=tuple(spec.excluded),
+    )
+
+
+def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, DocumentSpec],
+                agencies: dict[str, AgencySpec], feeds: dict[str, FeedBase]) -> Commitment:
+    measure_spec = spec.measures[c.measure] if isinstance(c.measure, str) else c.measure
+    measure_spec = measure_spec or MeasureSpec()
+    measure = Measure(
+        feed=measure_spec.feed,
+        series=measure_spec.series or c.id,
+        window=measure_spec.window,
+        aggregate=measure_spec.aggregate or DEFAULT_AGGREGATE[c.kind],
+        min_share=measure_spec.min_share,
+        warn_margin=measure_spec.warn_margin,
+    )
+    document = documents[c.document]
+    feed = feeds.get(measure.feed)
+    return Commitment(
+        id=c.id, document=document, clause=c.clause, quote=c.quote,
+        measured_zh=c.measured.zh, measured_en=c.measured.en,
+        kind=c.kind, op=c.op, value=c.value, value_max=c.value_max, unit=c.unit,
+        deadline=c.deadline, start=c.start or document.period.start,
+        baseline_value=c.baseline.value if c.baseline else None,
+        baseline_unit=c.baseline.unit if c.baseline else None,
+        baseline_date=c.baseline.date if c.baseline else None,
+        agency=agencies.get(c.agency) if c.agency else None,
+        co_agencies=tuple(agencies[a] for a in c.co_agencies if a in agencies),
+        monitorable=c.monitorable, reason=c.reason, draft=c.status == "draft",
+        measure=measure,
+        max_age=feed.max_age if feed else timedelta(days=2),
+    )

@@ -1,0 +1,43 @@
+"""Every metric name, label name and table name the project exposes, in one place."""
+
+NAMESPACE = "commitment"
+
+# Per-commitment metrics (one series per commitment; labels below).
+METRIC_STATUS = "commitment_status"
+METRIC_ACTUAL = "commitment_actual"
+METRIC_TARGET = "commitment_target"
+METRIC_MARGIN = "commitment_margin"
+METRIC_EXPECTED = "commitment_expected_to_date"
+METRIC_LAST_EVALUATION = "commitment_last_evaluation_timestamp_seconds"
+METRIC_DATA_AS_OF = "commitment_data_as_of_timestamp_seconds"
+METRIC_DEADLINE = "commitment_deadline_timestamp_seconds"
+METRIC_INFO = "commitment_info"
+
+COMMITMENT_LABELS = ("commitment", "document", "jurisdiction", "agency", "kind", "unit")
+STATUS_LABEL = "status"
+STATUSES = ("met", "at_risk", "missed", "no_data", "error")
+
+# Daemon self-metrics.
+METRIC_COLLECTIONS = "monitor_collections_total"                 # labels: feed, result
+METRIC_COLLECTION_DURATION = "monitor_collection_duration_seconds"  # labels: feed
+METRIC_COLLECTION_BYTES = "monitor_collection_bytes_total"       # labels: feed
+METRIC_ROWS_ACCEPTED = "monitor_feed_rows_accepted_total"        # labels: feed
+METRIC_ROWS_REJECTED = "monitor_feed_rows_rejected_total"        # labels: feed, reason
+METRIC_FEED_LAST_SUCCESS = "monitor_feed_last_success_timestamp_seconds"  # labels: feed
+METRIC_FEED_UP = "monitor_feed_up"                               # labels: feed
+METRIC_SCHEDULER_MISSES = "monitor_scheduler_missed_runs_total"  # labels: feed, reason
+METRIC_RELOADS = "monitor_config_reloads_total"                  # labels: result
+METRIC_RELOAD_SUCCESS = "monitor_config_last_reload_successful"
+METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
+METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
+METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
+
+FEED_LABEL = "feed"
+RESULT_LABEL = "result"
+REASON_LABEL = "reason"
+
+# Tables.
+TABLE_OBSERVATION = "observation"
+TABLE_EVALUATION = "evaluation"
+TABLE_CURRENT_STATE = "current_state"
+TABLE_COLLECTION_RUN = "collection_run"

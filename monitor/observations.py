@@ -1,0 +1,65 @@
+"""What feeds deliver: values and per-case records, as the collectors produce and the evaluator reads them.
+
+Times of values are timezone-aware. Case timestamps are numpy datetime64[s] arrays in the
+calendar's local time (naive), so that a day index is a plain integer division.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ValuePoint:
+    series: str
+    data_time: datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class CaseRecords:
+    series: str
+    data_time: datetime
+    submitted: np.ndarray          # datetime64[s], local time
+    completed: np.ndarray          # datetime64[s], local time; NaT for open cases
+
+    def __len__(self) -> int:
+        return int(self.submitted.shape[0])
+
+
+@dataclass(frozen=True)
+class MeasureData:
+    """Everything the evaluator needs for one commitment: the series' values (oldest first) and cases."""
+
+    values: tuple[ValuePoint, ...] = ()
+    cases: CaseRecords | None = None
+
+    def newest_time(self) -> datetime | None:
+        times = [v.data_time for v in self.values]
+        if self.cases is not None:
+            times.append(self.cases.data_time)
+        return max(times) if times else None
+
+
+@dataclass
+class CollectionResult:
+    """The outcome of one fetch of one feed: ok with data, or an error of a named category."""
+
+    feed: str
+    fetched_at: datetime
+    ok: bool
+    values: list[ValuePoint] = field(default_factory=list)
+    cases: list[CaseRecords] = field(default_factory=list)
+    error_category: str | None = None     # timeout, connect, http_status, decode, schema, too_large, config
+    error: str | None = None
+    rows_accepted: int = 0
+    rows_rejected: dict[str, int] = field(default_factory=dict)
+    bytes_read: int = 0
+    duration_seconds: float = 0.0
+
+    @classmethod
+    def failure(cls, feed: str, fetched_at: datetime, category: str, error: str) -> "CollectionResult":
+        return cls(feed=feed, fetched_at=fetched_at, ok=False, error_category=category, error=error)

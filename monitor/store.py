@@ -1,0 +1,263 @@
+"""The store: observations, every evaluation, the current state per commitment, collection runs.
+
+SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created on
+start and upgraded by adding the columns a newer version declares (additive changes only).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import DateTime, Index, LargeBinary, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
+
+from monitor import names
+from monitor.evaluate import Evaluation
+from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
+
+CASE_BLOBS_KEPT = 3
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as UTC, read back aware on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _time_column(index: bool = False, nullable: bool = False):
+    return Field(sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
+
+
+class Observation(SQLModel, table=True):
+    __tablename__ = names.TABLE_OBSERVATION
+    __table_args__ = (Index("ix_observation_series_time", "feed", "series", "data_time"),)
+    id: int | None = Field(default=None, primary_key=True)
+    feed: str
+    series: str
+    fetched_at: datetime = _time_column()
+    data_time: datetime = _time_column()
+    value: float | None = None
+    n_cases: int | None = None
+    cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class EvaluationRow(SQLModel, table=True):
+    __tablename__ = names.TABLE_EVALUATION
+    __table_args__ = (Index("ix_evaluation_commitment_time", "commitment", "evaluated_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commitment: str
+    evaluated_at: datetime = _time_column()
+    status: str
+    actual: float | None = None
+    target: float | None = None
+    target_max: float | None = None
+    op: str | None = None
+    unit: str | None = None
+    margin: float | None = None
+    expected: float | None = None
+    data_time: datetime | None = _time_column(nullable=True)
+    cases: int | None = None
+    reason: str = ""
+
+
+class CurrentState(SQLModel, table=True):
+    __tablename__ = names.TABLE_CURRENT_STATE
+    commitment: str = Field(primary_key=True)
+    evaluated_at: datetime = _time_column()
+    status: str
+    status_since: datetime = _time_column()
+    actual: float | None = None
+    target: float | None = None
+    target_max: float | None = None
+    op: str | None = None
+    unit: str | None = None
+    margin: float | None = None
+    expected: float | None = None
+    data_time: datetime | None = _time_column(nullable=True)
+    cases: int | None = None
+    reason: str = ""
+
+
+class CollectionRun(SQLModel, table=True):
+    __tablename__ = names.TABLE_COLLECTION_RUN
+    __table_args__ = (Index("ix_collection_run_feed_time", "feed", "fetched_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    feed: str
+    fetched_at: datetime = _time_column()
+    ok: bool
+    error_category: str | None = None
+    error: str | None = None
+    rows_accepted: int = 0
+    rows_rejected: str = "{}"
+    bytes_read: int = 0
+    duration_seconds: float = 0.0
+
+
+_EVALUATION_FIELDS = ("status", "actual", "target", "target_max", "op", "unit", "margin", "expected",
+                      "data_time", "cases", "reason")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine) -> list[str]:
+    """Create missing tables and add missing (nullable) columns. Returns what was added."""
+    SQLModel.metadata.create_all(engine)
+    added: list[str] = []
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            existing = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in existing:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                    added.append(f"{table.name}.{column.name}")
+    return added
+
+
+def _pack_cases(cases: CaseRecords) -> bytes:
+    stacked = np.stack([cases.submitted.astype("datetime64[s]").astype(np.int64),
+                        cases.completed.astype("datetime64[s]").astype(np.int64)])
+    return zlib.compress(stacked.tobytes(), 1)
+
+
+def _unpack_cases(series: str, data_time: datetime, blob: bytes, n: int) -> CaseRecords:
+    stacked = np.frombuffer(zlib.decompress(blob), dtype=np.int64).reshape(2, n)
+    return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"))
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def save_collection(self, result: CollectionResult) -> None:
+        """Record a collection run and its new observations in one transaction."""
+        with Session(self.engine) as session:
+            session.add(CollectionRun(
+                feed=result.feed, fetched_at=result.fetched_at, ok=result.ok,
+                error_category=result.error_category, error=result.error,
+                rows_accepted=result.rows_accepted, rows_rejected=json.dumps(result.rows_rejected),
+                bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
+            for point in self._new_points(session, result.feed, result.values):
+                session.add(Observation(feed=result.feed, series=point.series, fetched_at=result.fetched_at,
+                                        data_time=point.data_time, value=point.value))
+            for batch in result.cases:
+                session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
+                                        data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch)))
+                self._prune_case_blobs(session, result.feed, batch.series)
+            session.commit()
+
+    @staticmethod
+    def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
+        """Skip values already stored for the same series and data time (feeds repeat themselves)."""
+        for series in {p.series for p in points}:
+            mine = [p for p in points if p.series == series]
+            oldest = min(p.data_time for p in mine)
+            known = set(session.exec(select(Observation.data_time).where(
+                Observation.feed == feed, Observation.series == series, Observation.cases.is_(None),
+                Observation.data_time >= oldest)).all())
+            yield from (p for p in mine if p.data_time not in known)
+
+    @staticmethod
+    def _prune_case_blobs(session: Session, feed: str, series: str) -> None:
+        session.flush()
+        ids = session.exec(select(Observation.id).where(
+            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
+        ).order_by(Observation.data_time.desc(), Observation.id.desc()).offset(CASE_BLOBS_KEPT)).all()
+        for old in ids:
+            session.delete(session.get(Observation, old))
+
+    def measure_data(self, feed: str, series: str, since: datetime | None = None) -> MeasureData:
+        with Session(self.engine) as session:
+            query = select(Observation).where(Observation.feed == feed, Observation.series == series,
+                                              Observation.cases.is_(None))
+            if since is not None:
+                query = query.where(Observation.data_time >= since)
+            values = tuple(ValuePoint(o.series, o.data_time, o.value)
+                           for o in session.exec(query.order_by(Observation.data_time)).all())
+            newest_cases = session.exec(select(Observation).where(
+                Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
+            ).order_by(Observation.data_time.desc(), Observation.id.desc()).limit(1)).first()
+            cases = (_unpack_cases(series, newest_cases.data_time, newest_cases.cases, newest_cases.n_cases)
+                     if newest_cases else None)
+        return MeasureData(values=values, cases=cases)
+
+    def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
+        """Append to history and update current state. Returns each commitment's previous status."""
+        previous: dict[str, str | None] = {}
+        with Session(self.engine) as session:
+            for ev in evaluations:
+                fields = {k: getattr(ev, k) for k in _EVALUATION_FIELDS}
+                session.add(EvaluationRow(commitment=ev.commitment, evaluated_at=ev.evaluated_at, **fields))
+                state = session.get(CurrentState, ev.commitment)
+                previous[ev.commitment] = state.status if state else None
+                if state is None:
+                    state = CurrentState(commitment=ev.commitment, evaluated_at=ev.evaluated_at,
+                                         status_since=ev.evaluated_at, **fields)
+                else:
+                    if state.status != ev.status:
+                        state.status_since = ev.evaluated_at
+                    state.evaluated_at = ev.evaluated_at
+                    for key, value in fields.items():
+                        setattr(state, key, value)
+                session.add(state)
+            session.commit()
+        return previous
+
+    def current_states(self) -> dict[str, CurrentState]:
+        with Session(self.engine) as session:
+            return {s.commitment: s for s in session.exec(select(CurrentState)).all()}
+
+    def current_evaluations(self) -> dict[str, Evaluation]:
+        return {cid: Evaluation(commitment=cid, evaluated_at=s.evaluated_at,
+                                **{k: getattr(s, k) for k in _EVALUATION_FIELDS})
+                for cid, s in self.current_states().items()}
+
+    def history(self, commitment: str, limit: int = 20) -> list[EvaluationRow]:
+        """The commitment's most recent evaluations, newest first."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
+                                     .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc())
+                                     .limit(limit)).all())
+
+    def last_runs(self) -> dict[str, CollectionRun]:
+        with Session(self.engine) as session:
+            runs = session.exec(select(CollectionRun).order_by(CollectionRun.fetched_at)).all()
+        return {run.feed: run for run in runs}
+
+
+def evaluation_dict(evaluation: Evaluation) -> dict:
+    data = asdict(evaluation)
+    for key in ("evaluated_at", "data_time"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
