@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
+from monitor.units import UnitError, parse_unit
 
 PathKey = tuple[Any, ...]
 _OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -191,6 +192,12 @@ def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seed
             problem(("commitments", i, "measure", "feed"), f"unknown feed {c.measure.feed!r}; known: {sorted(feeds)}")
         elif c.measure is None and c.monitorable and c.status == "active" and "demo" not in feeds:
             problem(("commitments", i), "no measure given and no feed 'demo' to default to")
+        try:
+            dimension = parse_unit(c.unit).dimension
+            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time"):
+                problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
+        except UnitError as exc:
+            problem(("commitments", i, "unit"), str(exc))
         text = seed_texts.get(c.document)
         if text is not None and c.quote not in text:
             problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")

@@ -33,12 +33,15 @@ _TABLE = [
     Unit("亩", "area", 10000 / 15, "mu"),
     Unit("平方米", "area", 1, "square metres"),
     Unit("倍", "ratio", 1, "times"),
+    Unit("kV", "voltage", 1000, "kilovolts"),
+    Unit("千伏", "voltage", 1000, "kilovolts"),
 ] + [Unit(name, "count", 1, en) for name, en in (
     ("家", "firms"), ("个", "items"), ("人", "people"), ("人次", "person-times"), ("次", "times"),
     ("件", "cases"), ("项", "items"), ("户", "households"), ("场", "events"), ("处", "sites"),
     ("座", "buildings"), ("名", "people"), ("所", "institutions"), ("类", "categories"),
     ("条", "items"), ("批", "batches"), ("张", "sheets"), ("份", "copies"), ("环节", "steps"),
     ("台", "units"), ("套", "sets"), ("级", "levels"), ("万", "ten-thousands"),
+    ("支", "teams"), ("种", "kinds"), ("块", "pieces"), ("轮", "rounds"), ("个领域", "fields"),
 )]
 UNITS: dict[str, Unit] = {u.name: u for u in _TABLE}
 _ALIASES = {"％": "%", "个工作日": "工作日", "个工作小时": "工作小时", "个月": "月", "个小时": "小时",

@@ -1,0 +1,1 @@
+"""Collectors: one module per feed kind behind one interface (base.Collector) and one registry."""

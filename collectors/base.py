@@ -1,0 +1,41 @@
+"""The one interface every feed kind implements, and the context a fetch runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Mapping, Protocol
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from monitor.observations import CollectionResult
+from monitor.spec.feeds import FeedBase
+
+ERROR_CATEGORIES = ("timeout", "connect", "http_status", "decode", "schema", "too_large", "config", "internal")
+
+
+class FeedError(Exception):
+    """A collection failed for a reason the feed's owner can act on; `category` names which."""
+
+    def __init__(self, category: str, message: str):
+        assert category in ERROR_CATEGORIES, category
+        self.category = category
+        super().__init__(message)
+
+
+@dataclass
+class FetchContext:
+    client: httpx.AsyncClient
+    now: datetime
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    env: Mapping[str, str] = field(default_factory=dict)
+    demo_url: str | None = None
+
+
+class Collector(Protocol):
+    kind: ClassVar[str]
+
+    async def fetch(self, feed: FeedBase, context: FetchContext) -> CollectionResult:
+        """Fetch the feed once. May raise FeedError; `collect` turns anything raised into a result."""
+        ...
