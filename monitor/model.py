@@ -15,6 +15,7 @@ from typing import Mapping
 from monitor.spec import (
     AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
 )
+from monitor.spec.alerting import AlertingSpec
 from monitor.spec.feeds import FeedBase
 
 DEFAULT_AGGREGATE = {
@@ -75,6 +76,7 @@ class Catalogue:
     feeds: Mapping[str, FeedBase]
     commitments: Mapping[str, Commitment]
     excluded: tuple[ExclusionSpec, ...] = field(default=())
+    alerting: AlertingSpec = field(default_factory=AlertingSpec)
 
     def evaluated_commitments(self, feed_id: str | None = None) -> list[Commitment]:
         return [c for c in self.commitments.values()
@@ -94,6 +96,7 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
         feeds=MappingProxyType(feeds),
         commitments=MappingProxyType(commitments),
         excluded=tuple(spec.excluded),
+        alerting=spec.alerting,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from monitor.spec.alerting import AlertingSpec
 from monitor.spec.common import Duration, Identifier, StrictModel
 from monitor.spec.feeds import FeedSpec
 
@@ -133,3 +134,4 @@ class CatalogueSpec(StrictModel):
     measures: dict[str, MeasureSpec] = {}
     commitments: list[CommitmentSpec] = []
     excluded: list[ExclusionSpec] = []
+    alerting: AlertingSpec = AlertingSpec()

@@ -1,0 +1,94 @@
+"""The `alerting:` section of targets.yaml: lifecycle timings, operators, maintenance windows, receivers.
+
+Addresses and timings of *who is told and when* live here because they are part of the catalogue
+an agency reviews; SMTP hosts and credentials are operational settings (environment), never here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from monitor.spec.common import Duration, Identifier, StrictModel
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+_CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+class OperatorsSpec(StrictModel):
+    """Who runs the monitor: they get data problems (no_data, error) and a copy or digest of the rest."""
+
+    emails: list[str] = []
+    mode: Literal["copy", "digest", "none"] = "copy"   # copy: Bcc on every agency e-mail
+    digest_interval: Duration = timedelta(days=1)
+
+
+class MaintenanceWindowSpec(StrictModel):
+    """A recurring window (e.g. every Saturday 22:00-06:00 Asia/Shanghai) in which alerts are muted."""
+
+    name: str
+    days: list[Weekday] = list(WEEKDAYS)      # the day the window starts on
+    start: str = "00:00"
+    end: str = "24:00"                         # end <= start means the window runs past midnight
+    timezone: str = "Asia/Shanghai"
+    commitments: list[str] = []               # empty with agencies empty: every commitment
+    agencies: list[str] = []
+    comment: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK_RE.match(value):
+            raise ValueError(f"expected HH:MM, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class WebhookSpec(StrictModel):
+    id: Identifier
+    url: str = Field(pattern=r"^https?://")
+    timeout: Duration = timedelta(seconds=10)
+    headers_env: dict[str, str] = {}          # header name -> environment variable holding its value
+
+
+class AlertmanagerSpec(StrictModel):
+    url: str = Field(pattern=r"^https?://")  # base URL; alerts go to {url}/api/v2/alerts
+    resend_interval: Duration = timedelta(minutes=1)
+    timeout: Duration = timedelta(seconds=10)
+
+
+class AlertingSpec(StrictModel):
+    """Defaults follow Prometheus/Alertmanager, except repeat_interval: agencies read mail daily."""
+
+    model_config = StrictModel.model_config | {"populate_by_name": True}
+
+    for_: Duration = Field(default=timedelta(0), alias="for")
+    for_evaluations: int = Field(default=1, ge=1)
+    keep_firing_for: Duration = timedelta(0)
+    group_wait: Duration = timedelta(seconds=30)
+    group_interval: Duration = timedelta(minutes=5)
+    repeat_interval: Duration = timedelta(days=1)
+    operators: OperatorsSpec = OperatorsSpec()
+    maintenance: list[MaintenanceWindowSpec] = []
+    webhooks: list[WebhookSpec] = []
+    alertmanager: list[AlertmanagerSpec] = []
+
+    @model_validator(mode="after")
+    def _unique_webhooks(self) -> "AlertingSpec":
+        ids = [w.id for w in self.webhooks]
+        if len(ids) != len(set(ids)):
+            raise ValueError("webhook ids must be unique")
+        return self
