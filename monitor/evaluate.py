@@ -106,8 +106,8 @@ def _verdict(c: Commitment, now: datetime, now_local: datetime, actual: float, t
     margin = margin_of(op, actual, target, target_max)
     promise = f"{op} {_fmt(target)}" + (f"-{_fmt(target_max)}" if target_max is not None else "") + f" {unit}"
     warn = c.measure.warn_margin if c.measure.warn_margin is not None else abs(target) * DEFAULT_WARN_FRACTION
-    if c.kind == "milestone" or op == "==":
-        warn = 0.0   # done is done: a milestone reached exactly is kept, not at risk
+    if c.kind == "milestone" or op == "==" or (op in (">=", ">") and parse_unit(unit).dimension == "share" and target >= 100):
+        warn = 0.0   # done is done: a milestone or a 100% share reached exactly is kept, not at risk
     if kept and margin < warn:
         status, why = "at_risk", f"{what} keeps the promise ({promise}) by only {_fmt(margin)}"
     elif kept:

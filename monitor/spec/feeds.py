@@ -33,18 +33,27 @@ class Auth(StrictModel):
 
 
 class SeriesSpec(StrictModel):
-    """One named series inside a feed: a value, or per-case records."""
+    """One named series inside a feed: a value (a `share` is a value checked to lie in 0-100), or per-case records.
+
+    JSON payloads: `path` (JMESPath) selects one number and `time_path` its time; or `records`
+    (JMESPath to a list of objects) with `column`/`time_column` naming the fields of each point.
+    Tables (CSV, spreadsheets, SQL rows): `column` and `time_column`; `where` keeps matching rows
+    (for Prometheus, `where` matches sample labels). Case series read `submitted`, `completed`
+    and `id_field` from each record; rows with a duplicate id are rejected.
+    """
 
     name: str
-    type: Literal["value", "cases"] = "value"
+    type: Literal["value", "share", "cases"] = "value"
     # value series: where the number is (JMESPath for JSON, column for CSV/SQL/spreadsheets)
     path: str | None = None
     column: str | None = None
     time_path: str | None = None
     time_column: str | None = None
+    min_value: float | None = None     # values outside [min_value, max_value] are rejected and counted
+    max_value: float | None = None
     # case series: where the records are, and the fields of one record
     records: str | None = None
-    id_field: str = "id"
+    id_field: str | None = "id"        # null: records carry no id (no duplicate check)
     submitted: str = "submitted"
     completed: str = "completed"
     where: dict[str, str] = {}
@@ -68,16 +77,25 @@ class DemoFeed(FeedBase):
 class HttpJsonFeed(FeedBase):
     kind: Literal["http_json"]
     url: str
+    params: dict[str, str] = {}        # query parameters sent with every request
     auth: Auth | None = None
     verify_tls: bool = True
     next_link: str | None = None       # JMESPath to the next page's URL
     page_param: str | None = None      # or: page number query parameter
+    page_start: int = 1
     max_pages: int = Field(default=100, ge=1)
+
+    @model_validator(mode="after")
+    def _one_pagination(self) -> "HttpJsonFeed":
+        if self.next_link is not None and self.page_param is not None:
+            raise ValueError("give at most one of 'next_link' or 'page_param'")
+        return self
 
 
 class HttpCsvFeed(FeedBase):
     kind: Literal["http_csv"]
     url: str
+    params: dict[str, str] = {}
     auth: Auth | None = None
     verify_tls: bool = True
     encoding: str | None = None        # detected when absent (UTF-8, UTF-8 with BOM, GB18030)
@@ -87,16 +105,23 @@ class HttpCsvFeed(FeedBase):
 
 class FileFeed(FeedBase):
     kind: Literal["file"]
-    path: str                          # the drop folder
-    pattern: str = "*"
+    path: str                          # the drop folder; processed/ and rejected/ are made inside it
+    pattern: str = "*"                 # glob; only .csv, .json and .xlsx files are read
+    settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
+    sheet: str | None = None           # XLSX: the sheet to read (default: the first)
+    header_row: int = Field(default=1, ge=1)  # CSV/XLSX: the row holding the column headers
+    encoding: str | None = None        # CSV: detected when absent (UTF-8, UTF-8 with BOM, GB18030)
+    delimiter: str = ","
+    columns: dict[str, str] = {}       # header as written -> name used in series
 
 
 class SqlFeed(FeedBase):
     kind: Literal["sql"]
     url_env: str | None = None         # env var holding the SQLAlchemy URL (preferred: it may hold a password)
     url: str | None = None
-    query: str
+    query: str                         # one read-only SELECT; may use :window_start and :window_end
     window: Duration = timedelta(days=90)
+    max_rows: int = Field(default=5_000_000, gt=0)
 
     @model_validator(mode="after")
     def _one_url(self) -> "SqlFeed":

@@ -1,0 +1,127 @@
+"""The `monitor` command: run, validate, list, and the commands each package contributes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from monitor.loader import ConfigError, load_catalogue
+from monitor.model import Catalogue
+from monitor.settings import Settings
+
+
+def _load_or_report(path: Path) -> Catalogue | None:
+    try:
+        return load_catalogue(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    catalogue = _load_or_report(Path(args.file))
+    if catalogue is None:
+        return 1
+    active = len(catalogue.evaluated_commitments())
+    print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
+          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
+    return 0
+
+
+def catalogue_rows(catalogue: Catalogue) -> list[dict]:
+    """The catalogue as plain rows (for `monitor list --json`); numbers in the unit as written."""
+    return [{
+        "id": c.id, "document": c.document.source, "document_id": c.document.id, "clause": c.clause,
+        "quote": c.quote, "measured": c.measured_zh, "measured_en": c.measured_en, "kind": c.kind, "op": c.op,
+        "value": c.value, "value_max": c.value_max, "unit": c.unit,
+        "deadline": c.deadline.isoformat() if c.deadline else None,
+        "agency": c.agency.name if c.agency else None, "agency_id": c.agency.id if c.agency else None,
+        "co_agencies": [a.name for a in c.co_agencies], "monitorable": c.monitorable,
+        "reason": c.reason, "status": "draft" if c.draft else "active",
+    } for c in catalogue.commitments.values()]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalogue = _load_or_report(Path(args.config))
+    if catalogue is None:
+        return 1
+    rows = catalogue_rows(catalogue)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        target = f"{r['op']} {r['value']:g}" + (f"-{r['value_max']:g}" if r["value_max"] is not None else "")
+        flag = "" if r["monitorable"] else "  (not monitored)"
+        flag += "  (draft)" if r["status"] == "draft" else ""
+        print(f"{r['id']:<60} {r['kind']:<13} {target:>12} {r['unit']:<6} {r['deadline'] or '-':<10} "
+              f"{r['agency'] or '-'}{flag}")
+    print(f"{len(rows)} commitments")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor.daemon import Daemon, open_store
+    from monitor.logs import setup_logging
+
+    settings = Settings()
+    if args.config:
+        settings = settings.model_copy(update={"targets": Path(args.config)})
+    setup_logging(settings.log_format, settings.log_level)
+    catalogue = _load_or_report(settings.targets)
+    if catalogue is None:
+        return 1
+    store = open_store(settings)
+    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=_alert_pipeline(store, settings))
+    asyncio.run(daemon.run())
+    return 0
+
+
+def _alert_pipeline(store, settings: Settings):  # noqa: ANN001, ANN202
+    try:
+        from alerts.pipeline import AlertPipeline
+    except ImportError:
+        return None
+    return AlertPipeline(store.engine)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="monitor", description="Watch the numeric promises of government plans.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the daemon")
+    run.add_argument("--demo", action="store_true", help="start the built-in demo feed server")
+    run.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check targets.yaml; exit 1 with every problem listed")
+    validate.add_argument("file", nargs="?", default="targets.yaml")
+    validate.set_defaults(func=cmd_validate)
+
+    listing = sub.add_parser("list", help="list the catalogue")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--config", default="targets.yaml")
+    listing.set_defaults(func=cmd_list)
+
+    for module, function in (("collectors.cli", "add_collect_command"), ("alerts.cli", "add_alert_commands"),
+                             ("monitor.generators.cli", "add_generator_commands"),
+                             ("monitor.extract", "add_extract_command")):
+        try:
+            add = getattr(__import__(module, fromlist=[function]), function)
+        except (ImportError, AttributeError):
+            continue
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

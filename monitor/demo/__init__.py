@@ -1,0 +1,1 @@
+"""The built-in demo feed: plausible, deterministic actuals for every commitment of the catalogue."""

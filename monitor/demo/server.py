@@ -1,0 +1,70 @@
+"""The demo feed server: a real HTTP server on loopback serving `demo_payload` as JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+from monitor.calendar import WorkCalendar
+from monitor.demo.generate import demo_payload
+from monitor.model import Catalogue
+
+PATH = "/demo/series.json"
+
+
+class DemoServer:
+    """Serves the demo series for the current catalogue; `catalogue` is read on each request."""
+
+    def __init__(self, catalogue: Callable[[], Catalogue], calendar: Callable[[], WorkCalendar], seed: int,
+                 host: str = "127.0.0.1", port: int = 0, clock: Callable[[], datetime] | None = None):
+        self._catalogue, self._calendar, self._seed = catalogue, calendar, seed
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._cache: tuple[tuple, bytes] | None = None
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.split("?")[0] != PATH:
+                    self.send_error(404, "try " + PATH)
+                    return
+                body = server.body()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="demo-feed", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}{PATH}"
+
+    def body(self) -> bytes:
+        """The payload, regenerated at most once a minute (and whenever the catalogue changes)."""
+        now = self._clock()
+        catalogue = self._catalogue()
+        key = (id(catalogue), now.replace(second=0, microsecond=0))
+        with self._lock:
+            if self._cache is None or self._cache[0] != key:
+                payload = demo_payload(catalogue, now, self._calendar(), self._seed)
+                self._cache = (key, json.dumps(payload, ensure_ascii=False).encode())
+            return self._cache[1]
+
+    def start(self) -> "DemoServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

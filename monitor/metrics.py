@@ -1,0 +1,132 @@
+"""Prometheus metrics: per-commitment verdicts read fresh on each scrape, and daemon self-metrics.
+
+`CommitmentCollector` yields metric families from the current catalogue and verdict board on each
+scrape, so a commitment removed from targets.yaml vanishes from /metrics by construction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from typing import Callable, Iterator, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from monitor import names
+from monitor.evaluate import Evaluation
+from monitor.model import Catalogue, Commitment
+from monitor.observations import CollectionResult
+from monitor.units import UnitError, normalise
+
+_CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+
+
+def commitment_labels(c: Commitment) -> list[str]:
+    try:
+        unit = normalise(c.unit)
+    except UnitError:
+        unit = c.unit
+    return [c.id, c.document.id, c.document.jurisdiction, c.agency.id if c.agency else "", c.kind, unit]
+
+
+class CommitmentCollector(Collector):
+    def __init__(self, catalogue: Callable[[], Catalogue], board: Callable[[], Mapping[str, Evaluation]]):
+        self._catalogue = catalogue
+        self._board = board
+
+    def describe(self) -> list:
+        return []   # families depend on the catalogue; register without a describe-time collect
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        catalogue, board = self._catalogue(), self._board()
+        labels = list(names.COMMITMENT_LABELS)
+        status = GaugeMetricFamily(names.METRIC_STATUS, "1 for the commitment's current status, 0 for the others",
+                                   labels=labels + [names.STATUS_LABEL])
+        gauges = {
+            "actual": GaugeMetricFamily(names.METRIC_ACTUAL, "Actual value, in the unit of the target", labels=labels),
+            "target": GaugeMetricFamily(names.METRIC_TARGET, "Promised value (lower bound for ranges)", labels=labels),
+            "margin": GaugeMetricFamily(names.METRIC_MARGIN, "Distance from breaking the promise; negative when broken",
+                                        labels=labels),
+            "expected": GaugeMetricFamily(names.METRIC_EXPECTED, "Expected-to-date value of a paced target",
+                                          labels=labels),
+        }
+        evaluated_at = GaugeMetricFamily(names.METRIC_LAST_EVALUATION, "When the commitment was last evaluated",
+                                         labels=labels)
+        data_as_of = GaugeMetricFamily(names.METRIC_DATA_AS_OF, "Time of the newest data used", labels=labels)
+        deadline = GaugeMetricFamily(names.METRIC_DEADLINE, "Deadline of the commitment (end of day, UTC+8)",
+                                     labels=labels)
+        for c in catalogue.evaluated_commitments():
+            values = commitment_labels(c)
+            ev = board.get(c.id)
+            current = ev.status if ev else "no_data"
+            for s in names.STATUSES:
+                status.add_metric(values + [s], 1.0 if s == current else 0.0)
+            if c.deadline:
+                end = datetime.combine(c.deadline, time.max).replace(tzinfo=_CHINA_STANDARD_TIME)
+                deadline.add_metric(values, end.timestamp())
+            if ev is None:
+                continue
+            for field, family in gauges.items():
+                value = getattr(ev, field)
+                if value is not None:
+                    family.add_metric(values, float(value))
+            evaluated_at.add_metric(values, ev.evaluated_at.timestamp())
+            if ev.data_time:
+                data_as_of.add_metric(values, ev.data_time.timestamp())
+        yield status
+        yield from gauges.values()
+        yield from (evaluated_at, data_as_of, deadline)
+
+
+class DaemonMetrics:
+    """The daemon's own counters and gauges, on an injected registry."""
+
+    def __init__(self, registry: CollectorRegistry):
+        feed = [names.FEED_LABEL]
+        self.collections = Counter(names.METRIC_COLLECTIONS.removesuffix("_total"), "Feed collections by result",
+                                   feed + [names.RESULT_LABEL], registry=registry)
+        self.collection_duration = Histogram(names.METRIC_COLLECTION_DURATION, "Time to collect a feed", feed,
+                                             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=registry)
+        self.collection_bytes = Counter(names.METRIC_COLLECTION_BYTES.removesuffix("_total"), "Bytes read from feeds",
+                                        feed, registry=registry)
+        self.rows_accepted = Counter(names.METRIC_ROWS_ACCEPTED.removesuffix("_total"), "Rows accepted from feeds",
+                                     feed, registry=registry)
+        self.rows_rejected = Counter(names.METRIC_ROWS_REJECTED.removesuffix("_total"),
+                                     "Rows rejected from feeds, by reason", feed + [names.REASON_LABEL],
+                                     registry=registry)
+        self.feed_last_success = Gauge(names.METRIC_FEED_LAST_SUCCESS, "Time of the feed's last successful collection",
+                                       feed, registry=registry)
+        self.feed_up = Gauge(names.METRIC_FEED_UP, "1 when the feed's last collection succeeded", feed,
+                             registry=registry)
+        self.scheduler_misses = Counter(names.METRIC_SCHEDULER_MISSES.removesuffix("_total"),
+                                        "Scheduled runs missed or skipped", feed + [names.REASON_LABEL],
+                                        registry=registry)
+        self.reloads = Counter(names.METRIC_RELOADS.removesuffix("_total"), "Configuration reloads by result",
+                               [names.RESULT_LABEL], registry=registry)
+        self.reload_success = Gauge(names.METRIC_RELOAD_SUCCESS, "1 when the last reload of targets.yaml succeeded",
+                                    registry=registry)
+        self.reload_time = Gauge(names.METRIC_RELOAD_TIME, "Time of the last successful load of targets.yaml",
+                                 registry=registry)
+        self.evaluations = Counter(names.METRIC_EVALUATIONS.removesuffix("_total"), "Evaluations by status",
+                                   ["status"], registry=registry)
+        self.catalogue_commitments = Gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
+                                           ["state"], registry=registry)
+
+    def record_collection(self, result: CollectionResult) -> None:
+        self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()
+        self.collection_duration.labels(result.feed).observe(result.duration_seconds)
+        self.collection_bytes.labels(result.feed).inc(result.bytes_read)
+        self.rows_accepted.labels(result.feed).inc(result.rows_accepted)
+        for reason, count in result.rows_rejected.items():
+            self.rows_rejected.labels(result.feed, reason).inc(count)
+        self.feed_up.labels(result.feed).set(1 if result.ok else 0)
+        if result.ok:
+            self.feed_last_success.labels(result.feed).set(result.fetched_at.timestamp())
+
+    def record_catalogue(self, catalogue: Catalogue) -> None:
+        counts = {"active": 0, "draft": 0, "unmonitorable": 0}
+        for c in catalogue.commitments.values():
+            counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
+        for state, count in counts.items():
+            self.catalogue_commitments.labels(state).set(count)

@@ -1,0 +1,40 @@
+"""Operational settings from the environment (MONITOR_*) — never from targets.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORT = 9464
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="ignore")
+
+    targets: Path = Path("targets.yaml")
+    database_url: str = "sqlite:///var/monitor.db"
+    listen: str = f"127.0.0.1:{DEFAULT_PORT}"
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    demo_listen: str = "127.0.0.1:0"
+    demo_seed: int = 42
+    max_concurrent_feeds: int = 4
+    deliver_interval_seconds: float = 5.0
+
+    def listen_address(self) -> tuple[str, int]:
+        return split_address(self.listen)
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a relative or absolute SQLite file so the default works on a fresh clone."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
