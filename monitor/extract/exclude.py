@@ -55,9 +55,14 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "phone or index number"
     if quantity.value >= 1900 and quantity.value <= 2100 and quantity.unit in ("年", None):
         return "year"
+    if quantity.unit == "日" and re.search(r"月\s*$", text[max(0, quantity.start - 3):quantity.start]):
+        return "date"
+    if quantity.form == "chinese" and quantity.unit == "次" and re.match(r"[\u4e00-\u9fff]", after) \
+            and not re.match(r"以|及", after):
+        return "ordinal (二次拍卖)"
     if text[quantity.end:quantity.end + 1] == "版" or after.startswith("版") or re.match(r"^\.\d+版", after):
         return "version"
-    if _inside(_PROGRAMME, text, quantity, reach=8) or "×" in before[-2:] or after[:1] in "×+":
+    if _inside(_PROGRAMME, text, quantity, reach=8) or "×" in before[-2:] or (after[:1] and after[:1] in "×+"):
         return "named programme"
     if _in_short_quotation(text, quantity):
         return "named programme"
