@@ -13,7 +13,7 @@ from monitor.extract.clauses import is_heading
 from monitor.extract.numbers import TIME_UNITS, Quantity
 
 _DOC_NUMBER = re.compile(r"[〔\[【(]\s*(?:19|20)\d\d\s*[〕\]】)]\s*\d+\s*号|第\s*\d+\s*号")
-_PHONE = re.compile(r"(?<![0-9])(?:0\d{2,3}-)?\d{7,8}(?![0-9])|(?<![0-9])1[3-9]\d{9}(?![0-9])|\d{5,}")
+_PHONE = re.compile(r"(?<![0-9])0\d{2,3}-\d{7,8}(?![0-9])|(?<![0-9.])1[3-9]\d{9}(?![0-9])|\d{12,}")
 _PROGRAMME = re.compile(r"\d+\s*[×xX*+＋]\s*\d+(?:\s*[×xX*+＋]\s*[0-9N]+)*")
 _SLOGAN_NOUN = re.compile(r"(?:智能|自助|不打烊|在线|生活|便民|值守|全天|营业|热线|服务圈|圈|制|机制|体系|模式|"
                           r"行动|计划|规划|工程|战略|原则|精神|示范|品牌|平台|专班|联动|合一|一体|同步)")

@@ -103,7 +103,7 @@ def find_quantities(text: str) -> list[Quantity]:
 _WORD_FORMS: tuple[tuple[re.Pattern[str], float, str, str], ...] = (
     (re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%", "words"),
     (re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上)"), 100.0, "%", "words"),
-    (re.compile(r"零(?:投资|成本|收费|费用|负担)|免费|免收"), 0.0, "元", "words"),
+    (re.compile(r"零(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"), 0.0, "元", "words"),
     (re.compile(r"零材料"), 0.0, "份", "words"),
     (re.compile(r"零审批"), 0.0, "项", "words"),
     (re.compile(r"即时办结?|即办即结|立等可取|立即办结"), 0.0, "工作日", "words"),
@@ -112,9 +112,16 @@ _WORD_FORMS: tuple[tuple[re.Pattern[str], float, str, str], ...] = (
 )
 
 
+# 全覆盖 next to 全流程/全领域... is a slogan describing a reform, not a coverage target.
+_SLOGAN_NEIGHBOURS = re.compile(r"全(?:流程|领域|周期|方位|要素|过程|天候|链条|生命周期)")
+
+
 def _word_quantities(text: str) -> list[Quantity]:
     found = []
     for pattern, value, unit, form in _WORD_FORMS:
         for match in pattern.finditer(text):
+            if form == "words" and value == 100 and _SLOGAN_NEIGHBOURS.search(
+                    text, max(0, match.start() - 8), match.end() + 8):
+                continue
             found.append(Quantity(match.start(), match.end(), value, None, unit, form))
     return found
