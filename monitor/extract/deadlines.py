@@ -46,6 +46,10 @@ def document_dates(text: str, year: int | None = None) -> DocumentDates:
     if found_year is None:
         years = [int(m.group(1)) for m in _YEAR.finditer(text)]
         found_year = Counter(years).most_common(1)[0][0] if years else None
+    if found_year is None:
+        # the latest document the plan cites (〔2023〕1号) is the best remaining guess
+        cited = [int(y) for y in re.findall(r"[〔\[]((?:19|20)\d\d)[〕\]]", text)]
+        found_year = max(cited) if cited else None
     period = _PERIOD.search(head)
     end_year = int(period.group(2)) if period else found_year
     return DocumentDates(found_year, end_year)

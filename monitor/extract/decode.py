@@ -28,6 +28,8 @@ _QUESTION_GARBAGE = re.compile(r"\?+")
 _IDLE_SPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$|(?<=[\u3400-\u9fff\u3001-\u303f\uff00-\uffef“”‘’])[ \t]+"
                          r"|[ \t]+(?=[\u3400-\u9fff\u3001-\u303f“”‘’])")
 _SENTENCE_END = set("。;!?:：)”」』》>")
+_DATE_START = re.compile(r"\s*[0-9]{2,4}\s*[年月/\-.]")
+_SHORTEST_BROKEN_LINE = 15
 _LINE_START_LABEL = re.compile(r"[一二三四五六七八九十]+、|\(?[一二三四五六七八九十0-9]+\)|[0-9]+[.、]|•")
 
 
@@ -87,8 +89,11 @@ def _join_broken_lines(chars: list[str], origin: list[int]) -> tuple[list[str], 
         before, after = chars[i - 1], chars[i + 1]
         if before == "\n" or after == "\n" or before in _SENTENCE_END:
             continue
-        if _LINE_START_LABEL.match(text, i + 1):
+        if _LINE_START_LABEL.match(text, i + 1) or _DATE_START.match(text, i + 1):
             continue
+        line_start = text.rfind("\n", 0, i) + 1
+        if i - line_start < _SHORTEST_BROKEN_LINE:
+            continue  # a short line is a title, a date or a signature, not half a sentence
         keep[i] = False
     return ([c for c, k in zip(chars, keep) if k], [o for o, k in zip(origin, keep) if k])
 
