@@ -144,6 +144,16 @@ def segment(text: str, start: int, end: int, stops: str = _SEGMENT_STOP) -> tupl
     return left, right
 
 
+def strip_label(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a clause label it may start with ("1.企业开办..." → "企业开办...")."""
+    at_line_start = start == 0 or text[start - 1] == "\n"
+    for _, pattern in _LABELS:
+        match = pattern.match(text, start, end)
+        if match and at_line_start:
+            return match.end(), end
+    return start, end
+
+
 def sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return segment(text, start, end, _SENTENCE_STOP)
 

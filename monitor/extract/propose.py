@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from monitor.extract.clauses import parse_structure, segment, sentence
+from monitor.extract.clauses import parse_structure, segment, sentence, strip_label
 from monitor.extract.deadlines import default_deadline, document_dates, find_deadline
 from monitor.extract.decode import clean, read_document
 from monitor.extract.exclude import reason_to_skip
@@ -73,7 +73,7 @@ def extract_text(original: str, year: int | None = None) -> list[Proposal]:
     structure = parse_structure(cleaned)
     kept: list[tuple[Quantity, tuple[int, int]]] = []
     for quantity in find_quantities(text):
-        seg = segment(text, quantity.start, quantity.end)
+        seg = strip_label(text, *segment(text, quantity.start, quantity.end))
         before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
         if reason_to_skip(text, quantity, before, after, dates.year) is None:
             kept.append((quantity, seg))

@@ -1,0 +1,50 @@
+"""Quality of `monitor extract` on the five seed plans, against the reviewed catalogue.
+
+Matching rule (monitor/extract/quality.py): a proposal matches a reviewed commitment of the same
+document when their quotes overlap in the seed text (spans intersect) and the value agrees (value
+or value_max of one equals value or value_max of the other).
+recall = matched reviewed monitorable commitments / all reviewed monitorable commitments;
+precision = proposals matching a reviewed commitment (monitorable or not) / all proposals.
+Reference: targets.yaml when it has documents and a commitments list, else drafts/*.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import extract_text
+from monitor.extract.decode import read_document
+from monitor.extract.quality import load_reference, score
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = next((d for d in (ROOT / "seeds", ROOT.parent / "shared" / "seeds") if d.is_dir()), None)
+REFERENCE = load_reference(ROOT)
+DOCUMENTS = sorted(REFERENCE.documents.items())
+
+
+@pytest.fixture(scope="module")
+def scores():
+    if SEEDS is None or not DOCUMENTS:
+        pytest.skip("no seeds or no reviewed catalogue")
+    found = {}
+    for document, source in DOCUMENTS:
+        original = read_document(SEEDS / source)
+        reviewed = [c for c in REFERENCE.commitments if c.get("document") == document]
+        found[document] = score(document, extract_text(original), reviewed, original)
+    return found
+
+
+@pytest.mark.parametrize("document", [d for d, _ in DOCUMENTS])
+def test_recall_and_precision_on_each_seed(scores, document):
+    result = scores[document]
+    assert result.recall >= 0.9, result
+    assert result.precision >= 0.8, result
+
+
+def test_quotes_are_exact_substrings_of_the_seed_files():
+    for _, source in DOCUMENTS:
+        original = read_document(SEEDS / source)
+        for proposal in extract_text(original):
+            assert original[proposal.start:proposal.end] == proposal.quote
