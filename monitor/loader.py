@@ -133,6 +133,9 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
                 message = "unknown key (check the spelling; see docs/targets-format.md)"
             elif error["type"] == "missing":
                 message = "required field is missing"
+            elif error["type"] == "union_tag_invalid":
+                loc = (*loc, error["ctx"]["discriminator"].strip("'"))
+                message = f"unknown kind {error['ctx']['tag']!r}; known kinds: {error['ctx']['expected_tags']}"
             problems.append(ConfigProblem(file, *index.locate(loc), format_path(loc), message))
         raise ConfigError(problems)
     problems += check_references(spec, index, file, seeds_dirs or default_seed_dirs(path))

@@ -41,3 +41,19 @@ TABLE_OBSERVATION = "observation"
 TABLE_EVALUATION = "evaluation"
 TABLE_CURRENT_STATE = "current_state"
 TABLE_COLLECTION_RUN = "collection_run"
+
+# Outbox and notification metrics (exported by the alerts package).
+METRIC_OUTBOX_BACKLOG = "monitor_outbox_backlog"
+METRIC_NOTIFICATIONS_SENT = "monitor_notifications_sent_total"      # labels: channel
+METRIC_NOTIFICATIONS_FAILED = "monitor_notifications_failed_total"  # labels: channel
+CHANNEL_LABEL = "channel"
+
+# Per-commitment detail for dashboards (monitor.generators.detail_metrics builds the families).
+# commitment_info is 1 with the provenance as labels (quotes are too long and free-form for the
+# other series); the case metrics exist only for case_duration commitments.
+INFO_LABELS = ("commitment", "document", "document_title", "clause", "quote", "measured", "promise",
+               "agency_name")
+METRIC_CASES = "commitment_cases_in_window"
+METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: commitment labels + quantile
+QUANTILE_LABEL = "quantile"
+CASE_DURATION_QUANTILES = (0.5, 0.9, 0.95, 1.0)

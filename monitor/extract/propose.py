@@ -65,6 +65,11 @@ def _measured(before: str) -> str:
     return phrase
 
 
+def _measured_or_quote(before: str, quote: str) -> str:
+    phrase = _measured(before)
+    return phrase if len(phrase) >= 4 else quote
+
+
 def extract_text(original: str, year: int | None = None) -> list[Proposal]:
     """Proposals for every monitorable number of a document's original text."""
     cleaned = clean(original)
@@ -109,7 +114,7 @@ def extract_text(original: str, year: int | None = None) -> list[Proposal]:
             kind=kind, deadline=deadline, clause=structure.clause(quantity.start),
             agency=annotation.lead if annotation else None,
             co_agencies=annotation.co if annotation else (),
-            measured=_measured(cleaned.original_slice(seg[0], quantity.start)) or original[start:end],
+            measured=_measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
             monitorable=not parameter,
             reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
         ))

@@ -1,0 +1,31 @@
+# Quick start: `make run` (the daemon on embedded defaults with demo feeds) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/monitor run --demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+validate: $(STAMP)
+	$(BIN)/monitor validate targets.yaml
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,1 @@
+"""Outputs generated from the catalogue: Grafana dashboards and Prometheus alerting rules."""

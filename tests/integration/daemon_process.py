@@ -1,0 +1,70 @@
+"""Start the real daemon as a subprocess on a free port and wait until it serves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DaemonProcess:
+    def __init__(self, workdir: Path, *, targets: Path | None = None, demo: bool = True, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "daemon.log"
+        self.env = {**os.environ, "MONITOR_LISTEN": f"127.0.0.1:{self.port}",
+                    "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'monitor.db'}",
+                    "MONITOR_TARGETS": str(targets or ROOT / "targets.yaml"),
+                    "MONITOR_MAILDIR": str(workdir / "mail"), **(env or {})}
+        self.args = [sys.executable, "-m", "monitor", "run"] + (["--demo"] if demo else [])
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> "DaemonProcess":
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_until(lambda: httpx.get(self.url + "/healthz", timeout=1).status_code == 200, timeout)
+        return self
+
+    def wait_until(self, condition, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                if condition():
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"condition not met within {timeout}s; log:\n{self.log.read_text()[-3000:]}")
+
+    def metrics(self) -> str:
+        return httpx.get(self.url + "/metrics", timeout=5).text
+
+    def signal(self, sig: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+
+    def stop(self, timeout: float = 20) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()

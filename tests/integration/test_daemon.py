@@ -1,0 +1,64 @@
+"""The real daemon as a subprocess on the demo feeds: /metrics, reload, clean stop."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+
+import httpx
+import pytest
+
+from tests.integration.daemon_process import ROOT, DaemonProcess
+
+pytestmark = pytest.mark.integration
+
+
+def statuses(metrics_text: str) -> set[str]:
+    return set(re.findall(r'^commitment_status\{[^}]*status="([a-z_]+)"[^}]*\} 1\.0$', metrics_text, flags=re.M))
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    process = DaemonProcess(tmp_path).start()
+    yield process
+    process.stop()
+
+
+def test_demo_run_serves_commitments_in_at_least_three_statuses(daemon):
+    daemon.wait_until(lambda: len(statuses(daemon.metrics()) & {"met", "at_risk", "missed"}) == 3, timeout=60)
+    text = daemon.metrics()
+    assert 'monitor_collections_total{feed="demo",result="ok"}' in text
+    status = httpx.get(daemon.url + "/status", timeout=5).json()
+    assert sum(status["counts"].values()) >= 200
+
+
+def test_sigterm_stops_the_daemon_cleanly(daemon):
+    assert daemon.stop() == 0
+    assert "event=stopped" in daemon.log.read_text()
+
+
+def test_a_broken_reload_keeps_the_running_catalogue(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    good = (ROOT / "targets.yaml").read_text(encoding="utf-8")
+    targets.write_text(good, encoding="utf-8")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    process = DaemonProcess(tmp_path, targets=targets).start()
+    try:
+        process.wait_until(lambda: 'commitment="yuzhong2021.' in process.metrics(), timeout=60)
+        targets.write_text(good.replace("    kind: demo\n", "    kind: demo\n    bogus_key: 1\n", 1), encoding="utf-8")
+        reply = httpx.post(process.url + "/-/reload", timeout=30)
+        assert reply.status_code == 400
+        assert any("feeds[0].bogus_key: unknown key" in p for p in reply.json()["problems"])
+        text = process.metrics()
+        assert "monitor_config_last_reload_successful 0.0" in text
+        assert 'commitment="yuzhong2021.' in text
+
+        # a valid edit that removes a document is applied on SIGHUP; its commitments vanish from /metrics
+        without_yuzhong = re.sub(r"(?ms)^  - id: yuzhong2021\.[^\n]*\n(?:    [^\n]*\n|\s*\n)*", "", good)
+        targets.write_text(without_yuzhong, encoding="utf-8")
+        process.signal(signal.SIGHUP)
+        process.wait_until(lambda: "monitor_config_last_reload_successful 1.0" in process.metrics(), timeout=30)
+        assert 'commitment="yuzhong2021.' not in process.metrics()
+    finally:
+        process.stop()

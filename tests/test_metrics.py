@@ -1,0 +1,87 @@
+"""/metrics content: per-commitment verdicts read fresh from the board, self-metrics, promtool-clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime, timezone
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from monitor import names
+from monitor.evaluate import Evaluation
+from monitor.metrics import CommitmentCollector, DaemonMetrics
+from monitor.observations import CollectionResult
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def exporter(shipped_catalogue):
+    registry = CollectorRegistry()
+    state = {"catalogue": shipped_catalogue, "board": {}}
+    registry.register(CommitmentCollector(lambda: state["catalogue"], lambda: state["board"]))
+    return registry, state, DaemonMetrics(registry)
+
+
+def labels_for(commitment, status=None):
+    labels = {"commitment": commitment.id, "document": commitment.document.id,
+              "jurisdiction": commitment.document.jurisdiction, "agency": commitment.agency.id,
+              "kind": commitment.kind, "unit": commitment.unit.replace("个工作日", "工作日")}
+    return {**labels, "status": status} if status else labels
+
+
+def test_status_gauge_is_one_for_the_current_status_and_zero_for_the_others(exporter, shipped_catalogue):
+    registry, state, _ = exporter
+    c = shipped_catalogue.evaluated_commitments()[0]
+    state["board"] = {c.id: Evaluation(c.id, NOW, "missed", actual=12.0, target=9.0, op="<=", unit=c.unit,
+                                       margin=-3.0, data_time=NOW)}
+    values = {s: registry.get_sample_value(names.METRIC_STATUS, labels_for(c, s)) for s in names.STATUSES}
+    assert values == {"met": 0.0, "at_risk": 0.0, "missed": 1.0, "no_data": 0.0, "error": 0.0}
+    assert registry.get_sample_value(names.METRIC_ACTUAL, labels_for(c)) == 12.0
+    assert registry.get_sample_value(names.METRIC_MARGIN, labels_for(c)) == -3.0
+    assert registry.get_sample_value(names.METRIC_DATA_AS_OF, labels_for(c)) == NOW.timestamp()
+
+
+def test_commitments_without_a_verdict_show_no_data_and_removed_ones_vanish(exporter, shipped_catalogue):
+    registry, state, _ = exporter
+    c = shipped_catalogue.evaluated_commitments()[0]
+    assert registry.get_sample_value(names.METRIC_STATUS, labels_for(c, "no_data")) == 1.0
+    from dataclasses import replace
+    state["catalogue"] = replace(shipped_catalogue, commitments={})
+    assert registry.get_sample_value(names.METRIC_STATUS, labels_for(c, "no_data")) is None
+
+
+def test_unmonitorable_commitments_are_not_exported(exporter, shipped_catalogue):
+    registry, _, _ = exporter
+    text = generate_latest(registry).decode()
+    parameter = next(c for c in shipped_catalogue.commitments.values() if not c.monitorable)
+    assert f'commitment="{parameter.id}"' not in text
+
+
+def test_collection_results_feed_the_self_metrics(exporter):
+    registry, _, metrics = exporter
+    ok = CollectionResult("feed_a", NOW, True, rows_accepted=10, rows_rejected={"end_before_start": 2},
+                          bytes_read=500, duration_seconds=0.2)
+    metrics.record_collection(ok)
+    metrics.record_collection(CollectionResult.failure("feed_a", NOW, "timeout", "slow"))
+    get = registry.get_sample_value
+    assert get(names.METRIC_COLLECTIONS, {"feed": "feed_a", "result": "ok"}) == 1
+    assert get(names.METRIC_COLLECTIONS, {"feed": "feed_a", "result": "timeout"}) == 1
+    assert get(names.METRIC_ROWS_REJECTED, {"feed": "feed_a", "reason": "end_before_start"}) == 2
+    assert get(names.METRIC_FEED_UP, {"feed": "feed_a"}) == 0
+    assert get(names.METRIC_FEED_LAST_SUCCESS, {"feed": "feed_a"}) == NOW.timestamp()
+
+
+def test_promtool_finds_nothing_to_complain_about(exporter, shipped_catalogue, tmp_path):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed (Debian package 'prometheus'; .ci/run installs it)")
+    registry, state, metrics = exporter
+    state["board"] = {c.id: Evaluation(c.id, NOW, "met", actual=1.0, target=1.0, op=">=", unit=c.unit, margin=0.0,
+                                       expected=1.0, data_time=NOW) for c in shipped_catalogue.evaluated_commitments()}
+    metrics.record_collection(CollectionResult("demo", NOW, True, rows_accepted=1, duration_seconds=0.1))
+    metrics.record_catalogue(shipped_catalogue)
+    run = subprocess.run([promtool, "check", "metrics"], input=generate_latest(registry), capture_output=True)
+    assert run.returncode == 0 and not run.stdout.strip() and not run.stderr.strip(), run.stdout + run.stderr
