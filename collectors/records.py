@@ -1,8 +1,15 @@
-"""Turn raw per-case rows into validated CaseRecords, counting rejected rows by reason."""
+"""Turn raw per-case rows into validated CaseRecords, counting rejected rows by reason.
+
+Timestamps are parsed column-wise: the common fixed layouts (`2024-03-05`, `2024-03-05 09:30`,
+`2024-03-05T09:30:00`, also with `/`) are decoded with numpy arithmetic on the characters, so a
+million rows take a fraction of a second. Anything else (offsets, fractions, `2024年3月5日`,
+datetime objects from spreadsheets) falls back to a per-value parser for those values only.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -10,52 +17,166 @@ import numpy as np
 
 from monitor.observations import CaseRecords
 
+_NAT = np.datetime64("NaT", "s")
+_ZERO = ord("0")
+_LOOSE_RE = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?)?秒?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$")
 
-def parse_local_times(values: Sequence[object], tz: ZoneInfo) -> np.ndarray:
-    """ISO-8601 strings (with or without offset; empty/None = NaT) as local naive datetime64[s].
 
-    Values that cannot be read become NaT and are reported by the caller as unparseable.
+def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np.ndarray:
+    """Timestamps as local naive datetime64[s]; empty/None/unreadable values become NaT.
+
+    Strings without an offset are local times already; strings with an offset and aware
+    datetimes are converted to `tz`. The caller reports NaT rows as unparseable.
     """
-    out = np.empty(len(values), dtype="datetime64[s]")
-    for i, value in enumerate(values):
-        out[i] = _one_local_time(value, tz)
+    n = len(values)
+    out = np.full(n, _NAT, dtype="datetime64[s]")
+    if n == 0:
+        return out
+    # str() of a datetime is ISO text with its offset, so one text column serves every input type
+    text = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else np.asarray(values, dtype=str)
+    padded = np.strings.startswith(text, " ") | np.strings.endswith(text, " ")
+    if padded.any():
+        text = np.strings.strip(text)
+    fast, parsed = _parse_fixed_layout(text)
+    out[fast] = parsed[fast]
+    slow = ~fast & (np.strings.str_len(text) > 0)
+    for i in np.flatnonzero(slow):
+        out[i] = _one_local_time(str(text[i]), tz)
     return out
+
+
+def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in YYYY-MM-DD[( |T)HH:MM[:SS]] (or with '/'), decoded vectorised; returns (ok mask, values)."""
+    n = len(text)
+    width = text.dtype.itemsize // 4
+    if width < 10:
+        return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
+    codes = text.view(np.uint32).reshape(n, width)
+    if width < 19:
+        codes = np.pad(codes, ((0, 0), (0, 19 - width)))
+    length = np.strings.str_len(text)
+    columns = [codes[:, i] for i in range(19)]
+    digits = [c - np.uint32(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
+
+    def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
+        value = digits[cols[0]].astype(np.int64)
+        ok = digits[cols[0]] <= 9
+        for c in cols[1:]:
+            value = value * 10 + digits[c]
+            ok &= digits[c] <= 9
+        return value, ok
+
+    (year, y_ok), (month, mo_ok), (day, d_ok) = num(0, 1, 2, 3), num(5, 6), num(8, 9)
+    sep = columns[4]
+    ok = ((length == 10) | (length == 16) | (length == 19)) & y_ok & mo_ok & d_ok
+    ok &= ((sep == ord("-")) | (sep == ord("/"))) & (columns[7] == sep)
+    has_time, has_seconds = length >= 16, length == 19
+    (hour, h_ok), (minute, mi_ok), (second, s_ok) = num(11, 12), num(14, 15), num(17, 18)
+    time_ok = ((columns[10] == ord(" ")) | (columns[10] == ord("T"))) & (columns[13] == ord(":")) & h_ok & mi_ok
+    ok &= ~has_time | time_ok
+    ok &= ~has_seconds | ((columns[16] == ord(":")) & s_ok)
+    hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
+    second = np.where(has_seconds, second, 0)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
+    month_start = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first_day = month_start.astype("datetime64[D]").astype(np.int64)
+    days_in_month = (month_start + 1).astype("datetime64[D]").astype(np.int64) - first_day
+    ok &= day <= days_in_month
+    seconds = (first_day + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    return ok, np.where(ok, seconds, 0).astype("datetime64[s]")
 
 
 def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
     if value is None or value == "":
-        return np.datetime64("NaT", "s")
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        return np.datetime64("NaT", "s")
+        return _NAT
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        moment = _parse_loose(value.strip())
+        if moment is None:
+            return _NAT
+    else:
+        return _NAT   # numbers are not timestamps (an unformatted spreadsheet cell, say)
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz).replace(tzinfo=None)
     return np.datetime64(moment, "s")
 
 
+def _parse_loose(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _LOOSE_RE.match(text)
+    if not match:
+        return None
+    y, mo, d, h, mi, s, offset = match.groups()
+    try:
+        moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+        if offset:
+            moment = datetime.fromisoformat(moment.isoformat() + ("+00:00" if offset == "Z" else offset))
+    except ValueError:
+        return None
+    return moment
+
+
+def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "U":
+        return np.strings.str_len(np.strings.strip(raw)) > 0
+    return np.fromiter((v is not None and not (isinstance(v, str) and not v.strip()) for v in raw),
+                       dtype=bool, count=len(raw))
+
+
 def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence[object],
-                       completed_raw: Sequence[object], tz: ZoneInfo) -> tuple[CaseRecords, dict[str, int]]:
-    """Validate rows: unparseable submission times and completions before submissions are rejected."""
+                       completed_raw: Sequence[object], tz: ZoneInfo,
+                       ids: Sequence[object] | None = None) -> tuple[CaseRecords, dict[str, int]]:
+    """Validate rows: unparseable times, completions before submissions and repeated ids are rejected."""
     submitted = parse_local_times(submitted_raw, tz)
     completed = parse_local_times(completed_raw, tz)
-    given_completed = np.array([v not in (None, "") for v in completed_raw], dtype=bool)
-    return validate_cases(series, data_time, submitted, completed, given_completed)
+    return validate_cases(series, data_time, submitted, completed, _given(completed_raw), ids)
+
+
+def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
+                   ids: Sequence[object] | None = None) -> tuple[np.ndarray, dict[str, int]]:
+    """Which rows are rejected, and how many for each reason (each row counted once, first reason wins)."""
+    rejected: dict[str, int] = {}
+    bad = np.zeros(len(submitted), dtype=bool)
+    checks = [("unparseable_submitted", np.isnat(submitted)),
+              ("unparseable_completed", given_completed & np.isnat(completed)),
+              ("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted))]
+    if ids is not None:
+        checks.append(("duplicate_id", _repeated(ids)))
+    for reason, mask in checks:
+        new = mask & ~bad
+        count = int(new.sum())
+        if count:
+            rejected[reason] = count
+        bad |= new
+    return bad, rejected
 
 
 def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, completed: np.ndarray,
-                   given_completed: np.ndarray) -> tuple[CaseRecords, dict[str, int]]:
-    rejected: dict[str, int] = {}
-    bad_submitted = np.isnat(submitted)
-    bad_completed = given_completed & np.isnat(completed)
-    backwards = ~bad_submitted & ~np.isnat(completed) & (completed < submitted)
-    for reason, mask in (("unparseable_submitted", bad_submitted), ("unparseable_completed", bad_completed & ~bad_submitted),
-                         ("end_before_start", backwards)):
-        count = int(mask.sum())
-        if count:
-            rejected[reason] = count
-    keep = ~(bad_submitted | bad_completed | backwards)
+                   given_completed: np.ndarray, ids: Sequence[object] | None = None
+                   ) -> tuple[CaseRecords, dict[str, int]]:
+    bad, rejected = rejection_mask(submitted, completed, given_completed, ids)
+    keep = ~bad
     return CaseRecords(series, data_time, submitted[keep], completed[keep]), rejected
+
+
+def _repeated(ids: Sequence[object]) -> np.ndarray:
+    """True for the second and later occurrence of an id (the first one is kept)."""
+    keys = np.asarray([str(v) for v in ids] if not isinstance(ids, np.ndarray) else ids.astype(str))
+    if len(keys) == 0:
+        return np.zeros(0, dtype=bool)
+    _, first = np.unique(keys, return_index=True)
+    repeated = np.ones(len(keys), dtype=bool)
+    repeated[first] = False
+    return repeated
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:

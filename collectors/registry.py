@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from collectors.base import Collector
 from collectors.demo import DemoCollector
+from collectors.file_drop import FileCollector
+from collectors.http_csv import HttpCsvCollector
+from collectors.http_json import HttpJsonCollector
+from collectors.prometheus import PrometheusCollector
+from collectors.sql import SqlCollector
 
-_COLLECTORS: dict[str, Collector] = {c.kind: c for c in (DemoCollector(),)}
+
+class UnknownFeedKind(KeyError):
+    """A feed kind no collector serves."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_COLLECTORS: dict[str, Collector] = {c.kind: c for c in (
+    DemoCollector(), HttpJsonCollector(), HttpCsvCollector(), FileCollector(), SqlCollector(), PrometheusCollector(),
+)}
 
 
 def register(collector: Collector) -> None:
@@ -16,7 +31,7 @@ def collector_for(kind: str) -> Collector:
     try:
         return _COLLECTORS[kind]
     except KeyError:
-        raise KeyError(f"unknown feed kind {kind!r}; known kinds: {', '.join(sorted(_COLLECTORS))}") from None
+        raise UnknownFeedKind(f"unknown feed kind {kind!r}; known kinds: {', '.join(sorted(_COLLECTORS))}") from None
 
 
 def known_kinds() -> list[str]:

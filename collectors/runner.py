@@ -1,36 +1,93 @@
-"""Run one collection safely: whatever happens, the caller gets a CollectionResult."""
+"""Run one collection safely: whatever happens, the caller gets a CollectionResult.
+
+Collections across feeds share a concurrency limit (default 4, `set_concurrency`), and each has
+an overall deadline derived from the feed's timeout, retries and pages, on top of the per-request
+limits, so that no feed can hold a slot forever.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import weakref
 
 import httpx
 
 from collectors.base import FeedError, FetchContext
-from collectors.registry import collector_for
+from collectors.file_drop import DRY_RUN
+from collectors.registry import UnknownFeedKind, collector_for
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
 log = logging.getLogger("monitor.collect")
 
+DEFAULT_CONCURRENCY = 4
+_limit = {"value": DEFAULT_CONCURRENCY}
+_semaphores: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, asyncio.Semaphore]]" = (
+    weakref.WeakKeyDictionary())
+PARSE_ALLOWANCE_SECONDS = 60.0
 
-async def collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
-    started = time.perf_counter()
+
+def set_concurrency(limit: int) -> None:
+    """How many feeds may be collected at once (per event loop); takes effect for new collections."""
+    if limit < 1:
+        raise ValueError("the concurrency limit must be at least 1")
+    _limit["value"] = limit
+
+
+def concurrency() -> int:
+    return _limit["value"]
+
+
+def _semaphore() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    entry = _semaphores.get(loop)
+    if entry is None or entry[0] != _limit["value"]:
+        entry = (_limit["value"], asyncio.Semaphore(_limit["value"]))
+        _semaphores[loop] = entry
+    return entry[1]
+
+
+def deadline_seconds(feed: FeedBase) -> float:
+    """The longest a whole collection may take: every attempt of every page timing out, plus parsing."""
+    pages = getattr(feed, "max_pages", 1) if (getattr(feed, "next_link", None) or getattr(feed, "page_param", None)) else 1
+    attempts = feed.retries + 1
+    return feed.timeout.total_seconds() * attempts * pages + 8.0 * feed.retries * pages + PARSE_ALLOWANCE_SECONDS
+
+
+async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = False) -> CollectionResult:
+    """Collect `feed` once. Never raises (except cancellation): failures are results with a category."""
+    async with _semaphore():
+        token = DRY_RUN.set(dry_run)
+        started = time.perf_counter()
+        try:
+            result = await _collect(feed, context)
+        finally:
+            DRY_RUN.reset(token)
+        result.duration_seconds = time.perf_counter() - started
+    level = logging.INFO if result.ok else logging.WARNING
+    log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
+            "bytes=%d duration_s=%.3f", feed.id, feed.kind, result.ok, result.error_category or "-",
+            result.rows_accepted, sum(result.rows_rejected.values()), result.bytes_read, result.duration_seconds)
+    return result
+
+
+async def _collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
     try:
         collector = collector_for(feed.kind)
-        result = await collector.fetch(feed, context)
+        async with asyncio.timeout(deadline_seconds(feed)):
+            return await collector.fetch(feed, context)
+    except UnknownFeedKind as exc:
+        return CollectionResult.failure(feed.id, context.now, "config", str(exc))
     except FeedError as exc:
-        result = CollectionResult.failure(feed.id, context.now, exc.category, str(exc))
-    except httpx.TimeoutException as exc:
-        result = CollectionResult.failure(feed.id, context.now, "timeout", f"timed out: {exc!r}")
+        return CollectionResult.failure(feed.id, context.now, exc.category, str(exc))
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        return CollectionResult.failure(feed.id, context.now, "timeout", f"timed out: {type(exc).__name__}")
     except httpx.TransportError as exc:
-        result = CollectionResult.failure(feed.id, context.now, "connect", f"cannot connect: {exc!r}")
+        return CollectionResult.failure(feed.id, context.now, "connect", f"cannot connect: {type(exc).__name__}")
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a bug in a collector must not kill the job or the daemon
         log.exception("event=collector_bug feed=%s", feed.id)
-        result = CollectionResult.failure(feed.id, context.now, "internal", f"{type(exc).__name__}: {exc}")
-    result.duration_seconds = time.perf_counter() - started
-    return result
+        return CollectionResult.failure(feed.id, context.now, "internal", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,73 @@
+"""The error report written next to a rejected file: what an agency must fix, in Chinese and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REASONS_ZH = {
+    "unparseable_submitted": "受理时间无法识别",
+    "unparseable_completed": "办结时间无法识别",
+    "unparseable_time": "日期无法识别",
+    "end_before_start": "办结时间早于受理时间（时长为负）",
+    "duplicate_id": "编号重复",
+    "missing_value": "数值为空",
+    "unparseable_value": "不是数字",
+    "not_a_number": "数值无效",
+    "share_above_100": "比例超过100%",
+    "negative_share": "比例为负数",
+    "negative_value": "数值为负数",
+    "below_min": "数值低于允许的下限",
+    "above_max": "数值超过允许的上限",
+    "wrong_field_count": "列数与表头不一致",
+    "not_an_object": "记录格式不正确",
+    "missing_column": "缺少必需的列",
+    "missing_sheet": "缺少指定的工作表",
+    "unreadable_file": "文件无法读取",
+    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.csv 或 .json）",
+    "too_large": "文件过大",
+    "empty_file": "文件中没有数据",
+}
+MAX_LINES = 1000
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem in a submitted file; sheet/row/column are None when they do not apply."""
+
+    reason: str
+    sheet: str | None = None
+    row: int | None = None            # as the agency sees it: the spreadsheet row or the CSV line
+    column: str | None = None         # column letter (A, B, ...) or JSON path
+    header: str | None = None         # the column's header as written
+    value: object = None
+    detail: str = ""
+
+    def line(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"{self.column}列" + (f"（{self.header}）" if self.header else ""))
+        place = "，".join(where) or "整个文件"
+        value = "" if self.value is None else f"，值为“{self.value}”"
+        detail = f"；{self.detail}" if self.detail else ""
+        english = (f"sheet={self.sheet or '-'} row={self.row if self.row is not None else '-'} "
+                   f"column={self.column or '-'}{' (' + self.header + ')' if self.header else ''} "
+                   f"problem={self.reason}")
+        return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}    [{english}]"
+
+
+def write_report(target: Path, file_name: str, problems: list[FileProblem]) -> None:
+    lines = [
+        f"文件“{file_name}”未被采用，其中的数据均未入库。请更正以下问题后重新提交。",
+        f"File {file_name!r} was rejected; none of its data was used. Fix the problems below and submit it again.",
+        f"问题数 / problems: {len(problems)}",
+        "",
+        *(p.line() for p in problems[:MAX_LINES]),
+    ]
+    if len(problems) > MAX_LINES:
+        lines.append(f"……另有 {len(problems) - MAX_LINES} 个问题 / and {len(problems) - MAX_LINES} more")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,105 @@
+"""The `http_json` feed kind: JSON over HTTP, series selected with JMESPath, optionally paginated.
+
+Pagination follows either a next-page link found in each page (`next_link`, a JMESPath; relative
+links are resolved against the page's URL) or a page-number query parameter (`page_param`,
+counting from `page_start` until a page has no records). More pages than `max_pages` is an error
+rather than a silently partial collection; so is a next link that loops back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, ClassVar
+
+import httpx
+
+from collectors.base import FeedError, FetchContext
+from collectors.http import Body, auth_headers, fetch_body, require_content_type
+from collectors.series import extract_json, search
+from monitor.observations import CollectionResult
+from monitor.spec.feeds import HttpJsonFeed
+
+
+def decode_json(body: Body) -> Any:
+    encodings = [body.charset] if body.charset and body.charset not in ("utf-8", "utf8") else []
+    for encoding in [*encodings, "utf-8-sig", "gb18030"]:
+        try:
+            text = body.content.decode(encoding)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        raise FeedError("decode", "the body is neither UTF-8 nor GB18030 text")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise FeedError("decode", f"not valid JSON ({body.content_type or 'no content type'}, "
+                                  f"{len(body.content)} bytes): {exc}") from None
+
+
+class HttpJsonCollector:
+    kind: ClassVar[str] = "http_json"
+
+    async def fetch(self, feed: HttpJsonFeed, context: FetchContext) -> CollectionResult:
+        if not feed.series:
+            raise FeedError("config", f"feed {feed.id!r} has no series: nothing to collect")
+        pages, size = await self._pages(feed, context)
+        first = pages[0]
+        records = {s.name: self._all_records(s.name, s.records, pages)
+                   for s in feed.series if s.records is not None and len(pages) > 1}
+        extracted = await asyncio.to_thread(extract_json, feed.series, first, context.now, context.timezone, records)
+        result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True, bytes_read=size)
+        extracted.into(result)
+        return result
+
+    @staticmethod
+    def _all_records(series: str, path: str, pages: list[Any]) -> list:
+        rows: list = []
+        for page in pages:
+            part = search(path, page, series)
+            if part is None:
+                continue
+            if not isinstance(part, list):
+                raise FeedError("schema", f"series {series!r}: {path!r} is not a list on every page")
+            rows.extend(part)
+        return rows
+
+    async def _pages(self, feed: HttpJsonFeed, context: FetchContext) -> tuple[list[Any], int]:
+        headers = auth_headers(feed.auth, context.env)
+        pages: list[Any] = []
+        size, url, seen = 0, feed.url, set()
+        for number in range(feed.max_pages + 1):
+            if number == feed.max_pages:
+                raise FeedError("schema", f"more than max_pages ({feed.max_pages}) pages; raise max_pages "
+                                          "or narrow the query")
+            params = dict(feed.params)
+            if feed.page_param:
+                params[feed.page_param] = str(feed.page_start + number)
+            body = await fetch_body(context, url, feed_id=feed.id, timeout=feed.timeout.total_seconds(),
+                                    retries=feed.retries, max_bytes=feed.max_bytes - size, headers=headers,
+                                    params=params if number == 0 or feed.page_param else None,
+                                    verify_tls=feed.verify_tls)
+            size += len(body.content)
+            require_content_type(body, ("json",), "JSON")
+            page = await asyncio.to_thread(decode_json, body)
+            if feed.page_param and pages and self._empty(feed, page):
+                break
+            pages.append(page)
+            if feed.next_link:
+                link = search(feed.next_link, page, feed.id)
+                if not link:
+                    break
+                seen.add(url)
+                url = str(httpx.URL(body.url).join(str(link)))
+                if url in seen:
+                    raise FeedError("schema", f"the next link of page {number + 1} points back to a page "
+                                              "already read")
+            elif not feed.page_param:
+                break
+        return pages, size
+
+    @staticmethod
+    def _empty(feed: HttpJsonFeed, page: Any) -> bool:
+        lists = [search(s.records, page, s.name) for s in feed.series if s.records is not None]
+        return not any(isinstance(rows, list) and rows for rows in lists)

@@ -1,0 +1,241 @@
+"""From a decoded payload to named series: a feed's `series:` list applied to tables and JSON.
+
+Every feed kind decodes its payload into a `Table` (columns of raw cells: CSV, spreadsheets,
+SQL rows, JSON records) or a JSON document, then calls `extract_table` / `extract_json`.
+Invalid rows are not used: they are counted by reason in the result, and — for the file drop,
+whose error report names each one — listed as `Problem`s.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+from zoneinfo import ZoneInfo
+
+import jmespath
+import jmespath.exceptions
+import numpy as np
+
+from collectors.base import FeedError
+from collectors.records import count_rejections, parse_local_times, rejection_mask, _given
+from monitor.observations import CaseRecords, CollectionResult, ValuePoint
+from monitor.spec.feeds import SeriesSpec
+
+
+@dataclass
+class Table:
+    columns: dict[str, Sequence[Any]]
+    n_rows: int
+
+    def column(self, name: str, series: str) -> Sequence[Any]:
+        try:
+            return self.columns[name]
+        except KeyError:
+            known = ", ".join(repr(c) for c in self.columns) or "none"
+            raise FeedError("schema", f"series {series!r}: column {name!r} not found; columns are: {known}") from None
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int               # 0-based index among the table's data rows
+    column: str | None
+    reason: str
+    value: object = None
+
+
+@dataclass
+class Extracted:
+    values: list[ValuePoint] = field(default_factory=list)
+    cases: list[CaseRecords] = field(default_factory=list)
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def into(self, result: CollectionResult) -> None:
+        result.values.extend(self.values)
+        result.cases.extend(self.cases)
+        result.rows_accepted += self.accepted
+        count_rejections(result.rows_rejected, self.rejected)
+
+
+def extract_table(specs: Sequence[SeriesSpec], table: Table, data_time: datetime, tz: ZoneInfo,
+                  keep_problems: bool = False) -> Extracted:
+    out = Extracted()
+    for spec in specs:
+        rows = _where(spec, table)
+        if spec.type == "cases":
+            _cases(spec, table, rows, data_time, tz, out, keep_problems)
+        else:
+            _values(spec, table, rows, data_time, tz, out)
+    if not keep_problems:
+        out.problems.clear()
+    return out
+
+
+def _where(spec: SeriesSpec, table: Table) -> np.ndarray:
+    keep = np.ones(table.n_rows, dtype=bool)
+    for column, wanted in spec.where.items():
+        cells = np.asarray(table.column(column, spec.name), dtype=str)
+        keep &= np.strings.strip(cells) == wanted
+    return np.flatnonzero(keep)
+
+
+def _pick(cells: Sequence[Any], rows: np.ndarray) -> np.ndarray:
+    array = cells if isinstance(cells, np.ndarray) else np.asarray(cells, dtype=object)
+    return array if len(rows) == len(array) else array[rows]
+
+
+def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime, tz: ZoneInfo,
+           out: Extracted, keep_problems: bool) -> None:
+    submitted_raw = _pick(table.column(spec.submitted, spec.name), rows)
+    completed_raw = _pick(table.column(spec.completed, spec.name), rows)
+    ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
+    submitted, completed = parse_local_times(submitted_raw, tz), parse_local_times(completed_raw, tz)
+    bad, rejected = rejection_mask(submitted, completed, _given(completed_raw), ids)
+    keep = ~bad
+    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep]))
+    out.accepted += int(keep.sum())
+    count_rejections(out.rejected, rejected)
+    if keep_problems and bad.any():
+        for i in np.flatnonzero(bad):
+            out.problems.append(_case_problem(spec, int(rows[i]), submitted[i], completed[i],
+                                              submitted_raw[i], completed_raw[i]))
+
+
+def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,
+                  submitted_raw: object, completed_raw: object) -> Problem:
+    if np.isnat(submitted):
+        return Problem(row, spec.submitted, "unparseable_submitted", submitted_raw)
+    if np.isnat(completed) and completed_raw not in (None, ""):
+        return Problem(row, spec.completed, "unparseable_completed", completed_raw)
+    if not np.isnat(completed) and completed < submitted:
+        return Problem(row, spec.completed, "end_before_start", completed_raw)
+    return Problem(row, spec.id_field, "duplicate_id")
+
+
+def _values(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime, tz: ZoneInfo,
+            out: Extracted) -> None:
+    if spec.column is None:
+        raise FeedError("config", f"series {spec.name!r}: a table series needs 'column'")
+    cells = _pick(table.column(spec.column, spec.name), rows)
+    times = None
+    if spec.time_column:
+        times = parse_local_times(_pick(table.column(spec.time_column, spec.name), rows), tz)
+    for i, cell in enumerate(cells):
+        row = int(rows[i])
+        if times is not None and np.isnat(times[i]):
+            _reject(out, Problem(row, spec.time_column, "unparseable_time", _pick(table.columns[spec.time_column], rows)[i]))
+            continue
+        value, reason = check_value(spec, cell)
+        if reason:
+            _reject(out, Problem(row, spec.column, reason, cell))
+            continue
+        when = data_time if times is None else _aware(times[i], tz)
+        out.values.append(ValuePoint(spec.name, when, value))
+        out.accepted += 1
+
+
+def _reject(out: Extracted, problem: Problem) -> None:
+    out.rejected[problem.reason] = out.rejected.get(problem.reason, 0) + 1
+    out.problems.append(problem)
+
+
+def _aware(moment: np.datetime64, tz: ZoneInfo) -> datetime:
+    return moment.astype("datetime64[s]").astype(datetime).replace(tzinfo=tz)
+
+
+def to_number(cell: object) -> float | None:
+    """A number from a cell as agencies write it: 95, "95.5", "1,234", "９５%", " 3 "; None if not one."""
+    if isinstance(cell, bool) or cell is None:
+        return None
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        return float(cell)
+    if hasattr(cell, "__float__") and not isinstance(cell, str):   # Decimal from SQL drivers
+        return float(cell)
+    text = unicodedata.normalize("NFKC", str(cell)).strip().replace(",", "").rstrip("%").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def check_value(spec: SeriesSpec, cell: object) -> tuple[float, str | None]:
+    """The number in `cell` and, when it must not be used, the reason."""
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return math.nan, "missing_value"
+    value = to_number(cell)
+    if value is None:
+        return math.nan, "unparseable_value"
+    if not math.isfinite(value):
+        return value, "not_a_number"
+    if spec.type == "share" and value > 100:
+        return value, "share_above_100"
+    if spec.type == "share" and value < 0:
+        return value, "negative_share"
+    if spec.min_value is not None and value < spec.min_value:
+        return value, "negative_value" if spec.min_value == 0 else "below_min"
+    if spec.max_value is not None and value > spec.max_value:
+        return value, "above_max"
+    return value, None
+
+
+def search(path: str, document: Any, series: str) -> Any:
+    try:
+        return jmespath.search(path, document)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise FeedError("config", f"series {series!r}: invalid JMESPath {path!r}: {exc}") from None
+
+
+def records_table(records: Any, spec: SeriesSpec) -> Table:
+    """JSON records (a list of objects) as a table of the fields the series reads."""
+    if not isinstance(records, list):
+        raise FeedError("schema", f"series {spec.name!r}: {spec.records!r} is not a list of records "
+                                  f"(got {type(records).__name__})")
+    fields = [f for f in (spec.id_field, spec.submitted, spec.completed, spec.column, spec.time_column, *spec.where)
+              if f] if spec.type == "cases" else [f for f in (spec.column, spec.time_column, *spec.where) if f]
+    objects = [r for r in records if isinstance(r, dict)]   # the rest are counted as not_an_object
+    columns = {name: [r.get(name) for r in objects] for name in dict.fromkeys(fields)}
+    return Table(columns, len(objects))
+
+
+def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetime, tz: ZoneInfo,
+                 records: dict[str, list] | None = None, keep_problems: bool = False) -> Extracted:
+    """Apply the series to a JSON document; `records` (per series name) overrides paginated record lists."""
+    out = Extracted()
+    for spec in specs:
+        data_time = _json_time(spec, document, fetched_at, tz)
+        if spec.records is not None:
+            rows = records[spec.name] if records and spec.name in records else search(spec.records, document, spec.name)
+            part = extract_table([spec], records_table(rows, spec), data_time, tz, keep_problems)
+            for i in [i for i, r in enumerate(rows) if not isinstance(r, dict)]:
+                _reject(part, Problem(i, spec.records, "not_an_object", rows[i]))
+        elif spec.path is not None and spec.type != "cases":
+            part = Extracted()
+            raw = search(spec.path, document, spec.name)
+            value, reason = check_value(spec, raw)
+            if reason:
+                _reject(part, Problem(0, spec.path, reason, raw))
+            else:
+                part.values.append(ValuePoint(spec.name, data_time, value))
+                part.accepted = 1
+        else:
+            raise FeedError("config", f"series {spec.name!r}: give 'records' (a list) or 'path' (one value)")
+        out.values += part.values
+        out.cases += part.cases
+        out.accepted += part.accepted
+        out.problems += part.problems if keep_problems else []
+        count_rejections(out.rejected, part.rejected)
+    return out
+
+
+def _json_time(spec: SeriesSpec, document: Any, fetched_at: datetime, tz: ZoneInfo) -> datetime:
+    if not spec.time_path:
+        return fetched_at
+    raw = search(spec.time_path, document, spec.name)
+    moment = parse_local_times([raw], tz)[0]
+    if np.isnat(moment):
+        raise FeedError("schema", f"series {spec.name!r}: time {raw!r} at {spec.time_path!r} is not a date")
+    return _aware(moment, tz)
