@@ -108,6 +108,8 @@ def extract_text(original: str, year: int | None = None) -> list[Proposal]:
         seen.add(key)
         annotation = structure.agency(quantity.start)
         parameter = policy_parameter(text[seg[0]:seg[1]])
+        if parameter and op_word is None and not quantity.is_range:
+            op, kind = "==", "value"  # a reward of 5万元 is an amount, not a floor to reach
         proposals.append(Proposal(
             quote=original[start:end], start=start, end=end,
             value=quantity.value, value_max=quantity.value_max, op=op, unit=quantity.unit,

@@ -49,7 +49,8 @@ def comparator(before: str, after: str, quantity: Quantity) -> tuple[str, str | 
         key = (at + len(word), len(word), word, op)
         if best is None or key[:2] > best[:2]:
             best = key
-    if best is not None and len(before) - best[0] <= 16:
+    reach = 4 if best is not None and best[2] in ("最高", "最多") else 16  # 使用频率最高的 is no cap
+    if best is not None and len(before) - best[0] <= reach:
         return best[3], best[2]
     if quantity.unit in TIME_UNITS:
         return "<=", None
@@ -69,7 +70,8 @@ def kind_of(quantity: Quantity, op: str, reduction: bool, phrase: str) -> str:
     """One of case_duration, share, value, cumulative, reduction, milestone."""
     if reduction:
         return "reduction"
-    if quantity.form == "milestone" or (quantity.form == "words" and "覆盖" in phrase):
+    if quantity.form == "milestone" or ("覆盖" in phrase and quantity.form == "words") or (
+            quantity.unit == "%" and quantity.value == 100 and re.search(r"%覆盖", phrase)):
         return "milestone"
     if quantity.unit in TIME_UNITS:
         if op in ("<=", "<") and not _AVERAGE.search(phrase) and quantity.unit != "个月":
