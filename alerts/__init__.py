@@ -1,0 +1,1 @@
+"""Alerting: lifecycle per commitment, grouping per agency, silences, a durable outbox, notifiers."""

@@ -1,0 +1,159 @@
+"""From a due group to outbox rows: render the message, write one row per channel, mark what was told."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from alerts.grouping import Batch
+from alerts.notifiers.alertmanager import am_alert
+from alerts.notifiers.http import target_of
+from alerts.outbox import new_notification
+from alerts.render import Rendered, Renderer, TemplateFailure, local_time, number
+from alerts.silences import Muter
+from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
+from monitor.model import Catalogue
+from monitor.spec.alerting import AlertmanagerSpec
+from monitor.store import EvaluationRow
+
+log = logging.getLogger("monitor.alerts")
+SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
+
+
+def trend(session: Session, commitment: str, points: int) -> list[tuple[datetime, float | None, str]]:
+    """The commitment's recent evaluations, oldest first (what Store.history gives, in this transaction)."""
+    rows = session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
+                        .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc()).limit(points)).all()
+    return [(r.evaluated_at, r.actual, r.status) for r in reversed(rows)]
+
+
+def change_of(state: AlertState, wanted: str) -> str:
+    if wanted.removeprefix("silenced:") == "resolved":
+        return "resolved"
+    return "escalated" if state.announced.startswith("firing") else "firing"
+
+
+def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
+                  points: int, muted: bool = False) -> dict[str, Any]:
+    entries = ([(s, change_of(s, w)) for s, w, _ in batch.muted] if muted
+               else [(s, change_of(s, w)) for s, w in batch.changed] + [(s, "still_firing") for s in batch.still_firing])
+    sections: dict[str, list[dict]] = {key: [] for key in SECTION_TITLES}
+    counts = {"critical": 0, "warning": 0, "data": 0, "resolved": 0}
+    for state, change in entries:
+        item = renderer.item(catalogue.commitments[state.commitment], state, change,
+                             trend(session, state.commitment, points))
+        sections[change].append(item)
+        counts["resolved" if change == "resolved" else (state.severity or "data")] += 1
+    return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
+            "now": local_time(now), "counts": counts, "status_url": renderer.settings.public_url.rstrip("/") + "/status",
+            "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
+
+
+def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Rendered | None, str | None]:
+    try:
+        return renderer.render(name, context), None
+    except TemplateFailure as exc:
+        log.error("event=template_failed template=%s error=%s", name, json.dumps(str(exc), ensure_ascii=False))
+        return None, str(exc)
+
+
+def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None, error: str | None,
+               commitments: list[str], state: str | None = None, note: str | None = None):
+    fields = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
+                  bcc_addrs=batch.bcc, commitments=" ".join(commitments))
+    if rendered is not None:
+        fields.update(subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
+    if error is not None:
+        fields.update(state=FAILED, last_error=error)
+    elif state is not None:
+        fields.update(state=state, last_error=note)
+    return new_notification(now, **fields)
+
+
+def queue_batch(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
+                points: int) -> int:
+    """Rows for one due group: the message (e-mail + webhooks), and a silenced record of muted changes."""
+    queued = 0
+    if batch.changed or batch.repeat:
+        context = batch_context(session, renderer, catalogue, batch, now, points)
+        rendered, error = _render(renderer, "alert", context)
+        ids = [s.commitment for s in batch.states]
+        session.add(_email_row(now, batch, batch.kind, rendered, error, ids))
+        queued += 1
+        for hook in catalogue.alerting.webhooks:
+            payload = {"version": 1, "group": batch.key, "receiver": batch.receiver_name, "repeat": batch.repeat,
+                       "subject": rendered.subject if rendered else "",
+                       "alerts": [_webhook_item(i) for sec in context["sections"] for i in sec["alerts"]]}
+            session.add(new_notification(now, group_key=batch.key, kind=batch.kind, channel="webhook",
+                                         target=target_of(hook.url, hook.headers_env, hook.timeout.total_seconds()),
+                                         payload=json.dumps(payload, ensure_ascii=False), commitments=" ".join(ids)))
+            queued += 1
+        for state, wanted in batch.changed:
+            state.announced, state.announced_at = wanted, now
+            session.add(state)
+    if batch.muted:
+        context = batch_context(session, renderer, catalogue, batch, now, points, muted=True)
+        rendered, error = _render(renderer, "alert", context)
+        why = "; ".join(sorted({why for _, _, why in batch.muted}))
+        session.add(_email_row(now, batch, batch.kind, rendered, error, [s.commitment for s, _, _ in batch.muted],
+                               state=SILENCED, note=why))
+        for state, wanted, _ in batch.muted:
+            state.announced, state.announced_at = wanted, now
+            session.add(state)
+    return queued
+
+
+def _webhook_item(item: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "change", "severity", "status", "measured", "promise", "actual", "unit", "expected", "deadline",
+            "document_id", "clause", "quote", "reason", "evaluated_at", "links")
+    return {key: item[key] for key in keys}
+
+
+def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, group: AlertGroup,
+                 now: datetime) -> int:
+    since = group.last_sent_at
+    transitions = session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)
+                               .order_by(AlertTransition.id)).all()
+    group.last_sent_at = now
+    if not transitions:
+        return 0
+    group.cursor = transitions[-1].id
+    firing = session.exec(select(AlertState).where(AlertState.state == "firing").order_by(AlertState.commitment)).all()
+    context = {
+        "since": local_time(since), "now": local_time(now), "status_url": renderer.settings.public_url.rstrip("/") + "/status",
+        "transitions": [dict(at=local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
+                             to_state=t.to_state, severity=t.severity, status=t.status, actual=number(t.actual))
+                        for t in transitions],
+        "firing": [dict(commitment=f.commitment, severity=f.severity, status=f.status, actual=number(f.actual),
+                        fired_at=local_time(f.fired_at)) for f in firing],
+    }
+    rendered, error = _render(renderer, "digest", context)
+    batch = Batch(key=group.key, kind="digest", receiver_name="运维人员", to=list(catalogue.alerting.operators.emails),
+                  cc=[], bcc=[])
+    session.add(_email_row(now, batch, "digest", rendered, error, sorted({t.commitment for t in transitions})))
+    return 1
+
+
+def queue_alertmanager(session: Session, renderer: Renderer, catalogue: Catalogue, receiver: AlertmanagerSpec,
+                       group: AlertGroup, states: list[AlertState], mute: Muter, newest: int, now: datetime) -> int:
+    changed = {t.commitment for t in session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)).all()}
+    hold = max(receiver.resend_interval * 4, timedelta(minutes=5))
+    alerts = []
+    for state in states:
+        commitment = catalogue.commitments.get(state.commitment)
+        if commitment is None or mute.reason(commitment) is not None:
+            continue
+        if state.state == "firing" or (state.commitment in changed and state.fired_at is not None):
+            alerts.append(am_alert(commitment, state, renderer, now, hold))
+    group.cursor, group.last_sent_at = newest, now
+    if not alerts:
+        return 0
+    session.add(new_notification(now, group_key=group.key, kind="alert", channel="alertmanager",
+                                 target=target_of(receiver.url, None, receiver.timeout.total_seconds()),
+                                 payload=json.dumps(alerts, ensure_ascii=False),
+                                 commitments=" ".join(sorted({a["labels"]["commitment"] for a in alerts}))))
+    return 1

@@ -1,0 +1,52 @@
+"""Alertmanager: POST /api/v2/alerts with the firing alerts (re-sent so they do not time out) and
+the newly resolved ones (with endsAt), for users who route through Alertmanager."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import httpx
+
+from alerts.notifiers.http import post_json
+from alerts.render import STATUS_ZH, Renderer, number, promise_text
+from alerts.tables import AlertState, Notification
+from monitor.model import Commitment
+
+ALERT_NAMES = {"critical": "CommitmentMissed", "warning": "CommitmentAtRisk", "data": "CommitmentNoData"}
+
+
+def am_alert(commitment: Commitment, state: AlertState, renderer: Renderer, now: datetime,
+             hold: timedelta) -> dict:
+    """One alert in the Alertmanager v2 format. Firing alerts end `hold` from now unless re-sent."""
+    resolved = state.state != "firing"
+    ends = state.resolved_at if resolved and state.resolved_at else now + hold
+    labels = {
+        "alertname": ALERT_NAMES.get(state.severity or "", "CommitmentAlert"),
+        "commitment": commitment.id, "document": commitment.document.id,
+        "agency": commitment.agency.id if commitment.agency else "",
+        "severity": state.severity or "", "kind": commitment.kind,
+    }
+    annotations = {
+        "summary": f"{commitment.measured_zh}：{STATUS_ZH.get(state.status, state.status)}",
+        "quote": commitment.quote,
+        "promise": promise_text(commitment.op, commitment.value, commitment.value_max, commitment.unit),
+        "actual": f"{number(state.actual)}{state.unit or ''}",
+        "reason": state.reason,
+    }
+    return {"labels": labels, "annotations": annotations,
+            "startsAt": (state.fired_at or now).isoformat(), "endsAt": ends.isoformat(),
+            "generatorURL": renderer.links(commitment.id)["grafana"]}
+
+
+class AlertmanagerNotifier:
+    transport: ClassVar[str] = "alertmanager"
+
+    def __init__(self, client: httpx.AsyncClient):
+        self.client = client
+
+    async def send(self, notification: Notification) -> None:
+        target = json.loads(notification.target)
+        target["url"] = target["url"].rstrip("/") + "/api/v2/alerts"
+        await post_json(self.client, json.dumps(target), notification.payload)

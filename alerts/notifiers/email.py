@@ -1,0 +1,115 @@
+"""E-mail: the MIME message (text + HTML, Chinese subject) and SMTP delivery with STARTTLS or SSL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+import socket
+import ssl
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses
+from typing import ClassVar
+
+from alerts.notifiers import DeliveryError
+from alerts.settings import AlertSettings, SettingsError
+from alerts.tables import Notification
+
+
+def build_email(notification: Notification, mail_from: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = notification.subject
+    message["From"] = mail_from
+    to, cc = json.loads(notification.to_addrs or "[]"), json.loads(notification.cc_addrs or "[]")
+    if to:
+        message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Date"] = format_datetime(notification.created_at)
+    message["Message-ID"] = notification.message_id
+    message["X-Commitment-Monitor-Group"] = notification.group_key
+    if notification.commitments:
+        message["X-Commitment-Monitor-Commitments"] = notification.commitments
+    message.set_content(notification.body_text, charset="utf-8")
+    if notification.body_html:
+        message.add_alternative(notification.body_html, subtype="html", charset="utf-8")
+    return message
+
+
+def envelope_recipients(notification: Notification) -> list[str]:
+    addresses = []
+    for column in (notification.to_addrs, notification.cc_addrs, notification.bcc_addrs):
+        addresses += json.loads(column or "[]")
+    return [address for _, address in getaddresses(addresses) if address]
+
+
+def check_addresses(addresses: list[str]) -> None:
+    """Raise a permanent DeliveryError for an address no server would take."""
+    if not addresses:
+        raise DeliveryError("no recipients", transient=False)
+    for address in addresses:
+        try:
+            Address(addr_spec=address)
+        except (ValueError, IndexError) as exc:
+            raise DeliveryError(f"bad address {address!r}: {exc}", transient=False) from exc
+
+
+class SmtpNotifier:
+    transport: ClassVar[str] = "smtp"
+
+    def __init__(self, settings: AlertSettings):
+        self.settings = settings
+
+    async def send(self, notification: Notification) -> None:
+        recipients = envelope_recipients(notification)
+        check_addresses(recipients)
+        message = build_email(notification, self.settings.mail_from)
+        await asyncio.to_thread(self._send_blocking, message, recipients)
+
+    def _send_blocking(self, message: EmailMessage, recipients: list[str]) -> None:
+        s = self.settings
+        try:
+            password = s.password()
+        except SettingsError as exc:
+            raise DeliveryError(str(exc), transient=True) from exc
+        context = ssl.create_default_context()
+        try:
+            if s.smtp_tls == "ssl":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.port(), timeout=s.smtp_timeout_seconds,
+                                                        context=context)
+            else:
+                client = smtplib.SMTP(s.smtp_host, s.port(), timeout=s.smtp_timeout_seconds)
+            with client:
+                client.ehlo()
+                if s.smtp_tls == "starttls" or (s.smtp_tls == "auto" and client.has_extn("starttls")):
+                    client.starttls(context=context)
+                    client.ehlo()
+                if s.smtp_user:
+                    client.login(s.smtp_user, password or "")
+                refused = client.send_message(message, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            transient = any(400 <= code < 500 for code in codes)
+            raise DeliveryError(f"recipients refused: {_describe(exc.recipients)}", transient=transient) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP authentication failed ({exc.smtp_code}); check MONITOR_SMTP_USER "
+                                f"and the password", transient=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
+                                transient=exc.smtp_code < 500) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(f"the server does not offer STARTTLS: {exc}", transient=True) from exc
+        except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as exc:
+            raise DeliveryError(f"cannot deliver through {s.smtp_host}:{s.port()}: {type(exc).__name__}: {exc}",
+                                transient=True) from exc
+        if refused:   # some recipients refused: the others have it, so a retry would duplicate
+            raise DeliveryError(f"some recipients refused: {_describe(refused)}", transient=False)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _describe(refused: dict) -> str:
+    return ", ".join(f"{address} ({code} {_text(text)})" for address, (code, text) in refused.items())

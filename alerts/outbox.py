@@ -1,0 +1,130 @@
+"""The durable outbox: rows are written before anything is sent, claimed with one conditional
+UPDATE, sent, and settled with the attempt recorded — so a restart resumes and two senders on one
+database never send the same row.
+
+A claim sets state=sending with a lease. A sender that dies leaves its rows to be reclaimed when
+the lease runs out; the one unavoidable duplicate is a crash after the server accepted a message
+and before the row was settled (milliseconds), which the stable Message-ID lets mail clients fold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from alerts.notifiers import DeliveryError, Notifier
+from alerts.settings import AlertSettings
+from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
+
+log = logging.getLogger("monitor.alerts.outbox")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def new_notification(now: datetime, **fields) -> Notification:
+    """A pending notification with a stable Message-ID; lists given as Python lists."""
+    for column in ("to_addrs", "cc_addrs", "bcc_addrs"):
+        fields[column] = json.dumps(fields.get(column) or [], ensure_ascii=False)
+    fields.setdefault("state", PENDING)
+    return Notification(created_at=now, due_at=now, message_id=f"<{uuid.uuid4().hex}@commitment-monitor>",
+                        **fields)
+
+
+def _claimable(now: datetime):
+    return or_(and_(Notification.state == PENDING, Notification.due_at <= now),
+               and_(Notification.state == SENDING, Notification.lease_until < now))
+
+
+class Outbox:
+    def __init__(self, engine: Engine, settings: AlertSettings, worker: str | None = None):
+        self.engine = engine
+        self.settings = settings
+        self.worker = worker or worker_name()
+
+    def claim(self, now: datetime, limit: int | None = None) -> list[Notification]:
+        """Claim due rows (and rows whose sender's lease ran out) with one conditional UPDATE."""
+        token = uuid.uuid4().hex
+        limit = limit or self.settings.outbox_batch
+        candidates = (select(Notification.id).where(_claimable(now))
+                      .order_by(Notification.due_at, Notification.id).limit(limit))
+        lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
+        with Session(self.engine) as session:
+            session.exec(update(Notification)
+                         .where(Notification.id.in_(candidates.scalar_subquery()), _claimable(now))
+                         .values(state=SENDING, claim_token=token, claimed_by=self.worker, lease_until=lease,
+                                 attempts=Notification.attempts + 1))
+            session.commit()
+            rows = list(session.exec(select(Notification).where(Notification.claim_token == token)
+                                     .order_by(Notification.id)).all())
+        return rows
+
+    def settle(self, notification: Notification, transport: str, error: DeliveryError | None,
+               now: datetime, duration: float) -> str:
+        """Record the attempt and the row's new state, only if this sender still holds the claim."""
+        if error is None:
+            outcome, values = SENT, dict(state=SENT, sent_at=now, last_error=None)
+        elif error.transient and notification.attempts < self.settings.outbox_max_attempts:
+            delay = min(self.settings.outbox_backoff_seconds * 2 ** (notification.attempts - 1),
+                        self.settings.outbox_backoff_max_seconds)
+            outcome, values = "transient", dict(state=PENDING, due_at=now + timedelta(seconds=delay),
+                                                last_error=str(error))
+        else:
+            reason = str(error) if not error.transient else f"gave up after {notification.attempts} attempts: {error}"
+            outcome, values = "permanent", dict(state=FAILED, last_error=reason)
+        with Session(self.engine) as session:
+            session.add(DeliveryAttempt(notification_id=notification.id, at=now, worker=self.worker,
+                                        transport=transport, outcome=outcome if error else "sent",
+                                        error=str(error) if error else None, duration_seconds=duration))
+            session.exec(update(Notification)
+                         .where(Notification.id == notification.id, Notification.claim_token == notification.claim_token)
+                         .values(claim_token=None, lease_until=None, **values))
+            session.commit()
+        log.info("event=notification_%s id=%s channel=%s transport=%s attempts=%s%s",
+                 outcome if error else "sent", notification.id, notification.channel, transport,
+                 notification.attempts, f" error={json.dumps(str(error), ensure_ascii=False)}" if error else "")
+        return outcome if error else SENT
+
+    async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier]) -> int:
+        """Claim what is due, send it one by one (each settled at once), return how many were sent."""
+        sent = 0
+        for notification in self.claim(now):
+            notifier = notifiers.get(notification.channel)
+            started = time.perf_counter()
+            error: DeliveryError | None = None
+            if notifier is None:
+                error = DeliveryError(f"no notifier for channel {notification.channel!r}", transient=False)
+            else:
+                try:
+                    await notifier.send(notification)
+                except DeliveryError as exc:
+                    error = exc
+                except Exception as exc:   # a notifier bug must not stop the other rows
+                    log.exception("event=notifier_bug id=%s", notification.id)
+                    error = DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)
+            transport = notifier.transport if notifier else "none"
+            if self.settle(notification, transport, error, now, time.perf_counter() - started) == SENT:
+                sent += 1
+        return sent
+
+
+def outbox_stats(engine: Engine) -> dict[str, dict[str, int]]:
+    """Counts by state and channel: {"pending": {"email": 3}, "sent": {...}, ...} (for the exporter)."""
+    with Session(engine) as session:
+        rows = session.exec(select(Notification.state, Notification.channel, func.count())
+                            .group_by(Notification.state, Notification.channel)).all()
+    stats: dict[str, dict[str, int]] = {}
+    for state, channel, count in rows:
+        stats.setdefault(state, {})[channel] = count
+    return stats

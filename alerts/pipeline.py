@@ -1,0 +1,163 @@
+"""The alert pipeline the daemon drives: evaluations -> state transitions -> outbox -> notifiers.
+
+    pipeline = AlertPipeline(engine, AlertSettings())
+    pipeline.process(catalogue, evaluations, now)      # after store.save_evaluations, every cycle
+    await pipeline.deliver_due(now)                     # every few seconds
+    pipeline.stats()                                    # for the exporter
+
+`process` writes transitions, alert states and outbox rows in one transaction, which starts with a
+write to a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
+on one database take turns instead of both announcing the same change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime
+from typing import Sequence
+
+import httpx
+from sqlalchemy import exc as sa_exc, func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from alerts import messages
+from alerts.engine import ALERT_KINDS, Rules, condition, step
+from alerts.grouping import DIGEST, digest_due, due_batches, resend_due
+from alerts.notifiers import Notifier
+from alerts.notifiers.alertmanager import AlertmanagerNotifier
+from alerts.notifiers.email import SmtpNotifier
+from alerts.notifiers.maildir import MaildirNotifier
+from alerts.notifiers.webhook import WebhookNotifier
+from alerts.outbox import Outbox, outbox_stats
+from alerts.render import Renderer
+from alerts.settings import AlertSettings
+from alerts.silences import muter
+from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, create_tables
+from monitor.evaluate import Evaluation
+from monitor.model import Catalogue
+
+log = logging.getLogger("monitor.alerts")
+LOCK_KEY = "__lock__"
+
+
+class AlertPipeline:
+    def __init__(self, engine: Engine, settings: AlertSettings | None = None):
+        self.engine = engine
+        self.settings = settings or AlertSettings()
+        self.renderer = Renderer(self.settings)
+        self.outbox = Outbox(engine, self.settings)
+        self._catalogue: Catalogue | None = None
+        self._lock = threading.Lock()
+        self._http: httpx.AsyncClient | None = None
+
+    def create_tables(self) -> None:
+        create_tables(self.engine)
+
+    def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
+        """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""
+        rules = Rules.from_spec(catalogue.alerting)
+        with self._lock, Session(self.engine) as session:
+            self._take_turn(session, now)
+            states = {(s.commitment, s.alert): s for s in session.exec(select(AlertState)).all()}
+            transitions = 0
+            for evaluation in evaluations:
+                commitment = catalogue.commitments.get(evaluation.commitment)
+                if commitment is None or not commitment.evaluated:
+                    continue
+                for alert in ALERT_KINDS:
+                    state = states.get((commitment.id, alert))
+                    if state is None:
+                        if not condition(alert, evaluation.status):
+                            continue
+                        state = states[(commitment.id, alert)] = AlertState(commitment=commitment.id, alert=alert)
+                    transition = step(state, evaluation, rules, now)
+                    if transition is not None:
+                        session.add(transition)
+                        transitions += 1
+                    session.add(state)
+            session.flush()
+            queued = self._flush(session, catalogue, list(states.values()), now)
+            session.commit()
+        self._catalogue = catalogue
+        if transitions or queued:
+            log.info("event=alerts_processed evaluations=%d transitions=%d notifications=%d",
+                     len(evaluations), transitions, queued)
+
+    def flush(self, now: datetime) -> int:
+        """Queue what group_wait/group_interval/repeat_interval made due since the last cycle."""
+        catalogue = self._catalogue
+        if catalogue is None:
+            return 0
+        with self._lock, Session(self.engine) as session:
+            self._take_turn(session, now)
+            queued = self._flush(session, catalogue, list(session.exec(select(AlertState)).all()), now)
+            session.commit()
+        return queued
+
+    async def deliver_due(self, now: datetime) -> int:
+        """Queue due groups, then claim and send due notifications. Returns how many were sent."""
+        await asyncio.to_thread(self.flush, now)
+        return await self.outbox.deliver(now, self.notifiers())
+
+    def notifiers(self) -> dict[str, Notifier]:
+        if self._http is None:
+            self._http = httpx.AsyncClient()
+        email: Notifier = SmtpNotifier(self.settings) if self.settings.smtp_host else MaildirNotifier(self.settings)
+        return {"email": email, "webhook": WebhookNotifier(self._http),
+                "alertmanager": AlertmanagerNotifier(self._http)}
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """backlog/sent/failed/silenced per channel, and firing alerts per severity (for the exporter)."""
+        by_state = outbox_stats(self.engine)
+        backlog: dict[str, int] = {}
+        for state in (PENDING, SENDING):
+            for channel, count in by_state.get(state, {}).items():
+                backlog[channel] = backlog.get(channel, 0) + count
+        with Session(self.engine) as session:
+            firing = dict(session.exec(select(AlertState.severity, func.count()).where(AlertState.state == "firing")
+                                       .group_by(AlertState.severity)).all())
+        return {"backlog": backlog, "sent": by_state.get("sent", {}), "failed": by_state.get("failed", {}),
+                "silenced": by_state.get("silenced", {}), "firing": firing}
+
+    def _take_turn(self, session: Session, now: datetime) -> None:
+        result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+        if result.rowcount == 0:
+            session.rollback()
+            try:
+                with Session(self.engine) as other:
+                    other.add(AlertGroup(key=LOCK_KEY, last_sent_at=now))
+                    other.commit()
+            except sa_exc.IntegrityError:
+                pass   # another daemon made it first
+            session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+
+    def _flush(self, session: Session, catalogue: Catalogue, states: list[AlertState], now: datetime) -> int:
+        groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
+        mute = muter(session, catalogue.alerting.maintenance, now)
+        queued = 0
+        for batch in due_batches(catalogue, states, groups, mute, now):
+            queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, self.settings.trend_points)
+            group = groups[batch.key]
+            group.first_change_at = None
+            if batch.changed or batch.repeat:
+                group.last_sent_at = now
+        digest = groups.setdefault(DIGEST, AlertGroup(key=DIGEST))
+        if digest_due(catalogue.alerting, digest, now):
+            queued += messages.queue_digest(session, self.renderer, catalogue, digest, now)
+        for receiver in catalogue.alerting.alertmanager:
+            group = groups.setdefault(f"alertmanager:{receiver.url}", AlertGroup(key=f"alertmanager:{receiver.url}"))
+            newest = session.exec(select(func.max(AlertTransition.id))).one() or 0
+            if newest > group.cursor or resend_due(group.last_sent_at, receiver.resend_interval, now):
+                queued += messages.queue_alertmanager(session, self.renderer, catalogue, receiver, group,
+                                                      states, mute, newest, now)
+        for group in groups.values():
+            session.add(group)
+        return queued

@@ -1,0 +1,116 @@
+"""Messages from templates: Chinese subject, text and HTML (Jinja2, autoescape on for HTML).
+
+Templates live in alerts/templates/; a folder named by MONITOR_TEMPLATES_DIR overrides them file
+by file. Rendering is strict (an undefined variable is an error), so a broken template is found
+when the notification is made and recorded as a permanent failure, not sent half-empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from alerts.settings import AlertSettings
+from alerts.tables import AlertState
+from monitor.model import Commitment
+
+TEMPLATES = Path(__file__).parent / "templates"
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+GRAFANA_DASHBOARD_UID = "commitment-detail"
+
+STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
+SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
+CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
+OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
+
+
+class TemplateFailure(Exception):
+    """A template is missing or fails to render; permanent for the notification it was for."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _with_unit(value: float | None, unit: str) -> str:
+    return "—" if value is None else f"{number(value)}{unit}"
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def promise_text(op: str | None, target: float | None, target_max: float | None, unit: str | None) -> str:
+    if target is None:
+        return "—"
+    unit = unit or ""
+    if op == "range":
+        return f"{number(target)}—{number(target_max)}{unit}"
+    return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
+
+
+class Renderer:
+    def __init__(self, settings: AlertSettings):
+        self.settings = settings
+        folders = [str(settings.templates_dir)] if settings.templates_dir else []
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.filters.update(number=number, local_time=local_time)
+        self.env.globals.update(STATUS_ZH=STATUS_ZH, SEVERITY_ZH=SEVERITY_ZH, CHANGE_ZH=CHANGE_ZH)
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        """Render `<name>.subject.j2`, `<name>.txt.j2` and `<name>.html.j2` with one context."""
+        try:
+            parts = [self.env.get_template(f"{name}.{part}.j2").render(context)
+                     for part in ("subject", "txt", "html")]
+        except Exception as exc:   # jinja2 raises TemplateError, but a template's own code can raise anything
+            raise TemplateFailure(f"template {name!r}: {type(exc).__name__}: {exc}") from exc
+        return Rendered(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2])
+
+    def links(self, commitment_id: str) -> dict[str, str]:
+        grafana = self.settings.grafana_url.rstrip("/")
+        public = self.settings.public_url.rstrip("/")
+        return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}",
+                "status": f"{public}/status?commitment={quote(commitment_id)}"}
+
+    def item(self, commitment: Commitment, state: AlertState, change: str,
+             trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
+        """Everything one commitment contributes to a message."""
+        c = commitment
+        return {
+            "id": c.id, "change": change, "change_zh": CHANGE_ZH[change],
+            "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
+            "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
+            "measured": c.measured_zh, "document_title": c.document.title, "document_id": c.document.id,
+            "jurisdiction": c.document.jurisdiction, "clause": c.clause, "quote": c.quote,
+            "promise": promise_text(c.op, c.value, c.value_max, c.unit),
+            "evaluated_promise": promise_text(state.op, state.target, state.target_max, state.unit),
+            "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
+            "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,
+            "deadline": c.deadline.isoformat() if c.deadline else None,
+            "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
+            "reason": state.reason, "evaluated_at": local_time(state.evaluated_at),
+            "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
+            "trend": [{"at": local_time(at), "actual": number(actual), "status_zh": STATUS_ZH.get(s, s)}
+                      for at, actual, s in trend],
+            "links": self.links(c.id),
+        }

@@ -1,0 +1,143 @@
+"""The alert tables: state per commitment, transition history, outbox, delivery attempts, silences.
+
+Importing this module registers the tables on SQLModel.metadata, so monitor.store.upgrade_schema
+(metadata.create_all) creates them; `create_tables` does the same for tools that run alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Text
+from sqlalchemy.engine import Engine
+from sqlmodel import Column, Field, SQLModel
+
+from monitor.store import UTCDateTime
+
+# Table names (to move into monitor/names.py with the others).
+TABLE_ALERT_STATE = "alert_state"
+TABLE_ALERT_TRANSITION = "alert_transition"
+TABLE_ALERT_GROUP = "alert_group"
+TABLE_NOTIFICATION = "notification"
+TABLE_DELIVERY_ATTEMPT = "delivery_attempt"
+TABLE_SILENCE = "silence"
+
+# Notification states.
+PENDING, SENDING, SENT, FAILED, SILENCED = "pending", "sending", "sent", "failed", "silenced"
+
+
+def _time(index: bool = False, nullable: bool = True):
+    return Field(default=None, sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
+
+
+def _text():
+    return Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class AlertState(SQLModel, table=True):
+    """One alert per commitment and kind: `target` (at_risk/missed, to agencies), `data` (no_data/error, to operators)."""
+
+    __tablename__ = TABLE_ALERT_STATE
+    commitment: str = Field(primary_key=True)
+    alert: str = Field(primary_key=True)
+    state: str = "inactive"                 # inactive, pending, firing, resolved
+    severity: str | None = None             # warning (at_risk), critical (missed), data
+    status: str = ""                        # the latest evaluation status
+    actual: float | None = None
+    target: float | None = None
+    target_max: float | None = None
+    op: str | None = None
+    unit: str | None = None
+    expected: float | None = None
+    reason: str = ""
+    evaluated_at: datetime | None = _time()
+    active_since: datetime | None = _time()
+    consecutive: int = 0
+    last_bad_at: datetime | None = _time()
+    fired_at: datetime | None = _time()
+    resolved_at: datetime | None = _time()
+    announced: str = ""                     # what the receivers were last told: firing:<severity>, resolved
+    announced_at: datetime | None = _time()
+
+
+class AlertTransition(SQLModel, table=True):
+    __tablename__ = TABLE_ALERT_TRANSITION
+    __table_args__ = (Index("ix_alert_transition_commitment_at", "commitment", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commitment: str
+    alert: str
+    at: datetime = _time(nullable=False)
+    from_state: str
+    to_state: str
+    severity: str | None = None
+    status: str = ""
+    actual: float | None = None
+    reason: str = ""
+
+
+class AlertGroup(SQLModel, table=True):
+    """Per receiver group (an agency, the operators, the digest): when changes started waiting, when sent."""
+
+    __tablename__ = TABLE_ALERT_GROUP
+    key: str = Field(primary_key=True)
+    first_change_at: datetime | None = _time()
+    last_sent_at: datetime | None = _time()
+    cursor: int = 0                         # digest: the last transition id included
+
+
+class Notification(SQLModel, table=True):
+    """One message to one receiver over one channel; stored before it is sent (the outbox)."""
+
+    __tablename__ = TABLE_NOTIFICATION
+    __table_args__ = (Index("ix_notification_state_due", "state", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _time(nullable=False)
+    group_key: str
+    kind: str                               # alert, operators, digest, test
+    channel: str                            # email, webhook, alertmanager
+    target: str = ""                        # webhook id or Alertmanager URL; empty for e-mail
+    to_addrs: str = _text()                 # JSON lists
+    cc_addrs: str = _text()
+    bcc_addrs: str = _text()
+    subject: str = _text()
+    body_text: str = _text()
+    body_html: str = _text()
+    payload: str = _text()                  # JSON body for webhook / Alertmanager
+    message_id: str = ""
+    commitments: str = _text()              # space-separated ids, for history queries
+    state: str = PENDING
+    attempts: int = 0
+    due_at: datetime = _time(nullable=False)
+    claim_token: str | None = Field(default=None, index=True)
+    claimed_by: str | None = None
+    lease_until: datetime | None = _time()
+    sent_at: datetime | None = _time()
+    last_error: str | None = None
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    __tablename__ = TABLE_DELIVERY_ATTEMPT
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(index=True)
+    at: datetime = _time(nullable=False)
+    worker: str
+    transport: str                          # smtp, maildir, webhook, alertmanager
+    outcome: str                            # sent, transient, permanent
+    error: str | None = None
+    duration_seconds: float = 0.0
+
+
+class Silence(SQLModel, table=True):
+    __tablename__ = TABLE_SILENCE
+    id: int | None = Field(default=None, primary_key=True)
+    commitment: str | None = None
+    agency: str | None = None
+    starts_at: datetime = _time(nullable=False)
+    ends_at: datetime = _time(nullable=False)
+    comment: str = ""
+    created_by: str = ""
+    created_at: datetime = _time(nullable=False)
+
+
+def create_tables(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)

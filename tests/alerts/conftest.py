@@ -1,0 +1,49 @@
+"""Fixtures for the alert tests: the fixture catalogue, a file SQLite store, a pipeline writing .eml files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import alerts.tables  # noqa: F401  (registers the alert tables before upgrade_schema)
+from alert_helpers import Cycle, load_fixture_catalogue
+from alerts.pipeline import AlertPipeline
+from alerts.settings import AlertSettings
+from monitor.model import Catalogue
+from monitor.store import Store, make_engine, upgrade_schema
+
+
+@pytest.fixture
+def catalogue() -> Catalogue:
+    return load_fixture_catalogue()
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+    upgrade_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine) -> Store:
+    return Store(engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> AlertSettings:
+    return AlertSettings(_env_file=None, smtp_host=None, maildir=tmp_path / "mail",
+                         public_url="http://monitor.test:9464", grafana_url="http://grafana.test:3000")
+
+
+@pytest.fixture
+def pipeline(engine, settings) -> AlertPipeline:
+    return AlertPipeline(engine, settings)
+
+
+@pytest.fixture
+def cycle(store, pipeline, catalogue) -> Cycle:
+    return Cycle(store, pipeline, catalogue)
+
