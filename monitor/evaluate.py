@@ -64,7 +64,8 @@ def margin_of(op: str, actual: float, target: float, target_max: float | None = 
         return actual - target
     if op == "range":
         return min(actual - target, target_max - actual)
-    return -abs(actual - target)
+    miss = abs(actual - target)
+    return 0.0 if miss < 1e-9 else -miss   # the tolerance `compare` allows counts as exactly kept
 
 
 def _fmt(x: float | None) -> str:
@@ -91,7 +92,7 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
         if c.kind == "case_duration":
             return _case_duration(c, data, now, now_local, calendar, newest)
         if c.kind == "cumulative":
-            return _cumulative(c, data, now, now_local, newest)
+            return _cumulative(c, data, now, now_local, newest, calendar)
         return _latest_value(c, data, now, now_local, newest)
     except _NoData as exc:
         return Evaluation(**base, status="no_data", data_time=newest, reason=str(exc))
@@ -148,7 +149,8 @@ def _case_duration(c: Commitment, data: MeasureData, now: datetime, now_local: d
     durations = _durations(c, cases.submitted[in_window], cases.completed[in_window], calendar)
     aggregate = c.measure.aggregate
     if aggregate == "share_within":
-        share = float(np.mean(compare(c.op, durations, c.value, c.value_max))) * 100
+        # count * 100 / n, not mean * 100: 57/100*100 is 56.99999999999999 and would miss a 57% target
+        share = int(np.count_nonzero(compare(c.op, durations, c.value, c.value_max))) * 100 / n
         limit = f"{c.op} {_fmt(c.value)}" + (f"-{_fmt(c.value_max)}" if c.value_max is not None else "")
         what = f"{share:.1f}% of {n} cases took {limit} {c.unit}"
         return _verdict(c, now, now_local, share, c.measure.min_share, None, ">=", "%", newest, what, n)
@@ -180,7 +182,7 @@ def _latest_value(c: Commitment, data: MeasureData, now: datetime, now_local: da
         if parse_unit(c.unit).dimension == "share":
             if baseline == 0:
                 raise UnitError("a relative reduction needs a non-zero baseline")
-            actual = reduced / baseline * 100
+            actual = reduced * 100 / baseline   # not reduced / baseline * 100: 100 -> 43 gave 56.99999999999999
         else:
             actual = convert(reduced, c.baseline_unit or c.unit, c.unit)
         what = (f"the reduction from the baseline {_fmt(baseline)} {c.baseline_unit} to "
@@ -192,10 +194,11 @@ def _latest_value(c: Commitment, data: MeasureData, now: datetime, now_local: da
 
 
 def _cumulative(c: Commitment, data: MeasureData, now: datetime, now_local: datetime,
-                newest: datetime) -> Evaluation:
+                newest: datetime, calendar: WorkCalendar) -> Evaluation:
     deadline_end = datetime.combine(c.deadline, time.max) if c.deadline else None
     passed = _deadline_passed(c.deadline, now_local)
-    tz = newest.tzinfo
+    # start and deadline are local days, whatever zone the data times come in (the store gives UTC)
+    tz = calendar.timezone if newest.tzinfo else None
     cutoff = deadline_end.replace(tzinfo=tz) if passed and deadline_end and tz else None
     if c.measure.aggregate == "sum":
         start = datetime.combine(c.start, time.min).replace(tzinfo=tz)
