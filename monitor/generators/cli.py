@@ -1,0 +1,65 @@
+"""`monitor grafana` and `monitor rules`: write the generated files, or --check that they are current."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from monitor.generators import grafana, rules
+from monitor.loader import ConfigError, load_catalogue
+from monitor.model import Catalogue
+
+log = logging.getLogger("monitor.generators")
+
+
+def _load(path: str) -> Catalogue | None:
+    try:
+        return load_catalogue(Path(path))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+
+
+def cmd_grafana(args: argparse.Namespace) -> int:
+    catalogue = _load(args.config)
+    if catalogue is None:
+        return 1
+    out = Path(args.out)
+    if args.check:
+        stale = grafana.stale_files(catalogue, out)
+        for path in stale:
+            print(f"{path}: stale; run `monitor grafana` and commit the result", file=sys.stderr)
+        return 1 if stale else 0
+    for path in grafana.write_dashboards(catalogue, out):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    catalogue = _load(args.config)
+    if catalogue is None:
+        return 1
+    out = Path(args.out)
+    if args.check:
+        if rules.is_stale(catalogue, out):
+            print(f"{out}: stale; run `monitor rules` and commit the result", file=sys.stderr)
+            return 1
+        return 0
+    print(f"wrote {rules.write_rules(catalogue, out)}")
+    return 0
+
+
+def add_generator_commands(subparsers: argparse._SubParsersAction) -> None:
+    g = subparsers.add_parser("grafana", help="write the Grafana dashboards generated from the catalogue")
+    g.add_argument("--config", default="targets.yaml")
+    g.add_argument("--out", default=str(grafana.DASHBOARD_DIR), help="directory (default grafana/dashboards)")
+    g.add_argument("--check", action="store_true", help="write nothing; exit 1 when a checked-in file is stale")
+    g.set_defaults(func=cmd_grafana)
+    r = subparsers.add_parser("rules", help="write the Prometheus alerting rules generated from the catalogue")
+    r.add_argument("--config", default="targets.yaml")
+    r.add_argument("--out", default=str(rules.RULES_FILE), help="file (default deploy/rules/commitments.yml)")
+    r.add_argument("--check", action="store_true", help="write nothing; exit 1 when the checked-in file is stale")
+    r.set_defaults(func=cmd_rules)
