@@ -58,7 +58,7 @@ def _dedupe(addresses: list[str], exclude: list[str]) -> list[str]:
     return out
 
 
-def _recipients(catalogue: Catalogue, key: str, states: list[AlertState]) -> tuple[str, list[str], list[str], list[str]]:
+def recipients(catalogue: Catalogue, key: str, states: list[AlertState]) -> tuple[str, list[str], list[str], list[str]]:
     operators = catalogue.alerting.operators
     if key == OPERATORS:
         return "运维人员", list(operators.emails), [], []
@@ -116,7 +116,7 @@ def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: Aler
         if group.last_sent_at is not None and now < group.last_sent_at + spec.group_interval:
             return None
         repeat = False
-    name, to, cc, bcc = _recipients(catalogue, key, [s for s, _, _ in changed] + firing)
+    name, to, cc, bcc = recipients(catalogue, key, [s for s, _, _ in changed] + firing)
     kind = "operators" if key == OPERATORS else "alert"
     return Batch(key=key, kind=kind, receiver_name=name, to=to, cc=cc, bcc=bcc,
                  changed=[(s, w) for s, w, _ in changed], still_firing=firing,

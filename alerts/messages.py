@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from alerts.grouping import Batch
+from alerts.engine import DATA, SEVERITY_OF_STATUS, TARGET
+from alerts.grouping import Batch, group_key, recipients
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
 from alerts.outbox import new_notification
@@ -18,7 +19,7 @@ from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
-from monitor.store import EvaluationRow
+from monitor.store import CurrentState, EvaluationRow
 
 log = logging.getLogger("monitor.alerts")
 SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
@@ -157,3 +158,51 @@ def queue_alertmanager(session: Session, renderer: Renderer, catalogue: Catalogu
                                  payload=json.dumps(alerts, ensure_ascii=False),
                                  commitments=" ".join(sorted({a["labels"]["commitment"] for a in alerts}))))
     return 1
+
+
+class UnknownName(Exception):
+    """An agency or commitment named on the command line is not in the catalogue."""
+
+
+def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agency_id: str, now: datetime):
+    """A test message to one agency's addresses, through the outbox like any other."""
+    agency = catalogue.agencies.get(agency_id)
+    if agency is None:
+        raise UnknownName(f"unknown agency {agency_id!r}; known: {', '.join(sorted(catalogue.agencies))}")
+    commitments = [c for c in catalogue.commitments.values() if c.evaluated]
+    context = {"receiver_name": agency.name, "now": local_time(now), "addresses": list(agency.emails),
+               "lead_count": sum(1 for c in commitments if c.agency and c.agency.id == agency_id),
+               "co_count": sum(1 for c in commitments if agency_id in {a.id for a in c.co_agencies}),
+               "status_url": renderer.settings.public_url.rstrip("/") + "/status"}
+    rendered, error = _render(renderer, "test", context)
+    batch = Batch(key=f"test:{agency_id}", kind="test", receiver_name=agency.name, to=list(agency.emails), cc=[], bcc=[])
+    notification = _email_row(now, batch, "test", rendered, error, [])
+    session.add(notification)
+    session.commit()
+    session.refresh(notification)
+    return notification
+
+
+def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,
+            points: int) -> tuple[Batch, Rendered]:
+    """The message the commitment's current evaluation would produce, with its recipients; nothing is stored."""
+    commitment = catalogue.commitments.get(commitment_id)
+    if commitment is None:
+        raise UnknownName(f"unknown commitment {commitment_id!r}")
+    current = session.get(CurrentState, commitment_id)
+    if current is None:
+        raise UnknownName(f"no evaluation of {commitment_id!r} yet; start the daemon (monitor run) first")
+    alert = DATA if current.status in ("no_data", "error") else TARGET
+    bad = current.status in SEVERITY_OF_STATUS
+    state = AlertState(commitment=commitment_id, alert=alert, state="firing" if bad else "resolved",
+                       severity=SEVERITY_OF_STATUS.get(current.status), status=current.status, reason=current.reason,
+                       evaluated_at=current.evaluated_at, fired_at=current.status_since if bad else None,
+                       resolved_at=None if bad else current.evaluated_at,
+                       announced="" if bad else "firing:preview",
+                       **{k: getattr(current, k) for k in ("actual", "target", "target_max", "op", "unit", "expected")})
+    key = group_key(commitment, alert) or "operators"
+    name, to, cc, bcc = recipients(catalogue, key, [state])
+    batch = Batch(key=key, kind="operators" if alert == DATA else "alert", receiver_name=name, to=to, cc=cc, bcc=bcc,
+                  changed=[(state, f"firing:{state.severity}" if bad else "resolved")])
+    context = batch_context(session, renderer, catalogue, batch, now, points)
+    return batch, renderer.render("alert", context)

@@ -53,11 +53,14 @@ class Outbox:
         self.settings = settings
         self.worker = worker or worker_name()
 
-    def claim(self, now: datetime, limit: int | None = None) -> list[Notification]:
+    def claim(self, now: datetime, limit: int | None = None, only: int | None = None) -> list[Notification]:
         """Claim due rows (and rows whose sender's lease ran out) with one conditional UPDATE."""
         token = uuid.uuid4().hex
         limit = limit or self.settings.outbox_batch
-        candidates = (select(Notification.id).where(_claimable(now))
+        candidates = select(Notification.id).where(_claimable(now))
+        if only is not None:
+            candidates = candidates.where(Notification.id == only)
+        candidates = (candidates
                       .order_by(Notification.due_at, Notification.id).limit(limit))
         lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
         with Session(self.engine) as session:
@@ -96,10 +99,10 @@ class Outbox:
                  notification.attempts, f" error={json.dumps(str(error), ensure_ascii=False)}" if error else "")
         return outcome if error else SENT
 
-    async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier]) -> int:
+    async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier], only: int | None = None) -> int:
         """Claim what is due, send it one by one (each settled at once), return how many were sent."""
         sent = 0
-        for notification in self.claim(now):
+        for notification in self.claim(now, only=only):
             notifier = notifiers.get(notification.channel)
             started = time.perf_counter()
             error: DeliveryError | None = None

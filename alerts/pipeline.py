@@ -25,17 +25,17 @@ from sqlmodel import Session, select
 
 from alerts import messages
 from alerts.engine import ALERT_KINDS, Rules, condition, step
-from alerts.grouping import DIGEST, digest_due, due_batches, resend_due
+from alerts.grouping import DIGEST, Batch, digest_due, due_batches, resend_due
 from alerts.notifiers import Notifier
 from alerts.notifiers.alertmanager import AlertmanagerNotifier
 from alerts.notifiers.email import SmtpNotifier
 from alerts.notifiers.maildir import MaildirNotifier
 from alerts.notifiers.webhook import WebhookNotifier
 from alerts.outbox import Outbox, outbox_stats
-from alerts.render import Renderer
+from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
-from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, create_tables
+from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 
@@ -52,6 +52,7 @@ class AlertPipeline:
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
         self._http: httpx.AsyncClient | None = None
+        create_tables(engine)   # idempotent; upgrade_schema also creates them once alerts.tables is imported
 
     def create_tables(self) -> None:
         create_tables(self.engine)
@@ -126,6 +127,19 @@ class AlertPipeline:
                                        .group_by(AlertState.severity)).all())
         return {"backlog": backlog, "sent": by_state.get("sent", {}), "failed": by_state.get("failed", {}),
                 "silenced": by_state.get("silenced", {}), "firing": firing}
+
+    async def send_test(self, catalogue: Catalogue, agency_id: str, now: datetime) -> Notification:
+        """Queue a test message to the agency and deliver it now; returns the row as it ended."""
+        with Session(self.engine) as session:
+            notification = messages.queue_test(session, self.renderer, catalogue, agency_id, now)
+        await self.outbox.deliver(now, self.notifiers(), only=notification.id)
+        with Session(self.engine) as session:
+            return session.get(Notification, notification.id)
+
+    def preview(self, catalogue: Catalogue, commitment_id: str, now: datetime) -> tuple[Batch, Rendered]:
+        """Render the commitment's message for its current evaluation; nothing is stored or sent."""
+        with Session(self.engine) as session:
+            return messages.preview(session, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
 
     def _take_turn(self, session: Session, now: datetime) -> None:
         result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
