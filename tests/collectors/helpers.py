@@ -1,0 +1,34 @@
+"""Helpers for collector tests: feed specs from dicts, one collection on a fresh client, a clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+import httpx
+from pydantic import TypeAdapter
+
+from collectors.base import FetchContext
+from collectors.runner import collect
+from monitor.observations import CollectionResult
+from monitor.spec.feeds import FeedSpec
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2024, 6, 28, 12, 0, tzinfo=TZ)
+_FEEDS = TypeAdapter(FeedSpec)
+
+
+def feed(**fields: Any):
+    fields.setdefault("id", "f")
+    return _FEEDS.validate_python(fields)
+
+
+def collect_once(spec, env: Mapping[str, str] | None = None, now: datetime = NOW,
+                 dry_run: bool = False) -> CollectionResult:
+    async def run() -> CollectionResult:
+        async with httpx.AsyncClient() as client:
+            context = FetchContext(client=client, now=now, timezone=TZ, env=dict(env or {}))
+            return await collect(spec, context, dry_run=dry_run)
+    return asyncio.run(run())

@@ -1,0 +1,105 @@
+"""The sql feed kind against SQLite files and the PostgreSQL at 127.0.0.1:5432."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from collectors.sql import dispose_engines
+from tests.collectors.helpers import collect_once, feed
+
+pytestmark = pytest.mark.integration
+
+CASES_QUERY = """
+    SELECT case_id, submitted, completed FROM cases
+    WHERE completed >= :window_start AND completed <= :window_end  -- the window is pushed down
+"""
+COUNT_QUERY = "SELECT count(*) AS n, 100.0 * sum(CASE WHEN online THEN 1 ELSE 0 END) / count(*) AS rate FROM cases"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'feed.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE cases (case_id TEXT, submitted TIMESTAMP, completed TIMESTAMP, online BOOLEAN)"))
+        c.execute(sa.text("INSERT INTO cases VALUES (:i, :s, :c, :o)"), [
+            {"i": "A1", "s": "2024-06-03 09:00:00", "c": "2024-06-04 10:00:00", "o": True},
+            {"i": "A2", "s": "2024-06-05 09:00:00", "c": "2024-06-04 10:00:00", "o": False},
+            {"i": "A3", "s": "2024-01-05 09:00:00", "c": "2024-01-06 10:00:00", "o": True},
+        ])
+    engine.dispose()
+    yield url
+    dispose_engines()
+
+
+def sql_feed(url, query, series):
+    return feed(kind="sql", url_env="FEED_DB", query=query, series=series, window="30d")
+
+
+def test_case_rows_in_the_window_become_case_records(db_url):
+    spec = sql_feed(db_url, CASES_QUERY, [{"name": "setup", "type": "cases", "id_field": "case_id"}])
+    result = collect_once(spec, env={"FEED_DB": db_url})
+    assert result.ok, result.error
+    assert len(result.cases[0]) == 1
+    assert result.rows_rejected == {"end_before_start": 1}
+    assert result.bytes_read > 0
+
+
+def test_aggregates_computed_by_the_database_become_values(db_url):
+    spec = sql_feed(db_url, COUNT_QUERY, [{"name": "count", "column": "n"}, {"name": "rate", "type": "share", "column": "rate"}])
+    result = collect_once(spec, env={"FEED_DB": db_url})
+    assert result.ok, result.error
+    assert [(v.series, round(v.value, 2)) for v in result.values] == [("count", 3), ("rate", 66.67)]
+
+
+def test_a_writing_query_is_refused_before_it_runs(db_url):
+    spec = sql_feed(db_url, "DELETE FROM cases", [{"name": "n", "column": "n"}])
+    result = collect_once(spec, env={"FEED_DB": db_url})
+    assert result.error_category == "config"
+    with sa.create_engine(db_url).connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 3
+
+
+def test_a_write_hidden_in_a_cte_is_stopped_by_the_read_only_transaction(db_url):
+    if db_url.startswith("sqlite"):
+        query = "WITH x AS (SELECT 1) SELECT * FROM x; DELETE FROM cases"
+    else:
+        query = "WITH gone AS (DELETE FROM cases RETURNING 1) SELECT count(*) AS n FROM gone"
+    result = collect_once(sql_feed(db_url, query, [{"name": "n", "column": "n"}]), env={"FEED_DB": db_url})
+    assert result.error_category == "config"
+    with sa.create_engine(db_url).connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 3
+
+
+def test_unknown_column_is_a_schema_error(db_url):
+    spec = sql_feed(db_url, "SELECT case_id FROM cases", [{"name": "x", "column": "value"}])
+    assert collect_once(spec, env={"FEED_DB": db_url}).error_category == "schema"
+
+
+def test_bad_sql_is_a_config_error_and_the_url_is_not_in_the_message(db_url):
+    spec = sql_feed(db_url, "SELECT nonsense FROM nowhere", [{"name": "x", "column": "x"}])
+    result = collect_once(spec, env={"FEED_DB": db_url})
+    assert not result.ok and result.error_category in ("config", "schema")
+    assert db_url not in result.error
+
+
+def test_unreachable_database_is_a_connect_error():
+    url = "postgresql+psycopg2://postgres@127.0.0.1:9/test?connect_timeout=2"
+    result = collect_once(sql_feed(url, "SELECT 1 AS n", [{"name": "n", "column": "n"}]), env={"FEED_DB": url})
+    assert result.error_category == "connect"
+    dispose_engines()
+
+
+def test_query_slower_than_the_timeout_is_cancelled(postgres_url):
+    spec = feed(kind="sql", url_env="FEED_DB", query="SELECT pg_sleep(5) AS n", timeout="0.5s",
+                series=[{"name": "n", "column": "n"}])
+    result = collect_once(spec, env={"FEED_DB": postgres_url})
+    assert result.error_category == "timeout"
+    dispose_engines()
+
+
+def test_missing_url_variable_is_a_config_error():
+    spec = sql_feed("", "SELECT 1 AS n", [{"name": "n", "column": "n"}])
+    result = collect_once(spec, env={})
+    assert result.error_category == "config" and "FEED_DB" in result.error
