@@ -1,0 +1,200 @@
+"""A real Prometheus scrapes the real daemon on the demo feeds; every dashboard query returns data.
+
+Starts `python -m monitor run --demo` and /usr/bin/prometheus (1s scrape and rule evaluation, the
+generated rules loaded) on free ports, then runs every PromQL expression of every checked-in
+dashboard, with its variables filled in, through Prometheus's HTTP API.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from monitor import names
+from monitor.generators.grafana import fill_variables, metric_names, panel_queries, variable_queries
+from tests.integration.daemon_process import ROOT, DaemonProcess, free_port
+
+pytestmark = pytest.mark.integration
+
+PROMETHEUS = Path("/usr/bin/prometheus")
+DASHBOARDS = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))
+GRAFANA_INTERVALS = {"__range": "5m", "__rate_interval": "1m", "__interval": "15s"}
+ALL = ".*"
+# Metrics another part of the project has yet to export: a query that needs one of them is an
+# expected failure (with the wiring named) while it is absent from /metrics, and a plain test once
+# it is there. Empty this once the daemon exports them all.
+PENDING = {
+    names.METRIC_INFO: "lead: `yield from detail_families(catalogue, board)` in CommitmentCollector.collect",
+    names.METRIC_CASES: "lead: `yield from detail_families(catalogue, board)` in CommitmentCollector.collect",
+    names.METRIC_CASE_DURATION: "lead: Evaluation.duration_quantiles set in evaluate._case_duration",
+    names.METRIC_OUTBOX_BACKLOG: "alerts: outbox backlog gauge on the daemon's registry",
+    names.METRIC_NOTIFICATIONS_SENT: "alerts: notifications sent counter on the daemon's registry",
+    names.METRIC_NOTIFICATIONS_FAILED: "alerts: notifications failed counter on the daemon's registry",
+}
+
+
+def _queries() -> list[tuple[str, str, str]]:
+    found = []
+    for path in DASHBOARDS:
+        dashboard = json.loads(path.read_text(encoding="utf-8"))
+        for number, (title, expr) in enumerate(panel_queries(dashboard)):
+            found.append((dashboard["uid"], f"{number:02d} {title}", expr))
+    return found
+
+
+def _variables() -> list[tuple[str, str, str]]:
+    found = []
+    for path in DASHBOARDS:
+        dashboard = json.loads(path.read_text(encoding="utf-8"))
+        found += [(dashboard["uid"], name, definition) for name, definition in variable_queries(dashboard)]
+    return found
+
+
+class Prometheus:
+    def __init__(self, workdir: Path, target: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        rules = workdir / "rules.yml"
+        shutil.copy(ROOT / "deploy" / "rules" / "commitments.yml", rules)
+        config = workdir / "prometheus.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: [{rules}]\n"
+            "scrape_configs:\n"
+            f"  - job_name: commitment-monitor\n    static_configs: [{{targets: ['{target}']}}]\n",
+            encoding="utf-8")
+        self.log = workdir / "prometheus.log"
+        self.args = [str(PROMETHEUS), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+                     f"--web.listen-address=127.0.0.1:{self.port}"]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Prometheus":
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_until(lambda: httpx.get(self.url + "/-/ready", timeout=1).status_code == 200, 30)
+        return self
+
+    def wait_until(self, condition, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"prometheus exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if condition():
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"prometheus: condition not met in {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def query(self, expr: str) -> list[dict]:
+        response = httpx.post(self.url + "/api/v1/query", data={"query": expr}, timeout=10)
+        body = response.json()
+        assert body["status"] == "success", f"{expr}\n{body.get('error')}"
+        return body["data"]["result"]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not PROMETHEUS.exists():
+        pytest.skip(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
+    workdir = tmp_path_factory.mktemp("prometheus-scrape")
+    daemon = DaemonProcess(workdir).start()
+    prometheus = None
+    try:
+        daemon.wait_until(lambda: 'result="ok"' in daemon.metrics(), 30)
+        prometheus = Prometheus(workdir, f"127.0.0.1:{daemon.port}").start()
+        # Enough scrapes for rates and changes; the rules evaluated at least once after that.
+        prometheus.wait_until(lambda: prometheus.query('count_over_time(up{job="commitment-monitor"}[1m]) >= 4'), 30)
+        prometheus.wait_until(lambda: prometheus.query("ALERTS"), 15)
+        yield daemon, prometheus
+    finally:
+        if prometheus:
+            prometheus.stop()
+        daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def exported(stack) -> set[str]:
+    """Metric family names the daemon's /metrics declares (HELP/TYPE), samples or not."""
+    daemon, _ = stack
+    text = daemon.metrics()
+    families = set(re.findall(r"^# (?:HELP|TYPE) (\S+)", text, re.M))
+    return families | {f + "_total" for f in families}
+
+
+@pytest.fixture(scope="module")
+def commitments_by_kind(shipped_catalogue) -> list[str]:
+    """One evaluated commitment of each kind, case_duration first: what $commitment is filled with."""
+    chosen: dict[str, str] = {}
+    for c in shipped_catalogue.evaluated_commitments():
+        chosen.setdefault(c.kind, c.id)
+    return [chosen[k] for k in sorted(chosen, key=lambda k: k != "case_duration")]
+
+
+def _expect_exported(expr: str, exported: set[str]) -> None:
+    missing = sorted(metric_names(expr) - exported)
+    pending = [m for m in missing if m in PENDING]
+    assert not set(missing) - set(pending), f"not in the daemon's /metrics: {missing}"
+    if pending:
+        pytest.xfail("waits for " + "; ".join(f"{m} ({PENDING[m]})" for m in pending))
+
+
+@pytest.mark.parametrize(("uid", "panel", "expr"), _queries(), ids=[f"{u}-{p[:2]}" for u, p, _ in _queries()])
+def test_panel_query_returns_data(stack, exported, commitments_by_kind, uid, panel, expr):
+    _, prometheus = stack
+    _expect_exported(expr, exported)
+    fills = [commitments_by_kind] if "$commitment" in expr else [[""]]
+    tried = []
+    for commitment in fills[0]:
+        filled = fill_variables(expr, {"document": ALL, "agency": ALL, "feed": ALL, "commitment": commitment,
+                                       **GRAFANA_INTERVALS})
+        assert "$" not in filled.replace("$1", ""), f"unfilled variable in {filled}"
+        if prometheus.query(filled):
+            return
+        tried.append(filled)
+    pytest.fail(f"{uid} / {panel}: no series for any filling:\n" + "\n".join(tried))
+
+
+@pytest.mark.parametrize(("uid", "name", "definition"), _variables())
+def test_dashboard_variable_has_values(stack, exported, uid, name, definition):
+    _, prometheus = stack
+    _expect_exported(definition, exported)
+    match = re.fullmatch(r"label_values\((.*), (\w+)\)", definition)
+    assert match, definition
+    selector = fill_variables(match.group(1), {"document": ALL, "agency": ALL})
+    response = httpx.get(f"{prometheus.url}/api/v1/label/{match.group(2)}/values",
+                         params={"match[]": selector}, timeout=10).json()
+    assert response["status"] == "success" and response["data"], f"{uid}: ${name} has no values"
+
+
+def test_every_dashboard_metric_is_exported(exported):
+    used = set().union(*(metric_names(expr) for _, _, expr in _queries()))
+    missing = sorted(used - exported - set(PENDING))
+    assert not missing, f"dashboards read metrics the daemon does not export: {missing}"
+
+
+def test_rules_fire_exactly_for_missed_commitments(stack):
+    _, prometheus = stack
+    groups = httpx.get(prometheus.url + "/api/v1/rules", timeout=10).json()["data"]["groups"]
+    assert groups and all(rule["health"] == "ok" for g in groups for rule in g["rules"]), groups
+    missed = {s["metric"]["commitment"] for s in prometheus.query(f'{names.METRIC_STATUS}{{status="missed"}} == 1')}
+    prometheus.wait_until(lambda: {a["metric"]["commitment"] for a in prometheus.query(
+        'ALERTS{alertname="CommitmentMissed", alertstate="firing"}')} == missed, 15)
+    assert missed, "the demo feeds produce missed commitments"
