@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 from dataclasses import dataclass
 from typing import Mapping
@@ -45,10 +46,15 @@ class Body:
     url: str                # the final URL, for resolving relative next-links
 
 
+def environment_value(env: Mapping[str, str], name: str) -> str | None:
+    """A variable from the injected environment, else the process environment."""
+    return env.get(name) or os.environ.get(name)
+
+
 def auth_headers(auth: Auth | None, env: Mapping[str, str]) -> dict[str, str]:
     if auth is None:
         return {}
-    token = env.get(auth.env)
+    token = environment_value(env, auth.env)
     if not token:
         raise FeedError("config", f"environment variable {auth.env} (the feed's auth token) is not set")
     return {auth.header: f"{auth.scheme} {token}" if auth.scheme else token}

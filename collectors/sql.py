@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from collectors.base import FeedError, FetchContext
+from collectors.http import environment_value
 from collectors.series import Extracted, Table, extract_table
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import SqlFeed
@@ -150,7 +151,7 @@ class SqlCollector:
             raise FeedError("config", f"feed {feed.id!r} has no series: nothing to collect")
         url = feed.url
         if feed.url_env is not None:
-            url = context.env.get(feed.url_env)
+            url = environment_value(context.env, feed.url_env)
             if not url:
                 raise FeedError("config", f"environment variable {feed.url_env} (the database URL) is not set")
         query = check_read_only(feed.query)

@@ -1,0 +1,62 @@
+"""Vectorised timestamp parsing and per-row validation of case records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from collectors.records import build_case_records, parse_local_times
+from collectors.series import check_value
+from monitor.spec.feeds import SeriesSpec
+from tests.collectors.helpers import TZ
+
+T = np.datetime64
+
+
+def test_common_layouts_parse_to_local_seconds():
+    values = ["2024-03-05", "2024-03-05 09:30", "2024/03/05T09:30:07", " 2024-03-05 09:30:00 ", "2024年3月5日 9:05",
+              "2024-3-5", "2024-03-05T01:30:00Z", "2024-03-05T09:30:00.250"]
+    assert list(parse_local_times(values, TZ)) == [
+        T("2024-03-05T00:00:00"), T("2024-03-05T09:30:00"), T("2024-03-05T09:30:07"), T("2024-03-05T09:30:00"),
+        T("2024-03-05T09:05:00"), T("2024-03-05T00:00:00"), T("2024-03-05T09:30:00"), T("2024-03-05T09:30:00")]
+
+
+def test_impossible_or_garbage_values_become_nat():
+    values = ["2024-02-30", "2024-13-01", "2024-03-05 24:00", "garbage", "", None, 45000.5, "2023-02-29"]
+    assert np.isnat(parse_local_times(values, TZ)).all()
+
+
+def test_datetime_objects_from_spreadsheets_and_drivers_are_accepted():
+    values = [datetime(2024, 3, 5, 9, 30), date(2024, 3, 5), datetime(2024, 3, 5, 1, 30, tzinfo=timezone.utc)]
+    assert list(parse_local_times(values, TZ)) == [T("2024-03-05T09:30"), T("2024-03-05T00:00"), T("2024-03-05T09:30")]
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)), st.sampled_from([" ", "T"]))
+def test_fast_path_agrees_with_the_standard_library(moment, separator):
+    moment = moment.replace(microsecond=0)
+    text = moment.isoformat(sep=separator)
+    assert parse_local_times([text], TZ)[0] == np.datetime64(moment, "s")
+
+
+def test_bad_rows_are_rejected_and_counted_each_once_by_reason():
+    records, rejected = build_case_records(
+        "s", datetime(2024, 6, 1, tzinfo=TZ),
+        ["2024-06-03", "bad", "2024-06-05", "2024-06-03", "2024-06-03", "2024-06-03"],
+        ["2024-06-04", "2024-06-04", "2024-06-04", "nope", "", "2024-06-04"], TZ,
+        ids=["a", "b", "c", "d", "e", "a"])
+    assert rejected == {"unparseable_submitted": 1, "end_before_start": 1, "unparseable_completed": 1, "duplicate_id": 1}
+    assert len(records) == 2 and np.isnat(records.completed[1])   # an open case is kept
+
+
+def test_shares_above_100_and_negative_values_are_rejected_with_a_reason():
+    share = SeriesSpec(name="s", type="share")
+    floor = SeriesSpec(name="d", min_value=0)
+    assert check_value(share, "96.5%") == (96.5, None)
+    assert check_value(share, 100.1)[1] == "share_above_100"
+    assert check_value(share, -1)[1] == "negative_share"
+    assert check_value(floor, "-3")[1] == "negative_value"
+    assert check_value(floor, "１２")[0] == 12
+    assert check_value(floor, "n/a")[1] == "unparseable_value"
+    assert check_value(floor, "")[1] == "missing_value"
