@@ -28,6 +28,7 @@ from monitor.evaluate import Evaluation, evaluate
 from monitor.loader import ConfigError, load_catalogue
 from monitor.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue, Commitment
+from monitor.observations import CollectionResult
 from monitor.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
 from monitor.web import WebServer
@@ -174,7 +175,7 @@ class Daemon:
                         result.error)
         return await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
 
-    def _store_and_evaluate(self, catalogue: Catalogue, result, feed_id: str) -> list[Evaluation]:
+    def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:
         self.store.save_collection(result)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
