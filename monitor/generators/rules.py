@@ -61,7 +61,7 @@ def _verdict_rules(catalogue: Catalogue, document_id: str) -> list[dict[str, Any
             "annotations": {
                 "summary": f"{{{{ $labels.commitment }}}} {meaning} ({status})",
                 "description": f"{document.title}: {{{{ $labels.commitment }}}} (agency {{{{ $labels.agency }}}}) "
-                               f"{meaning}. Quote: {_QUOTE}",
+                               f"{meaning}.",
                 "quote": _QUOTE,
             },
         })
@@ -128,7 +128,7 @@ def build_rules(catalogue: Catalogue) -> dict[str, Any]:
 
 
 def render(rules: dict[str, Any]) -> str:
-    return HEADER + yaml.safe_dump(rules, allow_unicode=True, sort_keys=False, width=120)
+    return HEADER + yaml.safe_dump(rules, allow_unicode=True, sort_keys=False, width=100000)
 
 
 def write_rules(catalogue: Catalogue, path: Path = RULES_FILE) -> Path:

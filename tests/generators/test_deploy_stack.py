@@ -1,0 +1,139 @@
+"""The deployment files, checked statically (Docker does not run here): compose, Dockerfile, configs."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+PROVIDER = yaml.safe_load((ROOT / "grafana/provisioning/dashboards/commitment-monitor.yaml").read_text())
+PROMETHEUS = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    result = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            result.append((word.upper(), rest.strip()))
+    return result
+
+
+def bind_mounts(service: str) -> list[tuple[Path, str]]:
+    mounts = []
+    for volume in COMPOSE["services"][service].get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith((".", "/")):
+            mounts.append(((DEPLOY / source).resolve(), target))
+    return mounts
+
+
+def test_compose_has_the_whole_stack():
+    assert set(COMPOSE["services"]) == {"monitor", "prometheus", "alertmanager", "grafana", "mailpit"}
+    for name, service in COMPOSE["services"].items():
+        assert "image" in service or "build" in service, name
+        assert ":latest" not in service.get("image", ":pinned"), f"{name}: pin the image tag"
+
+
+def test_every_bind_mount_source_exists():
+    for service in COMPOSE["services"]:
+        for source, _ in bind_mounts(service):
+            assert source.exists(), f"{service}: {source} does not exist"
+
+
+def test_named_volumes_are_declared():
+    declared = set(COMPOSE.get("volumes") or {})
+    for name, service in COMPOSE["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith((".", "/")):
+                assert source in declared, f"{name}: volume {source} not declared"
+
+
+def test_depends_on_names_services():
+    for name, service in COMPOSE["services"].items():
+        assert set(service.get("depends_on", [])) <= set(COMPOSE["services"]), name
+
+
+def test_build_context_holds_the_dockerfile():
+    build = COMPOSE["services"]["monitor"]["build"]
+    assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == ROOT / "Dockerfile"
+
+
+def test_grafana_gets_provisioning_and_the_dashboards_where_the_provider_looks():
+    targets = {target: source for source, target in bind_mounts("grafana")}
+    assert targets["/etc/grafana/provisioning"] == ROOT / "grafana" / "provisioning"
+    assert targets[PROVIDER["providers"][0]["options"]["path"]] == ROOT / "grafana" / "dashboards"
+
+
+def test_prometheus_scrapes_the_monitor_on_the_port_it_listens_on():
+    listen = COMPOSE["services"]["monitor"]["environment"]["MONITOR_LISTEN"]
+    port = listen.rsplit(":", 1)[1]
+    job = next(j for j in PROMETHEUS["scrape_configs"] if j["job_name"] == "commitment-monitor")
+    assert job["static_configs"][0]["targets"] == [f"monitor:{port}"]
+    assert f"EXPOSE {port}" in DOCKERFILE and f"127.0.0.1:{port}/healthz" in DOCKERFILE
+
+
+def test_prometheus_loads_the_generated_rules_from_its_mount():
+    mounts = {target: source for source, target in bind_mounts("prometheus")}
+    config_dir = Path("/etc/prometheus")
+    for pattern in PROMETHEUS["rule_files"]:
+        mounted = mounts[str(config_dir / Path(pattern).parent)]
+        assert list(mounted.glob(Path(pattern).name)), pattern
+
+
+def test_alertmanager_mails_through_the_catcher():
+    config = yaml.safe_load((DEPLOY / "alertmanager.yml").read_text(encoding="utf-8"))
+    host, port = config["global"]["smtp_smarthost"].split(":")
+    assert host in COMPOSE["services"] and f"{port}:{port}" in COMPOSE["services"][host]["ports"]
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck():
+    ins = instructions()
+    stages = [args for word, args in ins if word == "FROM"]
+    assert len(stages) >= 2 and all(":" in s.split()[0] and ":latest" not in s for s in stages)
+    users = [args for word, args in ins if word == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    last_user = max(i for i, (word, _) in enumerate(ins) if word == "USER")
+    assert last_user < next(i for i, (word, _) in enumerate(ins) if word == "ENTRYPOINT")
+    assert any(word == "HEALTHCHECK" and "CMD" in args for word, args in ins)
+    assert all(args.startswith("[") for word, args in ins if word in ("ENTRYPOINT", "CMD"))
+
+
+def test_dockerfile_copies_only_what_exists_and_is_not_ignored():
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    for word, args in instructions():
+        if word != "COPY" or "--from=" in args:
+            continue
+        sources = [s for s in shlex.split(args) if not s.startswith("--")][:-1]
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: missing"
+            assert not any(fnmatch.fnmatch(source, pattern) for pattern in ignored), f"COPY {source}: in .dockerignore"
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool absent (Debian package prometheus)")
+def test_promtool_accepts_prometheus_yml():
+    result = subprocess.run(["promtool", "check", "config", "prometheus.yml"], cwd=DEPLOY,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("amtool") is None, reason="amtool absent (Debian package prometheus-alertmanager)")
+def test_amtool_accepts_alertmanager_yml():
+    result = subprocess.run(["amtool", "check-config", "alertmanager.yml"], cwd=DEPLOY,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,73 @@
+"""The alerting rules: generated from the catalogue, checked in unchanged, accepted and tested by promtool."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitor import names
+from monitor.generators import rules
+from tests.generators.test_grafana_dashboards import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "deploy" / "rules" / "commitments.yml"
+needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None,
+                                    reason="promtool absent (Debian package prometheus)")
+
+
+def test_checked_in_rules_match_the_generator(shipped_catalogue):
+    assert not rules.is_stale(shipped_catalogue, RULES), "run `monitor rules` and commit deploy/rules/commitments.yml"
+
+
+def test_rules_check_fails_when_stale(tmp_path):
+    out = tmp_path / "commitments.yml"
+    targets = str(ROOT / "targets.yaml")
+    assert run_cli("rules", "--config", targets, "--out", str(out), "--check") == 1
+    assert run_cli("rules", "--config", targets, "--out", str(out)) == 0
+    assert run_cli("rules", "--config", targets, "--out", str(out), "--check") == 0
+
+
+def test_one_group_per_document_with_an_alert_per_non_met_verdict(shipped_catalogue):
+    generated = rules.build_rules(shipped_catalogue)
+    groups = {g["name"]: g for g in generated["groups"]}
+    for document in {c.document.id for c in shipped_catalogue.evaluated_commitments()}:
+        group = groups[f"commitments-{document}"]
+        statuses = {r["expr"].split('status="')[1].split('"')[0] for r in group["rules"]}
+        assert statuses == set(names.STATUSES) - {"met"}
+
+
+def test_feed_rules_follow_each_feeds_schedule_and_max_age(shipped_catalogue):
+    feed_rules = next(g for g in rules.build_rules(shipped_catalogue)["groups"] if g["name"].endswith("feeds"))
+    for feed in shipped_catalogue.feeds.values():
+        stale = next(r for r in feed_rules["rules"]
+                     if r["alert"] == "MonitorFeedStale" and f'feed="{feed.id}"' in r["expr"])
+        assert stale["expr"].endswith(str(int(feed.max_age.total_seconds())))
+
+
+def test_durations_are_written_in_the_largest_exact_unit():
+    from datetime import timedelta
+    assert [rules.duration(timedelta(seconds=s)) for s in (0, 45, 300, 7200, 172800, 90)] == \
+        ["0s", "45s", "5m", "2h", "2d", "90s"]
+
+
+@needs_promtool
+def test_promtool_accepts_the_rules():
+    result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_promtool_rule_tests_pass():
+    result = subprocess.run(["promtool", "test", "rules", "deploy/rules-tests/commitments_test.yml"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rules_file_is_plain_yaml_with_the_generated_header():
+    text = RULES.read_text(encoding="utf-8")
+    assert text.startswith(rules.HEADER)
+    assert yaml.safe_load(text)["groups"]
