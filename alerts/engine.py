@@ -94,3 +94,7 @@ def wanted_announcement(state: AlertState) -> str:
     if state.announced.startswith("firing"):
         return "resolved"
     return state.announced
+
+
+def needs_announcement(state: AlertState) -> bool:
+    return wanted_announcement(state) != state.announced
