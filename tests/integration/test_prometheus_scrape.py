@@ -198,3 +198,40 @@ def test_rules_fire_exactly_for_missed_commitments(stack):
     prometheus.wait_until(lambda: {a["metric"]["commitment"] for a in prometheus.query(
         'ALERTS{alertname="CommitmentMissed", alertstate="firing"}')} == missed, 15)
     assert missed, "the demo feeds produce missed commitments"
+
+
+@pytest.fixture(scope="module")
+def full_exporter_prometheus(tmp_path_factory, shipped_catalogue):
+    """Prometheus scraping an in-process exporter that already has the PENDING metrics."""
+    if not PROMETHEUS.exists():
+        pytest.skip(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
+    from prometheus_client import start_http_server
+
+    from tests.generators.exporter_fixture import full_registry
+
+    port = free_port()
+    server, thread = start_http_server(port, "127.0.0.1", full_registry(shipped_catalogue))
+    prometheus = Prometheus(tmp_path_factory.mktemp("prometheus-full"), f"127.0.0.1:{port}").start()
+    try:
+        prometheus.wait_until(lambda: prometheus.query('count_over_time(up{job="commitment-monitor"}[1m]) >= 4'),
+                              30)
+        yield prometheus
+    finally:
+        prometheus.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+PENDING_QUERIES = [q for q in _queries() if metric_names(q[2]) & set(PENDING)]
+
+
+@pytest.mark.parametrize(("uid", "panel", "expr"), PENDING_QUERIES, ids=[f"{u}-{p[:2]}" for u, p, _ in PENDING_QUERIES])
+def test_pending_panel_query_returns_data_once_the_metric_is_exported(full_exporter_prometheus, commitments_by_kind,
+                                                                      uid, panel, expr):
+    for commitment in commitments_by_kind:
+        filled = fill_variables(expr, {"document": ALL, "agency": ALL, "feed": ALL, "commitment": commitment,
+                                       **GRAFANA_INTERVALS})
+        if full_exporter_prometheus.query(filled):
+            return
+    pytest.fail(f"{uid} / {panel}: no series from the full exporter for {expr}")
