@@ -1,0 +1,108 @@
+"""The outbox: claimed once, retried on transient failures with backoff, failed at once on permanent ones."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from alert_helpers import T0
+from alerts.notifiers import DeliveryError
+from alerts.outbox import Outbox, new_notification
+from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
+
+
+class Recorder:
+    transport = "recorder"
+
+    def __init__(self, *failures: DeliveryError):
+        self.failures = list(failures)
+        self.sent: list[int] = []
+
+    async def send(self, notification: Notification) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(notification.id)
+
+
+def queue(engine, count: int = 1, **fields) -> list[int]:
+    with Session(engine) as session:
+        rows = [new_notification(T0, group_key="agency:x", kind="alert", channel="email",
+                                 to_addrs=fields.get("to", ["a@example.org"]), subject="s", body_text="t")
+                for _ in range(count)]
+        session.add_all(rows)
+        session.commit()
+        return [r.id for r in rows]
+
+
+def row(engine, notification_id: int) -> Notification:
+    with Session(engine) as session:
+        return session.get(Notification, notification_id)
+
+
+def test_a_claimed_row_is_not_claimed_again_by_another_sender(engine, settings):
+    queue(engine, 3)
+    first, second = Outbox(engine, settings, "one"), Outbox(engine, settings, "two")
+    assert len(first.claim(T0)) == 3
+    assert second.claim(T0) == []
+
+
+def test_a_row_whose_sender_died_is_reclaimed_after_its_lease(engine, settings):
+    [nid] = queue(engine)
+    Outbox(engine, settings, "dead").claim(T0)
+    survivor = Outbox(engine, settings, "alive")
+    assert survivor.claim(T0 + timedelta(seconds=settings.outbox_lease_seconds - 1)) == []
+    [claimed] = survivor.claim(T0 + timedelta(seconds=settings.outbox_lease_seconds + 1))
+    assert claimed.id == nid and claimed.claimed_by == "alive" and claimed.attempts == 2
+
+
+def test_transient_failure_is_retried_with_backoff_and_sent_once(engine, settings):
+    [nid] = queue(engine)
+    outbox, notifier = Outbox(engine, settings), Recorder(DeliveryError("connection refused", transient=True),
+                                                          DeliveryError("421 try later", transient=True))
+    assert asyncio.run(outbox.deliver(T0, {"email": notifier})) == 0
+    first_retry = row(engine, nid).due_at
+    assert row(engine, nid).state == PENDING and first_retry == T0 + timedelta(seconds=settings.outbox_backoff_seconds)
+    assert asyncio.run(outbox.deliver(T0 + timedelta(seconds=5), {"email": notifier})) == 0   # not due yet
+    asyncio.run(outbox.deliver(first_retry, {"email": notifier}))
+    assert row(engine, nid).due_at == first_retry + timedelta(seconds=2 * settings.outbox_backoff_seconds)
+    asyncio.run(outbox.deliver(T0 + timedelta(hours=1), {"email": notifier}))
+    assert row(engine, nid).state == SENT and notifier.sent == [nid]
+    with Session(engine) as session:
+        outcomes = [a.outcome for a in session.exec(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()]
+    assert outcomes == ["transient", "transient", "sent"]
+
+
+def test_permanent_failure_is_recorded_at_once(engine, settings):
+    [nid] = queue(engine)
+    notifier = Recorder(DeliveryError("550 no such user", transient=False))
+    asyncio.run(Outbox(engine, settings).deliver(T0, {"email": notifier}))
+    failed = row(engine, nid)
+    assert failed.state == FAILED and "550" in failed.last_error and failed.attempts == 1
+
+
+def test_transient_failures_give_up_after_max_attempts(engine, settings):
+    settings = settings.model_copy(update={"outbox_max_attempts": 2})
+    [nid] = queue(engine)
+    notifier = Recorder(*[DeliveryError("timeout", transient=True)] * 5)
+    outbox = Outbox(engine, settings)
+    asyncio.run(outbox.deliver(T0, {"email": notifier}))
+    asyncio.run(outbox.deliver(T0 + timedelta(hours=1), {"email": notifier}))
+    assert row(engine, nid).state == FAILED and "gave up after 2 attempts" in row(engine, nid).last_error
+
+
+def test_bad_address_is_a_permanent_failure_of_the_maildir_and_smtp_senders(engine, settings, pipeline):
+    [nid] = queue(engine, to=["not an address"])
+    asyncio.run(pipeline.deliver_due(T0))
+    assert row(engine, nid).state == FAILED and "bad address" in row(engine, nid).last_error
+
+
+def test_a_stale_sender_cannot_settle_a_row_another_sender_reclaimed(engine, settings):
+    [nid] = queue(engine)
+    slow = Outbox(engine, settings, "slow")
+    [mine] = slow.claim(T0)
+    later = T0 + timedelta(seconds=settings.outbox_lease_seconds + 1)
+    [theirs] = Outbox(engine, settings, "fast").claim(later)
+    slow.settle(mine, "recorder", DeliveryError("boom", transient=True), later, 0.0)
+    assert row(engine, nid).state == SENDING and row(engine, nid).claimed_by == "fast"
