@@ -33,6 +33,7 @@ _TABLE = [
     Unit("亩", "area", 10000 / 15, "mu"),
     Unit("平方米", "area", 1, "square metres"),
     Unit("倍", "ratio", 1, "times"),
+    Unit("万", "count", 1e4, "ten-thousands"),   # 2万 items = 20,000 items, like 万家
     Unit("kV", "voltage", 1000, "kilovolts"),
     Unit("千伏", "voltage", 1000, "kilovolts"),
 ] + [Unit(name, "count", 1, en) for name, en in (
@@ -40,7 +41,7 @@ _TABLE = [
     ("件", "cases"), ("项", "items"), ("户", "households"), ("场", "events"), ("处", "sites"),
     ("座", "buildings"), ("名", "people"), ("所", "institutions"), ("类", "categories"),
     ("条", "items"), ("批", "batches"), ("张", "sheets"), ("份", "copies"), ("环节", "steps"),
-    ("台", "units"), ("套", "sets"), ("级", "levels"), ("万", "ten-thousands"),
+    ("台", "units"), ("套", "sets"), ("级", "levels"),
     ("支", "teams"), ("种", "kinds"), ("块", "pieces"), ("轮", "rounds"), ("个领域", "fields"),
 )]
 UNITS: dict[str, Unit] = {u.name: u for u in _TABLE}
