@@ -71,8 +71,7 @@ def _name_mapping(names_by_id: dict[str, str]) -> list[p.Json]:
 
 def _status_matrix(title: str, by: str, mapping: dict[str, str]) -> p.Json:
     expr = f"sum by ({by}, status) ({names.METRIC_STATUS})"
-    matrix = {"id": "groupingToMatrix", "options": {"columnField": "status", "rowField": by, "valueField": "Value",
-                                                     "emptyValue": "zero"}}
+    matrix = {"id": "groupingToMatrix", "options": {"columnField": "status", "rowField": by, "valueField": "Value"}}
     overrides = [{"matcher": {"id": "byName", "options": f"{by}\\status"},
                   "properties": [{"id": "mappings", "value": _name_mapping(mapping)},
                                  {"id": "displayName", "value": by}]}]

@@ -114,7 +114,7 @@ def organize(rename: dict[str, str], exclude: tuple[str, ...] = ("Time",), order
 
 def query_variable(name: str, label: str, query: str, *, include_all: bool = False, multi: bool = False) -> Json:
     variable: Json = {"type": "query", "name": name, "label": label, "datasource": DATASOURCE,
-                      "definition": query, "query": {"query": query, "refId": f"{name}-variable"},
+                      "definition": query, "query": query,
                       "refresh": 2, "sort": 1, "includeAll": include_all, "multi": multi, "hide": 0,
                       "current": {}, "options": [], "regex": ""}
     if include_all:
