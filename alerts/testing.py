@@ -45,7 +45,9 @@ class _Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
         if address in self.sink.refuse:
             return self.sink.refuse[address]
-        while not self.sink.gate.is_set():      # held: the test kills the client meanwhile
+        while not self.sink.gate.is_set() or (self.sink.hold_after is not None
+                                               and len(self.sink.received) >= self.sink.hold_after):
+            # held in mid-conversation: the test kills the client meanwhile
             self.sink.held.set()
             await asyncio.sleep(0.01)
         envelope.rcpt_tos.append(address)
@@ -66,6 +68,7 @@ class SmtpSink:
         self.gate = threading.Event()
         self.gate.set()
         self.held = threading.Event()
+        self.hold_after: int | None = None        # hold every client once this many messages arrived
         self.lock = threading.Lock()
         self._controller = None
 
@@ -78,6 +81,7 @@ class SmtpSink:
     def stop(self) -> None:
         if self._controller is not None:
             self.gate.set()
+            self.hold_after = None
             self._controller.stop()
             self._controller = None
 
