@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
+
+import numpy as np
 
 from collectors.base import FeedError
 from collectors.series import Problem, Table
@@ -18,9 +20,13 @@ def decode_text(content: bytes, declared: str | None = None, configured: str | N
 
     GB18030 is a superset of GBK and GB2312, which is what Chinese spreadsheets export as "ANSI".
     """
+    return detect_and_decode(content, declared, configured)[0]
+
+
+def detect_and_decode(content: bytes, declared: str | None = None, configured: str | None = None) -> tuple[str, str]:
     if configured:
         try:
-            return content.decode(configured)
+            return content.decode(configured), configured
         except (UnicodeDecodeError, LookupError) as exc:
             raise FeedError("decode", f"the body is not {configured}: {exc}") from None
     if content.startswith(b"\xef\xbb\xbf"):
@@ -31,7 +37,7 @@ def decode_text(content: bytes, declared: str | None = None, configured: str | N
         candidates = ["utf-8"] + ([declared] if declared and declared.replace("-", "") != "utf8" else []) + ["gb18030"]
     for encoding in candidates:
         try:
-            return content.decode(encoding)
+            return content.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError):
             continue
     raise FeedError("decode", f"cannot decode the body as any of {', '.join(candidates)}")
@@ -40,9 +46,102 @@ def decode_text(content: bytes, declared: str | None = None, configured: str | N
 @dataclass
 class CsvTable:
     table: Table
-    row_numbers: list[int]                         # the file's line number of each data row (1-based)
+    row_numbers: Sequence[int]                      # the file's line number of each data row (1-based)
     rejected: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+
+class _Columns(Mapping):
+    """Columns of a quote-free CSV held as one byte buffer; a column becomes an array when first read."""
+
+    def __init__(self, buf: np.ndarray, names: list[str], starts: np.ndarray, ends: np.ndarray):
+        self._buf, self._names, self._starts, self._ends = buf, names, starts, ends
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            if name not in self._names:
+                raise KeyError(name)
+            self._cache[name] = self._column(self._names.index(name))
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(dict.fromkeys(self._names))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(self._names))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def _column(self, j: int) -> np.ndarray:
+        starts, ends = self._starts[:, j], self._ends[:, j]
+        if len(starts) == 0:
+            return np.zeros(0, dtype="U1")
+        width = max(int((ends - starts).max()), 1)
+        offsets = np.arange(width)
+        index = starts[:, None] + offsets
+        cells = np.where(offsets < (ends - starts)[:, None], self._buf[np.minimum(index, len(self._buf) - 1)], 0)
+        raw = np.ascontiguousarray(cells.astype(np.uint8)).view(f"S{width}").ravel()
+        if cells.max(initial=0) < 128:
+            return raw.astype(f"U{width}")
+        return np.strings.decode(raw, "utf-8")
+
+
+def _columnar(content: bytes, delimiter: str, header_row: int) -> tuple[list[str], _Columns, int] | None:
+    """Split a quote-free UTF-8 CSV whose every line has the header's field count with numpy.
+
+    Returns None when the text needs the csv module (quotes, ragged or blank lines).
+    """
+    if b'"' in content or len(delimiter.encode()) != 1:
+        return None
+    if not content.endswith(b"\n"):
+        content += b"\n"
+    buf = np.frombuffer(content, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines) < header_row:
+        return None
+    body_start = int(newlines[header_row - 1]) + 1
+    header_start = int(newlines[header_row - 2]) + 1 if header_row > 1 else 0
+    header = content[header_start:body_start - 1].decode("utf-8").rstrip("\r").split(delimiter)
+    width = len(header)
+    body = buf[body_start:]
+    separators = np.flatnonzero((body == ord(delimiter)) | (body == 10))
+    if len(separators) % width:
+        return None
+    grid = separators.reshape(-1, width)
+    kinds = body[grid]
+    if not (kinds[:, -1] == 10).all() or (width > 1 and not (kinds[:, :-1] == ord(delimiter)).all()):
+        return None
+    ends = grid + body_start
+    starts = np.empty_like(ends)
+    starts[:, 0] = np.concatenate(([body_start], ends[:-1, -1] + 1)) if len(ends) else []
+    starts[:, 1:] = ends[:, :-1] + 1
+    if len(ends) and ((ends - starts)[:, -1] == 0).any() and width == 1:
+        return None                                   # blank lines in a one-column file
+    carriage = (ends[:, -1] > starts[:, -1]) & (buf[np.maximum(ends[:, -1] - 1, 0)] == 13)
+    ends[:, -1] -= carriage                           # CRLF line ends
+    return header, _Columns(buf, header, starts, ends), len(ends)
+
+
+def parse_csv_bytes(content: bytes, declared: str | None = None, configured: str | None = None,
+                    delimiter: str = ",", rename: Mapping[str, str] | None = None, header_row: int = 1) -> CsvTable:
+    """Decode and parse; plain CSV (no quotes, even rows) is split with numpy, the rest with the csv module."""
+    text, encoding = detect_and_decode(content, declared, configured)
+    if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        utf8 = content
+    elif encoding == "utf-8-sig":
+        utf8 = content[3:]
+    else:
+        utf8 = text.encode("utf-8")
+    simple = _columnar(utf8, delimiter, header_row)
+    if simple is None:
+        return parse_csv(text, delimiter, rename, header_row)
+    header, columns, n = simple
+    names = [(rename or {}).get(h.strip(), h.strip()) for h in header]
+    columns._names = names
+    first_line = header_row + 1
+    return CsvTable(Table(columns, n), range(first_line, first_line + n))
 
 
 def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None = None,

@@ -24,7 +24,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from collectors.base import FeedError, FetchContext
-from collectors.csv_table import decode_text, parse_csv
+from collectors.csv_table import decode_text, parse_csv_bytes
 from collectors.drop_report import FileProblem, write_report
 from collectors.records import count_rejections
 from collectors.series import Extracted, Table, extract_json, extract_table
@@ -98,7 +98,7 @@ def read_xlsx(path: Path, feed: FileFeed) -> Sheet:
 
 
 def read_csv(content: bytes, feed: FileFeed) -> Sheet:
-    parsed = parse_csv(decode_text(content, None, feed.encoding), feed.delimiter, feed.columns, feed.header_row)
+    parsed = parse_csv_bytes(content, None, feed.encoding, feed.delimiter, feed.columns, feed.header_row)
     names = list(parsed.table.columns)
     letters, headers = _column_maps([next((k for k, v in feed.columns.items() if v == n), n) for n in names], names)
     problems = [FileProblem(p.reason, row=p.row, value=p.value) for p in parsed.problems]

@@ -6,7 +6,7 @@ import asyncio
 from typing import ClassVar
 
 from collectors.base import FeedError, FetchContext
-from collectors.csv_table import decode_text, parse_csv
+from collectors.csv_table import parse_csv_bytes
 from collectors.http import auth_headers, fetch_body, require_content_type
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_table
@@ -17,7 +17,7 @@ CSV_TYPES = ("csv", "text/comma-separated-values", "application/vnd.ms-excel", "
 
 
 def csv_series(feed: HttpCsvFeed, content: bytes, charset: str | None, context: FetchContext) -> Extracted:
-    parsed = parse_csv(decode_text(content, charset, feed.encoding), feed.delimiter, feed.columns)
+    parsed = parse_csv_bytes(content, charset, feed.encoding, feed.delimiter, feed.columns)
     extracted = extract_table(feed.series, parsed.table, context.now, context.timezone)
     count_rejections(extracted.rejected, parsed.rejected)
     return extracted

@@ -125,11 +125,19 @@ def _parse_loose(text: str) -> datetime | None:
     return moment
 
 
-def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
+def as_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as a text array, and which cells hold something (not None, not blank)."""
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "U":
-        return np.strings.str_len(np.strings.strip(raw)) > 0
-    return np.fromiter((v is not None and not (isinstance(v, str) and not v.strip()) for v in raw),
-                       dtype=bool, count=len(raw))
+        text, missing = raw, np.zeros(len(raw), dtype=bool)
+    else:
+        objects = raw if isinstance(raw, np.ndarray) else np.asarray(raw, dtype=object)
+        missing = np.asarray(objects == None, dtype=bool)  # noqa: E711 - element-wise test for None
+        text = objects.astype(str)
+    return text, ~missing & (np.strings.str_len(text) > 0) & ~np.strings.isspace(text)
+
+
+def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
+    return as_text(raw)[1]
 
 
 def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence[object],
@@ -170,9 +178,9 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
 
 def _repeated(ids: Sequence[object]) -> np.ndarray:
     """True for the second and later occurrence of an id (the first one is kept)."""
-    keys = np.asarray([str(v) for v in ids] if not isinstance(ids, np.ndarray) else ids.astype(str))
-    if len(keys) == 0:
-        return np.zeros(0, dtype=bool)
+    if len(ids) == 0 or len(set(ids)) == len(ids):
+        return np.zeros(len(ids), dtype=bool)
+    keys = np.asarray(ids, dtype=object).astype(str)
     _, first = np.unique(keys, return_index=True)
     repeated = np.ones(len(keys), dtype=bool)
     repeated[first] = False

@@ -20,7 +20,7 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import count_rejections, parse_local_times, rejection_mask, _given
+from collectors.records import as_text, count_rejections, parse_local_times, rejection_mask
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -93,8 +93,9 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     submitted_raw = _pick(table.column(spec.submitted, spec.name), rows)
     completed_raw = _pick(table.column(spec.completed, spec.name), rows)
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
-    submitted, completed = parse_local_times(submitted_raw, tz), parse_local_times(completed_raw, tz)
-    bad, rejected = rejection_mask(submitted, completed, _given(completed_raw), ids)
+    completed_text, completed_given = as_text(completed_raw)
+    submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
+    bad, rejected = rejection_mask(submitted, completed, completed_given, ids)
     keep = ~bad
     out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep]))
     out.accepted += int(keep.sum())

@@ -1,0 +1,171 @@
+"""Benchmark: 1,000,000 per-case records served as CSV over loopback, fetched, parsed and evaluated
+against a working-day limit — our path against a straightforward csv-module-plus-loop baseline.
+
+Run: python bench/bench_collect.py [N]. Prints one JSON line per measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from collectors.base import FetchContext  # noqa: E402
+from collectors.http import fetch_body  # noqa: E402
+from collectors.http_csv import csv_series  # noqa: E402
+from monitor.calendar import WorkCalendar  # noqa: E402
+from monitor.evaluate import evaluate  # noqa: E402
+from monitor.loader import load_catalogue  # noqa: E402
+from monitor.observations import MeasureData  # noqa: E402
+
+LIMIT_DAYS = 5
+TARGETS = f"""\
+version: 1
+documents:
+  - {{id: doc2024, source: no-such-seed.txt, title: 方案, jurisdiction: 重庆市渝中区, issuer: 区政府办公室,
+     issued: 2024-03-01, period: {{start: 2024-01-01, end: 2024-12-31}}}}
+agencies:
+  - {{id: doc2024.gov, name: 区政务服务中心, jurisdiction: 重庆市渝中区}}
+feeds:
+  - id: cases
+    kind: http_csv
+    url: http://127.0.0.1/cases.csv
+    max_bytes: 500000000
+    timeout: 60s
+    columns: {{编号: id, 受理时间: submitted, 办结时间: completed}}
+    series: [{{name: setup, type: cases}}]
+commitments:
+  - id: doc2024.setup
+    document: doc2024
+    clause: "1."
+    quote: 办结
+    measured: {{zh: 办结时间, en: time to complete}}
+    agency: doc2024.gov
+    kind: case_duration
+    op: "<="
+    value: {LIMIT_DAYS}
+    unit: 个工作日
+    measure: {{feed: cases, series: setup, window: 90d, aggregate: share_within, min_share: 90}}
+"""
+NOW = datetime.fromisoformat("2024-06-28T18:00:00+08:00")
+
+
+def make_csv(n: int) -> bytes:
+    rng = np.random.default_rng(7)
+    start = np.datetime64("2024-04-01T08:30:00") + rng.integers(0, 85 * 86400, n).astype("timedelta64[s]")
+    end = start + rng.integers(3600, 12 * 86400, n).astype("timedelta64[s]")
+    ids = np.char.add("C", np.arange(n).astype(str))
+    fmt = lambda a: np.char.replace(a.astype(str), "T", " ")  # noqa: E731
+    rows = np.char.add(np.char.add(np.char.add(np.char.add(ids, ","), fmt(start)), ","), fmt(end))
+    body = "编号,受理时间,办结时间,事项,区县\n" + ",企业开办,渝中区\n".join(rows.tolist()) + ",企业开办,渝中区\n"
+    return body.encode("utf-8")
+
+
+def serve(payload: bytes) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/cases.csv"
+
+
+def ours(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]:
+    async def fetch():
+        async with httpx.AsyncClient() as client:
+            context = FetchContext(client=client, now=NOW, timezone=calendar.timezone)
+            t0 = time.perf_counter()
+            body = await fetch_body(context, url, feed_id=feed.id, timeout=60, retries=0, max_bytes=feed.max_bytes)
+            return context, body, time.perf_counter() - t0
+    context, body, fetch_s = asyncio.run(fetch())
+    t0 = time.perf_counter()
+    extracted = csv_series(feed, body.content, body.charset, context)
+    parse_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verdict = evaluate(commitment, MeasureData(cases=extracted.cases[0]), NOW, calendar)
+    evaluate_s = time.perf_counter() - t0
+    return {"fetch": fetch_s, "parse": parse_s, "evaluate": evaluate_s, "actual": verdict.actual,
+            "cases": verdict.cases}
+
+
+def baseline(url: str, calendar: WorkCalendar) -> dict[str, float]:
+    """What one writes first: csv.DictReader, fromisoformat per row, a loop over the days of each case."""
+    t0 = time.perf_counter()
+    text = httpx.get(url, timeout=60).text
+    fetch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cases = []
+    for row in csv.DictReader(io.StringIO(text)):
+        cases.append((datetime.fromisoformat(row["受理时间"]), datetime.fromisoformat(row["办结时间"])))
+    parse_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    now_local = NOW.replace(tzinfo=None)
+    begin, within, total = now_local - timedelta(days=90), 0, 0
+    for submitted, completed in cases:
+        if not begin <= completed <= now_local:
+            continue
+        day, days = submitted.date(), 0
+        while day < completed.date():
+            day += timedelta(days=1)
+            days += calendar.is_workday(day)
+        total += 1
+        within += days <= LIMIT_DAYS
+    evaluate_s = time.perf_counter() - t0
+    return {"fetch": fetch_s, "parse": parse_s, "evaluate": evaluate_s, "actual": 100.0 * within / total, "cases": total}
+
+
+def line(name: str, value: float, unit: str, base: float | None) -> None:
+    record = {"bench": name, "value": round(value, 4), "unit": unit}
+    if base is not None:
+        record |= {"baseline_value": round(base, 4), "ratio": round(value / base, 4)}
+    print(json.dumps(record), flush=True)
+
+
+def main(n: int = 1_000_000) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "targets.yaml"
+        path.write_text(TARGETS, encoding="utf-8")
+        catalogue = load_catalogue(path)
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    payload = make_csv(n)
+    server, url = serve(payload)
+    try:
+        feed = catalogue.feeds["cases"].model_copy(update={"url": url})
+        fast = ours(feed, url, catalogue.commitments["doc2024.setup"], calendar)
+        slow = baseline(url, calendar)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert fast["cases"] == slow["cases"] and abs(fast["actual"] - slow["actual"]) < 1e-6, (fast, slow)
+    for part in ("fetch", "parse", "evaluate"):
+        line(f"collect_csv_{n}_cases_{part}", fast[part], "s", slow[part])
+    total = sum(fast[p] for p in ("fetch", "parse", "evaluate"))
+    line(f"collect_csv_{n}_cases_total", total, "s", sum(slow[p] for p in ("fetch", "parse", "evaluate")))
+    line(f"collect_csv_{n}_cases_bytes", len(payload), "bytes", None)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
