@@ -2,8 +2,8 @@
 
 Builds on `monitor.textnum` (which finds the bare numbers) and adds what a commitment needs:
 multipliers (1.3万家 = 13000 家, but 20亿元 stays 20 亿元), fractions written with a slash (1/4),
-ranges (6—15个工作日, 1.5%-3%), the unit as written, and the promises written in words with no
-digit at all (全覆盖 = 100 %, 零投资 = 0 元, 即时办结 = 0 工作日).
+ranges (6—15个工作日, 1.5%-3%) and the unit as written. Promises written in words with no digit at
+all (全覆盖 = 100 %, 零投资 = 0 元, 即时办结 = 0 工作日) are found by `monitor.extract.words`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Quantity:
     value_max: float | None
     unit: str | None
     form: str  # arabic | chinese | fraction | percent_words | half | words | milestone
+    op: str | None = None  # the comparator the words themselves imply (一次申报: <=), else None
 
     @property
     def is_range(self) -> bool:
@@ -57,7 +58,7 @@ def _form_of(written: str) -> str:
 
 
 def find_quantities(text: str) -> list[Quantity]:
-    """Every number of `text` with the unit written after it, in order; ordinals skipped."""
+    """Every number of `text` with the unit written after it, in order (words: see `words`)."""
     mentions = [m for m in find_numbers(text) if m.value is not None]
     found: list[Quantity] = []
     i = 0
@@ -94,34 +95,5 @@ def find_quantities(text: str) -> list[Quantity]:
         value_max = value_max * multiplier if value_max is not None else None
         found.append(Quantity(mention.start, end, value, value_max, unit, form))
         i += 1
-    found.extend(_word_quantities(text))
     found.sort(key=lambda q: (q.start, q.end))
-    return found
-
-
-# Promises written without a digit. Each: pattern, value, unit, form.
-_WORD_FORMS: tuple[tuple[re.Pattern[str], float, str, str], ...] = (
-    (re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%", "words"),
-    (re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上)"), 100.0, "%", "words"),
-    (re.compile(r"零(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"), 0.0, "元", "words"),
-    (re.compile(r"零材料"), 0.0, "份", "words"),
-    (re.compile(r"零审批"), 0.0, "项", "words"),
-    (re.compile(r"即时办结?|即办即结|立等可取|立即办结"), 0.0, "工作日", "words"),
-    (re.compile(r"(?:(?:19|20)\d\d年|今年|年内)?(?<![0-9])(?:1[0-2]|[1-9])月(?:份|底|末)?(?:前|之前)?"
-                r"(?=(?:率先|全面|基本|全部|逐步)?(?:实现|完成|建成|上线|建立))"), 100.0, "%", "milestone"),
-)
-
-
-# 全覆盖 next to 全流程/全领域... is a slogan describing a reform, not a coverage target.
-_SLOGAN_NEIGHBOURS = re.compile(r"全(?:流程|领域|周期|方位|要素|过程|天候|链条|生命周期)")
-
-
-def _word_quantities(text: str) -> list[Quantity]:
-    found = []
-    for pattern, value, unit, form in _WORD_FORMS:
-        for match in pattern.finditer(text):
-            if form == "words" and value == 100 and _SLOGAN_NEIGHBOURS.search(
-                    text, max(0, match.start() - 8), match.end() + 8):
-                continue
-            found.append(Quantity(match.start(), match.end(), value, None, unit, form))
     return found

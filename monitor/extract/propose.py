@@ -12,6 +12,7 @@ from monitor.extract.decode import clean, read_document
 from monitor.extract.exclude import reason_to_skip
 from monitor.extract.numbers import Quantity, find_quantities
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
+from monitor.extract.words import word_quantities
 
 _LEADING_VERBS = ("实现", "力争", "确保", "推动", "努力", "争取", "将", "并", "其中", "全年", "年内")
 
@@ -52,6 +53,8 @@ class Proposal:
 def _op_for_words(quantity: Quantity, op: str) -> str:
     if quantity.form not in ("words", "milestone"):
         return op
+    if quantity.op is not None:
+        return quantity.op
     if quantity.value == 0:
         return "<=" if quantity.unit == "工作日" else "=="
     return ">="
@@ -77,17 +80,21 @@ def extract_text(original: str, year: int | None = None) -> list[Proposal]:
     dates = document_dates(text, year)
     structure = parse_structure(cleaned)
     kept: list[tuple[Quantity, tuple[int, int]]] = []
-    for quantity in find_quantities(text):
+    quantities = sorted(find_quantities(text) + word_quantities(text), key=lambda q: (q.start, q.end))
+    for quantity in quantities:
         seg = strip_label(text, *segment(text, quantity.start, quantity.end))
         before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
         if reason_to_skip(text, quantity, before, after, dates.year) is None:
             kept.append((quantity, seg))
     numbered_segments = {seg for q, seg in kept if q.form not in ("words", "milestone")}
+    share_segments = {seg for q, seg in kept if q.form not in ("words", "milestone") and q.unit in ("%", "‰")}
     proposals: list[Proposal] = []
     seen: set[tuple[int, int, float]] = set()
     for quantity, seg in kept:
         if quantity.form == "milestone" and seg in numbered_segments:
             continue  # the dated phrase already carries a number; the date is its deadline
+        if quantity.form == "words" and quantity.unit == "%" and seg in share_segments:
+            continue  # the share is written (30%以上专门面向...): the words only describe it
         before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
         written = text[quantity.start:quantity.end]
         op, op_word = comparator(before, after, quantity)
