@@ -22,6 +22,8 @@ _BASELINE_AFTER = re.compile(r"^[^,。;]{0,8}?(?:压缩|缩短|降低|减少|压
                              r"(?:至|到|为)")
 _PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进|新增|培育|办理|服务|发放|减免|突破)|去年|上年|"
                    r"同比|较上年|比上年")
+# A phrase that only explores or studies a reform promises no result yet.
+_TENTATIVE = re.compile(r"(?:积极)?(?:探索|研究|试点)")
 _YEAR_WORDS = re.compile(r"^(?:行动|计划|规划|攻坚|任务|工作)")
 
 
@@ -46,7 +48,7 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
     written = text[quantity.start:quantity.end]
     if quantity.form in ("words", "milestone"):
-        return None
+        return "tentative (探索, 研究)" if _TENTATIVE.match(before) else None
     if quantity.unit is None:
         return "no unit"
     if _inside(_DOC_NUMBER, text, quantity):
