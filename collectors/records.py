@@ -58,7 +58,7 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if width < 19:
         codes = np.pad(codes, ((0, 0), (0, 19 - width)))
     length = np.strings.str_len(text)
-    columns = [codes[:, i] for i in range(19)]
+    columns = list(np.ascontiguousarray(codes[:, :19].T))
     digits = [c - np.uint32(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
 
     def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
@@ -178,8 +178,9 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
 
 def _repeated(ids: Sequence[object]) -> np.ndarray:
     """True for the second and later occurrence of an id (the first one is kept)."""
-    if len(ids) == 0 or len(set(ids)) == len(ids):
-        return np.zeros(len(ids), dtype=bool)
+    plain = ids.tolist() if isinstance(ids, np.ndarray) else ids
+    if len(plain) == 0 or len(set(plain)) == len(plain):
+        return np.zeros(len(plain), dtype=bool)
     keys = np.asarray(ids, dtype=object).astype(str)
     _, first = np.unique(keys, return_index=True)
     repeated = np.ones(len(keys), dtype=bool)
