@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench validate clean
+.PHONY: run test bench validate generate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ bench: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/monitor validate targets.yaml
+
+# After editing targets.yaml: regenerate the dashboards and the Prometheus rules (tests fail when stale).
+generate: $(STAMP)
+	$(BIN)/monitor grafana
+	$(BIN)/monitor rules
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

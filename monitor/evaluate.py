@@ -7,11 +7,12 @@ the expected-to-date value for paced targets, and a reason in plain words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
+from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.model import DEFAULT_WARN_FRACTION, Commitment
 from monitor.observations import MeasureData, ValuePoint
@@ -33,6 +34,7 @@ class Evaluation:
     data_time: datetime | None = None
     cases: int | None = None
     reason: str = ""
+    duration_quantiles: tuple[tuple[float, float], ...] = ()   # per-case promises: (quantile, duration)
 
 
 class _NoData(Exception):
@@ -134,6 +136,14 @@ def _durations(c: Commitment, submitted: np.ndarray, completed: np.ndarray, cale
     raise UnitError(f"a case_duration needs a time unit, got {c.unit!r}")
 
 
+def duration_quantiles(durations: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """The quantiles of names.CASE_DURATION_QUANTILES over case durations (median to longest)."""
+    if len(durations) == 0:
+        return ()
+    values = np.quantile(np.asarray(durations, dtype=np.float64), names.CASE_DURATION_QUANTILES)
+    return tuple((q, float(v)) for q, v in zip(names.CASE_DURATION_QUANTILES, values))
+
+
 def _case_duration(c: Commitment, data: MeasureData, now: datetime, now_local: datetime,
                    calendar: WorkCalendar, newest: datetime) -> Evaluation:
     cases = data.cases
@@ -153,7 +163,8 @@ def _case_duration(c: Commitment, data: MeasureData, now: datetime, now_local: d
         share = int(np.count_nonzero(compare(c.op, durations, c.value, c.value_max))) * 100 / n
         limit = f"{c.op} {_fmt(c.value)}" + (f"-{_fmt(c.value_max)}" if c.value_max is not None else "")
         what = f"{share:.1f}% of {n} cases took {limit} {c.unit}"
-        return _verdict(c, now, now_local, share, c.measure.min_share, None, ">=", "%", newest, what, n)
+        verdict = _verdict(c, now, now_local, share, c.measure.min_share, None, ">=", "%", newest, what, n)
+        return replace(verdict, duration_quantiles=duration_quantiles(durations))
     if aggregate == "mean":
         actual = float(durations.mean())
     elif aggregate == "max":
@@ -163,7 +174,8 @@ def _case_duration(c: Commitment, data: MeasureData, now: datetime, now_local: d
     else:
         raise UnitError(f"aggregate {aggregate!r} does not apply to case durations")
     what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit},"
-    return _verdict(c, now, now_local, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
+    verdict = _verdict(c, now, now_local, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
+    return replace(verdict, duration_quantiles=duration_quantiles(durations))
 
 
 def _latest(values: tuple[ValuePoint, ...], not_after: datetime | None = None) -> ValuePoint:

@@ -22,12 +22,30 @@ from monitor.units import UnitError, normalise
 _CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
-def commitment_labels(c: Commitment) -> list[str]:
+def exported_unit(c: Commitment) -> str:
+    """The unit of the exported actual and target: % for a share of cases within a limit."""
+    if c.kind == "case_duration" and c.measure.aggregate == "share_within":
+        return "%"
     try:
-        unit = normalise(c.unit)
+        return normalise(c.unit)
     except UnitError:
-        unit = c.unit
-    return [c.id, c.document.id, c.document.jurisdiction, c.agency.id if c.agency else "", c.kind, unit]
+        return c.unit
+
+
+def commitment_labels(c: Commitment) -> list[str]:
+    return [c.id, c.document.id, c.document.jurisdiction, c.agency.id if c.agency else "", c.kind, exported_unit(c)]
+
+
+def promise_text(c: Commitment) -> str:
+    """The promise as the plan states it, for the info series (e.g. 企业开办时间 <= 1 个工作日)."""
+    value = f"{c.value:g}" + (f"-{c.value_max:g}" if c.value_max is not None else "")
+    deadline = f" by {c.deadline.isoformat()}" if c.deadline else ""
+    return f"{c.measured_zh} {c.op} {value} {c.unit}{deadline}"
+
+
+def info_labels(c: Commitment) -> list[str]:
+    return [c.id, c.document.id, c.document.title, c.clause, c.quote, c.measured_zh, promise_text(c),
+            c.agency.name if c.agency else ""]
 
 
 class CommitmentCollector(Collector):
@@ -56,8 +74,16 @@ class CommitmentCollector(Collector):
         data_as_of = GaugeMetricFamily(names.METRIC_DATA_AS_OF, "Time of the newest data used", labels=labels)
         deadline = GaugeMetricFamily(names.METRIC_DEADLINE, "Deadline of the commitment (end of day, UTC+8)",
                                      labels=labels)
+        # quotes are too long and free-form for every series' labels: they live on one info series
+        info = GaugeMetricFamily(names.METRIC_INFO, "Provenance of the commitment (document, clause, exact quote)",
+                                 labels=list(names.INFO_LABELS))
+        cases = GaugeMetricFamily(names.METRIC_CASES, "Completed cases in the measure's window", labels=labels)
+        durations = GaugeMetricFamily(names.METRIC_CASE_DURATION,
+                                      "Quantiles of case durations in the window, in the commitment's unit",
+                                      labels=labels + [names.QUANTILE_LABEL])
         for c in catalogue.evaluated_commitments():
             values = commitment_labels(c)
+            info.add_metric(info_labels(c), 1.0)
             ev = board.get(c.id)
             current = ev.status if ev else "no_data"
             for s in names.STATUSES:
@@ -74,9 +100,13 @@ class CommitmentCollector(Collector):
             evaluated_at.add_metric(values, ev.evaluated_at.timestamp())
             if ev.data_time:
                 data_as_of.add_metric(values, ev.data_time.timestamp())
+            if c.kind == "case_duration" and ev.cases is not None:
+                cases.add_metric(values, float(ev.cases))
+            for quantile, duration in ev.duration_quantiles:
+                durations.add_metric(values + [f"{quantile:g}"], duration)
         yield status
         yield from gauges.values()
-        yield from (evaluated_at, data_as_of, deadline)
+        yield from (evaluated_at, data_as_of, deadline, info, cases, durations)
 
 
 class DaemonMetrics:

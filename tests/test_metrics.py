@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.metrics import CommitmentCollector, DaemonMetrics
+from monitor.metrics import CommitmentCollector, DaemonMetrics, exported_unit
 from monitor.observations import CollectionResult
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -28,13 +28,13 @@ def exporter(shipped_catalogue):
 def labels_for(commitment, status=None):
     labels = {"commitment": commitment.id, "document": commitment.document.id,
               "jurisdiction": commitment.document.jurisdiction, "agency": commitment.agency.id,
-              "kind": commitment.kind, "unit": commitment.unit.replace("个工作日", "工作日")}
+              "kind": commitment.kind, "unit": exported_unit(commitment)}
     return {**labels, "status": status} if status else labels
 
 
 def test_status_gauge_is_one_for_the_current_status_and_zero_for_the_others(exporter, shipped_catalogue):
     registry, state, _ = exporter
-    c = shipped_catalogue.evaluated_commitments()[0]
+    c = next(c for c in shipped_catalogue.evaluated_commitments() if c.kind == "value")
     state["board"] = {c.id: Evaluation(c.id, NOW, "missed", actual=12.0, target=9.0, op="<=", unit=c.unit,
                                        margin=-3.0, data_time=NOW)}
     values = {s: registry.get_sample_value(names.METRIC_STATUS, labels_for(c, s)) for s in names.STATUSES}
@@ -85,3 +85,15 @@ def test_promtool_finds_nothing_to_complain_about(exporter, shipped_catalogue, t
     metrics.record_catalogue(shipped_catalogue)
     run = subprocess.run([promtool, "check", "metrics"], input=generate_latest(registry), capture_output=True)
     assert run.returncode == 0 and not run.stdout.strip() and not run.stderr.strip(), run.stdout + run.stderr
+
+
+def test_share_of_cases_within_a_limit_is_exported_in_percent_with_duration_quantiles(exporter, shipped_catalogue):
+    registry, state, _ = exporter
+    c = next(c for c in shipped_catalogue.evaluated_commitments()
+             if c.kind == "case_duration" and c.measure.aggregate == "share_within")
+    state["board"] = {c.id: Evaluation(c.id, NOW, "met", actual=97.0, target=95.0, op=">=", unit="%", margin=2.0,
+                                       cases=120, duration_quantiles=((0.5, 1.0), (1.0, 4.0)))}
+    labels = labels_for(c)
+    assert labels["unit"] == "%"
+    assert registry.get_sample_value(names.METRIC_CASES, labels) == 120
+    assert registry.get_sample_value(names.METRIC_CASE_DURATION, {**labels, "quantile": "1"}) == 4.0

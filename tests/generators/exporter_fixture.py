@@ -14,33 +14,16 @@ from prometheus_client.registry import Collector
 
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.generators.detail_metrics import detail_families
 from monitor.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
-
-
-@dataclass(frozen=True)
-class EvaluationWithQuantiles(Evaluation):
-    duration_quantiles: tuple[tuple[float, float], ...] = ()
-
-
-class _Detail(Collector):
-    def __init__(self, catalogue: Catalogue, board: dict):
-        self.catalogue, self.board = catalogue, board
-
-    def describe(self) -> list:
-        return []
-
-    def collect(self):
-        yield from detail_families(self.catalogue, self.board)
 
 
 def synthetic_board(catalogue: Catalogue, now: datetime) -> dict[str, Evaluation]:
     board = {}
     for number, c in enumerate(catalogue.evaluated_commitments()):
         status = names.STATUSES[number % len(names.STATUSES)]
-        board[c.id] = EvaluationWithQuantiles(
+        board[c.id] = Evaluation(
             commitment=c.id, evaluated_at=now, status=status, actual=c.value * 0.9, target=c.value,
             margin=-0.1 * c.value, expected=c.value / 2 if c.kind == "cumulative" else None, data_time=now,
             cases=120 if c.kind == "case_duration" else None,
@@ -53,7 +36,6 @@ def full_registry(catalogue: Catalogue, now: datetime | None = None) -> Collecto
     registry = CollectorRegistry()
     board = synthetic_board(catalogue, now)
     registry.register(CommitmentCollector(lambda: catalogue, lambda: board))
-    registry.register(_Detail(catalogue, board))
     metrics = DaemonMetrics(registry)
     metrics.record_catalogue(catalogue)
     metrics.reload_success.set(1)

@@ -6,7 +6,8 @@ import numpy as np
 from prometheus_client import generate_latest
 
 from monitor import names
-from monitor.generators.detail_metrics import duration_quantiles, promise_text
+from monitor.evaluate import duration_quantiles
+from monitor.metrics import promise_text
 from tests.generators.exporter_fixture import full_registry
 
 

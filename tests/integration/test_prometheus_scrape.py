@@ -31,9 +31,6 @@ ALL = ".*"
 # expected failure (with the wiring named) while it is absent from /metrics, and a plain test once
 # it is there. Empty this once the daemon exports them all.
 PENDING = {
-    names.METRIC_INFO: "lead: `yield from detail_families(catalogue, board)` in CommitmentCollector.collect",
-    names.METRIC_CASES: "lead: `yield from detail_families(catalogue, board)` in CommitmentCollector.collect",
-    names.METRIC_CASE_DURATION: "lead: Evaluation.duration_quantiles set in evaluate._case_duration",
     names.METRIC_OUTBOX_BACKLOG: "alerts: outbox backlog gauge on the daemon's registry",
     names.METRIC_NOTIFICATIONS_SENT: "alerts: notifications sent counter on the daemon's registry",
     names.METRIC_NOTIFICATIONS_FAILED: "alerts: notifications failed counter on the daemon's registry",
