@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -21,7 +22,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 
 from collectors.base import FetchContext
-from collectors.runner import collect
+from collectors.runner import collect, set_concurrency
+from collectors.sql import dispose_engines as dispose_sql_engines
 from monitor.calendar import WorkCalendar
 from monitor.demo.server import DemoServer
 from monitor.evaluate import Evaluation, evaluate
@@ -52,7 +54,8 @@ def data_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations."""
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_since(c, now, calendar)),
+    accumulates = catalogue.feeds[feed_id].accumulates_cases
+    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_since(c, now, calendar), accumulates),
                      now, calendar)
             for c in catalogue.evaluated_commitments(feed_id)]
 
@@ -80,7 +83,6 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self._scheduler: AsyncIOScheduler | None = None
-        self._feed_slots: asyncio.Semaphore | None = None
         self.metrics.record_catalogue(catalogue)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
@@ -88,7 +90,7 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._feed_slots = asyncio.Semaphore(self.settings.max_concurrent_feeds)
+        set_concurrency(self.settings.max_concurrent_feeds)
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=True)
         if self.demo_server:
             self.demo_server.start()
@@ -127,6 +129,7 @@ class Daemon:
             self.demo_server.stop()
         if self._client:
             await self._client.aclose()
+        dispose_sql_engines()
         log.info("event=stopped")
 
     # -- scheduling ---------------------------------------------------------------------
@@ -161,11 +164,10 @@ class Daemon:
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
             return []
-        assert self._client is not None and self._feed_slots is not None
+        assert self._client is not None
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
-                               demo_url=self.demo_server.url if self.demo_server else None)
-        async with self._feed_slots:
-            result = await collect(feed, context)
+                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
+        result = await collect(feed, context)
         self.metrics.record_collection(result)
         if result.ok:
             log.info("event=collected feed=%s rows=%d rejected=%d seconds=%.3f", feed_id, result.rows_accepted,
@@ -176,7 +178,7 @@ class Daemon:
         return await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
 
     def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:
-        self.store.save_collection(result)
+        self.store.save_collection(result, catalogue.feeds[feed_id].accumulates_cases)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
         self.store.save_evaluations(evaluations)
@@ -212,6 +214,7 @@ class Daemon:
             return False, problems
         self.catalogue = catalogue
         self.calendar = WorkCalendar.from_spec(catalogue.calendar)
+        dispose_sql_engines()   # a feed's database URL may have changed
         self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
         self.last_reload_error = []
         self.metrics.reloads.labels("success").inc()

@@ -85,11 +85,14 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
     if newest is None:
         return Evaluation(**base, status="no_data",
                           reason=f"no data yet from feed {c.measure.feed!r} (series {c.measure.series!r})")
-    if now - newest > c.max_age:
+    now_local = calendar.local(now)
+    # a cumulative target whose deadline has passed is judged on the data up to the deadline: the
+    # verdict is final and needs no fresh data
+    settled = c.kind == "cumulative" and _deadline_passed(c.deadline, now_local)
+    if now - newest > c.max_age and not settled:
         return Evaluation(**base, status="no_data", data_time=newest,
                           reason=f"newest data is from {newest.isoformat()}, older than the feed's max_age "
                                  f"of {c.max_age}")
-    now_local = calendar.local(now)
     try:
         if c.kind == "case_duration":
             return _case_duration(c, data, now, now_local, calendar, newest)

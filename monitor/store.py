@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -22,7 +22,8 @@ from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
 
-CASE_BLOBS_KEPT = 3
+CASE_BLOBS_KEPT = 3                 # snapshot feeds: the newest few batches
+CASE_BATCHES_MAX_AGE_DAYS = 400     # accumulating feeds (drop folders): every batch this recent
 
 
 class UTCDateTime(TypeDecorator):
@@ -156,11 +157,18 @@ def _unpack_cases(series: str, data_time: datetime, blob: bytes, n: int) -> Case
     return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"))
 
 
+def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
+    if len(batches) <= 1:
+        return batches[0] if batches else None
+    return CaseRecords(batches[0].series, max(b.data_time for b in batches),
+                       np.concatenate([b.submitted for b in batches]), np.concatenate([b.completed for b in batches]))
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def save_collection(self, result: CollectionResult) -> None:
+    def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
         """Record a collection run and its new observations in one transaction."""
         with Session(self.engine) as session:
             session.add(CollectionRun(
@@ -174,7 +182,7 @@ class Store:
             for batch in result.cases:
                 session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch)))
-                self._prune_case_blobs(session, result.feed, batch.series)
+                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
             session.commit()
 
     @staticmethod
@@ -189,15 +197,23 @@ class Store:
             yield from (p for p in mine if p.data_time not in known)
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: str) -> None:
+    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool) -> None:
         session.flush()
-        ids = session.exec(select(Observation.id).where(
-            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
-        ).order_by(Observation.data_time.desc(), Observation.id.desc()).offset(CASE_BLOBS_KEPT)).all()
+        query = select(Observation.id).where(
+            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None))
+        if accumulates:
+            cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
+            ids = session.exec(query.where(Observation.data_time < cutoff)).all()
+        else:
+            ids = session.exec(query.order_by(Observation.data_time.desc(), Observation.id.desc())
+                               .offset(CASE_BLOBS_KEPT)).all()
         for old in ids:
             session.delete(session.get(Observation, old))
 
-    def measure_data(self, feed: str, series: str, since: datetime | None = None) -> MeasureData:
+    def measure_data(self, feed: str, series: str, since: datetime | None = None,
+                     accumulates_cases: bool = False) -> MeasureData:
+        """Values since `since` and case records: the newest batch, or every batch since `since`
+        joined together when the feed brings only new cases each time."""
         with Session(self.engine) as session:
             query = select(Observation).where(Observation.feed == feed, Observation.series == series,
                                               Observation.cases.is_(None))
@@ -205,12 +221,14 @@ class Store:
                 query = query.where(Observation.data_time >= since)
             values = tuple(ValuePoint(o.series, o.data_time, o.value)
                            for o in session.exec(query.order_by(Observation.data_time)).all())
-            newest_cases = session.exec(select(Observation).where(
+            batches = select(Observation).where(
                 Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
-            ).order_by(Observation.data_time.desc(), Observation.id.desc()).limit(1)).first()
-            cases = (_unpack_cases(series, newest_cases.data_time, newest_cases.cases, newest_cases.n_cases)
-                     if newest_cases else None)
-        return MeasureData(values=values, cases=cases)
+            ).order_by(Observation.data_time.desc(), Observation.id.desc())
+            if accumulates_cases and since is not None:
+                batches = batches.where(Observation.data_time >= since)
+            rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
+            unpacked = [_unpack_cases(series, row.data_time, row.cases, row.n_cases) for row in rows]
+        return MeasureData(values=values, cases=_join_batches(unpacked))
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state. Returns each commitment's previous status."""

@@ -30,13 +30,15 @@ CLASSIFIERS = (
     "個工作日|個工作小時|工作小時|小時|分鐘|個月|個|項|場|處|環節|張|條|輪|級|臺|輛|萬元|億元|畝|戶|類"
 )
 _CN = "〇零一二两兩三四五六七八九十百千"
-_DIGITS_RE = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+_DIGITS_RE = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9０-９]+)(?:[.．][0-9０-９]+)?"
+_CN_DECIMAL = rf"[{_CN}]+(?:点[{_CN}]+)?"
 NUMBER_RE = re.compile(
-    rf"(?P<frac>(?:{_DIGITS_RE}|[{_CN}]+)分之(?:{_DIGITS_RE}|[{_CN}]+))"
-    rf"|(?P<pct>百分之[{_CN}]+(?:点[{_CN}]+)?)"
+    rf"(?P<pct>百分之{_CN_DECIMAL})"
+    rf"|(?P<frac>(?:{_DIGITS_RE}|[{_CN}]+)分之(?:{_DIGITS_RE}|[{_CN}]+))"
+    rf"|(?P<slash>{_DIGITS_RE}/{_DIGITS_RE})"
     rf"|(?P<half>一半|减半|減半)"
-    rf"|(?P<arabic>{_DIGITS_RE})"
-    rf"|(?P<cn>[{_CN}]+[万亿萬億]?)(?=(?:{CLASSIFIERS}))"
+    rf"|(?P<arabic>{_DIGITS_RE}(?:[万亿萬億](?![元]))?)"
+    rf"|(?P<cn>{_CN_DECIMAL}[万亿萬億]?)(?=(?:{CLASSIFIERS}))"
 )
 
 
@@ -72,7 +74,7 @@ def cn_to_number(text: str) -> float | None:
 
 def read_number(text: str) -> float | None:
     """The value of one number as written (Arabic, full-width or Chinese), or None."""
-    plain = text.translate(_FULLWIDTH)
+    plain = text.translate(_FULLWIDTH).replace(",", "")
     try:
         return float(plain)
     except ValueError:
@@ -80,7 +82,16 @@ def read_number(text: str) -> float | None:
     if plain in ("一半", "减半", "減半"):
         return 50.0
     if plain.startswith("百分之"):
-        return cn_to_number(plain[3:])
+        return read_number(plain[3:])
+    if "/" in plain:
+        num, den = (read_number(part) for part in plain.split("/", 1))
+        return None if not den or num is None else num / den * 100
+    if "点" in plain:
+        whole, fraction = plain.split("点", 1)
+        digits = [CN_DIGITS.get(ch) for ch in fraction]
+        if None in digits or cn_to_number(whole) is None:
+            return None
+        return cn_to_number(whole) + float("0." + "".join(str(d) for d in digits))
     if "分之" in plain:
         den, num = plain.split("分之", 1)
         d, n = read_number(den), read_number(num)

@@ -321,6 +321,9 @@ CUMULATIVE = {
     "sum_after_deadline_leaves_out_later_increments": Case(
         SUM, values((on("2024-03-01"), 4), (on("2024-12-31"), 5), (on("2025-01-09"), 7)), "missed",
         actual=9, now=on("2025-01-10")),
+    "verdict_after_the_deadline_stands_when_the_feed_has_gone_quiet": Case(
+        TEN_FIRMS, values((on("2024-12-31"), 8)), "missed", actual=8, now=on("2025-03-01"),
+        reason=("fell short of 10 by the deadline 2024-12-31",)),
     "sum_with_no_increment_since_start_is_no_data": Case(
         SUM, values((on("2023-12-30"), 5)), "no_data", now=on("2024-01-01"),
         reason=("no increments since 2024-01-01",)),

@@ -83,3 +83,15 @@ def test_schema_upgrade_adds_columns_a_newer_version_declares(tmp_path):
     assert "collection_run.bytes_read" in added and "collection_run.error" in added
     Store(engine).save_collection(CollectionResult.failure("feed", NOW, "connect", "refused"))
     assert upgrade_schema(engine) == []
+
+
+def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(database_url):
+    store = open_store(database_url)
+    for i in range(CASE_BLOBS_KEPT + 2):
+        batch = cases("monthly", 10, NOW + timedelta(days=i))
+        store.save_collection(CollectionResult("drop", NOW, True, cases=[batch]), accumulates_cases=True)
+    joined = store.measure_data("drop", "monthly", since=NOW - timedelta(days=1), accumulates_cases=True)
+    assert len(joined.cases) == 10 * (CASE_BLOBS_KEPT + 2)
+    assert joined.cases.data_time == NOW + timedelta(days=CASE_BLOBS_KEPT + 1)
+    recent = store.measure_data("drop", "monthly", since=NOW + timedelta(days=2), accumulates_cases=True)
+    assert len(recent.cases) == 10 * (CASE_BLOBS_KEPT)

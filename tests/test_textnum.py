@@ -75,21 +75,21 @@ def test_cn_to_number_rejects_non_numerals():
 
 # Known misreadings, left to the owner of monitor/textnum.py. Each flips to a failure once fixed.
 
-@pytest.mark.xfail(strict=True, reason="find_numbers matches the Arabic part of 1.3万 and drops the 万")
+
 def test_find_numbers_reads_decimal_ten_thousands():
     assert found("新增1.3万家") == [("1.3万", 13000.0)]
 
 
-@pytest.mark.xfail(strict=True, reason="the 分之 alternative matches 百分之九十五 first and drops 点五")
+
 def test_find_numbers_reads_a_decimal_percentage_in_words():
     assert found("达到百分之九十五点五") == [("百分之九十五点五", 95.5)]
 
 
-@pytest.mark.xfail(strict=True, reason="零点五 is found as 五: 0.5 day read as 5")
+
 def test_find_numbers_reads_a_decimal_in_words():
     assert found("压缩至零点五天") == [("零点五", 0.5)]
 
 
-@pytest.mark.xfail(strict=True, reason="1/4 (a quarter, GUIDE: 1/4 -> 25%) is found as the two numbers 1 and 4")
+
 def test_find_numbers_reads_a_slash_fraction():
     assert found("减少1/4") == [("1/4", 25.0)]

@@ -50,7 +50,7 @@ def _unit_at(text: str, at: int) -> tuple[str | None, int]:
 
 
 def _form_of(written: str) -> str:
-    if "分之" in written:
+    if "分之" in written or "/" in written:
         return "percent_words" if written.startswith("百分之") else "fraction"
     if written in ("一半", "减半", "減半"):
         return "half"
@@ -70,10 +70,6 @@ def find_quantities(text: str) -> list[Quantity]:
         if form in ("fraction", "percent_words", "half"):
             found.append(Quantity(mention.start, end, value, None, "%", form))
             i += 1
-            continue
-        if nxt is not None and text[end:end + 1] == "/" and nxt.start == end + 1 and nxt.value:
-            found.append(Quantity(mention.start, nxt.end, value / nxt.value * 100, None, "%", "fraction"))
-            i += 2
             continue
         first_unit, after_first = _unit_at(text, end)
         gap_end = after_first if first_unit in ("%", "‰") else end

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal, Union
+from typing import ClassVar, Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
@@ -67,6 +67,9 @@ class FeedBase(StrictModel):
     retries: int = Field(default=2, ge=0, le=10)
     max_bytes: int = Field(default=50_000_000, gt=0)
     series: list[SeriesSpec] = []
+    # Whether each collection brings only new case records (a drop folder) rather than the whole
+    # current set (an HTTP or SQL feed): then the store keeps and joins the batches in the window.
+    accumulates_cases: ClassVar[bool] = False
 
 
 class DemoFeed(FeedBase):
@@ -105,6 +108,7 @@ class HttpCsvFeed(FeedBase):
 
 class FileFeed(FeedBase):
     kind: Literal["file"]
+    accumulates_cases: ClassVar[bool] = True
     path: str                          # the drop folder; processed/ and rejected/ are made inside it
     pattern: str = "*"                 # glob; only .csv, .json and .xlsx files are read
     settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
