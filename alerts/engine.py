@@ -3,6 +3,8 @@
 Two alerts per commitment, because they go to different people:
 - `target`: the promise is at risk (warning) or missed (critical); to the agencies.
 - `data`: no data or an evaluation error; to the operators.
+And one per feed, `collection`: the latest collection failed; to the operators (kept under the
+pseudo-commitment "feed:<id>").
 While the data alert is active the target alert holds its state: with no number there is neither a
 new problem to announce nor evidence that the old one is fixed.
 Pure: the caller loads and saves the AlertState rows; nothing here reads a clock.
@@ -17,8 +19,9 @@ from alerts.tables import AlertState, AlertTransition
 from monitor.evaluate import Evaluation
 from monitor.spec.alerting import AlertingSpec
 
-TARGET, DATA = "target", "data"
+TARGET, DATA, COLLECTION = "target", "data", "collection"
 ALERT_KINDS = (TARGET, DATA)
+FEED_PREFIX = "feed:"
 SEVERITY_OF_STATUS = {"at_risk": "warning", "missed": "critical", "no_data": "data", "error": "data"}
 _DATA_STATUSES = ("no_data", "error")
 _TARGET_STATUSES = ("at_risk", "missed")
@@ -37,7 +40,7 @@ class Rules:
 
 def condition(alert: str, status: str) -> bool | None:
     """Whether the alert's condition holds for this status; None when the status says nothing about it."""
-    if alert == DATA:
+    if alert in (DATA, COLLECTION):
         return status in _DATA_STATUSES
     if status in _DATA_STATUSES:
         return None

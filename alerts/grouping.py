@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.engine import DATA, TARGET, wanted_announcement
+from alerts.engine import COLLECTION, DATA, FEED_PREFIX, TARGET, wanted_announcement
 from alerts.silences import Muter
 from alerts.tables import AlertGroup, AlertState
 from monitor.model import Catalogue, Commitment
@@ -64,7 +64,8 @@ def recipients(catalogue: Catalogue, key: str, states: list[AlertState]) -> tupl
         return "运维人员", list(operators.emails), [], []
     agency = catalogue.agencies[key.split(":", 1)[1]]
     to = list(agency.emails)
-    co = [e for s in states for a in catalogue.commitments[s.commitment].co_agencies for e in a.emails]
+    co = [e for s in states if s.commitment in catalogue.commitments
+          for a in catalogue.commitments[s.commitment].co_agencies for e in a.emails]
     cc = _dedupe(co, to)
     bcc = _dedupe(list(operators.emails), to + cc) if operators.mode == "copy" else []
     return agency.name, to, cc, bcc
@@ -76,6 +77,10 @@ def due_batches(catalogue: Catalogue, states: list[AlertState], groups: dict[str
     spec: AlertingSpec = catalogue.alerting
     by_key: dict[str, list[AlertState]] = {}
     for state in states:
+        if state.alert == COLLECTION:
+            if state.commitment.removeprefix(FEED_PREFIX) in catalogue.feeds:
+                by_key.setdefault(OPERATORS, []).append(state)
+            continue
         commitment = catalogue.commitments.get(state.commitment)
         if commitment is None or not commitment.evaluated or state.alert not in (TARGET, DATA):
             continue   # removed from the catalogue: its alert stays as history, nobody is told
@@ -95,7 +100,8 @@ def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: Aler
            spec: AlertingSpec, now: datetime) -> Batch | None:
     changed, muted, firing = [], [], []
     for state in states:
-        why = muter.reason(catalogue.commitments[state.commitment])
+        commitment = catalogue.commitments.get(state.commitment)
+        why = muter.reason(commitment) if commitment is not None else None
         want = wanted_announcement(state)
         if why is not None and want != state.announced:
             want = "silenced:" + want.removeprefix("silenced:")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from alerts.engine import DATA, SEVERITY_OF_STATUS, TARGET
+from alerts.engine import COLLECTION, DATA, FEED_PREFIX, SEVERITY_OF_STATUS, TARGET
 from alerts.grouping import Batch, group_key, recipients
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
@@ -43,12 +43,18 @@ def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, ba
     entries = ([(s, change_of(s, w)) for s, w, _ in batch.muted] if muted
                else [(s, change_of(s, w)) for s, w in batch.changed] + [(s, "still_firing") for s in batch.still_firing])
     sections: dict[str, list[dict]] = {key: [] for key in SECTION_TITLES}
-    counts = {"critical": 0, "warning": 0, "data": 0, "resolved": 0}
+    counts = {"critical": 0, "warning": 0, "data": 0, "feed": 0, "resolved": 0}
     for state, change in entries:
-        item = renderer.item(catalogue.commitments[state.commitment], state, change,
-                             trend(session, state.commitment, points))
+        if state.alert == COLLECTION:
+            item = renderer.feed_item(state.commitment.removeprefix(FEED_PREFIX), state, change)
+        else:
+            item = renderer.item(catalogue.commitments[state.commitment], state, change,
+                                 trend(session, state.commitment, points))
         sections[change].append(item)
-        counts["resolved" if change == "resolved" else (state.severity or "data")] += 1
+        if change == "resolved":
+            counts["resolved"] += 1
+        else:
+            counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
     return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
             "now": local_time(now), "counts": counts, "status_url": renderer.settings.public_url.rstrip("/") + "/status",
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from alerts import messages
-from alerts.engine import ALERT_KINDS, Rules, condition, step
+from alerts.engine import ALERT_KINDS, COLLECTION, FEED_PREFIX, Rules, condition, step
 from alerts.grouping import DIGEST, Batch, digest_due, due_batches, resend_due
 from alerts.notifiers import Notifier
 from alerts.notifiers.alertmanager import AlertmanagerNotifier
@@ -38,6 +38,7 @@ from alerts.silences import muter
 from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
+from monitor.store import CollectionRun
 
 log = logging.getLogger("monitor.alerts")
 LOCK_KEY = "__lock__"
@@ -79,6 +80,7 @@ class AlertPipeline:
                         session.add(transition)
                         transitions += 1
                     session.add(state)
+            transitions += self._feed_alerts(session, catalogue, evaluations, states, rules, now)
             session.flush()
             queued = self._flush(session, catalogue, list(states.values()), now)
             session.commit()
@@ -86,6 +88,30 @@ class AlertPipeline:
         if transitions or queued:
             log.info("event=alerts_processed evaluations=%d transitions=%d notifications=%d",
                      len(evaluations), transitions, queued)
+
+    @staticmethod
+    def _feed_alerts(session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
+                     states: dict[tuple[str, str], AlertState], rules: Rules, now: datetime) -> int:
+        """A failed collection is an operators' alert on its feed, whatever the stored data still say."""
+        feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
+                 if e.commitment in catalogue.commitments}
+        transitions = 0
+        for feed in sorted(feeds):
+            run = session.exec(select(CollectionRun).where(CollectionRun.feed == feed)
+                               .order_by(CollectionRun.fetched_at.desc(), CollectionRun.id.desc()).limit(1)).first()
+            key = (FEED_PREFIX + feed, COLLECTION)
+            if run is None or (run.ok and key not in states):
+                continue
+            state = states.setdefault(key, AlertState(commitment=key[0], alert=COLLECTION))
+            status = "met" if run.ok else "error"
+            reason = "" if run.ok else f"{run.error_category}: {run.error}"
+            transition = step(state, Evaluation(commitment=key[0], evaluated_at=run.fetched_at, status=status,
+                                                reason=reason), rules, now)
+            if transition is not None:
+                session.add(transition)
+                transitions += 1
+            session.add(state)
+        return transitions
 
     def flush(self, now: datetime) -> int:
         """Queue what group_wait/group_interval/repeat_interval made due since the last cycle."""

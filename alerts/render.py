@@ -112,5 +112,17 @@ class Renderer:
             "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
             "trend": [{"at": local_time(at), "actual": number(actual), "status_zh": STATUS_ZH.get(s, s)}
                       for at, actual, s in trend],
-            "links": self.links(c.id),
+            "links": self.links(c.id), "feed": None,
+        }
+
+    def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:
+        """A failed collection: no promise to quote, only the feed and the error."""
+        public = self.settings.public_url.rstrip("/")
+        return {
+            "id": f"feed:{feed}", "feed": feed, "change": change, "change_zh": CHANGE_ZH[change],
+            "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
+            "status": state.status, "status_zh": "采集失败" if state.status == "error" else "采集恢复",
+            "measured": f"数据源 {feed} 的采集", "reason": state.reason,
+            "evaluated_at": local_time(state.evaluated_at), "fired_at": local_time(state.fired_at),
+            "links": {"status": f"{public}/status", "grafana": f"{public}/metrics"},
         }

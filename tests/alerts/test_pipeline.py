@@ -154,3 +154,18 @@ def test_webhook_receiver_gets_the_same_group_as_json(store, engine, settings):
     payload = json.loads(hook.payload)
     assert payload["receiver"] == "区市场监管局"
     assert payload["alerts"][0]["id"] == SETUP and payload["alerts"][0]["quote"] == "企业开办时间压缩至1个工作日以内"
+
+
+def test_failed_collection_goes_to_the_operators_and_its_recovery_too(cycle, pipeline, store, settings):
+    from monitor.observations import CollectionResult
+    store.save_collection(CollectionResult.failure("demo", T0, "connect", "cannot connect: refused"))
+    cycle(T0, (SETUP, "met", 0.5))                       # stored data still say met
+    deliver(pipeline, T0)
+    [mail] = mails(settings)
+    assert mail["To"] == "ops@monitor.example" and mail["Subject"] == "【承诺监测】运维人员：1个数据源采集失败"
+    assert "cannot connect: refused" in mail.get_body(("plain",)).get_content()
+    store.save_collection(CollectionResult(feed="demo", fetched_at=T0 + minutes(1), ok=True))
+    cycle(T0 + minutes(1), (SETUP, "met", 0.5))
+    deliver(pipeline, T0 + minutes(1))
+    assert mails(settings)[-1]["Subject"] == "【承诺监测】运维人员：1项已恢复"
+    assert len(mails(settings)) == 2
