@@ -23,6 +23,7 @@ class AlertSettings(BaseSettings):
     smtp_password_file: Path | None = None
     # auto: STARTTLS when the server offers it, plain otherwise; starttls/ssl: required.
     smtp_tls: Literal["auto", "starttls", "ssl", "none"] = "auto"
+    smtp_ca_file: Path | None = None          # a private CA for the SMTP server's certificate
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "商务环境承诺监测 <commitment-monitor@localhost>"
     maildir: Path = Path("var/mail")

@@ -61,8 +61,14 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self, port: int | None = None):
+    """`server_options` go to aiosmtpd's SMTP (tls_context, require_starttls, authenticator, ...);
+    `ssl_context` makes it an implicit-TLS server (port 465 style)."""
+
+    def __init__(self, port: int | None = None, ssl_context=None, **server_options):  # noqa: ANN001
         self.port = port or free_port()
+        self.ssl_context = ssl_context
+        self.server_options = server_options
+        self.logins: list[tuple[str, str]] = []
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}          # address -> SMTP reply, e.g. "550 5.1.1 no such user"
         self.gate = threading.Event()
@@ -74,7 +80,9 @@ class SmtpSink:
 
     def start(self) -> "SmtpSink":
         from aiosmtpd.controller import Controller
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                                      ssl_context=self.ssl_context, server_hostname="127.0.0.1",
+                                      **self.server_options)
         self._controller.start()
         return self
 

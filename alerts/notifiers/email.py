@@ -73,7 +73,7 @@ class SmtpNotifier:
             password = s.password()
         except SettingsError as exc:
             raise DeliveryError(str(exc), transient=True) from exc
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None)
         try:
             if s.smtp_tls == "ssl":
                 client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.port(), timeout=s.smtp_timeout_seconds,
@@ -99,7 +99,8 @@ class SmtpNotifier:
             raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
                                 transient=exc.smtp_code < 500) from exc
         except smtplib.SMTPNotSupportedError as exc:
-            raise DeliveryError(f"the server does not offer STARTTLS: {exc}", transient=True) from exc
+            raise DeliveryError(f"the server lacks an extension MONITOR_SMTP_TLS/USER need: {exc}",
+                                transient=True) from exc
         except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as exc:
             raise DeliveryError(f"cannot deliver through {s.smtp_host}:{s.port()}: {type(exc).__name__}: {exc}",
                                 transient=True) from exc
