@@ -110,7 +110,8 @@ class Renderer:
             "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
             "reason": state.reason, "evaluated_at": local_time(state.evaluated_at),
             "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
-            "trend": [{"at": local_time(at), "actual": number(actual), "status_zh": STATUS_ZH.get(s, s)}
+            "trend": [{"at": local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
+                       "status_zh": STATUS_ZH.get(s, s)}
                       for at, actual, s in trend],
             "links": self.links(c.id), "feed": None,
         }

@@ -14,7 +14,7 @@ from alerts.tables import FAILED, Notification
 
 
 def test_html_part_escapes_what_the_text_part_shows_verbatim(cycle, pipeline, settings):
-    cycle(T0, (SETUP, "missed", 2.5), reason="<script>alert(1)</script> & more")
+    cycle(T0, (SETUP, "no_data", None), reason="<script>alert(1)</script> & more")   # operators see the reason
     asyncio.run(pipeline.deliver_due(T0))
     [mail] = read_mails(settings.maildir)
     assert "<script>alert(1)</script> & more" in mail.get_body(("plain",)).get_content()
@@ -29,6 +29,12 @@ def test_paced_target_shows_the_expected_to_date_value_and_deadline(cycle, pipel
     assert "按进度应达：750家" in text and "期限 2021-12-31" in text
 
 
+def test_agencies_are_not_shown_the_evaluator_s_english_reason(cycle, pipeline, settings):
+    cycle(T0, (SETUP, "missed", 2.5), reason="the latest value breaks the promise")
+    asyncio.run(pipeline.deliver_due(T0))
+    assert "breaks the promise" not in read_mails(settings.maildir)[0].get_body(("plain",)).get_content()
+
+
 def test_trend_lists_recent_evaluations_oldest_first(cycle, pipeline, settings):
     from datetime import timedelta
     for minute, value in enumerate((0.5, 0.9)):
@@ -36,7 +42,8 @@ def test_trend_lists_recent_evaluations_oldest_first(cycle, pipeline, settings):
     cycle(T0 + timedelta(minutes=2), (SETUP, "missed", 2.5))
     asyncio.run(pipeline.deliver_due(T0 + timedelta(minutes=2)))
     text = read_mails(settings.maildir)[0].get_body(("plain",)).get_content()
-    assert "近期评估：2021-06-01 10:00 0.5（达标）；2021-06-01 10:01 0.9（达标）；2021-06-01 10:02 2.5（未达标）" in text
+    assert ("近期评估：2021-06-01 10:00 0.5个工作日（达标）；2021-06-01 10:01 0.9个工作日（达标）；"
+            "2021-06-01 10:02 2.5个工作日（未达标）") in text
 
 
 def test_templates_folder_in_settings_overrides_one_file(tmp_path, store, engine, catalogue, settings):
