@@ -16,7 +16,6 @@ from monitor import names
 
 log = logging.getLogger("monitor.alerts")
 CHANNELS = ("email", "webhook", "alertmanager")
-METRIC_ALERTS_FIRING = getattr(names, "METRIC_ALERTS_FIRING", "monitor_alerts_firing")   # labels: severity
 
 
 class AlertMetrics(Collector):
@@ -40,7 +39,7 @@ class AlertMetrics(Collector):
             backlog.add_metric([channel], stats["backlog"].get(channel, 0))
             sent.add_metric([channel], stats["sent"].get(channel, 0))
             failed.add_metric([channel], stats["failed"].get(channel, 0))
-        firing = GaugeMetricFamily(METRIC_ALERTS_FIRING, "Alerts firing, by severity.", labels=["severity"])
+        firing = GaugeMetricFamily(names.METRIC_ALERTS_FIRING, "Alerts firing, by severity.", labels=["severity"])
         for severity in ("critical", "warning", "data"):
             firing.add_metric([severity], stats["firing"].get(severity, 0))
         yield from (backlog, sent, failed, firing)

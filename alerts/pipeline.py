@@ -36,6 +36,7 @@ from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
 from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
+from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 from monitor.store import CollectionRun
@@ -140,6 +141,10 @@ class AlertPipeline:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    def metrics_collector(self) -> AlertMetrics:
+        """The outbox and firing-alert metrics, for the daemon's registry."""
+        return AlertMetrics(self)
 
     def stats(self) -> dict[str, dict[str, int]]:
         """backlog/sent/failed/silenced per channel, and firing alerts per severity (for the exporter)."""

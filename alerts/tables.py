@@ -12,15 +12,9 @@ from sqlalchemy import Index, Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, SQLModel
 
+from monitor import names
 from monitor.store import UTCDateTime
 
-# Table names (to move into monitor/names.py with the others).
-TABLE_ALERT_STATE = "alert_state"
-TABLE_ALERT_TRANSITION = "alert_transition"
-TABLE_ALERT_GROUP = "alert_group"
-TABLE_NOTIFICATION = "notification"
-TABLE_DELIVERY_ATTEMPT = "delivery_attempt"
-TABLE_SILENCE = "silence"
 
 # Notification states.
 PENDING, SENDING, SENT, FAILED, SILENCED = "pending", "sending", "sent", "failed", "silenced"
@@ -37,7 +31,7 @@ def _text():
 class AlertState(SQLModel, table=True):
     """One alert per commitment and kind: `target` (at_risk/missed, to agencies), `data` (no_data/error, to operators)."""
 
-    __tablename__ = TABLE_ALERT_STATE
+    __tablename__ = names.TABLE_ALERT_STATE
     commitment: str = Field(primary_key=True)
     alert: str = Field(primary_key=True)
     state: str = "inactive"                 # inactive, pending, firing, resolved
@@ -61,7 +55,7 @@ class AlertState(SQLModel, table=True):
 
 
 class AlertTransition(SQLModel, table=True):
-    __tablename__ = TABLE_ALERT_TRANSITION
+    __tablename__ = names.TABLE_ALERT_TRANSITION
     __table_args__ = (Index("ix_alert_transition_commitment_at", "commitment", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     commitment: str
@@ -78,7 +72,7 @@ class AlertTransition(SQLModel, table=True):
 class AlertGroup(SQLModel, table=True):
     """Per receiver group (an agency, the operators, the digest): when changes started waiting, when sent."""
 
-    __tablename__ = TABLE_ALERT_GROUP
+    __tablename__ = names.TABLE_ALERT_GROUP
     key: str = Field(primary_key=True)
     first_change_at: datetime | None = _time()
     last_sent_at: datetime | None = _time()
@@ -88,7 +82,7 @@ class AlertGroup(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """One message to one receiver over one channel; stored before it is sent (the outbox)."""
 
-    __tablename__ = TABLE_NOTIFICATION
+    __tablename__ = names.TABLE_NOTIFICATION
     __table_args__ = (Index("ix_notification_state_due", "state", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _time(nullable=False)
@@ -116,7 +110,7 @@ class Notification(SQLModel, table=True):
 
 
 class DeliveryAttempt(SQLModel, table=True):
-    __tablename__ = TABLE_DELIVERY_ATTEMPT
+    __tablename__ = names.TABLE_DELIVERY_ATTEMPT
     id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(index=True)
     at: datetime = _time(nullable=False)
@@ -128,7 +122,7 @@ class DeliveryAttempt(SQLModel, table=True):
 
 
 class Silence(SQLModel, table=True):
-    __tablename__ = TABLE_SILENCE
+    __tablename__ = names.TABLE_SILENCE
     id: int | None = Field(default=None, primary_key=True)
     commitment: str | None = None
     agency: str | None = None

@@ -8,7 +8,14 @@ import json
 import sys
 from pathlib import Path
 
+from alerts.cli import add_alert_commands
+from alerts.pipeline import AlertPipeline
+from collectors.cli import add_collect_command
+from monitor.daemon import Daemon, open_store
+from monitor.extract import add_extract_command
+from monitor.generators.cli import add_generator_commands
 from monitor.loader import ConfigError, load_catalogue
+from monitor.logs import setup_logging
 from monitor.model import Catalogue
 from monitor.settings import Settings
 
@@ -65,9 +72,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.daemon import Daemon, open_store
-    from monitor.logs import setup_logging
-
     settings = Settings()
     if args.config:
         settings = settings.model_copy(update={"targets": Path(args.config)})
@@ -75,18 +79,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     catalogue = _load_or_report(settings.targets)
     if catalogue is None:
         return 1
-    store = open_store(settings)
-    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=_alert_pipeline(store, settings))
+    store = open_store(settings)   # alerts.pipeline is imported: its tables are created or upgraded too
+    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine))
     asyncio.run(daemon.run())
     return 0
-
-
-def _alert_pipeline(store, settings: Settings):  # noqa: ANN001, ANN202
-    try:
-        from alerts.pipeline import AlertPipeline
-    except ImportError:
-        return None
-    return AlertPipeline(store.engine)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,14 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--config", default="targets.yaml")
     listing.set_defaults(func=cmd_list)
 
-    for module, function in (("collectors.cli", "add_collect_command"), ("alerts.cli", "add_alert_commands"),
-                             ("monitor.generators.cli", "add_generator_commands"),
-                             ("monitor.extract", "add_extract_command")):
-        try:
-            add = getattr(__import__(module, fromlist=[function]), function)
-        except (ImportError, AttributeError):
-            continue
-        add(sub)
+    for add_commands in (add_collect_command, add_alert_commands, add_generator_commands, add_extract_command):
+        add_commands(sub)
     return parser
 
 

@@ -10,8 +10,7 @@ import asyncio
 import logging
 import os
 import signal
-from datetime import datetime, time, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, time, timezone
 from typing import Callable, Protocol, Sequence
 
 import httpx
@@ -20,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
+from prometheus_client.registry import Collector
 
 from collectors.base import FetchContext
 from collectors.runner import collect, set_concurrency
@@ -42,6 +42,8 @@ FEED_JOB_PREFIX = "feed:"
 class AlertHook(Protocol):
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None: ...
     async def deliver_due(self, now: datetime) -> int: ...
+    async def aclose(self) -> None: ...
+    def metrics_collector(self) -> Collector: ...
 
 
 def data_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime:
@@ -73,6 +75,8 @@ class Daemon:
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry)
         self.registry.register(CommitmentCollector(lambda: self.catalogue, lambda: self.board))
+        if alerts is not None:
+            self.registry.register(alerts.metrics_collector())
         self.board: dict[str, Evaluation] = store.current_evaluations()
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen)) if demo else None
@@ -130,6 +134,8 @@ class Daemon:
         if self._client:
             await self._client.aclose()
         dispose_sql_engines()
+        if self.alerts is not None:
+            await self.alerts.aclose()
         log.info("event=stopped")
 
     # -- scheduling ---------------------------------------------------------------------

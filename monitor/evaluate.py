@@ -8,7 +8,7 @@ the expected-to-date value for paced targets, and a reason in plain words.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import numpy as np
 

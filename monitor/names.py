@@ -41,9 +41,16 @@ TABLE_OBSERVATION = "observation"
 TABLE_EVALUATION = "evaluation"
 TABLE_CURRENT_STATE = "current_state"
 TABLE_COLLECTION_RUN = "collection_run"
+TABLE_ALERT_STATE = "alert_state"
+TABLE_ALERT_TRANSITION = "alert_transition"
+TABLE_ALERT_GROUP = "alert_group"
+TABLE_NOTIFICATION = "notification"
+TABLE_DELIVERY_ATTEMPT = "delivery_attempt"
+TABLE_SILENCE = "silence"
 
 # Outbox and notification metrics (exported by the alerts package).
 METRIC_OUTBOX_BACKLOG = "monitor_outbox_backlog"
+METRIC_ALERTS_FIRING = "monitor_alerts_firing"                  # labels: severity
 METRIC_NOTIFICATIONS_SENT = "monitor_notifications_sent_total"      # labels: channel
 METRIC_NOTIFICATIONS_FAILED = "monitor_notifications_failed_total"  # labels: channel
 CHANNEL_LABEL = "channel"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import parse_qs, unquote
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Protocol
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -53,14 +54,16 @@ def _make_handler(backend: WebBackend) -> type[BaseHTTPRequestHandler]:
                        "application/json; charset=utf-8")
 
         def do_GET(self) -> None:  # noqa: N802
-            path = self.path.split("?")[0].rstrip("/") or "/"
+            path, _, query = self.path.partition("?")
+            path = path.rstrip("/") or "/"
+            asked = parse_qs(query).get("commitment", [None])[0]
             if path == "/metrics":
                 self._send(200, generate_latest(backend.registry), CONTENT_TYPE_LATEST)
             elif path == "/healthz":
                 healthy, details = backend.health()
                 self._json(200 if healthy else 503, details)
             elif path == "/status" or path.startswith("/status/"):
-                commitment = path[len("/status/"):] if path.startswith("/status/") else None
+                commitment = unquote(path[len("/status/"):]) if path.startswith("/status/") else asked
                 data = backend.status(commitment)
                 self._json(404, {"error": f"unknown commitment {commitment!r}"}) if data is None else self._json(200, data)
             elif path == "/":

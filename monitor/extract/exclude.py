@@ -46,7 +46,6 @@ def _in_short_quotation(text: str, quantity: Quantity) -> bool:
 
 def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_year: int | None) -> str | None:
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
-    written = text[quantity.start:quantity.end]
     if quantity.form in ("words", "milestone"):
         return "tentative (探索, 研究)" if _TENTATIVE.match(before) else None
     if quantity.unit is None:

@@ -7,7 +7,6 @@ import os
 from datetime import datetime
 
 import openpyxl
-import pytest
 
 from tests.collectors.helpers import NOW, collect_once, feed
 

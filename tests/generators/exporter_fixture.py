@@ -6,11 +6,9 @@ and case durations) and the alert outbox metrics, over a board with every status
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from prometheus_client.registry import Collector
 
 from monitor import names
 from monitor.evaluate import Evaluation

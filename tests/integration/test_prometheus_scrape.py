@@ -30,11 +30,6 @@ ALL = ".*"
 # Metrics another part of the project has yet to export: a query that needs one of them is an
 # expected failure (with the wiring named) while it is absent from /metrics, and a plain test once
 # it is there. Empty this once the daemon exports them all.
-PENDING = {
-    names.METRIC_OUTBOX_BACKLOG: "alerts: outbox backlog gauge on the daemon's registry",
-    names.METRIC_NOTIFICATIONS_SENT: "alerts: notifications sent counter on the daemon's registry",
-    names.METRIC_NOTIFICATIONS_FAILED: "alerts: notifications failed counter on the daemon's registry",
-}
 
 
 def _queries() -> list[tuple[str, str, str]]:
@@ -147,10 +142,7 @@ def commitments_by_kind(shipped_catalogue) -> list[str]:
 
 def _expect_exported(expr: str, exported: set[str]) -> None:
     missing = sorted(metric_names(expr) - exported)
-    pending = [m for m in missing if m in PENDING]
-    assert not set(missing) - set(pending), f"not in the daemon's /metrics: {missing}"
-    if pending:
-        pytest.xfail("waits for " + "; ".join(f"{m} ({PENDING[m]})" for m in pending))
+    assert not missing, f"not in the daemon's /metrics: {missing}"
 
 
 @pytest.mark.parametrize(("uid", "panel", "expr"), _queries(), ids=[f"{u}-{p[:2]}" for u, p, _ in _queries()])
@@ -183,7 +175,7 @@ def test_dashboard_variable_has_values(stack, exported, uid, name, definition):
 
 def test_every_dashboard_metric_is_exported(exported):
     used = set().union(*(metric_names(expr) for _, _, expr in _queries()))
-    missing = sorted(used - exported - set(PENDING))
+    missing = sorted(used - exported)
     assert not missing, f"dashboards read metrics the daemon does not export: {missing}"
 
 
@@ -196,39 +188,3 @@ def test_rules_fire_exactly_for_missed_commitments(stack):
         'ALERTS{alertname="CommitmentMissed", alertstate="firing"}')} == missed, 15)
     assert missed, "the demo feeds produce missed commitments"
 
-
-@pytest.fixture(scope="module")
-def full_exporter_prometheus(tmp_path_factory, shipped_catalogue):
-    """Prometheus scraping an in-process exporter that already has the PENDING metrics."""
-    if not PROMETHEUS.exists():
-        pytest.skip(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
-    from prometheus_client import start_http_server
-
-    from tests.generators.exporter_fixture import full_registry
-
-    port = free_port()
-    server, thread = start_http_server(port, "127.0.0.1", full_registry(shipped_catalogue))
-    prometheus = Prometheus(tmp_path_factory.mktemp("prometheus-full"), f"127.0.0.1:{port}").start()
-    try:
-        prometheus.wait_until(lambda: prometheus.query('count_over_time(up{job="commitment-monitor"}[1m]) >= 4'),
-                              30)
-        yield prometheus
-    finally:
-        prometheus.stop()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-PENDING_QUERIES = [q for q in _queries() if metric_names(q[2]) & set(PENDING)]
-
-
-@pytest.mark.parametrize(("uid", "panel", "expr"), PENDING_QUERIES, ids=[f"{u}-{p[:2]}" for u, p, _ in PENDING_QUERIES])
-def test_pending_panel_query_returns_data_once_the_metric_is_exported(full_exporter_prometheus, commitments_by_kind,
-                                                                      uid, panel, expr):
-    for commitment in commitments_by_kind:
-        filled = fill_variables(expr, {"document": ALL, "agency": ALL, "feed": ALL, "commitment": commitment,
-                                       **GRAFANA_INTERVALS})
-        if full_exporter_prometheus.query(filled):
-            return
-    pytest.fail(f"{uid} / {panel}: no series from the full exporter for {expr}")
