@@ -204,6 +204,12 @@ def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seed
         text = seed_texts.get(c.document)
         if text is not None and c.quote not in text:
             problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")
+    for i, window in enumerate(spec.alerting.maintenance):
+        for field, noun, known in (("agencies", "agency", agencies),
+                                   ("commitments", "commitment", {c.id for c in spec.commitments})):
+            for j, ref in enumerate(getattr(window, field)):
+                if ref not in known:
+                    problem(("alerting", "maintenance", i, field, j), f"unknown {noun} {ref!r}")
     for i, e in enumerate(spec.excluded):
         if e.document is not None and e.document not in documents:
             problem(("excluded", i, "document"), f"unknown document {e.document!r}")

@@ -136,3 +136,13 @@ def test_validate_command_accepts_the_shipped_catalogue(repo_root):
                          capture_output=True, text=True, cwd=repo_root)
     assert run.returncode == 0, run.stderr
     assert "ok" in run.stdout
+
+
+def test_maintenance_windows_must_name_known_agencies_and_commitments(tmp_path):
+    text = VALID + """alerting:
+  maintenance:
+    - {name: 周末维护, days: [sat], start: "22:00", end: "06:00", agencies: [demo.nobody], commitments: [demo2021.ghost]}
+"""
+    found = problems_of(write(tmp_path, text))
+    assert any("alerting.maintenance[0].agencies[0]: unknown agency 'demo.nobody'" in p for p in found), found
+    assert any("alerting.maintenance[0].commitments[0]: unknown commitment 'demo2021.ghost'" in p for p in found), found
