@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -18,8 +17,7 @@ from alerts.render import local_time, number
 from alerts.settings import AlertSettings
 from alerts.silences import SilenceError, add_silence, expire_silence
 from alerts.tables import AlertState, Silence
-from monitor.loader import ConfigError, load_catalogue
-from monitor.model import Catalogue
+from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
 from monitor.store import make_engine, upgrade_schema
 
@@ -44,15 +42,6 @@ def open_engine() -> Engine:
     return engine
 
 
-def _catalogue(path: str) -> Catalogue | None:
-    try:
-        return load_catalogue(Path(path))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return None
-
-
 def parse_until(text: str, now: datetime) -> datetime:
     """`2h`, `3d` (from now) or an ISO time (Asia/Shanghai when it has no offset)."""
     try:
@@ -67,7 +56,7 @@ def parse_until(text: str, now: datetime) -> datetime:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    catalogue = _catalogue(args.config)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     with Session(open_engine()) as session:
@@ -86,7 +75,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    catalogue = _catalogue(args.config)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     pipeline = AlertPipeline(open_engine(), AlertSettings())
@@ -108,7 +97,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    catalogue = _catalogue(args.config)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     pipeline = AlertPipeline(open_engine(), AlertSettings())
@@ -129,7 +118,7 @@ def cmd_silence(args: argparse.Namespace) -> int:
     try:
         with Session(engine) as session:
             if args.silence_command == "add":
-                catalogue = _catalogue(args.config)
+                catalogue = load_or_report(args.config)
                 if catalogue is None:
                     return 1
                 if args.commitment and args.commitment not in catalogue.commitments:

@@ -17,6 +17,7 @@ from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
 from monitor.observations import CollectionResult
+from monitor.loader import load_or_report
 
 SHOWN_POINTS = 20
 
@@ -71,11 +72,8 @@ def _database_url(explicit: str | None) -> str:
 
 
 def run_collect_command(args: argparse.Namespace) -> int:
-    from monitor.loader import ConfigError, load_catalogue
-    try:
-        catalogue = load_catalogue(args.config)
-    except (ConfigError, OSError) as exc:
-        print(f"cannot load {args.config}:\n{exc}", file=sys.stderr)
+    catalogue = load_or_report(args.config)
+    if catalogue is None:
         return 2
     feed = catalogue.feeds.get(args.feed)
     if feed is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 
 from alerts.cli import add_alert_commands
@@ -14,24 +13,14 @@ from collectors.cli import add_collect_command
 from monitor.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
-from monitor.loader import ConfigError, load_catalogue
+from monitor.loader import load_or_report
 from monitor.logs import setup_logging
 from monitor.model import Catalogue
 from monitor.settings import Settings
 
 
-def _load_or_report(path: Path) -> Catalogue | None:
-    try:
-        return load_catalogue(path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        return None
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    catalogue = _load_or_report(Path(args.file))
+    catalogue = load_or_report(Path(args.file))
     if catalogue is None:
         return 1
     active = len(catalogue.evaluated_commitments())
@@ -54,7 +43,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    catalogue = _load_or_report(Path(args.config))
+    catalogue = load_or_report(Path(args.config))
     if catalogue is None:
         return 1
     rows = catalogue_rows(catalogue)
@@ -76,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.config:
         settings = settings.model_copy(update={"targets": Path(args.config)})
     setup_logging(settings.log_format, settings.log_level)
-    catalogue = _load_or_report(settings.targets)
+    catalogue = load_or_report(settings.targets)
     if catalogue is None:
         return 1
     store = open_store(settings)   # alerts.pipeline is imported: its tables are created or upgraded too

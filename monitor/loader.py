@@ -7,6 +7,7 @@ The daemon and `monitor validate` both call `load_catalogue`.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,17 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
     if problems:
         raise ConfigError(problems)
     return build_catalogue(spec, source=path)
+
+
+def load_or_report(path: str | Path) -> Catalogue | None:
+    """For commands: the catalogue, or None after printing every problem to stderr."""
+    try:
+        return load_catalogue(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return None
 
 
 def default_seed_dirs(targets_path: Path) -> list[Path]:

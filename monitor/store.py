@@ -60,41 +60,35 @@ class Observation(SQLModel, table=True):
     cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
-class EvaluationRow(SQLModel, table=True):
+class EvaluationFields(SQLModel):
+    """The verdict columns shared by the history and the current state."""
+
+    status: str
+    actual: float | None = None
+    target: float | None = None
+    target_max: float | None = None
+    op: str | None = None
+    unit: str | None = None
+    margin: float | None = None
+    expected: float | None = None
+    data_time: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    cases: int | None = None
+    reason: str = ""
+
+
+class EvaluationRow(EvaluationFields, table=True):
     __tablename__ = names.TABLE_EVALUATION
     __table_args__ = (Index("ix_evaluation_commitment_time", "commitment", "evaluated_at"),)
     id: int | None = Field(default=None, primary_key=True)
     commitment: str
     evaluated_at: datetime = _time_column()
-    status: str
-    actual: float | None = None
-    target: float | None = None
-    target_max: float | None = None
-    op: str | None = None
-    unit: str | None = None
-    margin: float | None = None
-    expected: float | None = None
-    data_time: datetime | None = _time_column(nullable=True)
-    cases: int | None = None
-    reason: str = ""
 
 
-class CurrentState(SQLModel, table=True):
+class CurrentState(EvaluationFields, table=True):
     __tablename__ = names.TABLE_CURRENT_STATE
     commitment: str = Field(primary_key=True)
     evaluated_at: datetime = _time_column()
-    status: str
     status_since: datetime = _time_column()
-    actual: float | None = None
-    target: float | None = None
-    target_max: float | None = None
-    op: str | None = None
-    unit: str | None = None
-    margin: float | None = None
-    expected: float | None = None
-    data_time: datetime | None = _time_column(nullable=True)
-    cases: int | None = None
-    reason: str = ""
 
 
 class CollectionRun(SQLModel, table=True):
@@ -112,8 +106,7 @@ class CollectionRun(SQLModel, table=True):
     duration_seconds: float = 0.0
 
 
-_EVALUATION_FIELDS = ("status", "actual", "target", "target_max", "op", "unit", "margin", "expected",
-                      "data_time", "cases", "reason")
+_EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
 
 
 def make_engine(url: str) -> Engine:

@@ -8,23 +8,13 @@ import sys
 from pathlib import Path
 
 from monitor.generators import grafana, rules
-from monitor.loader import ConfigError, load_catalogue
-from monitor.model import Catalogue
+from monitor.loader import load_or_report
 
 log = logging.getLogger("monitor.generators")
 
 
-def _load(path: str) -> Catalogue | None:
-    try:
-        return load_catalogue(Path(path))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return None
-
-
 def cmd_grafana(args: argparse.Namespace) -> int:
-    catalogue = _load(args.config)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     out = Path(args.out)
@@ -39,7 +29,7 @@ def cmd_grafana(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    catalogue = _load(args.config)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     out = Path(args.out)

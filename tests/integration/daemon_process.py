@@ -15,6 +15,21 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def wait_for(condition, timeout: float, process: subprocess.Popen | None, log: Path, what: str) -> None:
+    """Poll `condition` until it is true; fail early when `process` has exited, with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if condition():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{what}: condition not met within {timeout}s; log:\n{log.read_text()[-3000:]}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -40,17 +55,7 @@ class DaemonProcess:
         return self
 
     def wait_until(self, condition, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"daemon exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                if condition():
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"condition not met within {timeout}s; log:\n{self.log.read_text()[-3000:]}")
+        wait_for(condition, timeout, self.process, self.log, "daemon")
 
     def metrics(self) -> str:
         return httpx.get(self.url + "/metrics", timeout=5).text

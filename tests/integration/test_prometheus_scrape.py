@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 
 from monitor import names
 from monitor.generators.grafana import fill_variables, metric_names, panel_queries, variable_queries
-from tests.integration.daemon_process import ROOT, DaemonProcess, free_port
+from tests.integration.daemon_process import ROOT, DaemonProcess, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -74,17 +73,7 @@ class Prometheus:
         return self
 
     def wait_until(self, condition, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if condition():
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"prometheus: condition not met in {timeout}s:\n{self.log.read_text()[-3000:]}")
+        wait_for(condition, timeout, self.process, self.log, "prometheus")
 
     def query(self, expr: str) -> list[dict]:
         response = httpx.post(self.url + "/api/v1/query", data={"query": expr}, timeout=10)
