@@ -164,6 +164,8 @@ def test_healthy_feed_is_met_and_keeps_being_collected_beside_bad_feeds(daemon):
     daemon.wait_until(lambda: collections(metrics_while_healthy(daemon), "healthy", "ok") >= before + 3, WAIT)
     text = daemon.metrics()
     assert value(text, "monitor_feed_up", feed="healthy") == 1.0
+    # bad feeds hold their own concurrency slots; the healthy feed never waited past its 1 s interval
+    assert value(text, "monitor_scheduler_missed_runs_total", feed="healthy") == 0.0
     assert value(text, "commitment_actual", commitment=commitment_id("healthy")) == 96.5
     assert status_board(daemon)[commitment_id("healthy")]["status"] == "met"
 
@@ -184,9 +186,6 @@ def test_each_bad_feed_fails_with_its_category_and_is_retried(daemon):
                    if n == "monitor_collections_total" and ls["feed"] == feed and v > 0}
         assert results == {category}, f"feed {feed}: results {results}, expected only {category}"
         assert value(text, "monitor_feed_up", feed=feed) == 0.0
-    # the 100 MB body was abandoned as it streamed in, a little past max_bytes per collection
-    huge_runs = collections(text, "huge", "too_large")
-    assert value(text, "monitor_collection_bytes_total", feed="huge") <= huge_runs * 2 * MAX_BYTES
 
 
 def test_bad_feeds_commitments_are_no_data_with_a_reason(daemon):
