@@ -3,8 +3,8 @@ or another feed's collection; its commitments are no_data with a reason, and it 
 
 The real daemon runs as a subprocess against a real HTTP server on 127.0.0.1 with six feeds:
 one healthy, one that never answers within its 1 s timeout, one that sends truncated JSON, one
-that streams 100 MB against a 1 MB max_bytes, one on a closed port, and one that times out
-until the test heals it. Everything is read through /metrics, /status and /healthz.
+that streams 100 MB against a 1 MB max_bytes, one on a closed port, one that times out until
+the test heals it, and one that serves until the test breaks it. Everything is read through /metrics, /status and /healthz.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ DOCUMENT = "badfeeds2024"
 MAX_BYTES = 1_000_000
 # feed id -> the error category its every collection must end in
 BAD_FEEDS = {"slow": "timeout", "truncated": "decode", "huge": "too_large", "down": "connect"}
+BREAKS_MAX_AGE = "3s"
 WAIT = 20.0   # upper bound of every poll; each condition normally holds within a few seconds
 
 
@@ -41,6 +42,7 @@ def targets_yaml(server_url: str, closed_port: int) -> str:
         "truncated": (f"{server_url}/truncated", "interval: 2s", ""),
         "huge": (f"{server_url}/huge", "interval: 2s", f"    max_bytes: {MAX_BYTES}\n"),
         "down": (f"http://127.0.0.1:{closed_port}/nothing-listens-here", "interval: 2s", ""),
+        "breaks": (f"{server_url}/breaks", "interval: 1s", f"    retries: 0\n    max_age: {BREAKS_MAX_AGE}\n"),
     }
     feed_text = "".join(
         f"  - id: {name}\n    kind: http_json\n    url: {url}\n    schedule: {{{schedule}}}\n{extra}"
@@ -72,15 +74,25 @@ def targets_yaml(server_url: str, closed_port: int) -> str:
         f"commitments:\n{commitment_text}")
 
 
-class HealingServer(FeedServer):
-    """The test's feed server: FeedServer's routes plus /heals, which hangs until `heal()`."""
+class SwitchingServer(FeedServer):
+    """FeedServer's routes plus /heals, which hangs until `heal()`, and /breaks, which answers
+    well until `break_down()` and then with 503."""
 
     def __init__(self) -> None:
         super().__init__()
         self.healed = threading.Event()
+        self.broken = threading.Event()
 
     def heal(self) -> None:
         self.healed.set()
+
+    def break_down(self) -> None:
+        self.broken.set()
+
+    def route_breaks(self, h, q) -> None:
+        if self.broken.is_set():
+            return h.answer(503, b"down for maintenance", "text/plain")
+        h.answer(200, self.json_body({"stats": {"online_rate": 97.0}}), "application/json")
 
     def route_heals(self, h, q) -> None:
         if not self.healed.is_set():
@@ -142,7 +154,7 @@ def peak_rss_mib(pid: int) -> float:
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server():
-    with HealingServer() as running:
+    with SwitchingServer() as running:
         yield running
 
 
@@ -222,3 +234,18 @@ def test_a_timing_out_feed_that_heals_recovers_without_restart(daemon, server):
     assert daemon.process.pid == pid and daemon.process.poll() is None
     # the feed that stays slow is still failing: healing one feed changed nothing for another
     assert current_status(text, "slow") == "no_data"
+
+
+def test_a_feed_that_goes_down_after_serving_is_no_data_once_its_data_passes_max_age(daemon, server):
+    daemon.wait_until(lambda: current_status(metrics_while_healthy(daemon), "breaks") == "met", WAIT)
+
+    server.break_down()
+    daemon.wait_until(lambda: current_status(metrics_while_healthy(daemon), "breaks") == "no_data", WAIT)
+    text = daemon.metrics()
+    assert collections(text, "breaks", "http_status") >= 1
+    assert value(text, "monitor_feed_up", feed="breaks") == 0.0
+    evaluation = status_board(daemon)[commitment_id("breaks")]
+    assert evaluation["status"] == "no_data" and "max_age" in evaluation["reason"], evaluation
+    # still retried on its schedule after its commitment went to no_data
+    failed = collections(text, "breaks", "http_status")
+    daemon.wait_until(lambda: collections(metrics_while_healthy(daemon), "breaks", "http_status") >= failed + 2, WAIT)
