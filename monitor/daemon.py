@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+from dataclasses import replace
 from datetime import datetime, time, timezone
 from typing import Callable, Protocol, Sequence
 
@@ -173,7 +174,13 @@ class Daemon:
         assert self._client is not None
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
-        result = await collect(feed, context)
+        try:
+            result = await collect(feed, context)
+        except asyncio.CancelledError:
+            if self._stopping.is_set():   # shutting down: an unfinished collection is simply dropped
+                log.info("event=collection_abandoned feed=%s reason=shutdown", feed_id)
+                return []
+            raise
         self.metrics.record_collection(result)
         if result.ok:
             log.info("event=collected feed=%s rows=%d rejected=%d seconds=%.3f", feed_id, result.rows_accepted,
@@ -187,6 +194,9 @@ class Daemon:
         self.store.save_collection(result, catalogue.feeds[feed_id].accumulates_cases)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
+        if not result.ok:   # say why the data is missing: the evaluator sees data, not collections
+            failure = f"; the last collection failed ({result.error_category}: {result.error})"
+            evaluations = [replace(e, reason=e.reason + failure) if e.status == "no_data" else e for e in evaluations]
         self.store.save_evaluations(evaluations)
         self.board = {**self.board, **{e.commitment: e for e in evaluations}}
         for e in evaluations:

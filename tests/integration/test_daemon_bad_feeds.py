@@ -208,6 +208,7 @@ def test_bad_feeds_commitments_are_no_data_with_a_reason(daemon):
         evaluation = board[commitment_id(feed)]
         assert evaluation["status"] == "no_data", evaluation
         assert evaluation["reason"] and feed in evaluation["reason"], evaluation
+        assert f"the last collection failed ({BAD_FEEDS[feed]}:" in evaluation["reason"], evaluation
         assert value(text, "commitment_status", commitment=commitment_id(feed), status="no_data") == 1.0
         assert value(text, "commitment_status", commitment=commitment_id(feed), status="met") == 0.0
 
