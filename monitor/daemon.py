@@ -38,6 +38,7 @@ from monitor.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
 FEED_JOB_PREFIX = "feed:"
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class AlertHook(Protocol):
@@ -88,6 +89,7 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task] = set()
         self.metrics.record_catalogue(catalogue)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
@@ -128,6 +130,8 @@ class Daemon:
     async def _shutdown(self) -> None:
         if self._scheduler:
             self._scheduler.shutdown(wait=False)
+        if self._running:   # let collections in flight finish storing what they fetched
+            await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
         if self.web:
             self.web.stop()
         if self.demo_server:
@@ -167,6 +171,19 @@ class Daemon:
     # -- the work -----------------------------------------------------------------------
     async def run_feed(self, feed_id: str) -> list[Evaluation]:
         """Collect one feed, store what came, evaluate its commitments, hand verdicts to alerts."""
+        task = asyncio.current_task()
+        self._running.add(task)
+        try:
+            return await self._run_feed(feed_id)
+        except asyncio.CancelledError:
+            if self._stopping.is_set():   # a shutdown that outlasted the grace period drops the run
+                log.info("event=collection_abandoned feed=%s reason=shutdown", feed_id)
+                return []
+            raise
+        finally:
+            self._running.discard(task)
+
+    async def _run_feed(self, feed_id: str) -> list[Evaluation]:
         catalogue = self.catalogue
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
@@ -174,13 +191,7 @@ class Daemon:
         assert self._client is not None
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
-        try:
-            result = await collect(feed, context)
-        except asyncio.CancelledError:
-            if self._stopping.is_set():   # shutting down: an unfinished collection is simply dropped
-                log.info("event=collection_abandoned feed=%s reason=shutdown", feed_id)
-                return []
-            raise
+        result = await collect(feed, context)
         self.metrics.record_collection(result)
         if result.ok:
             log.info("event=collected feed=%s rows=%d rejected=%d seconds=%.3f", feed_id, result.rows_accepted,
