@@ -56,9 +56,6 @@ class AlertPipeline:
         self._http: httpx.AsyncClient | None = None
         create_tables(engine)   # idempotent; upgrade_schema also creates them once alerts.tables is imported
 
-    def create_tables(self) -> None:
-        create_tables(self.engine)
-
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""
         rules = Rules.from_spec(catalogue.alerting)
