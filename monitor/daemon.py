@@ -191,14 +191,8 @@ class Daemon:
         assert self._client is not None
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
-        result = await collect(feed, context)
+        result = await collect(feed, context)   # logs the outcome once
         self.metrics.record_collection(result)
-        if result.ok:
-            log.info("event=collected feed=%s rows=%d rejected=%d seconds=%.3f", feed_id, result.rows_accepted,
-                     sum(result.rows_rejected.values()), result.duration_seconds)
-        else:
-            log.warning("event=collection_failed feed=%s category=%s error=%r", feed_id, result.error_category,
-                        result.error)
         return await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
 
     def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:
