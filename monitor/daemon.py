@@ -79,7 +79,8 @@ class Daemon:
         self.registry.register(CommitmentCollector(lambda: self.catalogue, lambda: self.board))
         if alerts is not None:
             self.registry.register(alerts.metrics_collector())
-        self.board: dict[str, Evaluation] = store.current_evaluations()
+        self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
+                                             if cid in catalogue.commitments}
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen)) if demo else None
         self.web: WebServer | None = None
