@@ -114,34 +114,33 @@ class DaemonMetrics:
 
     def __init__(self, registry: CollectorRegistry):
         feed = [names.FEED_LABEL]
-        self.collections = Counter(names.METRIC_COLLECTIONS.removesuffix("_total"), "Feed collections by result",
-                                   feed + [names.RESULT_LABEL], registry=registry)
+
+        def counter(name: str, documentation: str, labels: list[str]) -> Counter:
+            # names.py spells counters as exposed (…_total); prometheus_client adds the suffix itself
+            return Counter(name.removesuffix("_total"), documentation, labels, registry=registry)
+
+        def gauge(name: str, documentation: str, labels: tuple[str, ...] | list[str] = ()) -> Gauge:
+            return Gauge(name, documentation, labels, registry=registry)
+
+        self.collections = counter(names.METRIC_COLLECTIONS, "Feed collections by result",
+                                   feed + [names.RESULT_LABEL])
         self.collection_duration = Histogram(names.METRIC_COLLECTION_DURATION, "Time to collect a feed", feed,
                                              buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=registry)
-        self.collection_bytes = Counter(names.METRIC_COLLECTION_BYTES.removesuffix("_total"), "Bytes read from feeds",
-                                        feed, registry=registry)
-        self.rows_accepted = Counter(names.METRIC_ROWS_ACCEPTED.removesuffix("_total"), "Rows accepted from feeds",
-                                     feed, registry=registry)
-        self.rows_rejected = Counter(names.METRIC_ROWS_REJECTED.removesuffix("_total"),
-                                     "Rows rejected from feeds, by reason", feed + [names.REASON_LABEL],
-                                     registry=registry)
-        self.feed_last_success = Gauge(names.METRIC_FEED_LAST_SUCCESS, "Time of the feed's last successful collection",
-                                       feed, registry=registry)
-        self.feed_up = Gauge(names.METRIC_FEED_UP, "1 when the feed's last collection succeeded", feed,
-                             registry=registry)
-        self.scheduler_misses = Counter(names.METRIC_SCHEDULER_MISSES.removesuffix("_total"),
-                                        "Scheduled runs missed or skipped", feed + [names.REASON_LABEL],
-                                        registry=registry)
-        self.reloads = Counter(names.METRIC_RELOADS.removesuffix("_total"), "Configuration reloads by result",
-                               [names.RESULT_LABEL], registry=registry)
-        self.reload_success = Gauge(names.METRIC_RELOAD_SUCCESS, "1 when the last reload of targets.yaml succeeded",
-                                    registry=registry)
-        self.reload_time = Gauge(names.METRIC_RELOAD_TIME, "Time of the last successful load of targets.yaml",
-                                 registry=registry)
-        self.evaluations = Counter(names.METRIC_EVALUATIONS.removesuffix("_total"), "Evaluations by status",
-                                   ["status"], registry=registry)
-        self.catalogue_commitments = Gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
-                                           ["state"], registry=registry)
+        self.collection_bytes = counter(names.METRIC_COLLECTION_BYTES, "Bytes read from feeds", feed)
+        self.rows_accepted = counter(names.METRIC_ROWS_ACCEPTED, "Rows accepted from feeds", feed)
+        self.rows_rejected = counter(names.METRIC_ROWS_REJECTED, "Rows rejected from feeds, by reason",
+                                     feed + [names.REASON_LABEL])
+        self.feed_last_success = gauge(names.METRIC_FEED_LAST_SUCCESS, "Time of the feed's last successful collection",
+                                       feed)
+        self.feed_up = gauge(names.METRIC_FEED_UP, "1 when the feed's last collection succeeded", feed)
+        self.scheduler_misses = counter(names.METRIC_SCHEDULER_MISSES, "Scheduled runs missed or skipped",
+                                        feed + [names.REASON_LABEL])
+        self.reloads = counter(names.METRIC_RELOADS, "Configuration reloads by result", [names.RESULT_LABEL])
+        self.reload_success = gauge(names.METRIC_RELOAD_SUCCESS, "1 when the last reload of targets.yaml succeeded")
+        self.reload_time = gauge(names.METRIC_RELOAD_TIME, "Time of the last successful load of targets.yaml")
+        self.evaluations = counter(names.METRIC_EVALUATIONS, "Evaluations by status", ["status"])
+        self.catalogue_commitments = gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
+                                           ["state"])
 
     def record_collection(self, result: CollectionResult) -> None:
         self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()
