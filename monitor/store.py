@@ -181,13 +181,12 @@ class Store:
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
         """Skip values already stored for the same series and data time (feeds repeat themselves)."""
-        for series in {p.series for p in points}:
-            mine = [p for p in points if p.series == series]
-            oldest = min(p.data_time for p in mine)
-            known = set(session.exec(select(Observation.data_time).where(
-                Observation.feed == feed, Observation.series == series, Observation.cases.is_(None),
-                Observation.data_time >= oldest)).all())
-            yield from (p for p in mine if p.data_time not in known)
+        if not points:
+            return []
+        known = set(session.exec(select(Observation.series, Observation.data_time).where(
+            Observation.feed == feed, Observation.cases.is_(None),
+            Observation.data_time >= min(p.data_time for p in points))).all())
+        return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
     def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool) -> None:
