@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import ClassVar
 
 from collectors.base import FeedError, FetchContext
 from collectors.records import build_case_records, count_rejections
+from collectors.timebounds import TimeWindow
 from monitor.observations import CollectionResult, ValuePoint
 from monitor.spec.feeds import FeedBase
 
@@ -26,24 +28,57 @@ class DemoCollector:
         try:
             payload = response.json()
             series_list = payload["series"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FeedError("decode", f"not demo JSON: {exc}") from exc
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise FeedError("decode", f"not demo JSON: {exc!r}") from exc
         result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True, bytes_read=len(response.content))
+        window = TimeWindow.around(context.now)
         try:
             for series in series_list:
                 if series["type"] == "cases":
-                    rows = series["records"]
-                    records, rejected = build_case_records(
-                        series["name"], datetime.fromisoformat(series["data_time"]),
-                        [r.get("submitted") for r in rows], [r.get("completed") for r in rows], context.timezone)
-                    result.cases.append(records)
-                    result.rows_accepted += len(records)
-                    count_rejections(result.rows_rejected, rejected)
+                    _cases(series, window, context, result)
                 else:
-                    for point in series["points"]:
-                        result.values.append(ValuePoint(series["name"], datetime.fromisoformat(point["time"]),
-                                                        float(point["value"])))
-                        result.rows_accepted += 1
-        except (KeyError, TypeError, ValueError) as exc:
+                    _points(series, window, result)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise FeedError("schema", f"unexpected demo payload: {exc!r}") from exc
         return result
+
+
+def _aware_time(text: object) -> datetime:
+    moment = datetime.fromisoformat(str(text))
+    if moment.tzinfo is None:
+        raise ValueError(f"time {text!r} has no UTC offset")
+    return moment
+
+
+def _reject(result: CollectionResult, reason: str, count: int = 1) -> None:
+    count_rejections(result.rows_rejected, {reason: count})
+
+
+def _cases(series: dict, window: TimeWindow, context: FetchContext, result: CollectionResult) -> None:
+    rows = series["records"]
+    data_time = _aware_time(series["data_time"])
+    if (outside := window.reason(data_time)) is not None:
+        _reject(result, outside, len(rows))
+        return
+    records, rejected = build_case_records(
+        series["name"], data_time, [r.get("submitted") for r in rows], [r.get("completed") for r in rows],
+        context.timezone, window=window)
+    result.cases.append(records)
+    result.rows_accepted += len(records)
+    count_rejections(result.rows_rejected, rejected)
+
+
+def _points(series: dict, window: TimeWindow, result: CollectionResult) -> None:
+    for point in series["points"]:
+        try:
+            when = _aware_time(point["time"])
+        except ValueError:
+            _reject(result, "unparseable_time")
+            continue
+        value = float(point["value"])
+        reason = "not_a_number" if not math.isfinite(value) else window.reason(when)
+        if reason:
+            _reject(result, reason)
+            continue
+        result.values.append(ValuePoint(series["name"], when, value))
+        result.rows_accepted += 1

@@ -103,6 +103,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, timeout: float, max_byte
         raise _Transient("connect", f"cannot connect to {_safe(url)}: {exc}") from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise _Transient("connect", f"connection to {_safe(url)} broke: {exc}") from None
+    except httpx.TooManyRedirects:
+        raise FeedError("http_status", f"too many redirects from {_safe(url)} (a redirect loop?)") from None
     except httpx.InvalidURL as exc:
         raise FeedError("config", f"invalid URL {_safe(url)}: {exc}") from None
     except httpx.UnsupportedProtocol as exc:

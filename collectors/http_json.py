@@ -33,6 +33,8 @@ def decode_json(body: Body) -> Any:
         raise FeedError("decode", "the body is neither UTF-8 nor GB18030 text")
     try:
         return json.loads(text)
+    except RecursionError:
+        raise FeedError("decode", f"JSON nested too deeply ({len(body.content)} bytes)") from None
     except ValueError as exc:
         raise FeedError("decode", f"not valid JSON ({body.content_type or 'no content type'}, "
                                   f"{len(body.content)} bytes): {exc}") from None

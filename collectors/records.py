@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from collectors.timebounds import IN_FUTURE, TOO_OLD, TimeWindow
 from monitor.observations import CaseRecords
 
 _NAT = np.datetime64("NaT", "s")
@@ -142,21 +143,33 @@ def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
 
 def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence[object],
                        completed_raw: Sequence[object], tz: ZoneInfo,
-                       ids: Sequence[object] | None = None) -> tuple[CaseRecords, dict[str, int]]:
-    """Validate rows: unparseable times, completions before submissions and repeated ids are rejected."""
+                       ids: Sequence[object] | None = None,
+                       window: TimeWindow | None = None) -> tuple[CaseRecords, dict[str, int]]:
+    """Validate rows: unparseable times, times outside `window` (when given), completions before
+    submissions and repeated ids are rejected."""
     submitted = parse_local_times(submitted_raw, tz)
     completed = parse_local_times(completed_raw, tz)
-    return validate_cases(series, data_time, submitted, completed, _given(completed_raw), ids)
+    bounds = window.local_bounds(tz) if window is not None else None
+    return validate_cases(series, data_time, submitted, completed, _given(completed_raw), ids, bounds)
 
 
 def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
-                   ids: Sequence[object] | None = None) -> tuple[np.ndarray, dict[str, int]]:
-    """Which rows are rejected, and how many for each reason (each row counted once, first reason wins)."""
+                   ids: Sequence[object] | None = None,
+                   bounds: tuple[np.datetime64, np.datetime64] | None = None) -> tuple[np.ndarray, dict[str, int]]:
+    """Which rows are rejected, and how many for each reason (each row counted once, first reason wins).
+
+    `bounds` (earliest, latest), local time, rejects rows with a time outside the sane window.
+    """
     rejected: dict[str, int] = {}
     bad = np.zeros(len(submitted), dtype=bool)
     checks = [("unparseable_submitted", np.isnat(submitted)),
-              ("unparseable_completed", given_completed & np.isnat(completed)),
-              ("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted))]
+              ("unparseable_completed", given_completed & np.isnat(completed))]
+    if bounds is not None:
+        low, high = bounds
+        known_s, known_c = ~np.isnat(submitted), ~np.isnat(completed)
+        checks += [(TOO_OLD, (known_s & (submitted < low)) | (known_c & (completed < low))),
+                   (IN_FUTURE, (known_s & (submitted > high)) | (known_c & (completed > high)))]
+    checks.append(("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted)))
     if ids is not None:
         checks.append(("duplicate_id", _repeated(ids)))
     for reason, mask in checks:
@@ -169,19 +182,22 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
 
 
 def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, completed: np.ndarray,
-                   given_completed: np.ndarray, ids: Sequence[object] | None = None
+                   given_completed: np.ndarray, ids: Sequence[object] | None = None,
+                   bounds: tuple[np.datetime64, np.datetime64] | None = None
                    ) -> tuple[CaseRecords, dict[str, int]]:
-    bad, rejected = rejection_mask(submitted, completed, given_completed, ids)
+    bad, rejected = rejection_mask(submitted, completed, given_completed, ids, bounds)
     keep = ~bad
     return CaseRecords(series, data_time, submitted[keep], completed[keep]), rejected
 
 
 def _repeated(ids: Sequence[object]) -> np.ndarray:
-    """True for the second and later occurrence of an id (the first one is kept)."""
-    plain = ids.tolist() if isinstance(ids, np.ndarray) else ids
-    if len(plain) == 0 or len(set(plain)) == len(plain):
-        return np.zeros(len(plain), dtype=bool)
-    keys = np.asarray(ids, dtype=object).astype(str)
+    """True for the second and later occurrence of an id (the first one is kept).
+
+    Ids compare as trimmed text: 7 and "7" (a number in one row, a string in another) are one id.
+    """
+    keys = np.strings.strip(np.asarray(ids, dtype=object).astype(str))
+    if len(keys) == 0 or len(np.unique(keys)) == len(keys):
+        return np.zeros(len(keys), dtype=bool)
     _, first = np.unique(keys, return_index=True)
     repeated = np.ones(len(keys), dtype=bool)
     repeated[first] = False

@@ -9,6 +9,7 @@ whose error report names each one — listed as `Problem`s.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ import numpy as np
 
 from collectors.base import FeedError
 from collectors.records import as_text, count_rejections, parse_local_times, rejection_mask
+from collectors.timebounds import TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -62,14 +64,16 @@ class Extracted:
 
 
 def extract_table(specs: Sequence[SeriesSpec], table: Table, data_time: datetime, tz: ZoneInfo,
-                  keep_problems: bool = False) -> Extracted:
+                  keep_problems: bool = False, window: TimeWindow | None = None) -> Extracted:
+    """Apply the series to a table; times outside `window` (default: around `data_time`) are rejected."""
     out = Extracted()
+    window = window or TimeWindow.around(data_time)
     for spec in specs:
         rows = _where(spec, table)
         if spec.type == "cases":
-            _cases(spec, table, rows, data_time, tz, out, keep_problems)
+            _cases(spec, table, rows, data_time, tz, out, keep_problems, window)
         else:
-            _values(spec, table, rows, data_time, tz, out)
+            _values(spec, table, rows, data_time, tz, out, window)
     if not keep_problems:
         out.problems.clear()
     return out
@@ -89,13 +93,13 @@ def _pick(cells: Sequence[Any], rows: np.ndarray) -> np.ndarray:
 
 
 def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime, tz: ZoneInfo,
-           out: Extracted, keep_problems: bool) -> None:
+           out: Extracted, keep_problems: bool, window: TimeWindow) -> None:
     submitted_raw = _pick(table.column(spec.submitted, spec.name), rows)
     completed_raw = _pick(table.column(spec.completed, spec.name), rows)
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
     completed_text, completed_given = as_text(completed_raw)
     submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
-    bad, rejected = rejection_mask(submitted, completed, completed_given, ids)
+    bad, rejected = rejection_mask(submitted, completed, completed_given, ids, window.local_bounds(tz))
     keep = ~bad
     out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep]))
     out.accepted += int(keep.sum())
@@ -103,22 +107,26 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     if keep_problems and bad.any():
         for i in np.flatnonzero(bad):
             out.problems.append(_case_problem(spec, int(rows[i]), submitted[i], completed[i],
-                                              submitted_raw[i], completed_raw[i]))
+                                              submitted_raw[i], completed_raw[i], window, tz))
 
 
 def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,
-                  submitted_raw: object, completed_raw: object) -> Problem:
+                  submitted_raw: object, completed_raw: object, window: TimeWindow, tz: ZoneInfo) -> Problem:
     if np.isnat(submitted):
         return Problem(row, spec.submitted, "unparseable_submitted", submitted_raw)
     if np.isnat(completed) and completed_raw not in (None, ""):
         return Problem(row, spec.completed, "unparseable_completed", completed_raw)
+    for column, moment, raw in ((spec.submitted, submitted, submitted_raw), (spec.completed, completed, completed_raw)):
+        reason = window.reason_local(moment, tz)
+        if reason:
+            return Problem(row, column, reason, raw)
     if not np.isnat(completed) and completed < submitted:
         return Problem(row, spec.completed, "end_before_start", completed_raw)
     return Problem(row, spec.id_field, "duplicate_id")
 
 
 def _values(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime, tz: ZoneInfo,
-            out: Extracted) -> None:
+            out: Extracted, window: TimeWindow) -> None:
     if spec.column is None:
         raise FeedError("config", f"series {spec.name!r}: a table series needs 'column'")
     cells = _pick(table.column(spec.column, spec.name), rows)
@@ -134,6 +142,9 @@ def _values(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetim
         if reason:
             _reject(out, Problem(row, spec.column, reason, cell))
             continue
+        if times is not None and (outside := window.reason_local(times[i], tz)) is not None:
+            _reject(out, Problem(row, spec.time_column, outside, str(times[i])))
+            continue
         when = data_time if times is None else _aware(times[i], tz)
         out.values.append(ValuePoint(spec.name, when, value))
         out.accepted += 1
@@ -148,6 +159,9 @@ def _aware(moment: np.datetime64, tz: ZoneInfo) -> datetime:
     return moment.astype("datetime64[s]").astype(datetime).replace(tzinfo=tz)
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def to_number(cell: object) -> float | None:
     """A number from a cell as agencies write it: 95, "95.5", "1,234", "９５%", " 3 "; None if not one."""
     if isinstance(cell, bool) or cell is None:
@@ -156,7 +170,11 @@ def to_number(cell: object) -> float | None:
         return float(cell)
     if hasattr(cell, "__float__") and not isinstance(cell, str):   # Decimal from SQL drivers
         return float(cell)
-    text = unicodedata.normalize("NFKC", str(cell)).strip().replace(",", "").rstrip("%").strip()
+    text = unicodedata.normalize("NFKC", str(cell)).strip().rstrip("%").strip()
+    if "," in text:   # thousands separators only: "9,5" (a decimal comma?) is ambiguous, not 95
+        if not _THOUSANDS.fullmatch(text):
+            return None
+        text = text.replace(",", "")
     try:
         return float(text)
     except ValueError:
@@ -188,6 +206,8 @@ def search(path: str, document: Any, series: str) -> Any:
         return jmespath.search(path, document)
     except jmespath.exceptions.JMESPathError as exc:
         raise FeedError("config", f"series {series!r}: invalid JMESPath {path!r}: {exc}") from None
+    except RecursionError:
+        raise FeedError("decode", f"series {series!r}: the document is nested too deeply to search") from None
 
 
 def records_table(records: Any, spec: SeriesSpec) -> Table:
@@ -206,17 +226,22 @@ def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetim
                  records: dict[str, list] | None = None, keep_problems: bool = False) -> Extracted:
     """Apply the series to a JSON document; `records` (per series name) overrides paginated record lists."""
     out = Extracted()
+    window = TimeWindow.around(fetched_at)
     for spec in specs:
         data_time = _json_time(spec, document, fetched_at, tz)
         if spec.records is not None:
             rows = records[spec.name] if records and spec.name in records else search(spec.records, document, spec.name)
-            part = extract_table([spec], records_table(rows, spec), data_time, tz, keep_problems)
+            part = extract_table([spec], records_table(rows, spec), data_time, tz, keep_problems, window)
+            if (outside := window.reason(data_time)) is not None:   # the series' own date is not sane
+                part = Extracted(rejected={outside: part.accepted + sum(part.rejected.values())},
+                                 problems=[Problem(0, spec.time_path, outside, data_time.isoformat())])
             for i in [i for i, r in enumerate(rows) if not isinstance(r, dict)]:
                 _reject(part, Problem(i, spec.records, "not_an_object", rows[i]))
         elif spec.path is not None and spec.type != "cases":
             part = Extracted()
             raw = search(spec.path, document, spec.name)
             value, reason = check_value(spec, raw)
+            reason = reason or window.reason(data_time)
             if reason:
                 _reject(part, Problem(0, spec.path, reason, raw))
             else:
@@ -239,4 +264,6 @@ def _json_time(spec: SeriesSpec, document: Any, fetched_at: datetime, tz: ZoneIn
     moment = parse_local_times([raw], tz)[0]
     if np.isnat(moment):
         raise FeedError("schema", f"series {spec.name!r}: time {raw!r} at {spec.time_path!r} is not a date")
-    return _aware(moment, tz)
+    # a time outside Python's datetime range is clamped to a bound; the caller rejects it as out of window
+    low, high = np.datetime64("0001-01-02", "s"), np.datetime64("9999-12-30", "s")
+    return _aware(min(max(moment, low), high), tz)
