@@ -2,13 +2,19 @@
 UPDATE, sent, and settled with the attempt recorded — so a restart resumes and two senders on one
 database never send the same row.
 
-A claim sets state=sending with a lease. A sender that dies leaves its rows to be reclaimed when
-the lease runs out; the one unavoidable duplicate is a crash after the server accepted a message
-and before the row was settled (milliseconds), which the stable Message-ID lets mail clients fold.
+A claim sets state=sending with a lease. While a sender works through its batch it renews the
+lease of the rows it still holds (a heartbeat every third of the lease), and just before sending
+each row it checks, with a conditional UPDATE, that the row is still its own; so a slow server
+that outlasts the lease never makes two senders send one row. A sender that dies leaves its rows
+to be reclaimed when the lease runs out; the one unavoidable duplicate is a crash after the server
+accepted a message and before the row was settled (milliseconds), which the stable Message-ID
+lets mail clients fold.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -99,10 +105,51 @@ class Outbox:
                  notification.attempts, f" error={json.dumps(str(error), ensure_ascii=False)}" if error else "")
         return outcome if error else SENT
 
+    def renew(self, token: str, now: datetime, only: int | None = None) -> int:
+        """Extend the lease of the rows this sender still holds under `token`; how many it holds."""
+        lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
+        condition = [Notification.claim_token == token, Notification.state == SENDING]
+        if only is not None:
+            condition.append(Notification.id == only)
+        with Session(self.engine) as session:
+            held = session.exec(update(Notification).where(*condition).values(lease_until=lease)).rowcount
+            session.commit()
+        return held
+
+    async def _heartbeat(self, token: str, clock) -> None:
+        interval = max(self.settings.outbox_lease_seconds / 3, 0.01)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.renew, token, clock())
+            except Exception:  # noqa: BLE001 - the check before each send still guards against duplicates
+                log.warning("event=outbox_lease_renewal_failed worker=%s", self.worker, exc_info=True)
+
     async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier], only: int | None = None) -> int:
         """Claim what is due, send it one by one (each settled at once), return how many were sent."""
+        started = time.perf_counter()
+
+        def clock() -> datetime:   # `now` advanced by the time spent here, so injected clocks stay coherent
+            return now + timedelta(seconds=time.perf_counter() - started)
+
+        claimed = self.claim(now, only=only)
+        if not claimed:
+            return 0
+        heartbeat = asyncio.create_task(self._heartbeat(claimed[0].claim_token, clock))
+        try:
+            return await self._send_claimed(claimed, notifiers, now, clock)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _send_claimed(self, claimed: list[Notification], notifiers: Mapping[str, Notifier], now: datetime,
+                            clock) -> int:
         sent = 0
-        for notification in self.claim(now, only=only):
+        for notification in claimed:
+            if not await asyncio.to_thread(self.renew, notification.claim_token, clock(), notification.id):
+                log.warning("event=notification_claim_lost id=%s worker=%s", notification.id, self.worker)
+                continue   # another sender took it over after our lease ran out: it sends, we do not
             notifier = notifiers.get(notification.channel)
             started = time.perf_counter()
             error: DeliveryError | None = None

@@ -106,3 +106,54 @@ def test_a_stale_sender_cannot_settle_a_row_another_sender_reclaimed(engine, set
     [theirs] = Outbox(engine, settings, "fast").claim(later)
     slow.settle(mine, "recorder", DeliveryError("boom", transient=True), later, 0.0)
     assert row(engine, nid).state == SENDING and row(engine, nid).claimed_by == "fast"
+
+
+class SlowRecorder(Recorder):
+    """A slow SMTP server: each message takes `seconds`."""
+
+    def __init__(self, seconds: float, on_send=None):
+        super().__init__()
+        self.seconds, self.on_send = seconds, on_send
+
+    async def send(self, notification: Notification) -> None:
+        if self.on_send:
+            self.on_send(notification)
+        await asyncio.sleep(self.seconds)
+        self.sent.append(notification.id)
+
+
+def test_two_senders_never_send_one_row_twice_when_sending_outlasts_the_lease(engine, settings):
+    ids = queue(engine, 6)
+    short = settings.model_copy(update={"outbox_lease_seconds": 0.3})
+    first, second = Outbox(engine, short, "one"), Outbox(engine, short, "two")
+    slow, other = SlowRecorder(0.15), SlowRecorder(0.0)
+
+    async def race() -> None:
+        from datetime import datetime, timezone
+        task = asyncio.create_task(first.deliver(datetime.now(timezone.utc), {"email": slow}))
+        for _ in range(8):   # the second sender polls while the first is still busy (0.9 s in all)
+            await asyncio.sleep(0.1)
+            await second.deliver(datetime.now(timezone.utc), {"email": other})
+        await task
+
+    asyncio.run(race())
+    assert sorted(slow.sent + other.sent) == ids   # every row sent exactly once
+    assert other.sent == []                         # the busy sender kept its lease alive
+
+
+def test_a_row_taken_over_by_another_sender_is_skipped(engine, settings):
+    ids = queue(engine, 3)
+    outbox = Outbox(engine, settings, "one")
+
+    def steal_the_next_row(notification: Notification) -> None:
+        if notification.id == ids[0]:   # while the first row is sent, another sender takes the second
+            with Session(engine) as session:
+                stolen = session.get(Notification, ids[1])
+                stolen.claim_token, stolen.claimed_by = "someone-else", "two"
+                session.add(stolen)
+                session.commit()
+
+    notifier = SlowRecorder(0.0, steal_the_next_row)
+    assert asyncio.run(outbox.deliver(T0, {"email": notifier})) == 2
+    assert notifier.sent == [ids[0], ids[2]]
+    assert row(engine, ids[1]).state == SENDING and row(engine, ids[1]).claimed_by == "two"
