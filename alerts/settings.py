@@ -21,7 +21,8 @@ class AlertSettings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_password_file: Path | None = None
-    # auto: STARTTLS when the server offers it, plain otherwise; starttls/ssl: required.
+    # auto: STARTTLS when the server offers it, plain otherwise (but never AUTH in clear: set none to
+    # allow that); starttls/ssl: required.
     smtp_tls: Literal["auto", "starttls", "ssl", "none"] = "auto"
     smtp_ca_file: Path | None = None          # a private CA for the SMTP server's certificate
     smtp_timeout_seconds: float = 30.0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,32 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
+from monitor.limits import check_expansion, read_targets
+from monitor.problems import ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
 from monitor.units import UnitError, parse_unit
 
 PathKey = tuple[Any, ...]
 _OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
-
-
-class ConfigError(Exception):
-    """targets.yaml is not valid; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[ConfigProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def format_path(path: PathKey) -> str:
@@ -102,6 +83,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, _PositionIndex]:
         loader = yaml.SafeLoader(text)
         try:
             root = loader.get_single_node()
+            if root is not None:
+                check_expansion(root, file)
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
@@ -109,6 +92,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, _PositionIndex]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))])
+    except RecursionError:
+        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", "the YAML is nested too deeply")]) from None
     return data, _PositionIndex(root)
 
 
@@ -116,11 +101,7 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
     """Load and check targets.yaml. Raises ConfigError listing every problem."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError([ConfigProblem(file, 1, 1, "(file)", f"cannot read: {exc.strerror}")])
-    data, index = parse_yaml(text, file)
+    data, index = parse_yaml(read_targets(path), file)
     problems = [ConfigProblem(file, *where, format_path(p), "duplicate key") for p, where in index.duplicates]
     if not isinstance(data, dict):
         raise ConfigError(problems + [ConfigProblem(file, 1, 1, "(document)", "expected a mapping with 'version: 1'")])
@@ -158,7 +139,7 @@ def load_or_report(path: str | Path) -> Catalogue | None:
 
 def default_seed_dirs(targets_path: Path) -> list[Path]:
     base = targets_path.resolve().parent
-    return [base / "seeds", base.parent / "shared" / "seeds", base]
+    return [base / "seeds", base]
 
 
 def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seeds_dirs: list[Path]) -> list[ConfigProblem]:
@@ -178,6 +159,10 @@ def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seed
     agencies = {a.id for a in spec.agencies}
     feeds = {f.id for f in spec.feeds}
     seed_texts: dict[str, str | None] = {d.id: _read_seed(d.source, seeds_dirs) for d in spec.documents}
+    for i, d in enumerate(spec.documents):
+        if seed_texts[d.id] is None:   # a misspelt source would silently turn quote checking off
+            problem(("documents", i, "source"), f"seed file {d.source!r} not found in "
+                                                 f"{', '.join(str(folder) for folder in seeds_dirs)}")
 
     try:
         ZoneInfo(spec.calendar.timezone)
@@ -240,5 +225,5 @@ def _read_seed(source: str, dirs: list[Path]) -> str | None:
     for folder in dirs:
         candidate = folder / source
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8-sig")
+            return candidate.read_text(encoding="utf-8-sig", errors="replace")
     return None

@@ -23,8 +23,8 @@ SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 6, 7, 18, 0, tzinfo=SH)      # a Friday; 2024-06-10 is the Dragon Boat holiday
 FRESH = NOW - timedelta(hours=1)
 
-# The document, agency, feed and calendar every test commitment hangs from. The seed file does
-# not exist, so quotes are not checked against it.
+# The document, agency, feed and calendar every test commitment hangs from. The seed file is
+# written with the commitment's quote.
 HEADER = """\
 version: 1
 calendar:
@@ -32,7 +32,7 @@ calendar:
     重庆市渝中区: ["08:30-12:00", "14:00-17:00"]
 documents:
   - id: doc2024
-    source: no-such-seed.txt
+    source: seed.txt
     title: 渝中区2024年优化营商环境实施方案
     jurisdiction: 重庆市渝中区
     issuer: 重庆市渝中区人民政府办公室
@@ -60,6 +60,8 @@ def load_commitment(tmp_path: Path, **fields: Any) -> Commitment:
     body = yaml.safe_dump({"commitments": [commitment_fields(**fields)]}, allow_unicode=True, sort_keys=False)
     path = tmp_path / "targets.yaml"
     path.write_text(HEADER + body, encoding="utf-8")
+    (tmp_path / "seeds").mkdir(exist_ok=True)
+    (tmp_path / "seeds" / "seed.txt").write_text(commitment_fields(**fields)["quote"], encoding="utf-8")
     return load_catalogue(path).commitments["doc2024.promise"]
 
 

@@ -14,7 +14,7 @@ VALID = """\
 version: 1
 documents:
   - id: demo2021
-    source: missing-seed.txt
+    source: seed.txt
     title: 示例方案
     jurisdiction: 示例区
     issuer: 示例区人民政府
@@ -42,6 +42,11 @@ commitments:
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    """targets.yaml, beside seeds/seed.txt holding the quote (unless a test wrote its own seed)."""
+    seed = tmp_path / "seeds" / "seed.txt"
+    if not seed.exists():
+        seed.parent.mkdir(exist_ok=True)
+        seed.write_text("企业开办时间压缩至1个工作日以内", encoding="utf-8")
     path = tmp_path / "targets.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -102,7 +107,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 def test_quote_must_be_an_exact_substring_of_the_seed(tmp_path):
     (tmp_path / "seeds").mkdir()
-    (tmp_path / "seeds" / "missing-seed.txt").write_text("企業開辦時間壓縮至1個工作日以內", encoding="utf-8")
+    (tmp_path / "seeds" / "seed.txt").write_text("企業開辦時間壓縮至1個工作日以內", encoding="utf-8")
     found = problems_of(write(tmp_path, VALID))
     assert any("commitments[0].quote: not an exact substring" in p for p in found)
 

@@ -9,12 +9,13 @@ import socket
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 from typing import ClassVar
 
 from alerts.notifiers import DeliveryError
 from alerts.settings import AlertSettings, SettingsError
 from alerts.tables import Notification
+from monitor.spec.addresses import single_address
 
 
 def build_email(notification: Notification, mail_from: str) -> EmailMessage:
@@ -38,10 +39,15 @@ def build_email(notification: Notification, mail_from: str) -> EmailMessage:
 
 
 def envelope_recipients(notification: Notification) -> list[str]:
-    addresses = []
+    """One addr-spec per recipient entry; an entry that is not exactly one address is a permanent error
+    (it would reach someone unintended, or forge a header), so no retry is spent on it."""
+    entries = []
     for column in (notification.to_addrs, notification.cc_addrs, notification.bcc_addrs):
-        addresses += json.loads(column or "[]")
-    return [address for _, address in getaddresses(addresses) if address]
+        entries += json.loads(column or "[]")
+    try:
+        return [single_address(entry) for entry in entries]
+    except ValueError as exc:
+        raise DeliveryError(f"bad address: {exc}", transient=False) from None
 
 
 def check_addresses(addresses: list[str]) -> None:
@@ -85,6 +91,10 @@ class SmtpNotifier:
                 if s.smtp_tls == "starttls" or (s.smtp_tls == "auto" and client.has_extn("starttls")):
                     client.starttls(context=context)
                     client.ehlo()
+                elif s.smtp_tls == "auto" and s.smtp_user:
+                    raise DeliveryError(f"{s.smtp_host}:{s.port()} offers no STARTTLS; the password is not sent in "
+                                        "clear (set MONITOR_SMTP_TLS=ssl or starttls, or =none to allow it)",
+                                        transient=True)
                 if s.smtp_user:
                     client.login(s.smtp_user, password or "")
                 refused = client.send_message(message, to_addrs=recipients)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from monitor.spec.addresses import EmailEntry
 from monitor.spec.common import Duration, Identifier, StrictModel
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -23,7 +24,7 @@ _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 class OperatorsSpec(StrictModel):
     """Who runs the monitor: they get data problems (no_data, error) and a copy or digest of the rest."""
 
-    emails: list[str] = []
+    emails: list[EmailEntry] = []
     mode: Literal["copy", "digest", "none"] = "copy"   # copy: Bcc on every agency e-mail
     digest_interval: Duration = timedelta(days=1)
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from monitor.spec.addresses import EmailEntry
 from monitor.spec.alerting import AlertingSpec
 from monitor.spec.common import Duration, Identifier, StrictModel
 from monitor.spec.feeds import FeedSpec
@@ -51,7 +52,7 @@ class AgencySpec(StrictModel):
     id: Identifier
     name: str
     jurisdiction: str | None = None
-    emails: list[str] = []
+    emails: list[EmailEntry] = []
 
 
 class Measured(StrictModel):

@@ -8,6 +8,7 @@ from typing import ClassVar, Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from monitor.spec.common import Duration, Identifier, StrictModel
+from monitor.spec.cron import check_cron
 
 
 class Schedule(StrictModel):
@@ -21,6 +22,8 @@ class Schedule(StrictModel):
             raise ValueError("give exactly one of 'interval' or 'cron'")
         if self.interval is not None and self.interval < timedelta(seconds=1):
             raise ValueError("interval must be at least 1s")
+        if self.cron is not None:
+            check_cron(self.cron)
         return self
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from alert_helpers import T0
@@ -96,6 +97,14 @@ def test_bad_address_is_a_permanent_failure_of_the_maildir_and_smtp_senders(engi
     [nid] = queue(engine, to=["not an address"])
     asyncio.run(pipeline.deliver_due(T0))
     assert row(engine, nid).state == FAILED and "bad address" in row(engine, nid).last_error
+
+
+@pytest.mark.parametrize("entry", ["a@x.example>, b@y.example", "a@x.example\r\nBcc: c@z.example"])
+def test_an_entry_hiding_two_addresses_or_a_line_break_fails_at_once_and_reaches_nobody(engine, pipeline, entry):
+    [nid] = queue(engine, to=[entry])
+    asyncio.run(pipeline.deliver_due(T0))
+    failed = row(engine, nid)
+    assert failed.state == FAILED and failed.attempts == 1 and "bad address" in failed.last_error
 
 
 def test_a_stale_sender_cannot_settle_a_row_another_sender_reclaimed(engine, settings):

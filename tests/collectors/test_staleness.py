@@ -16,7 +16,7 @@ from tests.collectors.helpers import NOW, collect_once
 TARGETS = """\
 version: 1
 documents:
-  - {id: doc2024, source: no-such-seed.txt, title: 方案, jurisdiction: 重庆市渝中区, issuer: 区政府办公室,
+  - {id: doc2024, source: seed.txt, title: 方案, jurisdiction: 重庆市渝中区, issuer: 区政府办公室,
      issued: 2024-03-01, period: {start: 2024-01-01, end: 2024-12-31}}
 agencies:
   - {id: doc2024.data, name: 区大数据局, jurisdiction: 重庆市渝中区}
@@ -31,6 +31,8 @@ def catalogue(tmp_path, drop):
                               "kind": "share", "op": ">=", "value": 90, "unit": "%",
                               "measure": {"feed": "drop", "series": "online_rate"}}]}
     path = tmp_path / "targets.yaml"
+    (tmp_path / "seeds").mkdir(exist_ok=True)
+    (tmp_path / "seeds" / "seed.txt").write_text("网办率", encoding="utf-8")
     path.write_text(TARGETS + yaml.safe_dump(feeds, allow_unicode=True), encoding="utf-8")
     return load_catalogue(path)
 

@@ -132,3 +132,21 @@ def test_wrong_password_is_retried_not_dropped(certificate, tmp_path):
         row = send_one(tmp_path, settings.model_copy(update={"smtp_password_file": tmp_path / "smtp-password"}))
         assert row.state == PENDING and row.last_error     # fixing the password resumes delivery
         assert sink.messages() == []
+
+
+def test_auto_never_sends_the_password_in_clear_when_starttls_is_not_offered(tmp_path):
+    sink = SmtpSink(auth_require_tls=False)   # a server that would take AUTH in clear
+    sink.server_options["authenticator"] = accept_monitor(sink)
+    with sink:
+        row = send_one(tmp_path, settings_for(sink, tmp_path, smtp_tls="auto"))
+        assert row.state == PENDING and "offers no STARTTLS" in row.last_error and "MONITOR_SMTP_TLS" in row.last_error
+        assert sink.logins == [] and sink.messages() == []
+
+
+def test_tls_none_allows_auth_in_clear_when_asked_for(tmp_path):
+    sink = SmtpSink(auth_require_tls=False)
+    sink.server_options["authenticator"] = accept_monitor(sink)
+    with sink:
+        row = send_one(tmp_path, settings_for(sink, tmp_path, smtp_tls="none"))
+        assert row.state == SENT, row.last_error
+        assert sink.logins and len(sink.wait_for(1)) == 1

@@ -1,0 +1,38 @@
+"""E-mail recipients in targets.yaml: each entry is exactly one address, `a@x` or `名字 <a@x>`.
+
+An entry such as `"a@x>, b@y"` would otherwise reach two people, and one with CR/LF would forge
+headers; both are configuration errors, found by `monitor validate`.
+"""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.utils import getaddresses
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def single_address(entry: str) -> str:
+    """The addr-spec of an entry holding exactly one address; ValueError saying what is wrong."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in entry):
+        raise ValueError(f"control characters (line breaks?) in e-mail address {entry!r}")
+    parsed = [address for _, address in getaddresses([entry]) if address]
+    if len(parsed) != 1:
+        raise ValueError(f"{entry!r} is not exactly one e-mail address ({len(parsed)} found); "
+                         "give each address as its own list item")
+    try:
+        Address(addr_spec=parsed[0])
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"{entry!r} is not a valid e-mail address: {exc}") from None
+    if "@" not in parsed[0] or parsed[0].startswith("@") or parsed[0].endswith("@"):
+        raise ValueError(f"{entry!r} is not a valid e-mail address (expected name@domain)")
+    return parsed[0]
+
+
+def _checked(entry: str) -> str:
+    single_address(entry)
+    return entry
+
+
+EmailEntry = Annotated[str, AfterValidator(_checked)]
