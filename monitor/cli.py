@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 from alerts.cli import add_alert_commands
@@ -17,6 +18,7 @@ from monitor.loader import load_or_report
 from monitor.logs import setup_logging
 from monitor.model import Catalogue
 from monitor.settings import Settings
+from monitor.store_health import StoreUnavailable
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -68,7 +70,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     catalogue = load_or_report(settings.targets)
     if catalogue is None:
         return 1
-    store = open_store(settings)   # alerts.pipeline is imported: its tables are created or upgraded too
+    try:
+        store = open_store(settings)   # alerts.pipeline is imported: its tables are created or upgraded too
+    except StoreUnavailable as exc:
+        print(f"monitor: not starting: {exc} ({settings.database_url.split('://')[0]} database)", file=sys.stderr)
+        return 1
     daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine))
     asyncio.run(daemon.run())
     return 0

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import threading
 from dataclasses import replace
 from datetime import datetime, time, timezone
 from typing import Callable, Protocol, Sequence
@@ -32,8 +33,10 @@ from monitor.loader import ConfigError, load_catalogue
 from monitor.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue, Commitment
 from monitor.observations import CollectionResult
+from monitor.reloads import SerialReloads
 from monitor.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
+from monitor.store_health import StoreHealth, StoreUnavailable
 from monitor.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
@@ -81,6 +84,10 @@ class Daemon:
             self.registry.register(alerts.metrics_collector())
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
                                              if cid in catalogue.commitments}
+        self._board_lock = threading.Lock()   # the one writer of `catalogue` and `board` at a time
+        self.store_health = StoreHealth(store.engine)
+        self.reload = SerialReloads(self._reload_once)
+        self.last_reload_ok = True
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen)) if demo else None
         self.web: WebServer | None = None
@@ -103,14 +110,16 @@ class Daemon:
         if self.demo_server:
             self.demo_server.start()
             log.info("event=demo_feed_started url=%s", self.demo_server.url)
-        self.web = WebServer(self, *self.settings.listen_address()).start()
+        token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
+        self.web = WebServer(self, *self.settings.listen_address(), admin_token=token,
+                             on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
         host, port = self.web.address
         log.info("event=listening metrics=http://%s:%s/metrics health=http://%s:%s/healthz status=http://%s:%s/status",
                  host, port, host, port, host, port)
         print(f"Commitment Monitor serving http://{host}:{port}/metrics  /healthz  /status", flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-        self._schedule_feeds()
+        self._schedule_feeds(self._triggers(self.catalogue, self.calendar))
         if self.alerts is not None:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
@@ -145,22 +154,36 @@ class Daemon:
         log.info("event=stopped")
 
     # -- scheduling ---------------------------------------------------------------------
-    def _schedule_feeds(self) -> None:
-        assert self._scheduler is not None
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith(FEED_JOB_PREFIX):
-                job.remove()
-        for feed in self.catalogue.feeds.values():
+    def _triggers(self, catalogue: Catalogue, calendar: WorkCalendar) -> dict[str, tuple[object, int]]:
+        """Every feed's trigger and misfire grace; raises ValueError before anything is changed."""
+        triggers = {}
+        for feed in catalogue.feeds.values():
             jitter = int(feed.schedule.jitter.total_seconds()) or None
             if feed.schedule.interval is not None:
                 trigger = IntervalTrigger(seconds=feed.schedule.interval.total_seconds(), jitter=jitter)
                 grace = max(1, int(feed.schedule.interval.total_seconds()))
             else:
-                trigger = CronTrigger.from_crontab(feed.schedule.cron, timezone=self.calendar.timezone)
+                try:
+                    trigger = CronTrigger.from_crontab(feed.schedule.cron, timezone=calendar.timezone)
+                except ValueError as exc:
+                    raise ValueError(f"feed {feed.id}: schedule.cron {feed.schedule.cron!r}: {exc}") from None
                 grace = 3600
-            self._scheduler.add_job(self.run_feed, trigger, args=[feed.id], id=FEED_JOB_PREFIX + feed.id,
-                                    max_instances=1, coalesce=True, misfire_grace_time=grace,
-                                    next_run_time=self.clock())
+            triggers[feed.id] = (trigger, grace)
+        return triggers
+
+    def _schedule_feeds(self, triggers: dict[str, tuple[object, int]], previous: Catalogue | None = None) -> None:
+        """One job per feed; a feed whose spec did not change keeps its job and its cadence."""
+        assert self._scheduler is not None
+        for job in self._scheduler.get_jobs():
+            feed_id = job.id[len(FEED_JOB_PREFIX):]
+            unchanged = previous is not None and previous.feeds.get(feed_id) == self.catalogue.feeds.get(feed_id)
+            if job.id.startswith(FEED_JOB_PREFIX) and not unchanged:
+                job.remove()
+        for feed_id, (trigger, grace) in triggers.items():
+            if self._scheduler.get_job(FEED_JOB_PREFIX + feed_id) is None:
+                self._scheduler.add_job(self.run_feed, trigger, args=[feed_id], id=FEED_JOB_PREFIX + feed_id,
+                                        max_instances=1, coalesce=True, misfire_grace_time=grace,
+                                        next_run_time=self.clock())
 
     def _on_job_skipped(self, event: JobExecutionEvent) -> None:
         if event.job_id.startswith(FEED_JOB_PREFIX):
@@ -193,18 +216,35 @@ class Daemon:
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
         result = await collect(feed, context)   # logs the outcome once
+        try:
+            evaluations = await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
+        except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
+            self.store_health.record_write(exc)
+            self.metrics.store_writable.set(0)
+            log.error("event=store_write_failed feed=%s error=%r", feed_id, self.store_health.problem())
+            self.metrics.record_collection(replace(result, ok=False, error_category="store",
+                                                   error=self.store_health.problem()))
+            return []
         self.metrics.record_collection(result)
-        return await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
+        return evaluations
 
     def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:
+        problem = self.store_health.problem()
+        if problem and "cannot write" not in problem:   # a deleted or read-only file: writes would vanish
+            raise StoreUnavailable(problem)
         self.store.save_collection(result, catalogue.feeds[feed_id].accumulates_cases)
+        self.store_health.record_write(None)
+        self.metrics.store_writable.set(1)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
         if not result.ok:   # say why the data is missing: the evaluator sees data, not collections
             failure = f"; the last collection failed ({result.error_category}: {result.error})"
             evaluations = [replace(e, reason=e.reason + failure) if e.status == "no_data" else e for e in evaluations]
+        evaluations = self._still_current(catalogue, feed_id, evaluations)
         self.store.save_evaluations(evaluations)
-        self.board = {**self.board, **{e.commitment: e for e in evaluations}}
+        with self._board_lock:   # a reload may have come in meanwhile: keep only what it still holds
+            evaluations = self._still_current(catalogue, feed_id, evaluations)
+            self.board = {**self.board, **{e.commitment: e for e in evaluations}}
         for e in evaluations:
             self.metrics.evaluations.labels(e.status).inc()
         if self.alerts is not None:
@@ -214,6 +254,14 @@ class Daemon:
                 log.exception("event=alert_processing_failed feed=%s", feed_id)
         return evaluations
 
+    def _still_current(self, used: Catalogue, feed_id: str, evaluations: list[Evaluation]) -> list[Evaluation]:
+        """The evaluations whose commitment the current catalogue still measures on this feed."""
+        current = self.catalogue
+        if current is used:
+            return evaluations
+        return [e for e in evaluations if (c := current.commitments.get(e.commitment)) is not None
+                and c.measure.feed == feed_id and c.measure == used.commitments[e.commitment].measure]
+
     async def _deliver(self) -> None:
         try:
             await self.alerts.deliver_due(self.clock())
@@ -221,42 +269,66 @@ class Daemon:
             log.exception("event=delivery_failed")
 
     # -- reload -------------------------------------------------------------------------
-    async def reload(self) -> tuple[bool, list[str]]:
+    async def _reload_once(self) -> tuple[bool, list[str]]:
+        """Load targets.yaml and apply it whole, or keep the running catalogue and say why."""
         path = self.settings.targets
         try:
             catalogue = await asyncio.to_thread(load_catalogue, path)
+            calendar = WorkCalendar.from_spec(catalogue.calendar)
+            triggers = self._triggers(catalogue, calendar)
         except ConfigError as exc:
-            problems = [str(p) for p in exc.problems]
-            self.last_reload_error = problems
-            self.metrics.reloads.labels("failure").inc()
-            self.metrics.reload_success.set(0)
-            for problem in problems:
-                log.error("event=reload_rejected problem=%r", problem)
-            log.error("event=reload_rejected kept=previous_catalogue problems=%d", len(problems))
-            return False, problems
-        self.catalogue = catalogue
-        self.calendar = WorkCalendar.from_spec(catalogue.calendar)
+            return self._reload_failed([str(p) for p in exc.problems])
+        except ValueError as exc:
+            return self._reload_failed([f"{path}: {exc}"])
+        except Exception as exc:  # noqa: BLE001 - a reload never dies unanswered
+            log.exception("event=reload_crashed")
+            return self._reload_failed([f"{path}: cannot load: {type(exc).__name__}: {exc}"])
+        with self._board_lock:
+            previous = self.catalogue
+            self.catalogue, self.calendar = catalogue, calendar
+            self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
         dispose_sql_engines()   # a feed's database URL may have changed
-        self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
         self.last_reload_error = []
+        self.last_reload_ok = True
         self.metrics.reloads.labels("success").inc()
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.clock().timestamp())
         self.metrics.record_catalogue(catalogue)
         if self._scheduler is not None:
-            self._schedule_feeds()
+            self._schedule_feeds(triggers, previous)
         log.info("event=reloaded commitments=%d feeds=%d", len(catalogue.commitments), len(catalogue.feeds))
         return True, []
 
+    def _reload_failed(self, problems: list[str]) -> tuple[bool, list[str]]:
+        self.last_reload_error = problems
+        self.last_reload_ok = False
+        self.metrics.reloads.labels("failure").inc()
+        self.metrics.reload_success.set(0)
+        for problem in problems:
+            log.error("event=reload_rejected problem=%r", problem)
+        log.error("event=reload_rejected kept=previous_catalogue problems=%d", len(problems))
+        return False, problems
+
     # -- WebBackend (called from the listener's threads) ----------------------------------
-    def request_reload(self) -> tuple[bool, list[str]]:
+    def request_reload(self, timeout: float = 60.0) -> tuple[bool, list[str]]:
+        """Raises TimeoutError when the reload outlasts `timeout` (it still completes)."""
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self.reload(), self._loop).result(timeout=60)
+        future = asyncio.run_coroutine_threadsafe(self.reload(), self._loop)
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError("reload still running") from None
 
     def health(self) -> tuple[bool, dict]:
-        return True, {"status": "ok", "started_at": self.started_at.isoformat(),
-                      "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
-                      "evaluated": len(self.board), "last_reload_problems": self.last_reload_error}
+        """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload."""
+        store_problem = self.store_health.check()
+        self.metrics.store_writable.set(0 if store_problem else 1)
+        status = "failing" if store_problem else "ok" if self.last_reload_ok else "degraded"
+        return store_problem is None, {
+            "status": status, "started_at": self.started_at.isoformat(),
+            "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
+            "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
+            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
 
     def status(self, commitment: str | None) -> dict | None:
         if commitment is None:
@@ -268,17 +340,27 @@ class Daemon:
         if c is None:
             return None
         current = self.board.get(commitment)
-        return {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
-                "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
-                "current": evaluation_dict(current) if current else None,
-                "history": [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
-                            for h in self.store.history(commitment)]}
+        answer = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
+                  "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
+                  "current": evaluation_dict(current) if current else None}
+        try:
+            answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
+                                 for h in self.store.history(commitment)]
+        except Exception as exc:  # noqa: BLE001 - the verdict held in memory is still worth answering with
+            log.warning("event=status_history_unavailable commitment=%s error=%r", commitment, str(exc)[:200])
+            answer["history"], answer["history_error"] = None, "the database is unavailable"
+        return answer
 
 
 def open_store(settings: Settings) -> Store:
+    """The store, schema upgraded and checked writable; StoreUnavailable saying why otherwise."""
     ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
-    added = upgrade_schema(engine)
+    try:
+        added = upgrade_schema(engine)
+    except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
+        raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None
     if added:
         log.info("event=schema_upgraded added=%s", ",".join(added))
+    StoreHealth(engine).require_writable()
     return Store(engine)

@@ -139,6 +139,10 @@ class DaemonMetrics:
         self.reload_success = gauge(names.METRIC_RELOAD_SUCCESS, "1 when the last reload of targets.yaml succeeded")
         self.reload_time = gauge(names.METRIC_RELOAD_TIME, "Time of the last successful load of targets.yaml")
         self.evaluations = counter(names.METRIC_EVALUATIONS, "Evaluations by status", ["status"])
+        self.store_writable = gauge(names.METRIC_STORE_WRITABLE, "0 when the last write or probe of the store failed")
+        self.store_writable.set(1)
+        self.http_rejected = counter(names.METRIC_HTTP_REJECTED, "HTTP requests refused, by reason",
+                                     [names.REASON_LABEL])
         self.catalogue_commitments = gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
                                            ["state"])
 

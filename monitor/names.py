@@ -31,6 +31,8 @@ METRIC_RELOAD_SUCCESS = "monitor_config_last_reload_successful"
 METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
 METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
 METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
+METRIC_STORE_WRITABLE = "monitor_store_writable"                 # 0 when the last write or probe failed
+METRIC_HTTP_REJECTED = "monitor_http_requests_rejected_total"    # labels: reason (busy, unauthorized, forbidden)
 
 FEED_LABEL = "feed"
 RESULT_LABEL = "result"
@@ -47,6 +49,7 @@ TABLE_ALERT_GROUP = "alert_group"
 TABLE_NOTIFICATION = "notification"
 TABLE_DELIVERY_ATTEMPT = "delivery_attempt"
 TABLE_SILENCE = "silence"
+TABLE_STORE_PROBE = "store_probe"
 
 # Outbox and notification metrics (exported by the alerts package).
 METRIC_OUTBOX_BACKLOG = "monitor_outbox_backlog"

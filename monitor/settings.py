@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORT = 9464
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
     demo_seed: int = 42
     max_concurrent_feeds: int = 4
     deliver_interval_seconds: float = 5.0
+    admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
 
     def listen_address(self) -> tuple[str, int]:
         return split_address(self.listen)

@@ -120,6 +120,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
         return engine
+    if url.startswith("postgresql"):   # an unreachable server fails a request in seconds, not minutes
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -1,0 +1,112 @@
+"""Whether the store can still take writes: for /healthz, for collections, and before starting.
+
+A SQLite file that was deleted keeps "accepting" writes into an unlinked inode, and a read-only or
+full database fails only when written; so health combines cheap checks (the file is still the one
+opened, and writable), the outcome of the last real write, and a small probe write (throttled).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel
+
+from monitor import names
+from monitor.store import UTCDateTime
+
+
+class StoreProbe(SQLModel, table=True):
+    __tablename__ = names.TABLE_STORE_PROBE
+    id: int = Field(primary_key=True)
+    written_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StoreUnavailable(Exception):
+    """The store cannot take writes; the message says why and what to check."""
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).resolve()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+class StoreHealth:
+    def __init__(self, engine: Engine, probe_interval: float = 5.0,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.engine = engine
+        self.path = sqlite_file(engine)
+        self.opened = _identity(self.path) if self.path else None
+        self.probe_interval = probe_interval
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last_write_error: str | None = None
+        self._probed_at: float | None = None
+        self._probe_error: str | None = None
+
+    def record_write(self, error: BaseException | None) -> None:
+        """The outcome of a real write (a collection or its evaluations)."""
+        with self._lock:
+            self._last_write_error = None if error is None else _describe(error)
+
+    def problem(self) -> str | None:
+        """Why the store cannot be trusted with writes now, from cheap checks; None when fine."""
+        if self.path is not None:
+            if _identity(self.path) != self.opened:
+                return f"the database file {self.path} was deleted or replaced while open"
+            if not os.access(self.path, os.W_OK):
+                return f"the database file {self.path} is not writable"
+        with self._lock:
+            return self._last_write_error
+
+    def check(self) -> str | None:
+        """`problem()`, plus a probe write at most every `probe_interval` seconds."""
+        problem = self.problem()
+        if problem:
+            return problem
+        now = self._monotonic()
+        with self._lock:
+            if self._probed_at is not None and now - self._probed_at < self.probe_interval:
+                return self._probe_error
+            self._probed_at = now
+        error = self.probe()
+        with self._lock:
+            self._probe_error = error
+        return error
+
+    def probe(self) -> str | None:
+        """Write and commit one row; the error text when that fails."""
+        try:
+            with Session(self.engine) as session:
+                session.merge(StoreProbe(id=1, written_at=datetime.now(timezone.utc)))
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - any failure to write is the answer
+            return _describe(exc)
+        return None
+
+    def require_writable(self) -> None:
+        """Raise StoreUnavailable unless a probe write succeeds (used before the daemon starts)."""
+        problem = self.problem() or self.probe()
+        if problem:
+            raise StoreUnavailable(problem)
+
+
+def _describe(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return f"cannot write to the database: {text}"
