@@ -2,12 +2,15 @@
 
 Collections across feeds share a concurrency limit (default 4, `set_concurrency`), and each has
 an overall deadline derived from the feed's timeout, retries and pages, on top of the per-request
-limits, so that no feed can hold a slot forever.
+limits, so that no feed can hold a slot forever. Feeds whose last collection timed out or could
+not connect ("struggling") may hold at most half of the slots between them, so a handful of hung
+feeds cannot starve the healthy ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -24,8 +27,10 @@ log = logging.getLogger("monitor.collect")
 
 DEFAULT_CONCURRENCY = 4
 _limit = {"value": DEFAULT_CONCURRENCY}
-_semaphores: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[int, asyncio.Semaphore]]" = (
-    weakref.WeakKeyDictionary())
+_Gates = tuple[int, asyncio.Semaphore, asyncio.Semaphore]   # limit, every feed, struggling feeds
+_semaphores: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates]" = weakref.WeakKeyDictionary()
+_struggling: set[str] = set()
+STRUGGLING = frozenset({"timeout", "connect"})
 PARSE_ALLOWANCE_SECONDS = 60.0
 
 
@@ -40,13 +45,19 @@ def concurrency() -> int:
     return _limit["value"]
 
 
-def _semaphore() -> asyncio.Semaphore:
+def _gates(feed_id: str) -> list[asyncio.Semaphore]:
+    """The semaphores a collection of `feed_id` must hold (struggling feeds: their own first)."""
     loop = asyncio.get_running_loop()
     entry = _semaphores.get(loop)
     if entry is None or entry[0] != _limit["value"]:
-        entry = (_limit["value"], asyncio.Semaphore(_limit["value"]))
+        limit = _limit["value"]
+        entry = (limit, asyncio.Semaphore(limit), asyncio.Semaphore(max(1, limit // 2)))
         _semaphores[loop] = entry
-    return entry[1]
+    return [entry[2], entry[1]] if feed_id in _struggling else [entry[1]]
+
+
+def struggling_feeds() -> frozenset[str]:
+    return frozenset(_struggling)
 
 
 def deadline_seconds(feed: FeedBase) -> float:
@@ -58,7 +69,9 @@ def deadline_seconds(feed: FeedBase) -> float:
 
 async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = False) -> CollectionResult:
     """Collect `feed` once. Never raises (except cancellation): failures are results with a category."""
-    async with _semaphore():
+    async with contextlib.AsyncExitStack() as slots:
+        for gate in _gates(feed.id):
+            await slots.enter_async_context(gate)
         token = DRY_RUN.set(dry_run)
         started = time.perf_counter()
         try:
@@ -66,6 +79,10 @@ async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = Fals
         finally:
             DRY_RUN.reset(token)
         result.duration_seconds = time.perf_counter() - started
+    if result.error_category in STRUGGLING:
+        _struggling.add(feed.id)
+    else:
+        _struggling.discard(feed.id)
     level = logging.INFO if result.ok else logging.WARNING
     log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
             "bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok, result.error_category or "-",

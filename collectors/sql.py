@@ -6,9 +6,13 @@ belongs in the query where the measure allows (a count, a sum, a share); per-cas
 needed only for working-day durations, which depend on the calendar the monitor holds.
 
 Read-only is enforced three ways: only a single SELECT/WITH statement is accepted, the
-transaction is opened read-only where the database supports it (PostgreSQL, SQLite's
-query_only) and it is always rolled back. The query runs in a worker thread under a statement
-timeout, so a slow database never blocks the daemon's event loop.
+transaction is opened read-only where the database supports it (PostgreSQL, MySQL, SQLite's
+query_only) and it is always rolled back. On PostgreSQL a role that is or can become a superuser
+is refused: its session cannot be held read-only (dblink_exec opens a second, writable session
+without a password; so do COPY ... PROGRAM and lo_export). A plain role's dblink needs a password
+it does not have. The query runs in a worker thread under a statement timeout (PostgreSQL,
+MySQL/MariaDB, SQL Server via pyodbc, Oracle, SQLite), so a slow database never blocks the
+daemon's event loop.
 """
 
 from __future__ import annotations
@@ -61,18 +65,40 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+_PG_CAN_BE_SUPERUSER = ("SELECT coalesce(bool_or(rolsuper), false) FROM pg_roles "
+                        "WHERE pg_has_role(session_user, oid, 'MEMBER')")
+
+
 def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
     dialect = connection.dialect.name
+    milliseconds = max(1, int(timeout_seconds * 1000))
     if dialect == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_seconds * 1000)}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+        if connection.exec_driver_sql(_PG_CAN_BE_SUPERUSER).scalar():
+            raise FeedError("config", "the feed's database role is (or can become) a superuser, whose session "
+                                      "cannot be held read-only (dblink_exec, COPY ... PROGRAM); connect as a "
+                                      "role with SELECT rights only")
     elif dialect == "sqlite":
         connection.exec_driver_sql("PRAGMA query_only = ON")
         deadline = time.monotonic() + timeout_seconds
         raw = connection.connection.driver_connection
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     elif dialect in ("mysql", "mariadb"):
+        if getattr(connection.dialect, "is_mariadb", False) or dialect == "mariadb":
+            connection.exec_driver_sql(f"SET SESSION max_statement_time = {timeout_seconds:.3f}")
+        else:
+            connection.exec_driver_sql(f"SET SESSION max_execution_time = {milliseconds}")
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+    elif dialect == "mssql":
+        connection.exec_driver_sql(f"SET LOCK_TIMEOUT {milliseconds}")
+        raw = connection.connection.driver_connection
+        if hasattr(raw, "timeout"):   # pyodbc: a query timeout in whole seconds
+            raw.timeout = max(1, int(timeout_seconds + 0.999))
+    elif dialect == "oracle":
+        raw = connection.connection.driver_connection
+        if hasattr(raw, "call_timeout"):   # python-oracledb / cx_Oracle: milliseconds per round trip
+            raw.call_timeout = milliseconds
 
 
 def _release(connection: sa.Connection) -> None:

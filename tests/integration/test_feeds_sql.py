@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from urllib.parse import unquote
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,9 +20,28 @@ CASES_QUERY = """
 COUNT_QUERY = "SELECT count(*) AS n, 100.0 * sum(CASE WHEN online THEN 1 ELSE 0 END) / count(*) AS rate FROM cases"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'feed.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+def schema_of(postgres_url: str) -> str:
+    return unquote(postgres_url.split("search_path%3D", 1)[1])
+
+
+@pytest.fixture
+def reader_url(postgres_url):
+    """A login role with SELECT on the test schema only (a feed's database role, as documented)."""
+    role, schema = f"feed_reader_{uuid.uuid4().hex[:10]}", schema_of(postgres_url)
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as c:
+        c.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+        c.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+        c.execute(sa.text(f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" GRANT SELECT ON TABLES TO "{role}"'))
+    yield postgres_url.replace("postgres@", f"{role}@", 1)
+    dispose_engines()
+    with admin.begin() as c:
+        c.execute(sa.text(f'DROP OWNED BY "{role}"'))
+        c.execute(sa.text(f'DROP ROLE "{role}"'))
+    admin.dispose()
+
+
+def create_cases(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as c:
         c.execute(sa.text("CREATE TABLE cases (case_id TEXT, submitted TIMESTAMP, completed TIMESTAMP, online BOOLEAN)"))
@@ -29,6 +51,17 @@ def db_url(request, tmp_path):
             {"i": "A3", "s": "2024-01-05 09:00:00", "c": "2024-01-06 10:00:00", "o": True},
         ])
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The feed's URL (for PostgreSQL: a SELECT-only role; the tables are made by the owner)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'feed.db'}"
+        create_cases(url)
+    else:
+        url = request.getfixturevalue("reader_url")   # first: its default privileges cover the new table
+        create_cases(request.getfixturevalue("postgres_url"))
     yield url
     dispose_engines()
 
@@ -91,10 +124,10 @@ def test_unreachable_database_is_a_connect_error():
     dispose_engines()
 
 
-def test_query_slower_than_the_timeout_is_cancelled(postgres_url):
+def test_query_slower_than_the_timeout_is_cancelled(reader_url):
     spec = feed(kind="sql", url_env="FEED_DB", query="SELECT pg_sleep(5) AS n", timeout="0.5s",
                 series=[{"name": "n", "column": "n"}])
-    result = collect_once(spec, env={"FEED_DB": postgres_url})
+    result = collect_once(spec, env={"FEED_DB": reader_url})
     assert result.error_category == "timeout"
     dispose_engines()
 
@@ -103,3 +136,27 @@ def test_missing_url_variable_is_a_config_error():
     spec = sql_feed("", "SELECT 1 AS n", [{"name": "n", "column": "n"}])
     result = collect_once(spec, env={})
     assert result.error_category == "config" and "FEED_DB" in result.error
+
+
+def test_a_superuser_role_is_refused_because_its_session_cannot_be_held_read_only(postgres_url):
+    result = collect_once(sql_feed(postgres_url, "SELECT 1 AS n", [{"name": "n", "column": "n"}]),
+                          env={"FEED_DB": postgres_url})
+    assert result.error_category == "config" and "superuser" in result.error
+    dispose_engines()
+
+
+def test_dblink_exec_cannot_write_through_a_feed(postgres_url, reader_url):
+    schema = schema_of(postgres_url)
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as c:
+        c.execute(sa.text(f'CREATE EXTENSION IF NOT EXISTS dblink SCHEMA "{schema}"'))
+    target = f'"{schema}".pwned'
+    query = (f"SELECT \"{schema}\".dblink_exec('host=127.0.0.1 port=5432 dbname=test user=postgres', "
+             f"'CREATE TABLE {target.replace(chr(39), chr(39) * 2)} (x int)') AS n")
+    for url in (reader_url, postgres_url):
+        result = collect_once(sql_feed(url, query, [{"name": "n", "column": "n"}]), env={"FEED_DB": url})
+        assert not result.ok and result.error_category == "config", result.error
+    with admin.connect() as c:
+        assert c.execute(sa.text("SELECT to_regclass(:t)"), {"t": target}).scalar() is None
+    admin.dispose()
+    dispose_engines()
