@@ -112,6 +112,7 @@ class Daemon:
             log.info("event=demo_feed_started url=%s", self.demo_server.url)
         token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
         self.web = WebServer(self, *self.settings.listen_address(), admin_token=token,
+                             request_timeout=self.settings.http_timeout_seconds,
                              on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
         host, port = self.web.address
         log.info("event=listening metrics=http://%s:%s/metrics health=http://%s:%s/healthz status=http://%s:%s/status",

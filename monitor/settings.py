@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     demo_seed: int = 42
     max_concurrent_feeds: int = 4
     deliver_interval_seconds: float = 5.0
+    http_timeout_seconds: float = 10.0     # a client silent this long is dropped
     admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
 
     def listen_address(self) -> tuple[str, int]:

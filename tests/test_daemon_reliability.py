@@ -1,0 +1,119 @@
+"""The daemon in-process: reloads serialised and always answered, one writer of the verdict board,
+store faults reported instead of counted as successes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from monitor.daemon import Daemon, open_store
+from monitor.loader import load_catalogue
+from monitor.observations import CollectionResult, ValuePoint
+from monitor.reloads import SerialReloads
+from monitor.settings import Settings
+from monitor.store_health import StoreUnavailable
+from tests.test_loader import VALID, write
+
+NOW = datetime(2021, 6, 1, 4, 0, tzinfo=timezone.utc)
+SECOND = VALID.replace("commitments:\n", "commitments:\n" + VALID[VALID.index("  - id: demo2021.company_setup"):]
+                       .replace("demo2021.company_setup", "demo2021.second"), 1)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Daemon:
+    targets = write(tmp_path, SECOND)
+    settings = Settings(_env_file=None, targets=targets, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
+    return Daemon(settings, load_catalogue(targets), open_store(settings), clock=lambda: NOW)
+
+
+def sample(daemon: Daemon, name: str, **labels) -> float | None:
+    return daemon.registry.get_sample_value(name, labels)
+
+
+def test_a_reload_storm_costs_at_most_two_loads_and_every_caller_gets_the_newest_answer():
+    loads: list[int] = []
+
+    async def load() -> int:
+        loads.append(len(loads) + 1)
+        await asyncio.sleep(0.05)
+        return len(loads)
+
+    async def storm() -> list[int]:
+        reload = SerialReloads(load)
+        return await asyncio.gather(*(reload() for _ in range(30)))
+
+    answers = asyncio.run(storm())
+    assert len(loads) == 2 and answers == [1] + [2] * 29
+
+
+def test_a_gb18030_reload_is_answered_counted_and_visible_in_healthz(daemon):
+    daemon.settings.targets.write_bytes(SECOND.encode("gb18030"))
+    ok, problems = asyncio.run(daemon.reload())
+    assert not ok and "not UTF-8" in problems[0]
+    assert sample(daemon, "monitor_config_reloads_total", result="failure") == 1
+    assert sample(daemon, "monitor_config_last_reload_successful") == 0
+    healthy, details = daemon.health()
+    assert healthy and details["status"] == "degraded" and details["last_reload_problems"] == problems
+    assert len(daemon.catalogue.commitments) == 2   # the running catalogue is kept
+
+
+def test_an_unexpected_loader_crash_is_still_an_answered_failed_reload(daemon, monkeypatch):
+    import monitor.daemon as module
+    monkeypatch.setattr(module, "load_catalogue", lambda path: 1 / 0)
+    ok, problems = asyncio.run(daemon.reload())
+    assert not ok and "ZeroDivisionError" in problems[0]
+
+
+def test_an_evaluation_made_before_a_reload_cannot_bring_a_removed_commitment_back(daemon):
+    old = daemon.catalogue
+    daemon.settings.targets.write_text(VALID, encoding="utf-8")   # demo2021.second removed
+    assert asyncio.run(daemon.reload()) == (True, [])
+    result = CollectionResult(feed="demo", fetched_at=NOW, ok=True)
+    daemon._store_and_evaluate(old, result, "demo")   # a collection that started before the reload
+    assert "demo2021.second" not in daemon.board
+    assert "demo2021.company_setup" in daemon.board
+
+
+def test_a_deleted_database_fails_collections_and_healthz(daemon, tmp_path):
+    (tmp_path / "monitor.db").unlink()
+    result = CollectionResult(feed="demo", fetched_at=NOW, ok=True, values=[ValuePoint("x", NOW, 1.0)])
+
+    async def run() -> None:
+        async def fake_collect(feed, context):
+            return result
+        import monitor.daemon as module
+        original, module.collect = module.collect, fake_collect
+        try:
+            import httpx
+            daemon._client = httpx.AsyncClient()
+            await daemon._run_feed("demo")
+            await daemon._client.aclose()
+        finally:
+            module.collect = original
+    asyncio.run(run())
+    assert sample(daemon, "monitor_collections_total", feed="demo", result="store") == 1
+    assert sample(daemon, "monitor_collections_total", feed="demo", result="ok") is None
+    assert sample(daemon, "monitor_feed_up", feed="demo") == 0
+    healthy, details = daemon.health()
+    assert not healthy and details["status"] == "failing" and "deleted" in details["store"]["problem"]
+    assert sample(daemon, "monitor_store_writable") == 0
+
+
+def test_status_answers_from_memory_when_the_database_is_gone(daemon, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("server closed the connection")
+    monkeypatch.setattr(daemon.store, "history", down)
+    answer = daemon.status("demo2021.company_setup")
+    assert answer["history"] is None and answer["history_error"] == "the database is unavailable"
+
+
+def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, monkeypatch):
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
+    open_store(settings).engine.dispose()
+    import monitor.store_health as module
+    monkeypatch.setattr(module.os, "access", lambda path, mode: False)   # as an unprivileged user would see a 0444 file
+    with pytest.raises(StoreUnavailable, match="not writable"):
+        open_store(settings)
