@@ -1,0 +1,69 @@
+"""What the fault suite shares: a small catalogue of HTTP feeds, the real daemon, /metrics samples,
+and the rule that a missing server skips locally but fails under CI=true."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.integration.daemon_process import DaemonProcess
+
+DOCUMENT = "town2024"
+QUOTE = "网上可办率达到90%以上"
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing server or privilege is a failure, not a silent skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required for the fault suite under CI: {reason}")
+    pytest.skip(reason)
+
+
+def feed_yaml(name: str, url: str, *, interval: str = "1s", extra: str = "", series: str | None = None) -> str:
+    series = series or "      - {name: rate, type: share, path: stats.online_rate}\n"
+    return (f"  - id: {name}\n    kind: http_json\n    url: {url}\n    schedule: {{interval: {interval}}}\n"
+            f"{extra}    series:\n{series}")
+
+
+def catalogue_yaml(feeds: list[str], *, agency_emails: str = "[gov@town.agencies.example]") -> str:
+    """A catalogue with one commitment on each feed's series `rate`."""
+    names = [text.split("\n", 1)[0].removeprefix("  - id: ") for text in feeds]
+    commitments = "".join(
+        f"  - id: {DOCUMENT}.{name}\n    document: {DOCUMENT}\n    clause: \"（一）{i}.\"\n    quote: \"{QUOTE}\"\n"
+        f"    measured: {{zh: 网上可办率, en: online share}}\n    kind: share\n    op: \">=\"\n    value: 90\n"
+        f"    unit: \"%\"\n    agency: {DOCUMENT}.gov\n    measure: {{feed: {name}, series: rate}}\n"
+        for i, name in enumerate(names, start=1))
+    return ("version: 1\n"
+            f"documents:\n  - id: {DOCUMENT}\n    source: seed.txt\n    title: 某区方案\n    jurisdiction: 某区\n"
+            "    issuer: 某区政府\n    issued: 2024-03-01\n    period: {start: 2024-01-01, end: 2030-12-31}\n"
+            f"agencies:\n  - {{id: {DOCUMENT}.gov, name: 区政务服务中心, emails: {agency_emails}}}\n"
+            f"feeds:\n{''.join(feeds)}commitments:\n{commitments}")
+
+
+def write_targets(folder: Path, text: str) -> Path:
+    (folder / "seeds").mkdir(exist_ok=True)
+    (folder / "seeds" / "seed.txt").write_text(QUOTE, encoding="utf-8")
+    path = folder / "targets.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def daemon_for(folder: Path, text: str, env: dict | None = None) -> DaemonProcess:
+    return DaemonProcess(folder, targets=write_targets(folder, text), demo=False, env=env)
+
+
+def samples(metrics_text: str, name: str) -> dict[tuple, float]:
+    """Every sample of `name` as {sorted label items: value}."""
+    found: dict[tuple, float] = {}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if sample.name == name:
+                found[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+def sample(metrics_text: str, name: str, **labels: str) -> float | None:
+    return samples(metrics_text, name).get(tuple(sorted(labels.items())))
