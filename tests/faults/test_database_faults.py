@@ -1,0 +1,137 @@
+"""Point 8 of issue 11 replayed: the store deleted, read-only, on a full disk, and PostgreSQL gone
+mid-run. /healthz says so (503), collections count as `store` failures instead of successes, the
+daemon refuses to start on a store it cannot write, and /status still answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy
+
+from monitor.settings import Settings
+from monitor.daemon import open_store
+from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
+from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
+from tests.faults.proxy import TcpProxy
+from tests.integration.daemon_process import ROOT
+
+
+def good_rate(handler, query) -> None:
+    handler.answer(200, b'{"stats": {"online_rate": 95}}', "application/json")
+
+
+def health(daemon) -> tuple[int, dict]:
+    reply = httpx.get(daemon.url + "/healthz", timeout=15)
+    return reply.status_code, reply.json()
+
+
+def store_failures(daemon) -> float:
+    return sample(daemon.metrics(), "monitor_collections_total", feed="good", result="store") or 0
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A 4 MB tmpfs (root only): a disk that can be filled and remounted read-only."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        unavailable("mounting a tmpfs needs root")
+    folder = tmp_path / "tmpfs"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)]).returncode != 0:
+        unavailable("cannot mount a tmpfs here")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)])
+
+
+def test_a_deleted_database_turns_healthz_red_and_collections_into_store_failures(tmp_path, feeds):
+    feeds.routes["/good"] = good_rate
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good")])).start()
+    try:
+        assert health(daemon)[0] == 200
+        (tmp_path / "monitor.db").unlink()
+        daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=15)
+        assert "deleted" in health(daemon)[1]["store"]["problem"]
+        daemon.wait_until(lambda: store_failures(daemon) >= 1, timeout=15)
+        assert sample(daemon.metrics(), "monitor_feed_up", feed="good") == 0
+        assert sample(daemon.metrics(), "monitor_store_writable") == 0
+    finally:
+        daemon.stop()
+
+
+def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, tmpfs):
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmpfs / 'monitor.db'}")
+    open_store(settings).engine.dispose()
+    assert subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)]).returncode == 0
+    targets = write_targets(tmp_path, catalogue_yaml([feed_yaml("good", "http://127.0.0.1:9/none")]))
+    run = subprocess.run([sys.executable, "-m", "monitor", "run", "--config", str(targets)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "MONITOR_DATABASE_URL": settings.database_url})
+    assert run.returncode == 1
+    assert "not starting" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_full_disk_is_reported_and_recovers_once_space_is_freed(tmp_path, tmpfs, feeds):
+    feeds.routes["/good"] = good_rate
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good")]),
+                        {"MONITOR_DATABASE_URL": f"sqlite:///{tmpfs / 'monitor.db'}"}).start()
+    ballast = tmpfs / "ballast"
+    try:
+        daemon.wait_until(lambda: (sample(daemon.metrics(), "monitor_collections_total", feed="good",
+                                          result="ok") or 0) >= 1, timeout=20)
+        with ballast.open("wb") as handle:   # fill the disk to the last byte
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+                    handle.flush()
+            except OSError:
+                pass
+        daemon.wait_until(lambda: store_failures(daemon) >= 1, timeout=30)
+        daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=15)
+        assert "full" in health(daemon)[1]["store"]["problem"]
+        ballast.unlink()
+        daemon.wait_until(lambda: health(daemon)[0] == 200, timeout=30)
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def postgres_schema():
+    if not postgres_reachable():
+        unavailable(f"no PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT}")
+    schema = f"faults_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(f"postgresql+psycopg2://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test")
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def test_postgresql_refused_mid_run_is_reported_and_status_still_answers(tmp_path, feeds, postgres_schema):
+    feeds.routes["/good"] = good_rate
+    proxy = TcpProxy((POSTGRES_HOST, POSTGRES_PORT)).start()
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{postgres_schema}"
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good")]),
+                        {"MONITOR_DATABASE_URL": url})
+    try:
+        daemon.start()
+        daemon.wait_until(lambda: httpx.get(daemon.url + "/status/town2024.good", timeout=10)
+                          .json()["current"] is not None, timeout=20)
+        proxy.stop()
+        reply = httpx.get(daemon.url + "/status/town2024.good", timeout=20)
+        assert reply.status_code == 200
+        assert reply.json()["current"]["status"] == "met" and reply.json()["history_error"]
+        daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=20)
+        daemon.wait_until(lambda: store_failures(daemon) >= 1, timeout=20)
+        proxy.start()   # PostgreSQL is back on the same address
+        daemon.wait_until(lambda: health(daemon)[0] == 200, timeout=30)
+    finally:
+        proxy.stop()
+        daemon.stop()
