@@ -92,6 +92,13 @@ def parse_yaml(text: str, file: str) -> tuple[Any, _PositionIndex]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))])
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ConfigError([ConfigProblem(file, line, column, "(syntax)",
+                                         f"character U+{exc.character:04X} is not allowed in YAML")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", str(exc))]) from None
     except RecursionError:
         raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", "the YAML is nested too deeply")]) from None
     return data, _PositionIndex(root)
