@@ -28,14 +28,19 @@ def feed_yaml(name: str, url: str, *, interval: str = "1s", extra: str = "", ser
             f"{extra}    series:\n{series}")
 
 
-def catalogue_yaml(feeds: list[str], *, agency_emails: str = "[gov@town.agencies.example]") -> str:
-    """A catalogue with one commitment on each feed's series `rate`."""
+def commitment_yaml(commitment: str, feed: str, clause: int) -> str:
+    """A share commitment (>= 90 %) on `feed`'s series `rate`."""
+    return (f"  - id: {DOCUMENT}.{commitment}\n    document: {DOCUMENT}\n    clause: \"（一）{clause}.\"\n"
+            f"    quote: \"{QUOTE}\"\n    measured: {{zh: 网上可办率, en: online share}}\n    kind: share\n"
+            f"    op: \">=\"\n    value: 90\n    unit: \"%\"\n    agency: {DOCUMENT}.gov\n"
+            f"    measure: {{feed: {feed}, series: rate}}\n")
+
+
+def catalogue_yaml(feeds: list[str], *, agency_emails: str = "[gov@town.agencies.example]",
+                   extra_commitments: str = "") -> str:
+    """A catalogue with one commitment on each feed's series `rate` (named like the feed)."""
     names = [text.split("\n", 1)[0].removeprefix("  - id: ") for text in feeds]
-    commitments = "".join(
-        f"  - id: {DOCUMENT}.{name}\n    document: {DOCUMENT}\n    clause: \"（一）{i}.\"\n    quote: \"{QUOTE}\"\n"
-        f"    measured: {{zh: 网上可办率, en: online share}}\n    kind: share\n    op: \">=\"\n    value: 90\n"
-        f"    unit: \"%\"\n    agency: {DOCUMENT}.gov\n    measure: {{feed: {name}, series: rate}}\n"
-        for i, name in enumerate(names, start=1))
+    commitments = "".join(commitment_yaml(name, name, i) for i, name in enumerate(names, start=1)) + extra_commitments
     return ("version: 1\n"
             f"documents:\n  - id: {DOCUMENT}\n    source: seed.txt\n    title: 某区方案\n    jurisdiction: 某区\n"
             "    issuer: 某区政府\n    issued: 2024-03-01\n    period: {start: 2024-01-01, end: 2030-12-31}\n"
