@@ -32,6 +32,7 @@ from monitor.loader import ConfigError, load_catalogue
 from monitor.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue, Commitment
 from monitor.observations import CollectionResult
+from monitor.pages.views import HistoryPoint, Snapshot
 from monitor.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
 from monitor.web import WebServer
@@ -103,11 +104,12 @@ class Daemon:
         if self.demo_server:
             self.demo_server.start()
             log.info("event=demo_feed_started url=%s", self.demo_server.url)
-        self.web = WebServer(self, *self.settings.listen_address()).start()
+        self.web = await WebServer(self, *self.settings.listen_address()).start()
         host, port = self.web.address
-        log.info("event=listening metrics=http://%s:%s/metrics health=http://%s:%s/healthz status=http://%s:%s/status",
+        log.info("event=listening pages=http://%s:%s/ metrics=http://%s:%s/metrics health=http://%s:%s/healthz",
                  host, port, host, port, host, port)
-        print(f"Commitment Monitor serving http://{host}:{port}/metrics  /healthz  /status", flush=True)
+        print(f"Commitment Monitor serving http://{host}:{port}/  (pages, /api/v1, /metrics, /healthz, /status)",
+              flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self._schedule_feeds()
@@ -134,7 +136,7 @@ class Daemon:
         if self._running:   # let collections in flight finish storing what they fetched
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
         if self.web:
-            self.web.stop()
+            await self.web.stop()
         if self.demo_server:
             self.demo_server.stop()
         if self._client:
@@ -257,6 +259,14 @@ class Daemon:
         return True, {"status": "ok", "started_at": self.started_at.isoformat(),
                       "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
                       "evaluated": len(self.board), "last_reload_problems": self.last_reload_error}
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.catalogue, self.board, self.clock())
+
+    def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
+        """The commitment's most recent evaluations, oldest first."""
+        return [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
+                for h in reversed(self.store.history(commitment, limit))]
 
     def status(self, commitment: str | None) -> dict | None:
         if commitment is None:
