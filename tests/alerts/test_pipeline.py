@@ -33,7 +33,9 @@ def test_changes_for_one_agency_in_one_cycle_go_out_as_one_email(cycle, pipeline
     assert "“企业开办时间压缩至1个工作日以内”" in text and "“全年新增市场主体1800家”" in text
     assert "不超过1个工作日" in text and "当前实际：2.5个工作日" in text and "当前实际：500家" in text
     assert "http://grafana.test:3000/d/commitment-detail?var-commitment=town2021.setup_days" in text
-    assert "http://monitor.test:9464/status" in text
+    assert "详情：http://monitor.test:9464/commitments/town2021.setup_days" in text   # the page behind the link
+    assert "本单位全部承诺：http://monitor.test:9464/agencies/town.market" in text
+    assert "/status" not in text
 
 
 def test_a_firing_alert_is_told_once_and_repeated_after_repeat_interval(cycle, pipeline, settings):
