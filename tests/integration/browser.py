@@ -1,0 +1,75 @@
+"""Headless Chromium (the Debian package) driven by Playwright, for the browser tests.
+
+Playwright's own browser downloads are not used: the system `chromium` is launched by path.
+Without it a local run skips with the reason; under CI=true a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.integration.daemon_process import ROOT
+
+ARTEFACTS = Path(os.environ.get("MONITOR_TEST_ARTEFACTS", ROOT / "var" / "test-artefacts"))
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def chromium_path() -> str:
+    found = os.environ.get("MONITOR_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+    if found is None:
+        message = "no chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@dataclass
+class Visit:
+    """One page load: what the console and the page reported."""
+
+    errors: list[str] = field(default_factory=list)
+
+
+class Browser:
+    def __init__(self) -> None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:   # the [test] extra brings it
+            if os.environ.get("CI") == "true":
+                raise
+            pytest.skip("playwright is not installed")
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(executable_path=chromium_path(),
+                                                        args=["--no-sandbox", "--disable-gpu"])
+        self.context = self._browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                                 java_script_enabled=False)
+
+    def open(self, url: str):
+        """A new page at `url`, with console errors, page errors and failed requests recorded on it."""
+        page = self.context.new_page()
+        visit = Visit()
+        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: visit.errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: visit.errors.append(f"request failed: {r.url}"))
+        page.on("response", lambda r: visit.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        response = page.goto(url)
+        page.visit = visit
+        page.status = response.status if response else None
+        return page
+
+    def screenshot(self, page, name: str, full_page: bool = True) -> Path:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+        self._browser.close()
+        self._playwright.stop()
