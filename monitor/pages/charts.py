@@ -90,8 +90,12 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
         dx = x(deadline_at)
         parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
         parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
-    parts += [_text(LEFT - 6, TOP + 10, number(high - pad), "end"), _text(LEFT - 6, TOP + plot_h, number(low + pad), "end"),
-              _text(LEFT, HEIGHT - 24, _local(points[0].at)), _text(LEFT + plot_w, HEIGHT - 24, _local(t1), "end"),
+    label_ys = [y(targets[-1].target)] if targets else []
+    for value in (high - pad, low + pad):   # the data's range, unless the target's label stands there
+        if all(abs(y(value) - other) > 12 for other in label_ys):
+            parts.append(_text(LEFT - 6, y(value) + 4, number(value), "end"))
+            label_ys.append(y(value))
+    parts += [_text(LEFT, HEIGHT - 24, _local(points[0].at)), _text(LEFT + plot_w, HEIGHT - 24, _local(t1), "end"),
               _text(LEFT, HEIGHT - 6, f"单位：{unit}　实线：实际值　虚线：目标　色带：各时段状态")]
     parts.append("</svg>")
     return "".join(parts)
