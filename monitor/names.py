@@ -32,6 +32,10 @@ METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
 METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
 METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
 
+# The Prometheus job that scrapes the daemon, as generated dashboards and rules select it by default
+# (`monitor grafana --job NAME`, `monitor rules --job NAME` for another).
+DEFAULT_JOB = "commitment-monitor"
+
 FEED_LABEL = "feed"
 RESULT_LABEL = "result"
 REASON_LABEL = "reason"
@@ -61,6 +65,8 @@ CHANNEL_LABEL = "channel"
 INFO_LABELS = ("commitment", "document", "document_title", "clause", "quote", "measured", "promise",
                "agency_name")
 METRIC_CASES = "commitment_cases_in_window"
-METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: commitment labels + quantile
-QUANTILE_LABEL = "quantile"
+METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: commitment labels + case_quantile
+# Not `quantile`: that label belongs to summaries, whose quantiles come with a running _sum and _count
+# since the process started. These are quantiles over the cases in the measure's window, a gauge.
+QUANTILE_LABEL = "case_quantile"
 CASE_DURATION_QUANTILES = (0.5, 0.9, 0.95, 1.0)

@@ -96,4 +96,4 @@ def test_share_of_cases_within_a_limit_is_exported_in_percent_with_duration_quan
     labels = labels_for(c)
     assert labels["unit"] == "%"
     assert registry.get_sample_value(names.METRIC_CASES, labels) == 120
-    assert registry.get_sample_value(names.METRIC_CASE_DURATION, {**labels, "quantile": "1"}) == 4.0
+    assert registry.get_sample_value(names.METRIC_CASE_DURATION, {**labels, names.QUANTILE_LABEL: "1"}) == 4.0

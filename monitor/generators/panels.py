@@ -112,11 +112,14 @@ def organize(rename: dict[str, str], exclude: tuple[str, ...] = ("Time",), order
         "renameByName": rename}}
 
 
-def query_variable(name: str, label: str, query: str, *, include_all: bool = False, multi: bool = False) -> Json:
+def query_variable(name: str, label: str, query: str, *, include_all: bool = False, multi: bool = False,
+                   current: str | None = None) -> Json:
+    """A variable filled from Prometheus on load; `current` is the value chosen until the user picks another."""
+    chosen = {"text": current, "value": current, "selected": True} if current is not None else {}
     variable: Json = {"type": "query", "name": name, "label": label, "datasource": DATASOURCE,
                       "definition": query, "query": query,
                       "refresh": 2, "sort": 1, "includeAll": include_all, "multi": multi, "hide": 0,
-                      "current": {}, "options": [], "regex": ""}
+                      "current": chosen, "options": [], "regex": ""}
     if include_all:
         variable["allValue"] = ".*"
     return variable
