@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import signal
+import subprocess
 
 import httpx
 import pytest
@@ -31,6 +32,13 @@ def test_demo_run_serves_commitments_in_at_least_three_statuses(daemon):
     assert 'monitor_collections_total{feed="demo",result="ok"}' in text
     status = httpx.get(daemon.url + "/status", timeout=5).json()
     assert sum(status["counts"].values()) >= 200
+
+
+def test_promtool_accepts_the_live_metrics_after_the_first_cycle(daemon):
+    from tests.test_metrics import promtool
+    daemon.wait_until(lambda: "commitment_case_duration{" in daemon.metrics(), timeout=60)
+    run = subprocess.run([promtool(), "check", "metrics"], input=daemon.metrics().encode(), capture_output=True)
+    assert run.returncode == 0 and not (run.stdout + run.stderr).strip(), run.stdout + run.stderr
 
 
 def test_sigterm_stops_the_daemon_cleanly(daemon):
