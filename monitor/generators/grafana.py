@@ -64,7 +64,7 @@ def panel_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def variable_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(v["name"], v["definition"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    return [(v["name"], v["query"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
 
 
 def fill_variables(expr: str, values: dict[str, str]) -> str:
