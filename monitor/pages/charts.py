@@ -90,6 +90,10 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
         dx = x(deadline_at)
         parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
         parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
+    elif deadline is not None:   # out of view: say where it lies rather than stretch the axis over years
+        side = "早于" if deadline_at < t0 else "晚于"
+        parts.append(_text(LEFT + plot_w - 4, TOP + 12, f"期限 {deadline.isoformat()}（{side}图中时段）", "end",
+                           "deadline-label"))
     label_ys = [y(targets[-1].target)] if targets else []
     for value in (high - pad, low + pad):   # the data's range, unless the target's label stands there
         if all(abs(y(value) - other) > 12 for other in label_ys):

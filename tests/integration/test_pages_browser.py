@@ -67,6 +67,7 @@ def test_board_shows_status_counts_in_words_and_filters_without_script(site, bro
     counts = api(site, "/commitments")["counts"]
     page = browser.open(site.url + "/")
     browser.screenshot(page, "board")
+    browser.screenshot(page, "board-viewport", full_page=False)   # docs/screenshots/board.png
     assert page.status == 200 and page.visit.errors == []
     assert page.title() == "总览 · 承诺兑现监测"
     summary = page.locator("main > ul.counts").inner_text()
@@ -89,7 +90,7 @@ def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site,
     link = first_mail_link(site, "详情")
     assert link.startswith(site.url + "/commitments/")
     page = browser.open(link)
-    browser.screenshot(page, "commitment-from-email")
+    browser.screenshot(page, "commitment-from-email")   # docs/screenshots/commitment.png
     assert page.status == 200 and page.visit.errors == []
     data = api(site, link.removeprefix(site.url))
     assert page.locator("h1").inner_text() == data["measured"]

@@ -109,3 +109,17 @@ def test_stylesheet_is_served_by_the_daemon_itself(client):
     assert 'href="/static/site.css"' in html and "http" not in re.sub(r'<a href="[^"]*"', "", html).split("<main>")[0]
     css = client.get("/static/site.css")
     assert css.status_code == 200 and ".status-missed" in css.text
+
+
+def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
+    from datetime import date, datetime, timedelta, timezone
+
+    from monitor.pages.charts import Point, history_svg
+    t0 = datetime(2021, 12, 1, tzinfo=timezone.utc)
+    points = [Point(t0 + timedelta(days=d), 10.0 * d, 100.0, "at_risk") for d in range(10)]
+    inside = history_svg(points, None, date(2021, 12, 15), "家")
+    assert 'class="deadline"' in inside and "期限 2021-12-15" in inside and "图中时段" not in inside
+    before = history_svg(points, None, date(2021, 6, 30), "家")
+    assert 'class="deadline"' not in before and "期限 2021-06-30（早于图中时段）" in before
+    import xml.etree.ElementTree as ElementTree
+    ElementTree.fromstring(inside)   # well-formed SVG
