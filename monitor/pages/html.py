@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from alerts.render import local_time
+from monitor.model import Commitment
 from monitor.pages import charts, views
 from monitor.pages.wording import STATUS_WORDS, number
 
@@ -35,7 +36,7 @@ def error_page(status_code: int) -> HTMLResponse:
     return render("error.html.j2", status_code, code=status_code)
 
 
-def commitment_charts(data: dict[str, Any], c: Any) -> dict[str, Markup]:
+def commitment_charts(data: dict[str, Any], c: Commitment) -> dict[str, Markup]:
     verdict = data["verdict"]
     points = [charts.Point(h["evaluated_at"], h["actual"], h["target"], h["status"]) for h in data["history"]]
     history = charts.history_svg(points, verdict["target_max"] if verdict else None, c.deadline,
