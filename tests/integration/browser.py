@@ -10,6 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,8 +32,10 @@ def chromium_path() -> str:
 
 @dataclass
 class Visit:
-    """One page load: what the console and the page reported."""
+    """One page load: the page, its HTTP status, and the errors the console and the network reported."""
 
+    page: Any
+    status: int | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -50,23 +53,22 @@ class Browser:
         self.context = self._browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                                  java_script_enabled=False)
 
-    def open(self, url: str):
-        """A new page at `url`, with console errors, page errors and failed requests recorded on it."""
-        page = self.context.new_page()
-        visit = Visit()
-        page.on("console", lambda m: visit.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: visit.errors.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: visit.errors.append(f"request failed: {r.url}"))
-        page.on("response", lambda r: visit.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    def open(self, url: str) -> Visit:
+        """A new page at `url`, with console errors, page errors and failed requests recorded."""
+        visit = Visit(self.context.new_page())
+        page, errors = visit.page, visit.errors
+        page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         response = page.goto(url)
-        page.visit = visit
-        page.status = response.status if response else None
-        return page
+        visit.status = response.status if response else None
+        return visit
 
-    def screenshot(self, page, name: str, full_page: bool = True) -> Path:
+    def screenshot(self, visit: Visit, name: str, full_page: bool = True) -> Path:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTEFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        visit.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def close(self) -> None:

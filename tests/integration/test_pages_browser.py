@@ -65,10 +65,11 @@ def first_mail_link(site: DaemonProcess, label: str) -> str:
 
 def test_board_shows_status_counts_in_words_and_filters_without_script(site, browser):
     counts = api(site, "/commitments")["counts"]
-    page = browser.open(site.url + "/")
-    browser.screenshot(page, "board")
-    browser.screenshot(page, "board-viewport", full_page=False)   # docs/screenshots/board.png
-    assert page.status == 200 and page.visit.errors == []
+    visit = browser.open(site.url + "/")
+    page = visit.page
+    browser.screenshot(visit, "board")
+    browser.screenshot(visit, "board-viewport", full_page=False)   # docs/screenshots/board.png
+    assert visit.status == 200 and visit.errors == []
     assert page.title() == "总览 · 承诺兑现监测"
     summary = page.locator("main > ul.counts").inner_text()
     for status, n in counts.items():
@@ -82,16 +83,17 @@ def test_board_shows_status_counts_in_words_and_filters_without_script(site, bro
     page.wait_for_url(re.compile(r"status=missed"))
     words = page.locator("table.list").last.locator("tbody tr td:first-child .status").all_inner_texts()
     assert len(words) == counts["missed"] and set(words) == {STATUS_WORDS["missed"]}
-    browser.screenshot(page, "board-missed")
+    browser.screenshot(visit, "board-missed")
     page.close()
 
 
 def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site, browser):
     link = first_mail_link(site, "详情")
     assert link.startswith(site.url + "/commitments/")
-    page = browser.open(link)
-    browser.screenshot(page, "commitment-from-email")   # docs/screenshots/commitment.png
-    assert page.status == 200 and page.visit.errors == []
+    visit = browser.open(link)
+    page = visit.page
+    browser.screenshot(visit, "commitment-from-email")   # docs/screenshots/commitment.png
+    assert visit.status == 200 and visit.errors == []
     data = api(site, link.removeprefix(site.url))
     assert page.locator("h1").inner_text() == data["measured"]
     assert page.locator("blockquote.source mark").inner_text() == data["quote"]["text"]
@@ -105,9 +107,10 @@ def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site,
 
 def test_case_duration_page_draws_durations_against_the_limit(site, browser):
     cases = [c for c in api(site, "/commitments")["commitments"] if c["kind"] == "case_duration" and c["actual"] is not None]
-    page = browser.open(f"{site.url}/commitments/{cases[0]['id']}")
-    browser.screenshot(page, "commitment-cases")
-    assert page.status == 200 and page.visit.errors == []
+    visit = browser.open(f"{site.url}/commitments/{cases[0]['id']}")
+    page = visit.page
+    browser.screenshot(visit, "commitment-cases")
+    assert visit.status == 200 and visit.errors == []
     text = page.locator("main").inner_text()
     assert "办理时长分布" in text and "时限" in text and f"{number(cases[0]['actual'])}%" in text
     assert page.locator("svg.chart").count() == 2
@@ -116,9 +119,10 @@ def test_case_duration_page_draws_durations_against_the_limit(site, browser):
 
 def test_agency_page_from_an_email_link_lists_worst_first(site, browser):
     link = first_mail_link(site, "本单位全部承诺")
-    page = browser.open(link)
-    browser.screenshot(page, "agency-from-email")
-    assert page.status == 200 and page.visit.errors == []
+    visit = browser.open(link)
+    page = visit.page
+    browser.screenshot(visit, "agency-from-email")
+    assert visit.status == 200 and visit.errors == []
     data = api(site, link.removeprefix(site.url))
     assert page.locator("h1").inner_text() == data["name"]
     words = page.locator("table.list tbody tr td:first-child .status").all_inner_texts()
@@ -130,9 +134,10 @@ def test_agency_page_from_an_email_link_lists_worst_first(site, browser):
 
 def test_document_page_lists_commitments_in_clause_order_and_the_numbers_left_out(site, browser):
     data = api(site, "/documents/gaoxin2019")
-    page = browser.open(site.url + "/documents/gaoxin2019")
-    browser.screenshot(page, "document")
-    assert page.status == 200 and page.visit.errors == []
+    visit = browser.open(site.url + "/documents/gaoxin2019")
+    page = visit.page
+    browser.screenshot(visit, "document")
+    assert visit.status == 200 and visit.errors == []
     assert page.locator("h1").inner_text() == data["title"]
     measured = page.locator("table.list").first.locator("tbody tr td:nth-child(2)").all_inner_texts()
     assert measured == [c["measured"] for c in data["commitments"]]
@@ -142,8 +147,9 @@ def test_document_page_lists_commitments_in_clause_order_and_the_numbers_left_ou
 
 
 def test_an_unknown_commitment_is_a_readable_chinese_404(site, browser):
-    page = browser.open(site.url + "/commitments/removed.long.ago")
-    browser.screenshot(page, "not-found")
-    assert page.status == 404
+    visit = browser.open(site.url + "/commitments/removed.long.ago")
+    page = visit.page
+    browser.screenshot(visit, "not-found")
+    assert visit.status == 404
     assert "未找到该页面" in page.locator("h1").inner_text()
     page.close()
