@@ -25,6 +25,7 @@ class CaseRecords:
     data_time: datetime
     submitted: np.ndarray          # datetime64[s], local time
     completed: np.ndarray          # datetime64[s], local time; NaT for open cases
+    ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -37,10 +38,12 @@ class MeasureData:
     values: tuple[ValuePoint, ...] = ()
     cases: CaseRecords | None = None
 
-    def newest_time(self) -> datetime | None:
-        times = [v.data_time for v in self.values]
+    def newest_time(self, not_after: datetime | None = None) -> datetime | None:
+        """The newest data time, ignoring values dated after `not_after`. Case records are dated by
+        their own times, so a batch fetched later still counts, as of `not_after`."""
+        times = [v.data_time for v in self.values if not_after is None or v.data_time <= not_after]
         if self.cases is not None:
-            times.append(self.cases.data_time)
+            times.append(self.cases.data_time if not_after is None else min(self.cases.data_time, not_after))
         return max(times) if times else None
 
 
