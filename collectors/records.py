@@ -173,7 +173,14 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
                    ) -> tuple[CaseRecords, dict[str, int]]:
     bad, rejected = rejection_mask(submitted, completed, given_completed, ids)
     keep = ~bad
-    return CaseRecords(series, data_time, submitted[keep], completed[keep]), rejected
+    return CaseRecords(series, data_time, submitted[keep], completed[keep], id_array(ids, keep)), rejected
+
+
+def id_array(ids: Sequence[object] | None, keep: np.ndarray) -> np.ndarray | None:
+    """The kept rows' case ids as text, or None when the feed gives no ids."""
+    if ids is None:
+        return None
+    return np.asarray(ids, dtype=object)[keep].astype(str)
 
 
 def _repeated(ids: Sequence[object]) -> np.ndarray:

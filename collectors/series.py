@@ -20,7 +20,7 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import as_text, count_rejections, parse_local_times, rejection_mask
+from collectors.records import as_text, count_rejections, id_array, parse_local_times, rejection_mask
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -97,7 +97,7 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
     bad, rejected = rejection_mask(submitted, completed, completed_given, ids)
     keep = ~bad
-    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep]))
+    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep)))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():
