@@ -164,11 +164,7 @@ def _merge_cases(cases: list[CaseRecords]) -> list[CaseRecords]:
     by_series: dict[str, list[CaseRecords]] = {}
     for batch in cases:
         by_series.setdefault(batch.series, []).append(batch)
-    return [CaseRecords(name, max(b.data_time for b in batches),
-                        np.concatenate([b.submitted for b in batches]), np.concatenate([b.completed for b in batches]),
-                        np.concatenate([b.ids for b in batches if b.ids is not None])
-                        if all(b.ids is not None for b in batches) else None)
-            for name, batches in by_series.items()]
+    return [CaseRecords.join(batches) for batches in by_series.values()]
 
 
 def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False) -> CollectionResult:

@@ -193,10 +193,10 @@ class WorkCalendar:
         done = self._day_indices(completed)
         return np.maximum(self._work_through[done] - self._work_through[accepted], 0)
 
-    def last_days_of_periods(self, starts: np.ndarray, n_days: float) -> np.ndarray:
+    def last_days_of_periods(self, starts: np.ndarray, n_days: float | np.ndarray) -> np.ndarray:
         """N日/N天 periods (民法典 201, 203): the day of the event is day 0, the period ends on day N,
         or on the first working day after it when day N is a rest day or holiday. As datetime64[D]."""
-        nominal = self._day_indices(starts) + int(np.floor(n_days))
+        nominal = self._day_indices(starts) + np.floor(n_days).astype(np.int64)
         capped = np.minimum(nominal, len(self._is_work) - 1)
         return (self._next_work[capped] + self._first_day).astype("datetime64[D]")
 

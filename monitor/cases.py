@@ -38,29 +38,31 @@ class CaseTiming:
 
 
 def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, submitted: np.ndarray,
-                ended: np.ndarray, calendar: WorkCalendar, jurisdiction: str | None) -> CaseTiming:
+                ended: np.ndarray, calendar: WorkCalendar, jurisdiction: str | None,
+                paused: np.ndarray | None = None) -> CaseTiming:
+    """`paused` (in the commitment's unit) is suspended time, left out of each duration."""
+    suspended = np.zeros(len(submitted)) if paused is None else paused
+
+    def timing(counted: np.ndarray, provisional: bool) -> CaseTiming:
+        durations = np.maximum(counted - suspended, 0.0)
+        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool), provisional)
+
     if unit.dimension == "working_days":
-        durations = calendar.working_days_from_acceptance(submitted, ended, jurisdiction).astype(np.float64)
-        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool),
-                          calendar.provisional_among(ended))
+        counted = calendar.working_days_from_acceptance(submitted, ended, jurisdiction).astype(np.float64)
+        return timing(counted, calendar.provisional_among(ended))
     if unit.dimension == "working_hours":
-        durations = calendar.working_hours_between(submitted, ended, jurisdiction)
-        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool),
-                          calendar.provisional_among(ended))
+        return timing(calendar.working_hours_between(submitted, ended, jurisdiction), calendar.provisional_among(ended))
     if unit.dimension != "time":
         raise UnitError(f"a case_duration needs a time unit, got {unit.name!r}")
     if not counts_by_date(unit):
         seconds = (ended.astype("datetime64[s]") - submitted.astype("datetime64[s]")).astype(np.int64)
-        durations = seconds / unit.factor
-        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool), False)
+        return timing(seconds / unit.factor, False)
     days_per_unit = unit.factor / DAY_SECONDS
     start_days, end_days = submitted.astype("datetime64[D]"), ended.astype("datetime64[D]")
-    durations = (end_days - start_days).astype(np.int64) / days_per_unit
-    on_time = np.asarray(compare(op, durations, limit, limit_max), dtype=bool)
-    provisional = False
-    if op == "<=" and len(submitted):
-        # the last day of the period moves to the next working day when it falls on a rest day
-        last_days = calendar.last_days_of_periods(submitted, limit * days_per_unit)
-        on_time |= end_days <= last_days
-        provisional = calendar.provisional_among(last_days.astype("datetime64[s]"))
-    return CaseTiming(durations, on_time, provisional)
+    result = timing((end_days - start_days).astype(np.int64) / days_per_unit, False)
+    if op != "<=" or not len(submitted):
+        return result
+    # the last day of the period moves to the next working day when it falls on a rest day
+    last_days = calendar.last_days_of_periods(submitted, (limit + suspended) * days_per_unit)
+    return CaseTiming(result.durations, result.on_time | (end_days <= last_days),
+                      calendar.provisional_among(last_days.astype("datetime64[s]")))

@@ -165,11 +165,13 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
     completed = ~np.isnat(cases.completed) & (cases.completed <= end) & submitted_by_then
     in_window = completed & (cases.completed >= begin)
     still_open = submitted_by_then & ~completed
+    paused = cases.paused
     done = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[in_window], cases.completed[in_window],
-                       calendar, jurisdiction)
+                       calendar, jurisdiction, None if paused is None else paused[in_window])
     open_idx = np.flatnonzero(still_open)
     waiting = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[open_idx],
-                          np.full(len(open_idx), end), calendar, jurisdiction)
+                          np.full(len(open_idx), end), calendar, jurisdiction,
+                          None if paused is None else paused[open_idx])
     overdue = ~waiting.on_time
     n_overdue = int(overdue.sum())
     n = len(done.durations) + n_overdue
@@ -182,6 +184,8 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
     open_note = (f"; {n_overdue} case(s) still open past the limit" +
                  (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
                  if n_overdue else "")
+    if paused is not None and (paused[in_window] > 0).any():
+        open_note += f"; suspended time left out for {int((paused[in_window] > 0).sum())} case(s)"
     limit = _promise(c.op, c.value, c.value_max, c.unit)
     if c.measure.aggregate == "share_within":
         # count * 100 / n, not mean * 100: 57/100*100 is 56.99999999999999 and would miss a 57% target

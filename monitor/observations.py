@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Sequence
 
 import numpy as np
 
@@ -26,9 +27,32 @@ class CaseRecords:
     submitted: np.ndarray          # datetime64[s], local time
     completed: np.ndarray          # datetime64[s], local time; NaT for open cases
     ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
+    paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
+
+    @classmethod
+    def join(cls, batches: Sequence["CaseRecords"], newest_id_wins: bool = False) -> "CaseRecords":
+        """Several batches of one series as one. With `newest_id_wins` (batches newest first), a case
+        id seen in a newer batch replaces its older records: a case open last month and closed
+        since is one case, not an overdue one plus a closed one."""
+        def stacked(name: str) -> np.ndarray | None:
+            parts = [getattr(b, name) for b in batches]
+            return None if any(p is None for p in parts) else np.concatenate(parts)
+
+        joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
+                     np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"))
+        if not newest_id_wins or joined.ids is None:
+            return joined
+        _, first = np.unique(joined.ids, return_index=True)
+        return joined.take(np.sort(first))
+
+    def take(self, rows: np.ndarray) -> "CaseRecords":
+        """The given rows (indices or a mask) of these records."""
+        return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
+                           None if self.ids is None else self.ids[rows],
+                           None if self.paused is None else self.paused[rows])
 
 
 @dataclass(frozen=True)

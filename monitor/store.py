@@ -59,6 +59,7 @@ class Observation(SQLModel, table=True):
     n_cases: int | None = None
     cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_paused: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class EvaluationFields(SQLModel):
@@ -169,26 +170,24 @@ def _pack_ids(cases: CaseRecords) -> bytes | None:
     return zlib.compress(json.dumps([str(i) for i in cases.ids.tolist()], ensure_ascii=False).encode(), 1)
 
 
-def _unpack_cases(series: str, data_time: datetime, blob: bytes, n: int, id_blob: bytes | None) -> CaseRecords:
-    stacked = np.frombuffer(zlib.decompress(blob), dtype=np.int64).reshape(2, n)
-    ids = np.array(json.loads(zlib.decompress(id_blob)), dtype=str) if id_blob else None
-    return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"), ids)
+def _pack_paused(cases: CaseRecords) -> bytes | None:
+    return None if cases.paused is None else zlib.compress(cases.paused.astype(np.float64).tobytes(), 1)
+
+
+def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseRecords:
+    assert row.cases is not None and row.n_cases is not None
+    stacked = np.frombuffer(zlib.decompress(row.cases), dtype=np.int64).reshape(2, row.n_cases)
+    ids = np.array(json.loads(zlib.decompress(row.case_ids)), dtype=str) if row.case_ids else None
+    paused = np.frombuffer(zlib.decompress(row.case_paused), dtype=np.float64) if row.case_paused else None
+    return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"),
+                       ids, paused)
 
 
 def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
-    """Batches newest first, joined; a case id seen in a newer batch replaces its older records
-    (a case open last month and closed since is one case, not an overdue one plus a closed one)."""
+    """Batches newest first, joined; a case id seen in a newer batch replaces its older records."""
     if len(batches) <= 1:
         return batches[0] if batches else None
-    with_ids = all(b.ids is not None for b in batches)
-    submitted = np.concatenate([b.submitted for b in batches])
-    completed = np.concatenate([b.completed for b in batches])
-    if not with_ids:
-        return CaseRecords(batches[0].series, max(b.data_time for b in batches), submitted, completed)
-    ids = np.concatenate([b.ids for b in batches if b.ids is not None])
-    _, first = np.unique(ids, return_index=True)   # the first occurrence is the newest batch's
-    keep = np.sort(first)
-    return CaseRecords(batches[0].series, max(b.data_time for b in batches), submitted[keep], completed[keep], ids[keep])
+    return CaseRecords.join(batches, newest_id_wins=True)
 
 
 class Store:
@@ -209,7 +208,7 @@ class Store:
             for batch in result.cases:
                 session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
-                                        case_ids=_pack_ids(batch)))
+                                        case_ids=_pack_ids(batch), case_paused=_pack_paused(batch)))
                 self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
             session.commit()
 
@@ -254,7 +253,7 @@ class Store:
             if accumulates_cases and since is not None:
                 batches = batches.where(Observation.data_time >= since)
             rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
-            unpacked = [_unpack_cases(series, row.data_time, row.cases, row.n_cases, row.case_ids) for row in rows]
+            unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.model import DEFAULT_WARN_FRACTION, Catalogue, Commitment
+from monitor.model import Catalogue, Commitment
 from monitor.units import parse_unit
 
 CASES_PER_SERIES = 120
@@ -45,7 +45,7 @@ def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, se
 def _good_and_bad(c: Commitment, intent: str, magnitude: float) -> float:
     """A value on the kept side (met), just inside (at_risk), or broken (missed)."""
     target, high = c.value, c.value_max
-    warn = c.measure.warn_margin if c.measure.warn_margin is not None else abs(target) * DEFAULT_WARN_FRACTION
+    warn = c.measure.warn_margin if c.measure.warn_margin is not None else abs(target) * 0.05
     step = {"met": max(warn * 2, magnitude), "at_risk": warn / 2, "missed": -max(warn * 2, magnitude)}[intent]
     if c.op in (">=", ">"):
         return target + step + (1e-6 if c.op == ">" else 0)
