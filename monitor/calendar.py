@@ -168,7 +168,7 @@ class WorkCalendar:
     def provisional_among(self, moments: np.ndarray) -> bool:
         """Whether any of `moments` falls on a day whose status is provisional."""
         valid = moments[~np.isnat(moments)]
-        return bool(valid.size) and valid.max().astype("datetime64[D]") > np.datetime64(self.notices_last, "D")
+        return bool(valid.size) and bool(valid.max().astype("datetime64[D]") > np.datetime64(self.notices_last, "D"))
 
     def working_days_between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Working days after each start's day up to and including each end's day (int64)."""
