@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import openpyxl
 from openpyxl.utils import get_column_letter
 

@@ -121,6 +121,16 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
     return verdict
 
 
+def data_needed_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """How far back `evaluate` reads a commitment's data at `now` (None: all of it)."""
+    if c.kind == "reduction" and c.baseline_value is None:
+        return None                       # the baseline is the feed's own value on its date
+    if c.kind == "cumulative" or c.throughout:
+        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
+    at = _Instant.of(c, now, calendar)
+    return at.aware - max(c.measure.window, c.max_age)
+
+
 def _exact_count(c: Commitment, margin: float) -> bool:
     return margin == 0 and parse_unit(c.unit).dimension == "count"
 

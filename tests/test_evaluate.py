@@ -508,3 +508,16 @@ def test_calendar_extension_lets_cases_beyond_2026_be_judged(tmp_path):
     data = cases([("2027-01-04T09:00", "2027-01-05T10:00")], data_time=now)   # Monday -> Tuesday
     evaluation = evaluate(commitment, data, now, extended)
     assert (evaluation.status, evaluation.actual) == ("met", 1)
+
+
+def test_the_data_read_for_a_settled_target_reaches_back_from_its_deadline_not_from_now(tmp_path, calendar):
+    from monitor.evaluate import data_needed_since
+    now = datetime(2026, 6, 1, tzinfo=SH)
+    settled = load_commitment(tmp_path, kind="share", op=">=", value=90, unit="%", deadline="2024-05-31",
+                              measure=measure(window="30d"))
+    assert data_needed_since(settled, now, calendar) == datetime(2024, 5, 1, 23, 59, 59, 999999, tzinfo=SH)
+    held = load_commitment(tmp_path, kind="share", op=">=", value=90, unit="%", deadline="2024-12-31",
+                           throughout=True, start="2024-01-01")
+    assert data_needed_since(held, now, calendar) == datetime(2024, 1, 1, tzinfo=SH)
+    from_feed = load_commitment(tmp_path, kind="reduction", op=">=", value=30, unit="%", baseline={"date": "2024-01-01"})
+    assert data_needed_since(from_feed, now, calendar) is None
