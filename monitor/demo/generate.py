@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.model import DEFAULT_WARN_FRACTION, Catalogue, Commitment
+from monitor.model import Catalogue, Commitment
 from monitor.units import parse_unit
 
 CASES_PER_SERIES = 120
