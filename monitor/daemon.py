@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 from dataclasses import replace
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Callable, Protocol, Sequence
 
 import httpx
@@ -48,11 +48,26 @@ class AlertHook(Protocol):
     def metrics_collector(self) -> Collector: ...
 
 
+BASELINE_LOOKBACK = timedelta(days=366)   # how far before its baseline day a feed's own baseline value is sought
+
+
 def data_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime:
-    """How far back the evaluator needs a commitment's values."""
-    if c.kind == "cumulative":
-        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
-    return now - max(c.measure.window, c.max_age)
+    """How far back the evaluator needs a commitment's values: from the start for cumulative and
+    `throughout` targets; else the window before the judged moment, which is the end of the deadline
+    day once it has passed (a settled target is judged on data dated on or before its deadline);
+    and back to the baseline day for a reduction measured from the feed's own value."""
+    zone = calendar.timezone
+    if c.kind == "cumulative" or c.throughout:
+        since = datetime.combine(c.start, time.min, tzinfo=zone)
+    else:
+        judged = now
+        if c.deadline is not None and calendar.local(now).date() > c.deadline:
+            judged = datetime.combine(c.deadline, time.max, tzinfo=zone)
+        since = judged - max(c.measure.window, c.max_age)
+    if c.kind == "reduction" and c.baseline_value is None:
+        baseline_day = datetime.combine(c.baseline_date or c.start, time.min, tzinfo=zone)
+        since = min(since, baseline_day - BASELINE_LOOKBACK)
+    return since
 
 
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
@@ -82,7 +97,7 @@ class Daemon:
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
                                              if cid in catalogue.commitments}
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
-                                      *split_address(settings.demo_listen)) if demo else None
+                                      *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
