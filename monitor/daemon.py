@@ -76,7 +76,7 @@ class Daemon:
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
                                              if cid in catalogue.commitments}
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
-                                      *split_address(settings.demo_listen)) if demo else None
+                                      *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
