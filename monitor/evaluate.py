@@ -19,7 +19,7 @@ The readings (docs/targets-format.md, "How promises are read"):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 
@@ -280,6 +280,8 @@ def _latest_value(c: Commitment, data: MeasureData, at: _Instant, newest: dateti
 
 def _first_break(c: Commitment, data: MeasureData, at: _Instant) -> ValuePoint | None:
     since = _local_start(c.start, at)
+    if c.kind == "reduction" and c.baseline_value is None:   # the baseline day itself is no cut yet
+        since = max(since, _local_start((c.baseline_date or c.start) + timedelta(days=1), at))
     for point in sorted(_points(data.values, at, since), key=lambda v: v.data_time):
         value = _reduction_actual(c, point.value, data, at)[0] if c.kind == "reduction" else point.value
         if not compare(c.op, value, c.value, c.value_max):
@@ -310,6 +312,9 @@ def _cumulative(c: Commitment, data: MeasureData, at: _Instant, newest: datetime
     if at.settled:
         return Evaluation(**base, status="missed",
                           reason=f"{total} fell short of {c.op} {_fmt(c.value)} by the deadline {c.deadline}")
+    if c.op not in (">=", ">"):    # a running total over its cap only grows: already broken
+        return Evaluation(**base, status="missed",
+                          reason=f"{total} already breaks the cap ({c.op} {_fmt(c.value)})")
     if actual * total_days >= c.value * elapsed_days:    # exact: no rounding of the expected value
         return Evaluation(**base, status="met",
                           reason=f"{total} is on pace (expected {_fmt(expected)} by now, target "
