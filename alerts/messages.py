@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Sequence
 
 from sqlmodel import Session, select
 
@@ -187,6 +187,18 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     session.commit()
     session.refresh(notification)
     return notification
+
+
+def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catalogue, year: int,
+                          provisional: Sequence[str], now: datetime) -> int:
+    """Ask the operators, once per year, for the year's holiday notice (verdicts are provisional until then)."""
+    context = {"year": year, "since": f"{year}-01-01", "count": len(provisional),
+               "examples": list(provisional[:5]), "now": local_time(now)}
+    rendered, error = _render(renderer, "calendar_notice", context)
+    batch = Batch(key=f"calendar-notice:{year}", kind="operators", receiver_name="运维人员",
+                  to=list(catalogue.alerting.operators.emails), cc=[], bcc=[])
+    session.add(_email_row(now, batch, "operators", rendered, error, []))
+    return 1
 
 
 def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,

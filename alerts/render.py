@@ -7,6 +7,7 @@ when the notification is made and recorded as a permanent failure, not sent half
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,6 +114,9 @@ class Renderer:
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,
             "deadline": c.deadline.isoformat() if c.deadline else None,
             "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
+            "settled_on": state.settled_on.isoformat() if state.settled_on else None,
+            "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
+            "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
             "reason": state.reason, "evaluated_at": local_time(state.evaluated_at),
             "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
             "trend": [{"at": local_time(at), "actual": _with_unit(actual, state.unit or c.unit),

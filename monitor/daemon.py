@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 from dataclasses import replace
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence
 
 import httpx
@@ -27,10 +27,10 @@ from collectors.runner import collect, set_concurrency
 from collectors.sql import dispose_engines as dispose_sql_engines
 from monitor.calendar import WorkCalendar
 from monitor.demo.server import DemoServer
-from monitor.evaluate import Evaluation, evaluate
+from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import ConfigError, load_catalogue
 from monitor.metrics import CommitmentCollector, DaemonMetrics
-from monitor.model import Catalogue, Commitment
+from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.pages.views import HistoryPoint, Snapshot
 from monitor.settings import Settings, ensure_sqlite_folder, split_address
@@ -49,18 +49,12 @@ class AlertHook(Protocol):
     def metrics_collector(self) -> Collector: ...
 
 
-def data_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime:
-    """How far back the evaluator needs a commitment's values."""
-    if c.kind == "cumulative":
-        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
-    return now - max(c.measure.window, c.max_age)
-
-
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations."""
     accumulates = catalogue.feeds[feed_id].accumulates_cases
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_since(c, now, calendar), accumulates),
+    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_needed_since(c, now, calendar),
+                                           accumulates),
                      now, calendar)
             for c in catalogue.evaluated_commitments(feed_id)]
 
@@ -83,7 +77,7 @@ class Daemon:
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
                                              if cid in catalogue.commitments}
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
-                                      *split_address(settings.demo_listen)) if demo else None
+                                      *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
         self.started_at = clock()
         self.last_reload_error: list[str] = []

@@ -12,9 +12,11 @@ METRIC_LAST_EVALUATION = "commitment_last_evaluation_timestamp_seconds"
 METRIC_DATA_AS_OF = "commitment_data_as_of_timestamp_seconds"
 METRIC_DEADLINE = "commitment_deadline_timestamp_seconds"
 METRIC_INFO = "commitment_info"
+METRIC_OVERDUE_OPEN = "commitment_overdue_open_cases"
 
 COMMITMENT_LABELS = ("commitment", "document", "jurisdiction", "agency", "kind", "unit")
 STATUS_LABEL = "status"
+PROVISIONAL_LABEL = "provisional"   # "true" when the verdict used a year with no published holiday notice
 STATUSES = ("met", "at_risk", "missed", "no_data", "error")
 
 # Daemon self-metrics.
