@@ -97,12 +97,10 @@ def test_promtool_accepts_an_exposition_with_every_metric_family(exporter, shipp
     registry, state, metrics = exporter
     registry.register(AlertMetrics(_AlertStats()))
     statuses = iter(names.STATUSES * len(shipped_catalogue.commitments))
-    # the overdue-case count arrives with issue 10's verdict fields; set it when the verdict has it
-    overdue = {"overdue_open": 1} if "overdue_open" in Evaluation.__dataclass_fields__ else {}
     state["board"] = {c.id: Evaluation(c.id, NOW, next(statuses), actual=1.0, target=1.0, op=">=", unit=c.unit,
                                        margin=0.0, expected=1.0, data_time=NOW, cases=10,
                                        duration_quantiles=((0.5, 1.0), (0.9, 2.0), (0.95, 2.5), (1.0, 4.0)),
-                                       **overdue)
+                                       overdue_open=1, provisional=True)
                       for c in shipped_catalogue.evaluated_commitments()}
     metrics.record_collection(CollectionResult("demo", NOW, True, rows_accepted=1, rows_rejected={"bad_time": 1},
                                                duration_seconds=0.1))

@@ -15,10 +15,7 @@ from zoneinfo import ZoneInfo
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.pages import seeds
-from monitor.pages.wording import (
-    STATUS_ORDER, STATUS_WORDS, UNMONITORED, overdue_case_ids, overdue_open, promise_text,
-    provisional, reason_zh, settled_on, status_of,
-)
+from monitor.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
 
@@ -53,8 +50,8 @@ def row(c: Commitment, ev: Evaluation | None) -> dict[str, Any]:
         **_status(status_of(c, ev)),
         "actual": ev.actual if ev else None, "unit": (ev.unit if ev and ev.unit else c.unit),
         "evaluated_at": ev.evaluated_at if ev else None,
-        "settled_on": settled_on(ev).isoformat() if settled_on(ev) else None,
-        "provisional": provisional(ev),
+        "settled_on": ev.settled_on.isoformat() if ev and ev.settled_on else None,
+        "provisional": bool(ev and ev.provisional),
     }
 
 
@@ -120,9 +117,9 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
             "unit": ev.unit, "evaluated_promise": promise_text(ev.op, ev.target, ev.target_max, ev.unit),
             "margin": ev.margin, "expected": ev.expected, "cases": ev.cases,
             "evaluated_at": ev.evaluated_at, "data_time": ev.data_time,
-            "settled_on": settled_on(ev).isoformat() if settled_on(ev) else None,
-            "provisional": provisional(ev), "overdue_open": overdue_open(ev),
-            "overdue_case_ids": list(overdue_case_ids(ev)),
+            "settled_on": ev.settled_on.isoformat() if ev.settled_on else None,
+            "provisional": bool(ev.provisional), "overdue_open": ev.overdue_open,
+            "overdue_case_ids": list(ev.overdue_case_ids),
             "duration_quantiles": [{"quantile": q, "duration": d} for q, d in ev.duration_quantiles],
             "reason_en": ev.reason,
         },

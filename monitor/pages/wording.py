@@ -6,14 +6,12 @@ who follows a link from a message finds the same words on the page.
 
 from __future__ import annotations
 
-from datetime import date
-
 from alerts.render import OP_ZH, STATUS_ZH, number, promise_text
 from monitor.evaluate import Evaluation
 from monitor.model import Commitment
 
 __all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED",
-           "reason_zh", "settled_on", "provisional", "overdue_open", "overdue_case_ids", "status_of"]
+           "reason_zh", "status_of"]
 
 # worst first: the order of an agency's list and of the board's counts
 STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "met", "unmonitored")
@@ -22,23 +20,6 @@ STATUS_WORDS = {**STATUS_ZH, UNMONITORED: "未监测"}
 # 红黄绿 warning colours; never shown without the word
 STATUS_COLOUR = {"missed": "#c62828", "at_risk": "#f9a825", "met": "#2e7d32", "no_data": "#757575",
                  "error": "#6a1b9a", UNMONITORED: "#b0bec5"}
-
-
-# Fields the evaluator gains with issue 10; read with defaults so the pages work before and after.
-def settled_on(ev: Evaluation | None) -> date | None:
-    return getattr(ev, "settled_on", None)
-
-
-def provisional(ev: Evaluation | None) -> bool:
-    return bool(getattr(ev, "provisional", False))
-
-
-def overdue_open(ev: Evaluation | None) -> int | None:
-    return getattr(ev, "overdue_open", None)
-
-
-def overdue_case_ids(ev: Evaluation | None) -> tuple[str, ...]:
-    return tuple(getattr(ev, "overdue_case_ids", ()) or ())
 
 
 def status_of(c: Commitment, ev: Evaluation | None) -> str:
@@ -74,10 +55,10 @@ def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
     sentence = f"{actual}，{verdict}"
     if ev.expected is not None and c.deadline is not None:
         sentence += f"；按进度此时应达{number(ev.expected)}{unit}"
-    if settled_on(ev):
-        sentence += f"；已于{settled_on(ev).isoformat()}定论"
+    if ev.settled_on:
+        sentence += f"；已于{ev.settled_on.isoformat()}定论"
     elif c.deadline is not None:
         sentence += f"；期限{c.deadline.isoformat()}"
-    if overdue_open(ev):
-        sentence += f"；另有{overdue_open(ev)}件超期未办结"
+    if ev.overdue_open:
+        sentence += f"；另有{ev.overdue_open}件超期未办结"
     return sentence + "。"

@@ -22,16 +22,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
-class LaterEvaluation(Evaluation):
-    """The verdict with the fields issue 10 adds, to show the pages render them once they exist."""
-
-    settled_on: date | None = None
-    provisional: bool = False
-    overdue_open: int | None = None
-    overdue_case_ids: tuple[str, ...] = ()
-
-
 @dataclass
 class FakeBackend:
     catalogue: Catalogue
@@ -60,8 +50,7 @@ class FakeBackend:
 
 
 def verdict(commitment: str, status: str, actual: float | None, **extra) -> Evaluation:
-    cls = LaterEvaluation if set(extra) & {"settled_on", "provisional", "overdue_open", "overdue_case_ids"} else Evaluation
-    return cls(commitment=commitment, evaluated_at=NOW, status=status, actual=actual,
+    return Evaluation(commitment=commitment, evaluated_at=NOW, status=status, actual=actual,
                reason=extra.pop("reason", f"{status} in test"), data_time=NOW - timedelta(minutes=5), **extra)
 
 

@@ -23,7 +23,7 @@ def test_api_commitment_carries_quote_verdict_marks_and_history(client):
     assert history[0]["evaluated_at"] < history[-1]["evaluated_at"]   # oldest first
 
 
-def test_api_verdict_fields_default_before_the_evaluator_has_them(client):
+def test_api_verdict_without_marks_says_so(client):
     v = client.get("/api/v1/commitments/town2021.setup_days").json()["verdict"]
     assert v["settled_on"] is None and v["provisional"] is False and v["overdue_open"] is None
 
