@@ -32,7 +32,7 @@ def labels_for(commitment, status=None):
     labels = {"commitment": commitment.id, "document": commitment.document.id,
               "jurisdiction": commitment.document.jurisdiction, "agency": commitment.agency.id,
               "kind": commitment.kind, "unit": exported_unit(commitment)}
-    return {**labels, "status": status} if status else labels
+    return {**labels, "status": status, "provisional": "false"} if status else labels
 
 
 def test_status_gauge_is_one_for_the_current_status_and_zero_for_the_others(exporter, shipped_catalogue):
