@@ -92,7 +92,7 @@ def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site,
     assert link.startswith(site.url + "/commitments/")
     visit = browser.open(link)
     page = visit.page
-    browser.screenshot(visit, "commitment-from-email")   # docs/screenshots/commitment.png
+    browser.screenshot(visit, "commitment-from-email")
     assert visit.status == 200 and visit.errors == []
     data = api(site, link.removeprefix(site.url))
     assert page.locator("h1").inner_text() == data["measured"]
@@ -105,15 +105,21 @@ def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site,
     page.close()
 
 
-def test_case_duration_page_draws_durations_against_the_limit(site, browser):
-    cases = [c for c in api(site, "/commitments")["commitments"] if c["kind"] == "case_duration" and c["actual"] is not None]
-    visit = browser.open(f"{site.url}/commitments/{cases[0]['id']}")
+def test_case_duration_page_draws_durations_against_the_limit_and_lists_overdue_cases(site, browser):
+    rows = [c for c in api(site, "/commitments")["commitments"] if c["kind"] == "case_duration" and c["actual"] is not None]
+    details = [api(site, f"/commitments/{c['id']}") for c in rows]
+    data = max(details, key=lambda d: d["verdict"]["overdue_open"] or 0)
+    assert data["verdict"]["overdue_open"], "the demo feeds leave some cases open past their limit"
+    visit = browser.open(f"{site.url}/commitments/{data['id']}")
     page = visit.page
-    browser.screenshot(visit, "commitment-cases")
+    browser.screenshot(visit, "commitment-cases")   # docs/screenshots/commitment.png
     assert visit.status == 200 and visit.errors == []
     text = page.locator("main").inner_text()
-    assert "办理时长分布" in text and "时限" in text and f"{number(cases[0]['actual'])}%" in text
+    assert "办理时长分布" in text and f"时限 {number(data['value'])}{data['promise_unit']}" in text
+    assert f"{number(data['verdict']['actual'])}%" in page.locator("#actual").inner_text()
     assert page.locator("svg.chart").count() == 2
+    assert page.locator("ul.cases li").all_inner_texts() == data["verdict"]["overdue_case_ids"]
+    assert f"{data['verdict']['overdue_open']} 件仍未办结且已超过时限" in text
     page.close()
 
 
