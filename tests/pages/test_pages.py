@@ -124,3 +124,14 @@ def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
     assert 'class="deadline"' not in before and "期限 2021-06-30（早于图中时段）" in before
     import xml.etree.ElementTree as ElementTree
     ElementTree.fromstring(inside)   # well-formed SVG
+
+
+def test_board_lists_deadlines_due_within_ninety_days(catalogue, board):
+    from datetime import datetime, timezone
+
+    from monitor.pages import views
+    near = views.board(views.Snapshot(catalogue, board, datetime(2021, 11, 15, tzinfo=timezone.utc)))
+    assert [r["id"] for r in near["due_soon"]] == ["town2021.new_firms"]
+    far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=timezone.utc)))
+    past = views.board(views.Snapshot(catalogue, board, datetime(2022, 1, 1, tzinfo=timezone.utc)))
+    assert far["due_soon"] == [] and past["due_soon"] == []
