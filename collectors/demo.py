@@ -62,7 +62,7 @@ def _cases(series: dict, window: TimeWindow, context: FetchContext, result: Coll
         return
     records, rejected = build_case_records(
         series["name"], data_time, [r.get("submitted") for r in rows], [r.get("completed") for r in rows],
-        context.timezone, window=window)
+        context.timezone, [r["id"] for r in rows] if all("id" in r for r in rows) else None, window=window)
     result.cases.append(records)
     result.rows_accepted += len(records)
     count_rejections(result.rows_rejected, rejected)

@@ -1,35 +1,49 @@
-"""The daemon's one HTTP listener: /metrics, /healthz, /status, POST /-/reload.
+"""The daemon's one HTTP listener: pages, the JSON API, /metrics, /healthz, /status, POST /-/reload.
 
-Request handling is bounded so that scrapes and reloads can never starve collection: a fixed pool
-of worker threads, a bounded queue of admitted connections (beyond it: 503 at once), a socket
-timeout per request (a half-open client is dropped), and one /metrics rendering shared by every
-scrape that arrives while it runs. Admin endpoints need `Authorization: Bearer $MONITOR_ADMIN_TOKEN`
+A Starlette application served by uvicorn on the daemon's own event loop. Handlers that read the
+store or the registry are plain functions, which Starlette runs in its worker threads, so a slow
+query never stalls the scheduler.
+
+Request handling is bounded so that scrapes and reloads cannot starve collection: at most
+`WORKERS` handler threads (they compete with the scheduler for the interpreter), at most
+`CONNECTION_LIMIT` connections (beyond: 503 at once), a client that has not completed its request
+`request_timeout` seconds after connecting (or after its previous response) is dropped, every
+scrape that arrives while /metrics is being rendered shares that rendering, and reloads run on the
+loop without holding a thread. Admin endpoints need `Authorization: Bearer $MONITOR_ADMIN_TOKEN`
 when a token is set, and a loopback caller when none is.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import ipaddress
 import json
-import logging
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Callable, Generic, Protocol, TypeVar
-from urllib.parse import parse_qs, unquote
+from typing import Callable, Generic, Iterator, Protocol, Sequence, TypeVar
 
+import anyio.to_thread
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-log = logging.getLogger("monitor.web")
+from monitor.pages import api, html
+from monitor.pages.views import HistoryPoint, Snapshot
+
+STATIC = html.PACKAGE / "static"
 T = TypeVar("T")
 WORKERS = 4
-QUEUE_LIMIT = 64
+CONNECTION_LIMIT = 64
 REQUEST_TIMEOUT_SECONDS = 10.0
 RELOAD_ANSWER_SECONDS = 60.0
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-         b"Connection: close\r\nContent-Length: 17\r\n\r\n{\"error\": \"busy\"}")
 
 
 class WebBackend(Protocol):
@@ -37,7 +51,20 @@ class WebBackend(Protocol):
 
     def health(self) -> tuple[bool, dict]: ...
     def status(self, commitment: str | None) -> dict | None: ...
-    def request_reload(self, timeout: float) -> tuple[bool, list[str]]: ...
+    async def reload(self) -> tuple[bool, list[str]]: ...
+    def snapshot(self) -> Snapshot: ...
+    def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint]: ...
+
+
+class JSON(JSONResponse):
+    """UTF-8 JSON as people read it: Chinese unescaped, times and dates in ISO 8601."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False, indent=1, default=_iso).encode()
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class SharedCall(Generic[T]):
@@ -53,13 +80,11 @@ class SharedCall(Generic[T]):
         with self._cond:
             running = self._started > self._finished
             wanted = self._started if running else self._started + 1
-            while self._finished < wanted and self._started >= wanted:
+            while self._finished < wanted <= self._started:
                 self._cond.wait()
-            if self._finished < wanted:
+            owner = self._finished < wanted
+            if owner:
                 self._started = wanted
-                owner = True
-            else:
-                owner = False
         if owner:
             try:
                 outcome: tuple[T | None, BaseException | None] = (self._work(), None)
@@ -84,153 +109,136 @@ def is_loopback(host: str) -> bool:
     return (mapped or address).is_loopback
 
 
-class BoundedHTTPServer(HTTPServer):
-    """An HTTPServer whose requests run on a fixed pool, with at most `queue_limit` admitted at once."""
+def admin_allowed(request: Request) -> bool:
+    """The one check every admin endpoint makes (today: POST /-/reload)."""
+    token = getattr(request.app.state, "admin_token", None)
+    if token is not None:
+        given = request.headers.get("authorization", "").encode()
+        return hmac.compare_digest(given, f"Bearer {token}".encode())
+    return request.client is not None and is_loopback(request.client.host)
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, workers: int,
-                 queue_limit: int, on_rejected: Callable[[str], None]):
-        super().__init__(address, handler)
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="web")
-        self.admitted = threading.BoundedSemaphore(queue_limit)
-        self.on_rejected = on_rejected
 
-    def process_request(self, request: socket.socket, client_address) -> None:  # noqa: ANN001
-        if not self.admitted.acquire(blocking=False):
-            self.on_rejected("busy")
-            try:
-                request.settimeout(1.0)
-                request.sendall(_BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        self.pool.submit(self._work, request, client_address)
+def _refused(request: Request, on_rejected: Callable[[str], None]) -> Response:
+    if getattr(request.app.state, "admin_token", None) is not None:
+        on_rejected("unauthorized")
+        return JSON({"error": "admin endpoints need 'Authorization: Bearer <MONITOR_ADMIN_TOKEN>'"}, 401,
+                    headers={"WWW-Authenticate": "Bearer"})
+    on_rejected("forbidden")
+    return JSON({"error": "admin endpoints answer loopback callers only; set MONITOR_ADMIN_TOKEN to allow "
+                          "others with a token"}, 403)
 
-    def _work(self, request: socket.socket, client_address) -> None:  # noqa: ANN001
+
+def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lambda reason: None) -> list[BaseRoute]:
+    render = SharedCall(lambda: generate_latest(backend.registry))
+
+    def metrics(request: Request) -> Response:
+        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+
+    def healthz(request: Request) -> Response:
+        healthy, details = backend.health()
+        return JSON(details, status_code=200 if healthy else 503)
+
+    def status(request: Request) -> Response:
+        commitment = request.path_params.get("commitment") or request.query_params.get("commitment")
+        data = backend.status(commitment)
+        return JSON({"error": f"unknown commitment {commitment!r}"}, 404) if data is None else JSON(data)
+
+    async def reload(request: Request) -> Response:   # on the loop: a waiting reload holds no thread
+        if not admin_allowed(request):
+            return _refused(request, on_rejected)
         try:
-            self.finish_request(request, client_address)
-        except Exception:  # noqa: BLE001
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            self.admitted.release()
+            ok, problems = await asyncio.wait_for(asyncio.shield(backend.reload()), RELOAD_ANSWER_SECONDS)
+        except TimeoutError:
+            return JSON({"reloaded": False, "problems": ["the reload is still running; its outcome will show "
+                                                         "in /healthz and the logs"]}, 503)
+        return JSON({"reloaded": ok, "problems": problems}, 200 if ok else 400)
 
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
-        log.warning("event=http_request_failed client=%s", client_address[0], exc_info=True)
+    return [Route("/metrics", metrics), Route("/healthz", healthz),
+            Route("/status", status), Route("/status/{commitment:path}", status),
+            Route("/-/reload", reload, methods=["POST"])]
 
-    def server_close(self) -> None:
-        super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+
+def build_app(backend: WebBackend, admin_token: str | None = None,
+              on_rejected: Callable[[str], None] = lambda reason: None) -> Starlette:
+    routes = service_routes(backend, on_rejected) + api.routes(backend, JSON) + html.routes(backend)
+    routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith(("/api/", "/status", "/metrics", "/healthz", "/-/")):
+            return JSON({"error": exc.detail or "not found"}, exc.status_code)
+        return html.error_page(exc.status_code)
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app.state.admin_token = admin_token or None
+    return app
+
+
+def timed_protocol(request_timeout: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, dropping a client that has not sent a whole request in time
+    (uvicorn itself waits forever for the first request: a half-open client would hold its slot)."""
+
+    class TimedH11Protocol(H11Protocol):
+        answered = 0
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._watch()
+
+        def on_response_complete(self) -> None:
+            self.answered += 1
+            super().on_response_complete()
+            self._watch()
+
+        def _watch(self) -> None:
+            self.loop.call_later(request_timeout, self._drop_if_idle, self.answered)
+
+        def _drop_if_idle(self, answered: int) -> None:
+            idle = self.cycle is None or self.cycle.response_complete   # no request being handled
+            if answered == self.answered and idle and not self.transport.is_closing():
+                self.transport.close()
+
+    return TimedH11Protocol
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield   # the daemon's loop owns SIGTERM, SIGINT and SIGHUP
 
 
 class WebServer:
+    """Binds at construction (so a taken port fails at once), serves on the running loop from start()."""
+
     def __init__(self, backend: WebBackend, host: str, port: int, *, admin_token: str | None = None,
-                 workers: int = WORKERS, queue_limit: int = QUEUE_LIMIT,
-                 request_timeout: float = REQUEST_TIMEOUT_SECONDS,
-                 on_rejected: Callable[[str], None] = lambda reason: None):
-        self.backend = backend
-        metrics = SharedCall(lambda: generate_latest(backend.registry))
-        handler = _make_handler(backend, metrics, admin_token or None, request_timeout, on_rejected)
-        self.httpd = BoundedHTTPServer((host, port), handler, workers=workers, queue_limit=queue_limit,
-                                       on_rejected=on_rejected)
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="web", daemon=True)
+                 request_timeout: float = REQUEST_TIMEOUT_SECONDS, connection_limit: int = CONNECTION_LIMIT,
+                 workers: int = WORKERS, on_rejected: Callable[[str], None] = lambda reason: None):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._workers = workers
+        config = uvicorn.Config(build_app(backend, admin_token, on_rejected), log_config=None, access_log=False,
+                                lifespan="off", timeout_keep_alive=5, timeout_graceful_shutdown=5,
+                                http=timed_protocol(request_timeout), limit_concurrency=connection_limit)
+        self._server = _Server(config)
+        self._task: asyncio.Task | None = None
 
     @property
     def address(self) -> tuple[str, int]:
-        return self.httpd.server_address[:2]
+        return self._socket.getsockname()[:2]
 
-    def start(self) -> "WebServer":
-        self._thread.start()
+    async def start(self) -> "WebServer":
+        # handler threads compete with collection for the interpreter: a few suffice (per loop)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = self._workers
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="web")
+        while not self._server.started and not self._task.done():
+            await asyncio.sleep(0.01)
+        if self._task.done():
+            self._task.result()   # raises what stopped it
         return self
 
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _make_handler(backend: WebBackend, metrics: SharedCall[bytes], admin_token: str | None, request_timeout: float,
-                  on_rejected: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        timeout = request_timeout   # socket timeout: a client that stops talking is dropped
-
-        def _send(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, code: int, data: object, headers: dict[str, str] | None = None) -> None:
-            self._send(code, json.dumps(data, ensure_ascii=False, indent=1, default=str).encode(),
-                       "application/json; charset=utf-8", headers)
-
-        def _guarded(self, route: Callable[[], None]) -> None:
-            try:
-                route()
-            except (BrokenPipeError, ConnectionResetError, TimeoutError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - every request gets an answer
-                log.exception("event=http_handler_failed path=%s", self.path.split("?")[0])
-                self._json(500, {"error": f"internal error: {type(exc).__name__}"})
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._guarded(self._get)
-
-        def _get(self) -> None:
-            path, _, query = self.path.partition("?")
-            path = path.rstrip("/") or "/"
-            asked = parse_qs(query).get("commitment", [None])[0]
-            if path == "/metrics":
-                self._send(200, metrics(), CONTENT_TYPE_LATEST)
-            elif path == "/healthz":
-                healthy, details = backend.health()
-                self._json(200 if healthy else 503, details)
-            elif path == "/status" or path.startswith("/status/"):
-                commitment = unquote(path[len("/status/"):]) if path.startswith("/status/") else asked
-                data = backend.status(commitment)
-                self._json(404, {"error": f"unknown commitment {commitment!r}"}) if data is None else self._json(200, data)
-            elif path == "/":
-                self._json(200, {"endpoints": ["/metrics", "/healthz", "/status", "/status/<commitment>",
-                                               "POST /-/reload"]})
-            else:
-                self._json(404, {"error": "not found"})
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._guarded(self._post)
-
-        def _post(self) -> None:
-            if self.path.split("?")[0] != "/-/reload":
-                self._json(404, {"error": "not found"})
-                return
-            if not self._admin_allowed():
-                return
-            try:
-                ok, problems = backend.request_reload(RELOAD_ANSWER_SECONDS)
-            except TimeoutError:
-                self._json(503, {"reloaded": False, "problems": ["the reload is still running; its outcome will "
-                                                                 "show in /healthz and the logs"]})
-                return
-            self._json(200 if ok else 400, {"reloaded": ok, "problems": problems})
-
-        def _admin_allowed(self) -> bool:
-            if admin_token is not None:
-                given = self.headers.get("Authorization", "").encode()
-                if hmac.compare_digest(given, f"Bearer {admin_token}".encode()):
-                    return True
-                on_rejected("unauthorized")
-                self._json(401, {"error": "admin endpoints need 'Authorization: Bearer <MONITOR_ADMIN_TOKEN>'"},
-                           {"WWW-Authenticate": "Bearer"})
-                return False
-            if is_loopback(self.client_address[0]):
-                return True
-            on_rejected("forbidden")
-            self._json(403, {"error": "admin endpoints answer loopback callers only; set MONITOR_ADMIN_TOKEN "
-                                      "to allow others with a token"})
-            return False
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self._socket.close()

@@ -33,7 +33,8 @@ def test_ordinary_cron_expressions_pass(expression):
     CronTrigger.from_crontab(expression)
 
 
-CRON_ITEM = st.one_of(st.just("*"), st.integers(0, 70).map(str), st.sampled_from(["mon", "jan", "fri", "x", "L"]),
+CRON_ITEM = st.one_of(st.just("*"), st.integers(0, 70).map(str),
+                      st.sampled_from(["mon", "jan", "fri", "x", "L", "mon-fri", "jan-mar", "fri-mon", "1-mar", "0-0"]),
                       st.tuples(st.integers(0, 40), st.integers(0, 40)).map(lambda t: f"{t[0]}-{t[1]}"))
 CRON_FIELD = st.tuples(CRON_ITEM, st.one_of(st.just(""), st.integers(0, 9).map(lambda n: f"/{n}"))).map("".join)
 

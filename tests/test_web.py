@@ -1,7 +1,10 @@
-"""The HTTP listener: admin auth, bounded workers, half-open clients, every request answered."""
+"""The HTTP listener: admin auth, bounded connections, half-open and dripping clients dropped,
+every request answered, concurrent scrapes sharing one rendering."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -28,86 +31,100 @@ class Backend:
             raise RuntimeError("database down")
         return {"commitments": []}
 
-    def request_reload(self, timeout):
+    async def reload(self):
         self.reloads += 1
         return True, []
 
 
-@pytest.fixture
-def served():
-    backend, rejected = Backend(), []
-    server = WebServer(backend, "127.0.0.1", 0, admin_token=None, workers=1, queue_limit=2, request_timeout=0.5,
-                       on_rejected=rejected.append).start()
-    host, port = server.address
-    yield backend, f"http://{host}:{port}", server, rejected
-    server.stop()
+@contextlib.contextmanager
+def serving(backend: Backend, host: str = "127.0.0.1", **options):
+    """The real WebServer (uvicorn) on its own event loop in a thread, as the daemon runs it."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(WebServer(backend, host, 0, **options).start(), loop).result(10)
+    try:
+        yield server, server.address[1]
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(15)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
 
 
-def test_reload_without_a_token_is_for_loopback_callers_only(served):
-    backend, url, _, _ = served
-    assert httpx.post(url + "/-/reload").status_code == 200 and backend.reloads == 1
+def test_reload_without_a_token_is_for_loopback_callers_only():
+    backend = Backend()
+    with serving(backend) as (_, port):
+        assert httpx.post(f"http://127.0.0.1:{port}/-/reload", timeout=10).status_code == 200 and backend.reloads == 1
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
     assert not is_loopback("10.0.0.7") and not is_loopback("0.0.0.0") and not is_loopback("example")
 
 
 def test_reload_from_another_host_is_forbidden_without_a_token():
-    address = _non_loopback_address()
-    backend, rejected = Backend(), []
-    server = WebServer(backend, "0.0.0.0", 0, on_rejected=rejected.append).start()
-    try:
-        reply = httpx.post(f"http://{address}:{server.address[1]}/-/reload")
+    address, backend, rejected = _non_loopback_address(), Backend(), []
+    with serving(backend, "0.0.0.0", on_rejected=rejected.append) as (_, port):
+        reply = httpx.post(f"http://{address}:{port}/-/reload", timeout=10)
         assert reply.status_code == 403 and "MONITOR_ADMIN_TOKEN" in reply.json()["error"]
         assert backend.reloads == 0 and rejected == ["forbidden"]
-        assert httpx.get(f"http://{address}:{server.address[1]}/healthz").status_code == 200   # reads stay open
-    finally:
-        server.stop()
+        assert httpx.get(f"http://{address}:{port}/healthz", timeout=10).status_code == 200   # reads stay open
 
 
 def test_with_a_token_set_every_caller_needs_it():
     backend, rejected = Backend(), []
-    server = WebServer(backend, "127.0.0.1", 0, admin_token="s3cret", on_rejected=rejected.append).start()
-    url = f"http://127.0.0.1:{server.address[1]}/-/reload"
-    try:
-        assert httpx.post(url).status_code == 401
-        assert httpx.post(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    with serving(backend, admin_token="s3cret", on_rejected=rejected.append) as (_, port):
+        url = f"http://127.0.0.1:{port}/-/reload"
+        assert httpx.post(url, timeout=10).status_code == 401
+        assert httpx.post(url, headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
         assert backend.reloads == 0 and rejected == ["unauthorized", "unauthorized"]
-        assert httpx.post(url, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert httpx.post(url, headers={"Authorization": "Bearer s3cret"}, timeout=10).status_code == 200
         assert backend.reloads == 1
-    finally:
-        server.stop()
 
 
-def test_a_half_open_client_is_dropped_and_frees_its_worker(served):
-    _, url, server, _ = served
-    silent = socket.create_connection(server.address)   # connects, never sends a request
-    try:
-        silent.settimeout(10)
-        assert silent.recv(1) == b""                      # the server hung up on it
-        assert httpx.get(url + "/healthz", timeout=10).status_code == 200
-    finally:
-        silent.close()
+def test_a_half_open_client_is_dropped_and_the_listener_keeps_answering():
+    with serving(Backend(), request_timeout=0.5) as (_, port):
+        silent = socket.create_connection(("127.0.0.1", port))   # connects, never sends a request
+        try:
+            silent.settimeout(10)
+            assert silent.recv(1) == b""                           # the server hung up on it
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        finally:
+            silent.close()
 
 
-def test_connections_beyond_the_queue_get_503_at_once():
-    rejected: list[str] = []
-    server = WebServer(Backend(), "127.0.0.1", 0, workers=1, queue_limit=2, request_timeout=30,
-                       on_rejected=rejected.append).start()
-    holders = [socket.create_connection(server.address) for _ in range(2)]   # one worker, queue of two
-    try:
-        time.sleep(0.3)   # let the listener accept both
-        reply = httpx.get(f"http://127.0.0.1:{server.address[1]}/healthz", timeout=5)
-        assert reply.status_code == 503 and rejected == ["busy"]
-    finally:
-        for holder in holders:
-            holder.close()
-        server.stop()
+def test_a_client_dripping_its_headers_is_dropped():
+    with serving(Backend(), request_timeout=0.5) as (_, port):
+        with socket.create_connection(("127.0.0.1", port)) as drip:
+            drip.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            dropped = False
+            for i in range(50):   # one header line every 0.1 s, never the blank line that ends them
+                try:
+                    drip.sendall(b"X-Slow-%d: 1\r\n" % i)
+                except OSError:
+                    dropped = True
+                    break
+                time.sleep(0.1)
+            if not dropped:
+                drip.settimeout(5)
+                dropped = drip.recv(1) == b""
+            assert dropped
 
 
-def test_a_failing_handler_still_answers(served):
-    backend, url, _, _ = served
+def test_connections_beyond_the_limit_get_503_at_once():
+    with serving(Backend(), connection_limit=2, request_timeout=30) as (_, port):
+        holders = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            time.sleep(0.3)   # let the listener accept both
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 503
+        finally:
+            for holder in holders:
+                holder.close()
+
+
+def test_a_failing_handler_still_answers():
+    backend = Backend()
     backend.fail_status = True
-    reply = httpx.get(url + "/status", timeout=5)
-    assert reply.status_code == 500 and "internal error" in reply.json()["error"]
+    with serving(backend) as (_, port):
+        assert httpx.get(f"http://127.0.0.1:{port}/status", timeout=10).status_code == 500
 
 
 def test_concurrent_callers_share_one_run():

@@ -1,8 +1,9 @@
 """Cron expressions checked when targets.yaml is loaded, not when the scheduler first meets them.
 
 Five fields, as APScheduler's `CronTrigger.from_crontab` reads them: minute, hour, day of month,
-month, day of week (0-6 or mon-sun, Monday first). Each field is `*` or a comma list of `N`, `A-B`,
-with an optional `/STEP` (`*/15`, `1-5/2`, `5/15`). A test checks that whatever passes here, APScheduler
+month, day of week (0-6 or mon-sun, Monday first). Each field is `*` or a comma list of `N`, `A-B`
+(numbers, or names for months and weekdays), numbers with an optional `/STEP` no larger than the
+range stepped through (`*/15`, `1-5/2`, `5/15`). A test checks that whatever passes here, APScheduler
 accepts too.
 """
 
@@ -32,23 +33,29 @@ def _check_item(item: str, name: str, low: int, high: int, names: tuple[str, ...
     match = _ITEM.match(item)
     if not match:
         raise ValueError(f"cron field {name}: cannot read {item!r}")
-    span, step = match.groups()
-    if step is not None and int(step) < 1:
+    span, step_text = match.groups()
+    step = int(step_text) if step_text is not None else None
+    if step is not None and step < 1:
         raise ValueError(f"cron field {name}: a step must be at least 1")
     if span == "*":
-        return
-    bounds = [_value(part, name, low, high, names) for part in span.split("-")]
-    if len(bounds) == 2 and bounds[0] > bounds[1]:
-        raise ValueError(f"cron field {name}: range {span!r} runs backwards")
-
-
-def _value(part: str, name: str, low: int, high: int, names: tuple[str, ...]) -> int:
-    if part in names:
-        return names.index(part) + (low if name != "month" else 1)
-    if not part.isdigit():
-        raise ValueError(f"cron field {name}: {part!r} is not a number"
-                         + (f" or one of {', '.join(names)}" if names else ""))
-    value = int(part)
-    if not low <= value <= high:
-        raise ValueError(f"cron field {name}: {value} is outside {low}-{high}")
-    return value
+        first, last = low, high
+    else:
+        parts = span.split("-")
+        if all(part.isdigit() for part in parts):
+            first, last = int(parts[0]), int(parts[-1]) if len(parts) == 2 else None
+            for value in (first, last):
+                if value is not None and not low <= value <= high:
+                    raise ValueError(f"cron field {name}: {value} is outside {low}-{high}")
+        elif names and all(part in names for part in parts):
+            if step is not None:
+                raise ValueError(f"cron field {name}: a step needs numbers, not names ({item!r})")
+            first, last = names.index(parts[0]), names.index(parts[-1])
+        else:
+            known = f" or one of {', '.join(names)}" if names else ""
+            raise ValueError(f"cron field {name}: {span!r} is not a number{known} (nor a range of them)")
+        if last is not None and first > last:
+            raise ValueError(f"cron field {name}: range {span!r} runs backwards")
+        if last is None and step is None:
+            last = first
+    if step is not None and step > (last or high) - first:   # as APScheduler measures a step's range
+        raise ValueError(f"cron field {name}: step {step} is larger than the range it steps through")
