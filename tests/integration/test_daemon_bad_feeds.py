@@ -62,7 +62,7 @@ def targets_yaml(server_url: str, closed_port: int) -> str:
         "version: 1\n"
         "documents:\n"
         f"  - id: {DOCUMENT}\n"
-        "    source: no_such_seed_so_quotes_are_not_checked.txt\n"
+        "    source: seed.txt\n"
         "    title: 某区2024年优化营商环境实施方案\n"
         "    jurisdiction: 某市某区\n"
         "    issuer: 某区人民政府办公室\n"
@@ -163,6 +163,8 @@ def daemon(server, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bad_feeds")
     targets = workdir / "targets.yaml"
     targets.write_text(targets_yaml(server.url, free_port()), encoding="utf-8")
+    (workdir / "seeds").mkdir()
+    (workdir / "seeds" / "seed.txt").write_text(targets.read_text(encoding="utf-8"), encoding="utf-8")  # holds every quote
     process = DaemonProcess(workdir, targets=targets, demo=False).start()
     process.rss_at_start_mib = peak_rss_mib(process.process.pid)
     yield process
