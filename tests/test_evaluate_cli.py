@@ -24,7 +24,7 @@ CATALOGUE = """\
 version: 1
 documents:
   - id: plan
-    source: no-such-seed.txt
+    source: seed.txt
     title: 某区2026年优化营商环境实施方案
     jurisdiction: 某市某区
     issuer: 某区人民政府
@@ -83,6 +83,12 @@ commitments:
 """
 
 
+def write_seed(config: Path) -> None:
+    """seeds/seed.txt beside the catalogue, holding its quotes (the catalogue's own text does)."""
+    (config.parent / "seeds").mkdir(exist_ok=True)
+    (config.parent / "seeds" / "seed.txt").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+
+
 @pytest.fixture
 def feed_url() -> Iterator[str]:
     body = json.dumps(PAYLOAD).encode()
@@ -117,6 +123,7 @@ def run_evaluate(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_verdicts_as_of_an_instant_in_2027_from_a_real_feed(tmp_path: Path, feed_url: str) -> None:
     config = tmp_path / "targets.yaml"
     config.write_text(CATALOGUE.format(url=feed_url), encoding="utf-8")
+    write_seed(config)
     done = run_evaluate(config, "--at", "2027-01-12T12:00:00+08:00", "--json")
     assert done.returncode == 1, done.stderr            # the broken feed failed; the command still ran
     assert "feed broken failed: http_status" in done.stderr
@@ -136,6 +143,7 @@ def test_verdicts_as_of_an_instant_in_2027_from_a_real_feed(tmp_path: Path, feed
 def test_an_earlier_instant_sees_only_the_data_dated_by_then(tmp_path: Path, feed_url: str) -> None:
     config = tmp_path / "targets.yaml"
     config.write_text(CATALOGUE.format(url=feed_url), encoding="utf-8")
+    write_seed(config)
     done = run_evaluate(config, "--at", "2026-12-21")
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("plan.")}
     assert lines["plan.online_share"].split()[1] == "met"

@@ -32,7 +32,7 @@ calendar:
     某市某区: ["09:00-12:00", "13:30-17:30"]
 documents:
   - id: plan
-    source: no-such-seed.txt
+    source: seed.txt
     title: 某区优化营商环境实施方案
     jurisdiction: 某市某区
     issuer: 某区人民政府
@@ -270,6 +270,8 @@ def test_reading(tmp_path: Path, calendar: WorkCalendar, reading: Reading) -> No
                   "measured": {"zh": "指标"}, "agency": "plan.bureau"} | reading.fields
     path = tmp_path / "targets.yaml"
     path.write_text(HEADER + yaml.safe_dump({"commitments": [commitment]}, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "seed.txt").write_text(reading.wording, encoding="utf-8")
     loaded = load_catalogue(path).commitments["plan.promise"]
     verdict = evaluate(loaded, reading.data, at(reading.now), calendar)
     assert verdict.status == reading.status, verdict.reason
