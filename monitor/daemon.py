@@ -319,7 +319,8 @@ class Daemon:
             "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.catalogue, self.board, self.clock())
+        with self._board_lock:   # a catalogue and the board that goes with it, never one of each
+            return Snapshot(self.catalogue, self.board, self.clock())
 
     def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
         """The commitment's most recent evaluations, oldest first."""
