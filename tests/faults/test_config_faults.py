@@ -92,3 +92,14 @@ def test_an_invalid_cron_is_refused_by_validate_and_run_without_a_traceback(tmp_
     assert run.returncode == 1
     assert "feeds[0].schedule" in run.stderr and "step must be at least 1" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_sighup_with_a_gb18030_file_is_a_counted_failure_not_an_unretrieved_task_error(running):
+    import signal
+    daemon, text = running
+    Path(daemon.env["MONITOR_TARGETS"]).write_bytes(text.encode("gb18030"))
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_until(lambda: sample(daemon.metrics(), "monitor_config_reloads_total", result="failure") == 1,
+                      timeout=20)
+    assert httpx.get(daemon.url + "/healthz", timeout=10).json()["status"] == "degraded"
+    assert "Task exception was never retrieved" not in daemon.log.read_text()
