@@ -17,16 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.extract.decode import clean, read_document  # noqa: E402
+from monitor.extract.decode import clean  # noqa: E402
+from monitor.extract.readers import read_document  # noqa: E402
 from monitor.extract.propose import Proposal, extract_text  # noqa: E402
 from monitor.extract.quality import load_reference, score  # noqa: E402
 from monitor.textnum import find_numbers  # noqa: E402
 
 
 def seeds_dir() -> Path:
-    for candidate in (ROOT / "seeds", ROOT.parent / "shared" / "seeds"):
-        if candidate.is_dir():
-            return candidate
+    if (ROOT / "seeds").is_dir():
+        return ROOT / "seeds"
     raise SystemExit("bench_extract: no seeds/ directory found")
 
 

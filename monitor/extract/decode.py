@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from monitor.extract.hanzi import to_simplified
 
@@ -42,11 +41,6 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("gb18030", errors="replace")
-
-
-def read_document(path: str | Path) -> str:
-    """The original text of a document file (BOM dropped, line ends as stored)."""
-    return decode_bytes(Path(path).read_bytes())
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "ordinal"
     if quantity.unit == "年" and _YEAR_WORDS.search(after):
         return "programme length"
-    if quantity.unit in TIME_UNITS and quantity.value in (24, 7) and "小时" in text[quantity.start:quantity.end + 4]:
+    if quantity.unit in TIME_UNITS and quantity.value in (24, 7) and "小时" in text[quantity.start:quantity.end + 4] \
+            and not re.match(r"(?:以|之)?内", after):
         return "round-the-clock service"
     if quantity.unit in TIME_UNITS and _SLOGAN_NOUN.match(after) and not re.search(r"不超过|控制在|压缩|缩短", before[-6:]):
         return "descriptive duration"

@@ -20,7 +20,7 @@ UNITS = (
     "批", "倍",
 )
 _UNIT_RE = re.compile(r"(?:余|多)?(" + "|".join(re.escape(u) for u in UNITS) + ")")
-_RANGE_DASH = "—–-~至"
+_RANGE_DASH = "—–-~至到"
 TIME_UNITS = frozenset({"个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟",
                         "天", "日", "周"})
 

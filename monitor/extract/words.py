@@ -29,7 +29,7 @@ class WordForm:
 _FORMS: tuple[WordForm, ...] = (
     # coverage: every one of them
     WordForm(re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%"),
-    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上)"), 100.0, "%"),
+    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上|电子化)"), 100.0, "%"),
     WordForm(re.compile(r"全量(?=企业|事项|市场主体|经营主体|商户|纳税人|项目|走访|纳入|覆盖|接入|上线)"), 100.0, "%"),
     # handled online or paperless end to end; a noun right after (全程网办系统, 全程网办事项比例)
     # makes it the name of a thing, not a promise
@@ -38,7 +38,7 @@ _FORMS: tuple[WordForm, ...] = (
     # a set-aside with no share written is the whole of it
     WordForm(re.compile(r"专门面向(?:中小微|中小|小微|小型微型)企业"), 100.0, "%"),
     # nothing to pay, bring or walk
-    WordForm(re.compile(r"零(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"),
+    WordForm(re.compile(r"(?:零|(?<![0-9.])0)(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"),
              0.0, "元"),
     WordForm(re.compile(r"零材料|不再需要(?=纸质|书面|提交|提供|.{0,6}(?:证明|材料|证照|表))"), 0.0, "份"),
     WordForm(re.compile(r"零审批"), 0.0, "项"),

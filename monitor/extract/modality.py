@@ -1,0 +1,155 @@
+"""What a sentence does with a number: promise it, report it, set a condition with it, or other.
+
+- promise: a target the government binds itself to (达到, 确保, 力争, 不超过, 压缩至, 实现 ...),
+  with or without a deadline; plans mostly state them with no marker at all.
+- report: a figure already achieved (已, 共办理, 累计, 惠及, 节约, 兑现, 今年以来, 去年 ...), the
+  matter of news items and work summaries.
+- condition: who qualifies for money, and how much they get (对…期限超过6个月的贷款, 年营业收入500万元
+  以上的企业, 给予20万元奖励): a rule of a subsidy, not a result to monitor.
+- other: a number that is no target at all (dates, document numbers, counts of policies, the length
+  of a contract or an observation period; see also `exclude`).
+
+Each judgement reads the cleaned (simplified, half-width) text around the number and gives a short
+reason in English, which `monitor extract --all` prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.extract.numbers import TIME_UNITS, Quantity
+
+PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
+
+# An achieved figure: what was done, over a period already past, or the particle 了.
+_REPORT = re.compile(
+    r"已(?:经)?|(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|"
+    r"去年|上年|过去一年|过去|同比|比上年|较上年|增长了|(?<![0-9])1\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
+    r"(?:19|20)\d\d年(?:以来|,|,)|实现了|达到了|(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+_PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+# A future or an obligation: it turns a report marker before it back into a promise.
+_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|要(?!求|素|点|件|跑)|计划|目标|预计|下一步|今后|年内|年底前|"
+                     r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
+# Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
+_ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
+_CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
+_CONDITION_HEADING = re.compile(r"[^。,;]{0,10}(?:条件|对象|标准|范围|资格)[。::]")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|"
+                               r"单个项目|单户|每人|每户|每家|每个项目|每名")
+_CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
+# The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
+_ATTRIBUTIVE = re.compile(r"^(?:余|多)?(?:以上|以下|以内|及以上|及以下|之内)?的")
+_SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网办|压缩|不超过|以内|之内|内|"
+                                       r"即办|即来即办|一网通办|办|覆盖|纳入|达到")
+# A comparator or a committing verb before an attributive number makes it the target itself
+# (提供不低于100亿元的额度, 实现…化解75%的案件).
+_COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|提供|实现|确保|力争|努力|完成|新增|争取")
+# Durations of something other than a service: contracts, probation, publicity, validity.
+_OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期|有效期|合同期|租期|年限|为期|续租|租赁|"
+                             r"服务期|保护期|过渡期|缓冲期|宽限期|期满|公示")
+# Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
+_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)$")
+_POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
+_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)")
+_ROUTINE = re.compile(r"每(?:个|一)?(?:季度|月|年|半年|周|星期|旬)")
+_DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    modality: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """The text around one quantity: the whole cleaned text and the spans of its phrase (up to
+    a comma), sentence (up to 。;) and line."""
+
+    text: str
+    phrase: tuple[int, int]
+    sentence: tuple[int, int]
+    line: tuple[int, int]
+
+    def before(self, span: tuple[int, int], at: int) -> str:
+        return self.text[span[0]:at]
+
+
+def _report(context: Context, quantity: Quantity) -> str | None:
+    sent_start, sent_end = context.sentence
+    last_report = None
+    for match in _REPORT.finditer(context.text, sent_start, quantity.start):
+        last_report = match
+    after = context.text[quantity.end:context.phrase[1]]
+    trailing = _PERFECTIVE.search(after)
+    if last_report is None and trailing is None:
+        return None
+    since = last_report.end() if last_report is not None else context.phrase[0]
+    if _FUTURE.search(context.text, since, quantity.start):
+        return None
+    marker = last_report.group() if last_report is not None else trailing.group()  # type: ignore[union-attr]
+    return f"achieved figure ({marker.strip()})"
+
+
+def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
+    """A share qualifying the cases a promise is about: 90%以上的事项在3个工作日内办结."""
+    if quantity.unit not in ("%", "‰"):
+        return False
+    after = text[quantity.end:phrase_end]
+    match = _ATTRIBUTIVE.match(after)
+    return bool(match) and bool(_SHARE_OF_CASES_PREDICATE.search(after, match.end()))
+
+
+def _condition(context: Context, quantity: Quantity) -> str | None:
+    text = context.text
+    phrase_text = text[context.phrase[0]:context.phrase[1]]
+    after = text[quantity.end:context.phrase[1]]
+    if _ATTRIBUTIVE.match(after) and not share_of_cases(text, quantity, context.phrase[1]) \
+            and not _COMMITTING_VERB.search(context.before(context.phrase, quantity.start)):
+        rest = after[_ATTRIBUTIVE.match(after).end():]  # type: ignore[union-attr]
+        if not rest or re.match(r"[\u4e00-\u9fff]", rest):
+            return "eligibility (…以上的企业, …以下的贷款)"
+    opening = _CONDITION_OPENING.match(phrase_text)
+    if opening and (context.phrase[0] + opening.end() > quantity.start
+                    or (re.match(_ARTICLE + "[对凡]", phrase_text) and "的" in after)):
+        return f"eligibility ({opening.group()[:2]}…的)"
+    sentence_text = text[context.sentence[0]:context.sentence[1]]
+    opening = _CONDITION_OPENING.match(sentence_text)
+    if opening and re.search(r"企业|项目|个人|单位|人员|贷款|主体", opening.group()):
+        return f"eligibility ({opening.group()[:2]}…的)"
+    if _CONDITION_HEADING.match(text, context.line[0], quantity.start):
+        return "eligibility or amount under a heading of conditions or standards"
+    if quantity.unit not in TIME_UNITS and _CONDITION_AMOUNT.search(phrase_text) \
+            and not _CUMULATIVE_SPENDING.search(phrase_text):
+        return "amount of a subsidy or reward (给予, 补贴, 奖励)"
+    return None
+
+
+def _other(context: Context, quantity: Quantity) -> str | None:
+    text = context.text
+    before_phrase = context.before(context.phrase, quantity.start)
+    after = text[quantity.end:context.phrase[1]]
+    if quantity.unit in TIME_UNITS | {"年", "次"} and (
+            _OTHER_DURATION.search(before_phrase[-10:]) or before_phrase.endswith("近")
+            or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
+        return "duration of a contract, probation or publicity, not of a service"
+    if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批"):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if quantity.unit == "次" and _ROUTINE.search(before_phrase):
+        return "routine frequency (每季度开展1次)"
+    if quantity.unit in ("日", "天") and quantity.value <= 31 and (
+            _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
+        return "date or time of day (9日上午, 今天(9日))"
+    return None
+
+
+def judge(context: Context, quantity: Quantity) -> Judgement:
+    """The modality of `quantity` in its context (see the module docstring)."""
+    for modality, rule in ((OTHER, _other), (CONDITION, _condition), (REPORT, _report)):
+        reason = rule(context, quantity)
+        if reason:
+            return Judgement(modality, reason)
+    return Judgement(PROMISE, "target (no report, condition or other marker)")
