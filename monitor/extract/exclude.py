@@ -65,8 +65,9 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "version"
     if _inside(_PROGRAMME, text, quantity, reach=8) or "×" in before[-2:] or (after[:1] and after[:1] in "×+"):
         return "named programme"
-    if _in_short_quotation(text, quantity):
-        return "named programme"
+    if _in_short_quotation(text, quantity) and not (
+            quantity.unit in TIME_UNITS and re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)):
+        return "named programme"  # but “一日办结” is the time limit itself
     if before.endswith("第") or before.endswith("前") and quantity.unit in ("名", "位"):
         return "ordinal"
     if quantity.unit == "年" and _YEAR_WORDS.search(after):
@@ -88,7 +89,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     if is_heading(text, quantity.start):
         return "heading"
     if doc_year is not None:
-        earlier = [int(y) for y in re.findall(r"((?:19|20)\d\d)年", before)]
+        # a year that is a baseline (较2020年下降20%) is no sign of a past result
+        earlier = [int(y) for y in re.findall(r"(?<![较比])((?:19|20)\d\d)年(?!相比|比)", before)]
         if earlier and max(earlier) < doc_year and not re.search(r"到|至|力争|以后|以前", before):
             return "achieved figure"
     return None

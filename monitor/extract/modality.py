@@ -25,9 +25,10 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # An achieved figure: what was done, over a period already past, or the particle 了.
 _REPORT = re.compile(
     r"已(?:经)?|(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|"
-    r"去年|上年|过去一年|过去|同比|比上年|较上年|增长了|(?<![0-9])1\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
-    r"(?:19|20)\d\d年(?:以来|,|,)|实现了|达到了|(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+    r"去年|上年|过去一年|过去|同比|比上年|较上年|增长了|(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
+    r"(?:19|20)\d\d年以来|实现了|达到了|(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+_RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法")
 # A future or an obligation: it turns a report marker before it back into a promise.
 _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|要(?!求|素|点|件|跑)|计划|目标|预计|下一步|今后|年内|年底前|"
                      r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
@@ -35,6 +36,7 @@ _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|要(?!
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
 _CONDITION_HEADING = re.compile(r"[^。,;]{0,10}(?:条件|对象|标准|范围|资格)[。::]")
+_CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
 _CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|"
                                r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
@@ -51,7 +53,7 @@ _OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)$")
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
-_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)")
+_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)")
 _ROUTINE = re.compile(r"每(?:个|一)?(?:季度|月|年|半年|周|星期|旬)")
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
@@ -71,12 +73,15 @@ class Context:
     phrase: tuple[int, int]
     sentence: tuple[int, int]
     line: tuple[int, int]
+    section: str = ""   # the heading of the enclosing top-level section (一、…), if any
 
     def before(self, span: tuple[int, int], at: int) -> str:
         return self.text[span[0]:at]
 
 
 def _report(context: Context, quantity: Quantity) -> str | None:
+    if _RESULTS_SECTION.search(context.section):
+        return "achieved figure (in a section of results: 成效, 完成情况)"
     sent_start, sent_end = context.sentence
     last_report = None
     for match in _REPORT.finditer(context.text, sent_start, quantity.start):
@@ -118,7 +123,10 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
     opening = _CONDITION_OPENING.match(sentence_text)
     if opening and re.search(r"企业|项目|个人|单位|人员|贷款|主体", opening.group()):
         return f"eligibility ({opening.group()[:2]}…的)"
-    if _CONDITION_HEADING.match(text, context.line[0], quantity.start):
+    if quantity.unit in ("岁", "周岁"):
+        return "age limit of who qualifies"
+    if _CONDITION_HEADING.match(text, context.line[0], quantity.start) \
+            or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
         return "eligibility or amount under a heading of conditions or standards"
     if quantity.unit not in TIME_UNITS and _CONDITION_AMOUNT.search(phrase_text) \
             and not _CUMULATIVE_SPENDING.search(phrase_text):
@@ -136,7 +144,7 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "duration of a contract, probation or publicity, not of a service"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
-    if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批"):
+    if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批", "件"):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if quantity.unit == "次" and _ROUTINE.search(before_phrase):
         return "routine frequency (每季度开展1次)"

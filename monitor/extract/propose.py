@@ -107,6 +107,16 @@ def _line(text: str, at: int) -> tuple[int, int]:
     return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
 
 
+_TOP_SECTION = re.compile(r"(?m)^[ \t]*[一二三四五六七八九十]+、[^\n]{0,40}")
+
+
+def _section(text: str, at: int) -> str:
+    heading = None
+    for heading in _TOP_SECTION.finditer(text, 0, at):
+        pass
+    return heading.group() if heading else ""
+
+
 def _title_like(text: str, line: tuple[int, int]) -> bool:
     """A short line with no sentence punctuation: a title or a headline restating the body."""
     content = text[line[0]:line[1]]
@@ -118,7 +128,8 @@ def _judge_all(text: str, year: int | None) -> list[_Candidate]:
     found = []
     for quantity in quantities:
         phrase = strip_label(text, *segment(text, quantity.start, quantity.end))
-        context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start))
+        context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
+                          _section(text, quantity.start))
         skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
         found.append(_Candidate(quantity, context, Judgement(OTHER, skip) if skip else judge(context, quantity)))
     return _fold_shares(_drop_described(found))

@@ -48,6 +48,8 @@ _FORMS: tuple[WordForm, ...] = (
     # on the spot: no waiting day at all
     WordForm(re.compile(r"即时办结?|即办即结|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
                         r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放)"), 0.0, "工作日"),
+    # half a working day
+    WordForm(re.compile(r"半个?工作日"), 0.5, "个工作日", op="<="),
     # a dated deliverable: 10月底前实现...
     WordForm(re.compile(r"(?:(?:19|20)\d\d年|今年|年内)?(?<![0-9])(?:1[0-2]|[1-9])月(?:份|底|末)?(?:前|之前)?"
                         r"(?=(?:率先|全面|基本|全部|逐步)?(?:实现|完成|建成|上线|建立))"), 100.0, "%", "milestone"),
