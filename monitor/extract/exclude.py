@@ -41,7 +41,8 @@ def _in_short_quotation(text: str, quantity: Quantity) -> bool:
     if left < 0 or "”" in text[left:quantity.start]:
         return False
     right = text.find("”", quantity.end, quantity.end + 12)
-    return right >= 0 and right - left <= 16
+    # a quoted sentence (“现在网上申请,3天就到账了。”) is speech, not a name
+    return right >= 0 and right - left <= 16 and not any(mark in text[left:right] for mark in ",。;")
 
 
 def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_year: int | None) -> str | None:

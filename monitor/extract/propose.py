@@ -131,7 +131,11 @@ def _judge_all(text: str, year: int | None) -> list[_Candidate]:
         context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
                           _section(text, quantity.start))
         skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
-        found.append(_Candidate(quantity, context, Judgement(OTHER, skip) if skip else judge(context, quantity)))
+        if skip is None:
+            judgement = judge(context, quantity)
+        else:  # the figures `exclude` leaves out as achieved are reports
+            judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
+        found.append(_Candidate(quantity, context, judgement))
     return _fold_shares(_drop_described(found))
 
 

@@ -48,6 +48,17 @@ def _own_text_length(element: etree._Element) -> int:
     return total - links
 
 
+def _innermost(block: etree._Element, length: int) -> etree._Element:
+    """The deepest content-marked block inside `block` that still holds most of its text: the
+    article body (TRS_Editor) rather than the article with its date line and view counter."""
+    for element in block.iter("div", "td", "article", "section"):
+        if element is not block and _CONTENT.search(_marks(element)):
+            inner = _own_text_length(element)
+            if inner * 2 >= length:
+                return _innermost(element, inner)
+    return block
+
+
 def _main_block(root: etree._Element) -> etree._Element:
     best, best_length = None, 0
     for element in root.iter("div", "td", "article", "section", "main"):
@@ -58,7 +69,7 @@ def _main_block(root: etree._Element) -> etree._Element:
     body = root.find("body")
     body = body if body is not None else root
     if best is not None and best_length * 3 >= _own_text_length(body):
-        return best
+        return _innermost(best, best_length)
     # no marked block holding most of the text: the block whose own paragraphs hold the most text
     scored = [(sum(_own_text_length(child) for child in element if child.tag in ("p", "br", "span", "font")
                    or child.tag in _BLOCKS) + len((element.text or "").strip()), element)

@@ -1,0 +1,122 @@
+"""monitor extract: each number judged promise, report, condition or other, with its reason; a
+confidence explained by features; --all and --min-confidence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import add_extract_command, candidates, extract_text
+from monitor.extract.confidence import WEIGHTS, score
+
+HEADER = "某市2023年优化营商环境工作方案\n2023年3月2日\n"
+
+
+def judged(sentence: str) -> list[tuple[float, str]]:
+    return [(p.value, p.modality) for p in candidates(HEADER + sentence + "\n") if p.start >= len(HEADER)]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("今年以来,全市共办理审批事项2.6万件。", 26000),
+    ("截至9月底,已累计为企业减负42.6亿元。", 42.6),
+    ("惠及企业3200余家。", 3200),
+    ("去年全市新增市场主体5.6万户。", 56000),
+    ("1—10月份全市新设立市场主体1.2万户。", 12000),
+    ("“现在网上申请,3天就到账了。”", 3),
+    ("该中心已将1568项政务服务事项纳入“一窗通办”。", 1568),
+])
+def test_achieved_figures_are_reports(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("对期限超过6个月的流动资金贷款给予贴息。", 6),
+    ("贷款年利率在4.35%以下的,按实际利率计算。", 4.35),
+    ("对年营业收入500万元以上的企业给予奖励。", 500),
+    ("按每人1000元给予一次性吸纳就业补贴。", 1000),
+    ("申领对象应符合以下条件:年龄不超过35周岁。", 35),
+])
+def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
+    assert (value, "condition") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("我市出台30条措施优化营商环境。", 30),
+    ("《措施》涉及21个部门。", 21),
+    ("今天(9日)上午召开新闻发布会。", 9),
+    ("新引进企业须设置不少于6个月的观察期。", 6),
+    ("公示期为5个工作日。", 5),
+    ("入住人才租赁合同期限一般为2年。", 2),
+    ("每季度开展1次督查。", 1),
+])
+def test_counts_dates_and_other_durations_are_other(sentence, value):
+    assert (value, "other") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("力争到年底,企业开办时间压缩至0.5个工作日以内。", 0.5),
+    ("下一步,将实现90%以上的高频事项“全程网办”。", 90),
+    ("确保符合条件的社会投资项目100%实现“拿地即开工”。", 100),
+    ("市财政局自受理申请之日起10个工作日内完成审核。", 10),
+    ("提供不低于100亿元的专业保险额度。", 100),
+    ("2023年,全省一般工商业平均电价再降低1.5%。", 1.5),
+])
+def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):
+    assert (value, "promise") in judged(sentence)
+
+
+def test_a_share_of_cases_is_folded_into_the_time_limit():
+    drafts = extract_text(HEADER + "90%以上的涉企事项在3个工作日内办结。\n")
+    assert [(d.value, d.unit, d.kind, d.min_share) for d in drafts] == [(3, "个工作日", "case_duration", 90)]
+
+
+@pytest.mark.parametrize("sentence, low, high", [
+    ("施工许可证核发时间控制在7到10天。", 7, 10),
+    ("一般登记业务办理时间压缩至3至5个工作日。", 3, 5),
+    ("审批时限压缩至5—8个工作日。", 5, 8),
+])
+def test_ranges_with_dash_zhi_and_dao(sentence, low, high):
+    (draft,) = extract_text(HEADER + sentence + "\n")
+    assert (draft.value, draft.value_max, draft.op) == (low, high, "range")
+
+
+def test_confidence_is_explained_and_ranks_a_firm_time_limit_above_a_bare_count():
+    firm, bare = (extract_text(HEADER + s + "\n", min_confidence=0)[0] for s in
+                  ("企业开办时间压缩至1个工作日以内。", "建设口袋公园4处。"))
+    assert firm.confidence > bare.confidence
+    for draft in (firm, bare):
+        assert set(draft.features) <= set(WEIGHTS)
+        assert draft.confidence == score(list(draft.features))
+    assert "service time limit (工作日, 小时, 分钟)" in firm.features
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="monitor")
+    add_extract_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["extract", *argv])
+    return args.func(args)
+
+
+NEWS = (HEADER + "今年以来,全市共办理审批事项2.6万件。对期限超过6个月的贷款给予贴息。\n"
+        "下一步,将把企业开办时间压缩至0.5个工作日以内,建设口袋公园4处。\n")
+
+
+def test_all_lists_the_rest_with_reasons_and_min_confidence_filters(tmp_path: Path, capsys):
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS, encoding="utf-8")
+    assert run([str(path), "--format", "json"]) == 0
+    drafts = json.loads(capsys.readouterr().out)
+    assert all(row["draft"] and row["modality"] == "promise" for row in drafts)
+    assert [row["value"] for row in drafts] == [0.5, 4]   # ranked: the time limit first
+    confidences = [row["confidence"] for row in drafts]
+    assert confidences == sorted(confidences, reverse=True)
+    assert run([str(path), "--format", "json", "--all"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rest = {row["value"]: row for row in rows if not row["draft"]}
+    assert rest[26000]["modality"] == "report" and "achieved" in rest[26000]["why"]
+    assert rest[6]["modality"] == "condition" and rest[6]["why"]
+    assert run([str(path), "--format", "json", "--min-confidence", str(confidences[0])]) == 0
+    assert [row["value"] for row in json.loads(capsys.readouterr().out)] == [0.5]
