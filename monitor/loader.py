@@ -158,7 +158,7 @@ def load_or_report(path: str | Path) -> Catalogue | None:
 
 def default_seed_dirs(targets_path: Path) -> list[Path]:
     base = targets_path.resolve().parent
-    return [base / "seeds", base.parent / "shared" / "seeds", base]
+    return [base / "seeds", base]
 
 
 def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seeds_dirs: list[Path]) -> list[ConfigProblem]:
