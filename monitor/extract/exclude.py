@@ -20,8 +20,9 @@ _SLOGAN_NOUN = re.compile(r"(?:智能|自助|不打烊|在线|生活|便民|值�
 _ONE_OK_BEFORE = re.compile(r"(?:至|到|为|提前|缩短|压缩|不超过|控制在|仅需|只需|最多|最长|限|在)\s*$")
 _BASELINE_AFTER = re.compile(r"^[^,。;]{0,8}?(?:压缩|缩短|降低|减少|压减|降|提高|提升|增加|拓展|扩大|增长|缩减|精简)"
                              r"(?:至|到|为)")
-_PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进|新增|培育|办理|服务|发放|减免|突破)|去年|上年|"
-                   r"同比|较上年|比上年")
+# 同比/较上年 are left to `modality`: 较上年增长20% is as often a target as a result.
+_PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进|新增|培育|办理|服务|发放|减免|突破)|去年|"
+                   r"(?<![较比])上年(?!度)")
 # A phrase that only explores or studies a reform promises no result yet.
 _TENTATIVE = re.compile(r"(?:积极)?(?:探索|研究|试点)")
 _YEAR_WORDS = re.compile(r"^(?:行动|计划|规划|攻坚|任务|工作)")

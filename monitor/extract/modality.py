@@ -25,7 +25,7 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # An achieved figure: what was done, over a period already past, or the particle 了.
 _REPORT = re.compile(
     r"已(?:经)?|(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|"
-    r"去年|上年|过去一年|过去|同比|比上年|较上年|增长了|(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
+    r"去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
     r"(?:19|20)\d\d年以来|实现了|达到了|(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法")
@@ -35,6 +35,7 @@ _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|要(?!
 # Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
+_APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
 _CONDITION_HEADING = re.compile(r"[^。,;]{0,10}(?:条件|对象|标准|范围|资格)[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
 _CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|"
@@ -51,10 +52,9 @@ _COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|�
 _OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期|有效期|合同期|租期|年限|为期|续租|租赁|"
                              r"服务期|保护期|过渡期|缓冲期|宽限期|期满|公示")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
-_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)$")
+_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)")
-_ROUTINE = re.compile(r"每(?:个|一)?(?:季度|月|年|半年|周|星期|旬)")
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
 
@@ -120,8 +120,8 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
                     or (re.match(_ARTICLE + "[对凡]", phrase_text) and "的" in after)):
         return f"eligibility ({opening.group()[:2]}…的)"
     sentence_text = text[context.sentence[0]:context.sentence[1]]
-    opening = _CONDITION_OPENING.match(sentence_text)
-    if opening and re.search(r"企业|项目|个人|单位|人员|贷款|主体", opening.group()):
+    opening = _APPLICANT_OPENING.match(sentence_text)   # 申请贴息的企业, 上年度营业收入应在…
+    if opening and re.search(r"企业|项目|个人|单位|人员|贷款|主体", sentence_text[:opening.end() + 4]):
         return f"eligibility ({opening.group()[:2]}…的)"
     if quantity.unit in ("岁", "周岁"):
         return "age limit of who qualifies"
@@ -146,8 +146,6 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批", "件"):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
-    if quantity.unit == "次" and _ROUTINE.search(before_phrase):
-        return "routine frequency (每季度开展1次)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
             _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
         return "date or time of day (9日上午, 今天(9日))"
