@@ -63,6 +63,8 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
     ("提供不低于100亿元的专业保险额度。", 100),
     ("2023年,全省一般工商业平均电价再降低1.5%。", 1.5),
     ("每季度开展1次督查。", 1),
+    ("确保惠及中小企业1000家以上。", 1000),
+    ("力争全年兑现惠企资金10亿元。", 10),
 ])
 def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):
     assert (value, "promise") in judged(sentence)

@@ -22,15 +22,17 @@ from monitor.extract.numbers import TIME_UNITS, Quantity
 
 PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 
-# An achieved figure: what was done, over a period already past, or the particle 了.
+# An achieved figure: a time already past or a perfective form (strong), or a verb of results that
+# a plan may also promise (惠及企业1000家 after 确保 is a target).
 _REPORT = re.compile(
-    r"已(?:经)?|(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|"
-    r"去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|"
-    r"(?:19|20)\d\d年以来|实现了|达到了|(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+    r"已(?:经)?|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
+    r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+_RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法")
 # A future or an obligation: it turns a report marker before it back into a promise.
-_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|要(?!求|素|点|件|跑)|计划|目标|预计|下一步|今后|年内|年底前|"
+_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|计划|目标|预计|下一步|今后|年内|年底前|"
                      r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
 # Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
@@ -82,19 +84,19 @@ class Context:
 def _report(context: Context, quantity: Quantity) -> str | None:
     if _RESULTS_SECTION.search(context.section):
         return "achieved figure (in a section of results: 成效, 完成情况)"
-    sent_start, sent_end = context.sentence
-    last_report = None
-    for match in _REPORT.finditer(context.text, sent_start, quantity.start):
-        last_report = match
-    after = context.text[quantity.end:context.phrase[1]]
-    trailing = _PERFECTIVE.search(after)
-    if last_report is None and trailing is None:
-        return None
-    since = last_report.end() if last_report is not None else context.phrase[0]
-    if _FUTURE.search(context.text, since, quantity.start):
-        return None
-    marker = last_report.group() if last_report is not None else trailing.group()  # type: ignore[union-attr]
-    return f"achieved figure ({marker.strip()})"
+    text, sent_start = context.text, context.sentence[0]
+    last_past = None
+    for last_past in _REPORT.finditer(text, sent_start, quantity.start):
+        pass
+    if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
+        return f"achieved figure ({last_past.group().strip()})"
+    verb = _RESULT_VERB.search(text, sent_start, quantity.start)
+    if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start):
+        return f"achieved figure ({verb.group()})"
+    trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
+    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
+        return "achieved figure (了)"
+    return None
 
 
 def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
