@@ -25,6 +25,7 @@ _PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进
                    r"(?<![较比])上年(?!度)")
 # A phrase that only explores or studies a reform promises no result yet.
 _TENTATIVE = re.compile(r"(?:积极)?(?:探索|研究|试点)")
+_BARE_TARGET = re.compile(r"(?:不低于|不高于|不超过|不少于|不大于|不小于|达到|控制在|低于|高于)$")
 _YEAR_WORDS = re.compile(r"^(?:行动|计划|规划|攻坚|任务|工作)")
 
 
@@ -50,8 +51,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
     if quantity.form in ("words", "milestone"):
         return "tentative (探索, 研究)" if _TENTATIVE.match(before) else None
-    if quantity.unit is None:
-        return "no unit"
+    if quantity.unit is None and not (_BARE_TARGET.search(before) and not re.match(r"[A-Za-z0-9]", after)):
+        return "no unit"  # but a ratio after a comparator is a target: 容积率不低于1.2
     if _inside(_DOC_NUMBER, text, quantity):
         return "document number"
     if _inside(_PHONE, text, quantity, reach=16) and quantity.unit not in ("%",):

@@ -25,7 +25,7 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # An achieved figure: a time already past or a perfective form (strong), or a verb of results that
 # a plan may also promise (惠及企业1000家 after 确保 is a target).
 _REPORT = re.compile(
-    r"已(?:经)?|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"已(?:经)?|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
@@ -38,7 +38,9 @@ _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![�
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
 _APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
-_CONDITION_HEADING = re.compile(r"[^。,;]{0,10}(?:条件|对象|标准|范围|资格)[。::]")
+_CONDITION_HEADING = re.compile(
+    r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
+    r"(?:条件|对象|标准|范围|资格)[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
 _CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|"
                                r"单个项目|单户|每人|每户|每家|每个项目|每名")
@@ -50,6 +52,7 @@ _SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网�
 # A comparator or a committing verb before an attributive number makes it the target itself
 # (提供不低于100亿元的额度, 实现…化解75%的案件).
 _COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|提供|实现|确保|力争|努力|完成|新增|争取")
+_REPORT_AFTER = re.compile(r"同比|比去年同期|比上年同期|较去年同期")
 # Durations of something other than a service: contracts, probation, publicity, validity.
 _OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期|有效期|合同期|租期|年限|为期|续租|租赁|"
                              r"服务期|保护期|过渡期|缓冲期|宽限期|期满|公示")
@@ -93,6 +96,9 @@ def _report(context: Context, quantity: Quantity) -> str | None:
     verb = _RESULT_VERB.search(text, sent_start, quantity.start)
     if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start):
         return f"achieved figure ({verb.group()})"
+    compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
+    if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
+        return f"achieved figure ({compared.group()})"
     trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
     if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
         return "achieved figure (了)"
@@ -106,6 +112,13 @@ def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
     after = text[quantity.end:phrase_end]
     match = _ATTRIBUTIVE.match(after)
     return bool(match) and bool(_SHARE_OF_CASES_PREDICATE.search(after, match.end()))
+
+
+def _condition_heading(text: str, line_start: int, at: int) -> bool:
+    """The line opens with a heading naming conditions or standards (一、申报条件。, 支持标准:),
+    not with an action on them (扩大覆盖范围)."""
+    match = _CONDITION_HEADING.match(text, line_start, at)
+    return bool(match) and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
 
 
 def _condition(context: Context, quantity: Quantity) -> str | None:
@@ -127,7 +140,7 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         return f"eligibility ({opening.group()[:2]}…的)"
     if quantity.unit in ("岁", "周岁"):
         return "age limit of who qualifies"
-    if _CONDITION_HEADING.match(text, context.line[0], quantity.start) \
+    if _condition_heading(text, context.line[0], quantity.start) \
             or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
         return "eligibility or amount under a heading of conditions or standards"
     if quantity.unit not in TIME_UNITS and _CONDITION_AMOUNT.search(phrase_text) \

@@ -231,7 +231,7 @@ def candidates(original: str, year: int | None = None) -> list[Proposal]:
     newsy = _newsy(found)
     chosen: dict[tuple[int, int, float], Proposal] = {}
     for candidate in found:
-        if candidate.quantity.unit is None and candidate.quantity.form not in _WORDS:
+        if candidate.quantity.unit is None and candidate.judgement.modality == OTHER:
             continue  # a bare number (a phone number, 5G) is not worth listing
         proposal = _proposal(cleaned, structure, dates, candidate, newsy)
         key = (proposal.start, proposal.end, proposal.value)
