@@ -48,10 +48,16 @@ def test_a_word_file_is_read_paragraphs_and_tables(tmp_path: Path):
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "事项", "承诺时限"
     table.cell(1, 0).text, table.cell(1, 1).text = "不动产转移登记", "3个工作日"
+    indicators = document.add_table(rows=2, cols=4)
+    for cell, text in zip(indicators.rows[0].cells, ("指标", "单位", "2021年基数", "2022年目标")):
+        cell.text = text
+    for cell, text in zip(indicators.rows[1].cells, ("获得电力平均接电时间", "工作日", "15", "5")):
+        cell.text = text
     path = tmp_path / "plan.docx"
     document.save(str(path))
     assert "不动产转移登记\t3个工作日" in read_document(path)
-    assert drafts(path) == EXPECTED + [(3, "个工作日")]
+    # the target column of an indicator table is read in the row's unit; the baseline is not
+    assert drafts(path) == EXPECTED + [(3, "个工作日"), (5, "个工作日")]
 
 
 def _pdf(path: Path, lines: list[str]) -> None:

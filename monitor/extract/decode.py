@@ -24,8 +24,9 @@ _WIDTH_TABLE = str.maketrans(_WIDTH)
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
 _QUESTION_GARBAGE = re.compile(r"\?+")
 # Spaces next to a Chinese character or at a line's ends carry no meaning in Chinese text.
-_IDLE_SPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$|(?<=[\u3400-\u9fff\u3001-\u303f\uff00-\uffef“”‘’])[ \t]+"
-                         r"|[ \t]+(?=[\u3400-\u9fff\u3001-\u303f“”‘’])")
+# A tab inside a line separates table cells (see `readers`): it stays.
+_IDLE_SPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$|(?<=[\u3400-\u9fff\u3001-\u303f\uff00-\uffef“”‘’]) +"
+                         r"| +(?=[\u3400-\u9fff\u3001-\u303f“”‘’])")
 _SENTENCE_END = set("。;!?:：)”」』》>")
 _DATE_START = re.compile(r"\s*[0-9]{2,4}\s*[年月/\-.]")
 _SHORTEST_BROKEN_LINE = 15
@@ -83,9 +84,12 @@ def _join_broken_lines(chars: list[str], origin: list[int]) -> tuple[list[str], 
         before, after = chars[i - 1], chars[i + 1]
         if before == "\n" or after == "\n" or before in _SENTENCE_END:
             continue
+        line_start = text.rfind("\n", 0, i) + 1
+        next_end = text.find("\n", i + 1)
+        if "\t" in text[line_start:next_end if next_end >= 0 else len(text)]:
+            continue  # rows of a table end where they end
         if _LINE_START_LABEL.match(text, i + 1) or _DATE_START.match(text, i + 1):
             continue
-        line_start = text.rfind("\n", 0, i) + 1
         if i - line_start < _SHORTEST_BROKEN_LINE:
             continue  # a short line is a title, a date or a signature, not half a sentence
         keep[i] = False

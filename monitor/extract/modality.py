@@ -30,9 +30,9 @@ _REPORT = re.compile(
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
-_RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法")
+_RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法|背景|现状|基本情况")
 # A future or an obligation: it turns a report marker before it back into a promise.
-_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|计划|目标|预计|下一步|今后|年内|年底前|"
+_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|计划|目标|下一步|今后|年内|年底前|"
                      r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
 # Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
@@ -60,6 +60,7 @@ _OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)")
+_POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:共|总计|合计)?$")
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
 
@@ -158,6 +159,8 @@ def _other(context: Context, quantity: Quantity) -> str | None:
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
         return "duration of a contract, probation or publicity, not of a service"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if _POLICY_BEFORE.search(before_phrase) and quantity.unit in ("条", "项", "个", "批", "件"):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批", "件"):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"

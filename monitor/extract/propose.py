@@ -20,6 +20,7 @@ from monitor.extract.modality import OTHER, PROMISE, REPORT, Context, Judgement,
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
+from monitor.extract.tables import table_quantities
 from monitor.extract.words import word_quantities
 
 _LEADING_VERBS = ("实现", "力争", "确保", "推动", "努力", "争取", "将", "并", "其中", "全年", "年内")
@@ -124,7 +125,8 @@ def _title_like(text: str, line: tuple[int, int]) -> bool:
 
 
 def _judge_all(text: str, year: int | None) -> list[_Candidate]:
-    quantities = sorted(find_quantities(text) + word_quantities(text), key=lambda q: (q.start, q.end))
+    quantities = sorted(find_quantities(text) + word_quantities(text) + table_quantities(text),
+                        key=lambda q: (q.start, q.end))
     found = []
     for quantity in quantities:
         phrase = strip_label(text, *segment(text, quantity.start, quantity.end))

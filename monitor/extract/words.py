@@ -47,7 +47,8 @@ _FORMS: tuple[WordForm, ...] = (
     WordForm(re.compile(r"一次(?:申报|收缴|缴纳|提交|填报|采集|办好|办成)|(?:最多|只|仅)跑一次"), 1.0, "次", op="<="),
     # on the spot: no waiting day at all
     WordForm(re.compile(r"即时办结?|即办即结|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
-                        r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放)"), 0.0, "工作日"),
+                        r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放|审批|作出(?:审批|许可)?决定)"),
+             0.0, "工作日"),
     # half a working day
     WordForm(re.compile(r"半个?工作日"), 0.5, "个工作日", op="<="),
     # a dated deliverable: 10月底前实现...
