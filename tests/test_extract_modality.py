@@ -26,6 +26,8 @@ def judged(sentence: str) -> list[tuple[float, str]]:
     ("去年全市新增市场主体5.6万户。", 56000),
     ("1—10月份全市新设立市场主体1.2万户。", 12000),
     ("“现在网上申请,3天就到账了。”", 3),
+    ("她当天提交申请,3个工作日内就拿到了许可证。", 3),
+    ("记者从市统计局获悉,一季度全市新登记企业4560户。", 4560),
     ("该中心已将1568项政务服务事项纳入“一窗通办”。", 1568),
 ])
 def test_achieved_figures_are_reports(sentence, value):
@@ -65,9 +67,16 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
     ("每季度开展1次督查。", 1),
     ("确保惠及中小企业1000家以上。", 1000),
     ("力争全年兑现惠企资金10亿元。", 10),
+    ("每年评估一次实施效果。", 1),
+    ("到2023年,营商环境评价进入全省前3名。", 3),
 ])
 def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):
     assert (value, "promise") in judged(sentence)
+
+
+def test_a_span_ending_in_nei_before_a_target_is_its_deadline():
+    assert judged("三年内培育上市企业十家以上。") == [(3, "other"), (10, "promise")]
+    assert judged("项目竣工投产后3年内,由开发区组织达产复核。") == [(3, "promise")]
 
 
 def test_a_share_of_cases_is_folded_into_the_time_limit():

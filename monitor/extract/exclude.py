@@ -17,7 +17,10 @@ _PHONE = re.compile(r"(?<![0-9])0\d{2,3}-\d{7,8}(?![0-9])|(?<![0-9.])1[3-9]\d{9}
 _PROGRAMME = re.compile(r"\d+\s*[×xX*+＋]\s*\d+(?:\s*[×xX*+＋]\s*[0-9N]+)*")
 _SLOGAN_NOUN = re.compile(r"(?:智能|自助|不打烊|在线|生活|便民|值守|全天|营业|热线|服务圈|圈|制|机制|体系|模式|"
                           r"行动|计划|规划|工程|战略|原则|精神|示范|品牌|平台|专班|联动|合一|一体|同步)")
-_ONE_OK_BEFORE = re.compile(r"(?:至|到|为|提前|缩短|压缩|不超过|控制在|仅需|只需|最多|最长|限|在)\s*$")
+_EVERY = r"每(?:年|季度|半年|月|周|旬)[\u4e00-\u9fff]{0,6}$"   # 每年评估一次: a frequency
+_ONE_OK_BEFORE = re.compile(r"(?:至|到|为|提前|缩短|压缩|不超过|控制在|仅需|只需|最多|最长|限|在)\s*$|" + _EVERY)
+# A rank to reach (进入全省前3名) is a target; other ranks (前十名的企业) are ordinals.
+_RANK_TARGET = re.compile(r"(?:进入|位居|保持|位列|跻身|稳居|排名|排在|达到)[^,。;]{0,12}前$")
 _BASELINE_AFTER = re.compile(r"^[^,。;]{0,8}?(?:压缩|缩短|降低|减少|压减|降|提高|提升|增加|拓展|扩大|增长|缩减|精简)"
                              r"(?:至|到|为)")
 # 同比/较上年 are left to `modality`: 较上年增长20% is as often a target as a result.
@@ -62,7 +65,7 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     if quantity.unit == "日" and re.search(r"月\s*$", text[max(0, quantity.start - 3):quantity.start]):
         return "date"
     if quantity.form == "chinese" and quantity.unit == "次" and re.match(r"[\u4e00-\u9fff]", after) \
-            and not re.match(r"以|及", after):
+            and not re.match(r"以|及", after) and not re.search(_EVERY, before):
         return "ordinal (二次拍卖)"
     if text[quantity.end:quantity.end + 1] == "版" or after.startswith("版") or re.match(r"^\.\d+版", after):
         return "version"
@@ -71,7 +74,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     if _in_short_quotation(text, quantity) and not (
             quantity.unit in TIME_UNITS and re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)):
         return "named programme"  # but “一日办结” is the time limit itself
-    if before.endswith("第") or before.endswith("前") and quantity.unit in ("名", "位"):
+    if before.endswith("第") or (before.endswith("前") and quantity.unit in ("名", "位")
+                                 and not _RANK_TARGET.search(before)):
         return "ordinal"
     if quantity.unit == "年" and _YEAR_WORDS.search(after):
         return "programme length"

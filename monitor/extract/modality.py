@@ -29,7 +29,7 @@ _REPORT = re.compile(
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
-_PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+_PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
 _RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法|背景|现状|基本情况")
 # A future or an obligation: it turns a report marker before it back into a promise.
 _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|计划|目标|下一步|今后|年内|年底前|"

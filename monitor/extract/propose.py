@@ -138,7 +138,7 @@ def _judge_all(text: str, year: int | None) -> list[_Candidate]:
         else:  # the figures `exclude` leaves out as achieved are reports
             judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
         found.append(_Candidate(quantity, context, judgement))
-    return _fold_shares(_drop_described(found))
+    return _fold_shares(_drop_deadlines(_drop_described(found)))
 
 
 def _drop_described(found: list[_Candidate]) -> list[_Candidate]:
@@ -157,6 +157,21 @@ def _drop_described(found: list[_Candidate]) -> list[_Candidate]:
                 or (quantity.form == "words" and _NAMES_A_KIND.match(candidate.context.text, quantity.end))):
             candidate = replace(candidate, judgement=Judgement(OTHER, "words describing a number beside them"))
         kept.append(candidate)
+    return kept
+
+
+def _drop_deadlines(found: list[_Candidate]) -> list[_Candidate]:
+    """三年内培育上市企业十家以上: a span of years or months ending in 内, followed in its phrase
+    by a target, is that target's deadline, not a promise of its own."""
+    kept = list(found)
+    for i, candidate in enumerate(found):
+        quantity, context = candidate.quantity, candidate.context
+        if candidate.judgement.modality != PROMISE or quantity.unit not in ("年", "个月") \
+                or not context.text.startswith("内", quantity.end):
+            continue
+        if any(later.context.phrase == context.phrase and later.judgement.modality == PROMISE
+               and later.quantity.start > quantity.end for later in found[i + 1:]):
+            kept[i] = replace(candidate, judgement=Judgement(OTHER, "deadline of the target after it"))
     return kept
 
 
