@@ -28,6 +28,7 @@ def judged(sentence: str) -> list[tuple[float, str]]:
     ("“现在网上申请,3天就到账了。”", 3),
     ("她当天提交申请,3个工作日内就拿到了许可证。", 3),
     ("记者从市统计局获悉,一季度全市新登记企业4560户。", 4560),
+    ("这一年,我市推出主题服务120项。全市新设经营主体12.6万户。", 126000),
     ("该中心已将1568项政务服务事项纳入“一窗通办”。", 1568),
 ])
 def test_achieved_figures_are_reports(sentence, value):
@@ -77,6 +78,11 @@ def test_targets_are_promises_even_beside_report_or_condition_words(sentence, va
 def test_a_span_ending_in_nei_before_a_target_is_its_deadline():
     assert judged("三年内培育上市企业十家以上。") == [(3, "other"), (10, "promise")]
     assert judged("项目竣工投产后3年内,由开发区组织达产复核。") == [(3, "promise")]
+
+
+def test_a_baseline_is_no_draft_and_a_later_sentence_can_promise_again():
+    text = HEADER + "施工许可办理时间由原来的105天减至45天。这一年,我市推出主题服务120项。下一步,将新增服务50项。\n"
+    assert [(d.value, d.unit) for d in sorted(extract_text(text), key=lambda d: d.start)] == [(45, "天"), (50, "项")]
 
 
 def test_a_share_of_cases_is_folded_into_the_time_limit():

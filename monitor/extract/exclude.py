@@ -21,7 +21,7 @@ _EVERY = r"每(?:年|季度|半年|月|周|旬)[\u4e00-\u9fff]{0,6}$"   # 每年
 _ONE_OK_BEFORE = re.compile(r"(?:至|到|为|提前|缩短|压缩|不超过|控制在|仅需|只需|最多|最长|限|在)\s*$|" + _EVERY)
 # A rank to reach (进入全省前3名) is a target; other ranks (前十名的企业) are ordinals.
 _RANK_TARGET = re.compile(r"(?:进入|位居|保持|位列|跻身|稳居|排名|排在|达到)[^,。;]{0,12}前$")
-_BASELINE_AFTER = re.compile(r"^[^,。;]{0,8}?(?:压缩|缩短|降低|减少|压减|降|提高|提升|增加|拓展|扩大|增长|缩减|精简)"
+_BASELINE_AFTER = re.compile(r"^[^,。;]{0,8}?(?:压缩|缩短|降低|减少|压减|降|减|提高|提升|增加|拓展|扩大|增长|缩减|精简)"
                              r"(?:至|到|为)")
 # 同比/较上年 are left to `modality`: 较上年增长20% is as often a target as a result.
 _PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进|新增|培育|办理|服务|发放|减免|突破)|去年|"
@@ -89,7 +89,7 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
             return "wording (一个, 一次)"
     if quantity.form == "chinese" and _SLOGAN_NOUN.match(after):
         return "named mechanism"
-    if _BASELINE_AFTER.search(after) or re.search(r"由\s*$|从\s*$|目前的?\s*$", before):
+    if _BASELINE_AFTER.search(after) or re.search(r"(?:由|从)(?:原来|原|现在|现行|目前|法定|以往)?的?\s*$|目前的?\s*$", before):
         return "baseline"
     if _PAST.search(before):
         return "achieved figure"

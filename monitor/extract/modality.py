@@ -27,6 +27,7 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 _REPORT = re.compile(
     r"已(?:经)?|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
+    r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
@@ -42,8 +43,8 @@ _CONDITION_HEADING = re.compile(
     r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
     r"(?:条件|对象|标准|范围|资格)[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
-_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|"
-                               r"单个项目|单户|每人|每户|每家|每个项目|每名")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补")
+_PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
 # The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
 _ATTRIBUTIVE = re.compile(r"^(?:余|多)?(?:以上|以下|以内|及以上|及以下|之内)?的")
@@ -54,8 +55,9 @@ _SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网�
 _COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|提供|实现|确保|力争|努力|完成|新增|争取")
 _REPORT_AFTER = re.compile(r"同比|比去年同期|比上年同期|较去年同期")
 # Durations of something other than a service: contracts, probation, publicity, validity.
-_OTHER_DURATION = re.compile(r"观察期|监管期|试行期|试用期|公示期|有效期|合同期|租期|年限|为期|续租|租赁|"
-                             r"服务期|保护期|过渡期|缓冲期|宽限期|期满|公示")
+_OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示期|有效期|合同期限?|租期|年限|为期|续租|"
+                             r"服务期|保护期|过渡期|缓冲期|宽限期|公示)(?:一般|原则上)?"
+                             r"(?:为|是|不超过|不少于|不得超过|不得少于|最长|最短|最多)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
@@ -100,10 +102,25 @@ def _report(context: Context, quantity: Quantity) -> str | None:
     compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
     if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
         return f"achieved figure ({compared.group()})"
+    paragraph = _tense_of_paragraph(context)
+    if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start):
+        return f"achieved figure (the paragraph reports: {paragraph})"
     trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
     if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
         return "achieved figure (了)"
     return None
+
+
+def _tense_of_paragraph(context: Context) -> str | None:
+    """The past marker of an earlier sentence of the same paragraph, when no future marker came
+    after it: 这一年,我市推出…。全市新设经营主体12.6万户 reports both."""
+    text, start, end = context.text, context.line[0], context.sentence[0]
+    past = None
+    for past in _REPORT.finditer(text, start, end):
+        pass
+    if past is None or _FUTURE.search(text, past.end(), end):
+        return None
+    return past.group().strip()
 
 
 def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
@@ -144,8 +161,9 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
     if _condition_heading(text, context.line[0], quantity.start) \
             or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
         return "eligibility or amount under a heading of conditions or standards"
-    if quantity.unit not in TIME_UNITS and _CONDITION_AMOUNT.search(phrase_text) \
-            and not _CUMULATIVE_SPENDING.search(phrase_text):
+    amount = _CONDITION_AMOUNT.search(phrase_text) or (
+        (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
+    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):
         return "amount of a subsidy or reward (给予, 补贴, 奖励)"
     return None
 
@@ -155,7 +173,7 @@ def _other(context: Context, quantity: Quantity) -> str | None:
     before_phrase = context.before(context.phrase, quantity.start)
     after = text[quantity.end:context.phrase[1]]
     if quantity.unit in TIME_UNITS | {"年", "次"} and (
-            _OTHER_DURATION.search(before_phrase[-10:]) or before_phrase.endswith("近")
+            _OTHER_DURATION.search(before_phrase) or before_phrase.endswith("近")
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
         return "duration of a contract, probation or publicity, not of a service"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
