@@ -69,6 +69,8 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
     ("确保惠及中小企业1000家以上。", 1000),
     ("力争全年兑现惠企资金10亿元。", 10),
     ("每年评估一次实施效果。", 1),
+    ("通过推行容缺受理,为企业节约成本1亿元以上。", 1),
+    ("2022年,全市已完成投资300亿元。2023年,全市新增投资350亿元。", 350),
     ("到2023年,营商环境评价进入全省前3名。", 3),
 ])
 def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):

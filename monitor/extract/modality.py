@@ -30,6 +30,8 @@ _REPORT = re.compile(
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
 _RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
+_BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
+_TIME_WORD = re.compile(r"年|月|季度")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
 _RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法|背景|现状|基本情况")
 # A future or an obligation: it turns a report marker before it back into a promise.
@@ -97,13 +99,15 @@ def _report(context: Context, quantity: Quantity) -> str | None:
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
     verb = _RESULT_VERB.search(text, sent_start, quantity.start)
-    if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start):
+    if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
         return f"achieved figure ({verb.group()})"
     compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
     if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
         return f"achieved figure ({compared.group()})"
     paragraph = _tense_of_paragraph(context)
-    if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start):
+    if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _TIME_WORD.search(text, sent_start, quantity.start):   # 2023年,… opens a new time
         return f"achieved figure (the paragraph reports: {paragraph})"
     trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
     if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
