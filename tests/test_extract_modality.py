@@ -41,6 +41,8 @@ def test_achieved_figures_are_reports(sentence, value):
     ("对年营业收入500万元以上的企业给予奖励。", 500),
     ("按每人1000元给予一次性吸纳就业补贴。", 1000),
     ("申领对象应符合以下条件:年龄不超过35周岁。", 35),
+    ("上年度裁员率不高于5.5%的企业,可按60%返还。", 5.5),
+    ("30人(含)以下的参保企业也可享受返还。", 30),
 ])
 def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
     assert (value, "condition") in judged(sentence)
@@ -90,6 +92,20 @@ def test_a_baseline_is_no_draft_and_a_later_sentence_can_promise_again():
 def test_a_share_of_cases_is_folded_into_the_time_limit():
     drafts = extract_text(HEADER + "90%以上的涉企事项在3个工作日内办结。\n")
     assert [(d.value, d.unit, d.kind, d.min_share) for d in drafts] == [(3, "个工作日", "case_duration", 90)]
+
+
+@pytest.mark.parametrize("sentence, value, unit", [
+    ("企业名称自主申报系统覆盖全区所有登记机关。", 100, "%"),
+    ("名称申报实现“即报即得”。", 0, "工作日"),
+    ("推进企业办事“零上门”。", 0, "次"),
+])
+def test_more_promises_in_words(sentence, value, unit):
+    (draft,) = extract_text(HEADER + sentence + "\n")
+    assert (draft.value, draft.unit) == (value, unit)
+
+
+def test_words_that_describe_a_thing_are_no_promise():
+    assert extract_text(HEADER + "推行覆盖所有行业的标准招标文件。\n") == []
 
 
 @pytest.mark.parametrize("sentence, low, high", [

@@ -49,7 +49,9 @@ _CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返�
 _PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
 # The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
-_ATTRIBUTIVE = re.compile(r"^(?:余|多)?(?:以上|以下|以内|及以上|及以下|之内)?的")
+_ATTRIBUTIVE = re.compile(r"^(?:余|多)?(?:\(含\))?(?:以上|以下|以内|及以上|及以下|之内)?(?:\(含\))?的")
+# Who benefits: a number qualifying one of these is a condition even after a comparator.
+_BENEFICIARY = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:企业|项目|单位|个人|人员|主体|商户|家庭|参保|纳税人|申请人|贷款)")
 _SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网办|压缩|不超过|以内|之内|内|"
                                        r"即办|即来即办|一网通办|办|覆盖|纳入|达到")
 # A comparator or a committing verb before an attributive number makes it the target itself
@@ -147,10 +149,12 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
     text = context.text
     phrase_text = text[context.phrase[0]:context.phrase[1]]
     after = text[quantity.end:context.phrase[1]]
-    if _ATTRIBUTIVE.match(after) and not share_of_cases(text, quantity, context.phrase[1]) \
-            and not _COMMITTING_VERB.search(context.before(context.phrase, quantity.start)):
-        rest = after[_ATTRIBUTIVE.match(after).end():]  # type: ignore[union-attr]
-        if not rest or re.match(r"[\u4e00-\u9fff]", rest):
+    attributive = _ATTRIBUTIVE.match(after)
+    if attributive and not share_of_cases(text, quantity, context.phrase[1]):
+        rest = after[attributive.end():]
+        committed = _COMMITTING_VERB.search(context.before(context.phrase, quantity.start))
+        # …不高于5.5%的企业 and a clause ending in 的 name who qualifies whatever the comparator
+        if not rest or _BENEFICIARY.match(rest) or (not committed and re.match(r"[\u4e00-\u9fff]", rest)):
             return "eligibility (…以上的企业, …以下的贷款)"
     opening = _CONDITION_OPENING.match(phrase_text)
     if opening and (context.phrase[0] + opening.end() > quantity.start

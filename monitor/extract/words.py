@@ -30,6 +30,8 @@ _FORMS: tuple[WordForm, ...] = (
     # coverage: every one of them
     WordForm(re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%"),
     WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上|电子化)"), 100.0, "%"),
+    # 覆盖全区所有登记机关; but 覆盖所有行业的文本 only describes a thing
+    WordForm(re.compile(r"覆盖(?:[全本][市区县省国])?(?:所有|全部)(?!" + _HAN + r"{0,8}的)"), 100.0, "%"),
     WordForm(re.compile(r"全量(?=企业|事项|市场主体|经营主体|商户|纳税人|项目|走访|纳入|覆盖|接入|上线)"), 100.0, "%"),
     # handled online or paperless end to end; a noun right after (全程网办系统, 全程网办事项比例)
     # makes it the name of a thing, not a promise
@@ -46,7 +48,7 @@ _FORMS: tuple[WordForm, ...] = (
     # at most once
     WordForm(re.compile(r"一次(?:申报|收缴|缴纳|提交|填报|采集|办好|办成)|(?:最多|只|仅)跑一次"), 1.0, "次", op="<="),
     # on the spot: no waiting day at all
-    WordForm(re.compile(r"即时办结?|即办即结|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
+    WordForm(re.compile(r"即时办结?|即办即结|即报即得|即申即得|即办即得|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
                         r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放|审批|作出(?:审批|许可)?决定)"),
              0.0, "工作日"),
     # half a working day
