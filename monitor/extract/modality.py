@@ -70,6 +70,14 @@ _POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:�
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
 
+def last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of `pattern` in text[start:end], or None."""
+    found = None
+    for found in pattern.finditer(text, start, end):  # noqa: B007 - the loop keeps the last one
+        pass
+    return found
+
+
 @dataclass(frozen=True)
 class Judgement:
     modality: str
@@ -95,9 +103,7 @@ def _report(context: Context, quantity: Quantity) -> str | None:
     if _RESULTS_SECTION.search(context.section):
         return "achieved figure (in a section of results: 成效, 完成情况)"
     text, sent_start = context.text, context.sentence[0]
-    last_past = None
-    for last_past in _REPORT.finditer(text, sent_start, quantity.start):
-        pass
+    last_past = last_match(_REPORT, text, sent_start, quantity.start)
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
     verb = _RESULT_VERB.search(text, sent_start, quantity.start)
@@ -121,9 +127,7 @@ def _tense_of_paragraph(context: Context) -> str | None:
     """The past marker of an earlier sentence of the same paragraph, when no future marker came
     after it: 这一年,我市推出…。全市新设经营主体12.6万户 reports both."""
     text, start, end = context.text, context.line[0], context.sentence[0]
-    past = None
-    for past in _REPORT.finditer(text, start, end):
-        pass
+    past = last_match(_REPORT, text, start, end)
     if past is None or _FUTURE.search(text, past.end(), end):
         return None
     return past.group().strip()

@@ -16,7 +16,8 @@ from monitor.extract.clauses import Structure, parse_structure, segment, sentenc
 from monitor.extract.deadlines import DocumentDates, default_deadline, document_dates, find_deadline
 from monitor.extract.decode import CleanText, clean
 from monitor.extract.exclude import reason_to_skip
-from monitor.extract.modality import OTHER, PROMISE, REPORT, Context, Judgement, judge, share_of_cases
+from monitor.extract.modality import (OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
+                                      share_of_cases)
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
@@ -112,9 +113,7 @@ _TOP_SECTION = re.compile(r"(?m)^[ \t]*[一二三四五六七八九十]+、[^\n]
 
 
 def _section(text: str, at: int) -> str:
-    heading = None
-    for heading in _TOP_SECTION.finditer(text, 0, at):
-        pass
+    heading = last_match(_TOP_SECTION, text, 0, at)
     return heading.group() if heading else ""
 
 
