@@ -43,6 +43,7 @@ def test_achieved_figures_are_reports(sentence, value):
     ("申领对象应符合以下条件:年龄不超过35周岁。", 35),
     ("上年度裁员率不高于5.5%的企业,可按60%返还。", 5.5),
     ("30人(含)以下的参保企业也可享受返还。", 30),
+    ("租金按同地段市场租金的30%收取。", 30),
 ])
 def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
     assert (value, "condition") in judged(sentence)
@@ -55,6 +56,8 @@ def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
     ("新引进企业须设置不少于6个月的观察期。", 6),
     ("公示期为5个工作日。", 5),
     ("入住人才租赁合同期限一般为2年。", 2),
+    ("人才公寓租赁期限最长不超过3年。", 3),
+    ("下半年,我市将重点推进三项工作。", 3),
 ])
 def test_counts_dates_and_other_durations_are_other(sentence, value):
     assert (value, "other") in judged(sentence)
@@ -68,6 +71,7 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
     ("提供不低于100亿元的专业保险额度。", 100),
     ("2023年,全省一般工商业平均电价再降低1.5%。", 1.5),
     ("每季度开展1次督查。", 1),
+    ("实际利用外资1.5亿美元。", 1.5),
     ("确保惠及中小企业1000家以上。", 1000),
     ("力争全年兑现惠企资金10亿元。", 10),
     ("每年评估一次实施效果。", 1),
@@ -102,6 +106,11 @@ def test_a_share_of_cases_is_folded_into_the_time_limit():
 def test_more_promises_in_words(sentence, value, unit):
     (draft,) = extract_text(HEADER + sentence + "\n")
     assert (draft.value, draft.unit) == (value, unit)
+
+
+def test_corner_brackets_quote_like_double_quotes():
+    assert [(d.value, d.unit) for d in extract_text(HEADER + "高頻事項實現「最多跑一次」比例達到１００％。\n")] \
+        == [(100, "%")]
 
 
 def test_words_that_describe_a_thing_are_no_promise():

@@ -18,7 +18,9 @@ _BOMS = (("utf-8-sig", b"\xef\xbb\xbf"), ("utf-16", b"\xff\xfe"), ("utf-16", b"\
 # Full-width forms to their ASCII twins, plus the dashes and spaces that vary between pages.
 _WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
 _WIDTH.update({"\u3000": " ", "\xa0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
-               "－": "-", "～": "~", "﹪": "%"})
+               "－": "-", "～": "~", "﹪": "%",
+               # corner brackets, as traditional texts quote: the rules read “”
+               "「": "“", "」": "”", "『": "‘", "』": "’"})
 _WIDTH_TABLE = str.maketrans(_WIDTH)
 
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")

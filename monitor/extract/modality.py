@@ -41,6 +41,7 @@ _FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![�
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
 _APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
+_RATE_OF = re.compile(r"按[^,。;]{0,20}的$")   # 按贷款本金的2%给予, 按市场租金的30%收取
 _CONDITION_HEADING = re.compile(
     r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
     r"(?:条件|对象|标准|范围|资格)[。::]")
@@ -59,13 +60,14 @@ _SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网�
 _COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|提供|实现|确保|力争|努力|完成|新增|争取")
 _REPORT_AFTER = re.compile(r"同比|比去年同期|比上年同期|较去年同期")
 # Durations of something other than a service: contracts, probation, publicity, validity.
-_OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示期|有效期|合同期限?|租期|年限|为期|续租|"
-                             r"服务期|保护期|过渡期|缓冲期|宽限期|公示)(?:一般|原则上)?"
-                             r"(?:为|是|不超过|不少于|不得超过|不得少于|最长|最短|最多)?$")
+_OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示期|有效期|合同期限?|租期|租赁期限?|年限|为期|续租|"
+                             r"服务期|保护期|过渡期|缓冲期|宽限期|公示)(?:一般|原则上|最长|最短|最多)?"
+                             r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
-_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)")
+_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
+                               r"|^(?:重点|主要)?工作(?!日|小时|时)")
 _POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:共|总计|合计)?$")
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
@@ -173,6 +175,8 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
     if _condition_heading(text, context.line[0], quantity.start) \
             or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
         return "eligibility or amount under a heading of conditions or standards"
+    if quantity.unit == "%" and _RATE_OF.search(context.before(context.phrase, quantity.start)):
+        return "rate of a payment (按…的N%)"
     amount = _CONDITION_AMOUNT.search(phrase_text) or (
         (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
     if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):

@@ -16,7 +16,7 @@ from monitor.textnum import CN_BIG_UNITS, find_numbers
 UNITS = (
     "个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟", "天", "日", "周岁", "岁",
     "周",
-    "年", "%", "‰", "人次", "万元", "亿元", "元", "平方米", "亩", "家", "个", "人", "户", "件", "项",
+    "年", "%", "‰", "人次", "万元", "亿元", "元", "亿美元", "万美元", "美元", "平方米", "亩", "家", "个", "人", "户", "件", "项",
     "次", "场", "处", "座", "名", "套", "块", "条", "轮", "支", "种", "所", "台", "辆", "张", "份",
     "批", "倍",
 )
@@ -80,7 +80,7 @@ def find_quantities(text: str) -> list[Quantity]:
             i += 1
         multiplier = 1.0
         last = mention.text if value_max is None else mentions[i].text
-        if last[-1] in CN_BIG_UNITS and text[end:end + 1] == "元":
+        if last[-1] in CN_BIG_UNITS and (text[end:end + 1] == "元" or text.startswith("美元", end)):
             # 两万元 is written in 万元: keep the unit as written, the value in it
             value, value_max = value / CN_BIG_UNITS[last[-1]], value_max and value_max / CN_BIG_UNITS[last[-1]]
             end -= 1
