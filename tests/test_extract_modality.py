@@ -22,7 +22,6 @@ def judged(sentence: str) -> list[tuple[float, str]]:
 @pytest.mark.parametrize("sentence, value", [
     ("今年以来,全市共办理审批事项2.6万件。", 26000),
     ("截至9月底,已累计为企业减负42.6亿元。", 42.6),
-    ("惠及企业3200余家。", 3200),
     ("去年全市新增市场主体5.6万户。", 56000),
     ("1—10月份全市新设立市场主体1.2万户。", 12000),
     ("“现在网上申请,3天就到账了。”", 3),
@@ -81,6 +80,17 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
 ])
 def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):
     assert (value, "promise") in judged(sentence)
+
+
+def test_verbs_of_results_report_in_news_and_promise_in_plans():
+    news = "今年以来,全市已办理审批事项2.6万件。去年新增市场主体5.6万户。通过容缺受理,惠及企业3200余家。"
+    plan = "1.新建城区公办幼儿园3所。\n2.改造老旧小区12个,惠及居民2600户。"
+    assert (3200, "report") in judged(news)
+    assert (2600, "promise") in judged(plan)
+
+
+def test_a_forecast_is_no_promise():
+    assert judged("预计每年可为企业兑现资金超过15亿元。") == [(15, "other")]
 
 
 def test_a_span_ending_in_nei_before_a_target_is_its_deadline():

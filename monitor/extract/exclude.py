@@ -28,7 +28,7 @@ _PAST = re.compile(r"已(?:经)?(?:累计)?(?:完成|实现|达到|建成|引进
                    r"(?<![较比])上年(?!度)")
 # A phrase that only explores or studies a reform promises no result yet.
 _TENTATIVE = re.compile(r"(?:积极)?(?:探索|研究|试点)")
-_BARE_TARGET = re.compile(r"(?:不低于|不高于|不超过|不少于|不大于|不小于|达到|控制在|低于|高于)$")
+_BARE_TARGET = re.compile(r"(?:不低于|不高于|不超过|不少于|不大于|不小于|达到|控制在|低于|高于|突破|超过)$")
 _YEAR_WORDS = re.compile(r"^(?:行动|计划|规划|攻坚|任务|工作)")
 
 

@@ -22,14 +22,15 @@ from monitor.extract.numbers import TIME_UNITS, Quantity
 
 PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 
-# An achieved figure: a time already past or a perfective form (strong), or a verb of results that
-# a plan may also promise (惠及企业1000家 after 确保 is a target).
+# An achieved figure: a time already past, a total (共) or a perfective form (strong), or a verb of
+# results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
 _REPORT = re.compile(
-    r"已(?:经)?|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"已(?:经)?|(?<![公总])共(?=[0-9]|计|有|受理|办理|完成|查处|核发|发放|兑现|走访|收集|解决|服务|帮助|为|向|新增|"
+    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
-_RESULT_VERB = re.compile(r"(?<![公总])共(?![享建同性治赢商用担识创])|惠及|节约|节省|兑现|帮助")
+_RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助")
 _BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
 _TIME_WORD = re.compile(r"年|月|季度")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
@@ -65,7 +66,7 @@ _OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示
                              r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
-_POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部门|阶段|条款|清单|任务)")
+_POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部分|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
                                r"|^(?:重点|主要)?工作(?!日|小时|时)")
 _POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:共|总计|合计)?$")
@@ -101,14 +102,17 @@ class Context:
         return self.text[span[0]:at]
 
 
-def _report(context: Context, quantity: Quantity) -> str | None:
+def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     if _RESULTS_SECTION.search(context.section):
         return "achieved figure (in a section of results: 成效, 完成情况)"
     text, sent_start = context.text, context.sentence[0]
-    last_past = last_match(_REPORT, text, sent_start, quantity.start)
+    # up to the number's end, so that a marker's look-ahead sees the number (共30条)
+    last_past = last_match(_REPORT, text, sent_start, quantity.end)
+    if last_past is not None and last_past.start() >= quantity.start:
+        last_past = last_match(_REPORT, text, sent_start, quantity.start)
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
-    verb = _RESULT_VERB.search(text, sent_start, quantity.start)
+    verb = _RESULT_VERB.search(text, sent_start, quantity.start) if news else None
     if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
             and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
         return f"achieved figure ({verb.group()})"
@@ -198,16 +202,26 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批", "件"):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if re.search(r"预计[^,。;]{0,12}$", before_phrase):
+        return "forecast (预计), not a promise"
+    if re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) and re.match(r"[^,。;]{0,8}中", after):
+        return "size of a group compared against (在全省16个地市中)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
             _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
         return "date or time of day (9日上午, 今天(9日))"
     return None
 
 
-def judge(context: Context, quantity: Quantity) -> Judgement:
-    """The modality of `quantity` in its context (see the module docstring)."""
-    for modality, rule in ((OTHER, _other), (CONDITION, _condition), (REPORT, _report)):
-        reason = rule(context, quantity)
-        if reason:
-            return Judgement(modality, reason)
+def judge(context: Context, quantity: Quantity, news: bool = False) -> Judgement:
+    """The modality of `quantity` in its context (see the module docstring); `news` when the
+    document reads like news, where verbs of results (惠及, 节约, 兑现 ...) report too."""
+    reason = _other(context, quantity)
+    if reason:
+        return Judgement(OTHER, reason)
+    reason = _condition(context, quantity)
+    if reason:
+        return Judgement(CONDITION, reason)
+    reason = _report(context, quantity, news)
+    if reason:
+        return Judgement(REPORT, reason)
     return Judgement(PROMISE, "target (no report, condition or other marker)")

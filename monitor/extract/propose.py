@@ -137,7 +137,18 @@ def _judge_all(text: str, year: int | None) -> list[_Candidate]:
         else:  # the figures `exclude` leaves out as achieved are reports
             judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
         found.append(_Candidate(quantity, context, judgement))
+    if _reads_like_news(found):
+        # 惠及, 节约, 兑现 report in a news item and promise in a plan (惠及居民2600户)
+        found = [replace(c, judgement=judge(c.context, c.quantity, news=True))
+                 if c.judgement.modality == PROMISE else c for c in found]
     return _fold_shares(_drop_deadlines(_drop_described(found)))
+
+
+def _reads_like_news(found: list[_Candidate]) -> bool:
+    """Numbers reported with a clear past (已, 今年以来, 去年 ...) are a good share of the text's."""
+    judged = [c for c in found if c.judgement.modality in (PROMISE, REPORT)]
+    reports = sum(c.judgement.modality == REPORT for c in judged)
+    return reports >= 2 and reports * 4 >= len(judged)
 
 
 def _drop_described(found: list[_Candidate]) -> list[_Candidate]:
@@ -189,6 +200,8 @@ def _fold_shares(found: list[_Candidate]) -> list[_Candidate]:
             if other.quantity.unit in TIME_UNITS or other.quantity.unit in ("%", "‰"):
                 folded[j] = replace(folded[j], min_share=share.quantity.value)
                 folded[i] = replace(share, judgement=Judgement(OTHER, "share of cases of the limit after it"))
+            elif other.quantity.form in _WORDS:   # 95%以上的事项实现“最多跑一次”: the share is the target
+                folded[j] = replace(other, judgement=Judgement(OTHER, "what the share of cases achieves"))
             break
     return folded
 

@@ -29,7 +29,7 @@ class WordForm:
 _FORMS: tuple[WordForm, ...] = (
     # coverage: every one of them
     WordForm(re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%"),
-    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上|电子化)"), 100.0, "%"),
+    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上|电子化|办结|完成)"), 100.0, "%"),
     # 覆盖全区所有登记机关; but 覆盖所有行业的文本 only describes a thing
     WordForm(re.compile(r"覆盖(?:[全本][市区县省国])?(?:所有|全部)(?!" + _HAN + r"{0,8}的)"), 100.0, "%"),
     WordForm(re.compile(r"全量(?=企业|事项|市场主体|经营主体|商户|纳税人|项目|走访|纳入|覆盖|接入|上线)"), 100.0, "%"),
