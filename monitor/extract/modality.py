@@ -29,14 +29,14 @@ _REPORT = re.compile(
     r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
-    r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)")
+    r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)|(?<![为除])了(?=[0-9一二三四五六七八九十两])")
 _RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助")
 _BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
 _TIME_WORD = re.compile(r"年|月|季度")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
 _RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法|背景|现状|基本情况")
 # A future or an obligation: it turns a report marker before it back into a promise.
-_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|计划|目标|下一步|今后|年内|年底前|"
+_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|(?<!年度)(?<!工作)计划(?!的|书|表|任务)|目标|下一步|今后|年内|年底前|"
                      r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
 # Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
 _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
@@ -65,7 +65,8 @@ _OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示
                              r"服务期|保护期|过渡期|缓冲期|宽限期|公示)(?:一般|原则上|最长|最短|最多)?"
                              r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
-_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?$")
+_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?"
+                          r"(?:[^,。;]{0,12}、)?$")   # 包括8个方面、32项具体任务
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部分|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
                                r"|^(?:重点|主要)?工作(?!日|小时|时)")
@@ -183,6 +184,8 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         return "rate of a payment (按…的N%)"
     amount = _CONDITION_AMOUNT.search(phrase_text) or (
         (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
+    if not amount and re.match(r"(?:单个[^,。;]{0,6})?最高", phrase_text) and (quantity.unit or "").endswith("元"):
+        amount = _CONDITION_AMOUNT.search(text, context.sentence[0], context.phrase[0])   # …给予补助,最高不超过1000万元
     if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):
         return "amount of a subsidy or reward (给予, 补贴, 奖励)"
     return None
@@ -204,6 +207,10 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if re.search(r"预计[^,。;]{0,12}$", before_phrase):
         return "forecast (预计), not a promise"
+    if re.search(r"延长$", before_phrase):
+        return "extension a time limit allows (可以延长五个工作日)"
+    if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
+        return "weight in an assessment (权重为5%)"
     if re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) and re.match(r"[^,。;]{0,8}中", after):
         return "size of a group compared against (在全省16个地市中)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
