@@ -153,3 +153,20 @@ def test_merged_drafts_of_a_pdf_validate_against_the_text_saved_beside_the_catal
                        encoding="utf-8")
     with pytest.raises(Exception, match="not an exact substring"):
         load_catalogue(targets)
+
+
+OLD_PAGE = """<html><body><table width="1000"><tr><td><a href="/">首页</a> | <a href="/a">机构概况</a> |
+<a href="/b">政务公开</a> | <a href="/c">办事服务</a></td></tr></table>
+<table><tr><td><font size="3"><p>各乡镇人民政府,县政府各部门:</p><p>一、企业开办时间压缩至1个工作日以内。</p>
+<p>二、今年以来,全县共办理审批事项1.2万件。</p><p>三、政务服务事项网上可办率达到98%以上。</p></font></td></tr></table>
+<div><a href="/x">打印本页</a> <a href="/y">关闭窗口</a></div>
+<table><tr><td>版权所有:某县人民政府 地址:某县人民路1号 邮编:123456</td></tr></table></body></html>"""
+
+
+def test_a_page_laid_out_with_tables_and_no_marked_block_gives_the_block_with_most_text(tmp_path: Path):
+    path = tmp_path / "old.htm"
+    path.write_text(OLD_PAGE, encoding="utf-8")
+    text = read_document(path)
+    for boilerplate in ("首页", "打印本页", "版权所有", "邮编"):
+        assert boilerplate not in text
+    assert drafts(path) == EXPECTED
