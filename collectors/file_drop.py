@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import openpyxl
 from openpyxl.utils import get_column_letter
 
@@ -164,9 +163,7 @@ def _merge_cases(cases: list[CaseRecords]) -> list[CaseRecords]:
     by_series: dict[str, list[CaseRecords]] = {}
     for batch in cases:
         by_series.setdefault(batch.series, []).append(batch)
-    return [CaseRecords(name, max(b.data_time for b in batches),
-                        np.concatenate([b.submitted for b in batches]), np.concatenate([b.completed for b in batches]))
-            for name, batches in by_series.items()]
+    return [CaseRecords.join(batches) for batches in by_series.values()]
 
 
 def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False) -> CollectionResult:
