@@ -61,6 +61,8 @@ def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
     ("人才公寓租赁期限最长不超过3年。", 3),
     ("下半年,我市将重点推进三项工作。", 3),
     ("情况复杂的,可以延长五个工作日。", 5),
+    ("该产品最快1分钟放款。", 1),
+    ("缓缴社会保险费,缓缴期限不超过6个月。", 6),
     ("考核结果纳入年度绩效考核,权重为5%。", 5),
     ("行动方案共包括8个方面、32项具体任务。", 32),
 ])
@@ -127,6 +129,11 @@ def test_more_promises_in_words(sentence, value, unit):
 def test_corner_brackets_quote_like_double_quotes():
     assert [(d.value, d.unit) for d in extract_text(HEADER + "高頻事項實現「最多跑一次」比例達到１００％。\n")] \
         == [(100, "%")]
+
+
+def test_tenths_are_shares_and_a_share_keeps_what_it_achieves():
+    text = HEADER + "承诺时限压缩三成以上。高频事项中一半以上实现“零跑腿”。\n"
+    assert [(d.value, d.unit) for d in sorted(extract_text(text), key=lambda d: d.start)] == [(30, "%"), (50, "%")]
 
 
 def test_words_that_describe_a_thing_are_no_promise():

@@ -62,7 +62,7 @@ _COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|�
 _REPORT_AFTER = re.compile(r"同比|比去年同期|比上年同期|较去年同期")
 # Durations of something other than a service: contracts, probation, publicity, validity.
 _OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示期|有效期|合同期限?|租期|租赁期限?|年限|为期|续租|"
-                             r"服务期|保护期|过渡期|缓冲期|宽限期|公示)(?:一般|原则上|最长|最短|最多)?"
+                             r"服务期|保护期|过渡期|缓冲期|宽限期|缓缴期限?|减免期限?|公示)(?:一般|原则上|最长|最短|最多)?"
                              r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?"
@@ -146,7 +146,9 @@ def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
         return False
     after = text[quantity.end:phrase_end]
     match = _ATTRIBUTIVE.match(after)
-    return bool(match) and bool(_SHARE_OF_CASES_PREDICATE.search(after, match.end()))
+    if match is None:   # 一半以上实现“零跑腿”: the share is the subject, with no 的
+        return bool(re.match(r"(?:以上|及以上)?(?:实现|做到)", after))
+    return bool(_SHARE_OF_CASES_PREDICATE.search(after, match.end()))
 
 
 def _condition_heading(text: str, line_start: int, at: int) -> bool:
@@ -207,6 +209,8 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if re.search(r"预计[^,。;]{0,12}$", before_phrase):
         return "forecast (预计), not a promise"
+    if re.search(r"(?:最快|最低|最短|最少)$", before_phrase):
+        return "a best case (最快1分钟, 利率最低3.65%), not a target"
     if re.search(r"延长$", before_phrase):
         return "extension a time limit allows (可以延长五个工作日)"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):

@@ -22,6 +22,8 @@ UNITS = (
 )
 _UNIT_RE = re.compile(r"(?:余|多)?(" + "|".join(re.escape(u) for u in UNITS) + ")")
 _RANGE_DASH = "—–-~至到"
+# 三成 = 30 %: tenths, when what follows shows a share (三成以上, 达到四成, 压缩了六成。)
+_TENTHS = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])成(?=以上|左右|及以上|[,。;、]|$)")
 TIME_UNITS = frozenset({"个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟",
                         "天", "日", "周"})
 
@@ -92,5 +94,8 @@ def find_quantities(text: str) -> list[Quantity]:
         value_max = value_max * multiplier if value_max is not None else None
         found.append(Quantity(mention.start, end, value, value_max, unit, form))
         i += 1
+    for match in _TENTHS.finditer(text):
+        found.append(Quantity(match.start(), match.end(), 10.0 * "一二三四五六七八九".index(match.group(1)) + 10,
+                              None, "%", "percent_words"))
     found.sort(key=lambda q: (q.start, q.end))
     return found
