@@ -27,6 +27,7 @@ def judged(sentence: str) -> list[tuple[float, str]]:
     ("“现在网上申请,3天就到账了。”", 3),
     ("她当天提交申请,3个工作日内就拿到了许可证。", 3),
     ("5月20日,县委书记调研了12个重点项目。", 12),
+    ("6月15日下午,区政府举行活动,现场收集企业诉求37条。", 37),
     ("今年以来,全县重点项目完成投资58.6亿元,占年度计划的46%。", 46),
     ("记者从市统计局获悉,一季度全市新登记企业4560户。", 4560),
     ("这一年,我市推出主题服务120项。全市新设经营主体12.6万户。", 126000),
@@ -62,6 +63,8 @@ def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
     ("下半年,我市将重点推进三项工作。", 3),
     ("情况复杂的,可以延长五个工作日。", 5),
     ("该产品最快1分钟放款。", 1),
+    ("督查分3个组,每组5人。", 3),
+    ("督查分3个组,每组5人。", 5),
     ("缓缴社会保险费,缓缴期限不超过6个月。", 6),
     ("考核结果纳入年度绩效考核,权重为5%。", 5),
     ("行动方案共包括8个方面、32项具体任务。", 32),
@@ -82,6 +85,7 @@ def test_counts_dates_and_other_durations_are_other(sentence, value):
     ("确保惠及中小企业1000家以上。", 1000),
     ("力争全年兑现惠企资金10亿元。", 10),
     ("每年评估一次实施效果。", 1),
+    ("对历史遗留问题,由各区在6个月内完成集中化解。", 6),
     ("通过推行容缺受理,为企业节约成本1亿元以上。", 1),
     ("2022年,全市已完成投资300亿元。2023年,全市新增投资350亿元。", 350),
     ("到2023年,营商环境评价进入全省前3名。", 3),
@@ -120,6 +124,7 @@ def test_a_share_of_cases_is_folded_into_the_time_limit():
     ("企业名称自主申报系统覆盖全区所有登记机关。", 100, "%"),
     ("名称申报实现“即报即得”。", 0, "工作日"),
     ("推进企业办事“零上门”。", 0, "次"),
+    ("重大网络安全事件“零发生”。", 0, "件"),
 ])
 def test_more_promises_in_words(sentence, value, unit):
     (draft,) = extract_text(HEADER + sentence + "\n")
@@ -134,6 +139,11 @@ def test_corner_brackets_quote_like_double_quotes():
 def test_tenths_are_shares_and_a_share_keeps_what_it_achieves():
     text = HEADER + "承诺时限压缩三成以上。高频事项中一半以上实现“零跑腿”。\n"
     assert [(d.value, d.unit) for d in sorted(extract_text(text), key=lambda d: d.start)] == [(30, "%"), (50, "%")]
+
+
+def test_a_clause_label_before_a_year_is_no_number():
+    assert [(d.value, d.unit) for d in extract_text(HEADER + "3.2021年底前,全程网办比例达到50%以上。\n")] \
+        == [(50, "%")]
 
 
 def test_words_that_describe_a_thing_are_no_promise():

@@ -62,6 +62,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "phone or index number"
     if quantity.value >= 1900 and quantity.value <= 2100 and quantity.unit in ("年", None):
         return "year"
+    if quantity.unit == "年" and re.fullmatch(r"\d{1,2}\.(?:19|20)\d\d", text[quantity.start:quantity.end - 1]):
+        return "a clause label before a year (3.2021年底前)"
     if quantity.unit == "日" and re.search(r"月\s*$", text[max(0, quantity.start - 3):quantity.start]):
         return "date"
     if quantity.form == "chinese" and quantity.unit == "次" and re.match(r"[\u4e00-\u9fff]", after) \

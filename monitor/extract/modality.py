@@ -29,6 +29,7 @@ _REPORT = re.compile(
     r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
+    r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)|(?<![为除])了(?=[0-9一二三四五六七八九十两])")
 _RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助|累计")
 _BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
@@ -209,13 +210,17 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if re.search(r"预计[^,。;]{0,12}$", before_phrase):
         return "forecast (预计), not a promise"
+    if re.search(r"每(?:组|队|批|班)$", before_phrase) or (
+            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组", after)):
+        return "how the work is organised (分3个组, 每组5人)"
     if re.search(r"(?:最快|最低|最短|最少)$", before_phrase):
         return "a best case (最快1分钟, 利率最低3.65%), not a target"
     if re.search(r"延长$", before_phrase):
         return "extension a time limit allows (可以延长五个工作日)"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
         return "weight in an assessment (权重为5%)"
-    if re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) and re.match(r"[^,。;]{0,8}中", after):
+    if quantity.unit not in TIME_UNITS and re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) \
+            and re.match(r"[^,。;]{0,8}中(?![心央国小])", after):
         return "size of a group compared against (在全省16个地市中)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
             _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):

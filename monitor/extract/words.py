@@ -44,6 +44,7 @@ _FORMS: tuple[WordForm, ...] = (
              0.0, "元"),
     WordForm(re.compile(r"零材料|不再需要(?=纸质|书面|提交|提供|.{0,6}(?:证明|材料|证照|表))"), 0.0, "份"),
     WordForm(re.compile(r"零审批"), 0.0, "项"),
+    WordForm(re.compile(r"零(?:发生|事故|差错|拖欠)"), 0.0, "件"),
     WordForm(re.compile(r"零(?:跑腿|跑动|上门)"), 0.0, "次"),
     # at most once
     WordForm(re.compile(r"一次(?:申报|收缴|缴纳|提交|填报|采集|办好|办成)|(?:最多|只|仅)跑一次"), 1.0, "次", op="<="),
