@@ -11,6 +11,7 @@ import numpy as np
 
 from collectors.base import FeedError
 from collectors.series import Problem, Table
+from collectors.sheet_layout import Grid
 
 csv.field_size_limit(10_000_000)
 
@@ -177,3 +178,18 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
     table = Table({name: column for name, column in zip(names, columns)}, len(good))
     rejected = {"wrong_field_count": len(problems)} if problems else {}
     return CsvTable(table, numbers, rejected, problems)
+
+
+def csv_grid(content: bytes, configured: str | None = None, delimiter: str = ",") -> Grid:
+    """A dropped CSV as a Grid (title lines, header and footers are found by `sheet_layout`)."""
+    text = decode_text(content, None, configured)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers, line = [], [], 1
+    try:
+        for row in reader:
+            rows.append([cell if cell.strip() else None for cell in row])
+            numbers.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise FeedError("decode", f"malformed CSV near line {reader.line_num}: {exc}") from None
+    return Grid(None, rows, numbers, ragged_rows_are_problems=True)

@@ -24,11 +24,22 @@ REASONS_ZH = {
     "missing_column": "缺少必需的列",
     "missing_sheet": "缺少指定的工作表",
     "unreadable_file": "文件无法读取",
-    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.csv 或 .json）",
+    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.xls、.ods、.csv 或 .json）",
+    "formula_without_value": "公式没有计算结果（请用 Excel 或 WPS 打开、保存后重新提交）",
+    "symlink": "符号链接不被接受（请直接提交文件）",
+    "changed_while_reading": "文件在读取时仍在变化",
     "too_large": "文件过大",
     "empty_file": "文件中没有数据",
 }
 MAX_LINES = 1000
+
+
+class Rejected(Exception):
+    """A submitted file is not used at all; `problems` say why."""
+
+    def __init__(self, problems: list["FileProblem"]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
 
 
 @dataclass(frozen=True)
