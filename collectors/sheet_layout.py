@@ -145,6 +145,7 @@ def find_header(grid: Grid, feed: FileFeed) -> tuple[int, int, list[str]]:
     owner = _merge_owner(grid)
     rows = [feed.header_row - 1] if feed.header_row else range(min(HEADER_SEARCH_ROWS, len(grid.rows)))
     best: tuple[int, int, list[str]] | None = None
+    best_score = (-1, 0)
     for r in rows:
         if r >= len(grid.rows):
             break
@@ -152,8 +153,8 @@ def find_header(grid: Grid, feed: FileFeed) -> tuple[int, int, list[str]]:
             found = wanted & set(_renamed(written, rename))
             if found == wanted:
                 return r, height, written
-            if best is None or len(found) > len(wanted & set(_renamed(best[2], rename))):
-                best = (r, height, written)
+            if (len(found), -height) > best_score:   # for the report: the row closest to a header
+                best, best_score = (r, height, written), (len(found), -height)
     if not grid.rows or not any(any(cell is not None for cell in row) for row in grid.rows):
         raise Rejected([FileProblem("empty_file", sheet=grid.name)])
     seen = [h for h in (best[2] if best else []) if h]
