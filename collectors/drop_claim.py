@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collectors import drop_ledger
 from collectors.drop_report import FileProblem, write_report
 
 log = logging.getLogger("monitor.collect.file")
@@ -42,15 +43,18 @@ class Fingerprint:
 
 @dataclass
 class Claim:
-    """An open, locked drop file; `problems` empty means accepted."""
+    """An open, locked drop file; `problems` empty means accepted. `source` is the name it was
+    submitted under; `refiled` when it is a file in processed/ read again because it changed."""
 
     path: Path
     fd: int
     fingerprint: Fingerprint
+    source: str
+    refiled: bool = False
     problems: list[FileProblem] | None = None
 
     @classmethod
-    def take(cls, path: Path) -> "Claim":
+    def take(cls, path: Path, source: str | None = None, refiled: bool = False) -> "Claim":
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:   # gone, or replaced by a symlink since it was listed (ELOOP)
@@ -65,7 +69,7 @@ class Claim:
                 raise Unclaimable("claimed by another collector") from None
             if not _same_file(path, opened):
                 raise Unclaimable("moved by another collector")
-            return cls(path, fd, Fingerprint.of(opened))
+            return cls(path, fd, Fingerprint.of(opened), source or path.name, refiled)
         except BaseException:
             os.close(fd)
             raise
@@ -154,6 +158,12 @@ class DropHandover:
         elif not claim.unchanged():   # written to while read: read again (and replaced) on the next run
             log.warning("event=file_changed_while_read file=%r action=read_again", claim.path.name)
         elif claim.problems:
+            if claim.refiled:
+                drop_ledger.forget(claim.path.parent, claim.path.name)
             file_rejected(claim.path, self.folder, self.stamp, claim.problems)
         else:
-            move_aside(claim.path, self.folder / PROCESSED, self.stamp)
+            processed = self.folder / PROCESSED
+            filed = claim.path if claim.refiled else move_aside(claim.path, processed, self.stamp)
+            if filed is not None:
+                drop_ledger.record(processed, filed.name, claim.source, claim.fingerprint.size,
+                                   claim.fingerprint.mtime_ns)

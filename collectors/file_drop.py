@@ -31,7 +31,8 @@ import numpy as np
 
 from collectors.base import FeedError, FetchContext
 from collectors.csv_table import csv_grid, decode_text
-from collectors.drop_claim import REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
+from collectors import drop_ledger
+from collectors.drop_claim import PROCESSED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_json, extract_table
@@ -137,17 +138,19 @@ def _listed(folder: Path, feed: FileFeed) -> Iterator[Path]:
         yield path
 
 
-def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os.stat_result]]:
-    """Files and symlinks old enough to have finished uploading, oldest first."""
+def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os.stat_result, str | None]]:
+    """Files and symlinks old enough to have finished uploading, oldest first, each with the name it
+    was submitted under when it is a filed file that changed since (else None)."""
     found = []
-    for path in _listed(folder, feed):
+    refiled = drop_ledger.changed_since_filed(folder / PROCESSED)
+    for path, source in [(p, None) for p in _listed(folder, feed)] + refiled:
         try:
             status = os.lstat(path)
         except FileNotFoundError:
             continue
         kind = status.st_mode
         if (stat.S_ISREG(kind) or stat.S_ISLNK(kind)) and now.timestamp() - status.st_mtime >= feed.settle.total_seconds():
-            found.append((path, status))
+            found.append((path, status, source))
     return sorted(found, key=lambda item: item[1].st_mtime)
 
 
@@ -161,7 +164,7 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
 
 
 def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: CollectionResult) -> None:
-    name = claim.path.name
+    name = claim.source
     data_time = datetime.fromtimestamp(claim.fingerprint.mtime_ns / 1e9, context.timezone)
     result.bytes_read += claim.fingerprint.size
     try:
@@ -221,12 +224,12 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
     try:
-        for path, status in _settled(folder, feed, context.now):
+        for path, status, refiled_as in _settled(folder, feed, context.now):
             if stat.S_ISLNK(status.st_mode):
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
             try:
-                claim = Claim.take(path)
+                claim = Claim.take(path, refiled_as, refiled=refiled_as is not None)
             except Unclaimable as why:
                 log.info("event=file_skipped feed=%s file=%r reason=%r", feed.id, path.name, str(why))
                 continue

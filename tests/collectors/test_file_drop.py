@@ -141,7 +141,7 @@ def test_a_second_file_with_the_same_name_does_not_overwrite_the_first(tmp_path)
     collect_once(drop_feed(tmp_path))
     write_xlsx(tmp_path / "june.xlsx", GOOD_ROWS)
     collect_once(drop_feed(tmp_path))
-    assert len(list((tmp_path / "processed").iterdir())) == 2
+    assert len(list((tmp_path / "processed").glob("june*.xlsx"))) == 2
 
 
 def test_missing_folder_is_a_config_error(tmp_path):

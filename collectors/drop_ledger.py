@@ -1,0 +1,71 @@
+"""What was filed in processed/, so that a file still being written when it was filed is read again.
+
+An upload that pauses longer than `settle` looks finished: the file is read, committed and moved
+to processed/, and the uploader — whose open handle follows the file — writes the rest there. The
+ledger (processed/.filed.json) keeps each filed file's size and modification time for a day; a
+filed file that has changed since is read again under its original name, and its rows replace
+those stored from the first read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+LEDGER, LOCK = ".filed.json", ".filed.lock"
+WATCH_SECONDS = 86400.0
+
+
+@contextmanager
+def _entries(processed: Path) -> Iterator[dict[str, dict]]:
+    """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
+    processed.mkdir(exist_ok=True)
+    with open(processed / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = processed / LEDGER
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            entries = entries if isinstance(entries, dict) else {}
+        except (FileNotFoundError, ValueError):
+            entries = {}
+        before = json.dumps(entries, sort_keys=True)
+        yield entries
+        cutoff = time.time() - WATCH_SECONDS
+        entries = {k: v for k, v in entries.items() if isinstance(v, dict) and v.get("filed_at", 0) >= cutoff}
+        text = json.dumps(entries, ensure_ascii=False, sort_keys=True)
+        if text != before:
+            temporary = path.with_name(LEDGER + ".tmp")
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, path)
+
+
+def record(processed: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:
+    with _entries(processed) as entries:
+        entries[filed_as] = {"source": source, "size": size, "mtime_ns": mtime_ns, "filed_at": time.time()}
+
+
+def forget(processed: Path, filed_as: str) -> None:
+    with _entries(processed) as entries:
+        entries.pop(filed_as, None)
+
+
+def changed_since_filed(processed: Path) -> list[tuple[Path, str]]:
+    """Filed files (path, original name) whose size or modification time differ from when they were filed."""
+    if not (processed / LEDGER).exists():
+        return []
+    changed = []
+    with _entries(processed) as entries:
+        for filed_as, entry in list(entries.items()):
+            try:
+                status = os.lstat(processed / filed_as)
+            except FileNotFoundError:
+                del entries[filed_as]
+                continue
+            if (status.st_size, status.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
+                changed.append((processed / filed_as, str(entry.get("source") or filed_as)))
+    return changed
