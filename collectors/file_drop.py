@@ -139,7 +139,7 @@ def _listed(folder: Path, feed: FileFeed) -> Iterator[Path]:
 
 
 def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os.stat_result, str | None]]:
-    """Files and symlinks old enough to have finished uploading, oldest first, each with the name it
+    """Symlinks, and files old enough to have finished uploading, oldest first, each with the name it
     was submitted under when it is a filed file that changed since (else None)."""
     found = []
     refiled = drop_ledger.changed_since_filed(folder / PROCESSED)
@@ -148,8 +148,8 @@ def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os
             status = os.lstat(path)
         except FileNotFoundError:
             continue
-        kind = status.st_mode
-        if (stat.S_ISREG(kind) or stat.S_ISLNK(kind)) and now.timestamp() - status.st_mtime >= feed.settle.total_seconds():
+        settled = now.timestamp() - status.st_mtime >= feed.settle.total_seconds()
+        if stat.S_ISLNK(status.st_mode) or (stat.S_ISREG(status.st_mode) and settled):   # a link is refused at once
             found.append((path, status, source))
     return sorted(found, key=lambda item: item[1].st_mtime)
 
