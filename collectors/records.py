@@ -139,6 +139,10 @@ def as_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return text, ~missing & (np.strings.str_len(text) > 0) & ~np.strings.isspace(text)
 
 
+def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
+    return as_text(raw)[1]
+
+
 def completion_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Completion cells as text, and which hold a completion: blanks and open markers (—, /, 未办结) do not."""
     text, given = as_text(raw)
@@ -153,10 +157,9 @@ def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence
                        completed_raw: Sequence[object], tz: ZoneInfo,
                        ids: Sequence[object] | None = None) -> tuple[CaseRecords, dict[str, int]]:
     """Validate rows: unparseable times, completions before submissions and repeated ids are rejected."""
-    completed_text, completed_given = completion_text(completed_raw)
     submitted = parse_local_times(submitted_raw, tz)
-    completed = parse_local_times(completed_text, tz)
-    return validate_cases(series, data_time, submitted, completed, completed_given, ids)
+    completed = parse_local_times(completed_raw, tz)
+    return validate_cases(series, data_time, submitted, completed, _given(completed_raw), ids)
 
 
 def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,

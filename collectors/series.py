@@ -112,7 +112,7 @@ def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, complete
         return Problem(row, spec.submitted, "unparseable_submitted", submitted_raw)
     if np.isnat(completed) and completion_text([completed_raw])[1][0]:
         return Problem(row, spec.completed, "unparseable_completed", completed_raw)
-    if completed < submitted:
+    if not np.isnat(completed) and completed < submitted:
         return Problem(row, spec.completed, "end_before_start", completed_raw)
     return Problem(row, spec.id_field, "duplicate_id")
 
