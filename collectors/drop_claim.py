@@ -44,17 +44,18 @@ class Fingerprint:
 @dataclass
 class Claim:
     """An open, locked drop file; `problems` empty means accepted. `source` is the name it was
-    submitted under; `refiled` when it is a file in processed/ read again because it changed."""
+    submitted under; `filed_in` is processed/ or rejected/ for a filed file read again because
+    it changed since (None for a new submission)."""
 
     path: Path
     fd: int
     fingerprint: Fingerprint
     source: str
-    refiled: bool = False
+    filed_in: str | None = None
     problems: list[FileProblem] | None = None
 
     @classmethod
-    def take(cls, path: Path, source: str | None = None, refiled: bool = False) -> "Claim":
+    def take(cls, path: Path, source: str | None = None, filed_in: str | None = None) -> "Claim":
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:   # gone, or replaced by a symlink since it was listed (ELOOP)
@@ -69,7 +70,7 @@ class Claim:
                 raise Unclaimable("claimed by another collector") from None
             if not _same_file(path, opened):
                 raise Unclaimable("moved by another collector")
-            return cls(path, fd, Fingerprint.of(opened), source or path.name, refiled)
+            return cls(path, fd, Fingerprint.of(opened), source or path.name, filed_in)
         except BaseException:
             os.close(fd)
             raise
@@ -122,10 +123,17 @@ def move_aside(path: Path, folder: Path, stamp: str) -> Path | None:
     return target
 
 
-def file_rejected(path: Path, folder: Path, stamp: str, problems: list[FileProblem]) -> None:
-    moved = move_aside(path, folder / REJECTED, stamp)
+def report_path(rejected: Path) -> Path:
+    return rejected.with_name(rejected.name + REPORT_SUFFIX)
+
+
+def file_rejected(path: Path, folder: Path, stamp: str, problems: list[FileProblem],
+                  source: str | None = None) -> Path | None:
+    """Move a file to rejected/ with its report beside it; where it went (None: already gone)."""
+    moved = path if path.parent == folder / REJECTED else move_aside(path, folder / REJECTED, stamp)
     if moved is not None:
-        write_report(moved.with_name(moved.name + REPORT_SUFFIX), path.name, problems)
+        write_report(report_path(moved), source or path.name, problems)
+    return moved
 
 
 @dataclass
@@ -157,13 +165,23 @@ class DropHandover:
             log.info("event=file_already_filed file=%r", claim.path.name)
         elif not claim.unchanged():   # written to while read: read again (and replaced) on the next run
             log.warning("event=file_changed_while_read file=%r action=read_again", claim.path.name)
-        elif claim.problems:
-            if claim.refiled:
-                drop_ledger.forget(claim.path.parent, claim.path.name)
-            file_rejected(claim.path, self.folder, self.stamp, claim.problems)
         else:
-            processed = self.folder / PROCESSED
-            filed = claim.path if claim.refiled else move_aside(claim.path, processed, self.stamp)
-            if filed is not None:
-                drop_ledger.record(processed, filed.name, claim.source, claim.fingerprint.size,
-                                   claim.fingerprint.mtime_ns)
+            self._file_read(claim)
+
+    def _file_read(self, claim: Claim) -> None:
+        """Accepted to processed/, rejected to rejected/ (a filed file read again may change sides),
+        each recorded in that folder's ledger so that a later change is noticed."""
+        into = REJECTED if claim.problems else PROCESSED
+        if claim.filed_in is not None and claim.filed_in != into:
+            drop_ledger.forget(claim.path.parent, claim.path.name)
+        if claim.problems:
+            filed = file_rejected(claim.path, self.folder, self.stamp, claim.problems, claim.source)
+        elif claim.filed_in == PROCESSED:
+            filed = claim.path
+        else:
+            filed = move_aside(claim.path, self.folder / PROCESSED, self.stamp)
+            if filed is not None and claim.filed_in == REJECTED:
+                report_path(claim.path).unlink(missing_ok=True)   # corrected: the old report no longer holds
+        if filed is not None:
+            drop_ledger.record(self.folder / into, filed.name, claim.source, claim.fingerprint.size,
+                               claim.fingerprint.mtime_ns)

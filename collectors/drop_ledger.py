@@ -1,10 +1,10 @@
-"""What was filed in processed/, so that a file still being written when it was filed is read again.
+"""What was filed in processed/ and rejected/, so that a file still being written then is read again.
 
 An upload that pauses longer than `settle` looks finished: the file is read, committed and moved
-to processed/, and the uploader — whose open handle follows the file — writes the rest there. The
-ledger (processed/.filed.json) keeps each filed file's size and modification time for a day; a
-filed file that has changed since is read again under its original name, and its rows replace
-those stored from the first read.
+to processed/ (or, cut mid-row, to rejected/), and the uploader — whose open handle follows the
+file — writes the rest there. Each folder's ledger (.filed.json) keeps its files' size and
+modification time for a day; a filed file that has changed since is read again under its original
+name: its rows replace those stored from the first read, and a rejected file now whole is accepted.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ WATCH_SECONDS = 86400.0
 
 
 @contextmanager
-def _entries(processed: Path) -> Iterator[dict[str, dict]]:
+def _entries(folder: Path) -> Iterator[dict[str, dict]]:
     """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
-    processed.mkdir(exist_ok=True)
-    with open(processed / LOCK, "a") as lock:
+    folder.mkdir(exist_ok=True)
+    with open(folder / LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        path = processed / LEDGER
+        path = folder / LEDGER
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
             entries = entries if isinstance(entries, dict) else {}
@@ -44,28 +44,28 @@ def _entries(processed: Path) -> Iterator[dict[str, dict]]:
             os.replace(temporary, path)
 
 
-def record(processed: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:
-    with _entries(processed) as entries:
+def record(folder: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:
+    with _entries(folder) as entries:
         entries[filed_as] = {"source": source, "size": size, "mtime_ns": mtime_ns, "filed_at": time.time()}
 
 
-def forget(processed: Path, filed_as: str) -> None:
-    with _entries(processed) as entries:
+def forget(folder: Path, filed_as: str) -> None:
+    with _entries(folder) as entries:
         entries.pop(filed_as, None)
 
 
-def changed_since_filed(processed: Path) -> list[tuple[Path, str]]:
+def changed_since_filed(folder: Path) -> list[tuple[Path, str]]:
     """Filed files (path, original name) whose size or modification time differ from when they were filed."""
-    if not (processed / LEDGER).exists():
+    if not (folder / LEDGER).exists():
         return []
     changed = []
-    with _entries(processed) as entries:
+    with _entries(folder) as entries:
         for filed_as, entry in list(entries.items()):
             try:
-                status = os.lstat(processed / filed_as)
+                status = os.lstat(folder / filed_as)
             except FileNotFoundError:
                 del entries[filed_as]
                 continue
             if (status.st_size, status.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
-                changed.append((processed / filed_as, str(entry.get("source") or filed_as)))
+                changed.append((folder / filed_as, str(entry.get("source") or filed_as)))
     return changed

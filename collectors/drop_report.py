@@ -71,9 +71,14 @@ class FileProblem:
         return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}    [{english}]"
 
 
+def printable(text: str) -> str:
+    """`text` with control characters (a line break in a file name) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def write_report(target: Path, file_name: str, problems: list[FileProblem]) -> None:
     lines = [
-        f"文件“{file_name}”未被采用，其中的数据均未入库。请更正以下问题后重新提交。",
+        f"文件“{printable(file_name)}”未被采用，其中的数据均未入库。请更正以下问题后重新提交。",
         f"File {file_name!r} was rejected; none of its data was used. Fix the problems below and submit it again.",
         f"问题数 / problems: {len(problems)}",
         "",

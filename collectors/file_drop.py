@@ -32,7 +32,7 @@ import numpy as np
 from collectors.base import FeedError, FetchContext
 from collectors.csv_table import csv_grid, decode_text
 from collectors import drop_ledger
-from collectors.drop_claim import PROCESSED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
+from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_json, extract_table
@@ -106,10 +106,13 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
             parts, footer = [extracted], 0
         else:
             parts, problems, footer = [], [], 0
-            for grid in _grids(content, suffix, feed):
+            grids = _grids(content, suffix, feed)
+            for grid in grids:
                 try:
                     extracted, found, skipped = _sheet_content(grid, feed, data_time, tz, suffix != ".csv")
                 except Rejected as rejection:   # go on: the report names the problems of every sheet
+                    if len(grids) > 1 and all(p.reason == "empty_file" for p in rejection.problems):
+                        continue                # an empty sheet beside others (next month's template)
                     problems += rejection.problems
                     continue
                 parts.append(extracted)
@@ -142,7 +145,7 @@ def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os
     """Symlinks, and files old enough to have finished uploading, oldest first, each with the name it
     was submitted under when it is a filed file that changed since (else None)."""
     found = []
-    refiled = drop_ledger.changed_since_filed(folder / PROCESSED)
+    refiled = [item for filed_in in (PROCESSED, REJECTED) for item in drop_ledger.changed_since_filed(folder / filed_in)]
     for path, source in [(p, None) for p in _listed(folder, feed)] + refiled:
         try:
             status = os.lstat(path)
@@ -229,7 +232,7 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
             try:
-                claim = Claim.take(path, refiled_as, refiled=refiled_as is not None)
+                claim = Claim.take(path, refiled_as, path.parent.name if refiled_as is not None else None)
             except Unclaimable as why:
                 log.info("event=file_skipped feed=%s file=%r reason=%r", feed.id, path.name, str(why))
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+import openpyxl
 import pytest
 
 from tests.collectors import agency_files as af
@@ -134,3 +135,20 @@ def test_a_completion_written_as_a_formula_without_a_cached_value_is_reported_no
     report = (tmp_path / "rejected" / "formula.xlsx.errors.txt").read_text(encoding="utf-8")
     assert "第6行，E列（办结时间）：公式没有计算结果" in report and "=D6+2" in report
 
+
+
+def test_an_empty_sheet_beside_others_is_skipped_but_a_workbook_of_empty_sheets_is_rejected(tmp_path):
+    af.write_xlsx(tmp_path / "with-template.xlsx", sheets={"十一月": af.cases(), "十二月": []})
+    path = tmp_path / "with-template.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    workbook.remove(workbook["十二月"])
+    workbook.create_sheet("十二月")          # next month's sheet, not filled in yet
+    workbook.save(path)
+    af.settle(path)
+    result = collect_now(drop_feed(tmp_path, sheet="*月"))
+    assert result.rows_accepted == af.N_CASES and result.rows_rejected == {}
+    empty = openpyxl.Workbook()
+    empty.save(tmp_path / "empty.xlsx")
+    af.settle(tmp_path / "empty.xlsx")
+    result = collect_now(drop_feed(tmp_path))
+    assert result.rows_rejected == {"file_rejected": 1, "empty_file": 1}

@@ -207,3 +207,28 @@ def test_a_symlink_is_refused_its_target_never_read_nor_copied_into_the_report(t
         assert "符号链接不被接受" in report
         assert "hunter2" not in report and "root:" not in report
     assert secret.read_text(encoding="utf-8").startswith("办件编号")
+
+
+def test_an_upload_cut_mid_row_is_rejected_then_accepted_when_the_rest_arrives(tmp_path):
+    drop, store = tmp_path / "drop", a_store(tmp_path)
+    drop.mkdir()
+    lines = [",".join(af.HEADER)] + [",".join(map(str, row)) for row in af.text_rows(closed_rows(4))]
+    text = "\n".join(lines) + "\n"
+    cut = text.index(lines[3]) + 12           # in the middle of the third case
+    path = drop / "cut.csv"
+    with open(path, "w", encoding="utf-8") as upload:
+        upload.write(text[:cut])
+        upload.flush()
+        af.settle(path)
+        collect_and_store(drop_feed(drop), store)
+        assert stored_cases(store) == 0 and (drop / "rejected" / "cut.csv.errors.txt").exists()
+        upload.write(text[cut:])              # the rest, into the rejected file
+    af.settle(drop / "rejected" / "cut.csv")
+    result = collect_and_store(drop_feed(drop), store)
+    assert result.rows_accepted == 4 and stored_cases(store) == 4
+    assert (drop / "processed" / "cut.csv").exists()
+    assert not (drop / "rejected" / "cut.csv").exists() and not (drop / "rejected" / "cut.csv.errors.txt").exists()
+
+
+def closed_rows(n: int) -> list[list[object]]:
+    return [row for row in af.cases() if row[4] not in af.OPEN_MARKERS][:n]
