@@ -8,6 +8,8 @@ scripts, never opened in Excel) is marked so that it is reported instead of read
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Sequence
@@ -21,6 +23,7 @@ from collectors.sheet_layout import Grid, UncomputedFormula
 SPREADSHEET_TYPES = (".xlsx", ".xlsm", ".xls", ".ods")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_RANGE = (1.0, 2958466.0)      # 1900-01-01 .. 9999-12-31
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 
 
 def select_sheets(available: Sequence[str], wanted: str | Sequence[str] | None) -> list[str]:
@@ -44,9 +47,18 @@ def from_excel_serial(cell: object) -> object:
     return cell
 
 
+def _has_formulas(content: bytes) -> bool:
+    """Whether any worksheet of an .xlsx/.xlsm holds a formula (`<f>`): most exports hold none."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return any(_FORMULA.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
 def _uncomputed_formulas(content: bytes, sheets: Sequence[str]) -> dict[str, dict[tuple[int, int], str]]:
     """Per sheet, the (row, column) of formula cells, with their formula (only .xlsx/.xlsm keep them here)."""
     found: dict[str, dict[tuple[int, int], str]] = {}
+    if not _has_formulas(content):
+        return found
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     try:
         for name in sheets:
