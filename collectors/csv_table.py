@@ -1,4 +1,4 @@
-"""CSV bytes to a Table: encoding detection (UTF-8, UTF-8 with BOM, GB18030), header mapping, ragged rows."""
+"""CSV bytes to a Table: encoding detection (UTF-8, UTF-8 with BOM, GBK/GB18030, Big5), header mapping, ragged rows."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+import charset_normalizer
 import numpy as np
 
 from collectors.base import FeedError
@@ -35,13 +36,28 @@ def detect_and_decode(content: bytes, declared: str | None = None, configured: s
     elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
     else:
-        candidates = ["utf-8"] + ([declared] if declared and declared.replace("-", "") != "utf8" else []) + ["gb18030"]
+        try:
+            return content.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        candidates = ([declared] if declared and declared.replace("-", "") != "utf8" else []) + [legacy_chinese(content)]
     for encoding in candidates:
         try:
             return content.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError):
             continue
-    raise FeedError("decode", f"cannot decode the body as any of {', '.join(candidates)}")
+    raise FeedError("decode", f"cannot decode the body as UTF-8 or any of {', '.join(candidates)}")
+
+
+def legacy_chinese(content: bytes, sample: int = 256_000) -> str:
+    """The "ANSI" encoding of a Chinese export that is not UTF-8: GB18030 (a superset of GBK and
+    GB2312), unless the bytes read better as Big5 (traditional script, Taiwan and Hong Kong).
+    Big5 bytes also decode as GB18030, into nonsense, so the choice is charset-normalizer's."""
+    head = content[:sample]
+    if len(content) > sample and b"\n" in head:
+        head = head[:head.rindex(b"\n") + 1]   # a line feed never sits inside a multi-byte character
+    best = charset_normalizer.from_bytes(head, cp_isolation=["gb18030", "big5"]).best()
+    return "big5" if best is not None and best.encoding == "big5" else "gb18030"
 
 
 @dataclass

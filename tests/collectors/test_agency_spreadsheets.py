@@ -152,3 +152,13 @@ def test_an_empty_sheet_beside_others_is_skipped_but_a_workbook_of_empty_sheets_
     af.settle(tmp_path / "empty.xlsx")
     result = collect_now(drop_feed(tmp_path))
     assert result.rows_rejected == {"file_rejected": 1, "empty_file": 1}
+
+
+def test_a_big5_csv_from_a_traditional_script_system_is_not_read_as_gbk_nonsense(tmp_path):
+    traditional = {"辦件編號": "id", "受理時間": "submitted", "辦結時間": "completed"}
+    text = "渝中區政務服務中心2026年11月辦件明細表\r\n序號,辦件編號,事項名稱,受理時間,辦結時間\r\n" + "".join(
+        f"{i},YZ{i:03d},企業開辦,2026-11-0{i} 09:30,2026-11-0{i + 1} 10:30\r\n" for i in range(1, 6)) + "合計,5件\r\n製表人：張三\r\n"
+    (tmp_path / "big5.csv").write_bytes(text.encode("big5"))
+    af.settle(tmp_path / "big5.csv")
+    result = collect_now(feed(kind="file", path=str(tmp_path), columns=traditional, series=af.SERIES))
+    assert result.rows_accepted == 5 and result.rows_skipped == {"footer": 2}, result.rows_rejected
