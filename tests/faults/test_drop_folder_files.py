@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import sqlite3
 import threading
 from datetime import datetime
 
 import pytest
+from sqlalchemy import create_engine
 
 from collectors import file_drop, runner
 from collectors.cli import add_collect_command
@@ -232,3 +234,22 @@ def test_an_upload_cut_mid_row_is_rejected_then_accepted_when_the_rest_arrives(t
 
 def closed_rows(n: int) -> list[list[object]]:
     return [row for row in af.cases() if row[4] not in af.OPEN_MARKERS][:n]
+
+
+def test_a_locked_database_leaves_the_file_in_the_drop_folder(tmp_path):
+    drop, store = tmp_path / "drop", a_store(tmp_path)
+    drop.mkdir()
+    export(drop, "nov.xlsx", 8)
+    impatient = Store(create_engine(f"sqlite:///{tmp_path / 'monitor.db'}", connect_args={"timeout": 0.2}))
+    holder = sqlite3.connect(tmp_path / "monitor.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")          # another writer holds the database
+    try:
+        with pytest.raises(Exception, match="locked"):
+            collect_and_store(drop_feed(drop), impatient)
+        assert (drop / "nov.xlsx").exists() and not (drop / "processed").exists()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        impatient.engine.dispose()
+    collect_and_store(drop_feed(drop), store)
+    assert stored_cases(store) == 8 and (drop / "processed" / "nov.xlsx").exists()
