@@ -5,8 +5,9 @@ line, two daemons share one folder without a failure, and a PostgreSQL outage lo
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
-import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -15,7 +16,7 @@ import sqlalchemy
 from tests.collectors import agency_files as af
 from tests.faults.tcp_proxy import TcpProxy
 from tests.integration.daemon_process import DaemonProcess
-from tests.integration.test_daemon_bad_feeds import value
+from tests.integration.test_daemon_bad_feeds import samples, value
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +51,6 @@ def start_daemon(workdir, drop, env: dict | None = None) -> DaemonProcess:
 
 
 def failed_collections(metrics_text: str) -> float:
-    from tests.integration.test_daemon_bad_feeds import samples
     return sum(v for n, ls, v in samples(metrics_text)
                if n == "monitor_collections_total" and ls.get("feed") == FEED and ls.get("result") != "ok")
 
@@ -74,6 +74,17 @@ def test_a_corrected_resubmission_under_the_same_name_replaces_the_original(drop
     drop_daemon.wait_until(lambda: len(list((drop / "processed").glob("十一月明细*.xlsx"))) == 2, WAIT)
     assert cases_from(database, "十一月明细.xlsx") == 5
     assert failed_collections(drop_daemon.metrics()) == 0
+
+
+def test_a_formula_saved_without_its_value_is_reported_not_taken_for_an_open_case(drop_daemon):
+    drop, database = drop_daemon.drop, drop_daemon.database
+    rows = closed_cases(6)
+    rows[1][4] = "=D5+2"                   # openpyxl, like any script, saves no computed value
+    af.write_xlsx(drop / "formula.xlsx", rows)
+    report = drop / "rejected" / "formula.xlsx.errors.txt"
+    drop_daemon.wait_until(report.exists, WAIT)
+    assert "第5行，E列（办结时间）：公式没有计算结果" in report.read_text(encoding="utf-8")
+    assert cases_from(database, "formula.xlsx") == 0
 
 
 def test_an_upload_that_pauses_longer_than_settle_is_read_whole(drop_daemon):
@@ -167,3 +178,39 @@ def test_a_postgresql_outage_leaves_the_file_in_the_drop_folder_until_it_is_stor
     finally:
         proxy.stop()
         daemon.stop()
+
+
+def _holds_open(pid: int, path) -> bool:
+    target = str(path)
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:
+        return False
+    for fd in descriptors:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_a_daemon_killed_while_reading_a_file_loses_nothing_and_counts_nothing_twice(tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    big = drop / "big.csv"   # large enough that reading it takes a moment: the kill lands mid-read
+    rows = [[i + 1, f"K{i:07d}", "企业开办", "2026-11-02 09:30", "2026-11-04 10:30"] for i in range(300_000)]
+    af.write_csv(big, "gbk", rows)
+    daemon = start_daemon(tmp_path / "first", drop, {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}"})
+    daemon.wait_until(lambda: _holds_open(daemon.process.pid, big), WAIT)
+    daemon.signal(signal.SIGKILL)
+    daemon.process.wait(10)
+    assert big.exists() and not (drop / "processed").exists()
+    again = start_daemon(tmp_path / "second", drop, {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}"})
+    try:
+        again.wait_until(lambda: (drop / "processed" / "big.csv").exists(), 120)
+        with sqlite3.connect(tmp_path / "kill.db") as connection:
+            assert connection.execute("SELECT sum(n_cases) FROM observation WHERE feed = ?", (FEED,)).fetchone()[0] \
+                == len(rows)
+    finally:
+        assert again.stop() == 0
