@@ -190,7 +190,8 @@ def lay_out(grid: Grid, feed: FileFeed) -> Layout:
     width = len(names)
     body = [(grid.row_numbers[i], row) for i, row in enumerate(grid.rows[start + height:], start + height)
             if not all(is_blank(cell) for cell in row)]
-    identifying = [i for i, name in enumerate(names) if name in identifying_columns(feed)]
+    identifying_names = identifying_columns(feed)
+    identifying = [i for i, name in enumerate(names) if name in identifying_names]
     end = len(body)
     while end and is_footer(body[end - 1][1], identifying):
         end -= 1
