@@ -72,6 +72,20 @@ def _uncomputed_formulas(content: bytes, sheets: Sequence[str]) -> dict[str, dic
     return found
 
 
+def _fill_merged(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Every cell of a merged range shows its top-left value, as a person sees it (事项名称 merged
+    down over the cases of one service belongs to each of them)."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if row[c] is None:
+                    row[c] = value
+
+
 def _cell(value: object) -> object:
     if isinstance(value, str):
         return value if value.strip() else None
@@ -95,6 +109,7 @@ def read_workbook(content: bytes, suffix: str, wanted: str | Sequence[str] | Non
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
                     rows[r][c] = UncomputedFormula(formula)
             merged = [tuple(map(tuple, corners)) for corners in (sheet.merged_cell_ranges or [])]
+            _fill_merged(rows, merged)
             grids.append(Grid(name, rows, list(range(1, len(rows) + 1)), merged))
         return grids
     except Rejected:

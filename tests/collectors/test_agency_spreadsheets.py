@@ -162,3 +162,19 @@ def test_a_big5_csv_from_a_traditional_script_system_is_not_read_as_gbk_nonsense
     af.settle(tmp_path / "big5.csv")
     result = collect_now(feed(kind="file", path=str(tmp_path), columns=traditional, series=af.SERIES))
     assert result.rows_accepted == 5 and result.rows_skipped == {"footer": 2}, result.rows_rejected
+
+
+def test_a_cell_merged_down_over_several_cases_belongs_to_each_of_them(tmp_path):
+    rows = af.cases()
+    for row in rows[1:3]:
+        row[2] = None
+    rows[5][2] = "食品经营许可"
+    path = af.write_xlsx(tmp_path / "merged.xlsx", rows)
+    workbook = openpyxl.load_workbook(path)
+    workbook["十一月"].merge_cells("C4:C6")       # 企业开办 over the first three cases
+    workbook.save(path)
+    af.settle(path)
+    spec = feed(kind="file", path=str(tmp_path), columns={**af.COLUMNS, "事项名称": "service"},
+                series=[{"name": "cases", "type": "cases", "where": {"service": "企业开办"}}])
+    result = collect_now(spec)
+    assert result.rows_accepted == af.N_CASES - 1 and result.rows_rejected == {}
