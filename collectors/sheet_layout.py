@@ -19,10 +19,13 @@ from collectors.series import Table
 from monitor.spec.feeds import FileFeed
 
 HEADER_SEARCH_ROWS = 20
-# A line after the last case that starts with one of these is a summary or a signature, not a case.
+# A line after the last case that starts with one of these is a summary or a signature, not a case
+# (compared without spaces, so 合  计 is 合计). None may plausibly begin a case's first cell.
 FOOTER_WORDS = ("合计", "小计", "总计", "共计", "累计", "合計", "小計", "總計", "共計", "累計",
                 "制表", "製表", "审核", "審核", "填报", "填報", "填表", "复核", "複核", "负责人", "負責人",
-                "备注", "備註", "备考", "說明", "说明", "注：", "注:", "统计", "統計", "打印", "报送", "報送")
+                "单位负责人", "單位負責人", "联系人", "聯繫人", "联系电话", "聯繫電話", "签字", "簽字", "盖章", "蓋章",
+                "备注", "備註", "备考", "說明", "说明", "注：", "注:", "统计", "統計", "打印", "报送", "報送",
+                "导出时间", "導出時間")
 _SPACES = re.compile(r"\s+")
 
 

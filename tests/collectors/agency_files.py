@@ -18,6 +18,7 @@ HEADER = ["序号", "办件编号", "事项名称", "受理时间", "办结时�
 COLUMNS = {"办件编号": "id", "受理时间": "submitted", "办结时间": "completed"}
 SERIES = [{"name": "cases", "type": "cases"}]
 FOOTER = [["合计", "20件", None, None, None], ["制表人：张三", None, "审核人：李四", None, None],
+          ["单位负责人：", "王五", None, None, None],      # text in the id column: a footer by its word
           ["备注：本表由审批系统导出", None, None, None, None]]
 N_CASES, N_OPEN = 20, 4
 OPEN_MARKERS = ["—", "/", "无", "未办结"]
