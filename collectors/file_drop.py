@@ -2,7 +2,8 @@
 
 Each settled file is read and validated as a whole: .xlsx, .xlsm, .xls, .ods (every sheet that
 `sheet:` selects), CSV in UTF-8, UTF-8 with BOM or GBK/GB18030, and JSON. Title rows above the
-header and 合计 / 制表人 lines after the last case are skipped (the latter counted as `footer`).
+header and 合计 / 制表人 lines after the last case are skipped (the latter counted as `footer`, and
+id-less notes right under the header as `under_header`).
 A file with no problem has its values used; a file with any problem — an unreadable workbook, a
 missing column, one bad row — is not used at all and goes to rejected/ with `<name>.errors.txt`
 naming the sheet, row, column and problem (in Chinese for the agency, with an English code).
@@ -21,7 +22,7 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Iterator
@@ -52,11 +53,11 @@ class FileContent:
     """What one accepted file brings."""
 
     extracted: Extracted
-    footer_rows: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)   # rows that are not data, by reason
 
 
 def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
-                   spreadsheet: bool) -> tuple[Extracted, list[FileProblem], int]:
+                   spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
     layout = lay_out(grid, feed)
     if spreadsheet:
         for name in time_columns(feed) & set(layout.table.columns):
@@ -66,7 +67,7 @@ def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo
         FileProblem(p.reason, sheet=layout.sheet, row=layout.row_numbers[p.row],
                     column=layout.letters.get(p.column or ""), header=layout.headers.get(p.column or ""),
                     value=p.value) for p in extracted.problems]
-    return extracted, problems, layout.footer_rows
+    return extracted, problems, layout.skipped
 
 
 def _grids(content: bytes, suffix: str, feed: FileFeed) -> list[Grid]:
@@ -103,13 +104,13 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
             extracted = extract_json(feed.series, document, data_time, tz, keep_problems=True)
             problems = [FileProblem(p.reason, row=p.row + 1, column=p.column, value=p.value)
                         for p in extracted.problems]
-            parts, footer = [extracted], 0
+            parts, skipped = [extracted], {}
         else:
-            parts, problems, footer = [], [], 0
+            parts, problems, skipped = [], [], {}
             grids = _grids(content, suffix, feed)
             for grid in grids:
                 try:
-                    extracted, found, skipped = _sheet_content(grid, feed, data_time, tz, suffix != ".csv")
+                    extracted, found, not_data = _sheet_content(grid, feed, data_time, tz, suffix != ".csv")
                 except Rejected as rejection:   # go on: the report names the problems of every sheet
                     if len(grids) > 1 and all(p.reason == "empty_file" for p in rejection.problems):
                         continue                # an empty sheet beside others (next month's template)
@@ -117,7 +118,7 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
                     continue
                 parts.append(extracted)
                 problems += found
-                footer += skipped
+                count_rejections(skipped, not_data)
     except FeedError as exc:
         if exc.category == "config":
             raise
@@ -130,7 +131,7 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
     joined = _one_batch_per_series(parts, name)
     if joined.accepted == 0:
         raise Rejected([FileProblem("empty_file")])
-    return FileContent(joined, footer)
+    return FileContent(joined, skipped)
 
 
 def _listed(folder: Path, feed: FileFeed) -> Iterator[Path]:
@@ -184,10 +185,9 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         return
     claim.problems = []
     content.extracted.into(result)
-    if content.footer_rows:
-        count_rejections(result.rows_skipped, {"footer": content.footer_rows})
-    log.info("event=file_accepted feed=%s file=%r rows=%d footer_rows=%d", feed.id, name,
-             content.extracted.accepted, content.footer_rows)
+    count_rejections(result.rows_skipped, content.skipped)
+    log.info("event=file_accepted feed=%s file=%r rows=%d footer_rows=%d under_header_rows=%d", feed.id, name,
+             content.extracted.accepted, content.skipped.get("footer", 0), content.skipped.get("under_header", 0))
 
 
 class Gate:

@@ -57,7 +57,7 @@ class Layout:
     row_numbers: list[int]                    # the agency's row number of each table row
     letters: dict[str, str]                   # column name -> its letter
     headers: dict[str, str]                   # column name -> its header as written
-    footer_rows: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)   # `footer` lines, `under_header` notes
     problems: list[FileProblem] = field(default_factory=list)
 
 
@@ -199,6 +199,13 @@ def lay_out(grid: Grid, feed: FileFeed) -> Layout:
     while end and is_footer(body[end - 1][1], identifying):
         end -= 1
     footer_rows, body = len(body) - end, body[:end]
+    ids = {spec.id_field for spec in feed.series if spec.type == "cases" and spec.id_field}
+    keys = [i for i, name in enumerate(names) if name in ids] or identifying
+    start = 0   # a units line under the header (（年-月-日 时:分）, 单位：件), with no id, is part of the header
+    while start < len(body) and all(i >= len(body[start][1]) or is_blank(body[start][1][i]) for i in keys):
+        start += 1
+    body = body[start:]
+    skipped = {reason: n for reason, n in (("footer", footer_rows), ("under_header", start)) if n}
     problems, numbers, data = [], [], []
     for number, row in body:
         ragged = len(row) < width or any(not is_blank(c) for c in row[width:])
@@ -222,4 +229,4 @@ def lay_out(grid: Grid, feed: FileFeed) -> Layout:
                 cells[i] = None
     first_index = {name: names.index(name) for name in dict.fromkeys(names)}
     columns = {name: [row[i] for row in data] for name, i in first_index.items()}
-    return Layout(Table(columns, len(data)), grid.name, numbers, letters, headers, footer_rows, problems)
+    return Layout(Table(columns, len(data)), grid.name, numbers, letters, headers, skipped, problems)

@@ -178,3 +178,11 @@ def test_a_cell_merged_down_over_several_cases_belongs_to_each_of_them(tmp_path)
                 series=[{"name": "cases", "type": "cases", "where": {"service": "企业开办"}}])
     result = collect_now(spec)
     assert result.rows_accepted == af.N_CASES - 1 and result.rows_rejected == {}
+
+
+def test_a_units_line_under_the_header_is_part_of_the_header(tmp_path):
+    rows = [[None, None, None, "（年-月-日 时:分）", "（年-月-日 时:分）"]] + af.cases()
+    af.write_xlsx(tmp_path / "units.xlsx", rows)
+    result = collect_now(drop_feed(tmp_path))
+    assert result.rows_accepted == af.N_CASES and result.rows_rejected == {}
+    assert result.rows_skipped == {"footer": len(af.FOOTER), "under_header": 1}
