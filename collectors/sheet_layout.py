@@ -178,11 +178,29 @@ def is_blank(cell: object) -> bool:
 def is_footer(cells: Sequence[object], identifying: Sequence[int]) -> bool:
     """A summary or signature line (合计 / 制表人：…) or a line without any identifying cell."""
     first = next((cell for cell in cells if not is_blank(cell)), None)
-    if first is None:
-        return True
-    if header_text(first).startswith(FOOTER_WORDS):
-        return True
-    return all(i >= len(cells) or is_blank(cells[i]) for i in identifying)
+    return first is None or header_text(first).startswith(FOOTER_WORDS) or _all_blank(cells, identifying)
+
+
+def _all_blank(cells: Sequence[object], columns: Sequence[int]) -> bool:
+    return all(i >= len(cells) or is_blank(cells[i]) for i in columns)
+
+
+def _cases_only(body: list[tuple[int, list[object]]], names: list[str], feed: FileFeed
+                ) -> tuple[list[tuple[int, list[object]]], dict[str, int]]:
+    """The rows from the first case to the last: footer lines after them and id-less notes right
+    under the header (（年-月-日 时:分）, 单位：件) are skipped and counted."""
+    identifying_names = identifying_columns(feed)
+    identifying = [i for i, name in enumerate(names) if name in identifying_names]
+    ids = {spec.id_field for spec in feed.series if spec.type == "cases" and spec.id_field}
+    keys = [i for i, name in enumerate(names) if name in ids] or identifying
+    end = len(body)
+    while end and is_footer(body[end - 1][1], identifying):
+        end -= 1
+    first = 0
+    while first < end and _all_blank(body[first][1], keys):
+        first += 1
+    skipped = {reason: n for reason, n in (("footer", len(body) - end), ("under_header", first)) if n}
+    return body[first:end], skipped
 
 
 def lay_out(grid: Grid, feed: FileFeed) -> Layout:
@@ -193,19 +211,7 @@ def lay_out(grid: Grid, feed: FileFeed) -> Layout:
     width = len(names)
     body = [(grid.row_numbers[i], row) for i, row in enumerate(grid.rows[start + height:], start + height)
             if not all(is_blank(cell) for cell in row)]
-    identifying_names = identifying_columns(feed)
-    identifying = [i for i, name in enumerate(names) if name in identifying_names]
-    end = len(body)
-    while end and is_footer(body[end - 1][1], identifying):
-        end -= 1
-    footer_rows, body = len(body) - end, body[:end]
-    ids = {spec.id_field for spec in feed.series if spec.type == "cases" and spec.id_field}
-    keys = [i for i, name in enumerate(names) if name in ids] or identifying
-    start = 0   # a units line under the header (（年-月-日 时:分）, 单位：件), with no id, is part of the header
-    while start < len(body) and all(i >= len(body[start][1]) or is_blank(body[start][1][i]) for i in keys):
-        start += 1
-    body = body[start:]
-    skipped = {reason: n for reason, n in (("footer", footer_rows), ("under_header", start)) if n}
+    body, skipped = _cases_only(body, names, feed)
     problems, numbers, data = [], [], []
     for number, row in body:
         ragged = len(row) < width or any(not is_blank(c) for c in row[width:])
