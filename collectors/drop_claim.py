@@ -150,6 +150,8 @@ class DropHandover:
             for claim in self.claims:
                 try:
                     self._file(claim)
+                except OSError as exc:   # its rows are stored: filed on a later run, which replaces them
+                    log.warning("event=file_not_filed file=%r error=%r", claim.path.name, str(exc))
                 finally:
                     claim.release()
             self.claims = []

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from collectors.drop_report import read_unfollowed, write_unfollowed
+
 LEDGER, LOCK = ".filed.json", ".filed.lock"
 WATCH_SECONDS = 86400.0
 
@@ -25,13 +27,14 @@ WATCH_SECONDS = 86400.0
 def _entries(folder: Path) -> Iterator[dict[str, dict]]:
     """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
     folder.mkdir(exist_ok=True)
-    with open(folder / LOCK, "a") as lock:
+    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         path = folder / LEDGER
         try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
+            entries = json.loads(read_unfollowed(path) or "{}")
             entries = entries if isinstance(entries, dict) else {}
-        except (FileNotFoundError, ValueError):
+        except ValueError:
             entries = {}
         before = json.dumps(entries, sort_keys=True)
         yield entries
@@ -40,8 +43,10 @@ def _entries(folder: Path) -> Iterator[dict[str, dict]]:
         text = json.dumps(entries, ensure_ascii=False, sort_keys=True)
         if text != before:
             temporary = path.with_name(LEDGER + ".tmp")
-            temporary.write_text(text, encoding="utf-8")
+            write_unfollowed(temporary, text)
             os.replace(temporary, path)
+    finally:
+        os.close(lock)
 
 
 def record(folder: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,4 +88,25 @@ def write_report(target: Path, file_name: str, problems: list[FileProblem]) -> N
     ]
     if len(problems) > MAX_LINES:
         lines.append(f"……另有 {len(problems) - MAX_LINES} 个问题 / and {len(problems) - MAX_LINES} more")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_unfollowed(target, "\n".join(lines) + "\n")
+
+
+def read_unfollowed(source: Path, limit: int = 10_000_000) -> str:
+    """A file of the drop folder's own (a ledger), never through a link or from a pipe; "" when absent or odd."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return handle.read(limit).decode("utf-8", errors="replace")
+
+
+def write_unfollowed(target: Path, text: str) -> None:
+    """Write a file in the drop folder without following a link planted under its name (an agency
+    can write there; the daemon must never write through a link to a file elsewhere)."""
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

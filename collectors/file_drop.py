@@ -224,6 +224,10 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
         raise FeedError("config", f"drop folder {folder} does not exist")
     if not feed.series:
         raise FeedError("config", f"feed {feed.id!r} has no series: nothing to collect")
+    for own in (folder / PROCESSED, folder / REJECTED):
+        if own.is_symlink() or (own.exists() and not own.is_dir()):
+            raise FeedError("config", f"{own} is a link or not a folder: files would be moved out of the drop "
+                                      "folder; remove it (it is made again)")
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
     try:

@@ -253,3 +253,33 @@ def test_a_locked_database_leaves_the_file_in_the_drop_folder(tmp_path):
         impatient.engine.dispose()
     collect_and_store(drop_feed(drop), store)
     assert stored_cases(store) == 8 and (drop / "processed" / "nov.xlsx").exists()
+
+
+def test_links_planted_for_the_daemons_own_files_are_never_written_through(tmp_path):
+    drop, store = tmp_path / "drop", a_store(tmp_path)
+    drop.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched\n", encoding="utf-8")
+    (drop / "rejected").mkdir()
+    (drop / "rejected" / "bad.pdf.errors.txt").symlink_to(victim)      # the report's name, planted
+    (drop / "processed").mkdir()
+    (drop / "processed" / ".filed.json.tmp").symlink_to(victim)        # the ledger's temporary name
+    os.mkfifo(drop / "processed" / ".filed.json")                     # a pipe would block a reader
+    (drop / "bad.pdf").write_bytes(b"%PDF")
+    af.settle(drop / "bad.pdf")
+    export(drop, "nov.xlsx", 3)
+    collect_and_store(drop_feed(drop), store)
+    assert victim.read_text(encoding="utf-8") == "untouched\n"
+    assert "不支持的文件类型" in (drop / "rejected" / "bad.pdf.errors.txt").read_text(encoding="utf-8")
+    assert stored_cases(store) == 3 and (drop / "processed" / "nov.xlsx").exists()
+
+
+def test_a_processed_folder_that_is_a_link_stops_the_collection_before_anything_moves(tmp_path):
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "processed").symlink_to(elsewhere)
+    export(drop, "nov.xlsx", 3)
+    result = collect_once(drop_feed(drop), now=datetime.now(TZ))
+    assert not result.ok and result.error_category == "config" and "processed" in result.error
+    assert (drop / "nov.xlsx").exists() and os.listdir(elsewhere) == []
