@@ -186,3 +186,9 @@ def test_a_units_line_under_the_header_is_part_of_the_header(tmp_path):
     result = collect_now(drop_feed(tmp_path))
     assert result.rows_accepted == af.N_CASES and result.rows_rejected == {}
     assert result.rows_skipped == {"footer": len(af.FOOTER), "under_header": 1}
+
+
+@pytest.mark.parametrize("text", ["合计\n", "区,值\n海淀,1\n", "受理\n"])
+def test_a_few_gbk_characters_are_not_taken_for_big5(text):
+    from collectors.csv_table import decode_text
+    assert decode_text(text.encode("gbk")) == text
