@@ -12,6 +12,7 @@ Pure: the caller loads and saves the AlertState rows; nothing here reads a clock
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,8 +84,10 @@ def _copy_values(state: AlertState, evaluation: Evaluation) -> None:
     state.reason = evaluation.reason
     if evaluation.status in _DATA_STATUSES and state.alert == TARGET:
         return
-    for key in ("actual", "target", "target_max", "op", "unit", "expected"):
+    for key in ("actual", "target", "target_max", "op", "unit", "expected", "settled_on", "provisional",
+                "overdue_open"):
         setattr(state, key, getattr(evaluation, key))
+    state.overdue_case_ids = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
 
 
 def wanted_announcement(state: AlertState) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Sequence
 
 from sqlmodel import Session, select
 
@@ -56,7 +56,7 @@ def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, ba
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
     return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
-            "now": local_time(now), "counts": counts, "status_url": renderer.settings.public_url.rstrip("/") + "/status",
+            "now": local_time(now), "counts": counts, "status_url": renderer.page_url(),
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
 
 
@@ -131,7 +131,7 @@ def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, gro
     group.cursor = transitions[-1].id
     firing = session.exec(select(AlertState).where(AlertState.state == "firing").order_by(AlertState.commitment)).all()
     context = {
-        "since": local_time(since), "now": local_time(now), "status_url": renderer.settings.public_url.rstrip("/") + "/status",
+        "since": local_time(since), "now": local_time(now), "status_url": renderer.page_url(),
         "transitions": [dict(at=local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
                              to_state=t.to_state, severity=t.severity, status=t.status, actual=number(t.actual))
                         for t in transitions],
@@ -179,7 +179,7 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     context = {"receiver_name": agency.name, "now": local_time(now), "addresses": list(agency.emails),
                "lead_count": sum(1 for c in commitments if c.agency and c.agency.id == agency_id),
                "co_count": sum(1 for c in commitments if agency_id in {a.id for a in c.co_agencies}),
-               "status_url": renderer.settings.public_url.rstrip("/") + "/status"}
+               "status_url": renderer.page_url()}
     rendered, error = _render(renderer, "test", context)
     batch = Batch(key=f"test:{agency_id}", kind="test", receiver_name=agency.name, to=list(agency.emails), cc=[], bcc=[])
     notification = _email_row(now, batch, "test", rendered, error, [])
@@ -187,6 +187,18 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     session.commit()
     session.refresh(notification)
     return notification
+
+
+def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catalogue, year: int,
+                          provisional: Sequence[str], now: datetime) -> int:
+    """Ask the operators, once per year, for the year's holiday notice (verdicts are provisional until then)."""
+    context = {"year": year, "since": f"{year}-01-01", "count": len(provisional),
+               "examples": list(provisional[:5]), "now": local_time(now)}
+    rendered, error = _render(renderer, "calendar_notice", context)
+    batch = Batch(key=f"calendar-notice:{year}", kind="operators", receiver_name="运维人员",
+                  to=list(catalogue.alerting.operators.emails), cc=[], bcc=[])
+    session.add(_email_row(now, batch, "operators", rendered, error, []))
+    return 1
 
 
 def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,

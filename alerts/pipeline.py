@@ -32,7 +32,7 @@ from alerts.notifiers.email import SmtpNotifier
 from alerts.notifiers.maildir import MaildirNotifier
 from alerts.notifiers.webhook import WebhookNotifier
 from alerts.outbox import Outbox, outbox_stats
-from alerts.render import Rendered, Renderer
+from alerts.render import DISPLAY_ZONE, Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
 from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
@@ -81,6 +81,7 @@ class AlertPipeline:
             transitions += self._feed_alerts(session, catalogue, evaluations, states, rules, now)
             session.flush()
             queued = self._flush(session, catalogue, list(states.values()), now)
+            queued += self._calendar_notice(session, catalogue, evaluations, now)
             session.commit()
         self._catalogue = catalogue
         if transitions or queued:
@@ -168,6 +169,19 @@ class AlertPipeline:
         """Render the commitment's message for its current evaluation; nothing is stored or sent."""
         with Session(self.engine) as session:
             return messages.preview(session, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
+
+    def _calendar_notice(self, session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
+                         now: datetime) -> int:
+        """One message per year to the operators when verdicts rest on a year with no published notice."""
+        provisional = sorted(e.commitment for e in evaluations if e.provisional)
+        if not provisional or not catalogue.alerting.operators.emails:
+            return 0
+        year = now.astimezone(DISPLAY_ZONE).year
+        key = f"calendar-notice:{year}"
+        if session.get(AlertGroup, key) is not None:
+            return 0
+        session.add(AlertGroup(key=key, last_sent_at=now))
+        return messages.queue_calendar_notice(session, self.renderer, catalogue, year, provisional, now)
 
     def _take_turn(self, session: Session, now: datetime) -> None:
         result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))

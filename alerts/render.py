@@ -7,6 +7,7 @@ when the notification is made and recorded as a permanent failure, not sent half
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,11 +87,16 @@ class Renderer:
             raise TemplateFailure(f"template {name!r}: {type(exc).__name__}: {exc}") from exc
         return Rendered(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2])
 
-    def links(self, commitment_id: str) -> dict[str, str]:
+    def page_url(self, path: str = "/") -> str:
+        """A page of the monitor's own site (public_url): the board at "/", a commitment, an agency."""
+        return self.settings.public_url.rstrip("/") + path
+
+    def links(self, commitment_id: str, agency_id: str | None = None) -> dict[str, str]:
         grafana = self.settings.grafana_url.rstrip("/")
-        public = self.settings.public_url.rstrip("/")
+        page = self.page_url(f"/commitments/{quote(commitment_id, safe='')}")
         return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}",
-                "status": f"{public}/status?commitment={quote(commitment_id)}"}
+                "page": page, "status": page,   # `status` kept for templates overridden before the pages existed
+                "agency": self.page_url(f"/agencies/{quote(agency_id, safe='')}") if agency_id else self.page_url()}
 
     def item(self, commitment: Commitment, state: AlertState, change: str,
              trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
@@ -108,22 +114,24 @@ class Renderer:
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,
             "deadline": c.deadline.isoformat() if c.deadline else None,
             "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
+            "settled_on": state.settled_on.isoformat() if state.settled_on else None,
+            "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
+            "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
             "reason": state.reason, "evaluated_at": local_time(state.evaluated_at),
             "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
             "trend": [{"at": local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
                        "status_zh": STATUS_ZH.get(s, s)}
                       for at, actual, s in trend],
-            "links": self.links(c.id), "feed": None,
+            "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
         }
 
     def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:
         """A failed collection: no promise to quote, only the feed and the error."""
-        public = self.settings.public_url.rstrip("/")
         return {
             "id": f"feed:{feed}", "feed": feed, "change": change, "change_zh": CHANGE_ZH[change],
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": "采集失败" if state.status == "error" else "采集恢复",
             "measured": f"数据源 {feed} 的采集", "reason": state.reason,
             "evaluated_at": local_time(state.evaluated_at), "fired_at": local_time(state.fired_at),
-            "links": {"status": f"{public}/status", "grafana": f"{public}/metrics"},
+            "links": {"status": self.page_url(), "page": self.page_url(), "grafana": self.page_url("/metrics")},
         }

@@ -6,7 +6,7 @@ Importing this module registers the tables on SQLModel.metadata, so monitor.stor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, Text
 from sqlalchemy.engine import Engine
@@ -44,6 +44,10 @@ class AlertState(SQLModel, table=True):
     unit: str | None = None
     expected: float | None = None
     reason: str = ""
+    settled_on: date | None = None
+    provisional: bool | None = None
+    overdue_open: int | None = None
+    overdue_case_ids: str | None = None     # JSON list
     evaluated_at: datetime | None = _time()
     active_since: datetime | None = _time()
     consecutive: int = 0

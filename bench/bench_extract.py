@@ -24,7 +24,7 @@ from monitor.textnum import find_numbers  # noqa: E402
 
 
 def seeds_dir() -> Path:
-    for candidate in (ROOT / "seeds", ROOT.parent / "shared" / "seeds"):
+    for candidate in (ROOT / "seeds",):
         if candidate.is_dir():
             return candidate
     raise SystemExit("bench_extract: no seeds/ directory found")

@@ -35,7 +35,8 @@ class DemoCollector:
                     rows = series["records"]
                     records, rejected = build_case_records(
                         series["name"], datetime.fromisoformat(series["data_time"]),
-                        [r.get("submitted") for r in rows], [r.get("completed") for r in rows], context.timezone)
+                        [r.get("submitted") for r in rows], [r.get("completed") for r in rows], context.timezone,
+                        [r["id"] for r in rows] if all("id" in r for r in rows) else None)
                     result.cases.append(records)
                     result.rows_accepted += len(records)
                     count_rejections(result.rows_rejected, rejected)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 REASONS_ZH = {
     "unparseable_submitted": "受理时间无法识别",
+    "bad_paused": "暂停（挂起）时长不是非负数",
     "unparseable_completed": "办结时间无法识别",
     "unparseable_time": "日期无法识别",
     "end_before_start": "办结时间早于受理时间（时长为负）",

@@ -22,13 +22,11 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Iterator
 from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from collectors.base import FeedError, FetchContext
 from collectors.csv_table import csv_grid, decode_text
@@ -86,10 +84,7 @@ def _one_batch_per_series(parts: list[Extracted], source: str) -> Extracted:
         count_rejections(joined.rejected, part.rejected)
         for batch in part.cases:
             by_series.setdefault(batch.series, []).append(batch)
-    joined.cases = [CaseRecords(name, max(b.data_time for b in batches),
-                                np.concatenate([b.submitted for b in batches]),
-                                np.concatenate([b.completed for b in batches]), source)
-                    for name, batches in by_series.items()]
+    joined.cases = [replace(CaseRecords.join(batches), source=source) for batches in by_series.values()]
     return joined
 
 

@@ -162,14 +162,29 @@ def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence
     return validate_cases(series, data_time, submitted, completed, _given(completed_raw), ids)
 
 
+def paused_times(raw: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Suspended time per case as float; an empty cell is 0, text that is not a number is NaN."""
+    text, given = as_text(raw)
+    out = np.zeros(len(text), dtype=np.float64)
+    for i in np.flatnonzero(given):
+        try:
+            out[i] = float(str(text[i]).strip())
+        except ValueError:
+            out[i] = np.nan
+    return out
+
+
 def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
-                   ids: Sequence[object] | None = None) -> tuple[np.ndarray, dict[str, int]]:
+                   ids: Sequence[object] | None = None, paused: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, dict[str, int]]:
     """Which rows are rejected, and how many for each reason (each row counted once, first reason wins)."""
     rejected: dict[str, int] = {}
     bad = np.zeros(len(submitted), dtype=bool)
     checks = [("unparseable_submitted", np.isnat(submitted)),
               ("unparseable_completed", given_completed & np.isnat(completed)),
               ("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted))]
+    if paused is not None:
+        checks.append(("bad_paused", ~np.isfinite(paused) | (paused < 0)))
     if ids is not None:
         checks.append(("duplicate_id", _repeated(ids)))
     for reason, mask in checks:
@@ -186,7 +201,14 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
                    ) -> tuple[CaseRecords, dict[str, int]]:
     bad, rejected = rejection_mask(submitted, completed, given_completed, ids)
     keep = ~bad
-    return CaseRecords(series, data_time, submitted[keep], completed[keep]), rejected
+    return CaseRecords(series, data_time, submitted[keep], completed[keep], id_array(ids, keep)), rejected
+
+
+def id_array(ids: Sequence[object] | None, keep: np.ndarray) -> np.ndarray | None:
+    """The kept rows' case ids as text, or None when the feed gives no ids."""
+    if ids is None:
+        return None
+    return np.asarray(ids, dtype=object)[keep].astype(str)
 
 
 def _repeated(ids: Sequence[object]) -> np.ndarray:

@@ -20,7 +20,8 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import as_text, completion_text, count_rejections, parse_local_times, rejection_mask
+from collectors.records import (as_text, completion_text, count_rejections, id_array, parse_local_times, paused_times,
+                                rejection_mask)
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -95,9 +96,11 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
     completed_text, completed_given = completion_text(completed_raw)
     submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
-    bad, rejected = rejection_mask(submitted, completed, completed_given, ids)
+    paused = paused_times(_pick(table.column(spec.paused, spec.name), rows)) if spec.paused else None
+    bad, rejected = rejection_mask(submitted, completed, completed_given, ids, paused)
     keep = ~bad
-    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep]))
+    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
+                                 None if paused is None else paused[keep]))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():

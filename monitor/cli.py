@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
+from datetime import datetime
 from pathlib import Path
 
 from alerts.cli import add_alert_commands
@@ -15,7 +17,9 @@ from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
 from monitor.loader import load_or_report
 from monitor.logs import setup_logging
+from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
+from monitor.oneshot import add_evaluate_command
 from monitor.settings import Settings
 
 
@@ -60,6 +64,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    catalogue = load_or_report(Path(args.config))
+    if catalogue is None:
+        return 1
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    year = args.year or datetime.now(calendar.timezone).year
+    try:
+        listing = calendar.year_listing(year)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"year": year, "source": listing.source, "provisional": listing.provisional,
+                          "holidays": [{"date": d.isoformat(), "name": n} for d, n in listing.holidays],
+                          "workdays": [{"date": d.isoformat(), "name": n} for d, n in listing.workdays]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    print(f"{year}: {listing.source}" + ("  [PROVISIONAL]" if listing.provisional else ""))
+    print("holidays (days off):")
+    for day, name in listing.holidays:
+        print(f"  {day} {day.strftime('%a')}  {name}")
+    print("make-up working days (调休):" + ("" if listing.workdays else " none"))
+    for day, name in listing.workdays:
+        print(f"  {day} {day.strftime('%a')}  {name}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.config:
@@ -92,7 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--config", default="targets.yaml")
     listing.set_defaults(func=cmd_list)
 
-    for add_commands in (add_collect_command, add_alert_commands, add_generator_commands, add_extract_command):
+    calendar = sub.add_parser("calendar", help="a year's holidays and make-up working days, and where they came from")
+    calendar.add_argument("year", nargs="?", type=int, help="default: this year")
+    calendar.add_argument("--config", default="targets.yaml")
+    calendar.add_argument("--json", action="store_true")
+    calendar.set_defaults(func=cmd_calendar)
+
+    for add_commands in (add_evaluate_command, add_collect_command, add_alert_commands, add_generator_commands, add_extract_command):
         add_commands(sub)
     return parser
 

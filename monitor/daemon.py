@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 from dataclasses import replace
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence
 
 import httpx
@@ -27,11 +27,12 @@ from collectors.runner import collect, set_concurrency
 from collectors.sql import dispose_engines as dispose_sql_engines
 from monitor.calendar import WorkCalendar
 from monitor.demo.server import DemoServer
-from monitor.evaluate import Evaluation, evaluate
+from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import ConfigError, load_catalogue
 from monitor.metrics import CommitmentCollector, DaemonMetrics
-from monitor.model import Catalogue, Commitment
+from monitor.model import Catalogue
 from monitor.observations import CollectionResult
+from monitor.pages.views import HistoryPoint, Snapshot
 from monitor.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
 from monitor.web import WebServer
@@ -48,18 +49,12 @@ class AlertHook(Protocol):
     def metrics_collector(self) -> Collector: ...
 
 
-def data_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime:
-    """How far back the evaluator needs a commitment's values."""
-    if c.kind == "cumulative":
-        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
-    return now - max(c.measure.window, c.max_age)
-
-
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations."""
     accumulates = catalogue.feeds[feed_id].accumulates_cases
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_since(c, now, calendar), accumulates),
+    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_needed_since(c, now, calendar),
+                                           accumulates),
                      now, calendar)
             for c in catalogue.evaluated_commitments(feed_id)]
 
@@ -82,7 +77,7 @@ class Daemon:
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
                                              if cid in catalogue.commitments}
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
-                                      *split_address(settings.demo_listen)) if demo else None
+                                      *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
@@ -103,11 +98,12 @@ class Daemon:
         if self.demo_server:
             self.demo_server.start()
             log.info("event=demo_feed_started url=%s", self.demo_server.url)
-        self.web = WebServer(self, *self.settings.listen_address()).start()
+        self.web = await WebServer(self, *self.settings.listen_address()).start()
         host, port = self.web.address
-        log.info("event=listening metrics=http://%s:%s/metrics health=http://%s:%s/healthz status=http://%s:%s/status",
+        log.info("event=listening pages=http://%s:%s/ metrics=http://%s:%s/metrics health=http://%s:%s/healthz",
                  host, port, host, port, host, port)
-        print(f"Commitment Monitor serving http://{host}:{port}/metrics  /healthz  /status", flush=True)
+        print(f"Commitment Monitor serving http://{host}:{port}/  (pages, /api/v1, /metrics, /healthz, /status)",
+              flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         self._schedule_feeds()
@@ -134,7 +130,7 @@ class Daemon:
         if self._running:   # let collections in flight finish storing what they fetched
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
         if self.web:
-            self.web.stop()
+            await self.web.stop()
         if self.demo_server:
             self.demo_server.stop()
         if self._client:
@@ -257,6 +253,14 @@ class Daemon:
         return True, {"status": "ok", "started_at": self.started_at.isoformat(),
                       "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
                       "evaluated": len(self.board), "last_reload_problems": self.last_reload_error}
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.catalogue, self.board, self.clock())
+
+    def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
+        """The commitment's most recent evaluations, oldest first."""
+        return [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
+                for h in reversed(self.store.history(commitment, limit))]
 
     def status(self, commitment: str | None) -> dict | None:
         if commitment is None:

@@ -3,20 +3,35 @@
 `evaluate(commitment, data, now, calendar)` returns an Evaluation with a status (met, at_risk,
 missed, no_data, error), the actual, the target, the margin (positive = on the good side),
 the expected-to-date value for paced targets, and a reason in plain words.
+
+The readings (docs/targets-format.md, "How promises are read"):
+- met means kept. at_risk is a forecast only: a dated target not yet kept before its deadline, a
+  cumulative target behind its pace, or (where the editor sets `warn_margin`) a target kept by less
+  than that margin before its deadline. Never after a deadline.
+- a dated target is judged on the data dated on or before its deadline, and that verdict is
+  settled: later data does not change it and no fresh data is needed.
+- `throughout: true` (全年保持, 始终): the target holds on every day from the start, so one value
+  that breaks it breaks the promise.
+- per-case limits promise every case unless `min_share` says otherwise; cases still open past
+  their limit count as late.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.model import DEFAULT_WARN_FRACTION, Commitment
+from monitor.cases import case_timing
+from monitor.comparators import compare, margin_of
+from monitor.model import Commitment
 from monitor.observations import MeasureData, ValuePoint
 from monitor.units import UnitError, convert, parse_unit
+
+OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,10 @@ class Evaluation:
     data_time: datetime | None = None
     cases: int | None = None
     reason: str = ""
+    settled_on: date | None = None          # the deadline a settled verdict was judged at
+    provisional: bool = False               # used a day of a year with no published holiday notice
+    overdue_open: int | None = None         # per-case promises: cases still open past their limit
+    overdue_case_ids: tuple[str, ...] = ()  # the first OVERDUE_IDS_KEPT of them, when the feed gives ids
     duration_quantiles: tuple[tuple[float, float], ...] = ()   # per-case promises: (quantile, duration)
 
 
@@ -41,102 +60,99 @@ class _NoData(Exception):
     pass
 
 
-def compare(op: str, actual: float | np.ndarray, target: float, target_max: float | None = None):
-    """Whether `actual` keeps `op target` (element-wise for arrays)."""
-    if op == "<=":
-        return actual <= target
-    if op == "<":
-        return actual < target
-    if op == ">=":
-        return actual >= target
-    if op == ">":
-        return actual > target
-    if op == "==":
-        return np.isclose(actual, target) if isinstance(actual, np.ndarray) else abs(actual - target) < 1e-9
-    if op == "range":
-        return (actual >= target) & (actual <= target_max)
-    raise ValueError(f"unknown comparator {op!r}")
+@dataclass(frozen=True)
+class _Instant:
+    """The moment a verdict is judged at: now, or the end of the deadline day once it has passed."""
 
+    now: datetime                 # the evaluation time, aware
+    local: datetime               # the judged moment as naive local time
+    aware: datetime               # the judged moment, aware
+    settled: bool                 # the deadline has passed: the verdict is final
+    zone: tzinfo                  # the calendar's zone: local days start there
 
-def margin_of(op: str, actual: float, target: float, target_max: float | None = None) -> float:
-    """Distance from breaking the promise: positive when kept, negative when broken."""
-    if op in ("<=", "<"):
-        return target - actual
-    if op in (">=", ">"):
-        return actual - target
-    if op == "range":
-        return min(actual - target, target_max - actual)
-    miss = abs(actual - target)
-    return 0.0 if miss < 1e-9 else -miss   # the tolerance `compare` allows counts as exactly kept
+    @classmethod
+    def of(cls, c: Commitment, now: datetime, calendar: WorkCalendar) -> "_Instant":
+        now_local = calendar.local(now)
+        if c.deadline is not None and now_local.date() > c.deadline:
+            end = datetime.combine(c.deadline, time.max)
+            return cls(now, end, end.replace(tzinfo=calendar.timezone) if now.tzinfo else end, True,
+                       calendar.timezone)
+        return cls(now, now_local, now, False, calendar.timezone)
+
+    @property
+    def before_deadline(self) -> bool:
+        return not self.settled
 
 
 def _fmt(x: float | None) -> str:
     return "n/a" if x is None else (f"{x:.0f}" if float(x).is_integer() else f"{x:.4g}")
 
 
-def _deadline_passed(deadline: date | None, now_local: datetime) -> bool:
-    return deadline is not None and now_local.date() > deadline
+def _promise(op: str, target: float, target_max: float | None, unit: str) -> str:
+    return f"{op} {_fmt(target)}" + (f"-{_fmt(target_max)}" if target_max is not None else "") + f" {unit}"
 
 
 def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar: WorkCalendar) -> Evaluation:
     c = commitment
-    base = dict(commitment=c.id, evaluated_at=now)
-    newest = data.newest_time()
+    at = _Instant.of(c, now, calendar)
+    newest = data.newest_time(not_after=at.aware)
     if newest is None:
-        return Evaluation(**base, status="no_data",
-                          reason=f"no data yet from feed {c.measure.feed!r} (series {c.measure.series!r})")
-    now_local = calendar.local(now)
-    # a cumulative target whose deadline has passed is judged on the data up to the deadline: the
-    # verdict is final and needs no fresh data
-    settled = c.kind == "cumulative" and _deadline_passed(c.deadline, now_local)
-    if now - newest > c.max_age and not settled:
-        return Evaluation(**base, status="no_data", data_time=newest,
+        where = f"feed {c.measure.feed!r} (series {c.measure.series!r})"
+        reason = (f"no data dated on or before the deadline {c.deadline} from {where}" if at.settled
+                  else f"no data yet from {where}")
+        return Evaluation(commitment=c.id, evaluated_at=now, status="no_data", reason=reason)
+    if not at.settled and now - newest > c.max_age:
+        return Evaluation(commitment=c.id, evaluated_at=now, status="no_data", data_time=newest,
                           reason=f"newest data is from {newest.isoformat()}, older than the feed's max_age "
                                  f"of {c.max_age}")
     try:
         if c.kind == "case_duration":
-            return _case_duration(c, data, now, now_local, calendar, newest)
-        if c.kind == "cumulative":
-            return _cumulative(c, data, now, now_local, newest, calendar)
-        return _latest_value(c, data, now, now_local, newest)
+            verdict = _case_duration(c, data, at, calendar, newest)
+        elif c.kind == "cumulative":
+            verdict = _cumulative(c, data, at, newest)
+        else:
+            verdict = _latest_value(c, data, at, newest)
     except _NoData as exc:
-        return Evaluation(**base, status="no_data", data_time=newest, reason=str(exc))
+        return Evaluation(commitment=c.id, evaluated_at=now, status="no_data", data_time=newest, reason=str(exc))
     except (CalendarError, UnitError) as exc:
-        return Evaluation(**base, status="error", data_time=newest, reason=str(exc))
+        return Evaluation(commitment=c.id, evaluated_at=now, status="error", data_time=newest, reason=str(exc))
+    if at.settled and verdict.status in ("met", "missed"):
+        verdict = replace(verdict, settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
+    return verdict
 
 
-def _verdict(c: Commitment, now: datetime, now_local: datetime, actual: float, target: float,
-             target_max: float | None, op: str, unit: str, newest: datetime, what: str,
-             cases: int | None = None) -> Evaluation:
+def data_needed_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """How far back `evaluate` reads a commitment's data at `now` (None: all of it)."""
+    if c.kind == "reduction" and c.baseline_value is None:
+        return None                       # the baseline is the feed's own value on its date
+    if c.kind == "cumulative" or c.throughout:
+        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
+    at = _Instant.of(c, now, calendar)
+    return at.aware - max(c.measure.window, c.max_age)
+
+
+def _exact_count(c: Commitment, margin: float) -> bool:
+    return margin == 0 and parse_unit(c.unit).dimension == "count"
+
+
+def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_max: float | None, op: str,
+             unit: str, newest: datetime, what: str, cases: int | None = None) -> Evaluation:
     kept = bool(compare(op, actual, target, target_max))
     margin = margin_of(op, actual, target, target_max)
-    promise = f"{op} {_fmt(target)}" + (f"-{_fmt(target_max)}" if target_max is not None else "") + f" {unit}"
-    warn = c.measure.warn_margin if c.measure.warn_margin is not None else abs(target) * DEFAULT_WARN_FRACTION
-    if c.kind == "milestone" or op == "==" or (op in (">=", ">") and parse_unit(unit).dimension == "share" and target >= 100):
-        warn = 0.0   # done is done: a milestone or a 100% share reached exactly is kept, not at risk
-    if kept and margin < warn:
-        status, why = "at_risk", f"{what} keeps the promise ({promise}) by only {_fmt(margin)}"
+    promise = _promise(op, target, target_max, unit)
+    warn = c.measure.warn_margin
+    if kept and warn is not None and margin < warn and at.before_deadline and not _exact_count(c, margin):
+        status, why = "at_risk", f"{what} keeps the promise ({promise}) by only {_fmt(margin)}, within the warn margin {_fmt(warn)}"
     elif kept:
         status, why = "met", f"{what} keeps the promise ({promise})"
-    elif c.deadline is not None and not _deadline_passed(c.deadline, now_local):
+    elif c.deadline is not None and at.before_deadline:
         status, why = "at_risk", f"{what} does not yet keep the promise ({promise}); deadline {c.deadline}"
     else:
         status, why = "missed", f"{what} breaks the promise ({promise})" + (
             f"; deadline {c.deadline} has passed" if c.deadline else "")
-    return Evaluation(commitment=c.id, evaluated_at=now, status=status, actual=actual, target=target,
+    return Evaluation(commitment=c.id, evaluated_at=at.now, status=status, actual=actual, target=target,
                       target_max=target_max, op=op, unit=unit, margin=margin, data_time=newest,
                       cases=cases, reason=why)
-
-
-def _durations(c: Commitment, submitted: np.ndarray, completed: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
-    unit = parse_unit(c.unit)
-    if unit.dimension == "working_days":
-        return calendar.working_days_between(submitted, completed).astype(np.float64)
-    if unit.dimension == "working_hours":
-        return calendar.working_hours_between(submitted, completed, c.document.jurisdiction)
-    if unit.dimension == "time":
-        return (completed - submitted).astype(np.int64) / unit.factor
-    raise UnitError(f"a case_duration needs a time unit, got {c.unit!r}")
 
 
 def duration_quantiles(durations: np.ndarray) -> tuple[tuple[float, float], ...]:
@@ -147,100 +163,163 @@ def duration_quantiles(durations: np.ndarray) -> tuple[tuple[float, float], ...]
     return tuple((q, float(v)) for q, v in zip(names.CASE_DURATION_QUANTILES, values))
 
 
-def _case_duration(c: Commitment, data: MeasureData, now: datetime, now_local: datetime,
-                   calendar: WorkCalendar, newest: datetime) -> Evaluation:
+def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: WorkCalendar,
+                   newest: datetime) -> Evaluation:
     cases = data.cases
     if cases is None or len(cases) == 0:
         raise _NoData(f"no case records in series {c.measure.series!r}")
-    end = np.datetime64(now_local, "s")
-    begin = np.datetime64(now_local - c.measure.window, "s")
-    done = ~np.isnat(cases.completed)
-    in_window = done & (cases.completed >= begin) & (cases.completed <= end)
-    n = int(in_window.sum())
+    unit, jurisdiction = parse_unit(c.unit), c.document.jurisdiction
+    end = np.datetime64(at.local, "s")
+    begin = np.datetime64(at.local - c.measure.window, "s")
+    submitted_by_then = cases.submitted <= end
+    completed = ~np.isnat(cases.completed) & (cases.completed <= end) & submitted_by_then
+    in_window = completed & (cases.completed >= begin)
+    still_open = submitted_by_then & ~completed
+    paused = cases.paused
+    done = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[in_window], cases.completed[in_window],
+                       calendar, jurisdiction, None if paused is None else paused[in_window])
+    open_idx = np.flatnonzero(still_open)
+    waiting = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[open_idx],
+                          np.full(len(open_idx), end), calendar, jurisdiction,
+                          None if paused is None else paused[open_idx])
+    overdue = ~waiting.on_time
+    n_overdue = int(overdue.sum())
+    n = len(done.durations) + n_overdue
     if n == 0:
-        raise _NoData(f"no case completed in the last {c.measure.window.days} days")
-    durations = _durations(c, cases.submitted[in_window], cases.completed[in_window], calendar)
-    aggregate = c.measure.aggregate
-    if aggregate == "share_within":
+        raise _NoData(f"no case completed in the last {c.measure.window.days} days and none open past its limit")
+    overdue_ids: tuple[str, ...] = ()
+    if cases.ids is not None and n_overdue:
+        overdue_ids = tuple(str(i) for i in cases.ids[open_idx[overdue]][:OVERDUE_IDS_KEPT])
+    durations = np.concatenate([done.durations, waiting.durations[overdue]])
+    open_note = (f"; {n_overdue} case(s) still open past the limit" +
+                 (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
+                 if n_overdue else "")
+    if paused is not None and (paused[in_window] > 0).any():
+        open_note += f"; suspended time left out for {int((paused[in_window] > 0).sum())} case(s)"
+    limit = _promise(c.op, c.value, c.value_max, c.unit)
+    if c.measure.aggregate == "share_within":
         # count * 100 / n, not mean * 100: 57/100*100 is 56.99999999999999 and would miss a 57% target
-        share = int(np.count_nonzero(compare(c.op, durations, c.value, c.value_max))) * 100 / n
-        limit = f"{c.op} {_fmt(c.value)}" + (f"-{_fmt(c.value_max)}" if c.value_max is not None else "")
-        what = f"{share:.1f}% of {n} cases took {limit} {c.unit}"
-        verdict = _verdict(c, now, now_local, share, c.measure.min_share, None, ">=", "%", newest, what, n)
-        return replace(verdict, duration_quantiles=duration_quantiles(durations))
-    if aggregate == "mean":
-        actual = float(durations.mean())
-    elif aggregate == "max":
-        actual = float(durations.max())
-    elif aggregate.startswith("p"):
-        actual = float(np.percentile(durations, int(aggregate[1:])))
+        share = int(np.count_nonzero(done.on_time)) * 100 / n
+        what = f"{share:.1f}% of {n} cases took {limit}{open_note};"
+        verdict = _verdict(c, at, share, c.measure.min_share, None, ">=", "%", newest, what, n)
     else:
-        raise UnitError(f"aggregate {aggregate!r} does not apply to case durations")
-    what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit},"
-    verdict = _verdict(c, now, now_local, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
-    return replace(verdict, duration_quantiles=duration_quantiles(durations))
+        aggregate = c.measure.aggregate
+        if aggregate == "mean":
+            actual = float(durations.mean())
+        elif aggregate == "max":
+            actual = float(durations.max())
+        elif aggregate.startswith("p"):
+            actual = float(np.percentile(durations, int(aggregate[1:])))
+        else:
+            raise UnitError(f"aggregate {aggregate!r} does not apply to case durations")
+        what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
+        verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
+    return replace(verdict, duration_quantiles=duration_quantiles(durations), overdue_open=n_overdue,
+                   overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional)
 
 
-def _latest(values: tuple[ValuePoint, ...], not_after: datetime | None = None) -> ValuePoint:
-    usable = [v for v in values if not_after is None or v.data_time <= not_after]
+def _points(values: tuple[ValuePoint, ...], at: _Instant, since: datetime | None = None) -> list[ValuePoint]:
+    return [v for v in values if v.data_time <= at.aware and (since is None or v.data_time >= since)]
+
+
+def _latest(values: tuple[ValuePoint, ...], at: _Instant) -> ValuePoint:
+    usable = _points(values, at)
     if not usable:
-        raise _NoData("no value in the series" + (f" up to {not_after.date()}" if not_after else ""))
+        raise _NoData("no value in the series" + (f" up to {at.local.date()}" if at.settled else ""))
     return max(usable, key=lambda v: v.data_time)
 
 
-def _latest_value(c: Commitment, data: MeasureData, now: datetime, now_local: datetime,
-                  newest: datetime) -> Evaluation:
-    point = _latest(data.values)
-    if c.kind == "reduction" and c.baseline_value is not None:
-        baseline = c.baseline_value
-        reduced = baseline - point.value
-        if parse_unit(c.unit).dimension == "share":
-            if baseline == 0:
-                raise UnitError("a relative reduction needs a non-zero baseline")
-            actual = reduced * 100 / baseline   # not reduced / baseline * 100: 100 -> 43 gave 56.99999999999999
-        else:
-            actual = convert(reduced, c.baseline_unit or c.unit, c.unit)
-        what = (f"the reduction from the baseline {_fmt(baseline)} {c.baseline_unit} to "
-                f"{_fmt(point.value)}, {_fmt(actual)} {c.unit},")
-    else:   # without a baseline, the feed reports the achieved reduction itself
-        actual = point.value
-        what = f"the latest value, {_fmt(actual)} {c.unit},"
-    return _verdict(c, now, now_local, actual, c.value, c.value_max, c.op, c.unit, newest, what)
+def _local_start(day: date, at: _Instant) -> datetime:
+    start = datetime.combine(day, time.min)
+    return start.replace(tzinfo=at.zone) if at.aware.tzinfo else start
 
 
-def _cumulative(c: Commitment, data: MeasureData, now: datetime, now_local: datetime,
-                newest: datetime, calendar: WorkCalendar) -> Evaluation:
-    deadline_end = datetime.combine(c.deadline, time.max) if c.deadline else None
-    passed = _deadline_passed(c.deadline, now_local)
-    # start and deadline are local days, whatever zone the data times come in (the store gives UTC)
-    tz = calendar.timezone if newest.tzinfo else None
-    cutoff = deadline_end.replace(tzinfo=tz) if passed and deadline_end and tz else None
+def _reduction_actual(c: Commitment, level: float, data: MeasureData, at: _Instant) -> tuple[float, str]:
+    """The achieved reduction: the baseline (given, or the feed's own value at the baseline date)
+    less the level now, in the commitment's unit (a relative one when the unit is %)."""
+    if c.baseline_value is not None:
+        baseline, baseline_unit, source = c.baseline_value, c.baseline_unit or c.unit, "the baseline"
+    else:
+        on = c.baseline_date or c.start
+        earlier = [v for v in data.values if _local_date(v.data_time, at) <= on]
+        if not earlier:
+            raise _NoData(f"no value on or before the baseline date {on} in series {c.measure.series!r}")
+        baseline, baseline_unit, source = max(earlier, key=lambda v: v.data_time).value, c.baseline_unit, f"the feed's value on {on}"
+    reduced = baseline - level
+    if parse_unit(c.unit).dimension == "share":
+        if baseline == 0:
+            raise UnitError("a relative reduction needs a non-zero baseline")
+        actual = reduced * 100 / baseline   # not reduced / baseline * 100: 100 -> 43 gave 56.99999999999999
+    else:
+        actual = convert(reduced, baseline_unit or c.unit, c.unit)
+    return actual, (f"the reduction from {source} {_fmt(baseline)} {baseline_unit or ''} to {_fmt(level)}, "
+                    f"{_fmt(actual)} {c.unit},")
+
+
+def _local_date(moment: datetime, at: _Instant) -> date:
+    """The local date of a data time (aware times are read in the zone of the judged moment)."""
+    return moment.astimezone(at.zone).date() if moment.tzinfo else moment.date()
+
+
+def _latest_value(c: Commitment, data: MeasureData, at: _Instant, newest: datetime) -> Evaluation:
+    if c.throughout:
+        broken = _first_break(c, data, at)
+        if broken is not None:
+            what = (f"the value {_fmt(broken.value)} {c.unit} on {_local_date(broken.data_time, at)} "
+                    f"(the promise holds on every day from {c.start})")
+            ev = _verdict(c, at, broken.value, c.value, c.value_max, c.op, c.unit, newest, what)
+            return replace(ev, status="missed", reason=f"{what} breaks the promise "
+                                                       f"({_promise(c.op, c.value, c.value_max, c.unit)})")
+    point = _latest(data.values, at)
+    if c.kind == "reduction":
+        actual, what = _reduction_actual(c, point.value, data, at)
+    else:
+        actual, what = point.value, f"the latest value, {_fmt(point.value)} {c.unit},"
+    return _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, newest, what)
+
+
+def _first_break(c: Commitment, data: MeasureData, at: _Instant) -> ValuePoint | None:
+    since = _local_start(c.start, at)
+    if c.kind == "reduction" and c.baseline_value is None:   # the baseline day itself is no cut yet
+        since = max(since, _local_start((c.baseline_date or c.start) + timedelta(days=1), at))
+    for point in sorted(_points(data.values, at, since), key=lambda v: v.data_time):
+        value = _reduction_actual(c, point.value, data, at)[0] if c.kind == "reduction" else point.value
+        if not compare(c.op, value, c.value, c.value_max):
+            return ValuePoint(point.series, point.data_time, value)
+    return None
+
+
+def _cumulative(c: Commitment, data: MeasureData, at: _Instant, newest: datetime) -> Evaluation:
+    if c.deadline is None:
+        raise UnitError("a cumulative target needs a deadline")
     if c.measure.aggregate == "sum":
-        start = datetime.combine(c.start, time.min).replace(tzinfo=tz)
-        points = [v for v in data.values if v.data_time >= start and (cutoff is None or v.data_time <= cutoff)]
+        points = _points(data.values, at, _local_start(c.start, at))
         if not points:
             raise _NoData(f"no increments since {c.start}")
         actual = float(sum(v.value for v in points))
     else:
-        actual = _latest(data.values, cutoff).value
-    start_local = datetime.combine(c.start, time.min)
-    span = (deadline_end - start_local).total_seconds() if deadline_end else 0
-    elapsed = (min(now_local, deadline_end) - start_local).total_seconds() if deadline_end else 0
-    fraction = min(1.0, max(0.0, elapsed / span)) if span > 0 else 1.0
-    expected = c.value * fraction
-    margin = actual - c.value
-    base = dict(commitment=c.id, evaluated_at=now, actual=actual, target=c.value, op=">=", unit=c.unit,
-                margin=margin, expected=expected, data_time=newest)
+        actual = _latest(data.values, at).value
+    # the pace runs on whole local days: the days before the judged day have elapsed
+    total_days = (c.deadline - c.start).days + 1
+    elapsed_days = total_days if at.settled else min(total_days, max(0, (at.local.date() - c.start).days))
+    expected = c.value * elapsed_days / total_days
+    kept = bool(compare(c.op, actual, c.value))
+    base = dict(commitment=c.id, evaluated_at=at.now, actual=actual, target=c.value, op=c.op, unit=c.unit,
+                margin=margin_of(c.op, actual, c.value), expected=expected, data_time=newest)
     total = f"the running total {_fmt(actual)} {c.unit}"
-    if actual >= c.value:
-        return Evaluation(**base, status="met", reason=f"{total} has reached the target {_fmt(c.value)}")
-    if passed:
+    if kept:
+        return Evaluation(**base, status="met", reason=f"{total} keeps the target ({c.op} {_fmt(c.value)})")
+    if at.settled:
         return Evaluation(**base, status="missed",
-                          reason=f"{total} fell short of {_fmt(c.value)} by the deadline {c.deadline}")
-    if actual >= expected:
+                          reason=f"{total} fell short of {c.op} {_fmt(c.value)} by the deadline {c.deadline}")
+    if c.op not in (">=", ">"):    # a running total over its cap only grows: already broken
+        return Evaluation(**base, status="missed",
+                          reason=f"{total} already breaks the cap ({c.op} {_fmt(c.value)})")
+    if actual * total_days >= c.value * elapsed_days:    # exact: no rounding of the expected value
         return Evaluation(**base, status="met",
                           reason=f"{total} is on pace (expected {_fmt(expected)} by now, target "
                                  f"{_fmt(c.value)} by {c.deadline})")
     return Evaluation(**base, status="at_risk",
                       reason=f"{total} is behind pace: expected {_fmt(expected)} by now for "
                              f"{_fmt(c.value)} by {c.deadline}")
+

@@ -158,7 +158,7 @@ def load_or_report(path: str | Path) -> Catalogue | None:
 
 def default_seed_dirs(targets_path: Path) -> list[Path]:
     base = targets_path.resolve().parent
-    return [base / "seeds", base.parent / "shared" / "seeds", base]
+    return [base / "seeds", base]
 
 
 def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seeds_dirs: list[Path]) -> list[ConfigProblem]:
@@ -183,7 +183,13 @@ def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seed
         ZoneInfo(spec.calendar.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problem(("calendar", "timezone"), f"unknown time zone {spec.calendar.timezone!r}")
+    jurisdictions = {d.jurisdiction for d in spec.documents}
     for jurisdiction, spans in spec.calendar.office_hours.items():
+        if jurisdiction != "default" and jurisdiction not in jurisdictions:
+            # a key that matches no document silently falls back to the default hours (北京市海淀区 vs 海淀區)
+            problem(("calendar", "office_hours", jurisdiction),
+                    f"names no document's jurisdiction; keys are 'default' or a jurisdiction exactly as a "
+                    f"document writes it: {sorted(jurisdictions)}")
         for j, span in enumerate(spans):
             if not _OFFICE_HOURS_RE.match(span) or span[:5] >= span[6:]:
                 problem(("calendar", "office_hours", jurisdiction, j), f"expected HH:MM-HH:MM, got {span!r}")

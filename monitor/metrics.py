@@ -60,7 +60,9 @@ class CommitmentCollector(Collector):
         catalogue, board = self._catalogue(), self._board()
         labels = list(names.COMMITMENT_LABELS)
         status = GaugeMetricFamily(names.METRIC_STATUS, "1 for the commitment's current status, 0 for the others",
-                                   labels=labels + [names.STATUS_LABEL])
+                                   labels=labels + [names.STATUS_LABEL, names.PROVISIONAL_LABEL])
+        overdue = GaugeMetricFamily(names.METRIC_OVERDUE_OPEN, "Cases still open past the per-case limit",
+                                    labels=labels)
         gauges = {
             "actual": GaugeMetricFamily(names.METRIC_ACTUAL, "Actual value, in the unit of the target", labels=labels),
             "target": GaugeMetricFamily(names.METRIC_TARGET, "Promised value (lower bound for ranges)", labels=labels),
@@ -86,8 +88,9 @@ class CommitmentCollector(Collector):
             info.add_metric(info_labels(c), 1.0)
             ev = board.get(c.id)
             current = ev.status if ev else "no_data"
+            provisional = "true" if ev and ev.provisional else "false"
             for s in names.STATUSES:
-                status.add_metric(values + [s], 1.0 if s == current else 0.0)
+                status.add_metric(values + [s, provisional], 1.0 if s == current else 0.0)
             if c.deadline:
                 end = datetime.combine(c.deadline, time.max).replace(tzinfo=_CHINA_STANDARD_TIME)
                 deadline.add_metric(values, end.timestamp())
@@ -102,11 +105,13 @@ class CommitmentCollector(Collector):
                 data_as_of.add_metric(values, ev.data_time.timestamp())
             if c.kind == "case_duration" and ev.cases is not None:
                 cases.add_metric(values, float(ev.cases))
+            if ev.overdue_open is not None:
+                overdue.add_metric(values, float(ev.overdue_open))
             for quantile, duration in ev.duration_quantiles:
                 durations.add_metric(values + [f"{quantile:g}"], duration)
         yield status
         yield from gauges.values()
-        yield from (evaluated_at, data_as_of, deadline, info, cases, durations)
+        yield from (evaluated_at, data_as_of, deadline, info, cases, overdue, durations)
 
 
 class DaemonMetrics:

@@ -22,7 +22,6 @@ DEFAULT_AGGREGATE = {
     "case_duration": "share_within", "share": "latest", "value": "latest",
     "cumulative": "latest", "reduction": "latest", "milestone": "latest",
 }
-DEFAULT_WARN_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class Commitment:
     unit: str
     deadline: date | None
     start: date
+    throughout: bool
     baseline_value: float | None
     baseline_unit: str | None
     baseline_date: date | None
@@ -118,7 +118,7 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
         id=c.id, document=document, clause=c.clause, quote=c.quote,
         measured_zh=c.measured.zh, measured_en=c.measured.en,
         kind=c.kind, op=c.op, value=c.value, value_max=c.value_max, unit=c.unit,
-        deadline=c.deadline, start=c.start or document.period.start,
+        deadline=c.deadline, start=c.start or document.period.start, throughout=c.throughout,
         baseline_value=c.baseline.value if c.baseline else None,
         baseline_unit=c.baseline.unit if c.baseline else None,
         baseline_date=c.baseline.date if c.baseline else None,

@@ -12,9 +12,11 @@ METRIC_LAST_EVALUATION = "commitment_last_evaluation_timestamp_seconds"
 METRIC_DATA_AS_OF = "commitment_data_as_of_timestamp_seconds"
 METRIC_DEADLINE = "commitment_deadline_timestamp_seconds"
 METRIC_INFO = "commitment_info"
+METRIC_OVERDUE_OPEN = "commitment_overdue_open_cases"
 
 COMMITMENT_LABELS = ("commitment", "document", "jurisdiction", "agency", "kind", "unit")
 STATUS_LABEL = "status"
+PROVISIONAL_LABEL = "provisional"   # "true" when the verdict used a year with no published holiday notice
 STATUSES = ("met", "at_risk", "missed", "no_data", "error")
 
 # Daemon self-metrics.
@@ -32,6 +34,10 @@ METRIC_RELOAD_SUCCESS = "monitor_config_last_reload_successful"
 METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
 METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
 METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
+
+# The Prometheus job that scrapes the daemon, as generated dashboards and rules select it by default
+# (`monitor grafana --job NAME`, `monitor rules --job NAME` for another).
+DEFAULT_JOB = "commitment-monitor"
 
 FEED_LABEL = "feed"
 RESULT_LABEL = "result"
@@ -62,6 +68,8 @@ CHANNEL_LABEL = "channel"
 INFO_LABELS = ("commitment", "document", "document_title", "clause", "quote", "measured", "promise",
                "agency_name")
 METRIC_CASES = "commitment_cases_in_window"
-METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: commitment labels + quantile
-QUANTILE_LABEL = "quantile"
+METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: commitment labels + case_quantile
+# Not `quantile`: that label belongs to summaries, whose quantiles come with a running _sum and _count
+# since the process started. These are quantiles over the cases in the measure's window, a gauge.
+QUANTILE_LABEL = "case_quantile"
 CASE_DURATION_QUANTILES = (0.5, 0.9, 0.95, 1.0)

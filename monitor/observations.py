@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -27,10 +27,34 @@ class CaseRecords:
     data_time: datetime
     submitted: np.ndarray          # datetime64[s], local time
     completed: np.ndarray          # datetime64[s], local time; NaT for open cases
+    ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
+    paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
     source: str | None = None      # the submitted file they came from: a file of the same name replaces them
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
+
+    @classmethod
+    def join(cls, batches: Sequence["CaseRecords"], newest_id_wins: bool = False) -> "CaseRecords":
+        """Several batches of one series as one. With `newest_id_wins` (batches newest first), a case
+        id seen in a newer batch replaces its older records: a case open last month and closed
+        since is one case, not an overdue one plus a closed one."""
+        def stacked(name: str) -> np.ndarray | None:
+            parts = [getattr(b, name) for b in batches]
+            return None if any(p is None for p in parts) else np.concatenate(parts)
+
+        joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
+                     np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"))
+        if not newest_id_wins or joined.ids is None:
+            return joined
+        _, first = np.unique(joined.ids, return_index=True)
+        return joined.take(np.sort(first))
+
+    def take(self, rows: np.ndarray) -> "CaseRecords":
+        """The given rows (indices or a mask) of these records."""
+        return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
+                           None if self.ids is None else self.ids[rows],
+                           None if self.paused is None else self.paused[rows], self.source)
 
 
 @dataclass(frozen=True)
@@ -40,10 +64,12 @@ class MeasureData:
     values: tuple[ValuePoint, ...] = ()
     cases: CaseRecords | None = None
 
-    def newest_time(self) -> datetime | None:
-        times = [v.data_time for v in self.values]
+    def newest_time(self, not_after: datetime | None = None) -> datetime | None:
+        """The newest data time, ignoring values dated after `not_after`. Case records are dated by
+        their own times, so a batch fetched later still counts, as of `not_after`."""
+        times = [v.data_time for v in self.values if not_after is None or v.data_time <= not_after]
         if self.cases is not None:
-            times.append(self.cases.data_time)
+            times.append(self.cases.data_time if not_after is None else min(self.cases.data_time, not_after))
         return max(times) if times else None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -58,6 +58,8 @@ class Observation(SQLModel, table=True):
     value: float | None = None
     n_cases: int | None = None
     cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_paused: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     source: str | None = None      # the submitted file (drop folders): a new file of that name replaces these rows
 
 
@@ -75,6 +77,10 @@ class EvaluationFields(SQLModel):
     data_time: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     cases: int | None = None
     reason: str = ""
+    settled_on: date | None = None
+    provisional: bool | None = None
+    overdue_open: int | None = None
+    overdue_case_ids: str | None = None     # JSON list
 
 
 class EvaluationRow(EvaluationFields, table=True):
@@ -109,6 +115,19 @@ class CollectionRun(SQLModel, table=True):
 
 
 _EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
+
+
+def _row_fields(evaluation: Evaluation) -> dict[str, object]:
+    fields = {k: getattr(evaluation, k) for k in _EVALUATION_FIELDS}
+    fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
+    return fields
+
+
+def _evaluation_fields(row: EvaluationFields) -> dict[str, object]:
+    fields = {k: getattr(row, k) for k in _EVALUATION_FIELDS}
+    fields["provisional"] = bool(row.provisional)
+    fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
+    return fields
 
 
 def make_engine(url: str) -> Engine:
@@ -147,16 +166,30 @@ def _pack_cases(cases: CaseRecords) -> bytes:
     return zlib.compress(stacked.tobytes(), 1)
 
 
-def _unpack_cases(series: str, data_time: datetime, blob: bytes, n: int) -> CaseRecords:
-    stacked = np.frombuffer(zlib.decompress(blob), dtype=np.int64).reshape(2, n)
-    return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"))
+def _pack_ids(cases: CaseRecords) -> bytes | None:
+    if cases.ids is None:
+        return None
+    return zlib.compress(json.dumps([str(i) for i in cases.ids.tolist()], ensure_ascii=False).encode(), 1)
+
+
+def _pack_paused(cases: CaseRecords) -> bytes | None:
+    return None if cases.paused is None else zlib.compress(cases.paused.astype(np.float64).tobytes(), 1)
+
+
+def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseRecords:
+    assert row.cases is not None and row.n_cases is not None
+    stacked = np.frombuffer(zlib.decompress(row.cases), dtype=np.int64).reshape(2, row.n_cases)
+    ids = np.array(json.loads(zlib.decompress(row.case_ids)), dtype=str) if row.case_ids else None
+    paused = np.frombuffer(zlib.decompress(row.case_paused), dtype=np.float64) if row.case_paused else None
+    return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"),
+                       ids, paused)
 
 
 def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
+    """Batches newest first, joined; a case id seen in a newer batch replaces its older records."""
     if len(batches) <= 1:
         return batches[0] if batches else None
-    return CaseRecords(batches[0].series, max(b.data_time for b in batches),
-                       np.concatenate([b.submitted for b in batches]), np.concatenate([b.completed for b in batches]))
+    return CaseRecords.join(batches, newest_id_wins=True)
 
 
 class Store:
@@ -194,6 +227,7 @@ class Store:
             for batch in result.cases:
                 session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
+                                        case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
                                         source=batch.source))
                 self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
             session.commit()
@@ -247,7 +281,7 @@ class Store:
             if accumulates_cases and since is not None:
                 batches = batches.where(Observation.data_time >= since)
             rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
-            unpacked = [_unpack_cases(series, row.data_time, row.cases, row.n_cases) for row in rows]
+            unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
@@ -255,7 +289,7 @@ class Store:
         previous: dict[str, str | None] = {}
         with Session(self.engine) as session:
             for ev in evaluations:
-                fields = {k: getattr(ev, k) for k in _EVALUATION_FIELDS}
+                fields = _row_fields(ev)
                 session.add(EvaluationRow(commitment=ev.commitment, evaluated_at=ev.evaluated_at, **fields))
                 state = session.get(CurrentState, ev.commitment)
                 previous[ev.commitment] = state.status if state else None
@@ -278,7 +312,7 @@ class Store:
 
     def current_evaluations(self) -> dict[str, Evaluation]:
         return {cid: Evaluation(commitment=cid, evaluated_at=s.evaluated_at,
-                                **{k: getattr(s, k) for k in _EVALUATION_FIELDS})
+                                **_evaluation_fields(s))
                 for cid, s in self.current_states().items()}
 
     def history(self, commitment: str, limit: int = 20) -> list[EvaluationRow]:
@@ -296,6 +330,7 @@ class Store:
 
 def evaluation_dict(evaluation: Evaluation) -> dict:
     data = asdict(evaluation)
-    for key in ("evaluated_at", "data_time"):
+    for key in ("evaluated_at", "data_time", "settled_on"):
         data[key] = data[key].isoformat() if data[key] else None
+    data["overdue_case_ids"] = list(evaluation.overdue_case_ids)
     return data

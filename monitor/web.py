@@ -1,14 +1,31 @@
-"""The daemon's one HTTP listener: /metrics, /healthz, /status, POST /-/reload."""
+"""The daemon's one HTTP listener: pages, the JSON API, /metrics, /healthz, /status, POST /-/reload.
+
+A Starlette application served by uvicorn on the daemon's own event loop. Handlers that read the
+store or the registry are plain functions, which Starlette runs in its worker threads, so a slow
+query never stalls the scheduler.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-import threading
-from urllib.parse import parse_qs, unquote
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+import socket
+from typing import Iterator, Protocol, Sequence
 
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from monitor.pages import api, html
+from monitor.pages.views import HistoryPoint, Snapshot
+
+STATIC = html.PACKAGE / "static"
 
 
 class WebBackend(Protocol):
@@ -17,69 +34,95 @@ class WebBackend(Protocol):
     def health(self) -> tuple[bool, dict]: ...
     def status(self, commitment: str | None) -> dict | None: ...
     def request_reload(self) -> tuple[bool, list[str]]: ...
+    def snapshot(self) -> Snapshot: ...
+    def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint]: ...
+
+
+class JSON(JSONResponse):
+    """UTF-8 JSON as people read it: Chinese unescaped, times and dates in ISO 8601."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False, indent=1, default=_iso).encode()
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def admin_allowed(request: Request) -> bool:
+    """The one check every admin endpoint makes (today: POST /-/reload)."""
+    return True
+
+
+def service_routes(backend: WebBackend) -> list[BaseRoute]:
+    def metrics(request: Request) -> Response:
+        return Response(generate_latest(backend.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def healthz(request: Request) -> Response:
+        healthy, details = backend.health()
+        return JSON(details, status_code=200 if healthy else 503)
+
+    def status(request: Request) -> Response:
+        commitment = request.path_params.get("commitment") or request.query_params.get("commitment")
+        data = backend.status(commitment)
+        return JSON({"error": f"unknown commitment {commitment!r}"}, 404) if data is None else JSON(data)
+
+    def reload(request: Request) -> Response:
+        if not admin_allowed(request):
+            return JSON({"error": "forbidden"}, 403)
+        ok, problems = backend.request_reload()
+        return JSON({"reloaded": ok, "problems": problems}, 200 if ok else 400)
+
+    return [Route("/metrics", metrics), Route("/healthz", healthz),
+            Route("/status", status), Route("/status/{commitment:path}", status),
+            Route("/-/reload", reload, methods=["POST"])]
+
+
+def build_app(backend: WebBackend) -> Starlette:
+    routes = service_routes(backend) + api.routes(backend, JSON) + html.routes(backend)
+    routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith(("/api/", "/status", "/metrics", "/healthz", "/-/")):
+            return JSON({"error": exc.detail or "not found"}, exc.status_code)
+        return html.error_page(exc.status_code)
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield   # the daemon's loop owns SIGTERM, SIGINT and SIGHUP
 
 
 class WebServer:
+    """Binds at construction (so a taken port fails at once), serves on the running loop from start()."""
+
     def __init__(self, backend: WebBackend, host: str, port: int):
-        self.backend = backend
-        handler = _make_handler(backend)
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="web", daemon=True)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        config = uvicorn.Config(build_app(backend), log_config=None, access_log=False, lifespan="off",
+                                timeout_keep_alive=5, timeout_graceful_shutdown=5)
+        self._server = _Server(config)
+        self._task: asyncio.Task | None = None
 
     @property
     def address(self) -> tuple[str, int]:
-        return self.httpd.server_address[:2]
+        return self._socket.getsockname()[:2]
 
-    def start(self) -> "WebServer":
-        self._thread.start()
+    async def start(self) -> "WebServer":
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="web")
+        while not self._server.started and not self._task.done():
+            await asyncio.sleep(0.01)
+        if self._task.done():
+            self._task.result()   # raises what stopped it
         return self
 
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _make_handler(backend: WebBackend) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, code: int, body: bytes, content_type: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, code: int, data: object) -> None:
-            self._send(code, json.dumps(data, ensure_ascii=False, indent=1, default=str).encode(),
-                       "application/json; charset=utf-8")
-
-        def do_GET(self) -> None:  # noqa: N802
-            path, _, query = self.path.partition("?")
-            path = path.rstrip("/") or "/"
-            asked = parse_qs(query).get("commitment", [None])[0]
-            if path == "/metrics":
-                self._send(200, generate_latest(backend.registry), CONTENT_TYPE_LATEST)
-            elif path == "/healthz":
-                healthy, details = backend.health()
-                self._json(200 if healthy else 503, details)
-            elif path == "/status" or path.startswith("/status/"):
-                commitment = unquote(path[len("/status/"):]) if path.startswith("/status/") else asked
-                data = backend.status(commitment)
-                self._json(404, {"error": f"unknown commitment {commitment!r}"}) if data is None else self._json(200, data)
-            elif path == "/":
-                self._json(200, {"endpoints": ["/metrics", "/healthz", "/status", "/status/<commitment>",
-                                               "POST /-/reload"]})
-            else:
-                self._json(404, {"error": "not found"})
-
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path.split("?")[0] != "/-/reload":
-                self._json(404, {"error": "not found"})
-                return
-            ok, problems = backend.request_reload()
-            self._json(200 if ok else 400, {"reloaded": ok, "problems": problems})
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self._socket.close()

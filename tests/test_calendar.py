@@ -168,7 +168,7 @@ def test_extra_holidays_and_workdays_override_the_statutory_calendar():
     assert days_between("2024-05-20T09:00", "2024-05-27T09:00", calendar) == 5   # 22, 23, 24, 25, 27
 
 
-def test_covered_until_extends_the_calendar_beyond_2026_with_the_extra_days():
+def test_a_years_notice_in_the_calendar_section_makes_it_published_not_provisional():
     calendar = WorkCalendar(extra_holidays=[date(2027, 1, 1)], extra_workdays=[date(2027, 1, 9)],
                             covered_until=date(2027, 12, 31))
     assert not calendar.is_workday(date(2027, 1, 1))          # a Friday made a holiday
@@ -176,13 +176,52 @@ def test_covered_until_extends_the_calendar_beyond_2026_with_the_extra_days():
     assert not calendar.is_workday(date(2027, 1, 10))         # an ordinary Sunday
     assert days_between("2026-12-31T09:00", "2027-01-11T09:00", calendar) == 7   # 4-8, 9, 11
     assert calendar.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
-    with pytest.raises(CalendarError, match="2028-01-03 is outside the working-day calendar"):
-        calendar.working_days_between(as_array([datetime(2027, 12, 1)]), as_array([datetime(2028, 1, 3)]))
+    assert not calendar.is_provisional(date(2027, 12, 31)) and calendar.is_provisional(date(2028, 1, 1))
+    assert not calendar.year_listing(2027).provisional
+    assert "targets.yaml" in calendar.year_listing(2027).source
 
 
-@pytest.mark.parametrize("day", [date(2003, 12, 31), date(2027, 1, 1)])
+def test_a_year_without_a_notice_uses_the_statutory_holidays_without_makeup_days_and_is_provisional():
+    assert CALENDAR.is_provisional(date(2027, 1, 1)) and not CALENDAR.is_provisional(date(2026, 12, 31))
+    # 全国年节及纪念日放假办法 (2025): 春节 is 除夕 to 初三; 2027's 除夕 is Friday 02-05
+    for day in (date(2027, 1, 1), date(2027, 2, 5), date(2027, 2, 8), date(2027, 5, 1), date(2027, 10, 1)):
+        assert not CALENDAR.is_workday(day), day
+    assert CALENDAR.is_workday(date(2027, 2, 9))             # no guessed 调休 day off
+    assert not CALENDAR.is_workday(date(2027, 2, 20))        # nor a guessed make-up Saturday
+    listing = CALENDAR.year_listing(2027)
+    assert listing.provisional and listing.workdays == ()
+    assert date(2027, 2, 5) in {d for d, _ in listing.holidays}
+    assert days_between("2027-02-04T09:00", "2027-02-09T09:00") == 1
+    assert CALENDAR.provisional_among(as_array([datetime(2027, 1, 4, 9)]))
+    assert not CALENDAR.provisional_among(as_array([datetime(2026, 12, 31, 9)]))
+
+
+def test_a_published_year_lists_its_makeup_days_from_the_notice():
+    listing = CALENDAR.year_listing(2024)
+    assert not listing.provisional and "State Council" in listing.source
+    assert date(2024, 2, 4) in {d for d, _ in listing.workdays}      # 春节 调休 Sunday
+    assert date(2024, 2, 12) in {d for d, _ in listing.holidays}
+
+
+def test_acceptance_after_closing_or_on_a_rest_day_moves_to_the_next_working_day():
+    late = CALENDAR.working_days_from_acceptance(as_array([datetime(2024, 5, 24, 17, 45)]),
+                                                 as_array([datetime(2024, 5, 27, 9, 5)]))
+    assert late.tolist() == [0]                                         # 即办: Friday evening, Monday morning
+    early = CALENDAR.working_days_from_acceptance(as_array([datetime(2024, 5, 20, 7, 0)]),
+                                                  as_array([datetime(2024, 5, 21, 9, 0)]))
+    assert early.tolist() == [1]                                        # before opening: that same day
+
+
+def test_a_day_period_ending_on_a_holiday_ends_on_the_next_working_day():
+    last = CALENDAR.last_days_of_periods(as_array([datetime(2024, 9, 11, 10)]), 20)
+    assert str(last[0]) == "2024-10-08"                                 # day 20 is 10-01, 国庆 until 10-07
+    ordinary = CALENDAR.last_days_of_periods(as_array([datetime(2024, 5, 8, 10)]), 20)
+    assert str(ordinary[0]) == "2024-05-28"
+
+
+@pytest.mark.parametrize("day", [date(2003, 12, 31), date(2100, 1, 1)])
 def test_a_date_outside_coverage_raises_calendar_error(day):
-    with pytest.raises(CalendarError, match=f"{day} is outside the working-day calendar .*covered_until"):
+    with pytest.raises(CalendarError, match=f"{day} is outside the working-day calendar"):
         CALENDAR.is_workday(day)
     moment = as_array([datetime.combine(day, time(10))])
     inside = as_array([datetime(2010, 1, 4, 10)])
@@ -195,8 +234,8 @@ def test_a_date_outside_coverage_raises_calendar_error(day):
 
 
 def test_add_working_days_past_the_end_of_coverage_raises():
-    with pytest.raises(CalendarError, match="beyond 2026-12-31"):
-        CALENDAR.add_working_days(date(2026, 12, 20), 30)
+    with pytest.raises(CalendarError, match="beyond 2099-12-31"):
+        CALENDAR.add_working_days(date(2099, 12, 20), 30)
 
 
 def test_add_working_days_from_a_holiday_counts_from_the_next_working_day():
@@ -215,3 +254,24 @@ def test_local_turns_an_aware_moment_into_naive_shanghai_time():
     from datetime import timezone
     assert CALENDAR.local(datetime(2024, 1, 1, 16, tzinfo=timezone.utc)) == datetime(2024, 1, 2, 0)
     assert CALENDAR.local(datetime(2024, 1, 1, 16)) == datetime(2024, 1, 1, 16)
+
+
+def acceptance_reference(start: datetime, end: datetime, closing: time = time(17, 30)) -> int:
+    """受理之日起: accepted the same day before closing on a working day, else on the next working day."""
+    day = start.date()
+    if not (is_workday(day) and start.time() < closing):
+        day += timedelta(days=1)
+        while not is_workday(day):
+            day += timedelta(days=1)
+    return max(0, days_reference(datetime.combine(day, time()), end))
+
+
+@settings(max_examples=200, deadline=None)
+@given(pair_lists)
+def test_working_days_from_acceptance_matches_a_day_by_day_count(cases):
+    cases = [(s, e) for s, e in cases if s.date() < date(2026, 12, 20)]
+    if not cases:
+        return
+    starts, ends = zip(*cases)
+    got = CALENDAR.working_days_from_acceptance(as_array(list(starts)), as_array(list(ends)))
+    assert got.tolist() == [acceptance_reference(s, e) for s, e in cases]

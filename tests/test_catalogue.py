@@ -13,7 +13,8 @@ import pytest
 
 from collectors.records import build_case_records
 from monitor.calendar import WorkCalendar
-from monitor.demo.generate import demo_payload
+from monitor.comparators import compare
+from monitor.demo.generate import demo_payload, intended_outcomes, possible_outcomes
 from monitor.evaluate import evaluate
 from monitor.observations import MeasureData, ValuePoint
 from monitor.textnum import find_numbers
@@ -70,28 +71,74 @@ def test_every_exclusion_says_why(shipped_catalogue):
     assert all(e.reason.strip() for e in shipped_catalogue.excluded)
 
 
-def test_every_evaluated_commitment_evaluates_on_demo_data(shipped_catalogue):
-    now = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
-    payload = demo_payload(shipped_catalogue, now, calendar, seed=42)
+def demo_verdicts(catalogue, now, seed=42):
+    """The real demo payload at `now`, read as the demo collector reads it, through the real evaluator:
+    (commitment, evaluation, intended outcome) for every evaluated commitment."""
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    payload = demo_payload(catalogue, now, calendar, seed=seed)
+    intents = intended_outcomes(catalogue, now, calendar, seed=seed)
     by_name = {s["name"]: s for s in payload["series"]}
-    statuses = Counter()
-    for c in shipped_catalogue.evaluated_commitments():
+    out = []
+    for c in catalogue.evaluated_commitments():
         series = by_name[c.measure.series]
+        assert series["intent"] == intents[c.id]
         if series["type"] == "cases":
             records, rejected = build_case_records(
-                series["name"], now, [r["submitted"] for r in series["records"]],
-                [r["completed"] for r in series["records"]], calendar.timezone)
+                series["name"], datetime.fromisoformat(series["data_time"]),
+                [r["submitted"] for r in series["records"]], [r["completed"] for r in series["records"]],
+                calendar.timezone)
             assert not rejected, c.id
             data = MeasureData(cases=records)
         else:
             data = MeasureData(values=tuple(ValuePoint(series["name"], datetime.fromisoformat(p["time"]), p["value"])
                                             for p in series["points"]))
-        evaluation = evaluate(c, data, now, calendar)
-        assert evaluation.status in ("met", "at_risk", "missed"), (c.id, evaluation.reason)
-        assert evaluation.actual is not None and evaluation.reason
-        statuses[evaluation.status] += 1
-    assert min(statuses.values()) >= 10, statuses
+        out.append((c, evaluate(c, data, now, calendar), intents[c.id]))
+    return out
+
+
+DEMO_INSTANTS = {
+    "2026-11 (every dated target settled)": datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc),
+    "2023-06 (xihaian and jiading mid-year)": datetime(2023, 6, 15, 4, 0, tzinfo=timezone.utc),
+    "2021-09 (yuzhong mid-year)": datetime(2021, 9, 1, 2, 0, tzinfo=timezone.utc),
+    "2027-03 (a year with no published holiday notice)": datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc),
+}
+
+
+@pytest.mark.parametrize("now", DEMO_INSTANTS.values(), ids=DEMO_INSTANTS.keys())
+def test_every_commitment_lands_on_its_intended_demo_verdict(shipped_catalogue, now):
+    wrong = [f"{c.id}: intended {intent}, got {e.status} ({e.reason})"
+             for c, e, intent in demo_verdicts(shipped_catalogue, now) if e.status != intent]
+    assert not wrong, f"{len(wrong)} commitments off their intended verdict:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("now", DEMO_INSTANTS.values(), ids=DEMO_INSTANTS.keys())
+def test_demo_shows_no_at_risk_for_a_kept_or_settled_target(shipped_catalogue, now):
+    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    today = calendar.local(now).date()
+    for c, e, _ in demo_verdicts(shipped_catalogue, now):
+        assert e.actual is not None and e.reason, c.id
+        if c.deadline is not None and today > c.deadline:
+            assert e.status in ("met", "missed") and e.settled_on == c.deadline, (c.id, e.status, e.reason)
+        if e.status == "at_risk":
+            assert c.deadline is not None and today <= c.deadline, (c.id, e.reason)
+            kept = compare(e.op, e.actual, e.target, e.target_max)
+            assert not kept or c.measure.warn_margin is not None, (c.id, e.reason)
+            if c.kind == "cumulative":
+                assert e.actual < e.expected, (c.id, e.reason)
+
+
+def test_demo_intents_mix_every_status_and_only_possible_ones(shipped_catalogue):
+    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    mixes = {}
+    for label, now in DEMO_INSTANTS.items():
+        intents = intended_outcomes(shipped_catalogue, now, calendar, seed=42)
+        for c in shipped_catalogue.evaluated_commitments():
+            assert intents[c.id] in possible_outcomes(c, now, calendar), c.id
+        mixes[label] = Counter(intents.values())
+    settled_year = mixes["2026-11 (every dated target settled)"]
+    assert settled_year["at_risk"] == 0 and settled_year["met"] >= 10 and settled_year["missed"] >= 10, settled_year
+    mid_year = mixes["2023-06 (xihaian and jiading mid-year)"]
+    assert min(mid_year[s] for s in ("met", "at_risk", "missed")) >= 10, mid_year
 
 
 def test_list_json_has_the_documented_fields(repo_root):

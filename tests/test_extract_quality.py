@@ -19,7 +19,7 @@ from monitor.extract.decode import read_document
 from monitor.extract.quality import load_reference, score
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = next((d for d in (ROOT / "seeds", ROOT.parent / "shared" / "seeds") if d.is_dir()), None)
+SEEDS = next((d for d in (ROOT / "seeds",) if d.is_dir()), None)
 REFERENCE = load_reference(ROOT)
 DOCUMENTS = sorted(REFERENCE.documents.items())
 

@@ -146,3 +146,18 @@ def test_maintenance_windows_must_name_known_agencies_and_commitments(tmp_path):
     found = problems_of(write(tmp_path, text))
     assert any("alerting.maintenance[0].agencies[0]: unknown agency 'demo.nobody'" in p for p in found), found
     assert any("alerting.maintenance[0].commitments[0]: unknown commitment 'demo2021.ghost'" in p for p in found), found
+
+
+def test_office_hours_key_that_names_no_document_jurisdiction_is_an_error(tmp_path):
+    """北京市海淀区 never matches a document written 北京市海淀區: the hours would silently be the default."""
+    calendar = 'calendar:\n  office_hours:\n    default: ["09:00-12:00", "13:30-17:30"]\n    示例區: ["09:00-12:00"]\n'
+    path = write(tmp_path, VALID.replace("version: 1\n", "version: 1\n" + calendar))
+    assert problems_of(path) == [
+        f"{path}:5:5: calendar.office_hours.示例區: names no document's jurisdiction; keys are 'default' or a "
+        "jurisdiction exactly as a document writes it: ['示例区']"]
+
+
+def test_office_hours_keyed_by_a_document_jurisdiction_are_used(tmp_path):
+    calendar = 'calendar:\n  office_hours:\n    default: ["09:00-12:00", "13:30-17:30"]\n    示例区: ["08:30-12:00"]\n'
+    catalogue = load_catalogue(write(tmp_path, VALID.replace("version: 1\n", "version: 1\n" + calendar)))
+    assert catalogue.calendar.office_hours["示例区"] == ["08:30-12:00"]

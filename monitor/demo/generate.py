@@ -1,30 +1,78 @@
-"""Generate demo actuals for a catalogue: deterministic for a seed, tuned to a mix of verdicts.
+"""Generate demo actuals for a catalogue: deterministic for a seed, each commitment landing on an intended verdict.
 
 Each evaluated commitment on the demo feed gets one series named after its measure. Its intended
-verdict is chosen from a hash of the seed and the commitment id (about 55% met, 25% at risk, 20%
-missed), and its data is built to land there: per-case records whose timestamps respect the
-working-day calendar for duration promises, latest values for shares and levels, monthly running
-totals for cumulative targets.
+verdict (`intended_outcome`) is drawn from a hash of the seed and the commitment id, among the
+verdicts the readings allow for it at `now` (docs/targets-format.md, "How promises are read"):
+
+- a dated target whose deadline has passed is settled: met or missed, judged on data dated on or
+  before the deadline (so its data stop at the deadline: values in the days before it, cases
+  completed before it, running totals up to it);
+- before a deadline a target not yet kept is at_risk (a cumulative one when behind its pace), and
+  only a `throughout` promise (全年保持) can already be missed, by one breaking value;
+- a standing promise (no deadline) is met or missed;
+- at_risk for a kept target only where the editor opted in with `measure.warn_margin`.
+
+The data are built to land there: per-case records whose timestamps respect the working-day
+calendar, the office hours of the document's jurisdiction and the 日 counting by local date; latest
+values (for reductions, the level, with the feed's own baseline value where the baseline is a date);
+running totals paced from the commitment's start.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.model import DEFAULT_WARN_FRACTION, Catalogue, Commitment
-from monitor.units import parse_unit
+from monitor.model import Catalogue, Commitment
+from monitor.units import convert, parse_unit
 
 CASES_PER_SERIES = 120
-INTENTS = ("met",) * 11 + ("at_risk",) * 5 + ("missed",) * 4
+OPEN_OVERDUE_CASES = 3          # open cases past their limit in a broken per-case series
+WEIGHTS = {"met": 11, "at_risk": 5, "missed": 4}
+BREAK_DAYS_AGO = 3              # a broken `throughout` series dips this many days before its last value
 
 
-def intent_for(commitment_id: str, seed: int) -> str:
-    digest = hashlib.sha256(f"{seed}:{commitment_id}".encode()).digest()
-    return INTENTS[digest[0] % len(INTENTS)]
+def possible_outcomes(c: Commitment, now: datetime, calendar: WorkCalendar) -> tuple[str, ...]:
+    """The verdicts the readings allow for `c` at `now` (aware), met first."""
+    today = calendar.local(now).date()
+    warn = c.measure.warn_margin is not None and _warn_supported(c)
+    if c.deadline is not None and today > c.deadline:
+        return ("met", "missed")                      # settled: never at_risk after a deadline
+    if c.kind == "cumulative":
+        # at_risk when behind pace; impossible while nothing is expected yet; missed only at the deadline
+        return ("met", "at_risk") if (today - c.start).days >= 1 else ("met",)
+    if c.kind == "reduction" and c.baseline_value is None and today <= (c.baseline_date or c.start):
+        # until the baseline day has passed the level is the baseline: nothing is cut yet
+        return ("at_risk",) if c.deadline is not None else ("missed",)
+    if c.deadline is None:
+        return ("met", "at_risk", "missed") if warn else ("met", "missed")
+    if c.throughout:                                   # one breaking day breaks it; a dip is not a forecast
+        if (today - c.start).days < BREAK_DAYS_AGO + 1:   # no day of the promise to break yet
+            return ("met", "at_risk") if warn else ("met",)
+        return ("met", "at_risk", "missed") if warn else ("met", "missed")
+    return ("met", "at_risk")                          # before the deadline, not yet kept is a forecast
+
+
+def intended_outcome(c: Commitment, now: datetime, calendar: WorkCalendar, seed: int) -> str:
+    """The verdict the demo data for `c` at `now` are built to produce."""
+    possible = possible_outcomes(c, now, calendar)
+    digest = hashlib.sha256(f"{seed}:{c.id}".encode()).digest()
+    pick = int.from_bytes(digest[:4], "big") % sum(WEIGHTS[o] for o in possible)
+    for outcome in possible:
+        pick -= WEIGHTS[outcome]
+        if pick < 0:
+            return outcome
+    return possible[0]
+
+
+def intended_outcomes(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int,
+                      feed: str = "demo") -> dict[str, str]:
+    """commitment id -> intended verdict, for every commitment the demo feed serves."""
+    return {c.id: intended_outcome(c, now, calendar, seed) for c in catalogue.evaluated_commitments(feed)}
 
 
 def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int, feed: str = "demo") -> dict:
@@ -32,113 +80,297 @@ def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, se
     series: list[dict[str, Any]] = []
     for c in catalogue.evaluated_commitments(feed):
         rng = random.Random(f"{seed}:{c.id}")
-        intent = intent_for(c.id, seed)
+        intent = intended_outcome(c, now, calendar, seed)
         if c.kind == "case_duration":
-            series.append(_cases(c, intent, now, calendar, rng))
+            entry = _cases(c, intent, now, calendar, rng)
         elif c.kind == "cumulative":
-            series.append(_running_total(c, intent, now, calendar, rng))
+            entry = _running_total(c, intent, now, calendar)
         else:
-            series.append(_latest_values(c, intent, now, rng))
+            entry = _latest_values(c, intent, now, calendar, rng)
+        series.append({**entry, "intent": intent})
     return {"generated_at": now.isoformat(), "seed": seed, "series": series}
 
 
-def _good_and_bad(c: Commitment, intent: str, magnitude: float) -> float:
-    """A value on the kept side (met), just inside (at_risk), or broken (missed)."""
-    target, high = c.value, c.value_max
-    warn = c.measure.warn_margin if c.measure.warn_margin is not None else abs(target) * DEFAULT_WARN_FRACTION
-    step = {"met": max(warn * 2, magnitude), "at_risk": warn / 2, "missed": -max(warn * 2, magnitude)}[intent]
-    if c.op in (">=", ">"):
-        return target + step + (1e-6 if c.op == ">" else 0)
-    if c.op in ("<=", "<"):
-        return max(0.0, target - step) - (1e-6 if c.op == "<" and intent != "missed" else 0)
-    if c.op == "range":
-        return {"met": (target + high) / 2, "at_risk": high - warn / 2, "missed": high + max(1.0, warn * 2)}[intent]
-    return target if intent != "missed" else target + max(1.0, magnitude)
+# --- when the data stop ---------------------------------------------------------------------------
+
+def _settled(c: Commitment, now: datetime, calendar: WorkCalendar) -> bool:
+    return c.deadline is not None and calendar.local(now).date() > c.deadline
 
 
-def _latest_values(c: Commitment, intent: str, now: datetime, rng: random.Random) -> dict:
-    if c.kind == "milestone":
-        done = 100.0 if intent != "missed" else 60.0 + rng.randint(0, 30)
-        values = [done] * 7
+def _local(day: date, at: time, zone: tzinfo) -> datetime:
+    return datetime.combine(day, at).replace(tzinfo=zone)
+
+
+def _point_times(c: Commitment, now: datetime, calendar: WorkCalendar, n: int) -> list[datetime]:
+    """n data times, oldest first: daily up to noon of the deadline day for a settled target, else up
+    to an hour ago."""
+    if _settled(c, now, calendar):
+        last = _local(c.deadline, time(12), calendar.timezone)
     else:
-        target_side = _good_and_bad(c, intent, abs(c.value) * 0.15 + 1)
-        if parse_unit(c.unit).dimension == "share":
-            target_side = min(100.0, target_side)
-        if c.kind == "reduction" and c.baseline_value is not None:
-            target_side = _level_for_reduction(c, target_side)
-        values = [round(target_side * (1 + rng.uniform(-0.01, 0.01) * (6 - i) / 6), 4) for i in range(7)]
-        values[-1] = round(target_side, 4)
-    points = [{"time": (now - timedelta(days=6 - i)).isoformat(), "value": v} for i, v in enumerate(values)]
-    return {"name": c.measure.series, "type": "value", "points": points}
+        last = now - timedelta(hours=1)
+    return [last - timedelta(days=n - 1 - i) for i in range(n)]
 
 
-def _level_for_reduction(c: Commitment, reduction: float) -> float:
-    """The current level a feed would report for a wanted reduction against the baseline."""
-    if parse_unit(c.unit).dimension == "share":
-        return c.baseline_value * (1 - reduction / 100)
-    return c.baseline_value - reduction
+# --- latest values: value, share, milestone, reduction ------------------------------------------------
+
+def _warn_supported(c: Commitment) -> bool:
+    return c.kind in ("value", "share", "reduction", "milestone") or (
+        c.kind == "case_duration" and c.measure.aggregate == "share_within")
 
 
-def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
-    final = c.value * {"met": 1.15, "at_risk": 1.15, "missed": 0.7}[intent]
-    start = datetime.combine(c.start, time(18)).replace(tzinfo=now.tzinfo)
-    deadline = datetime.combine(c.deadline, time(18)).replace(tzinfo=now.tzinfo)
+def _side(c: Commitment, outcome: str, target: float, high: float | None, op: str, warn: float | None) -> float:
+    """A number on the kept side (met), kept within the warn margin (at_risk with an opt-in margin),
+    or on the broken side (missed, and at_risk before a deadline)."""
+    step = max(abs(target) * 0.15, 1.0, 2 * warn if warn is not None else 0.0)
+    if outcome == "at_risk" and warn is not None:
+        inside = warn / 2
+        if op in (">=", ">"):
+            return target + inside
+        if op in ("<=", "<"):
+            return target - inside
+        if op == "range":
+            return high - inside
+        return target
+    kept = outcome == "met"
+    if op in (">=", ">"):
+        return target + step if kept else target - step
+    if op in ("<=", "<"):
+        return max(0.0, target - step) if kept else target + step
+    if op == "range":
+        return (target + high) / 2 if kept else high + step
+    return target if kept else target + step
+
+
+def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
+    unit = parse_unit(c.unit)
+    warn = c.measure.warn_margin
+    if c.kind == "milestone":
+        good, bad = 100.0, float(60 + rng.randint(0, 30))
+        if c.op in ("<=", "<") or c.value < 100:
+            good, bad = _side(c, "met", c.value, c.value_max, c.op, None), _side(c, "missed", c.value, c.value_max, c.op, None)
+    else:
+        good = _side(c, "met", c.value, c.value_max, c.op, warn)
+        bad = _side(c, "missed", c.value, c.value_max, c.op, warn)
+    near = _side(c, "at_risk", c.value, c.value_max, c.op, warn) if warn is not None else bad
+    if unit.dimension == "share" and c.kind != "reduction":
+        good, bad, near = (min(100.0, max(0.0, v)) for v in (good, bad, near))
+    if unit.dimension == "count" and c.kind != "reduction":
+        # an exact count reached is kept (10家 of 10家 is met, never a warning)
+        good = c.value if c.op in (">=", "<=") and warn is None else _whole_on_kept_side(good, c.op)
+        bad = _whole_on_broken_side(bad, c.op)
+    n = 7
+    if intent == "met":
+        values = [good] * n
+    elif intent == "missed" and c.throughout:
+        values = [good] * n
+        values[n - 1 - BREAK_DAYS_AGO] = bad           # one day that breaks a 全年保持 promise; the last day kept
+    elif intent == "missed":
+        values = [good] * (n - 1) + [bad]
+    elif warn is not None and (c.deadline is None or c.throughout):
+        values = [good] * (n - 1) + [near]             # kept, by less than the editor's margin
+    else:
+        values = [good] * (n - 1) + [bad]              # before the deadline: not yet kept
+    times = _point_times(c, now, calendar, n)
     points = []
-    moment = start
-    while moment < now:
-        progress = min(1.0, (moment - start) / (deadline - start)) if deadline > start else 1.0
-        if intent == "at_risk" and moment < deadline:
-            progress *= 0.8   # behind pace while the deadline is open
-        points.append({"time": moment.isoformat(), "value": round(final * progress, 2)})
-        moment += timedelta(days=30)
-    points.append({"time": (now - timedelta(hours=1)).isoformat(), "value": round(final * (0.8 if intent == "at_risk"
-                   and now < deadline else 1.0) * min(1.0, (now - start) / (deadline - start)), 2)})
+    if c.kind == "reduction":
+        base, base_unit = _baseline_level(c)
+        values = [_level_for_reduction(c, r, base, base_unit) for r in values]
+        if c.baseline_value is None:
+            on = c.baseline_date or c.start
+            # the feed's own value on the baseline date (the day before it, so it is never inside
+            # a `throughout` span that starts on that date); levels are reported after that date only
+            base_time = min(_local(on - timedelta(days=1), time(12), calendar.timezone), now - timedelta(hours=2))
+            points.append({"time": base_time.isoformat(), "value": round(base, 6)})
+            kept = [(t, v) for t, v in zip(times, values) if t.astimezone(calendar.timezone).date() > on]
+            times, values = [t for t, _ in kept], [v for _, v in kept]
+    points += [{"time": t.isoformat(), "value": round(v, 6)} for t, v in zip(times, values)]
     return {"name": c.measure.series, "type": "value", "points": points}
 
+
+def _whole_on_kept_side(v: float, op: str) -> float:
+    return float(math.ceil(v)) if op in (">=", ">") else float(math.floor(v)) if op in ("<=", "<") else v
+
+
+def _whole_on_broken_side(v: float, op: str) -> float:
+    return float(math.floor(v)) if op in (">=", ">") else float(math.ceil(v)) if op in ("<=", "<") else v
+
+
+def _baseline_level(c: Commitment) -> tuple[float, str]:
+    """The level the reduction is measured from, and its unit."""
+    if c.baseline_value is not None:
+        return c.baseline_value, c.baseline_unit or c.unit
+    if parse_unit(c.unit).dimension == "share":
+        return 100.0, c.unit
+    return abs(c.value) * 4 + 10, c.unit
+
+
+def _level_for_reduction(c: Commitment, reduction: float, base: float, base_unit: str) -> float:
+    """The level a feed reports for a wanted reduction from `base` (a relative cut when the unit is %)."""
+    if parse_unit(c.unit).dimension == "share":
+        return base * (1 - reduction / 100)
+    return base - convert(reduction, c.unit, base_unit)
+
+
+# --- running totals ---------------------------------------------------------------------------------
+
+def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict:
+    zone = calendar.timezone
+    whole = parse_unit(c.unit).dimension == "count"
+    if _settled(c, now, calendar):
+        last_day, last_time = c.deadline, _local(c.deadline, time(12), zone)
+        final = c.value * (1.15 if intent == "met" else 0.7)
+        final = (math.ceil(final) if intent == "met" else math.floor(final)) if whole else round(final, 2)
+    else:
+        today = calendar.local(now).date()
+        last_day, last_time = today, now - timedelta(hours=1)
+        total_days = (c.deadline - c.start).days + 1
+        elapsed = max(0, (today - c.start).days)
+        if intent == "at_risk":                         # behind pace: 70% of what is expected by now
+            final = 0.7 * c.value * elapsed / total_days
+            final = math.floor(final) if whole else round(final, 2) - 0.01
+        else:                                           # ahead of pace
+            final = 1.15 * c.value * min(total_days, elapsed + 1) / total_days
+            final = math.ceil(final) if whole else round(final, 2) + 0.01
+        final = max(0.0, final)
+    totals: list[tuple[datetime, float]] = []
+    span = max(1, (last_day - c.start).days)
+    day = c.start
+    while day < last_day:
+        share = (day - c.start).days / span
+        totals.append((_local(day, time(12), zone), math.floor(final * share) if whole else round(final * share, 2)))
+        day += timedelta(days=30)
+    totals.append((last_time, final))
+    totals = [(t, v) for t, v in totals if t <= last_time]
+    if c.measure.aggregate == "sum":
+        increments, before = [], 0.0
+        for t, v in totals:
+            increments.append((t, v - before))
+            before = v
+        totals = increments
+    return {"name": c.measure.series, "type": "value",
+            "points": [{"time": t.isoformat(), "value": float(v)} for t, v in totals]}
+
+
+# --- per-case records ---------------------------------------------------------------------------------
 
 def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
     unit = parse_unit(c.unit)
-    limit_low, limit_high = (c.value, c.value_max) if c.op == "range" else (0.0, c.value)
-    if c.measure.aggregate == "share_within":
-        share = {"met": 1.0, "at_risk": (c.measure.min_share + 2) / 100, "missed": c.measure.min_share / 100 - 0.15}[intent]
+    settled = _settled(c, now, calendar)
+    upper = datetime.combine(c.deadline, time(23, 59)) if settled else calendar.local(now).replace(tzinfo=None)
+    low, limit = (c.value, c.value_max) if c.op == "range" else (0.0, c.value)
+    min_share = c.measure.min_share / 100
+    warn = c.measure.warn_margin
+    broken = intent == "missed" or (intent == "at_risk" and warn is None)
+    if c.measure.aggregate != "share_within":
+        share = 0.6 if broken else 1.0
+    elif broken:
+        share = max(0.0, min_share - 0.1 - 0.05 * (min_share < 1))
+    elif intent == "at_risk":
+        share = min(1.0, min_share + warn / 200)        # kept, within the editor's margin
     else:
-        share = {"met": 1.0, "at_risk": 1.0, "missed": 0.6}[intent]
-    local_now = calendar.local(now)
+        share = 1.0
     records = []
     for i in range(CASES_PER_SERIES):
         within = (i + 0.5) / CASES_PER_SERIES <= share
-        if within:
-            top = limit_high * (0.97 if intent == "at_risk" and c.measure.aggregate != "share_within" else 0.8)
-            duration = rng.uniform(limit_low, max(limit_low, top)) if c.op != "<" else rng.uniform(0, limit_high * 0.8)
-        else:
-            duration = limit_high + max(1.0, limit_high * 0.5) * rng.uniform(0.2, 1.0)
-        if unit.dimension == "working_days":
-            duration = float(int(duration)) if within else float(int(duration) + 1)
-        submitted, completed = _place_case(duration, unit.dimension, unit.factor, local_now, calendar, rng,
-                                           c.document.jurisdiction)
+        submitted, completed = _place_case(c, unit, within, low, limit, upper, calendar, rng)
         records.append({"id": f"{c.measure.series}-{i:04d}", "submitted": submitted.isoformat(),
                         "completed": completed.isoformat()})
-    return {"name": c.measure.series, "type": "cases", "data_time": now.isoformat(), "records": records}
+    if broken:
+        for j in range(OPEN_OVERDUE_CASES):             # still open, long past the limit
+            submitted = _open_overdue_submission(unit, limit, upper, calendar) - timedelta(days=j)
+            records.append({"id": f"{c.measure.series}-open-{j}", "submitted": submitted.isoformat(),
+                            "completed": None})
+    data_time = _local(c.deadline, time(12), calendar.timezone) if settled else now
+    return {"name": c.measure.series, "type": "cases", "data_time": data_time.isoformat(), "records": records}
 
 
-def _place_case(duration: float, dimension: str, factor: float, local_now: datetime, calendar: WorkCalendar,
-                rng: random.Random, jurisdiction: str) -> tuple[datetime, datetime]:
-    """A submission time and a completion time `duration` apart in the unit's own kind of time."""
-    end_day = local_now.date() - timedelta(days=rng.randint(5, 45))
+def _duration(unit_dimension: str, within: bool, low: float, limit: float, op: str, rng: random.Random) -> float:
+    if within:
+        top = limit * 0.8 if op != "range" else limit
+        value = rng.uniform(low, max(low, top))
+        if unit_dimension == "working_days" or unit_dimension == "date":
+            value = float(math.floor(value))
+            if op == "<" and value >= limit:
+                value = max(0.0, limit - 1)
+        return value
+    value = limit + max(1.0, limit * 0.5) * rng.uniform(0.2, 1.0)
+    if unit_dimension in ("working_days", "date"):
+        value = float(math.floor(value) + 1)
+    return value
+
+
+def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upper: datetime,
+                calendar: WorkCalendar, rng: random.Random) -> tuple[datetime, datetime]:
+    """A submission and a completion `duration` apart in the unit's own kind of time, completed
+    5 to 45 days before `upper` (local, naive)."""
+    jurisdiction = c.document.jurisdiction
+    end_day = upper.date() - timedelta(days=rng.randint(5, 45))
     while not _is_workday(calendar, end_day):
         end_day -= timedelta(days=1)
-    if dimension == "working_days":
-        start_day = _working_days_before(calendar, end_day, int(duration))
-        submitted = datetime.combine(start_day, time(9 + rng.randint(0, 6), rng.randint(0, 59)))
-        completed = datetime.combine(end_day, time(9 + rng.randint(0, 7), rng.randint(0, 59)))
-        if start_day == end_day and completed < submitted:
+    opening, closing = _office_day(calendar, jurisdiction)
+    by_date = unit.dimension == "time" and unit.factor >= 86400
+    if unit.dimension == "working_days":
+        n = int(_duration("working_days", within, low, limit, c.op, rng))
+        start_day = _working_days_before(calendar, end_day, n)
+        submitted = datetime.combine(start_day, opening) + timedelta(minutes=rng.randint(0, _minutes(opening, closing) - 60))
+        completed = datetime.combine(end_day, opening) + timedelta(minutes=rng.randint(0, _minutes(opening, closing) - 1))
+        if completed < submitted:
             submitted, completed = completed, submitted
         return submitted, completed
-    if dimension == "working_hours":
-        submitted = datetime.combine(end_day, time(9, 0))
-        return submitted, _add_working_hours(calendar, submitted, duration, jurisdiction)
-    submitted = datetime.combine(end_day, time(9 + rng.randint(0, 6), rng.randint(0, 59)))
-    return submitted, submitted + timedelta(seconds=duration * factor)
+    if unit.dimension == "working_hours":
+        hours = _duration("working_hours", within, low, limit, c.op, rng)
+        for _ in range(60):
+            submitted = datetime.combine(end_day, opening)
+            completed = _add_working_hours(calendar, submitted, hours, jurisdiction)
+            if completed <= upper - timedelta(days=1):
+                return submitted, completed
+            end_day -= timedelta(days=7)
+            while not _is_workday(calendar, end_day):
+                end_day -= timedelta(days=1)
+        return submitted, completed
+    submitted_time = time(9 + rng.randint(0, 6), rng.randint(0, 59))
+    if by_date:
+        per_unit = unit.factor / 86400
+        days = int(_duration("date", within, low, limit, c.op, rng) * per_unit)
+        start_day = end_day - timedelta(days=days)
+        if not within:                                    # past the period's last day, moved off rest days
+            last = start_day + timedelta(days=int(limit * per_unit))
+            while not _is_workday(calendar, last):
+                last += timedelta(days=1)
+            while end_day <= last:
+                start_day -= timedelta(days=1)
+                last = start_day + timedelta(days=int(limit * per_unit))
+                while not _is_workday(calendar, last):
+                    last += timedelta(days=1)
+        submitted = datetime.combine(start_day, submitted_time)
+        completed = datetime.combine(end_day, time(9 + rng.randint(0, 7), rng.randint(0, 59)))
+        if completed < submitted:
+            submitted, completed = completed, submitted
+        return submitted, completed
+    seconds = _duration("time", within, low, limit, c.op, rng) * unit.factor
+    submitted = datetime.combine(end_day, submitted_time)
+    return submitted, submitted + timedelta(seconds=seconds)
+
+
+def _open_overdue_submission(unit, limit: float, upper: datetime, calendar: WorkCalendar) -> datetime:
+    """A submission time that leaves an open case well past its limit at `upper`."""
+    if unit.dimension == "working_days":
+        day = _working_days_before(calendar, upper.date(), int(limit) + 5)
+    elif unit.dimension == "working_hours":
+        day = _working_days_before(calendar, upper.date(), int(limit / 3) + 5)
+    else:
+        day = (upper - timedelta(seconds=limit * unit.factor)).date() - timedelta(days=10)
+    return datetime.combine(day, time(10))
+
+
+def _office_day(calendar: WorkCalendar, jurisdiction: str) -> tuple[time, time]:
+    spans = calendar.office_spans(jurisdiction)
+    first, last = int(spans[:, 0].min()), int(spans[:, 1].max())
+    return time(first // 3600, first % 3600 // 60), time(last // 3600, last % 3600 // 60)
+
+
+def _minutes(a: time, b: time) -> int:
+    return (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
 
 
 def _is_workday(calendar: WorkCalendar, day: date) -> bool:

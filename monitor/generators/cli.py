@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 
+from monitor import names
 from monitor.generators import grafana, rules
 from monitor.loader import load_or_report
 
@@ -19,11 +21,11 @@ def cmd_grafana(args: argparse.Namespace) -> int:
         return 1
     out = Path(args.out)
     if args.check:
-        stale = grafana.stale_files(catalogue, out)
+        stale = grafana.stale_files(catalogue, out, args.job)
         for path in stale:
             print(f"{path}: stale; run `monitor grafana` and commit the result", file=sys.stderr)
         return 1 if stale else 0
-    for path in grafana.write_dashboards(catalogue, out):
+    for path in grafana.write_dashboards(catalogue, out, args.job):
         print(f"wrote {path}")
     return 0
 
@@ -34,22 +36,32 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return 1
     out = Path(args.out)
     if args.check:
-        if rules.is_stale(catalogue, out):
+        if rules.is_stale(catalogue, out, args.job):
             print(f"{out}: stale; run `monitor rules` and commit the result", file=sys.stderr)
             return 1
         return 0
-    print(f"wrote {rules.write_rules(catalogue, out)}")
+    print(f"wrote {rules.write_rules(catalogue, out, args.job)}")
     return 0
 
 
+def job_name(value: str) -> str:
+    """A Prometheus job name that fits inside a double-quoted PromQL label value as it is."""
+    if not value or re.search(r'["\\\n]', value):
+        raise argparse.ArgumentTypeError(f"{value!r}: a job name without quotes, backslashes or line breaks")
+    return value
+
+
 def add_generator_commands(subparsers: argparse._SubParsersAction) -> None:
+    job_help = f"the Prometheus job that scrapes the daemon (default {names.DEFAULT_JOB})"
     g = subparsers.add_parser("grafana", help="write the Grafana dashboards generated from the catalogue")
     g.add_argument("--config", default="targets.yaml")
     g.add_argument("--out", default=str(grafana.DASHBOARD_DIR), help="directory (default grafana/dashboards)")
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 when a checked-in file is stale")
+    g.add_argument("--job", type=job_name, default=names.DEFAULT_JOB, help=job_help + "; the $job variable's default")
     g.set_defaults(func=cmd_grafana)
     r = subparsers.add_parser("rules", help="write the Prometheus alerting rules generated from the catalogue")
     r.add_argument("--config", default="targets.yaml")
     r.add_argument("--out", default=str(rules.RULES_FILE), help="file (default deploy/rules/commitments.yml)")
     r.add_argument("--check", action="store_true", help="write nothing; exit 1 when the checked-in file is stale")
+    r.add_argument("--job", type=job_name, default=names.DEFAULT_JOB, help=job_help + ", for MonitorDown")
     r.set_defaults(func=cmd_rules)

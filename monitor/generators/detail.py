@@ -84,7 +84,7 @@ def _over_time() -> p.Json:
 
 def _per_case() -> list[p.Json]:
     case_duration = f'{ONE}, kind="case_duration"'
-    quantile_legend = "q{{quantile}}"
+    quantile_legend = "q{{" + names.QUANTILE_LABEL + "}}"
     share = p.stat("Share within the limit 按时办结率", f"{names.METRIC_ACTUAL}{{{case_duration}}}", w=6, h=7,
                    unit="percent", decimals=1, colour_mode="value",
                    description="Per-case promises: the % of cases in the window that kept the time limit "

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from monitor import names
 from monitor.generators import detail, feeds, overview
 from monitor.model import Catalogue
 
@@ -18,12 +19,12 @@ DASHBOARD_DIR = Path("grafana/dashboards")
 _METRIC_RE = re.compile(r"\b(?:commitment|monitor)_[a-z_]+\b")
 
 
-def build_dashboards(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
-    """File name -> dashboard JSON object."""
+def build_dashboards(catalogue: Catalogue, job: str = names.DEFAULT_JOB) -> dict[str, dict[str, Any]]:
+    """File name -> dashboard JSON object; `job` is the Prometheus job that scrapes the daemon."""
     return {
         "overview.json": overview.build(catalogue),
         "commitment-detail.json": detail.build(catalogue),
-        "feeds-and-daemon.json": feeds.build(catalogue),
+        "feeds-and-daemon.json": feeds.build(catalogue, job),
     }
 
 
@@ -31,20 +32,20 @@ def render(dashboard: dict[str, Any]) -> str:
     return json.dumps(dashboard, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_dashboards(catalogue: Catalogue, directory: Path = DASHBOARD_DIR) -> list[Path]:
+def write_dashboards(catalogue: Catalogue, directory: Path = DASHBOARD_DIR, job: str = names.DEFAULT_JOB) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, dashboard in build_dashboards(catalogue).items():
+    for name, dashboard in build_dashboards(catalogue, job).items():
         path = directory / name
         path.write_text(render(dashboard), encoding="utf-8")
         written.append(path)
     return written
 
 
-def stale_files(catalogue: Catalogue, directory: Path = DASHBOARD_DIR) -> list[Path]:
+def stale_files(catalogue: Catalogue, directory: Path = DASHBOARD_DIR, job: str = names.DEFAULT_JOB) -> list[Path]:
     """The dashboard files that are missing or differ from what the catalogue generates."""
     stale = []
-    for name, dashboard in build_dashboards(catalogue).items():
+    for name, dashboard in build_dashboards(catalogue, job).items():
         path = directory / name
         if not path.is_file() or path.read_text(encoding="utf-8") != render(dashboard):
             stale.append(path)
@@ -63,7 +64,7 @@ def panel_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def variable_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(v["name"], v["definition"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    return [(v["name"], v["query"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
 
 
 def fill_variables(expr: str, values: dict[str, str]) -> str:

@@ -1,6 +1,8 @@
 """Small builders for Grafana dashboard JSON (schema version 39): panels, targets, variables, layout.
 
 Plain dicts, so the generated files are exactly what Grafana imports and a diff shows every change.
+Only fields of Grafana's dashboard model (the grafana-foundation-sdk types): a test reads every
+dashboard through that model and fails on a field it would drop.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def stat(title: str, expr: str, *, w: int = 4, h: int = 4, colour_mode: str = "b
          legend: str = "", **kwargs: Any) -> Json:
     options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                "colorMode": colour_mode, "graphMode": "none", "textMode": text_mode, "justifyMode": "auto",
-               "orientation": "auto", "wideLayout": True, "showPercentChange": False}
+               "orientation": "auto"}
     return panel("stat", title, [target(expr, legend=legend, instant=True)], w=w, h=h, options=options, **kwargs)
 
 
@@ -112,11 +114,14 @@ def organize(rename: dict[str, str], exclude: tuple[str, ...] = ("Time",), order
         "renameByName": rename}}
 
 
-def query_variable(name: str, label: str, query: str, *, include_all: bool = False, multi: bool = False) -> Json:
+def query_variable(name: str, label: str, query: str, *, include_all: bool = False, multi: bool = False,
+                   current: str | None = None) -> Json:
+    """A variable filled from Prometheus on load; `current` is the value chosen until the user picks another."""
+    chosen = {"text": current, "value": current, "selected": True} if current is not None else {}
     variable: Json = {"type": "query", "name": name, "label": label, "datasource": DATASOURCE,
-                      "definition": query, "query": query,
+                      "query": query,
                       "refresh": 2, "sort": 1, "includeAll": include_all, "multi": multi, "hide": 0,
-                      "current": {}, "options": [], "regex": ""}
+                      "current": chosen, "options": [], "regex": ""}
     if include_all:
         variable["allValue"] = ".*"
     return variable

@@ -60,9 +60,18 @@ class Measured(StrictModel):
 
 
 class Baseline(StrictModel):
-    value: float
-    unit: str
+    """What a reduction is measured from: a value given here, or (without `value`) the feed's own
+    value on `date` (default: the commitment's start). The feed reports the level, never the cut."""
+
+    value: float | None = None
+    unit: str | None = None
     date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _unit_with_value(self) -> "Baseline":
+        if self.value is not None and self.unit is None:
+            raise ValueError("a baseline value needs its unit")
+        return self
 
 
 class MeasureSpec(StrictModel):
@@ -70,8 +79,8 @@ class MeasureSpec(StrictModel):
     series: str | None = None          # default: the commitment id
     window: Duration = timedelta(days=90)
     aggregate: Aggregate | None = None  # default by kind
-    min_share: float = Field(default=95, ge=0, le=100)
-    warn_margin: float | None = None    # default: 5% of the target
+    min_share: float = Field(default=100, ge=0, le=100)   # per-case limits promise every case
+    warn_margin: float | None = Field(default=None, ge=0)  # opt-in: kept by less than this is at_risk
 
 
 class CommitmentSpec(StrictModel):
@@ -87,6 +96,7 @@ class CommitmentSpec(StrictModel):
     unit: str
     deadline: date | None = None
     start: date | None = None
+    throughout: bool = False           # 全年保持/始终: the target holds on every day from start to deadline
     baseline: Baseline | None = None
     agency: str | None = None
     co_agencies: list[str] = []
@@ -105,6 +115,11 @@ class CommitmentSpec(StrictModel):
             raise ValueError("monitorable: false needs a reason")
         if self.kind == "cumulative" and self.deadline is None and self.monitorable:
             raise ValueError("kind cumulative needs a deadline")
+        if self.kind == "reduction" and self.baseline is None and self.monitorable:
+            raise ValueError("kind reduction needs a baseline: `baseline: {value, unit}` when the text gives "
+                             "one, or `baseline: {date}` to take the feed's own value on that day")
+        if self.throughout and self.kind in ("case_duration", "cumulative"):
+            raise ValueError(f"throughout applies to value, share, milestone and reduction kinds, not {self.kind}")
         if self.agency is None and self.monitorable and self.status == "active":
             raise ValueError("a monitorable commitment needs a lead agency")
         return self

@@ -56,6 +56,9 @@ class SeriesSpec(StrictModel):
     id_field: str | None = "id"        # null: records carry no id (no duplicate check)
     submitted: str = "submitted"
     completed: str = "completed"
+    # optional: time the case was suspended (听证、检验检测、专家评审、补正), in the unit of the
+    # commitments that read it; subtracted from each case's duration (行政许可法 第四十五条)
+    paused: str | None = None
     where: dict[str, str] = {}
 
 

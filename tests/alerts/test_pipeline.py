@@ -33,7 +33,9 @@ def test_changes_for_one_agency_in_one_cycle_go_out_as_one_email(cycle, pipeline
     assert "“企业开办时间压缩至1个工作日以内”" in text and "“全年新增市场主体1800家”" in text
     assert "不超过1个工作日" in text and "当前实际：2.5个工作日" in text and "当前实际：500家" in text
     assert "http://grafana.test:3000/d/commitment-detail?var-commitment=town2021.setup_days" in text
-    assert "http://monitor.test:9464/status" in text
+    assert "详情：http://monitor.test:9464/commitments/town2021.setup_days" in text   # the page behind the link
+    assert "本单位全部承诺：http://monitor.test:9464/agencies/town.market" in text
+    assert "/status" not in text
 
 
 def test_a_firing_alert_is_told_once_and_repeated_after_repeat_interval(cycle, pipeline, settings):
@@ -169,3 +171,27 @@ def test_failed_collection_goes_to_the_operators_and_its_recovery_too(cycle, pip
     deliver(pipeline, T0 + minutes(1))
     assert mails(settings)[-1]["Subject"] == "【承诺监测】运维人员：1项已恢复"
     assert len(mails(settings)) == 2
+
+
+def test_mail_names_open_overdue_cases_and_a_settled_verdict(cycle, pipeline, settings):
+    cycle(T0, (SETUP, "missed", 12), overdue_open=3, overdue_case_ids=("A-1", "A-2"),
+          settled_on=T0.date() - timedelta(days=30))
+    deliver(pipeline, T0)
+    text = mails(settings)[0].get_body(("plain",)).get_content()
+    assert "超期未办结：3 件（A-1、A-2 等）" in text
+    assert f"结论已定：按期限 {T0.date() - timedelta(days=30)}" in text
+    assert "临时结论" not in text
+
+
+def test_provisional_verdicts_are_marked_and_operators_are_asked_once_a_year_for_the_notice(cycle, pipeline, settings):
+    cycle(T0, (SETUP, "missed", 12), provisional=True)
+    deliver(pipeline, T0)
+    cycle(T0 + minutes(5), (SETUP, "missed", 13), provisional=True)
+    deliver(pipeline, T0 + minutes(5))
+    sent = mails(settings)
+    notices = [m for m in sent if "节假日安排" in m["Subject"]]
+    assert len(notices) == 1
+    assert "ops@monitor.example" in notices[0]["To"]
+    assert f"monitor calendar {T0.year}" in notices[0].get_body(("plain",)).get_content()
+    alert = next(m for m in sent if m not in notices)
+    assert "临时结论" in alert.get_body(("plain",)).get_content()

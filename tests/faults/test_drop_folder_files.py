@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -49,7 +50,10 @@ def collect_and_store(spec, store: Store):
 
 
 def export(folder, name: str, n: int, first: int = 0):
+    """An agency export of n closed cases; ids are the file's own (months never share a case id)."""
     rows = [row for row in af.cases() if row[4] not in af.OPEN_MARKERS][first:first + n]
+    for row in rows:
+        row[1] = f"{Path(name).stem}-{row[1]}"
     return af.write_xlsx(folder / name, rows)
 
 

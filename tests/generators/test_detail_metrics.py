@@ -26,7 +26,8 @@ def test_case_metrics_exist_only_for_per_case_promises(shipped_catalogue):
     with_cases = {line.split('commitment="')[1].split('"')[0] for line in text.splitlines()
                   if line.startswith(names.METRIC_CASE_DURATION + "{")}
     assert with_cases == per_case
-    assert 'quantile="0.95"' in text and 'quantile="1"' in text
+    assert 'case_quantile="0.95"' in text and 'case_quantile="1"' in text
+    assert ' quantile="' not in text and '{quantile="' not in text and ',quantile="' not in text   # promtool: summaries only
 
 
 def test_duration_quantiles_cover_median_to_longest_case():

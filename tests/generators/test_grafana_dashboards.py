@@ -52,11 +52,6 @@ def test_grafana_check_fails_on_a_hand_edited_dashboard_and_write_repairs_it(tmp
     assert run_cli("grafana", "--config", targets, "--out", str(tmp_path), "--check") == 0
 
 
-def test_generation_is_deterministic(shipped_catalogue, dashboards):
-    again = grafana.build_dashboards(shipped_catalogue)
-    assert {k: grafana.render(v) for k, v in again.items()} == {k: grafana.render(v) for k, v in dashboards.items()}
-
-
 def test_three_dashboards_with_fixed_uids(dashboards):
     assert {d["uid"] for d in dashboards.values()} == {"commitment-overview", "commitment-detail", "monitor-feeds"}
 
@@ -66,7 +61,7 @@ def test_commitment_detail_has_document_agency_and_commitment_variables(dashboar
     variables = [v["name"] for v in detail["templating"]["list"]]
     assert variables == ["document", "agency", "commitment"]
     commitment = detail["templating"]["list"][2]
-    assert "$document" in commitment["definition"] and "$agency" in commitment["definition"]
+    assert "$document" in commitment["query"] and "$agency" in commitment["query"]
 
 
 def test_overview_has_a_board_per_document_with_every_commitment_counted(shipped_catalogue, dashboards):

@@ -1,0 +1,1 @@
+"""The Chinese status site and its JSON API: what agencies, editors and the public read."""

@@ -1,0 +1,78 @@
+"""The HTML pages: board, commitment, agency, document. Server-rendered Jinja2, no script, no CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from alerts.render import local_time
+from monitor.model import Commitment
+from monitor.pages import charts, views
+from monitor.pages.wording import STATUS_WORDS, number
+
+if TYPE_CHECKING:
+    from monitor.web import WebBackend
+
+PACKAGE = Path(__file__).parent
+HISTORY_POINTS = 200
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE / "templates")),
+                         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters.update(number=number, local_time=local_time)
+ENV.globals.update(STATUS_WORDS=STATUS_WORDS)
+
+
+def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(ENV.get_template(template).render(**context), status_code=status_code)
+
+
+def error_page(status_code: int) -> HTMLResponse:
+    return render("error.html.j2", status_code, code=status_code)
+
+
+def commitment_charts(data: dict[str, Any], c: Commitment) -> dict[str, Markup]:
+    verdict = data["verdict"]
+    points = [charts.Point(h["evaluated_at"], h["actual"], h["target"], h["status"]) for h in data["history"]]
+    history = charts.history_svg(points, verdict["target_max"] if verdict else None, c.deadline,
+                                 (verdict or {}).get("unit") or c.unit)
+    durations = ""
+    if verdict and verdict["duration_quantiles"]:
+        durations = charts.durations_svg([(q["quantile"], q["duration"]) for q in verdict["duration_quantiles"]],
+                                         c.value, c.value_max, c.unit)
+    return {"history": Markup(history), "durations": Markup(durations)}   # built with every text escaped
+
+
+def routes(backend: "WebBackend") -> list[Route]:
+    def board(request: Request) -> HTMLResponse:
+        q = request.query_params
+        return render("board.html.j2", page=views.board(backend.snapshot(), q.get("document"), q.get("agency"),
+                                                          q.get("status")))
+
+    def commitment(request: Request) -> HTMLResponse:
+        snap = backend.snapshot()
+        c = snap.catalogue.commitments.get(request.path_params["id"])
+        if c is None:
+            raise HTTPException(404)
+        data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS))
+        return render("commitment.html.j2", page=data, charts=commitment_charts(data, c), now=snap.now)
+
+    def agency(request: Request) -> HTMLResponse:
+        data = views.agency(backend.snapshot(), request.path_params["id"])
+        if data is None:
+            raise HTTPException(404)
+        return render("agency.html.j2", page=data)
+
+    def document(request: Request) -> HTMLResponse:
+        data = views.document(backend.snapshot(), request.path_params["id"])
+        if data is None:
+            raise HTTPException(404)
+        return render("document.html.j2", page=data)
+
+    return [Route("/", board), Route("/commitments/{id}", commitment), Route("/agencies/{id}", agency),
+            Route("/documents/{id}", document)]

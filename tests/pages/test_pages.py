@@ -1,0 +1,137 @@
+"""The HTML pages: Chinese words with colours, quotes in their sentence, marks, lists in the right order."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/commitments/([^"]+)">', html)
+
+
+def row_statuses(html: str) -> list[str]:
+    return re.findall(r'<tr>\s*<td><span class="status status-([a-z_]+)">', html)
+
+
+def test_board_counts_each_status_in_words_per_document(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = text_of(page.text)
+    for count, word in (("2", "未达标"), ("1", "有风险"), ("1", "达标"), ("1", "未监测")):
+        assert f"{count} {word}" in text
+    assert "某区2021年优化营商环境实施方案" in text and "共 5 项承诺" in text
+    assert "<script" not in page.text   # works without JavaScript
+
+
+def test_board_filters_by_status_and_agency_without_script(client):
+    missed = client.get("/", params={"status": "missed"}).text
+    assert set(row_statuses(missed)) == {"missed"} and len(row_ids(missed)) == 2
+    market = client.get("/", params={"agency": "town.market"}).text   # lead or co-responsible
+    assert set(row_ids(market)) == {"town2021.setup_days", "town2021.new_firms", "town2021.property_days"}
+
+
+def test_commitment_page_shows_the_quote_inside_its_sentence_escaped(client):
+    html = client.get("/commitments/town2021.online_share").text
+    assert "<mark>政务服务事项网上可办率达到90%以上；推行&lt;b&gt;即办&lt;/b&gt;</mark>事项清单。" in html
+    text = text_of(html)
+    assert "有风险" in text and "当前实际值为91%，达到要求（不低于90%），但余量仅1%。" in text
+    assert "区政务服务中心" in text and "条款 （三）5." in text
+
+
+def test_commitment_page_draws_history_as_svg_with_status_bands(client):
+    html = client.get("/commitments/town2021.online_share").text
+    svg = html[html.index("<svg"):html.index("</svg>") + 6]
+    assert svg.count('<rect x=') >= 7 + 1   # the plot and one band per evaluation
+    assert "#f9a825" in svg and "#2e7d32" in svg   # at_risk and met stretches
+    assert 'class="actual"' in svg and 'class="target"' in svg
+
+
+def test_settled_verdict_says_so_with_its_date(client):
+    text = text_of(client.get("/commitments/town2021.new_firms").text)
+    assert "已于2021-12-31定论" in text
+    assert "当前实际值为1,500家，未达到要求（不低于1,800家）；按进度此时应达1,800家；已于2021-12-31定论。" in text
+
+
+def test_case_promise_shows_durations_against_the_limit_and_open_overdue_cases(client):
+    html = client.get("/commitments/town2021.property_days").text
+    text = text_of(html)
+    assert "临时" in text   # provisional calendar
+    assert "在不超过5个工作日内办结的比例为80%（共40件），未达到要求（不低于95%）" in text
+    assert "3 件仍未办结且已超过时限" in text
+    assert all(case in text for case in ("BDC-0001", "BDC-0017", "BDC-0203"))
+    assert "时限 5个工作日" in text and "≤9个工作日（超时限）" in text and "≤3个工作日" in text
+
+
+def test_unmonitored_commitment_says_why(client):
+    text = text_of(client.get("/commitments/town2021.one_network").text)
+    assert "未监测" in text and "没有可采集的数据来源" in text
+
+
+def test_agency_page_lists_its_commitments_worst_first_with_its_role(client):
+    html = client.get("/agencies/town.market").text
+    assert row_statuses(html) == ["missed", "missed", "met"]
+    text = text_of(html)
+    assert "区市场监管局" in text and "牵头" in text and "责任" in text
+
+
+def test_document_page_follows_the_text_and_lists_what_was_left_out(client):
+    html = client.get("/documents/town2021").text
+    assert row_ids(html) == ["town2021.setup_days", "town2021.one_network", "town2021.new_firms",
+                             "town2021.online_share", "town2021.property_days"]
+    text = text_of(html)
+    assert "“15分钟政务服务圈”" in text and "项目名称，不是目标" in text
+
+
+def test_unknown_ids_get_a_chinese_404_page(client):
+    for path in ("/commitments/nope", "/agencies/nope", "/documents/nope", "/nowhere"):
+        page = client.get(path)
+        assert page.status_code == 404 and "未找到该页面" in page.text, path
+
+
+def test_stylesheet_is_served_by_the_daemon_itself(client):
+    html = client.get("/").text
+    assert 'href="/static/site.css"' in html
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)   # nothing from another host
+    css = client.get("/static/site.css")
+    assert css.status_code == 200 and ".status-missed" in css.text
+
+
+def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
+    from datetime import date, datetime, timedelta, timezone
+
+    from monitor.pages.charts import Point, history_svg
+    t0 = datetime(2021, 12, 1, tzinfo=timezone.utc)
+    points = [Point(t0 + timedelta(days=d), 10.0 * d, 100.0, "at_risk") for d in range(10)]
+    inside = history_svg(points, None, date(2021, 12, 15), "家")
+    assert 'class="deadline"' in inside and "期限 2021-12-15" in inside and "图中时段" not in inside
+    before = history_svg(points, None, date(2021, 6, 30), "家")
+    assert 'class="deadline"' not in before and "期限 2021-06-30（早于图中时段）" in before
+    import xml.etree.ElementTree as ElementTree
+    ElementTree.fromstring(inside)   # well-formed SVG
+
+
+def test_board_lists_deadlines_due_within_ninety_days(catalogue, board):
+    from datetime import datetime, timezone
+
+    from monitor.pages import views
+    near = views.board(views.Snapshot(catalogue, board, datetime(2021, 11, 15, tzinfo=timezone.utc)))
+    assert [r["id"] for r in near["due_soon"]] == ["town2021.new_firms"]
+    far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=timezone.utc)))
+    past = views.board(views.Snapshot(catalogue, board, datetime(2022, 1, 1, tzinfo=timezone.utc)))
+    assert far["due_soon"] == [] and past["due_soon"] == []

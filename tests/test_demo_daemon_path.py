@@ -1,0 +1,53 @@
+"""The shipped catalogue's demo, through the daemon's own path: the demo server on loopback, the demo
+collector, the store and `evaluate_feed` (which chooses how far back to read each series).
+
+Every commitment must land on the verdict the generator intends, including settled targets whose
+data are years old and a year (2027) whose holiday notice is not published yet: no no_data, no error."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from collectors.base import FetchContext
+from collectors.runner import collect
+from monitor.calendar import WorkCalendar
+from monitor.daemon import evaluate_feed
+from monitor.demo.generate import intended_outcomes
+from monitor.demo.server import DemoServer
+from monitor.store import Store, make_engine, upgrade_schema
+
+INSTANTS = {
+    "2026-11": datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc),
+    "2027-03 (provisional calendar)": datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc),
+}
+
+
+async def _collect_once(feed, calendar, url, now):
+    async with httpx.AsyncClient() as client:
+        return await collect(feed, FetchContext(client=client, now=now, timezone=calendar.timezone, demo_url=url))
+
+
+@pytest.mark.parametrize("now", INSTANTS.values(), ids=INSTANTS.keys())
+def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_catalogue, tmp_path, now):
+    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda: now).start()
+    try:
+        result = asyncio.run(_collect_once(shipped_catalogue.feeds["demo"], calendar, server.url, now))
+    finally:
+        server.stop()
+    assert result.ok, result.error
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade_schema(engine)
+    store = Store(engine)
+    store.save_collection(result, shipped_catalogue.feeds["demo"].accumulates_cases)
+    evaluations = evaluate_feed(shipped_catalogue, calendar, store, "demo", now)
+    intents = intended_outcomes(shipped_catalogue, now, calendar, seed=42)
+    wrong = [f"{e.commitment}: intended {intents[e.commitment]}, got {e.status} ({e.reason})"
+             for e in evaluations if e.status != intents[e.commitment]]
+    assert not wrong, f"{len(wrong)} off their intended verdict:\n" + "\n".join(wrong[:30])
+    assert not Counter(e.status for e in evaluations) & Counter({"error": 1, "no_data": 1})

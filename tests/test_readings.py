@@ -1,0 +1,279 @@
+"""The readings table: how each wording of a promise is read, one hand-computed case per row.
+
+Every row names the wording it stands for and runs through the public path: a commitment written
+as in targets.yaml, loaded by the real loader, evaluated by `evaluate` with the real calendar.
+The rules are stated in docs/targets-format.md ("How promises are read").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+import yaml
+
+from monitor.calendar import WorkCalendar
+from monitor.evaluate import evaluate
+from monitor.loader import load_catalogue
+from monitor.observations import CaseRecords, MeasureData, ValuePoint
+from monitor.spec import CatalogueSpec
+
+SH = ZoneInfo("Asia/Shanghai")
+
+HEADER = """\
+version: 1
+calendar:
+  office_hours:
+    某市某区: ["09:00-12:00", "13:30-17:30"]
+documents:
+  - id: plan
+    source: no-such-seed.txt
+    title: 某区优化营商环境实施方案
+    jurisdiction: 某市某区
+    issuer: 某区人民政府
+    issued: 2024-01-01
+    period: {start: 2024-01-01, end: 2024-12-31}
+agencies:
+  - id: plan.bureau
+    name: 区行政审批局
+feeds:
+  - id: feed
+    kind: demo
+    max_age: 400d
+"""
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+def cases(*pairs: tuple[str, str | None], paused: list[float] | None = None) -> MeasureData:
+    submitted = np.array([s for s, _ in pairs], dtype="datetime64[s]")
+    completed = np.array([c or "NaT" for _, c in pairs], dtype="datetime64[s]")
+    ids = np.array([f"case-{i}" for i in range(len(pairs))], dtype=str)
+    batch_time = max(at(s) for s, _ in pairs) + timedelta(days=1)
+    return MeasureData(cases=CaseRecords("s", batch_time, submitted, completed, ids,
+                                         None if paused is None else np.array(paused, dtype=float)))
+
+
+def repeat(pair: tuple[str, str | None], n: int) -> list[tuple[str, str | None]]:
+    return [pair] * n
+
+
+def values(*points: tuple[str, float]) -> MeasureData:
+    return MeasureData(values=tuple(ValuePoint("s", at(t), v) for t, v in points))
+
+
+@dataclass(frozen=True)
+class Reading:
+    wording: str
+    fields: dict[str, Any]
+    data: MeasureData
+    now: str
+    status: str
+    actual: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def per_case(op: str, value: float, unit: str = "个工作日", **measure: Any) -> dict[str, Any]:
+    return {"kind": "case_duration", "op": op, "value": value, "unit": unit,
+            "measure": {"feed": "feed", "series": "s", "aggregate": "share_within", "window": "365d"} | measure}
+
+
+def level(kind: str, op: str, value: float, unit: str, **more: Any) -> dict[str, Any]:
+    return {"kind": kind, "op": op, "value": value, "unit": unit, "measure": {"feed": "feed", "series": "s"}} | more
+
+
+WEEK = ("2024-05-20T10:00", "2024-05-23T16:00")       # Monday to Thursday: 3 working days after acceptance
+
+READINGS = [
+    # -- 受理之日起N个工作日: the day after acceptance is day 1 -----------------------------------
+    Reading("受理之日起3个工作日内办结: done on the third working day", per_case("<=", 3), cases(WEEK),
+            "2024-06-01T12:00", "met", 100),
+    Reading("受理之日起3个工作日内办结: done on the fourth working day", per_case("<=", 3),
+            cases(("2024-05-20T10:00", "2024-05-24T09:00")), "2024-06-01T12:00", "missed", 0),
+    Reading("不超过9个工作日 promises every case: 4 of 100 at 12 days", per_case("<=", 9),
+            cases(*repeat(("2024-05-06T10:00", "2024-05-09T10:00"), 96),
+                  *repeat(("2024-05-06T10:00", "2024-05-22T10:00"), 4)), "2024-06-01T12:00", "missed", 96),
+    Reading("90%的事项3个工作日内办结: a share the text states", per_case("<=", 3, min_share=90),
+            cases(*repeat(WEEK, 92), *repeat(("2024-05-20T10:00", "2024-05-31T10:00"), 8)),
+            "2024-06-01T12:00", "met", 92),
+    Reading("N个工作日内办结: open cases past the limit are late (10 on time, 50 open for 47 days)",
+            per_case("<=", 9), cases(*repeat(WEEK, 10), *repeat(("2024-04-01T10:00", None), 50)),
+            "2024-06-07T12:00", "missed", 10 * 100 / 60, extra={"overdue_open": 50}),
+    Reading("N个工作日内办结: an open case still within its limit is not yet late", per_case("<=", 9),
+            cases(WEEK, ("2024-06-05T10:00", None)), "2024-06-07T12:00", "met", 100, extra={"overdue_open": 0}),
+    Reading("受理之日起: a submission after closing time is accepted the next working day",
+            per_case("<=", 1), cases(("2024-05-20T18:30", "2024-05-22T10:00")), "2024-06-01T12:00", "met", 100),
+    Reading("受理之日起: a submission on a Saturday is accepted on Monday", per_case("<=", 1),
+            cases(("2024-05-25T10:00", "2024-05-28T10:00")), "2024-06-01T12:00", "met", 100),
+    Reading("即办: filed Friday 17:45, after office hours, done Monday 09:05", per_case("<=", 0),
+            cases(("2024-05-24T17:45", "2024-05-27T09:05")), "2024-06-01T12:00", "met", 100),
+    Reading("即办: done the next working day is late", per_case("<=", 0),
+            cases(("2024-05-27T10:00", "2024-05-28T09:00")), "2024-06-01T12:00", "missed", 0),
+    Reading("当场办结: on a rest day, done at Monday's opening", per_case("<=", 0),
+            cases(("2024-05-25T10:00", "2024-05-27T11:00")), "2024-06-01T12:00", "met", 100),
+    Reading("国庆 with 调休: the make-up Saturday and Sunday count (2023-10-07, 10-08)", per_case("<=", 3),
+            cases(("2023-09-28T10:00", "2023-10-09T10:00")), "2023-10-20T12:00", "met", 100),
+    Reading("国庆 without its 调休 would be late: the fourth working day after is late", per_case("<=", 3),
+            cases(("2023-09-28T10:00", "2023-10-10T10:00")), "2023-10-20T12:00", "missed", 0),
+    Reading("春节 2024 with 调休: Sunday 02-18 is a working day", per_case("<=", 1),
+            cases(("2024-02-09T10:00", "2024-02-18T10:00")), "2024-02-28T12:00", "met", 100),
+    Reading("暂停 (专家评审) left out: 7 working days elapsed, 3 suspended, limit 5", per_case("<=", 5),
+            cases(("2024-05-20T10:00", "2024-05-29T10:00"), paused=[3]), "2024-06-01T12:00", "met", 100),
+    Reading("a year past the built-in tables (2027): 国庆 computed, provisional", per_case("<=", 5),
+            cases(("2027-09-30T10:00", "2027-10-08T10:00")), "2027-10-20T12:00", "met", 100,
+            extra={"provisional": True}),
+    Reading("a year past the built-in tables (2027): 春节 除夕 to 初三 off", per_case("<=", 1),
+            cases(("2027-02-04T10:00", "2027-02-09T10:00")), "2027-02-20T12:00", "met", 100,
+            extra={"provisional": True}),
+    Reading("a year with its notice is not provisional", per_case("<=", 3), cases(WEEK), "2024-06-01T12:00",
+            "met", extra={"provisional": False}),
+    # -- N个工作小时: office hours only -------------------------------------------------------------
+    Reading("8个工作小时: Monday 16:00 to Tuesday 14:00 is 5 office hours",
+            per_case("<=", 8, "个工作小时", aggregate="max"),
+            cases(("2024-05-20T16:00", "2024-05-21T14:00")), "2024-06-01T12:00", "met", 5),
+    Reading("8个工作小时: a Saturday submission starts at Monday's opening",
+            per_case("<=", 8, "个工作小时", aggregate="max"),
+            cases(("2024-05-25T10:00", "2024-05-27T17:00")), "2024-06-01T12:00", "met", 6.5),
+    Reading("8个工作小时: Monday 09:00 to Tuesday 11:00 is 9 office hours",
+            per_case("<=", 8, "个工作小时", aggregate="max"),
+            cases(("2024-05-20T09:00", "2024-05-21T11:00")), "2024-06-01T12:00", "missed", 9),
+    # -- N日/N天: calendar days by local date, day of the event is day 0 -----------------------------
+    Reading("发出之日起20日内: signed on the afternoon of day 20", per_case("<=", 20, "日"),
+            cases(("2024-05-08T09:00", "2024-05-28T16:00")), "2024-06-10T12:00", "met", 100),
+    Reading("发出之日起20日内: signed on day 21", per_case("<=", 20, "日"),
+            cases(("2024-05-08T09:00", "2024-05-29T08:00")), "2024-06-10T12:00", "missed", 0),
+    Reading("20日内 ending in the 国庆 holiday: the first working day after it is the last day",
+            per_case("<=", 20, "日"), cases(("2024-09-11T10:00", "2024-10-08T16:00")), "2024-10-20T12:00",
+            "met", 100),
+    Reading("20日内 ending in the 国庆 holiday: a day later is late", per_case("<=", 20, "日"),
+            cases(("2024-09-11T10:00", "2024-10-09T09:00")), "2024-10-20T12:00", "missed", 0),
+    Reading("3天内: counted by date, not in 24-hour blocks (mean of 2 and 1 days)",
+            per_case("<=", 3, "天", aggregate="mean"),
+            cases(("2024-06-07T23:00", "2024-06-09T01:00"), ("2024-06-07T10:00", "2024-06-08T10:00")),
+            "2024-06-10T12:00", "met", 1.5),
+    # -- comparators (民法典 第一千二百五十九条) -----------------------------------------------------
+    Reading("超30亿元: exactly 30 is not more than 30", level("cumulative", ">", 30, "亿元", deadline="2024-12-31"),
+            values(("2024-12-20T12:00", 30)), "2025-01-05T12:00", "missed", 30),
+    Reading("超30亿元: 31 keeps it", level("cumulative", ">", 30, "亿元", deadline="2024-12-31"),
+            values(("2024-12-20T12:00", 31)), "2025-01-05T12:00", "met", 31),
+    Reading("不低于100亿元 (2020): 102.5 is kept, two years later", level("value", ">=", 100, "亿元",
+            deadline="2020-12-31"), values(("2020-12-20T12:00", 102.5)), "2022-12-01T12:00", "met", 102.5,
+            extra={"settled_on": date(2020, 12, 31)}),
+    Reading("不低于100亿元: exactly 100 is kept", level("value", ">=", 100, "亿元"),
+            values(("2024-06-01T12:00", 100)), "2024-06-02T12:00", "met", 100),
+    Reading("新增10家: exactly 10 firms is kept", level("cumulative", ">=", 10, "家", deadline="2024-12-31"),
+            values(("2024-11-01T12:00", 10)), "2024-11-02T12:00", "met", 10),
+    Reading("达到4级: 4 service levels of 4 is kept", level("value", ">=", 4, "级"),
+            values(("2024-06-01T12:00", 4)), "2024-06-02T12:00", "met", 4),
+    Reading("不超过1个环节: exactly 1 step is kept", level("value", "<=", 1, "环节"),
+            values(("2024-06-01T12:00", 1)), "2024-06-02T12:00", "met", 1),
+    Reading("95%以上: 95 is kept", level("share", ">=", 95, "%"), values(("2024-06-01T12:00", 95)),
+            "2024-06-02T12:00", "met", 95),
+    Reading("低于5%: 5 is not below 5", level("share", "<", 5, "%"), values(("2024-06-01T12:00", 5)),
+            "2024-06-02T12:00", "missed", 5),
+    # -- deadlines: judged on the data as of the deadline, then settled ----------------------------
+    Reading("年底前建成: 80% on Dec 31 and 100% two weeks later is missed",
+            level("milestone", ">=", 100, "%", deadline="2024-12-31"),
+            values(("2024-12-31T18:00", 80), ("2025-01-14T12:00", 100)), "2025-01-20T12:00", "missed", 80),
+    Reading("年底前达到90%: kept on Dec 31, slipping in February, stays met",
+            level("share", ">=", 90, "%", deadline="2024-12-31"),
+            values(("2024-12-31T18:00", 92), ("2025-02-10T12:00", 85)), "2025-02-20T12:00", "met", 92,
+            extra={"settled_on": date(2024, 12, 31)}),
+    Reading("年底前: a feed that stops after year-end still gives the verdict",
+            level("share", ">=", 90, "%", deadline="2024-12-31"), values(("2024-12-30T12:00", 95)),
+            "2025-06-01T12:00", "met", 95),
+    Reading("年底前: not yet kept in June is at risk", level("share", ">=", 90, "%", deadline="2024-12-31"),
+            values(("2024-06-01T12:00", 80)), "2024-06-02T12:00", "at_risk", 80),
+    Reading("6月底前: done on the evening of June 30, judged July 1",
+            level("milestone", ">=", 100, "%", deadline="2024-06-30"), values(("2024-06-30T22:00", 100)),
+            "2024-07-01T09:00", "met", 100),
+    Reading("a value dated after the evaluation instant is not used yet",
+            level("share", ">=", 90, "%"), values(("2024-06-01T12:00", 80), ("2024-12-01T12:00", 100)),
+            "2024-06-07T12:00", "missed", 80),
+    Reading("年底前 per-case: judged on cases as of the deadline; a later completion was open then",
+            per_case("<=", 3) | {"deadline": "2024-05-31"},
+            cases(WEEK, ("2024-05-20T10:00", "2024-06-03T10:00")), "2024-06-10T12:00", "missed", 50,
+            extra={"overdue_open": 1}),
+    # -- 全年保持 / 始终: every day from the start, not only at the end ------------------------------
+    Reading("全年保持100%: a dip in March breaks it before the deadline",
+            level("share", ">=", 100, "%", deadline="2024-12-31", throughout=True),
+            values(("2024-02-01T12:00", 100), ("2024-03-05T12:00", 98), ("2024-06-01T12:00", 100)),
+            "2024-06-07T12:00", "missed", 98),
+    Reading("全年保持100%: kept on every report is met",
+            level("share", ">=", 100, "%", deadline="2024-12-31", throughout=True),
+            values(("2024-02-01T12:00", 100), ("2024-06-01T12:00", 100)), "2024-06-07T12:00", "met", 100),
+    # -- 压缩至 / 压缩…% / 缩短 -----------------------------------------------------------------------
+    Reading("压缩至6个工作日: exactly 6 is kept", level("value", "<=", 6, "个工作日"),
+            values(("2024-06-01T12:00", 6)), "2024-06-02T12:00", "met", 6),
+    Reading("压缩到6—15个工作日 promises a ceiling: 3 is better, not missed", level("value", "<=", 15, "个工作日"),
+            values(("2024-06-01T12:00", 3)), "2024-06-02T12:00", "met", 3),
+    Reading("压缩60% from a stated 45天: a level of 18 is a 60% cut",
+            level("reduction", ">=", 60, "%", baseline={"value": 45, "unit": "天"}),
+            values(("2024-06-01T12:00", 18)), "2024-06-02T12:00", "met", 60),
+    Reading("压缩50% from the feed's own value at the plan's start: 20 to 11 is 45%",
+            level("reduction", ">=", 50, "%", baseline={"date": "2024-01-01"}),
+            values(("2023-12-31T12:00", 20), ("2024-06-01T12:00", 11)), "2024-06-02T12:00", "missed", 45),
+    Reading("缩短5天 from 20天: a level of 15 is kept", level("reduction", ">=", 5, "天",
+            baseline={"value": 20, "unit": "天"}), values(("2024-06-01T12:00", 15)), "2024-06-02T12:00", "met", 5),
+    # -- pace toward a cumulative target, on whole local days ---------------------------------------
+    Reading("全年新增366家: exactly on pace on July 1 (182 of 366 days elapsed)",
+            level("cumulative", ">=", 366, "家", deadline="2024-12-31"), values(("2024-06-30T18:00", 182)),
+            "2024-07-01T23:00", "met", 182),
+    Reading("全年新增366家: one short of pace is at risk",
+            level("cumulative", ">=", 366, "家", deadline="2024-12-31"), values(("2024-06-30T18:00", 181)),
+            "2024-07-01T23:00", "at_risk", 181),
+    Reading("全年新增: short after the deadline is missed, never at risk",
+            level("cumulative", ">=", 366, "家", deadline="2024-12-31"), values(("2024-12-31T18:00", 365)),
+            "2025-01-02T12:00", "missed", 365),
+    Reading("累计不超过100件: a running total over its cap before the deadline is already missed",
+            level("cumulative", "<=", 100, "件", deadline="2024-12-31"), values(("2024-05-31T12:00", 120)),
+            "2024-06-02T12:00", "missed", 120),
+    Reading("累计不超过100件: under its cap is met", level("cumulative", "<=", 100, "件", deadline="2024-12-31"),
+            values(("2024-05-31T12:00", 80)), "2024-06-02T12:00", "met", 80),
+    Reading("全年保持降幅10%以上 from the feed's own value: the baseline day is not a 0% cut",
+            level("reduction", ">=", 10, "%", baseline={"date": "2024-01-01"}, throughout=True,
+                  deadline="2024-12-31", start="2024-01-01"),
+            values(("2024-01-01T12:00", 100), ("2024-03-01T12:00", 85), ("2024-06-01T12:00", 80)),
+            "2024-06-02T12:00", "met", 20),
+    # -- at_risk is a forecast: only an editor's opt-in margin, only before a deadline --------------
+    Reading("warn_margin opted in: 91% against 90% before the deadline is at risk",
+            level("share", ">=", 90, "%", deadline="2024-12-31") | {"measure": {"feed": "feed", "series": "s",
+                                                                              "warn_margin": 2}},
+            values(("2024-06-01T12:00", 91)), "2024-06-02T12:00", "at_risk", 91),
+    Reading("warn_margin opted in: 91% against 90% at the deadline is met",
+            level("share", ">=", 90, "%", deadline="2024-12-31") | {"measure": {"feed": "feed", "series": "s",
+                                                                              "warn_margin": 2}},
+            values(("2024-12-31T12:00", 91)), "2025-01-02T12:00", "met", 91),
+]
+
+
+@pytest.fixture(scope="module")
+def calendar() -> WorkCalendar:
+    return WorkCalendar.from_spec(CatalogueSpec.model_validate(yaml.safe_load(HEADER)).calendar)
+
+
+def test_the_table_has_at_least_forty_readings() -> None:
+    assert len(READINGS) >= 40
+    assert len({r.wording for r in READINGS}) == len(READINGS)
+
+
+@pytest.mark.parametrize("reading", READINGS, ids=[r.wording for r in READINGS])
+def test_reading(tmp_path: Path, calendar: WorkCalendar, reading: Reading) -> None:
+    commitment = {"id": "plan.promise", "document": "plan", "clause": "一、1", "quote": reading.wording,
+                  "measured": {"zh": "指标"}, "agency": "plan.bureau"} | reading.fields
+    path = tmp_path / "targets.yaml"
+    path.write_text(HEADER + yaml.safe_dump({"commitments": [commitment]}, allow_unicode=True), encoding="utf-8")
+    loaded = load_catalogue(path).commitments["plan.promise"]
+    verdict = evaluate(loaded, reading.data, at(reading.now), calendar)
+    assert verdict.status == reading.status, verdict.reason
+    if reading.actual is not None:
+        assert verdict.actual == pytest.approx(reading.actual), verdict.reason
+    for name, want in reading.extra.items():
+        assert getattr(verdict, name) == want, (name, verdict.reason)
