@@ -1,8 +1,12 @@
-"""Precision and recall of `monitor extract` on the seed plans, against the reviewed catalogue.
+"""Precision and recall of `monitor extract` on the seed plans, against the reviewed catalogue,
+and on the development set (tests/data/extract_dev, hand-labelled excerpts of other documents).
 
 Prints one JSON line per seed and measure:
   {"bench": "extract_<docid>", "value": recall, "unit": "recall", "baseline_value": ..., "ratio": ...}
   {"bench": "extract_<docid>_precision", "value": precision, "unit": "precision", ...}
+then for the development set as a whole:
+  {"bench": "extract_devset", ...recall}, {"bench": "extract_devset_precision", ...}
+  {"bench": "extract_devset_false_<family>", "value": false proposals of that family, "unit": "proposals"}
 The baseline is a naive extractor measured in the same run: every number is a proposal (quoted as
 its own digits, value as read). The matching rule is in monitor/extract/quality.py.
 """
@@ -17,16 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.extract.decode import clean, read_document  # noqa: E402
+from monitor.extract.decode import clean  # noqa: E402
+from monitor.extract.readers import read_document  # noqa: E402
 from monitor.extract.propose import Proposal, extract_text  # noqa: E402
-from monitor.extract.quality import load_reference, score  # noqa: E402
+from monitor.extract.quality import load_labelled, load_reference, score, trap_hits  # noqa: E402
 from monitor.textnum import find_numbers  # noqa: E402
 
 
 def seeds_dir() -> Path:
-    for candidate in (ROOT / "seeds",):
-        if candidate.is_dir():
-            return candidate
+    if (ROOT / "seeds").is_dir():
+        return ROOT / "seeds"
     raise SystemExit("bench_extract: no seeds/ directory found")
 
 
@@ -63,7 +67,27 @@ def main() -> int:
                    proposals=ours.proposals, reviewed=ours.reviewed, seconds=round(seconds, 3)))
         print(line(f"extract_{document}_precision", ours.precision, "precision", naive.precision,
                    proposals=ours.proposals, matched=ours.matched_proposals))
+    devset()
     return 0
+
+
+def devset() -> None:
+    totals = {"ours": [0, 0, 0, 0], "naive": [0, 0, 0, 0]}
+    families: dict[str, list[int]] = {}
+    for document in load_labelled(ROOT / "tests" / "data" / "extract_dev"):
+        proposals = extract_text(document.text)
+        for name, found in (("ours", proposals), ("naive", naive_proposals(document.text))):
+            result = score(document.name, found, list(document.promises), document.text)
+            for i, count in enumerate((result.proposals, result.matched_proposals, result.reviewed,
+                                       result.matched_reviewed)):
+                totals[name][i] += count
+            for family, hits in trap_hits(found, document).items():
+                families.setdefault(family, [0, 0])[name == "naive"] += hits
+    (p, m, r, mr), (np_, nm, nr, nmr) = totals["ours"], totals["naive"]
+    print(line("extract_devset", mr / r, "recall", nmr / nr, proposals=p, reviewed=r))
+    print(line("extract_devset_precision", m / p, "precision", nm / np_, proposals=p, matched=m))
+    for family, (ours, naive) in sorted(families.items()):
+        print(line(f"extract_devset_false_{family}", ours, "proposals", naive))
 
 
 if __name__ == "__main__":

@@ -85,8 +85,9 @@ async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = Fals
         _struggling.discard(feed.id)
     level = logging.INFO if result.ok else logging.WARNING
     log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
-            "bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok, result.error_category or "-",
-            result.rows_accepted, sum(result.rows_rejected.values()), result.bytes_read, result.duration_seconds,
+            "rows_skipped=%d bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok,
+            result.error_category or "-", result.rows_accepted, sum(result.rows_rejected.values()),
+            sum(result.rows_skipped.values()), result.bytes_read, result.duration_seconds,
             result.error or "")
     return result
 

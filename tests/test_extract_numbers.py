@@ -7,13 +7,16 @@ from datetime import date
 import pytest
 
 from monitor.extract import extract_text
-from monitor.extract.propose import Proposal
+from monitor.extract.modality import OTHER
+from monitor.extract.propose import Proposal, candidates
 
 HEADER = "某区2021年优化营商环境实施方案\n2021年7月23日\n"
 
 
 def one(sentence: str, year: int | None = None) -> Proposal:
-    proposals = extract_text(HEADER + sentence + "。\n", year)
+    """The one number of `sentence` that is more than a date or a label (a promise, a report or a
+    condition: how numbers are read does not depend on the modality; see test_extract_modality)."""
+    proposals = [p for p in candidates(HEADER + sentence + "。\n", year) if p.modality != OTHER]
     assert len(proposals) == 1, [p.to_dict() for p in proposals]
     return proposals[0]
 

@@ -1,4 +1,7 @@
-"""Quality of `monitor extract` on the five seed plans, against the reviewed catalogue.
+"""Quality of `monitor extract` on the five seed plans, against the reviewed catalogue: a
+regression test (the extractor was first written from these seeds; the thresholds are the figures
+it reached then). How it does on documents it was not written from is measured on the development
+set (test_extract_devset.py).
 
 Matching rule (monitor/extract/quality.py): a proposal matches a reviewed commitment of the same
 document when their quotes overlap in the seed text (spans intersect) and the value agrees (value
@@ -15,18 +18,18 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract_text
-from monitor.extract.decode import read_document
+from monitor.extract.readers import read_document
 from monitor.extract.quality import load_reference, score
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = next((d for d in (ROOT / "seeds",) if d.is_dir()), None)
+SEEDS = ROOT / "seeds"
 REFERENCE = load_reference(ROOT)
 DOCUMENTS = sorted(REFERENCE.documents.items())
 
 
 @pytest.fixture(scope="module")
 def scores():
-    if SEEDS is None or not DOCUMENTS:
+    if not SEEDS.is_dir() or not DOCUMENTS:
         pytest.skip("no seeds or no reviewed catalogue")
     found = {}
     for document, source in DOCUMENTS:

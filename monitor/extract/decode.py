@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from monitor.extract.hanzi import to_simplified
 
@@ -19,14 +18,17 @@ _BOMS = (("utf-8-sig", b"\xef\xbb\xbf"), ("utf-16", b"\xff\xfe"), ("utf-16", b"\
 # Full-width forms to their ASCII twins, plus the dashes and spaces that vary between pages.
 _WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
 _WIDTH.update({"\u3000": " ", "\xa0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
-               "－": "-", "～": "~", "﹪": "%"})
+               "－": "-", "～": "~", "﹪": "%",
+               # corner brackets, as traditional texts quote: the rules read “”
+               "「": "“", "」": "”", "『": "‘", "』": "’"})
 _WIDTH_TABLE = str.maketrans(_WIDTH)
 
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
 _QUESTION_GARBAGE = re.compile(r"\?+")
 # Spaces next to a Chinese character or at a line's ends carry no meaning in Chinese text.
-_IDLE_SPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$|(?<=[\u3400-\u9fff\u3001-\u303f\uff00-\uffef“”‘’])[ \t]+"
-                         r"|[ \t]+(?=[\u3400-\u9fff\u3001-\u303f“”‘’])")
+# A tab inside a line separates table cells (see `readers`): it stays.
+_IDLE_SPACE = re.compile(r"(?m)^[ \t]+|[ \t]+$|(?<=[\u3400-\u9fff\u3001-\u303f\uff00-\uffef“”‘’]) +"
+                         r"| +(?=[\u3400-\u9fff\u3001-\u303f“”‘’])")
 _SENTENCE_END = set("。;!?:：)”」』》>")
 _DATE_START = re.compile(r"\s*[0-9]{2,4}\s*[年月/\-.]")
 _SHORTEST_BROKEN_LINE = 15
@@ -42,11 +44,6 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("gb18030", errors="replace")
-
-
-def read_document(path: str | Path) -> str:
-    """The original text of a document file (BOM dropped, line ends as stored)."""
-    return decode_bytes(Path(path).read_bytes())
 
 
 @dataclass(frozen=True)
@@ -89,9 +86,12 @@ def _join_broken_lines(chars: list[str], origin: list[int]) -> tuple[list[str], 
         before, after = chars[i - 1], chars[i + 1]
         if before == "\n" or after == "\n" or before in _SENTENCE_END:
             continue
+        line_start = text.rfind("\n", 0, i) + 1
+        next_end = text.find("\n", i + 1)
+        if "\t" in text[line_start:next_end if next_end >= 0 else len(text)]:
+            continue  # rows of a table end where they end
         if _LINE_START_LABEL.match(text, i + 1) or _DATE_START.match(text, i + 1):
             continue
-        line_start = text.rfind("\n", 0, i) + 1
         if i - line_start < _SHORTEST_BROKEN_LINE:
             continue  # a short line is a title, a date or a signature, not half a sentence
         keep[i] = False

@@ -24,6 +24,7 @@ import yaml
 
 from monitor.extract.propose import Proposal
 from monitor.extract.quality import matches
+from monitor.extract.readers import text_name
 
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
@@ -69,15 +70,18 @@ def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[s
     if proposal.agency and agency_id is None:
         agency_line += f"  # 牵头单位 as annotated: {proposal.agency} (no agency of this name in agencies:)"
     co = [agencies[name] for name in proposal.co_agencies if name in agencies]
+    ranking = f"  # confidence {proposal.confidence:.2f}: {'; '.join(proposal.features) or 'no feature'}"
+    share = (f"  # share of cases within the limit: {_scalar(proposal.min_share)}% (measure.min_share)"
+             if proposal.min_share is not None else "")
     lines = [
-        f"id: {entry_id}",
+        f"id: {entry_id}{ranking}",
         f"document: {document_id}",
         f"clause: {_scalar(proposal.clause or '')}",
         f"quote: {_scalar(proposal.quote)}",
         f"measured: {{zh: {_scalar(proposal.measured)}, en: \"\"}}",
         f"kind: {kind}",
         f"op: {_scalar(proposal.op)}",
-        f"value: {_scalar(proposal.value)}",
+        f"value: {_scalar(proposal.value)}{share}",
         f"value_max: {_scalar(proposal.value_max)}",
         f"unit: {_scalar(proposal.unit or '')}",
         f"deadline: {proposal.deadline.isoformat() if proposal.deadline else 'null'}",
@@ -139,13 +143,13 @@ def merge(path: str | Path, document_id: str, proposals: list[Proposal], documen
 
 
 def document_id_for(path: str | Path, catalogue: str | Path | None) -> str:
-    """The id of the document whose `source` is this file in the catalogue, else a slug of the
+    """The id of the document whose `source` is this file (or the text saved from it) in the catalogue, else a slug of the
     file name (lower-case letters, digits and underscores; `doc_` in front of a leading digit)."""
-    name = Path(path).name
+    names = {Path(path).name, text_name(path)}
     if catalogue and Path(catalogue).exists():
         data = yaml.safe_load(Path(catalogue).read_text(encoding="utf-8")) or {}
         for document in data.get("documents") or []:
-            if document.get("source") == name:
+            if document.get("source") in names:
                 return str(document["id"])
     slug = re.sub(r"[^a-z0-9]+", "_", Path(path).stem.lower()).strip("_") or "document"
     return f"doc_{slug}" if slug[0].isdigit() else slug

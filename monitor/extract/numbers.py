@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from monitor.textnum import CN_BIG_UNITS, find_numbers
 
 UNITS = (
-    "个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟", "天", "日", "周",
-    "年", "%", "‰", "人次", "万元", "亿元", "元", "平方米", "亩", "家", "个", "人", "户", "件", "项",
+    "个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟", "天", "日", "周岁", "岁",
+    "周",
+    "年", "%", "‰", "人次", "万元", "亿元", "元", "亿美元", "万美元", "美元", "公里", "平方米", "亩", "家", "个", "人", "户", "件", "项",
     "次", "场", "处", "座", "名", "套", "块", "条", "轮", "支", "种", "所", "台", "辆", "张", "份",
-    "批", "倍",
+    "批", "倍", "位",
 )
 _UNIT_RE = re.compile(r"(?:余|多)?(" + "|".join(re.escape(u) for u in UNITS) + ")")
-_RANGE_DASH = "—–-~至"
+_RANGE_DASH = "—–-~至到"
+# 三成 = 30 %: tenths, when what follows shows a share (三成以上, 达到四成, 压缩了六成。)
+_TENTHS = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])成(?=以上|左右|及以上|[,。;、]|$)")
 TIME_UNITS = frozenset({"个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟",
                         "天", "日", "周"})
 
@@ -79,7 +82,7 @@ def find_quantities(text: str) -> list[Quantity]:
             i += 1
         multiplier = 1.0
         last = mention.text if value_max is None else mentions[i].text
-        if last[-1] in CN_BIG_UNITS and text[end:end + 1] == "元":
+        if last[-1] in CN_BIG_UNITS and (text[end:end + 1] == "元" or text.startswith("美元", end)):
             # 两万元 is written in 万元: keep the unit as written, the value in it
             value, value_max = value / CN_BIG_UNITS[last[-1]], value_max and value_max / CN_BIG_UNITS[last[-1]]
             end -= 1
@@ -91,5 +94,8 @@ def find_quantities(text: str) -> list[Quantity]:
         value_max = value_max * multiplier if value_max is not None else None
         found.append(Quantity(mention.start, end, value, value_max, unit, form))
         i += 1
+    for match in _TENTHS.finditer(text):
+        found.append(Quantity(match.start(), match.end(), 10.0 * "一二三四五六七八九".index(match.group(1)) + 10,
+                              None, "%", "percent_words"))
     found.sort(key=lambda q: (q.start, q.end))
     return found

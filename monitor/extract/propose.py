@@ -1,25 +1,42 @@
-"""Draft commitments from a document: one proposal per monitorable number."""
+"""Draft commitments from a document: one proposal per number, judged and ranked.
+
+Every quantity of the text becomes a candidate; `exclude` and `modality` say whether it is a
+promise (only those are drafts by default) and why not; `confidence` ranks the promises.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from monitor.extract.clauses import parse_structure, segment, sentence, strip_label
-from monitor.extract.deadlines import default_deadline, document_dates, find_deadline
-from monitor.extract.decode import clean, read_document
+from monitor.extract import confidence
+from monitor.extract.clauses import Structure, parse_structure, segment, sentence, strip_label
+from monitor.extract.deadlines import DocumentDates, default_deadline, document_dates, find_deadline
+from monitor.extract.decode import CleanText, clean
 from monitor.extract.exclude import reason_to_skip
-from monitor.extract.numbers import Quantity, find_quantities
+from monitor.extract.modality import (OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
+                                      share_of_cases)
+from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
+from monitor.extract.readers import read_document
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
+from monitor.extract.tables import table_quantities
 from monitor.extract.words import word_quantities
 
 _LEADING_VERBS = ("实现", "力争", "确保", "推动", "努力", "争取", "将", "并", "其中", "全年", "年内")
+_WORDS = ("words", "milestone")
+# Words followed by a noun name a kind of item (“零跑腿”事项, “最多跑一次”比例), not a promise.
+_NAMES_A_KIND = re.compile(r"”?(?:事项|服务事项|比例|比率|率|模式|窗口|清单|专区|套餐)")
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """A draft commitment; `start`/`end` locate `quote` in the original text."""
+    """A candidate commitment; `start`/`end` locate `quote` in the original text.
+
+    `modality` is promise, report, condition or other, with `why` saying what decided it; only
+    promises are drafts. `confidence` (0–1) is explained by `features`. `min_share` is the share
+    of cases a time limit promises when the text states one (90%以上的事项3个工作日内办结)."""
 
     quote: str
     start: int
@@ -36,12 +53,18 @@ class Proposal:
     measured: str
     monitorable: bool
     reason: str | None
+    modality: str = PROMISE
+    why: str = ""
+    confidence: float = 1.0
+    features: tuple[str, ...] = ()
+    min_share: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["deadline"] = self.deadline.isoformat() if self.deadline else None
         data["co_agencies"] = list(self.co_agencies)
-        for key in ("value", "value_max"):
+        data["features"] = list(self.features)
+        for key in ("value", "value_max", "min_share"):
             number = data[key]
             if isinstance(number, float) and number.is_integer():
                 data[key] = int(number)
@@ -50,8 +73,16 @@ class Proposal:
         return data
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    quantity: Quantity
+    context: Context
+    judgement: Judgement
+    min_share: float | None = None
+
+
 def _op_for_words(quantity: Quantity, op: str) -> str:
-    if quantity.form not in ("words", "milestone"):
+    if quantity.form not in _WORDS:
         return op
     if quantity.op is not None:
         return quantity.op
@@ -73,63 +104,185 @@ def _measured_or_quote(before: str, quote: str) -> str:
     return phrase if len(phrase) >= 4 else quote
 
 
-def extract_text(original: str, year: int | None = None) -> list[Proposal]:
-    """Proposals for every monitorable number of a document's original text."""
-    cleaned = clean(original)
-    text = cleaned.text
-    dates = document_dates(text, year)
-    structure = parse_structure(cleaned)
-    kept: list[tuple[Quantity, tuple[int, int]]] = []
-    quantities = sorted(find_quantities(text) + word_quantities(text), key=lambda q: (q.start, q.end))
+def _line(text: str, at: int) -> tuple[int, int]:
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
+
+
+_TOP_SECTION = re.compile(r"(?m)^[ \t]*[一二三四五六七八九十]+、[^\n]{0,40}")
+
+
+def _section(text: str, at: int) -> str:
+    heading = last_match(_TOP_SECTION, text, 0, at)
+    return heading.group() if heading else ""
+
+
+def _title_like(text: str, line: tuple[int, int]) -> bool:
+    """A short line with no sentence punctuation: a title or a headline restating the body."""
+    content = text[line[0]:line[1]]
+    return len(content) <= 40 and not any(mark in content for mark in "。;,")
+
+
+def _judge_all(text: str, year: int | None) -> list[_Candidate]:
+    quantities = sorted(find_quantities(text) + word_quantities(text) + table_quantities(text),
+                        key=lambda q: (q.start, q.end))
+    found = []
     for quantity in quantities:
-        seg = strip_label(text, *segment(text, quantity.start, quantity.end))
-        before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
-        if reason_to_skip(text, quantity, before, after, dates.year) is None:
-            kept.append((quantity, seg))
-    numbered_segments = {seg for q, seg in kept if q.form not in ("words", "milestone")}
-    share_segments = {seg for q, seg in kept if q.form not in ("words", "milestone") and q.unit in ("%", "‰")}
-    proposals: list[Proposal] = []
-    seen: set[tuple[int, int, float]] = set()
-    for quantity, seg in kept:
-        if quantity.form == "milestone" and seg in numbered_segments:
-            continue  # the dated phrase already carries a number; the date is its deadline
-        if quantity.form == "words" and quantity.unit == "%" and seg in share_segments:
-            continue  # the share is written (30%以上专门面向...): the words only describe it
-        before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
-        written = text[quantity.start:quantity.end]
-        op, op_word = comparator(before, after, quantity)
-        reduction = quantity.form != "words" and is_reduction(before, op_word, written)
-        op = ">=" if reduction else _op_for_words(quantity, op)
-        sent = sentence(text, quantity.start, quantity.end)
-        kind = kind_of(quantity, op, reduction, text[seg[0]:seg[1]])
-        deadline = None
-        if kind != "case_duration":
-            deadline, _, _ = find_deadline(text, seg[0], seg[1], dates.year)
-            if deadline is None:
-                deadline, _, _ = find_deadline(text, sent[0], sent[1], dates.year)
-            deadline = deadline or default_deadline(kind, dates)
-        start, end = cleaned.original_span(*seg)
-        key = (start, end, quantity.value)
-        if key in seen:
+        phrase = strip_label(text, *segment(text, quantity.start, quantity.end))
+        context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
+                          _section(text, quantity.start))
+        skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
+        if skip is None:
+            judgement = judge(context, quantity)
+        else:  # the figures `exclude` leaves out as achieved are reports
+            judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
+        found.append(_Candidate(quantity, context, judgement))
+    if _reads_like_news(found):
+        # 惠及, 节约, 兑现 report in a news item and promise in a plan (惠及居民2600户)
+        found = [replace(c, judgement=judge(c.context, c.quantity, news=True))
+                 if c.judgement.modality == PROMISE else c for c in found]
+    return _fold_shares(_drop_deadlines(_drop_described(found)))
+
+
+def _reads_like_news(found: list[_Candidate]) -> bool:
+    """Numbers reported with a clear past (已, 今年以来, 去年 ...) are a good share of the text's."""
+    judged = [c for c in found if c.judgement.modality in (PROMISE, REPORT)]
+    reports = sum(c.judgement.modality == REPORT for c in judged)
+    return reports >= 2 and reports * 4 >= len(judged)
+
+
+def _drop_described(found: list[_Candidate]) -> list[_Candidate]:
+    """Words and dates that only describe a written number: 6月底前实现…3个工作日 (the date is the
+    deadline), 实现100%全覆盖 (the share is written), “零跑腿”事项达到300项 and “最多跑一次”比例
+    (the words name a kind of item or the share measured)."""
+    numbered = {c.context.phrase for c in found if c.quantity.form not in _WORDS and c.judgement.modality == PROMISE}
+    shares = {c.context.phrase for c in found
+              if c.quantity.form not in _WORDS and c.quantity.unit in ("%", "‰") and c.judgement.modality == PROMISE}
+    kept = []
+    for candidate in found:
+        quantity, phrase = candidate.quantity, candidate.context.phrase
+        if candidate.judgement.modality == PROMISE and (
+                (quantity.form == "milestone" and phrase in numbered)
+                or (quantity.form == "words" and quantity.unit == "%" and phrase in shares)
+                or (quantity.form == "words" and _NAMES_A_KIND.match(candidate.context.text, quantity.end))):
+            candidate = replace(candidate, judgement=Judgement(OTHER, "words describing a number beside them"))
+        kept.append(candidate)
+    return kept
+
+
+def _drop_deadlines(found: list[_Candidate]) -> list[_Candidate]:
+    """三年内培育上市企业十家以上: a span of years or months ending in 内, followed in its phrase
+    by a target, is that target's deadline, not a promise of its own."""
+    kept = list(found)
+    for i, candidate in enumerate(found):
+        quantity, context = candidate.quantity, candidate.context
+        if candidate.judgement.modality != PROMISE or quantity.unit not in ("年", "个月") \
+                or not context.text.startswith("内", quantity.end):
             continue
-        seen.add(key)
-        annotation = structure.agency(quantity.start)
-        parameter = policy_parameter(text[seg[0]:seg[1]])
-        if parameter and op_word is None and not quantity.is_range:
-            op, kind = "==", "value"  # a reward of 5万元 is an amount, not a floor to reach
-        proposals.append(Proposal(
-            quote=original[start:end], start=start, end=end,
-            value=quantity.value, value_max=quantity.value_max, op=op, unit=quantity.unit,
-            kind=kind, deadline=deadline, clause=structure.clause(quantity.start),
-            agency=annotation.lead if annotation else None,
-            co_agencies=annotation.co if annotation else (),
-            measured=_measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
-            monitorable=not parameter,
-            reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
-        ))
-    return proposals
+        if any(later.context.phrase == context.phrase and later.judgement.modality == PROMISE
+               and later.quantity.start > quantity.end for later in found[i + 1:]):
+            kept[i] = replace(candidate, judgement=Judgement(OTHER, "deadline of the target after it"))
+    return kept
 
 
-def extract_file(path: str | Path, year: int | None = None) -> list[Proposal]:
-    """Proposals for a document file in UTF-8 (with or without BOM) or GB18030."""
-    return extract_text(read_document(path), year)
+def _fold_shares(found: list[_Candidate]) -> list[_Candidate]:
+    """A share of cases (90%以上的事项…) belongs to the time limit or cut after it in its phrase:
+    one draft, the limit, with `min_share`."""
+    folded = list(found)
+    for i, share in enumerate(found):
+        if share.judgement.modality != PROMISE or not share_of_cases(
+                share.context.text, share.quantity, share.context.phrase[1]):
+            continue
+        for j in range(i + 1, len(found)):
+            other = found[j]
+            if other.context.phrase != share.context.phrase or other.judgement.modality != PROMISE:
+                continue
+            if other.quantity.unit in TIME_UNITS or other.quantity.unit in ("%", "‰"):
+                folded[j] = replace(folded[j], min_share=share.quantity.value)
+                folded[i] = replace(share, judgement=Judgement(OTHER, "share of cases of the limit after it"))
+            elif other.quantity.form in _WORDS:   # 95%以上的事项实现“最多跑一次”: the share is the target
+                folded[j] = replace(other, judgement=Judgement(OTHER, "what the share of cases achieves"))
+            break
+    return folded
+
+
+def _newsy(found: list[_Candidate]) -> bool:
+    judged = [c for c in found if c.judgement.modality in (PROMISE, REPORT)]
+    return bool(judged) and sum(c.judgement.modality == REPORT for c in judged) * 2 > len(judged)
+
+
+def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, candidate: _Candidate,
+              newsy: bool) -> Proposal:
+    text, original = cleaned.text, cleaned.original
+    quantity, context = candidate.quantity, candidate.context
+    seg = context.phrase
+    before, after = text[seg[0]:quantity.start], text[quantity.end:seg[1]]
+    written = text[quantity.start:quantity.end]
+    op, op_word = comparator(before, after, quantity)
+    reduction = quantity.form not in _WORDS and is_reduction(before, op_word, written)
+    op = ">=" if reduction else _op_for_words(quantity, op)
+    kind = kind_of(quantity, op, reduction, text[seg[0]:seg[1]])
+    deadline = None
+    if kind != "case_duration":
+        deadline, _, _ = find_deadline(text, seg[0], seg[1], dates.year)
+        if deadline is None:
+            deadline, _, _ = find_deadline(text, *context.sentence, dates.year)
+        deadline = deadline or default_deadline(kind, dates)
+    start, end = cleaned.original_span(*seg)
+    annotation = structure.agency(quantity.start)
+    parameter = policy_parameter(text[seg[0]:seg[1]])
+    if parameter and op_word is None and not quantity.is_range:
+        op, kind = "==", "value"  # a reward of 5万元 is an amount, not a floor to reach
+    names = confidence.features(text, quantity, seg, context.sentence, op_word=op_word,
+                                heading=_title_like(text, context.line), newsy=newsy,
+                                parameter=parameter, min_share=candidate.min_share)
+    return Proposal(
+        quote=original[start:end], start=start, end=end,
+        value=quantity.value, value_max=quantity.value_max, op=op, unit=quantity.unit,
+        kind=kind, deadline=deadline, clause=structure.clause(quantity.start),
+        agency=annotation.lead if annotation else None,
+        co_agencies=annotation.co if annotation else (),
+        measured=_measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
+        monitorable=not parameter,
+        reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
+        modality=candidate.judgement.modality, why=candidate.judgement.reason,
+        confidence=confidence.score(names), features=tuple(names), min_share=candidate.min_share,
+    )
+
+
+def candidates(original: str, year: int | None = None) -> list[Proposal]:
+    """Every number of a document's original text as a judged proposal, in text order (one per
+    quote and value)."""
+    cleaned = clean(original)
+    dates = document_dates(cleaned.text, year)
+    structure = parse_structure(cleaned)
+    found = _judge_all(cleaned.text, dates.year)
+    newsy = _newsy(found)
+    chosen: dict[tuple[int, int, float], Proposal] = {}
+    for candidate in found:
+        if candidate.quantity.unit is None and candidate.judgement.modality == OTHER:
+            continue  # a bare number (a phone number, 5G) is not worth listing
+        proposal = _proposal(cleaned, structure, dates, candidate, newsy)
+        key = (proposal.start, proposal.end, proposal.value)
+        # one proposal per quote and value: a promise (一次申报) over a word it contains (一次)
+        if key not in chosen or (proposal.modality == PROMISE and chosen[key].modality != PROMISE):
+            chosen[key] = proposal
+    return sorted(chosen.values(), key=lambda p: (p.start, p.end))
+
+
+def rank(proposals: list[Proposal]) -> list[Proposal]:
+    """Most confident first; ties in text order."""
+    return sorted(proposals, key=lambda p: (-p.confidence, p.start))
+
+
+def extract_text(original: str, year: int | None = None,
+                 min_confidence: float = confidence.DEFAULT_MIN_CONFIDENCE) -> list[Proposal]:
+    """The drafts of a document: its promises with at least `min_confidence`, most confident first."""
+    return rank([p for p in candidates(original, year)
+                 if p.modality == PROMISE and p.confidence >= min_confidence])
+
+
+def extract_file(path: str | Path, year: int | None = None,
+                 min_confidence: float = confidence.DEFAULT_MIN_CONFIDENCE) -> list[Proposal]:
+    """The drafts of a document file (.txt, .html, .docx or text .pdf; see `readers`)."""
+    return extract_text(read_document(path), year, min_confidence)

@@ -107,3 +107,42 @@ def misses(proposals: list[Proposal], reviewed: list[dict[str, Any]], text: str)
     missed = [c for c in reviewed if c.get("monitorable", True) and not any(matches(p, c, text) for p in proposals)]
     spurious = [p for p in proposals if not any(matches(p, c, text) for c in reviewed)]
     return missed, spurious
+
+
+@dataclass(frozen=True)
+class LabelledDocument:
+    """One document of a labelled set: its text, its promises (as reviewed commitments) and its
+    traps (numbers that are not commitments, each with the family of false proposal it tests)."""
+
+    name: str
+    text: str
+    promises: tuple[dict[str, Any], ...]
+    traps: tuple[tuple[str, str], ...]
+
+
+def load_labelled(folder: str | Path) -> list[LabelledDocument]:
+    """The documents of a labelled set: `labels.yaml` beside the text files (format in its header)."""
+    root = Path(folder)
+    labels = yaml.safe_load((root / "labels.yaml").read_text(encoding="utf-8")) or {}
+    documents = []
+    for name, entry in sorted(labels.items()):
+        promises = []
+        for quote, value in entry.get("promises") or []:
+            low, high = (value if isinstance(value, list) else [value, None])
+            promises.append({"quote": str(quote), "value": low, "value_max": high})
+        traps = tuple((str(quote), str(family)) for quote, family in entry.get("traps") or [])
+        documents.append(LabelledDocument(name, (root / name).read_text(encoding="utf-8"),
+                                          tuple(promises), traps))
+    return documents
+
+
+def trap_hits(proposals: list[Proposal], document: LabelledDocument) -> dict[str, int]:
+    """Per family, how many proposals matching no promise overlap one of the document's traps."""
+    _, spurious = misses(proposals, list(document.promises), document.text)
+    hits: dict[str, int] = {}
+    for proposal in spurious:
+        for quote, family in document.traps:
+            if any(start < proposal.end and proposal.start < end for start, end in _spans(document.text, quote)):
+                hits[family] = hits.get(family, 0) + 1
+                break
+    return hits

@@ -38,6 +38,8 @@ def comparator(before: str, after: str, quantity: Quantity) -> tuple[str, str | 
     """(op, keyword): the comparator of a quantity from the words around it."""
     if quantity.is_range:
         return "range", None
+    if quantity.unit in ("名", "位") and before.endswith("前"):
+        return "<=", "前"   # 进入前3名: a rank of 3 or better
     for word, op in _AFTER_OPS:
         if after.startswith(word):
             return op, word

@@ -29,7 +29,9 @@ class WordForm:
 _FORMS: tuple[WordForm, ...] = (
     # coverage: every one of them
     WordForm(re.compile(r"全覆盖|全公开|全联网|全上线|全接入"), 100.0, "%"),
-    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上)"), 100.0, "%"),
+    WordForm(re.compile(r"(?<=实现)全部|全部(?=实现|纳入|引入|通过|上线|接入|进驻|公开|办理|网上|电子化|办结|完成)"), 100.0, "%"),
+    # 覆盖全区所有登记机关; but 覆盖所有行业的文本 only describes a thing
+    WordForm(re.compile(r"覆盖(?:[全本][市区县省国])?(?:所有|全部)(?!" + _HAN + r"{0,8}的)"), 100.0, "%"),
     WordForm(re.compile(r"全量(?=企业|事项|市场主体|经营主体|商户|纳税人|项目|走访|纳入|覆盖|接入|上线)"), 100.0, "%"),
     # handled online or paperless end to end; a noun right after (全程网办系统, 全程网办事项比例)
     # makes it the name of a thing, not a promise
@@ -38,16 +40,20 @@ _FORMS: tuple[WordForm, ...] = (
     # a set-aside with no share written is the whole of it
     WordForm(re.compile(r"专门面向(?:中小微|中小|小微|小型微型)企业"), 100.0, "%"),
     # nothing to pay, bring or walk
-    WordForm(re.compile(r"零(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"),
+    WordForm(re.compile(r"(?:零|(?<![0-9.])0)(?:投资|成本|收费|费用|负担)|免收|免费(?=提供|发放|办理|开放|使用|领取|寄递|邮寄|查询)"),
              0.0, "元"),
     WordForm(re.compile(r"零材料|不再需要(?=纸质|书面|提交|提供|.{0,6}(?:证明|材料|证照|表))"), 0.0, "份"),
     WordForm(re.compile(r"零审批"), 0.0, "项"),
-    WordForm(re.compile(r"零(?:跑腿|跑动)"), 0.0, "次"),
+    WordForm(re.compile(r"零(?:发生|事故|差错|拖欠)"), 0.0, "件"),
+    WordForm(re.compile(r"零(?:跑腿|跑动|上门)"), 0.0, "次"),
     # at most once
     WordForm(re.compile(r"一次(?:申报|收缴|缴纳|提交|填报|采集|办好|办成)|(?:最多|只|仅)跑一次"), 1.0, "次", op="<="),
     # on the spot: no waiting day at all
-    WordForm(re.compile(r"即时办结?|即办即结|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
-                        r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放)"), 0.0, "工作日"),
+    WordForm(re.compile(r"即时办结?|即办即结|即报即得|即申即得|即办即得|即办即取|即来即办|即到即办|立等可取|立即办结|马上办结"
+                        r"|当场(?:办结|办理|办毕|领证|领取|发证|出证|取证|拿证|发放|审批|作出(?:审批|许可)?决定)"),
+             0.0, "工作日"),
+    # half a working day
+    WordForm(re.compile(r"半个?工作日"), 0.5, "个工作日", op="<="),
     # a dated deliverable: 10月底前实现...
     WordForm(re.compile(r"(?:(?:19|20)\d\d年|今年|年内)?(?<![0-9])(?:1[0-2]|[1-9])月(?:份|底|末)?(?:前|之前)?"
                         r"(?=(?:率先|全面|基本|全部|逐步)?(?:实现|完成|建成|上线|建立))"), 100.0, "%", "milestone"),

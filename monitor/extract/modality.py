@@ -1,0 +1,243 @@
+"""What a sentence does with a number: promise it, report it, set a condition with it, or other.
+
+- promise: a target the government binds itself to (达到, 确保, 力争, 不超过, 压缩至, 实现 ...),
+  with or without a deadline; plans mostly state them with no marker at all.
+- report: a figure already achieved (已, 共办理, 累计, 惠及, 节约, 兑现, 今年以来, 去年 ...), the
+  matter of news items and work summaries.
+- condition: who qualifies for money, and how much they get (对…期限超过6个月的贷款, 年营业收入500万元
+  以上的企业, 给予20万元奖励): a rule of a subsidy, not a result to monitor.
+- other: a number that is no target at all (dates, document numbers, counts of policies, the length
+  of a contract or an observation period; see also `exclude`).
+
+Each judgement reads the cleaned (simplified, half-width) text around the number and gives a short
+reason in English, which `monitor extract --all` prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.extract.numbers import TIME_UNITS, Quantity
+
+PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
+
+# An achieved figure: a time already past, a total (共) or a perfective form (strong), or a verb of
+# results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
+_REPORT = re.compile(
+    r"已(?:经)?|(?<![公总])共(?=[0-9]|计|有|受理|办理|完成|查处|核发|发放|兑现|走访|收集|解决|服务|帮助|为|向|新增|"
+    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
+    r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
+    r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
+    r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)|(?<![为除])了(?=[0-9一二三四五六七八九十两])")
+_RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助|累计")
+_BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
+_TIME_WORD = re.compile(r"年|月|季度")
+_PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
+_RESULTS_SECTION = re.compile(r"成效|成绩|成果|进展情况|完成情况|工作总结|工作回顾|回顾|主要做法|背景|现状|基本情况")
+# A future or an obligation: it turns a report marker before it back into a promise.
+_FUTURE = re.compile(r"(?<!已)(?<!已经)将(?!近)|力争|确保|争取|(?<![主重需纪摘概简提])要(?!求|素|点|件|跑|闻|是)|(?<!年度)(?<!工作)计划(?!的|书|表|任务)|目标|下一步|今后|年内|年底前|"
+                     r"到(?:(?:19|20)\d\d|今年|明年|年底|本年)|努力|必须|应当")
+# Who qualifies: a sentence opening with its beneficiary, or a heading naming the conditions.
+_ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
+_CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
+_APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
+_RATE_OF = re.compile(r"按[^,。;]{0,20}的$")   # 按贷款本金的2%给予, 按市场租金的30%收取
+_CONDITION_HEADING = re.compile(
+    r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
+    r"(?:条件|对象|标准|范围|资格)[。::]")
+_CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补")
+_PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
+_CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
+# The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
+_ATTRIBUTIVE = re.compile(r"^(?:余|多)?(?:\(含\))?(?:以上|以下|以内|及以上|及以下|之内)?(?:\(含\))?的")
+# Who benefits: a number qualifying one of these is a condition even after a comparator.
+_BENEFICIARY = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:企业|项目|单位|个人|人员|主体|商户|家庭|参保|纳税人|申请人|贷款)")
+_SHARE_OF_CASES_PREDICATE = re.compile(r"实现|办结|办理|做到|可办|网办|压缩|不超过|以内|之内|内|"
+                                       r"即办|即来即办|一网通办|办|覆盖|纳入|达到")
+# A comparator or a committing verb before an attributive number makes it the target itself
+# (提供不低于100亿元的额度, 实现…化解75%的案件).
+_COMMITTING_VERB = re.compile(r"不低于|不少于|不超过|不高于|达到|提供|实现|确保|力争|努力|完成|新增|争取")
+_REPORT_AFTER = re.compile(r"同比|比去年同期|比上年同期|较去年同期")
+# Durations of something other than a service: contracts, probation, publicity, validity.
+_OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示期|有效期|合同期限?|租期|租赁期限?|年限|为期|续租|"
+                             r"服务期|保护期|过渡期|缓冲期|宽限期|缓缴期限?|减免期限?|公示)(?:一般|原则上|最长|最短|最多)?"
+                             r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
+# Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
+_POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?"
+                          r"(?:[^,。;]{0,12}、)?$")   # 包括8个方面、32项具体任务
+_POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部分|部门|阶段|条款|清单|任务)")
+_POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
+                               r"|^(?:重点|主要)?工作(?!日|小时|时)")
+_POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:共|总计|合计)?$")
+_DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
+
+
+def last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of `pattern` in text[start:end], or None."""
+    found = None
+    for found in pattern.finditer(text, start, end):  # noqa: B007 - the loop keeps the last one
+        pass
+    return found
+
+
+@dataclass(frozen=True)
+class Judgement:
+    modality: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """The text around one quantity: the whole cleaned text and the spans of its phrase (up to
+    a comma), sentence (up to 。;) and line."""
+
+    text: str
+    phrase: tuple[int, int]
+    sentence: tuple[int, int]
+    line: tuple[int, int]
+    section: str = ""   # the heading of the enclosing top-level section (一、…), if any
+
+    def before(self, span: tuple[int, int], at: int) -> str:
+        return self.text[span[0]:at]
+
+
+def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
+    if _RESULTS_SECTION.search(context.section):
+        return "achieved figure (in a section of results: 成效, 完成情况)"
+    text, sent_start = context.text, context.sentence[0]
+    # up to the number's end, so that a marker's look-ahead sees the number (共30条)
+    last_past = last_match(_REPORT, text, sent_start, quantity.end)
+    if last_past is not None and last_past.start() >= quantity.start:
+        last_past = last_match(_REPORT, text, sent_start, quantity.start)
+    if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
+        return f"achieved figure ({last_past.group().strip()})"
+    verb = _RESULT_VERB.search(text, sent_start, quantity.start) if news else None
+    if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
+        return f"achieved figure ({verb.group()})"
+    compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
+    if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
+        return f"achieved figure ({compared.group()})"
+    paragraph = _tense_of_paragraph(context)
+    if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _TIME_WORD.search(text, sent_start, quantity.start):   # 2023年,… opens a new time
+        return f"achieved figure (the paragraph reports: {paragraph})"
+    trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
+    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
+        return "achieved figure (了)"
+    return None
+
+
+def _tense_of_paragraph(context: Context) -> str | None:
+    """The past marker of an earlier sentence of the same paragraph, when no future marker came
+    after it: 这一年,我市推出…。全市新设经营主体12.6万户 reports both."""
+    text, start, end = context.text, context.line[0], context.sentence[0]
+    past = last_match(_REPORT, text, start, end)
+    if past is None or _FUTURE.search(text, past.end(), end):
+        return None
+    return past.group().strip()
+
+
+def share_of_cases(text: str, quantity: Quantity, phrase_end: int) -> bool:
+    """A share qualifying the cases a promise is about: 90%以上的事项在3个工作日内办结."""
+    if quantity.unit not in ("%", "‰"):
+        return False
+    after = text[quantity.end:phrase_end]
+    match = _ATTRIBUTIVE.match(after)
+    if match is None:   # 一半以上实现“零跑腿”: the share is the subject, with no 的
+        return bool(re.match(r"(?:以上|及以上)?(?:实现|做到)", after))
+    return bool(_SHARE_OF_CASES_PREDICATE.search(after, match.end()))
+
+
+def _condition_heading(text: str, line_start: int, at: int) -> bool:
+    """The line opens with a heading naming conditions or standards (一、申报条件。, 支持标准:),
+    not with an action on them (扩大覆盖范围)."""
+    match = _CONDITION_HEADING.match(text, line_start, at)
+    return bool(match) and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
+
+
+def _condition(context: Context, quantity: Quantity) -> str | None:
+    text = context.text
+    phrase_text = text[context.phrase[0]:context.phrase[1]]
+    after = text[quantity.end:context.phrase[1]]
+    attributive = _ATTRIBUTIVE.match(after)
+    if attributive and not share_of_cases(text, quantity, context.phrase[1]):
+        rest = after[attributive.end():]
+        committed = _COMMITTING_VERB.search(context.before(context.phrase, quantity.start))
+        # …不高于5.5%的企业 and a clause ending in 的 name who qualifies whatever the comparator
+        if not rest or _BENEFICIARY.match(rest) or (not committed and re.match(r"[\u4e00-\u9fff]", rest)):
+            return "eligibility (…以上的企业, …以下的贷款)"
+    opening = _CONDITION_OPENING.match(phrase_text)
+    if opening and (context.phrase[0] + opening.end() > quantity.start
+                    or (re.match(_ARTICLE + "[对凡]", phrase_text) and "的" in after)):
+        return f"eligibility ({opening.group()[:2]}…的)"
+    sentence_text = text[context.sentence[0]:context.sentence[1]]
+    opening = _APPLICANT_OPENING.match(sentence_text)   # 申请贴息的企业, 上年度营业收入应在…
+    if opening and re.search(r"企业|项目|个人|单位|人员|贷款|主体", sentence_text[:opening.end() + 4]):
+        return f"eligibility ({opening.group()[:2]}…的)"
+    if quantity.unit in ("岁", "周岁"):
+        return "age limit of who qualifies"
+    if _condition_heading(text, context.line[0], quantity.start) \
+            or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
+        return "eligibility or amount under a heading of conditions or standards"
+    if quantity.unit == "%" and _RATE_OF.search(context.before(context.phrase, quantity.start)):
+        return "rate of a payment (按…的N%)"
+    amount = _CONDITION_AMOUNT.search(phrase_text) or (
+        (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
+    if not amount and re.match(r"(?:单个[^,。;]{0,6})?最高", phrase_text) and (quantity.unit or "").endswith("元"):
+        amount = _CONDITION_AMOUNT.search(text, context.sentence[0], context.phrase[0])   # …给予补助,最高不超过1000万元
+    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):
+        return "amount of a subsidy or reward (给予, 补贴, 奖励)"
+    return None
+
+
+def _other(context: Context, quantity: Quantity) -> str | None:
+    text = context.text
+    before_phrase = context.before(context.phrase, quantity.start)
+    after = text[quantity.end:context.phrase[1]]
+    if quantity.unit in TIME_UNITS | {"年", "次"} and (
+            _OTHER_DURATION.search(before_phrase) or before_phrase.endswith("近")
+            or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
+        return "duration of a contract, probation or publicity, not of a service"
+    if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if _POLICY_BEFORE.search(before_phrase) and quantity.unit in ("条", "项", "个", "批", "件"):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if _POLICY_ONLY_NOUN.match(after) and quantity.unit in ("条", "项", "个", "批", "件"):
+        return "count of policies or their parts (出台N条措施, 涉及N个部门)"
+    if re.search(r"预计[^,。;]{0,12}$", before_phrase):
+        return "forecast (预计), not a promise"
+    if re.search(r"每(?:组|队|批|班)$", before_phrase) or (
+            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组", after)):
+        return "how the work is organised (分3个组, 每组5人)"
+    if re.search(r"(?:最快|最低|最短|最少)$", before_phrase):
+        return "a best case (最快1分钟, 利率最低3.65%), not a target"
+    if re.search(r"延长$", before_phrase):
+        return "extension a time limit allows (可以延长五个工作日)"
+    if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
+        return "weight in an assessment (权重为5%)"
+    if quantity.unit not in TIME_UNITS and re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) \
+            and re.match(r"[^,。;]{0,8}中(?![心央国小])", after):
+        return "size of a group compared against (在全省16个地市中)"
+    if quantity.unit in ("日", "天") and quantity.value <= 31 and (
+            _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
+        return "date or time of day (9日上午, 今天(9日))"
+    return None
+
+
+def judge(context: Context, quantity: Quantity, news: bool = False) -> Judgement:
+    """The modality of `quantity` in its context (see the module docstring); `news` when the
+    document reads like news, where verbs of results (惠及, 节约, 兑现 ...) report too."""
+    reason = _other(context, quantity)
+    if reason:
+        return Judgement(OTHER, reason)
+    reason = _condition(context, quantity)
+    if reason:
+        return Judgement(CONDITION, reason)
+    reason = _report(context, quantity, news)
+    if reason:
+        return Judgement(REPORT, reason)
+    return Judgement(PROMISE, "target (no report, condition or other marker)")

@@ -1,0 +1,28 @@
+"""The text of a PDF with a text layer (pdfplumber); a scanned PDF is refused, not read as empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.extract.readers import UnreadableDocument
+
+# Fewer visible characters than this per page means images of pages, not text.
+_MIN_CHARS_PER_PAGE = 20
+
+
+def pdf_text(path: Path) -> str:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+    except (PDFSyntaxError, ValueError) as error:
+        raise UnreadableDocument(f"{path.name}: not a readable PDF ({error})") from error
+    visible = sum(len("".join(page.split())) for page in pages)
+    if visible < _MIN_CHARS_PER_PAGE * max(1, len(pages)) / 2:
+        raise UnreadableDocument(
+            f"{path.name}: this PDF has no text layer ({len(pages)} page(s), {visible} characters of "
+            "text): it is a scan. Run OCR on it first (for example `ocrmypdf -l chi_sim in.pdf out.pdf`), "
+            "or extract from the .docx or web page it was published with.")
+    return "\n".join(page.rstrip("\n") for page in pages) + "\n"

@@ -1,0 +1,65 @@
+"""Targets in tables: a row per indicator, a unit column and a target column (目标, 目标值, 预期).
+
+Word files and web pages often give their indicators as a table; the readers turn a row into a
+line of tab-separated cells. A cell holding a bare number in the target column is a quantity in
+the row's unit (工作日 → 个工作日). Numbers written with their unit in a cell (3个工作日) need no
+table: `numbers` reads them like any other.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.extract.numbers import UNITS, Quantity
+
+_TARGET_HEADER = re.compile(r"目标|预期|承诺")
+_UNIT_HEADER = re.compile(r"^单位$|^计量单位$|^\(?单位\)?")
+_BARE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, at = [], start
+    for cell in text[start:end].split("\t"):
+        spans.append((at, at + len(cell)))
+        at += len(cell) + 1
+    return spans
+
+
+def _unit(written: str) -> str | None:
+    written = written.strip()
+    for candidate in ("个" + written, written):   # 工作日 is written 个工作日 in the text
+        if candidate in UNITS:
+            return candidate
+    return None
+
+
+def table_quantities(text: str) -> list[Quantity]:
+    """The bare numbers of target columns in the tab-separated tables of cleaned `text`."""
+    found: list[Quantity] = []
+    header: tuple[int, int] | None = None   # (target column, unit column) of the current table
+    width = 0
+    at = 0
+    for line in text.split("\n"):
+        start, end = at, at + len(line)
+        at = end + 1
+        cells = _cells(text, start, end)
+        if len(cells) < 3:
+            header = None
+            continue
+        names = [text[a:b].strip() for a, b in cells]
+        targets = [i for i, name in enumerate(names) if _TARGET_HEADER.search(name)]
+        units = [i for i, name in enumerate(names) if _UNIT_HEADER.search(name)]
+        if targets and units:
+            header, width = (targets[-1], units[0]), len(cells)
+            continue
+        if header is None or len(cells) != width:
+            continue
+        target, unit_column = header
+        number = _BARE_NUMBER.match(names[target])
+        unit = _unit(names[unit_column])
+        if number and unit:
+            a, b = cells[target]
+            offset = len(text[a:b]) - len(text[a:b].lstrip())
+            value_end = a + offset + len(number.group(1))
+            found.append(Quantity(a + offset, value_end, float(number.group(1)), None, unit, "table"))
+    return found

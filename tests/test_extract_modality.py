@@ -1,0 +1,199 @@
+"""monitor extract: each number judged promise, report, condition or other, with its reason; a
+confidence explained by features; --all and --min-confidence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import add_extract_command, candidates, extract_text
+from monitor.extract.confidence import WEIGHTS, score
+
+HEADER = "某市2023年优化营商环境工作方案\n2023年3月2日\n"
+
+
+def judged(sentence: str) -> list[tuple[float, str]]:
+    return [(p.value, p.modality) for p in candidates(HEADER + sentence + "\n") if p.start >= len(HEADER)]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("今年以来,全市共办理审批事项2.6万件。", 26000),
+    ("截至9月底,已累计为企业减负42.6亿元。", 42.6),
+    ("去年全市新增市场主体5.6万户。", 56000),
+    ("1—10月份全市新设立市场主体1.2万户。", 12000),
+    ("“现在网上申请,3天就到账了。”", 3),
+    ("她当天提交申请,3个工作日内就拿到了许可证。", 3),
+    ("5月20日,县委书记调研了12个重点项目。", 12),
+    ("6月15日下午,区政府举行活动,现场收集企业诉求37条。", 37),
+    ("今年以来,全县重点项目完成投资58.6亿元,占年度计划的46%。", 46),
+    ("记者从市统计局获悉,一季度全市新登记企业4560户。", 4560),
+    ("这一年,我市推出主题服务120项。全市新设经营主体12.6万户。", 126000),
+    ("该中心已将1568项政务服务事项纳入“一窗通办”。", 1568),
+])
+def test_achieved_figures_are_reports(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("对期限超过6个月的流动资金贷款给予贴息。", 6),
+    ("贷款年利率在4.35%以下的,按实际利率计算。", 4.35),
+    ("对年营业收入500万元以上的企业给予奖励。", 500),
+    ("按每人1000元给予一次性吸纳就业补贴。", 1000),
+    ("按购房价格的10%给予补助,最高不超过1000万元。", 1000),
+    ("申领对象应符合以下条件:年龄不超过35周岁。", 35),
+    ("上年度裁员率不高于5.5%的企业,可按60%返还。", 5.5),
+    ("30人(含)以下的参保企业也可享受返还。", 30),
+    ("租金按同地段市场租金的30%收取。", 30),
+])
+def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
+    assert (value, "condition") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("我市出台30条措施优化营商环境。", 30),
+    ("《措施》涉及21个部门。", 21),
+    ("今天(9日)上午召开新闻发布会。", 9),
+    ("新引进企业须设置不少于6个月的观察期。", 6),
+    ("公示期为5个工作日。", 5),
+    ("入住人才租赁合同期限一般为2年。", 2),
+    ("人才公寓租赁期限最长不超过3年。", 3),
+    ("下半年,我市将重点推进三项工作。", 3),
+    ("情况复杂的,可以延长五个工作日。", 5),
+    ("该产品最快1分钟放款。", 1),
+    ("督查分3个组,每组5人。", 3),
+    ("督查分3个组,每组5人。", 5),
+    ("缓缴社会保险费,缓缴期限不超过6个月。", 6),
+    ("考核结果纳入年度绩效考核,权重为5%。", 5),
+    ("行动方案共包括8个方面、32项具体任务。", 32),
+])
+def test_counts_dates_and_other_durations_are_other(sentence, value):
+    assert (value, "other") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("力争到年底,企业开办时间压缩至0.5个工作日以内。", 0.5),
+    ("下一步,将实现90%以上的高频事项“全程网办”。", 90),
+    ("确保符合条件的社会投资项目100%实现“拿地即开工”。", 100),
+    ("市财政局自受理申请之日起10个工作日内完成审核。", 10),
+    ("提供不低于100亿元的专业保险额度。", 100),
+    ("2023年,全省一般工商业平均电价再降低1.5%。", 1.5),
+    ("每季度开展1次督查。", 1),
+    ("实际利用外资1.5亿美元。", 1.5),
+    ("确保惠及中小企业1000家以上。", 1000),
+    ("力争全年兑现惠企资金10亿元。", 10),
+    ("每年评估一次实施效果。", 1),
+    ("对历史遗留问题,由各区在6个月内完成集中化解。", 6),
+    ("通过推行容缺受理,为企业节约成本1亿元以上。", 1),
+    ("2022年,全市已完成投资300亿元。2023年,全市新增投资350亿元。", 350),
+    ("到2023年,营商环境评价进入全省前3名。", 3),
+])
+def test_targets_are_promises_even_beside_report_or_condition_words(sentence, value):
+    assert (value, "promise") in judged(sentence)
+
+
+def test_verbs_of_results_report_in_news_and_promise_in_plans():
+    news = "今年以来,全市已办理审批事项2.6万件。去年新增市场主体5.6万户。通过容缺受理,惠及企业3200余家。"
+    plan = "1.新建城区公办幼儿园3所。\n2.改造老旧小区12个,惠及居民2600户。"
+    assert (3200, "report") in judged(news)
+    assert (2600, "promise") in judged(plan)
+
+
+def test_a_forecast_is_no_promise():
+    assert judged("预计每年可为企业兑现资金超过15亿元。") == [(15, "other")]
+
+
+def test_a_span_ending_in_nei_before_a_target_is_its_deadline():
+    assert judged("三年内培育上市企业十家以上。") == [(3, "other"), (10, "promise")]
+    assert judged("项目竣工投产后3年内,由开发区组织达产复核。") == [(3, "promise")]
+
+
+def test_a_baseline_is_no_draft_and_a_later_sentence_can_promise_again():
+    text = HEADER + "施工许可办理时间由原来的105天减至45天。这一年,我市推出主题服务120项。下一步,将新增服务50项。\n"
+    assert [(d.value, d.unit) for d in sorted(extract_text(text), key=lambda d: d.start)] == [(45, "天"), (50, "项")]
+
+
+def test_a_share_of_cases_is_folded_into_the_time_limit():
+    drafts = extract_text(HEADER + "90%以上的涉企事项在3个工作日内办结。\n")
+    assert [(d.value, d.unit, d.kind, d.min_share) for d in drafts] == [(3, "个工作日", "case_duration", 90)]
+
+
+@pytest.mark.parametrize("sentence, value, unit", [
+    ("企业名称自主申报系统覆盖全区所有登记机关。", 100, "%"),
+    ("名称申报实现“即报即得”。", 0, "工作日"),
+    ("推进企业办事“零上门”。", 0, "次"),
+    ("重大网络安全事件“零发生”。", 0, "件"),
+])
+def test_more_promises_in_words(sentence, value, unit):
+    (draft,) = extract_text(HEADER + sentence + "\n")
+    assert (draft.value, draft.unit) == (value, unit)
+
+
+def test_corner_brackets_quote_like_double_quotes():
+    assert [(d.value, d.unit) for d in extract_text(HEADER + "高頻事項實現「最多跑一次」比例達到１００％。\n")] \
+        == [(100, "%")]
+
+
+def test_tenths_are_shares_and_a_share_keeps_what_it_achieves():
+    text = HEADER + "承诺时限压缩三成以上。高频事项中一半以上实现“零跑腿”。\n"
+    assert [(d.value, d.unit) for d in sorted(extract_text(text), key=lambda d: d.start)] == [(30, "%"), (50, "%")]
+
+
+def test_a_clause_label_before_a_year_is_no_number():
+    assert [(d.value, d.unit) for d in extract_text(HEADER + "3.2021年底前,全程网办比例达到50%以上。\n")] \
+        == [(50, "%")]
+
+
+def test_words_that_describe_a_thing_are_no_promise():
+    assert extract_text(HEADER + "推行覆盖所有行业的标准招标文件。\n") == []
+
+
+@pytest.mark.parametrize("sentence, low, high", [
+    ("施工许可证核发时间控制在7到10天。", 7, 10),
+    ("一般登记业务办理时间压缩至3至5个工作日。", 3, 5),
+    ("审批时限压缩至5—8个工作日。", 5, 8),
+])
+def test_ranges_with_dash_zhi_and_dao(sentence, low, high):
+    (draft,) = extract_text(HEADER + sentence + "\n")
+    assert (draft.value, draft.value_max, draft.op) == (low, high, "range")
+
+
+def test_confidence_is_explained_and_ranks_a_firm_time_limit_above_a_bare_count():
+    firm, bare = (extract_text(HEADER + s + "\n", min_confidence=0)[0] for s in
+                  ("企业开办时间压缩至1个工作日以内。", "建设口袋公园4处。"))
+    assert firm.confidence > bare.confidence
+    for draft in (firm, bare):
+        assert set(draft.features) <= set(WEIGHTS)
+        assert draft.confidence == score(list(draft.features))
+    assert "service time limit (工作日, 小时, 分钟)" in firm.features
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="monitor")
+    add_extract_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["extract", *argv])
+    return args.func(args)
+
+
+NEWS = (HEADER + "今年以来,全市共办理审批事项2.6万件。对期限超过6个月的贷款给予贴息。\n"
+        "下一步,将把企业开办时间压缩至0.5个工作日以内,建设口袋公园4处。\n")
+
+
+def test_all_lists_the_rest_with_reasons_and_min_confidence_filters(tmp_path: Path, capsys):
+    path = tmp_path / "news.txt"
+    path.write_text(NEWS, encoding="utf-8")
+    assert run([str(path), "--format", "json"]) == 0
+    drafts = json.loads(capsys.readouterr().out)
+    assert all(row["draft"] and row["modality"] == "promise" for row in drafts)
+    assert [row["value"] for row in drafts] == [0.5, 4]   # ranked: the time limit first
+    confidences = [row["confidence"] for row in drafts]
+    assert confidences == sorted(confidences, reverse=True)
+    assert run([str(path), "--format", "json", "--all"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rest = {row["value"]: row for row in rows if not row["draft"]}
+    assert rest[26000]["modality"] == "report" and "achieved" in rest[26000]["why"]
+    assert rest[6]["modality"] == "condition" and rest[6]["why"]
+    assert run([str(path), "--format", "json", "--min-confidence", str(confidences[0])]) == 0
+    assert [row["value"] for row in json.loads(capsys.readouterr().out)] == [0.5]
