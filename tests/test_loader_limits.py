@@ -113,3 +113,10 @@ def test_the_loader_raises_only_config_errors_for_unreadable_files(tmp_path):
         load_catalogue(tmp_path / "absent.yaml")
     with pytest.raises(ConfigError):
         load_catalogue(tmp_path)   # a directory
+
+
+@pytest.mark.parametrize("interval", ["86400000000000", ".inf", "99999999999999w"])
+def test_an_absurd_duration_is_a_located_problem_not_an_overflow(tmp_path, interval):
+    text = VALID.replace("    kind: demo\n", f"    kind: demo\n    schedule: {{interval: {interval}}}\n")
+    [problem] = problems_of(write(tmp_path, text))
+    assert "feeds[0].schedule.interval" in problem and "too large" in problem

@@ -22,12 +22,15 @@ def parse_duration(value: object) -> timedelta:
     """Read '90s', '5m', '2h', '30d', '1w' (or a number of seconds) as a timedelta."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        match = _DURATION_RE.match(value)
-        if match:
-            return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return timedelta(seconds=value)
+        if isinstance(value, str):
+            match = _DURATION_RE.match(value)
+            if match:
+                return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"duration {value!r} is too large") from None
     raise ValueError(f"expected a duration such as 90s, 5m, 2h, 30d or 1w, got {value!r}")
 
 

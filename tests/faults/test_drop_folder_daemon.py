@@ -159,13 +159,13 @@ def test_a_postgresql_outage_leaves_the_file_in_the_drop_folder_until_it_is_stor
     drop.mkdir()
     daemon = start_daemon(tmp_path / "daemon", drop, {"MONITOR_DATABASE_URL": through_proxy})
     try:
-        before = value(daemon.metrics(), "monitor_collections_total", feed=FEED, result="ok")
         proxy.stop()
         af.write_xlsx(drop / "outage.xlsx", closed_cases(9))
         # read at least twice while the database is away: nothing stored, nothing moved
         daemon.wait_until(lambda: value(daemon.metrics(), "monitor_feed_rows_accepted_total", feed=FEED) >= 18, WAIT)
         assert (drop / "outage.xlsx").exists() and not (drop / "processed").exists()
-        assert value(daemon.metrics(), "monitor_collections_total", feed=FEED, result="ok") > before
+        # fetched but not stored: counted as a store failure, never as a success (issue 11, point 8)
+        assert value(daemon.metrics(), "monitor_collections_total", feed=FEED, result="store") >= 2
         proxy.start()
         daemon.wait_until(lambda: (drop / "processed" / "outage.xlsx").exists(), WAIT)
         engine = sqlalchemy.create_engine(postgres_url)
