@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.extract.decode import clean  # noqa: E402
 from monitor.extract.readers import read_document  # noqa: E402
 from monitor.extract.propose import Proposal, extract_text  # noqa: E402
-from monitor.extract.quality import load_labelled, load_reference, score, trap_hits  # noqa: E402
+from monitor.extract.quality import load_labelled, load_reference, misses, score, trap_hits  # noqa: E402
 from monitor.textnum import find_numbers  # noqa: E402
 
 
@@ -52,7 +52,33 @@ def line(name: str, value: float, unit: str, baseline: float, **extra: object) -
                        "baseline_value": round(baseline, 3), "ratio": ratio, **extra}, ensure_ascii=False)
 
 
+def batch(prefixes: list[str]) -> None:
+    """Score the excerpts whose names start with one of `prefixes` (a batch, e.g. 110 111 ...):
+    per excerpt its misses and false proposals, then the pooled figures. This is how a new batch is
+    scored once, before any change (its "first look")."""
+    proposals = matched = reviewed = found = 0
+    for document in load_labelled(ROOT / "tests" / "data" / "extract_dev"):
+        if prefixes and document.name.split("_")[0].lstrip("0") not in prefixes:
+            continue
+        result = score(document.name, extract_text(document.text), list(document.promises), document.text)
+        missed, spurious = misses(extract_text(document.text), list(document.promises), document.text)
+        proposals, matched = proposals + result.proposals, matched + result.matched_proposals
+        reviewed, found = reviewed + result.reviewed, found + result.matched_reviewed
+        print(f"{document.name}: {result.matched_proposals}/{result.proposals} right, "
+              f"{result.matched_reviewed}/{result.reviewed} found")
+        for commitment in missed:
+            print(f"  missed {commitment['quote']!r} {commitment['value']}")
+        for proposal in spurious:
+            print(f"  false  {proposal.quote!r} {proposal.value} {proposal.unit} ({proposal.why})")
+    print(json.dumps({"batch": prefixes, "precision": round(matched / max(proposals, 1), 3),
+                      "recall": round(found / max(reviewed, 1), 3), "proposals": proposals,
+                      "matched": matched, "reviewed": reviewed, "found": found}))
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--batch"]:
+        batch(sys.argv[2:])
+        return 0
     reference = load_reference(ROOT)
     seeds = seeds_dir()
     for document, source in sorted(reference.documents.items()):

@@ -99,7 +99,9 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "heading"
     if doc_year is not None:
         # a year that is a baseline (较2020年下降20%) is no sign of a past result
-        earlier = [int(y) for y in re.findall(r"(?<![较比])((?:19|20)\d\d)年(?!相比|比)", before)]
+        # and 在2020年基础上再降低2分钱, 以2020年为基数: a base year too
+        earlier = [int(y) for y in re.findall(r"(?<![较比以])((?:19|20)\d\d)年(?!相比|比|的?基础上|为基|水平|底数)",
+                                              before)]
         if earlier and max(earlier) < doc_year and not re.search(r"到|至|力争|以后|以前", before):
             return "achieved figure"
     return None

@@ -15,6 +15,7 @@ reason in English, which `monitor extract --all` prints.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ _REPORT = re.compile(
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)|(?<![为除])了(?=[0-9一二三四五六七八九十两])")
-_RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助|累计")
+_RESULT_VERB = re.compile(r"(?:惠及|节约|节省|兑现|帮助|累计)(?!时间|时限|周期|效率|率|比例|方式|流程|机制)")
 _BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
 _TIME_WORD = re.compile(r"年|月|季度")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
@@ -75,6 +76,18 @@ _POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:�
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
 
 
+_PLAN_TITLE = re.compile(r"方案|要点|计划|规划|意见|措施|办法|细则|任务|清单|通知|决定|纲要|条例|规定|指引|指南")
+_NEWS_TITLE = re.compile(r"新闻|发布会|举行|召开|成效|成绩|出炉|见效|显著|稳中|向好|释放|亮点|答记者问|解读|综述|回顾|总结|报告")
+
+
+@functools.lru_cache(maxsize=8)
+def plan_title(text: str) -> bool:
+    """The document opens with the title of a plan or notice (…实施方案, …工作要点, 关于…的通知),
+    not of a news item: there 同比下降10% is a target."""
+    title = next((line.strip() for line in text[:400].splitlines() if line.strip()), "")
+    return len(title) <= 60 and bool(_PLAN_TITLE.search(title)) and not _NEWS_TITLE.search(title)
+
+
 def last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
     """The last match of `pattern` in text[start:end], or None."""
     found = None
@@ -112,6 +125,8 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     last_past = last_match(_REPORT, text, sent_start, quantity.end)
     if last_past is not None and last_past.start() >= quantity.start:
         last_past = last_match(_REPORT, text, sent_start, quantity.start)
+    if last_past is not None and _weak_in_plan(last_past, text, news):
+        last_past = None
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
     verb = _RESULT_VERB.search(text, sent_start, quantity.start) if news else None
@@ -119,9 +134,9 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
             and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
         return f"achieved figure ({verb.group()})"
     compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
-    if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
+    if compared is not None and not _weak_in_plan(compared, text, news) and not _FUTURE.search(text, sent_start, quantity.start):
         return f"achieved figure ({compared.group()})"
-    paragraph = _tense_of_paragraph(context)
+    paragraph = _tense_of_paragraph(context, news)
     if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
             and not _TIME_WORD.search(text, sent_start, quantity.start):   # 2023年,… opens a new time
         return f"achieved figure (the paragraph reports: {paragraph})"
@@ -131,11 +146,18 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     return None
 
 
-def _tense_of_paragraph(context: Context) -> str | None:
+def _weak_in_plan(marker: re.Match[str], text: str, news: bool) -> bool:
+    """同比 is a target in a plan (涉企检查总量同比减少20%以上) and a result in news."""
+    return marker.group() == "同比" and not news and plan_title(text)
+
+
+def _tense_of_paragraph(context: Context, news: bool = False) -> str | None:
     """The past marker of an earlier sentence of the same paragraph, when no future marker came
     after it: 这一年,我市推出…。全市新设经营主体12.6万户 reports both."""
     text, start, end = context.text, context.line[0], context.sentence[0]
     past = last_match(_REPORT, text, start, end)
+    if past is not None and _weak_in_plan(past, text, news):
+        past = None
     if past is None or _FUTURE.search(text, past.end(), end):
         return None
     return past.group().strip()
