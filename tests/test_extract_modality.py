@@ -197,3 +197,47 @@ def test_all_lists_the_rest_with_reasons_and_min_confidence_filters(tmp_path: Pa
     assert rest[6]["modality"] == "condition" and rest[6]["why"]
     assert run([str(path), "--format", "json", "--min-confidence", str(confidences[0])]) == 0
     assert [row["value"] for row in json.loads(capsys.readouterr().out)] == [0.5]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("涉企检查总量同比减少20%以上,户均停电时间同比下降10%。", 20),
+    ("涉企检查总量同比减少20%以上,户均停电时间同比下降10%。", 10),
+    ("一般工商业电价在2022年基础上再降低2分钱/千瓦时。", 2),
+    ("在2022年工作基础上,信用信息归集量较上年增长20%以上。", 20),
+    ("政策资金兑现时间平均缩短至10个工作日。", 10),
+])
+def test_year_on_year_and_base_years_are_targets_in_a_plan(sentence, value):
+    assert (value, "promise") in judged(sentence)
+
+
+def test_year_on_year_reports_in_news():
+    news = "上半年全市经济运行情况\n今年上半年,全市新增市场主体6.8万户,同比增长9.6%。\n"
+    assert [(p.value, p.modality) for p in candidates(news) if p.value == 9.6] == [(9.6, "report")]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("会议通报,2022年全市新登记市场主体1.1万户,为企业减免各类费用3200万元。", 3200),
+    ("会上,县政府与12家企业签订了投资协议,总投资达86亿元。", 86),
+])
+def test_an_earlier_year_or_a_verb_with_le_reports_the_rest_of_the_sentence(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("方案共提出6个方面23项重点任务。", 23),
+    ("督查分三个阶段进行。", 3),
+    ("抽调20名骨干组成4个督查组。", 20),
+    ("抽调20名骨干组成4个督查组。", 4),
+    ("今后三年市场主体数量年均增长10%以上。", 3),
+])
+def test_policy_counts_organisation_and_spans_are_no_targets(sentence, value):
+    assert (value, "promise") not in judged(sentence)
+
+
+def test_a_table_unit_in_ten_thousands_and_rows_are_no_titles():
+    table = ("序号\t指标\t单位\t2020年\t2025年目标\n"
+             "1\t市场主体总量\t万户\t12.6\t18\n"
+             "2\t首贷户新增数量\t户\t800\t1500\n")
+    drafts = {p.value: p for p in extract_text("某区规划主要指标\n\n" + table)}
+    assert set(drafts) == {180000, 1500}
+    assert all("on a heading or title line" not in p.features for p in drafts.values())

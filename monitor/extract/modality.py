@@ -68,7 +68,8 @@ _OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示
                              r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?"
-                          r"(?:[^,。;]{0,12}、)?$")   # 包括8个方面、32项具体任务
+                          r"(?:[^,。;]{0,12}、|[0-9一二三四五六七八九十]+[个项条][\u4e00-\u9fff]{1,4})?$")
+# 包括8个方面、32项具体任务, 共提出6个方面23项重点任务
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部分|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
                                r"|^(?:重点|主要)?工作(?!日|小时|时)")
@@ -112,6 +113,7 @@ class Context:
     sentence: tuple[int, int]
     line: tuple[int, int]
     section: str = ""   # the heading of the enclosing top-level section (一、…), if any
+    year: int | None = None   # the document's year
 
     def before(self, span: tuple[int, int], at: int) -> str:
         return self.text[span[0]:at]
@@ -129,6 +131,13 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
         last_past = None
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
+    earlier = _earlier_year(context, quantity)
+    if earlier is not None and last_past is None and not _BOUND.match(text, quantity.end):
+        return f"achieved figure (an earlier year: {earlier})"
+    perfective = last_match(_PERFECTIVE, text, sent_start, quantity.start)
+    if perfective is not None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _BOUND.match(text, quantity.end):
+        return "achieved figure (a verb with 了 before it: 签订了…)"
     verb = _RESULT_VERB.search(text, sent_start, quantity.start) if news else None
     if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
             and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
@@ -144,6 +153,23 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
         return "achieved figure (了)"
     return None
+
+
+_YEAR_IN_SENTENCE = re.compile(r"(?<![较比以0-9])((?:19|20)\d\d)年(?!相比|比|[\u4e00-\u9fff]{0,4}基础上|为基|水平|底数|以来|度?目标|前|底前|之前)")
+
+
+def _earlier_year(context: Context, quantity: Quantity) -> int | None:
+    """A year before the document's opens the sentence's account (会议通报,2022年全县新登记…; …,
+    企业开办实现…): what follows in the sentence happened then, unless a future comes after it."""
+    if context.year is None:
+        return None
+    text, start = context.text, context.sentence[0]
+    year = last_match(_YEAR_IN_SENTENCE, text, start, quantity.start)
+    if year is None or int(year.group(1)) >= context.year or year.end() > quantity.start:
+        return None
+    if _FUTURE.search(text, start, quantity.start) or re.search(r"到|至|力争|以后|以前", text[year.start() - 2:year.start()]):
+        return None
+    return int(year.group(1))
 
 
 def _weak_in_plan(marker: re.Match[str], text: str, news: bool) -> bool:
@@ -221,7 +247,7 @@ def _other(context: Context, quantity: Quantity) -> str | None:
     before_phrase = context.before(context.phrase, quantity.start)
     after = text[quantity.end:context.phrase[1]]
     if quantity.unit in TIME_UNITS | {"年", "次"} and (
-            _OTHER_DURATION.search(before_phrase) or before_phrase.endswith("近")
+            _OTHER_DURATION.search(before_phrase) or re.search(r"(?:近|今后|未来|此后|之后)$", before_phrase)
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
         return "duration of a contract, probation or publicity, not of a service"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
@@ -232,8 +258,8 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if re.search(r"预计[^,。;]{0,12}$", before_phrase):
         return "forecast (预计), not a promise"
-    if re.search(r"每(?:组|队|批|班)$", before_phrase) or (
-            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组", after)):
+    if re.search(r"每(?:组|队|批|班)$|(?:抽调|选派|抽组|组成|分成|分为)$", before_phrase) or (
+            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组|阶段|步|轮", after)):
         return "how the work is organised (分3个组, 每组5人)"
     if re.search(r"(?:最快|最低|最短|最少)$", before_phrase):
         return "a best case (最快1分钟, 利率最低3.65%), not a target"

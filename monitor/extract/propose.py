@@ -120,7 +120,7 @@ def _section(text: str, at: int) -> str:
 def _title_like(text: str, line: tuple[int, int]) -> bool:
     """A short line with no sentence punctuation: a title or a headline restating the body."""
     content = text[line[0]:line[1]]
-    return len(content) <= 40 and not any(mark in content for mark in "。;,")
+    return "\t" not in content and len(content) <= 40 and not any(mark in content for mark in "。;,")
 
 
 def _judge_all(text: str, year: int | None) -> list[_Candidate]:
@@ -130,7 +130,7 @@ def _judge_all(text: str, year: int | None) -> list[_Candidate]:
     for quantity in quantities:
         phrase = strip_label(text, *segment(text, quantity.start, quantity.end))
         context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
-                          _section(text, quantity.start))
+                          _section(text, quantity.start), year)
         skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
         if skip is None:
             judgement = judge(context, quantity)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from monitor.extract.numbers import UNITS, Quantity
+from monitor.textnum import CN_BIG_UNITS
 
 _TARGET_HEADER = re.compile(r"目标|预期|承诺")
 _UNIT_HEADER = re.compile(r"^单位$|^计量单位$|^\(?单位\)?")
@@ -25,12 +26,16 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _unit(written: str) -> str | None:
-    written = written.strip()
+def _unit(written: str) -> tuple[str | None, float]:
+    """The unit of a unit cell and the multiplier it carries (万户 → 户, 10000; 万元 stays 万元)."""
+    written = written.strip().strip("()()")
+    multiplier = 1.0
+    if written[:1] in CN_BIG_UNITS and written not in UNITS:
+        multiplier, written = CN_BIG_UNITS[written[0]], written[1:]
     for candidate in ("个" + written, written):   # 工作日 is written 个工作日 in the text
         if candidate in UNITS:
-            return candidate
-    return None
+            return candidate, multiplier
+    return None, 1.0
 
 
 def table_quantities(text: str) -> list[Quantity]:
@@ -56,10 +61,11 @@ def table_quantities(text: str) -> list[Quantity]:
             continue
         target, unit_column = header
         number = _BARE_NUMBER.match(names[target])
-        unit = _unit(names[unit_column])
+        unit, multiplier = _unit(names[unit_column])
         if number and unit:
             a, b = cells[target]
             offset = len(text[a:b]) - len(text[a:b].lstrip())
             value_end = a + offset + len(number.group(1))
-            found.append(Quantity(a + offset, value_end, float(number.group(1)), None, unit, "table"))
+            found.append(Quantity(a + offset, value_end, float(number.group(1)) * multiplier, None, unit,
+                                  "table"))
     return found
