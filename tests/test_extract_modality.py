@@ -241,3 +241,29 @@ def test_a_table_unit_in_ten_thousands_and_rows_are_no_titles():
     drafts = {p.value: p for p in extract_text("某区规划主要指标\n\n" + table)}
     assert set(drafts) == {180000, 1500}
     assert all("on a heading or title line" not in p.features for p in drafts.values())
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("记者了解到,今年前三季度全市新增市场主体4.2万户。", 42000),
+    ("目前,全区政务服务事项网上可办率为96.3%。", 96.3),
+])
+def test_period_to_date_and_present_state_are_reports(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+def test_a_year_label_inside_the_period_of_the_title_is_no_past():
+    plan = ("某市优化营商环境三年行动计划(2018—2020年)\n到2020年,企业开办时间压缩至3个工作日以内。\n"
+            "2019年:全面推行“一窗受理”,综合窗口比例不低于80%。\n")
+    assert (80, "promise") in [(p.value, p.modality) for p in candidates(plan)]
+
+
+def test_將目前的_is_a_baseline_not_a_report():
+    assert (1, "promise") in judged("將目前的1.5%-3%的擔保費率降低至1%以下。")
+
+
+def test_a_target_column_with_its_unit_in_the_header_and_a_same_day_cell():
+    table = ("序号\t事项名称\t法定时限(工作日)\t承诺时限(工作日)\t实施部门\n"
+             "1\t食品经营许可\t20\t5\t区市场监管局\n"
+             "2\t户外广告设施设置审批\t20\t即办\t区城市管理委\n")
+    drafts = extract_text("关于公布政务服务事项承诺时限的通知\n\n" + table)
+    assert sorted((p.value, p.unit) for p in drafts) == [(0, "个工作日"), (5, "个工作日")]

@@ -123,14 +123,25 @@ def _title_like(text: str, line: tuple[int, int]) -> bool:
     return "\t" not in content and len(content) <= 40 and not any(mark in content for mark in "。;,")
 
 
-def _judge_all(text: str, year: int | None) -> list[_Candidate]:
+_PERIOD_IN_TITLE = re.compile(r"((?:19|20)\d\d)\s*[—–\-~至到]\s*(?:19|20)\d\d年")
+
+
+def _period_start(text: str, year: int | None) -> int | None:
+    """The first year the document speaks of as its own: the start of the period its title names
+    (三年行动计划(2018—2020年)), else its year. Years before it are the past."""
+    title = next((line for line in text[:400].splitlines() if line.strip()), "")
+    period = _PERIOD_IN_TITLE.search(title)
+    return min(int(period.group(1)), year or 9999) if period else year
+
+
+def _judge_all(text: str, year: int | None, since: int | None = None) -> list[_Candidate]:
     quantities = sorted(find_quantities(text) + word_quantities(text) + table_quantities(text),
                         key=lambda q: (q.start, q.end))
     found = []
     for quantity in quantities:
         phrase = strip_label(text, *segment(text, quantity.start, quantity.end))
         context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
-                          _section(text, quantity.start), year)
+                          _section(text, quantity.start), since if since is not None else year)
         skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
         if skip is None:
             judgement = judge(context, quantity)
@@ -256,7 +267,7 @@ def candidates(original: str, year: int | None = None) -> list[Proposal]:
     cleaned = clean(original)
     dates = document_dates(cleaned.text, year)
     structure = parse_structure(cleaned)
-    found = _judge_all(cleaned.text, dates.year)
+    found = _judge_all(cleaned.text, dates.year, _period_start(cleaned.text, dates.year))
     newsy = _newsy(found)
     chosen: dict[tuple[int, int, float], Proposal] = {}
     for candidate in found:
