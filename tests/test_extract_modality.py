@@ -267,3 +267,8 @@ def test_a_target_column_with_its_unit_in_the_header_and_a_same_day_cell():
              "2\t户外广告设施设置审批\t20\t即办\t区城市管理委\n")
     drafts = extract_text("关于公布政务服务事项承诺时限的通知\n\n" + table)
     assert sorted((p.value, p.unit) for p in drafts) == [(0, "个工作日"), (5, "个工作日")]
+
+
+def test_a_number_in_a_title_and_a_tolerance_are_no_targets():
+    assert (20, "promise") not in judged("某区近日出台《助企纾困二十条》,今年将减免房租1亿元以上。")
+    assert (3, "promise") not in judged("普惠小微贷款不良率容忍度放宽至3%。")

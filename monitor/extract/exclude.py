@@ -50,6 +50,15 @@ def _in_short_quotation(text: str, quantity: Quantity) -> bool:
     return right >= 0 and right - left <= 16 and not any(mark in text[left:right] for mark in ",。;")
 
 
+def _in_title_marks(text: str, quantity: Quantity) -> bool:
+    """A number inside 《…》 is part of a document's title, not a quantity."""
+    left = text.rfind("《", max(0, quantity.start - 40), quantity.start)
+    if left < 0 or "》" in text[left:quantity.start]:
+        return False
+    right = text.find("》", quantity.end, quantity.end + 40)
+    return right >= 0 and "《" not in text[quantity.end:right] and "\n" not in text[left:right]
+
+
 def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_year: int | None) -> str | None:
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
     if quantity.form in ("words", "milestone"):
@@ -73,6 +82,8 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "version"
     if _inside(_PROGRAMME, text, quantity, reach=8) or "×" in before[-2:] or (after[:1] and after[:1] in "×+"):
         return "named programme"
+    if _in_title_marks(text, quantity):
+        return "part of a title (《助企纾困二十条》)"
     if _in_short_quotation(text, quantity) and not (
             quantity.unit in TIME_UNITS and re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)):
         return "named programme"  # but “一日办结” is the time limit itself

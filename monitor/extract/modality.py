@@ -265,6 +265,8 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "a best case (最快1分钟, 利率最低3.65%), not a target"
     if re.search(r"延长$", before_phrase):
         return "extension a time limit allows (可以延长五个工作日)"
+    if re.search(r"容忍度[^,。;]{0,4}$", before_phrase):
+        return "a tolerance the rules allow (不良率容忍度放宽至3%), not a target"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
         return "weight in an assessment (权重为5%)"
     if quantity.unit not in TIME_UNITS and re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) \
