@@ -7,6 +7,11 @@ Prints one JSON line per seed and measure:
 then for the development set as a whole:
   {"bench": "extract_devset", ...recall}, {"bench": "extract_devset_precision", ...}
   {"bench": "extract_devset_false_<family>", "value": false proposals of that family, "unit": "proposals"}
+and the recorded first-look figures of its batches, pooled (extract_devset_first_look*: each batch
+scored once before the rules were changed for it; the baseline there is the figure itself).
+
+`bench_extract.py --batch 110 111 ...` scores the excerpts numbered so (a new batch, once, before
+changing anything) with each miss and false proposal; `--batch` alone scores them all.
 The baseline is a naive extractor measured in the same run: every number is a proposal (quoted as
 its own digits, value as read). The matching rule is in monitor/extract/quality.py.
 """
@@ -17,6 +22,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -114,6 +121,17 @@ def devset() -> None:
     print(line("extract_devset_precision", m / p, "precision", nm / np_, proposals=p, matched=m))
     for family, (ours, naive) in sorted(families.items()):
         print(line(f"extract_devset_false_{family}", ours, "proposals", naive))
+    first_look()
+
+
+def first_look() -> None:
+    """The recorded first-look figures of the batches (tests/data/extract_dev/first_look.yaml),
+    pooled: the honest estimate on documents the rules were not written from."""
+    record = yaml.safe_load((ROOT / "tests" / "data" / "extract_dev" / "first_look.yaml").read_text(encoding="utf-8"))
+    p, m, r, f = (sum(counts[i] for counts in record.values()) for i in range(4))
+    print(line("extract_devset_first_look", f / r, "recall", f / r, batches=len(record), reviewed=r, found=f))
+    print(line("extract_devset_first_look_precision", m / p, "precision", m / p, batches=len(record),
+               proposals=p, matched=m))
 
 
 if __name__ == "__main__":
