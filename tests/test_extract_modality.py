@@ -272,3 +272,32 @@ def test_a_target_column_with_its_unit_in_the_header_and_a_same_day_cell():
 def test_a_number_in_a_title_and_a_tolerance_are_no_targets():
     assert (20, "promise") not in judged("某区近日出台《助企纾困二十条》,今年将减免房租1亿元以上。")
     assert (3, "promise") not in judged("普惠小微贷款不良率容忍度放宽至3%。")
+
+
+def test_year_on_year_after_a_future_is_a_target_in_news_too():
+    news = ("全市外贸工作会议召开\n会议指出,2022年全市进出口总额达1260亿元,同比增长6.8%。\n"
+            "会议提出,2023年全市进出口总额力争同比增长8%以上,跨境电商交易额突破200亿元。\n")
+    judged_news = {p.value: p.modality for p in candidates(news)}
+    assert judged_news[6.8] == "report" and judged_news[8] == "promise" and judged_news[200] == "promise"
+
+
+@pytest.mark.parametrize("sentence, value, modality", [
+    ("二、服务标准。群众平均排队等候时间不超过10分钟。", 10, "promise"),
+    ("第四条 补贴标准为:博士每月3000元。", 3000, "condition"),
+    ("企业投资项目审批全流程“最多100天”。", 100, "promise"),
+])
+def test_headings_of_standards_and_quoted_limits(sentence, value, modality):
+    assert (value, modality) in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("参会人员:每单位限1人。", 1),
+    ("材料篇幅控制在3000字以内。", 3000),
+])
+def test_quotas_and_counts_of_unknown_things_are_no_targets(sentence, value):
+    assert (value, "promise") not in judged(sentence)
+
+
+def test_words_in_the_title_of_the_document_name_it():
+    plan = "某市2018年深化“最多跑一次”改革工作要点\n\n一、“最多跑一次”事项覆盖率达到100%。\n"
+    assert [p.value for p in extract_text(plan)] == [100]

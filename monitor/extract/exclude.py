@@ -63,8 +63,11 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
     if quantity.form in ("words", "milestone"):
         return "tentative (探索, 研究)" if _TENTATIVE.match(before) else None
-    if quantity.unit is None and not (_BARE_TARGET.search(before) and not re.match(r"[A-Za-z0-9]", after)):
-        return "no unit"  # but a ratio after a comparator is a target: 容积率不低于1.2
+    # a ratio after a comparator is a target (容积率不低于1.2); a count of something with no known
+    # unit (控制在3000字以内) is not
+    if quantity.unit is None and not (_BARE_TARGET.search(before) and not re.match(r"[A-Za-z0-9]", after)
+                                      and not re.match(r"(?![以之及左的分])[\u4e00-\u9fff]", after)):
+        return "no unit"
     if _inside(_DOC_NUMBER, text, quantity):
         return "document number"
     if _inside(_PHONE, text, quantity, reach=16) and quantity.unit not in ("%",):
@@ -85,8 +88,9 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
     if _in_title_marks(text, quantity):
         return "part of a title (《助企纾困二十条》)"
     if _in_short_quotation(text, quantity) and not (
-            quantity.unit in TIME_UNITS and re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)):
-        return "named programme"  # but “一日办结” is the time limit itself
+            quantity.unit in TIME_UNITS and (re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)
+                                             or re.search(r"“(?:最多|最长|不超过|只需|仅需)$", before))):
+        return "named programme"  # but “一日办结” and “最多100天” are the time limit itself
     if before.endswith("第") or (before.endswith("前") and quantity.unit in ("名", "位")
                                  and not _RANK_TARGET.search(before)):
         return "ordinal"

@@ -45,9 +45,11 @@ _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
 _APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
 _RATE_OF = re.compile(r"按[^,。;]{0,20}的$")   # 按贷款本金的2%给予, 按市场租金的30%收取
+# 标准 and 范围 name conditions only after a word of money or eligibility (补贴标准为:, 减免范围。);
+# 服务标准。 heads the standards of a service the government promises.
 _CONDITION_HEADING = re.compile(
-    r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
-    r"(?:条件|对象|标准|范围|资格)[。::]")
+    r"[^。,;]{0,6}?(?:(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策|减免|实施)"
+    r"(?:条件|对象|标准|范围|资格)|(?<!服务)(?:条件|对象|资格))(?:为|是|如下)?[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
 _CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补")
 _PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
@@ -127,8 +129,10 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     last_past = last_match(_REPORT, text, sent_start, quantity.end)
     if last_past is not None and last_past.start() >= quantity.start:
         last_past = last_match(_REPORT, text, sent_start, quantity.start)
-    if last_past is not None and _weak_in_plan(last_past, text, news):
-        last_past = None
+    if last_past is not None and (_weak_in_plan(last_past, text, news) or (
+            last_past.group() == "同比" and (_FUTURE.search(text, sent_start, last_past.start())
+                                             or _BOUND.match(text, quantity.end)))):
+        last_past = None   # 力争同比增长8%以上 is a target, in news too
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
     earlier = _earlier_year(context, quantity)
@@ -265,6 +269,8 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "a best case (最快1分钟, 利率最低3.65%), not a target"
     if re.search(r"延长$", before_phrase):
         return "extension a time limit allows (可以延长五个工作日)"
+    if quantity.unit in ("人", "名") and re.search(r"限$", before_phrase):
+        return "a quota of participants (每单位限1人)"
     if re.search(r"容忍度[^,。;]{0,4}$", before_phrase):
         return "a tolerance the rules allow (不良率容忍度放宽至3%), not a target"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):

@@ -27,7 +27,7 @@ from monitor.extract.words import word_quantities
 _LEADING_VERBS = ("实现", "力争", "确保", "推动", "努力", "争取", "将", "并", "其中", "全年", "年内")
 _WORDS = ("words", "milestone")
 # Words followed by a noun name a kind of item (“零跑腿”事项, “最多跑一次”比例), not a promise.
-_NAMES_A_KIND = re.compile(r"”?(?:事项|服务事项|比例|比率|率|模式|窗口|清单|专区|套餐)")
+_NAMES_A_KIND = re.compile(r"”?(?:事项|服务事项|比例|比率|(?:实现|办结|覆盖|满意|网办|办理)?率|模式|窗口|清单|专区|套餐)")
 
 
 @dataclass(frozen=True)
@@ -148,11 +148,22 @@ def _judge_all(text: str, year: int | None, since: int | None = None) -> list[_C
         else:  # the figures `exclude` leaves out as achieved are reports
             judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
         found.append(_Candidate(quantity, context, judgement))
+    title = _title_line(text)
+    if title is not None:   # 深化“最多跑一次”改革工作要点: words in the document's title name it
+        found = [replace(c, judgement=Judgement(OTHER, "words in the title of the document"))
+                 if c.quantity.form in _WORDS and title[0] <= c.quantity.start < title[1] else c for c in found]
     if _reads_like_news(found):
         # 惠及, 节约, 兑现 report in a news item and promise in a plan (惠及居民2600户)
         found = [replace(c, judgement=judge(c.context, c.quantity, news=True))
                  if c.judgement.modality == PROMISE else c for c in found]
     return _fold_shares(_drop_deadlines(_drop_described(found)))
+
+
+def _title_line(text: str) -> tuple[int, int] | None:
+    """The span of the document's title: its first non-empty line, when it reads like a title."""
+    start = len(text) - len(text.lstrip())
+    line = _line(text, start)
+    return line if line[1] > line[0] and _title_like(text, line) else None
 
 
 def _reads_like_news(found: list[_Candidate]) -> bool:
