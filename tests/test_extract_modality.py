@@ -301,3 +301,9 @@ def test_quotas_and_counts_of_unknown_things_are_no_targets(sentence, value):
 def test_words_in_the_title_of_the_document_name_it():
     plan = "某市2018年深化“最多跑一次”改革工作要点\n\n一、“最多跑一次”事项覆盖率达到100%。\n"
     assert [p.value for p in extract_text(plan)] == [100]
+
+
+def test_recent_news_reports_and_the_size_of_a_ranked_group_is_no_target():
+    sentence = "近日,全市营商环境评价结果公布,我县位列全市12个县第一名,18项评价指标中有15项进入全市前三。"
+    assert all(modality != "promise" for _, modality in judged(sentence))
+    assert (20, "promise") in judged("各单位于12月20日前完成整改,整改期限不超过20日。")   # 20日前 is no 日前

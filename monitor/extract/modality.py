@@ -27,7 +27,7 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
 _REPORT = re.compile(
     r"已(?:经)?|(?<![公总])共(?=[0-9]|计|有|受理|办理|完成|查处|核发|发放|兑现|走访|收集|解决|服务|帮助|为|向|新增|"
-    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|了解到|据统计|目前(?!的)|(?:今年)?前[一二三两]季度|今年(?:上半年|一季度)|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|了解到|(?<![0-9一二三四五六七八九十])(?:近日|日前)(?!以前|之前)|据统计|目前(?!的)|(?:今年)?前[一二三两]季度|今年(?:上半年|一季度)|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
@@ -275,9 +275,12 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "a tolerance the rules allow (不良率容忍度放宽至3%), not a target"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
         return "weight in an assessment (权重为5%)"
-    if quantity.unit not in TIME_UNITS and re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) \
-            and re.match(r"[^,。;]{0,8}中(?![心央国小])", after):
-        return "size of a group compared against (在全省16个地市中)"
+    if quantity.unit not in TIME_UNITS and (
+            (re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase)
+             and re.match(r"[^,。;]{0,8}中(?![心央国小])", after))
+            or (re.search(r"(?:全省|全国|全市|全区)$", before_phrase)
+                and re.match(r"[^,。;]{0,10}?(?:第[一二三四五六七八九十0-9]|前[一二三四五六七八九十0-9])", after))):
+        return "size of a group compared against (在全省16个地市中, 全市12个县第一名)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
             _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
         return "date or time of day (9日上午, 今天(9日))"
