@@ -64,11 +64,11 @@ def _load(text: str) -> Any:
 def _style(data: CommentedMap, text: str) -> dict[str, Any]:
     """The file's indentation (from the positions of its first nested nodes) and null spelling."""
     mapping, sequence, offset = 2, 4, 2
-    for key, value in data.items():
+    for value in data.values():
         if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
             mapping = value.lc.col - data.lc.col
             break
-    for key, value in data.items():
+    for value in data.values():
         if isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
             dash = value.lc.col - data.lc.col          # column of the first `-`
             first = value[0]
@@ -211,8 +211,8 @@ def _splice(original: str, before: str, after: str) -> str:
             at = where.get(i1, where.get(i1 - 1, len(text) - 1) + 1)
             text[at:at] = new[j1:j2]
             continue
-        span = [where.get(i) for i in range(i1, i2)]
-        if None in span or span != list(range(span[0], span[0] + len(span))):
+        span = [where[i] for i in range(i1, i2) if i in where]
+        if len(span) != i2 - i1 or span != list(range(span[0], span[0] + len(span))):
             return after   # the changed lines have no counterpart in the file: take the dump
         text[span[0]:span[0] + len(span)] = new[j1:j2]
     return "".join(text)

@@ -208,7 +208,7 @@ def _condition_heading(text: str, line_start: int, at: int) -> bool:
     """The line opens with a heading naming conditions or standards (一、申报条件。, 支持标准:),
     not with an action on them (扩大覆盖范围)."""
     match = _CONDITION_HEADING.match(text, line_start, at)
-    return bool(match) and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
+    return match is not None and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
 
 
 def _condition(context: Context, quantity: Quantity) -> str | None:

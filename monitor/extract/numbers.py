@@ -67,7 +67,7 @@ def find_quantities(text: str) -> list[Quantity]:
     i = 0
     while i < len(mentions):
         mention = mentions[i]
-        value, value_max, end = float(mention.value), None, mention.end
+        value, value_max, end = float(mention.value or 0), None, mention.end   # never None: filtered above
         form = _form_of(mention.text)
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if form in ("fraction", "percent_words", "half"):

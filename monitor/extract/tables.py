@@ -32,7 +32,7 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _unit(written: str) -> tuple[str | None, float]:
     """The unit of a unit cell and the multiplier it carries (万户 → 户, 10000; 万元 stays 万元)."""
-    written = written.strip().strip("()()")
+    written = re.sub(r"^[((]|[))]$", "", written.strip())
     multiplier = 1.0
     if written[:1] in CN_BIG_UNITS and written not in UNITS:
         multiplier, written = CN_BIG_UNITS[written[0]], written[1:]
