@@ -307,3 +307,17 @@ def test_recent_news_reports_and_the_size_of_a_ranked_group_is_no_target():
     sentence = "近日,全市营商环境评价结果公布,我县位列全市12个县第一名,18项评价指标中有15项进入全市前三。"
     assert all(modality != "promise" for _, modality in judged(sentence))
     assert (20, "promise") in judged("各单位于12月20日前完成整改,整改期限不超过20日。")   # 20日前 is no 日前
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("记者看到,56个综合窗口一字排开。", 56),
+    ("据工作人员介绍,大厅每天接待办事群众约3000人次。", 3000),
+])
+def test_what_the_reporter_sees_or_is_told_is_a_report(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+def test_rent_relief_and_a_deferral_are_no_targets_but_a_total_relief_is():
+    assert (50, "promise") not in judged("对承租国有经营用房的中小企业,4月至6月房租减半。")
+    assert (3, "promise") not in judged("可申请延期缴纳税款,最长不超过3个月。")
+    assert (1, "promise") in judged("今年全区将为中小微企业减免房租1亿元以上。")

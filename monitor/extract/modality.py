@@ -27,7 +27,7 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
 _REPORT = re.compile(
     r"已(?:经)?|(?<![公总])共(?=[0-9]|计|有|受理|办理|完成|查处|核发|发放|兑现|走访|收集|解决|服务|帮助|为|向|新增|"
-    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|了解到|(?<![0-9一二三四五六七八九十])(?:近日|日前)(?!以前|之前)|据统计|目前(?!的)|(?:今年)?前[一二三两]季度|今年(?:上半年|一季度)|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|了解到|记者(?:看到|注意到|在现场看到)|据[^,。;]{0,8}介绍(?=,)|(?<![0-9一二三四五六七八九十])(?:近日|日前)(?!以前|之前)|据统计|目前(?!的)|(?:今年)?前[一二三两]季度|今年(?:上半年|一季度)|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
@@ -51,7 +51,7 @@ _CONDITION_HEADING = re.compile(
     r"[^。,;]{0,6}?(?:(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策|减免|实施)"
     r"(?:条件|对象|标准|范围|资格)|(?<!服务)(?:条件|对象|资格))(?:为|是|如下)?[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
-_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|房租|租金(?!收入)")
 _PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
 # The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
@@ -241,7 +241,8 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
     if not amount and re.match(r"(?:单个[^,。;]{0,6})?最高", phrase_text) and (quantity.unit or "").endswith("元"):
         amount = _CONDITION_AMOUNT.search(text, context.sentence[0], context.phrase[0])   # …给予补助,最高不超过1000万元
-    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):
+    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text) \
+            and not re.match(r"(?:余|多)?(?:及)?以上", after):   # 减免房租1亿元以上 is a total to reach
         return "amount of a subsidy or reward (给予, 补贴, 奖励)"
     return None
 
@@ -254,6 +255,9 @@ def _other(context: Context, quantity: Quantity) -> str | None:
             _OTHER_DURATION.search(before_phrase) or re.search(r"(?:近|今后|未来|此后|之后)$", before_phrase)
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
         return "duration of a contract, probation or publicity, not of a service"
+    if quantity.unit in TIME_UNITS | {"年"} and re.search(
+            r"(?:延期|缓缴|展期|延缓|宽限)[^。;]{0,20}最长(?:不超过|不得超过|为)?$", text[context.sentence[0]:quantity.start]):
+        return "length of a deferral (延期缴纳税款,最长不超过3个月), not of a service"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_BEFORE.search(before_phrase) and quantity.unit in ("条", "项", "个", "批", "件"):
