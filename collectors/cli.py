@@ -53,7 +53,7 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
         "feed": result.feed, "ok": result.ok, "error_category": result.error_category, "error": result.error,
         "fetched_at": result.fetched_at.isoformat(), "duration_seconds": round(result.duration_seconds, 3),
         "bytes_read": result.bytes_read, "rows_accepted": result.rows_accepted,
-        "rows_rejected": result.rows_rejected, "series": series,
+        "rows_rejected": result.rows_rejected, "rows_skipped": result.rows_skipped, "series": series,
     }
 
 
@@ -90,7 +90,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
         ensure_sqlite_folder(url)
         engine = make_engine(url)
         upgrade_schema(engine)
-        Store(engine).save_collection(result)
+        Store(engine).save_collection(result, feed.accumulates_cases)
         engine.dispose()
         summary["stored"] = True
     print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -1,4 +1,4 @@
-"""CSV bytes to a Table: encoding detection (UTF-8, UTF-8 with BOM, GB18030), header mapping, ragged rows."""
+"""CSV bytes to a Table: encoding detection (UTF-8, UTF-8 with BOM, GBK/GB18030, Big5), header mapping, ragged rows."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import io
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+import charset_normalizer
 import numpy as np
 
 from collectors.base import FeedError
 from collectors.series import Problem, Table
+from collectors.sheet_layout import Grid
 
 csv.field_size_limit(10_000_000)
 
@@ -34,13 +36,36 @@ def detect_and_decode(content: bytes, declared: str | None = None, configured: s
     elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
     else:
-        candidates = ["utf-8"] + ([declared] if declared and declared.replace("-", "") != "utf8" else []) + ["gb18030"]
+        try:
+            return content.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        legacy = legacy_chinese(content)
+        candidates = ([declared] if declared and declared.replace("-", "") != "utf8" else []) + [
+            legacy, "gb18030" if legacy == "big5" else "big5"]
     for encoding in candidates:
         try:
             return content.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError):
             continue
-    raise FeedError("decode", f"cannot decode the body as any of {', '.join(candidates)}")
+    raise FeedError("decode", f"cannot decode the body as UTF-8 or any of {', '.join(candidates)}")
+
+
+MIN_NON_ASCII_FOR_DETECTION = 64
+
+
+def legacy_chinese(content: bytes, sample: int = 256_000) -> str:
+    """The "ANSI" encoding of a Chinese export that is not UTF-8: GB18030 (a superset of GBK and
+    GB2312), unless the bytes read better as Big5 (traditional script, Taiwan and Hong Kong).
+    Big5 bytes also decode as GB18030, into nonsense, so the choice is charset-normalizer's — on
+    enough text only: on a few characters it mistakes GBK for Big5, and mainland GBK is the norm."""
+    head = content[:sample]
+    if np.count_nonzero(np.frombuffer(head, dtype=np.uint8) >= 0x80) < MIN_NON_ASCII_FOR_DETECTION:
+        return "gb18030"
+    if len(content) > sample and b"\n" in head:
+        head = head[:head.rindex(b"\n") + 1]   # a line feed never sits inside a multi-byte character
+    best = charset_normalizer.from_bytes(head, cp_isolation=["gb18030", "big5"]).best()
+    return "big5" if best is not None and best.encoding == "big5" else "gb18030"
 
 
 @dataclass
@@ -177,3 +202,18 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
     table = Table({name: column for name, column in zip(names, columns)}, len(good))
     rejected = {"wrong_field_count": len(problems)} if problems else {}
     return CsvTable(table, numbers, rejected, problems)
+
+
+def csv_grid(content: bytes, configured: str | None = None, delimiter: str = ",") -> Grid:
+    """A dropped CSV as a Grid (title lines, header and footers are found by `sheet_layout`)."""
+    text = decode_text(content, None, configured)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers, line = [], [], 1
+    try:
+        for row in reader:
+            rows.append([cell if cell.strip() else None for cell in row])
+            numbers.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise FeedError("decode", f"malformed CSV near line {reader.line_num}: {exc}") from None
+    return Grid(None, rows, numbers, ragged_rows_are_problems=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +27,22 @@ REASONS_ZH = {
     "missing_column": "缺少必需的列",
     "missing_sheet": "缺少指定的工作表",
     "unreadable_file": "文件无法读取",
-    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.csv 或 .json）",
+    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.xls、.ods、.csv 或 .json）",
+    "formula_without_value": "公式没有计算结果（请用 Excel 或 WPS 打开、保存后重新提交）",
+    "symlink": "符号链接不被接受（请直接提交文件）",
+    "changed_while_reading": "文件在读取时仍在变化",
     "too_large": "文件过大",
     "empty_file": "文件中没有数据",
 }
 MAX_LINES = 1000
+
+
+class Rejected(Exception):
+    """A submitted file is not used at all; `problems` say why."""
+
+    def __init__(self, problems: list["FileProblem"]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
 
 
 @dataclass(frozen=True)
@@ -61,9 +74,14 @@ class FileProblem:
         return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}    [{english}]"
 
 
+def printable(text: str) -> str:
+    """`text` with control characters (a line break in a file name) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def write_report(target: Path, file_name: str, problems: list[FileProblem]) -> None:
     lines = [
-        f"文件“{file_name}”未被采用，其中的数据均未入库。请更正以下问题后重新提交。",
+        f"文件“{printable(file_name)}”未被采用，其中的数据均未入库。请更正以下问题后重新提交。",
         f"File {file_name!r} was rejected; none of its data was used. Fix the problems below and submit it again.",
         f"问题数 / problems: {len(problems)}",
         "",
@@ -71,4 +89,25 @@ def write_report(target: Path, file_name: str, problems: list[FileProblem]) -> N
     ]
     if len(problems) > MAX_LINES:
         lines.append(f"……另有 {len(problems) - MAX_LINES} 个问题 / and {len(problems) - MAX_LINES} more")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_unfollowed(target, "\n".join(lines) + "\n")
+
+
+def read_unfollowed(source: Path, limit: int = 10_000_000) -> str:
+    """A file of the drop folder's own (a ledger), never through a link or from a pipe; "" when absent or odd."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return handle.read(limit).decode("utf-8", errors="replace")
+
+
+def write_unfollowed(target: Path, text: str) -> None:
+    """Write a file in the drop folder without following a link planted under its name (an agency
+    can write there; the daemon must never write through a link to a file elsewhere)."""
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,10 +1,16 @@
-"""The `file` feed kind: a drop folder where agencies put CSV, JSON or XLSX reports.
+"""The `file` feed kind: a drop folder where agencies put spreadsheets, CSV or JSON reports.
 
-Each settled file is read and validated as a whole. A file with no problem has its values used
-and is moved to processed/. A file with any problem — an unreadable workbook, a missing column,
-one bad row — is not used at all: it is moved to rejected/ with `<name>.errors.txt` next to it,
+Each settled file is read and validated as a whole: .xlsx, .xlsm, .xls, .ods (every sheet that
+`sheet:` selects), CSV in UTF-8, UTF-8 with BOM or GBK/GB18030, and JSON. Title rows above the
+header and 合计 / 制表人 lines after the last case are skipped (the latter counted as `footer`, and
+id-less notes right under the header as `under_header`).
+A file with no problem has its values used; a file with any problem — an unreadable workbook, a
+missing column, one bad row — is not used at all and goes to rejected/ with `<name>.errors.txt`
 naming the sheet, row, column and problem (in Chinese for the agency, with an English code).
-Nothing submitted is deleted, and no file is ever half-used. A dry run moves and writes nothing.
+
+Files are claimed, read, and filed (moved to processed/ or rejected/) only after the store has
+committed their rows (`drop_claim`); the rows of a file replace any stored under the same name.
+Nothing submitted is deleted, no file is half-used, and a dry run moves and writes nothing.
 """
 
 from __future__ import annotations
@@ -13,118 +19,101 @@ import asyncio
 import contextvars
 import json
 import logging
-import shutil
-from dataclasses import dataclass, field
+import os
+import stat
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
-
-import openpyxl
-from openpyxl.utils import get_column_letter
+from typing import ClassVar, Iterator
+from zoneinfo import ZoneInfo
 
 from collectors.base import FeedError, FetchContext
-from collectors.csv_table import decode_text, parse_csv_bytes
-from collectors.drop_report import FileProblem, write_report
+from collectors.csv_table import csv_grid, decode_text
+from collectors import drop_ledger
+from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
+from collectors.drop_report import FileProblem, Rejected
 from collectors.records import count_rejections
-from collectors.series import Extracted, Table, extract_json, extract_table
-from monitor.observations import CaseRecords, CollectionResult
-from monitor.spec.feeds import FileFeed
+from collectors.series import Extracted, extract_json, extract_table
+from collectors.sheet_layout import Grid, lay_out, time_columns
+from collectors.spreadsheet import SPREADSHEET_TYPES, from_excel_serial, read_workbook
+from monitor.observations import CaseRecords, CollectionResult, ValuePoint
+from monitor.spec.feeds import FileFeed, check_file_pattern
 
 log = logging.getLogger("monitor.collect.file")
 
 DRY_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("file_drop_dry_run", default=False)
-READABLE = (".csv", ".json", ".xlsx")
-PROCESSED, REJECTED, REPORT_SUFFIX = "processed", "rejected", ".errors.txt"
-
-
-class Rejected(Exception):
-    def __init__(self, problems: list[FileProblem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s)")
+READABLE = (".csv", ".json", *SPREADSHEET_TYPES)
 
 
 @dataclass
-class Sheet:
-    """A decoded table plus what is needed to point an agency at a cell."""
+class FileContent:
+    """What one accepted file brings."""
 
-    table: Table
-    name: str | None
-    row_numbers: list[int]
-    letters: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    problems: list[FileProblem] = field(default_factory=list)
+    extracted: Extracted
+    skipped: dict[str, int] = field(default_factory=dict)   # rows that are not data, by reason
 
 
-def _column_maps(written: list[str], names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    letters, headers = {}, {}
-    for i, (header, name) in enumerate(zip(written, names)):
-        letters.setdefault(name, get_column_letter(i + 1))
-        headers.setdefault(name, header)
-    return letters, headers
+def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
+                   spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
+    layout = lay_out(grid, feed)
+    if spreadsheet:
+        for name in time_columns(feed) & set(layout.table.columns):
+            layout.table.columns[name] = [from_excel_serial(cell) for cell in layout.table.columns[name]]
+    extracted = extract_table(feed.series, layout.table, data_time, tz, keep_problems=True)
+    problems = layout.problems + [
+        FileProblem(p.reason, sheet=layout.sheet, row=layout.row_numbers[p.row],
+                    column=layout.letters.get(p.column or ""), header=layout.headers.get(p.column or ""),
+                    value=p.value) for p in extracted.problems]
+    return extracted, problems, layout.skipped
 
 
-def read_xlsx(path: Path, feed: FileFeed) -> Sheet:
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise Rejected([FileProblem("unreadable_file", detail=f"{type(exc).__name__}: {exc}")]) from None
-    try:
-        if feed.sheet is not None and feed.sheet not in workbook.sheetnames:
-            raise Rejected([FileProblem("missing_sheet", sheet=feed.sheet,
-                                        detail=f"工作表有 / sheets are: {', '.join(workbook.sheetnames)}")])
-        worksheet = workbook[feed.sheet] if feed.sheet else workbook.worksheets[0]
-        rows = worksheet.iter_rows(min_row=feed.header_row, values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise Rejected([FileProblem("empty_file", sheet=worksheet.title)])
-        written = ["" if h is None else str(h).strip() for h in header]
-        names = [feed.columns.get(h, h) for h in written]
-        width, data, numbers = len(names), [], []
-        for offset, row in enumerate(rows):
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
-                continue
-            data.append(tuple(row[:width]) + (None,) * (width - len(row)))
-            numbers.append(feed.header_row + 1 + offset)
-    except Rejected:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet fails while iterating
-        raise Rejected([FileProblem("unreadable_file", detail=f"{type(exc).__name__}: {exc}")]) from None
-    finally:
-        workbook.close()
-    columns = list(zip(*data)) if data else [() for _ in names]
-    letters, headers = _column_maps(written, names)
-    return Sheet(Table(dict(zip(names, columns)), len(data)), worksheet.title, numbers, letters, headers)
+def _grids(content: bytes, suffix: str, feed: FileFeed) -> list[Grid]:
+    if suffix == ".csv":
+        return [csv_grid(content, feed.encoding, feed.delimiter)]
+    return read_workbook(content, suffix, feed.sheet)
 
 
-def read_csv(content: bytes, feed: FileFeed) -> Sheet:
-    parsed = parse_csv_bytes(content, None, feed.encoding, feed.delimiter, feed.columns, feed.header_row)
-    names = list(parsed.table.columns)
-    letters, headers = _column_maps([next((k for k, v in feed.columns.items() if v == n), n) for n in names], names)
-    problems = [FileProblem(p.reason, row=p.row, value=p.value) for p in parsed.problems]
-    return Sheet(parsed.table, None, parsed.row_numbers, letters, headers, problems)
+def _one_batch_per_series(parts: list[Extracted], source: str) -> Extracted:
+    """The sheets of one file joined: one batch per series, every value and batch tagged with the file."""
+    joined = Extracted()
+    by_series: dict[str, list[CaseRecords]] = {}
+    for part in parts:
+        joined.values += [ValuePoint(v.series, v.data_time, v.value, source) for v in part.values]
+        joined.accepted += part.accepted
+        count_rejections(joined.rejected, part.rejected)
+        for batch in part.cases:
+            by_series.setdefault(batch.series, []).append(batch)
+    joined.cases = [replace(CaseRecords.join(batches), source=source) for batches in by_series.values()]
+    return joined
 
 
-def read_file(path: Path, feed: FileFeed, data_time: datetime, context: FetchContext) -> Extracted:
+def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> FileContent:
     """Everything usable in one file, or Rejected listing every problem found."""
-    suffix = path.suffix.lower()
+    suffix = Path(name).suffix.lower()
     if suffix not in READABLE:
         raise Rejected([FileProblem("unsupported_type", detail=suffix or "(no extension)")])
-    size = path.stat().st_size
-    if size > feed.max_bytes:
-        raise Rejected([FileProblem("too_large", detail=f"{size} bytes > max_bytes {feed.max_bytes}")])
     try:
         if suffix == ".json":
-            document = json.loads(decode_text(path.read_bytes(), None, feed.encoding))
-            extracted = extract_json(feed.series, document, data_time, context.timezone, keep_problems=True)
+            document = json.loads(decode_text(content, None, feed.encoding))
+            extracted = extract_json(feed.series, document, data_time, tz, keep_problems=True)
             problems = [FileProblem(p.reason, row=p.row + 1, column=p.column, value=p.value)
                         for p in extracted.problems]
+            parts, skipped = [extracted], {}
         else:
-            sheet = read_xlsx(path, feed) if suffix == ".xlsx" else read_csv(path.read_bytes(), feed)
-            extracted = extract_table(feed.series, sheet.table, data_time, context.timezone, keep_problems=True)
-            problems = sheet.problems + [
-                FileProblem(p.reason, sheet=sheet.name, row=sheet.row_numbers[p.row],
-                            column=sheet.letters.get(p.column or ""), header=sheet.headers.get(p.column or ""),
-                            value=p.value) for p in extracted.problems]
+            parts, problems, skipped = [], [], {}
+            grids = _grids(content, suffix, feed)
+            for grid in grids:
+                try:
+                    extracted, found, not_data = _sheet_content(grid, feed, data_time, tz, suffix != ".csv")
+                except Rejected as rejection:   # go on: the report names the problems of every sheet
+                    if len(grids) > 1 and all(p.reason == "empty_file" for p in rejection.problems):
+                        continue                # an empty sheet beside others (next month's template)
+                    problems += rejection.problems
+                    continue
+                parts.append(extracted)
+                problems += found
+                count_rejections(skipped, not_data)
     except FeedError as exc:
         if exc.category == "config":
             raise
@@ -134,67 +123,127 @@ def read_file(path: Path, feed: FileFeed, data_time: datetime, context: FetchCon
         raise Rejected([FileProblem("unreadable_file", detail=str(exc))]) from None
     if problems:
         raise Rejected(problems)
-    if extracted.accepted == 0:
+    joined = _one_batch_per_series(parts, name)
+    if joined.accepted == 0:
         raise Rejected([FileProblem("empty_file")])
-    return extracted
+    return FileContent(joined, skipped)
 
 
-def _move(path: Path, folder: Path, stamp: str) -> Path:
-    folder.mkdir(exist_ok=True)
-    target = folder / path.name
-    if target.exists():
-        target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.move(str(path), target)
-    return target
+def _listed(folder: Path, feed: FileFeed) -> Iterator[Path]:
+    """Names in the drop folder itself matching the pattern (never outside it, never its own files)."""
+    for path in folder.glob(feed.pattern):
+        if path.parent != folder or path.name.startswith((".", "~$")) or path.name.endswith(REPORT_SUFFIX):
+            continue
+        yield path
 
 
-def _settled(path: Path, now: datetime, settle_seconds: float) -> bool:
-    return now.timestamp() - path.stat().st_mtime >= settle_seconds
+def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os.stat_result, str | None]]:
+    """Symlinks, and files old enough to have finished uploading, oldest first, each with the name it
+    was submitted under when it is a filed file that changed since (else None)."""
+    found = []
+    refiled = [item for filed_in in (PROCESSED, REJECTED) for item in drop_ledger.changed_since_filed(folder / filed_in)]
+    for path, source in [(p, None) for p in _listed(folder, feed)] + refiled:
+        try:
+            status = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        settled = now.timestamp() - status.st_mtime >= feed.settle.total_seconds()
+        if stat.S_ISLNK(status.st_mode) or (stat.S_ISREG(status.st_mode) and settled):   # a link is refused at once
+            found.append((path, status, source))
+    return sorted(found, key=lambda item: item[1].st_mtime)
 
 
-def _candidates(folder: Path, feed: FileFeed, now: datetime) -> list[Path]:
-    files = [p for p in folder.glob(feed.pattern)
-             if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(REPORT_SUFFIX)]
-    return sorted((p for p in files if _settled(p, now, feed.settle.total_seconds())), key=lambda p: p.stat().st_mtime)
+def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result: CollectionResult,
+                    feed: FileFeed) -> None:
+    """A symlink is never followed: its target is not read, and the report says only what it is."""
+    count_rejections(result.rows_rejected, {"file_rejected": 1, "symlink": 1})
+    log.warning("event=file_rejected feed=%s file=%r problems=1 reason=symlink dry_run=%s", feed.id, path.name, dry_run)
+    if not dry_run:
+        file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
 
-def _merge_cases(cases: list[CaseRecords]) -> list[CaseRecords]:
-    """One batch per series: the store keeps the newest batch of a series, so files of one run are joined."""
-    by_series: dict[str, list[CaseRecords]] = {}
-    for batch in cases:
-        by_series.setdefault(batch.series, []).append(batch)
-    return [CaseRecords.join(batches) for batches in by_series.values()]
+def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: CollectionResult) -> None:
+    name = claim.source
+    data_time = datetime.fromtimestamp(claim.fingerprint.mtime_ns / 1e9, context.timezone)
+    result.bytes_read += claim.fingerprint.size
+    try:
+        if claim.fingerprint.size > feed.max_bytes:
+            raise Rejected([FileProblem("too_large",
+                                        detail=f"{claim.fingerprint.size} bytes > max_bytes {feed.max_bytes}")])
+        content = read_content(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+    except Rejected as rejection:
+        claim.problems = rejection.problems
+        count_rejections(result.rows_rejected, {"file_rejected": 1})
+        for problem in rejection.problems:
+            count_rejections(result.rows_rejected, {problem.reason: 1})
+        log.warning("event=file_rejected feed=%s file=%r problems=%d", feed.id, name, len(rejection.problems))
+        return
+    claim.problems = []
+    content.extracted.into(result)
+    count_rejections(result.rows_skipped, content.skipped)
+    log.info("event=file_accepted feed=%s file=%r rows=%d footer_rows=%d under_header_rows=%d", feed.id, name,
+             content.extracted.accepted, content.skipped.get("footer", 0), content.skipped.get("under_header", 0))
 
 
-def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False) -> CollectionResult:
+class Gate:
+    """Hands a collection's claims from the worker thread to the caller, unless the caller gave up
+    (a parse timeout): then the claims are released and the files stay for the next run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handover: DropHandover | None = None
+        self._abandoned = False
+
+    def deliver(self, handover: DropHandover) -> bool:
+        with self._lock:
+            if not self._abandoned:
+                self._handover = handover
+            return not self._abandoned
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            handover, self._handover = self._handover, None
+        if handover is not None:
+            handover.abandoned()
+
+
+def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
+                   gate: Gate | None = None) -> CollectionResult:
     folder = Path(feed.path)
+    try:
+        check_file_pattern(feed.pattern)
+    except ValueError as exc:
+        raise FeedError("config", str(exc)) from None
     if not folder.is_dir():
         raise FeedError("config", f"drop folder {folder} does not exist")
     if not feed.series:
         raise FeedError("config", f"feed {feed.id!r} has no series: nothing to collect")
+    for own in (folder / PROCESSED, folder / REJECTED):
+        if own.is_symlink() or (own.exists() and not own.is_dir()):
+            raise FeedError("config", f"{own} is a link or not a folder: files would be moved out of the drop "
+                                      "folder; remove it (it is made again)")
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
-    stamp = context.now.strftime("%Y%m%dT%H%M%S")
-    for path in _candidates(folder, feed, context.now):
-        data_time = datetime.fromtimestamp(path.stat().st_mtime, context.timezone)
-        result.bytes_read += path.stat().st_size
-        try:
-            extracted = read_file(path, feed, data_time, context)
-        except Rejected as rejection:
-            count_rejections(result.rows_rejected, {"file_rejected": 1})
-            for problem in rejection.problems:
-                count_rejections(result.rows_rejected, {problem.reason: 1})
-            log.warning("event=file_rejected feed=%s file=%s problems=%d dry_run=%s", feed.id, path.name,
-                        len(rejection.problems), dry_run)
-            if not dry_run:
-                moved = _move(path, folder / REJECTED, stamp)
-                write_report(moved.with_name(moved.name + REPORT_SUFFIX), path.name, rejection.problems)
-            continue
-        extracted.into(result)
-        log.info("event=file_accepted feed=%s file=%s rows=%d dry_run=%s", feed.id, path.name, extracted.accepted,
-                 dry_run)
-        if not dry_run:
-            _move(path, folder / PROCESSED, stamp)
-    result.cases = _merge_cases(result.cases)
+    handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
+    try:
+        for path, status, refiled_as in _settled(folder, feed, context.now):
+            if stat.S_ISLNK(status.st_mode):
+                _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
+                continue
+            try:
+                claim = Claim.take(path, refiled_as, path.parent.name if refiled_as is not None else None)
+            except Unclaimable as why:
+                log.info("event=file_skipped feed=%s file=%r reason=%r", feed.id, path.name, str(why))
+                continue
+            handover.claims.append(claim)
+            _read_claimed(claim, feed, context, result)
+    except BaseException:
+        handover.abandoned()
+        raise
+    if dry_run or (gate is not None and not gate.deliver(handover)):
+        handover.abandoned()
+    else:
+        result.handover = handover
     return result
 
 
@@ -202,4 +251,9 @@ class FileCollector:
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
-        return await asyncio.to_thread(collect_folder, feed, context, DRY_RUN.get())
+        gate = Gate()
+        try:
+            return await asyncio.to_thread(collect_folder, feed, context, DRY_RUN.get(), gate)
+        except asyncio.CancelledError:   # timed out or shut down: the worker releases its claims when done
+            gate.abandon()
+            raise

@@ -2,8 +2,9 @@
 
 Timestamps are parsed column-wise: the common fixed layouts (`2024-03-05`, `2024-03-05 09:30`,
 `2024-03-05T09:30:00`, also with `/`) are decoded with numpy arithmetic on the characters, so a
-million rows take a fraction of a second. Anything else (offsets, fractions, `2024年3月5日`,
-datetime objects from spreadsheets) falls back to a per-value parser for those values only.
+million rows take a fraction of a second. Anything else (offsets, fractions, `2024年3月5日 9时30分`,
+`2024/3/5 9:30`, `2024.03.05`, datetime objects from spreadsheets) falls back to a per-value parser
+for those values only. A completion written as a dash, a slash, 无 or 未办结 is an open case.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from monitor.observations import CaseRecords
 _NAT = np.datetime64("NaT", "s")
 _ZERO = ord("0")
 _LOOSE_RE = re.compile(
-    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
-    r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?)?秒?)?"
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]*(\d{1,2})\s*[:：时點点]\s*(\d{1,2})\s*(?:[:：分]\s*(?:(\d{1,2})(?:\.\d+)?\s*秒?)?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+# What agencies write in an empty completion cell: the case is still open.
+OPEN_MARKERS = frozenset({"-", "—", "——", "–", "－", "/", "／", "无", "無", "未办结", "未辦結", "办理中", "辦理中"})
 
 
 def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np.ndarray:
@@ -138,6 +141,16 @@ def as_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
     return as_text(raw)[1]
+
+
+def completion_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Completion cells as text, and which hold a completion: blanks and open markers (—, /, 未办结) do not."""
+    text, given = as_text(raw)
+    marked = np.isin(np.strings.strip(text), list(OPEN_MARKERS)) & given
+    if marked.any():
+        text = np.where(marked, "", text)
+        given = given & ~marked
+    return text, given
 
 
 def build_case_records(series: str, data_time: datetime, submitted_raw: Sequence[object],

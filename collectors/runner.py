@@ -68,8 +68,9 @@ async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = Fals
         result.duration_seconds = time.perf_counter() - started
     level = logging.INFO if result.ok else logging.WARNING
     log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
-            "bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok, result.error_category or "-",
-            result.rows_accepted, sum(result.rows_rejected.values()), result.bytes_read, result.duration_seconds,
+            "rows_skipped=%d bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok,
+            result.error_category or "-", result.rows_accepted, sum(result.rows_rejected.values()),
+            sum(result.rows_skipped.values()), result.bytes_read, result.duration_seconds,
             result.error or "")
     return result
 

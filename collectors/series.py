@@ -20,7 +20,8 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import as_text, count_rejections, id_array, parse_local_times, paused_times, rejection_mask
+from collectors.records import (as_text, completion_text, count_rejections, id_array, parse_local_times, paused_times,
+                                rejection_mask)
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -93,7 +94,7 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     submitted_raw = _pick(table.column(spec.submitted, spec.name), rows)
     completed_raw = _pick(table.column(spec.completed, spec.name), rows)
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
-    completed_text, completed_given = as_text(completed_raw)
+    completed_text, completed_given = completion_text(completed_raw)
     submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
     paused = paused_times(_pick(table.column(spec.paused, spec.name), rows)) if spec.paused else None
     bad, rejected = rejection_mask(submitted, completed, completed_given, ids, paused)
@@ -112,7 +113,7 @@ def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, complete
                   submitted_raw: object, completed_raw: object) -> Problem:
     if np.isnat(submitted):
         return Problem(row, spec.submitted, "unparseable_submitted", submitted_raw)
-    if np.isnat(completed) and completed_raw not in (None, ""):
+    if np.isnat(completed) and completion_text([completed_raw])[1][0]:
         return Problem(row, spec.completed, "unparseable_completed", completed_raw)
     if not np.isnat(completed) and completed < submitted:
         return Problem(row, spec.completed, "end_before_start", completed_raw)

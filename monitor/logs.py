@@ -17,12 +17,21 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _LineFormatter(logging.Formatter):
+    """key=value text, one event per line: line breaks inside a message (a file name, an error
+    text) are escaped so that no value can start a line of its own; tracebacks follow as usual."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        return text.replace("\r", "\\r").replace("\n", "\\n") if ("\n" in text or "\r" in text) else text
+
+
 def setup_logging(fmt: str = "text", level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
+        handler.setFormatter(_LineFormatter("time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -135,6 +135,8 @@ class DaemonMetrics:
         self.rows_accepted = counter(names.METRIC_ROWS_ACCEPTED, "Rows accepted from feeds", feed)
         self.rows_rejected = counter(names.METRIC_ROWS_REJECTED, "Rows rejected from feeds, by reason",
                                      feed + [names.REASON_LABEL])
+        self.rows_skipped = counter(names.METRIC_ROWS_SKIPPED, "Rows skipped as not data (footer lines), by reason",
+                                    feed + [names.REASON_LABEL])
         self.feed_last_success = gauge(names.METRIC_FEED_LAST_SUCCESS, "Time of the feed's last successful collection",
                                        feed)
         self.feed_up = gauge(names.METRIC_FEED_UP, "1 when the feed's last collection succeeded", feed)
@@ -154,6 +156,8 @@ class DaemonMetrics:
         self.rows_accepted.labels(result.feed).inc(result.rows_accepted)
         for reason, count in result.rows_rejected.items():
             self.rows_rejected.labels(result.feed, reason).inc(count)
+        for reason, count in result.rows_skipped.items():
+            self.rows_skipped.labels(result.feed, reason).inc(count)
         self.feed_up.labels(result.feed).set(1 if result.ok else 0)
         if result.ok:
             self.feed_last_success.labels(result.feed).set(result.fetched_at.timestamp())

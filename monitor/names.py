@@ -25,6 +25,7 @@ METRIC_COLLECTION_DURATION = "monitor_collection_duration_seconds"  # labels: fe
 METRIC_COLLECTION_BYTES = "monitor_collection_bytes_total"       # labels: feed
 METRIC_ROWS_ACCEPTED = "monitor_feed_rows_accepted_total"        # labels: feed
 METRIC_ROWS_REJECTED = "monitor_feed_rows_rejected_total"        # labels: feed, reason
+METRIC_ROWS_SKIPPED = "monitor_feed_rows_skipped_total"          # labels: feed, reason (footer lines)
 METRIC_FEED_LAST_SUCCESS = "monitor_feed_last_success_timestamp_seconds"  # labels: feed
 METRIC_FEED_UP = "monitor_feed_up"                               # labels: feed
 METRIC_SCHEDULER_MISSES = "monitor_scheduler_missed_runs_total"  # labels: feed, reason

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class ValuePoint:
     series: str
     data_time: datetime
     value: float
+    source: str | None = None      # the submitted file it came from: a file of the same name replaces it
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CaseRecords:
     completed: np.ndarray          # datetime64[s], local time; NaT for open cases
     ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
     paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
+    source: str | None = None      # the submitted file they came from: a file of the same name replaces them
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -52,7 +54,7 @@ class CaseRecords:
         """The given rows (indices or a mask) of these records."""
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
-                           None if self.paused is None else self.paused[rows])
+                           None if self.paused is None else self.paused[rows], self.source)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,13 @@ class MeasureData:
         return max(times) if times else None
 
 
+class Handover(Protocol):
+    """What a collection still has to do once its data is stored, or not (a drop folder files its files)."""
+
+    def committed(self) -> None: ...   # the data is durable: finish (move the files read)
+    def abandoned(self) -> None: ...   # nothing was stored: leave everything for the next run
+
+
 @dataclass
 class CollectionResult:
     """The outcome of one fetch of one feed: ok with data, or an error of a named category."""
@@ -84,8 +93,10 @@ class CollectionResult:
     error: str | None = None
     rows_accepted: int = 0
     rows_rejected: dict[str, int] = field(default_factory=dict)
+    rows_skipped: dict[str, int] = field(default_factory=dict)   # not data and not a problem: `footer` lines
     bytes_read: int = 0
     duration_seconds: float = 0.0
+    handover: Handover | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def failure(cls, feed: str, fetched_at: datetime, category: str, error: str) -> "CollectionResult":

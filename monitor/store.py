@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, event, inspect, text
+from sqlalchemy import DateTime, Index, LargeBinary, delete, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
@@ -60,6 +60,7 @@ class Observation(SQLModel, table=True):
     cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_paused: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    source: str | None = None      # the submitted file (drop folders): a new file of that name replaces these rows
 
 
 class EvaluationFields(SQLModel):
@@ -108,6 +109,7 @@ class CollectionRun(SQLModel, table=True):
     error: str | None = None
     rows_accepted: int = 0
     rows_rejected: str = "{}"
+    rows_skipped: str | None = None
     bytes_read: int = 0
     duration_seconds: float = 0.0
 
@@ -195,22 +197,48 @@ class Store:
         self.engine = engine
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
-        """Record a collection run and its new observations in one transaction."""
+        """Record a collection run and its new observations in one transaction.
+
+        Observations from a named source (a dropped file) replace those stored from a source of
+        the same name. Once the transaction is committed the result's handover is told so (a drop
+        folder moves its files only then); when it fails, the handover is told nothing was stored.
+        """
+        try:
+            self._save(result, accumulates_cases)
+        except BaseException:
+            if result.handover is not None:
+                result.handover.abandoned()
+            raise
+        if result.handover is not None:
+            result.handover.committed()
+
+    def _save(self, result: CollectionResult, accumulates_cases: bool) -> None:
         with Session(self.engine) as session:
             session.add(CollectionRun(
                 feed=result.feed, fetched_at=result.fetched_at, ok=result.ok,
                 error_category=result.error_category, error=result.error,
                 rows_accepted=result.rows_accepted, rows_rejected=json.dumps(result.rows_rejected),
+                rows_skipped=json.dumps(result.rows_skipped),
                 bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
+            self._forget_sources(session, result)
             for point in self._new_points(session, result.feed, result.values):
                 session.add(Observation(feed=result.feed, series=point.series, fetched_at=result.fetched_at,
-                                        data_time=point.data_time, value=point.value))
+                                        data_time=point.data_time, value=point.value, source=point.source))
             for batch in result.cases:
                 session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
-                                        case_ids=_pack_ids(batch), case_paused=_pack_paused(batch)))
+                                        case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
+                                        source=batch.source))
                 self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
             session.commit()
+
+    @staticmethod
+    def _forget_sources(session: Session, result: CollectionResult) -> None:
+        """A file submitted again under the same name replaces what the earlier one brought."""
+        sources = {o.source for o in [*result.values, *result.cases] if o.source is not None}
+        if sources:
+            session.execute(delete(Observation).where(Observation.feed == result.feed,
+                                                      Observation.source.in_(sorted(sources))))
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:

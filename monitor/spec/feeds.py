@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar, Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from monitor.spec.common import Duration, Identifier, StrictModel
 
@@ -109,15 +109,23 @@ class HttpCsvFeed(FeedBase):
     columns: dict[str, str] = {}       # header as published -> name used in series
 
 
+def check_file_pattern(pattern: str) -> str:
+    """A drop folder's `pattern` names files in the folder itself: no folder part, nothing outside it."""
+    if not pattern or "/" in pattern or "\\" in pattern or pattern in (".", "..") or "\0" in pattern:
+        raise ValueError(f"pattern {pattern!r} must match file names inside the drop folder "
+                         "(no '/', '\\' or '..'; e.g. \"*.xlsx\")")
+    return pattern
+
+
 class FileFeed(FeedBase):
     kind: Literal["file"]
     accumulates_cases: ClassVar[bool] = True
     path: str                          # the drop folder; processed/ and rejected/ are made inside it
-    pattern: str = "*"                 # glob; only .csv, .json and .xlsx files are read
+    pattern: Annotated[str, AfterValidator(check_file_pattern)] = "*"   # glob of file names in the folder
     settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
-    sheet: str | None = None           # XLSX: the sheet to read (default: the first)
-    header_row: int = Field(default=1, ge=1)  # CSV/XLSX: the row holding the column headers
-    encoding: str | None = None        # CSV: detected when absent (UTF-8, UTF-8 with BOM, GB18030)
+    sheet: str | list[str] | None = None      # spreadsheets: a sheet name, a pattern (*月) or a list; default: the first
+    header_row: int | None = Field(default=None, ge=1)  # the header's row; default: found in the first 20 rows
+    encoding: str | None = None        # CSV: detected when absent (UTF-8, UTF-8 with BOM, GB18030/GBK)
     delimiter: str = ","
     columns: dict[str, str] = {}       # header as written -> name used in series
 

@@ -26,9 +26,14 @@ def feed(**fields: Any):
 
 
 def collect_once(spec, env: Mapping[str, str] | None = None, now: datetime = NOW,
-                 dry_run: bool = False) -> CollectionResult:
+                 dry_run: bool = False, committed: bool | None = True) -> CollectionResult:
+    """One collection; then, as the store does after committing (or failing to), its handover is told
+    (`committed=None`: the caller stores the result, which tells the handover)."""
     async def run() -> CollectionResult:
         async with httpx.AsyncClient() as client:
             context = FetchContext(client=client, now=now, timezone=TZ, env=dict(env or {}))
             return await collect(spec, context, dry_run=dry_run)
-    return asyncio.run(run())
+    result = asyncio.run(run())
+    if result.handover is not None and committed is not None:
+        result.handover.committed() if committed else result.handover.abandoned()
+    return result

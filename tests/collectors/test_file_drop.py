@@ -68,7 +68,7 @@ def test_workbook_missing_a_column_is_rejected_naming_the_column(tmp_path):
     result = collect_once(drop_feed(tmp_path))
     assert result.rows_rejected["missing_column"] == 1
     report = (tmp_path / "rejected" / "june.xlsx.errors.txt").read_text(encoding="utf-8")
-    assert "'rate' not found" in report
+    assert "第1行的表头缺少：rate" in report and "columns there: 编号, 受理时间, 办结时间" in report
 
 
 def test_corrupt_xlsx_is_rejected_not_crashing_the_collection(tmp_path):
@@ -89,11 +89,11 @@ def test_named_sheet_that_does_not_exist_is_reported_with_the_sheets_present(tmp
 
 
 def test_unsupported_file_type_is_rejected_with_a_report_not_ignored(tmp_path):
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    settle(tmp_path / "old.xls")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
+    settle(tmp_path / "scan.pdf")
     result = collect_once(drop_feed(tmp_path))
     assert result.rows_rejected == {"file_rejected": 1, "unsupported_type": 1}
-    assert (tmp_path / "rejected" / "old.xls.errors.txt").exists()
+    assert (tmp_path / "rejected" / "scan.pdf.errors.txt").exists()
 
 
 def test_gb18030_csv_with_a_ragged_row_is_rejected_naming_the_line(tmp_path):
@@ -141,7 +141,7 @@ def test_a_second_file_with_the_same_name_does_not_overwrite_the_first(tmp_path)
     collect_once(drop_feed(tmp_path))
     write_xlsx(tmp_path / "june.xlsx", GOOD_ROWS)
     collect_once(drop_feed(tmp_path))
-    assert len(list((tmp_path / "processed").iterdir())) == 2
+    assert len(list((tmp_path / "processed").glob("june*.xlsx"))) == 2
 
 
 def test_missing_folder_is_a_config_error(tmp_path):

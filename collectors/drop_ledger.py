@@ -1,0 +1,76 @@
+"""What was filed in processed/ and rejected/, so that a file still being written then is read again.
+
+An upload that pauses longer than `settle` looks finished: the file is read, committed and moved
+to processed/ (or, cut mid-row, to rejected/), and the uploader — whose open handle follows the
+file — writes the rest there. Each folder's ledger (.filed.json) keeps its files' size and
+modification time for a day; a filed file that has changed since is read again under its original
+name: its rows replace those stored from the first read, and a rejected file now whole is accepted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from collectors.drop_report import read_unfollowed, write_unfollowed
+
+LEDGER, LOCK = ".filed.json", ".filed.lock"
+WATCH_SECONDS = 86400.0
+
+
+@contextmanager
+def _entries(folder: Path) -> Iterator[dict[str, dict]]:
+    """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
+    folder.mkdir(exist_ok=True)
+    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = folder / LEDGER
+        try:
+            entries = json.loads(read_unfollowed(path) or "{}")
+            entries = entries if isinstance(entries, dict) else {}
+        except ValueError:
+            entries = {}
+        before = json.dumps(entries, sort_keys=True)
+        yield entries
+        cutoff = time.time() - WATCH_SECONDS
+        entries = {k: v for k, v in entries.items() if isinstance(v, dict) and v.get("filed_at", 0) >= cutoff}
+        text = json.dumps(entries, ensure_ascii=False, sort_keys=True)
+        if text != before:
+            temporary = path.with_name(LEDGER + ".tmp")
+            write_unfollowed(temporary, text)
+            os.replace(temporary, path)
+    finally:
+        os.close(lock)
+
+
+def record(folder: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:
+    with _entries(folder) as entries:
+        entries[filed_as] = {"source": source, "size": size, "mtime_ns": mtime_ns, "filed_at": time.time()}
+
+
+def forget(folder: Path, filed_as: str) -> None:
+    with _entries(folder) as entries:
+        entries.pop(filed_as, None)
+
+
+def changed_since_filed(folder: Path) -> list[tuple[Path, str]]:
+    """Filed files (path, original name) whose size or modification time differ from when they were filed."""
+    if not (folder / LEDGER).exists():
+        return []
+    changed = []
+    with _entries(folder) as entries:
+        for filed_as, entry in list(entries.items()):
+            try:
+                status = os.lstat(folder / filed_as)
+            except FileNotFoundError:
+                del entries[filed_as]
+                continue
+            if (status.st_size, status.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
+                changed.append((folder / filed_as, str(entry.get("source") or filed_as)))
+    return changed
