@@ -321,3 +321,18 @@ def test_rent_relief_and_a_deferral_are_no_targets_but_a_total_relief_is():
     assert (50, "promise") not in judged("对承租国有经营用房的中小企业,4月至6月房租减半。")
     assert (3, "promise") not in judged("可申请延期缴纳税款,最长不超过3个月。")
     assert (1, "promise") in judged("今年全区将为中小微企业减免房租1亿元以上。")
+
+
+@pytest.mark.parametrize("sentence, value, modality", [
+    ("提供最长3年、最高50万元的创业担保贷款。", 3, None),
+    ("检查人员不得少于2人。", 2, None),
+    ("为实现全年增长6%以上的目标打下了坚实基础。", 6, "promise"),
+    ("确保签约项目6个月内开工、开工项目1年内投产。", 6, "promise"),
+    ("确保签约项目6个月内开工、开工项目1年内投产。", 1, "promise"),
+    ("对信用等级为A级的纳税人,可实行“即申即退”。", 0, "promise"),
+])
+def test_loan_terms_inspection_staff_targets_named_so_and_two_limits(sentence, value, modality):
+    if modality is None:
+        assert (value, "promise") not in judged(sentence)
+    else:
+        assert (value, modality) in judged(sentence)

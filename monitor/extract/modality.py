@@ -154,7 +154,8 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
             and not _TIME_WORD.search(text, sent_start, quantity.start):   # 2023年,… opens a new time
         return f"achieved figure (the paragraph reports: {paragraph})"
     trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
-    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
+    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start) \
+            and not re.match(r"(?:以上|左右|以内)?的(?:目标|任务)", text[quantity.end:]):   # 实现…6%以上的目标打下了基础
         return "achieved figure (了)"
     return None
 
@@ -258,6 +259,12 @@ def _other(context: Context, quantity: Quantity) -> str | None:
     if quantity.unit in TIME_UNITS | {"年"} and re.search(
             r"(?:延期|缓缴|展期|延缓|宽限)[^。;]{0,20}最长(?:不超过|不得超过|为)?$", text[context.sentence[0]:quantity.start]):
         return "length of a deferral (延期缴纳税款,最长不超过3个月), not of a service"
+    if quantity.unit in ("年", "个月") and before_phrase.endswith("最长") and re.search(
+            r"贷款|担保|融资|租|合同|期限", text[context.phrase[0]:context.phrase[1]]):
+        return "term of a loan or contract (提供最长3年…的贷款), not of a service"
+    if quantity.unit in ("人", "名") and re.search(
+            r"(?:检查|执法|调查|核查)人员[^,。;]{0,4}(?:不得少于|不少于|至少)$", before_phrase):
+        return "how the work is organised (检查人员不得少于2人)"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_BEFORE.search(before_phrase) and quantity.unit in ("条", "项", "个", "批", "件"):

@@ -201,8 +201,11 @@ def _drop_deadlines(found: list[_Candidate]) -> list[_Candidate]:
         if candidate.judgement.modality != PROMISE or quantity.unit not in ("年", "个月") \
                 or not context.text.startswith("内", quantity.end):
             continue
+        # 6个月内开工、1年内投产: a second limit after it is no target it is the deadline of
         if any(later.context.phrase == context.phrase and later.judgement.modality == PROMISE
-               and later.quantity.start > quantity.end for later in found[i + 1:]):
+               and later.quantity.start > quantity.end
+               and not (later.quantity.unit in ("年", "个月") and context.text.startswith("内", later.quantity.end))
+               for later in found[i + 1:]):
             kept[i] = replace(candidate, judgement=Judgement(OTHER, "deadline of the target after it"))
     return kept
 
