@@ -1,6 +1,6 @@
 """Precision and recall of `monitor extract` on its development set (tests/data/extract_dev).
 
-This is a DEVELOPMENT set: 31 excerpts written for the purpose in the style of plans, notices,
+This is a DEVELOPMENT set: 157 excerpts written for the purpose in the style of plans, notices,
 news reports and subsidy rules, simplified and traditional, labelled by hand (format in
 labels.yaml). The rules were written while looking at it, so these figures are optimistic; the
 extractor is judged on other documents. The thresholds keep what was reached from slipping back.
@@ -41,9 +41,9 @@ def test_precision_and_recall_on_the_development_set(results):
         matched += result.matched_proposals
         reviewed += result.reviewed
         found += result.matched_reviewed
-    assert reviewed >= 130
-    assert matched / proposals >= 0.95, (matched, proposals)
-    assert found / reviewed >= 0.97, (found, reviewed)
+    assert reviewed >= 600
+    assert matched / proposals >= 0.98, (matched, proposals)
+    assert found / reviewed >= 0.99, (found, reviewed)
 
 
 def test_few_false_proposals_in_each_family(results):
@@ -53,7 +53,7 @@ def test_few_false_proposals_in_each_family(results):
     traps = Counter(family for d in DOCUMENTS for _, family in d.traps)
     assert set(traps) >= {"report", "policy_count", "date_time", "condition", "other_duration"}
     for family, count in traps.items():
-        assert hits[family] <= max(2, count // 10), (family, hits[family], count)
+        assert hits[family] <= max(2, count // 20), (family, hits[family], count)
 
 
 def test_quotes_are_exact_substrings(results):

@@ -197,3 +197,142 @@ def test_all_lists_the_rest_with_reasons_and_min_confidence_filters(tmp_path: Pa
     assert rest[6]["modality"] == "condition" and rest[6]["why"]
     assert run([str(path), "--format", "json", "--min-confidence", str(confidences[0])]) == 0
     assert [row["value"] for row in json.loads(capsys.readouterr().out)] == [0.5]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("涉企检查总量同比减少20%以上,户均停电时间同比下降10%。", 20),
+    ("涉企检查总量同比减少20%以上,户均停电时间同比下降10%。", 10),
+    ("一般工商业电价在2022年基础上再降低2分钱/千瓦时。", 2),
+    ("在2022年工作基础上,信用信息归集量较上年增长20%以上。", 20),
+    ("政策资金兑现时间平均缩短至10个工作日。", 10),
+])
+def test_year_on_year_and_base_years_are_targets_in_a_plan(sentence, value):
+    assert (value, "promise") in judged(sentence)
+
+
+def test_year_on_year_reports_in_news():
+    news = "上半年全市经济运行情况\n今年上半年,全市新增市场主体6.8万户,同比增长9.6%。\n"
+    assert [(p.value, p.modality) for p in candidates(news) if p.value == 9.6] == [(9.6, "report")]
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("会议通报,2022年全市新登记市场主体1.1万户,为企业减免各类费用3200万元。", 3200),
+    ("会上,县政府与12家企业签订了投资协议,总投资达86亿元。", 86),
+])
+def test_an_earlier_year_or_a_verb_with_le_reports_the_rest_of_the_sentence(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("方案共提出6个方面23项重点任务。", 23),
+    ("督查分三个阶段进行。", 3),
+    ("抽调20名骨干组成4个督查组。", 20),
+    ("抽调20名骨干组成4个督查组。", 4),
+    ("今后三年市场主体数量年均增长10%以上。", 3),
+])
+def test_policy_counts_organisation_and_spans_are_no_targets(sentence, value):
+    assert (value, "promise") not in judged(sentence)
+
+
+def test_a_table_unit_in_ten_thousands_and_rows_are_no_titles():
+    table = ("序号\t指标\t单位\t2020年\t2025年目标\n"
+             "1\t市场主体总量\t万户\t12.6\t18\n"
+             "2\t首贷户新增数量\t户\t800\t1500\n")
+    drafts = {p.value: p for p in extract_text("某区规划主要指标\n\n" + table)}
+    assert set(drafts) == {180000, 1500}
+    assert all("on a heading or title line" not in p.features for p in drafts.values())
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("记者了解到,今年前三季度全市新增市场主体4.2万户。", 42000),
+    ("目前,全区政务服务事项网上可办率为96.3%。", 96.3),
+])
+def test_period_to_date_and_present_state_are_reports(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+def test_a_year_label_inside_the_period_of_the_title_is_no_past():
+    plan = ("某市优化营商环境三年行动计划(2018—2020年)\n到2020年,企业开办时间压缩至3个工作日以内。\n"
+            "2019年:全面推行“一窗受理”,综合窗口比例不低于80%。\n")
+    assert (80, "promise") in [(p.value, p.modality) for p in candidates(plan)]
+
+
+def test_將目前的_is_a_baseline_not_a_report():
+    assert (1, "promise") in judged("將目前的1.5%-3%的擔保費率降低至1%以下。")
+
+
+def test_a_target_column_with_its_unit_in_the_header_and_a_same_day_cell():
+    table = ("序号\t事项名称\t法定时限(工作日)\t承诺时限(工作日)\t实施部门\n"
+             "1\t食品经营许可\t20\t5\t区市场监管局\n"
+             "2\t户外广告设施设置审批\t20\t即办\t区城市管理委\n")
+    drafts = extract_text("关于公布政务服务事项承诺时限的通知\n\n" + table)
+    assert sorted((p.value, p.unit) for p in drafts) == [(0, "个工作日"), (5, "个工作日")]
+
+
+def test_a_number_in_a_title_and_a_tolerance_are_no_targets():
+    assert (20, "promise") not in judged("某区近日出台《助企纾困二十条》,今年将减免房租1亿元以上。")
+    assert (3, "promise") not in judged("普惠小微贷款不良率容忍度放宽至3%。")
+
+
+def test_year_on_year_after_a_future_is_a_target_in_news_too():
+    news = ("全市外贸工作会议召开\n会议指出,2022年全市进出口总额达1260亿元,同比增长6.8%。\n"
+            "会议提出,2023年全市进出口总额力争同比增长8%以上,跨境电商交易额突破200亿元。\n")
+    judged_news = {p.value: p.modality for p in candidates(news)}
+    assert judged_news[6.8] == "report" and judged_news[8] == "promise" and judged_news[200] == "promise"
+
+
+@pytest.mark.parametrize("sentence, value, modality", [
+    ("二、服务标准。群众平均排队等候时间不超过10分钟。", 10, "promise"),
+    ("第四条 补贴标准为:博士每月3000元。", 3000, "condition"),
+    ("企业投资项目审批全流程“最多100天”。", 100, "promise"),
+])
+def test_headings_of_standards_and_quoted_limits(sentence, value, modality):
+    assert (value, modality) in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("参会人员:每单位限1人。", 1),
+    ("材料篇幅控制在3000字以内。", 3000),
+])
+def test_quotas_and_counts_of_unknown_things_are_no_targets(sentence, value):
+    assert (value, "promise") not in judged(sentence)
+
+
+def test_words_in_the_title_of_the_document_name_it():
+    plan = "某市2018年深化“最多跑一次”改革工作要点\n\n一、“最多跑一次”事项覆盖率达到100%。\n"
+    assert [p.value for p in extract_text(plan)] == [100]
+
+
+def test_recent_news_reports_and_the_size_of_a_ranked_group_is_no_target():
+    sentence = "近日,全市营商环境评价结果公布,我县位列全市12个县第一名,18项评价指标中有15项进入全市前三。"
+    assert all(modality != "promise" for _, modality in judged(sentence))
+    assert (20, "promise") in judged("各单位于12月20日前完成整改,整改期限不超过20日。")   # 20日前 is no 日前
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("记者看到,56个综合窗口一字排开。", 56),
+    ("据工作人员介绍,大厅每天接待办事群众约3000人次。", 3000),
+])
+def test_what_the_reporter_sees_or_is_told_is_a_report(sentence, value):
+    assert (value, "report") in judged(sentence)
+
+
+def test_rent_relief_and_a_deferral_are_no_targets_but_a_total_relief_is():
+    assert (50, "promise") not in judged("对承租国有经营用房的中小企业,4月至6月房租减半。")
+    assert (3, "promise") not in judged("可申请延期缴纳税款,最长不超过3个月。")
+    assert (1, "promise") in judged("今年全区将为中小微企业减免房租1亿元以上。")
+
+
+@pytest.mark.parametrize("sentence, value, modality", [
+    ("提供最长3年、最高50万元的创业担保贷款。", 3, None),
+    ("检查人员不得少于2人。", 2, None),
+    ("为实现全年增长6%以上的目标打下了坚实基础。", 6, "promise"),
+    ("确保签约项目6个月内开工、开工项目1年内投产。", 6, "promise"),
+    ("确保签约项目6个月内开工、开工项目1年内投产。", 1, "promise"),
+    ("对信用等级为A级的纳税人,可实行“即申即退”。", 0, "promise"),
+])
+def test_loan_terms_inspection_staff_targets_named_so_and_two_limits(sentence, value, modality):
+    if modality is None:
+        assert (value, "promise") not in judged(sentence)
+    else:
+        assert (value, modality) in judged(sentence)

@@ -50,12 +50,24 @@ def _in_short_quotation(text: str, quantity: Quantity) -> bool:
     return right >= 0 and right - left <= 16 and not any(mark in text[left:right] for mark in ",。;")
 
 
+def _in_title_marks(text: str, quantity: Quantity) -> bool:
+    """A number inside 《…》 is part of a document's title, not a quantity."""
+    left = text.rfind("《", max(0, quantity.start - 40), quantity.start)
+    if left < 0 or "》" in text[left:quantity.start]:
+        return False
+    right = text.find("》", quantity.end, quantity.end + 40)
+    return right >= 0 and "《" not in text[quantity.end:right] and "\n" not in text[left:right]
+
+
 def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_year: int | None) -> str | None:
     """Why this quantity is not a commitment, or None. `before`/`after` are the phrase around it."""
     if quantity.form in ("words", "milestone"):
         return "tentative (探索, 研究)" if _TENTATIVE.match(before) else None
-    if quantity.unit is None and not (_BARE_TARGET.search(before) and not re.match(r"[A-Za-z0-9]", after)):
-        return "no unit"  # but a ratio after a comparator is a target: 容积率不低于1.2
+    # a ratio after a comparator is a target (容积率不低于1.2); a count of something with no known
+    # unit (控制在3000字以内) is not
+    if quantity.unit is None and not (_BARE_TARGET.search(before) and not re.match(r"[A-Za-z0-9]", after)
+                                      and not re.match(r"(?![以之及左的分])[\u4e00-\u9fff]", after)):
+        return "no unit"
     if _inside(_DOC_NUMBER, text, quantity):
         return "document number"
     if _inside(_PHONE, text, quantity, reach=16) and quantity.unit not in ("%",):
@@ -73,9 +85,12 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "version"
     if _inside(_PROGRAMME, text, quantity, reach=8) or "×" in before[-2:] or (after[:1] and after[:1] in "×+"):
         return "named programme"
+    if _in_title_marks(text, quantity):
+        return "part of a title (《助企纾困二十条》)"
     if _in_short_quotation(text, quantity) and not (
-            quantity.unit in TIME_UNITS and re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)):
-        return "named programme"  # but “一日办结” is the time limit itself
+            quantity.unit in TIME_UNITS and (re.match(r"(?:内|以内)?办(?:结|成|好|完|妥)", after)
+                                             or re.search(r"“(?:最多|最长|不超过|只需|仅需)$", before))):
+        return "named programme"  # but “一日办结” and “最多100天” are the time limit itself
     if before.endswith("第") or (before.endswith("前") and quantity.unit in ("名", "位")
                                  and not _RANK_TARGET.search(before)):
         return "ordinal"
@@ -99,7 +114,9 @@ def reason_to_skip(text: str, quantity: Quantity, before: str, after: str, doc_y
         return "heading"
     if doc_year is not None:
         # a year that is a baseline (较2020年下降20%) is no sign of a past result
-        earlier = [int(y) for y in re.findall(r"(?<![较比])((?:19|20)\d\d)年(?!相比|比)", before)]
+        # and 在2020年基础上再降低2分钱, 以2020年为基数: a base year too
+        earlier = [int(y) for y in re.findall(r"(?<![较比以])((?:19|20)\d\d)年(?!相比|比|的?基础上|为基|水平|底数)",
+                                              before)]
         if earlier and max(earlier) < doc_year and not re.search(r"到|至|力争|以后|以前", before):
             return "achieved figure"
     return None

@@ -1,8 +1,17 @@
 """Append proposals to a catalogue file as draft commitments, leaving the rest of it untouched.
 
-The file is edited as text, never re-dumped, so its comments and layout survive: the drafts go at
-the end of the `commitments:` block (created when missing). YAML is only read, to learn the
-existing ids, quotes and agencies.
+The catalogue is edited with a round-trip YAML library (ruamel.yaml): it is loaded with its
+comments, key order and quoting, the drafts are appended to its `commitments:` sequence (created
+when missing, or turned from `[]` into a block) as mappings carrying their own comments, and the
+document is dumped again. Nothing is parsed or edited with regular expressions.
+
+Layout: the dump uses the file's own indentation (read from the loaded nodes) and its spelling of
+null. ruamel.yaml keeps one indentation per file for sequences, so a file that mixes two (as the
+project's targets.yaml does: `  - ` at the top, `- ` under a key) would come back re-indented.
+The edit is therefore applied as the difference between two dumps, one before and one after the
+drafts are appended; when the first dump is the file itself (the common case) that is just the
+second dump, otherwise the inserted lines are placed at the matching line of the file. Either way
+every byte outside the inserted drafts is the file's own.
 
 Agencies: a proposal carries the agency name as annotated in the document (区市场监管局), while
 the catalogue refers to agencies by id. The name is looked up among the `agencies:` of the file
@@ -14,19 +23,22 @@ under the strict schema (no extra key) and shows the editor exactly what the doc
 
 from __future__ import annotations
 
-import json
+import difflib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from monitor.extract.propose import Proposal
 from monitor.extract.quality import matches
 from monitor.extract.readers import text_name
-
-_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
 
 @dataclass(frozen=True)
@@ -35,21 +47,61 @@ class MergeResult:
     skipped: int                 # proposals already in the catalogue
 
 
-def _scalar(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(round(value, 4))
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+def _yaml(null: str = "null", mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    yaml = YAML()   # round-trip
+    yaml.preserve_quotes = True
+    yaml.width = 4096   # never fold a long quote
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", null))
+    return yaml
 
 
-def _agency_ids(data: dict[str, Any], document_id: str) -> dict[str, str]:
+def _load(text: str) -> Any:
+    return _yaml().load(text) if text.strip() else None
+
+
+def _style(data: CommentedMap, text: str) -> dict[str, Any]:
+    """The file's indentation (from the positions of its first nested nodes) and null spelling."""
+    mapping, sequence, offset = 2, 4, 2
+    for value in data.values():
+        if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+            mapping = value.lc.col - data.lc.col
+            break
+    for value in data.values():
+        if isinstance(value, CommentedSeq) and value and not value.fa.flow_style():
+            dash = value.lc.col - data.lc.col          # column of the first `-`
+            first = value[0]
+            content = first.lc.col if isinstance(first, CommentedBase) and not (
+                isinstance(first, (CommentedMap, CommentedSeq)) and first.fa.flow_style()) else dash + 2
+            offset, sequence = dash, max(content - data.lc.col, dash + 2)
+            break
+    lines = text.splitlines()
+    spellings = {spelling: sum(line.rstrip().endswith(": " + spelling) or (": " + spelling + " ") in line
+                               for line in lines) for spelling in ("null", "~")}
+    null = "~" if spellings["~"] > spellings["null"] else "null"
+    return {"null": null, "mapping": max(mapping, 1), "sequence": max(sequence, 2), "offset": max(offset, 0)}
+
+
+def _dump(yaml: YAML, data: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _number(value: float | None) -> float | int | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def _quoted(value: str | None) -> DoubleQuotedScalarString | None:
+    return None if value is None else DoubleQuotedScalarString(value)
+
+
+def _agency_ids(data: CommentedMap, document_id: str) -> dict[str, str]:
     """Annotated name → agency id, for the agencies of this document."""
-    prefix = re.sub(r"\d+$", "", document_id) + "."
+    prefix = document_id.rstrip("0123456789") + "."
     jurisdiction = next((d.get("jurisdiction") for d in data.get("documents") or []
                          if d.get("id") == document_id), None)
     names: dict[str, str] = {}
@@ -60,85 +112,150 @@ def _agency_ids(data: dict[str, Any], document_id: str) -> dict[str, str]:
     return names
 
 
-def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[str, str],
-           indent: str) -> str:
+def _eol(entry: CommentedMap, key: str, comment: str) -> None:
+    """A comment at the end of the key's line, two spaces after the value."""
+    entry.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
+
+
+def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[str, str]) -> CommentedMap:
     kind = proposal.kind
     if kind == "cumulative" and proposal.deadline is None:
         kind = "value"  # a cumulative target needs a deadline the document did not give
     agency_id = agencies.get(proposal.agency or "")
-    agency_line = f"agency: {_scalar(agency_id)}"
+    measured = CommentedMap(zh=_quoted(proposal.measured), en=_quoted(""))
+    measured.fa.set_flow_style()
+    co = CommentedSeq(agencies[name] for name in proposal.co_agencies if name in agencies)
+    co.fa.set_flow_style()
+    entry = CommentedMap()
+    entry["id"] = entry_id
+    entry["document"] = document_id
+    entry["clause"] = _quoted(proposal.clause or "")
+    entry["quote"] = _quoted(proposal.quote)
+    entry["measured"] = measured
+    entry["kind"] = kind
+    entry["op"] = _quoted(proposal.op)
+    entry["value"] = _number(proposal.value)
+    entry["value_max"] = _number(proposal.value_max)
+    entry["unit"] = _quoted(proposal.unit or "")
+    entry["deadline"] = proposal.deadline
+    entry["baseline"] = None
+    entry["agency"] = agency_id
+    entry["co_agencies"] = co
+    entry["monitorable"] = proposal.monitorable
+    entry["reason"] = _quoted(proposal.reason)
+    entry["status"] = "draft"
+    _eol(entry, "id", f"confidence {proposal.confidence:.2f}: {'; '.join(proposal.features) or 'no feature'}")
+    if proposal.min_share is not None:
+        _eol(entry, "value", f"share of cases within the limit: {_number(proposal.min_share)}% (measure.min_share)")
+    if kind == "reduction":
+        _eol(entry, "baseline", "reduction: set {value, unit, date}")
     if proposal.agency and agency_id is None:
-        agency_line += f"  # 牵头单位 as annotated: {proposal.agency} (no agency of this name in agencies:)"
-    co = [agencies[name] for name in proposal.co_agencies if name in agencies]
-    ranking = f"  # confidence {proposal.confidence:.2f}: {'; '.join(proposal.features) or 'no feature'}"
-    share = (f"  # share of cases within the limit: {_scalar(proposal.min_share)}% (measure.min_share)"
-             if proposal.min_share is not None else "")
-    lines = [
-        f"id: {entry_id}{ranking}",
-        f"document: {document_id}",
-        f"clause: {_scalar(proposal.clause or '')}",
-        f"quote: {_scalar(proposal.quote)}",
-        f"measured: {{zh: {_scalar(proposal.measured)}, en: \"\"}}",
-        f"kind: {kind}",
-        f"op: {_scalar(proposal.op)}",
-        f"value: {_scalar(proposal.value)}{share}",
-        f"value_max: {_scalar(proposal.value_max)}",
-        f"unit: {_scalar(proposal.unit or '')}",
-        f"deadline: {proposal.deadline.isoformat() if proposal.deadline else 'null'}",
-        "baseline: null" + ("  # reduction: set {value, unit, date}" if kind == "reduction" else ""),
-        agency_line,
-        f"co_agencies: [{', '.join(co)}]",
-        f"monitorable: {_scalar(proposal.monitorable)}",
-        f"reason: {_scalar(proposal.reason)}",
-        "status: draft",
-    ]
-    return f"{indent}- " + "\n".join(lines[:1]) + "".join(f"\n{indent}  {line}" for line in lines[1:]) + "\n"
+        _eol(entry, "agency", f"牵头单位 as annotated: {proposal.agency} (no agency of this name in agencies:)")
+    return entry
 
 
-def _insertion_point(lines: list[str]) -> tuple[int | None, str]:
-    """(index of the line before which drafts go, item indent); None when there is no block."""
-    start = next((i for i, line in enumerate(lines) if re.match(r"^commitments\s*:", line)), None)
-    if start is None:
-        return None, "  "
-    end = next((i for i in range(start + 1, len(lines)) if _TOP_LEVEL_KEY.match(lines[i])), len(lines))
-    while end - 1 > start and not lines[end - 1].strip():
-        end -= 1
-    item = next((re.match(r"^(\s*)- ", lines[i]) for i in range(start + 1, end)
-                 if re.match(r"^\s*- ", lines[i])), None)
-    return end, item.group(1) if item else "  "
+def _last_slot(node: Any) -> tuple[CommentedBase, Any, int] | None:
+    """Where ruamel.yaml keeps the comment after the last line of a block node: (owner, key, slot)."""
+    if isinstance(node, CommentedMap) and node and not node.fa.flow_style():
+        key = list(node.keys())[-1]
+        return _last_slot(node[key]) or (node, key, 2)
+    if isinstance(node, CommentedSeq) and node and not node.fa.flow_style():
+        return _last_slot(node[-1]) or (node, len(node) - 1, 0)
+    return None
+
+
+def _move_trailing_comments(old_last: Any, new_last: Any) -> None:
+    """Comment lines after the last old item (a commented-out entry, a blank line and the heading of
+    the next key) stay after the block: they move from the old last item to the new one."""
+    source, target = _last_slot(old_last), _last_slot(new_last)
+    if source is None or target is None:
+        return
+    owner, key, slot = source
+    items = owner.ca.items.get(key)
+    token = items[slot] if items and len(items) > slot else None
+    if not isinstance(token, CommentToken) or "\n" not in token.value:
+        return
+    cut = token.value.index("\n") + 1
+    own, rest = token.value[:cut], token.value[cut:]
+    if not rest:
+        return
+    if own.strip():
+        token.value = own               # the item's own end-of-line comment stays with it
+    else:
+        items[slot] = None
+    new_owner, new_key, new_slot = target
+    new_items = new_owner.ca.items.setdefault(new_key, [None, None, None, None])
+    while len(new_items) <= new_slot:
+        new_items.append(None)
+    existing = new_items[new_slot]
+    head = existing.value if isinstance(existing, CommentToken) else "\n"
+    new_items[new_slot] = CommentToken(head + rest, CommentMark(0), None)
+
+
+def _splice(original: str, before: str, after: str) -> str:
+    """Apply the change from dump `before` to dump `after` to the file's own text."""
+    if before == original:
+        return after
+    old, new, text = before.splitlines(keepends=True), after.splitlines(keepends=True), \
+        original.splitlines(keepends=True)
+    if text and not text[-1].endswith("\n"):
+        text[-1] += "\n"
+    where: dict[int, int] = {}
+    for block in difflib.SequenceMatcher(None, old, text, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            where[block.a + k] = block.b + k
+    where[len(old)] = len(text)
+    edits = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for tag, i1, i2, j1, j2 in reversed(edits):
+        if tag == "insert":
+            at = where.get(i1, where.get(i1 - 1, len(text) - 1) + 1)
+            text[at:at] = new[j1:j2]
+            continue
+        span = [where[i] for i in range(i1, i2) if i in where]
+        if len(span) != i2 - i1 or span != list(range(span[0], span[0] + len(span))):
+            return after   # the changed lines have no counterpart in the file: take the dump
+        text[span[0]:span[0] + len(span)] = new[j1:j2]
+    return "".join(text)
 
 
 def merge(path: str | Path, document_id: str, proposals: list[Proposal], document_text: str) -> MergeResult:
     """Append `proposals` for `document_id` to the catalogue at `path` as drafts."""
     target = Path(path)
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
-    data = yaml.safe_load(text) or {}
-    existing = [c for c in data.get("commitments") or [] if c.get("document") == document_id]
-    ids = {str(c.get("id")) for c in data.get("commitments") or []}
+    original = target.read_text(encoding="utf-8") if target.exists() else ""
+    data = _load(original)
+    if data is None:
+        data = CommentedMap()
+    commitments = data.get("commitments") or []
+    existing = [c for c in commitments if c.get("document") == document_id]
     agencies = _agency_ids(data, document_id)
     fresh = [p for p in proposals if not any(
         c.get("quote") == p.quote or (c.get("quote") and matches(p, c, document_text)) for c in existing)]
     if not fresh:
         return MergeResult((), len(proposals))
-    text = re.sub(r"(?m)^commitments\s*:\s*\[\]\s*$", "commitments:", text)
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    at, indent = _insertion_point(lines)
-    if at is None:
-        lines.append("\ncommitments:\n")
-        at = len(lines)
-    number = 1 + max((int(m.group(1)) for i in ids
-                      if (m := re.fullmatch(re.escape(document_id) + r"\.draft_(\d+)", i))), default=0)
-    added, block = [], []
+    yaml = _yaml(**_style(data, original))
+    before = _dump(yaml, data) if original.strip() else original
+    if not isinstance(data.get("commitments"), CommentedSeq):
+        data["commitments"] = CommentedSeq()
+    block: CommentedSeq = data["commitments"]
+    block.fa.set_block_style()   # commitments: [] becomes a block
+    ids = {str(c.get("id")) for c in block}
+    prefix = f"{document_id}.draft_"
+    number = 1 + max((int(i[len(prefix):]) for i in ids if i.startswith(prefix) and i[len(prefix):].isdigit()),
+                     default=0)
+    old_last = block[-1] if len(block) else None
+    first = len(block)
+    added = []
     for proposal in fresh:
-        entry_id = f"{document_id}.draft_{number}"
+        entry_id = f"{prefix}{number}"
         number += 1
         added.append(entry_id)
-        block.append(_entry(entry_id, document_id, proposal, agencies, indent))
-    header = f"{indent}# drafts proposed by `monitor extract` for {document_id}: review, then drop `status: draft`\n"
-    lines[at:at] = [header, *block]
-    target.write_text("".join(lines), encoding="utf-8")
+        block.append(_entry(entry_id, document_id, proposal, agencies))
+    if old_last is not None:
+        _move_trailing_comments(old_last, block[-1])
+    block.yaml_set_comment_before_after_key(
+        first, before=f"drafts proposed by `monitor extract` for {document_id}: review, then drop `status: draft`",
+        indent=yaml.sequence_dash_offset)
+    target.write_text(_splice(original, before, _dump(yaml, data)), encoding="utf-8")
     return MergeResult(tuple(added), len(proposals) - len(fresh))
 
 
@@ -147,7 +264,7 @@ def document_id_for(path: str | Path, catalogue: str | Path | None) -> str:
     file name (lower-case letters, digits and underscores; `doc_` in front of a leading digit)."""
     names = {Path(path).name, text_name(path)}
     if catalogue and Path(catalogue).exists():
-        data = yaml.safe_load(Path(catalogue).read_text(encoding="utf-8")) or {}
+        data = _load(Path(catalogue).read_text(encoding="utf-8")) or {}
         for document in data.get("documents") or []:
             if document.get("source") in names:
                 return str(document["id"])

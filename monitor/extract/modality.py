@@ -15,6 +15,7 @@ reason in English, which `monitor extract --all` prints.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -26,12 +27,12 @@ PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
 # results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
 _REPORT = re.compile(
     r"已(?:经)?|(?<![公总])共(?=[0-9]|计|有|受理|办理|完成|查处|核发|发放|兑现|走访|收集|解决|服务|帮助|为|向|新增|"
-    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|据统计|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
+    r"实现|减|培训|举办|开展|接待|处理|梳理|取消|推出)|获悉|了解到|记者(?:看到|注意到|在现场看到)|据[^,。;]{0,8}介绍(?=,)|(?<![0-9一二三四五六七八九十])(?:近日|日前)(?!以前|之前)|据统计|目前(?!的)|(?:今年)?前[一二三两]季度|今年(?:上半年|一季度)|统计显示|数据显示|同比|今年以来|年初以来|截至|截止(?:到|目前|[0-9])|去年|(?<![较比])上年(?!度)|过去一年|过去|增长了|"
     r"(?<![0-9])1月?\s*[-—–~至到]\s*(?:1[0-2]|[1-9])月|(?:19|20)\d\d年以来|实现了|达到了|"
     r"这一年|过去的一年|[一二三四五两几]年来|近年来|回眸|"
     r"(?<![0-9])(?:1[0-2]|[1-9])月[1-3]?[0-9]日(?:上午|下午|晚上|晚)?,|"   # 6月15日下午,区政府举行…
     r"(?<=[\u4e00-\u9fff])了(?=[,。;!?”]|$)|(?<![为除])了(?=[0-9一二三四五六七八九十两])")
-_RESULT_VERB = re.compile(r"惠及|节约|节省|兑现|帮助|累计")
+_RESULT_VERB = re.compile(r"(?:惠及|节约|节省|兑现|帮助|累计)(?!时间|时限|周期|效率|率|比例|方式|流程|机制)")
 _BOUND = re.compile(r"(?:余|多)?(?:以上|以内|以下|之内|及以上)")
 _TIME_WORD = re.compile(r"年|月|季度")
 _PERFECTIVE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!为)(?<!除)了(?!解)")   # 拿到了, 缩短了; not 为了, 了解
@@ -44,11 +45,13 @@ _ARTICLE = r"(?:第[一二三四五六七八九十百0-9]+条\s*)?"
 _CONDITION_OPENING = re.compile(r"^" + _ARTICLE + r"(?:对|凡|申请|申报|符合|经认定)[^,。;]*?的")
 _APPLICANT_OPENING = re.compile(r"^" + _ARTICLE + r"(?:凡|申请|申报|申领)[^,。;]*?的")
 _RATE_OF = re.compile(r"按[^,。;]{0,20}的$")   # 按贷款本金的2%给予, 按市场租金的30%收取
+# 标准 and 范围 name conditions only after a word of money or eligibility (补贴标准为:, 减免范围。);
+# 服务标准。 heads the standards of a service the government promises.
 _CONDITION_HEADING = re.compile(
-    r"[^。,;]{0,6}?(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策)?"
-    r"(?:条件|对象|标准|范围|资格)[。::]")
+    r"[^。,;]{0,6}?(?:(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策|减免|实施)"
+    r"(?:条件|对象|标准|范围|资格)|(?<!服务)(?:条件|对象|资格))(?:为|是|如下)?[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
-_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|房租|租金(?!收入)")
 _PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
 # The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
@@ -67,12 +70,25 @@ _OTHER_DURATION = re.compile(r"(?:观察期|监管期|试行期|试用期|公示
                              r"(?:为|是|不超过|不少于|不得超过|不得少于)?$")
 # Counts and titles of policies: 出台30条措施, 涉及21个部门, 包括6个方面, 提出120项改革举措.
 _POLICY_VERB = re.compile(r"(?:出台|印发|发布|公布|提出|推出|制定|包括|涉及|分为|涵盖|明确|共)的?"
-                          r"(?:[^,。;]{0,12}、)?$")   # 包括8个方面、32项具体任务
+                          r"(?:[^,。;]{0,12}、|[0-9一二三四五六七八九十]+[个项条][\u4e00-\u9fff]{1,4})?$")
+# 包括8个方面、32项具体任务, 共提出6个方面23项重点任务
 _POLICY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|方面|部分|部门|阶段|条款|清单|任务)")
 _POLICY_ONLY_NOUN = re.compile(r"^[\u4e00-\u9fff“”]{0,4}?(?:措施|举措|政策|制度|文件|意见|条款)|^事(?!项)"
                                r"|^(?:重点|主要)?工作(?!日|小时|时)")
 _POLICY_BEFORE = re.compile(r"(?:政策|措施|举措|条款|文件|清单)(?:共|总计|合计)?$")
 _DATE_TIME = re.compile(r"^(?:上午|下午|晚上|晚间|早上|凌晨|电|讯|\))")
+
+
+_PLAN_TITLE = re.compile(r"方案|要点|计划|规划|意见|措施|办法|细则|任务|清单|通知|决定|纲要|条例|规定|指引|指南")
+_NEWS_TITLE = re.compile(r"新闻|发布会|举行|召开|成效|成绩|出炉|见效|显著|稳中|向好|释放|亮点|答记者问|解读|综述|回顾|总结|报告")
+
+
+@functools.lru_cache(maxsize=8)
+def plan_title(text: str) -> bool:
+    """The document opens with the title of a plan or notice (…实施方案, …工作要点, 关于…的通知),
+    not of a news item: there 同比下降10% is a target."""
+    title = next((line.strip() for line in text[:400].splitlines() if line.strip()), "")
+    return len(title) <= 60 and bool(_PLAN_TITLE.search(title)) and not _NEWS_TITLE.search(title)
 
 
 def last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
@@ -99,6 +115,7 @@ class Context:
     sentence: tuple[int, int]
     line: tuple[int, int]
     section: str = ""   # the heading of the enclosing top-level section (一、…), if any
+    year: int | None = None   # the document's year
 
     def before(self, span: tuple[int, int], at: int) -> str:
         return self.text[span[0]:at]
@@ -112,30 +129,66 @@ def _report(context: Context, quantity: Quantity, news: bool) -> str | None:
     last_past = last_match(_REPORT, text, sent_start, quantity.end)
     if last_past is not None and last_past.start() >= quantity.start:
         last_past = last_match(_REPORT, text, sent_start, quantity.start)
+    if last_past is not None and (_weak_in_plan(last_past, text, news) or (
+            last_past.group() == "同比" and (_FUTURE.search(text, sent_start, last_past.start())
+                                             or _BOUND.match(text, quantity.end)))):
+        last_past = None   # 力争同比增长8%以上 is a target, in news too
     if last_past is not None and not _FUTURE.search(text, last_past.end(), quantity.start):
         return f"achieved figure ({last_past.group().strip()})"
+    earlier = _earlier_year(context, quantity)
+    if earlier is not None and last_past is None and not _BOUND.match(text, quantity.end):
+        return f"achieved figure (an earlier year: {earlier})"
+    perfective = last_match(_PERFECTIVE, text, sent_start, quantity.start)
+    if perfective is not None and not _FUTURE.search(text, sent_start, quantity.start) \
+            and not _BOUND.match(text, quantity.end):
+        return "achieved figure (a verb with 了 before it: 签订了…)"
     verb = _RESULT_VERB.search(text, sent_start, quantity.start) if news else None
     if verb is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
             and not _BOUND.match(text, quantity.end):   # 为企业节约成本1亿元以上 is a target
         return f"achieved figure ({verb.group()})"
     compared = _REPORT_AFTER.search(text, quantity.end, context.sentence[1])
-    if compared is not None and not _FUTURE.search(text, sent_start, quantity.start):
+    if compared is not None and not _weak_in_plan(compared, text, news) and not _FUTURE.search(text, sent_start, quantity.start):
         return f"achieved figure ({compared.group()})"
-    paragraph = _tense_of_paragraph(context)
+    paragraph = _tense_of_paragraph(context, news)
     if paragraph is not None and last_past is None and not _FUTURE.search(text, sent_start, quantity.start) \
             and not _TIME_WORD.search(text, sent_start, quantity.start):   # 2023年,… opens a new time
         return f"achieved figure (the paragraph reports: {paragraph})"
     trailing = _PERFECTIVE.search(text, quantity.end, context.phrase[1])
-    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start):
+    if trailing is not None and not _FUTURE.search(text, context.phrase[0], quantity.start) \
+            and not re.match(r"(?:以上|左右|以内)?的(?:目标|任务)", text[quantity.end:]):   # 实现…6%以上的目标打下了基础
         return "achieved figure (了)"
     return None
 
 
-def _tense_of_paragraph(context: Context) -> str | None:
+_YEAR_IN_SENTENCE = re.compile(r"(?<![较比以0-9])((?:19|20)\d\d)年(?![:：]|相比|比|[\u4e00-\u9fff]{0,4}基础上|为基|水平|底数|以来|度?目标|前|底前|之前)")
+
+
+def _earlier_year(context: Context, quantity: Quantity) -> int | None:
+    """A year before the document's opens the sentence's account (会议通报,2022年全县新登记…; …,
+    企业开办实现…): what follows in the sentence happened then, unless a future comes after it."""
+    if context.year is None:
+        return None
+    text, start = context.text, context.sentence[0]
+    year = last_match(_YEAR_IN_SENTENCE, text, start, quantity.start)
+    if year is None or int(year.group(1)) >= context.year or year.end() > quantity.start:
+        return None
+    if _FUTURE.search(text, start, quantity.start) or re.search(r"到|至|力争|以后|以前", text[year.start() - 2:year.start()]):
+        return None
+    return int(year.group(1))
+
+
+def _weak_in_plan(marker: re.Match[str], text: str, news: bool) -> bool:
+    """同比 is a target in a plan (涉企检查总量同比减少20%以上) and a result in news."""
+    return marker.group() == "同比" and not news and plan_title(text)
+
+
+def _tense_of_paragraph(context: Context, news: bool = False) -> str | None:
     """The past marker of an earlier sentence of the same paragraph, when no future marker came
     after it: 这一年,我市推出…。全市新设经营主体12.6万户 reports both."""
     text, start, end = context.text, context.line[0], context.sentence[0]
     past = last_match(_REPORT, text, start, end)
+    if past is not None and _weak_in_plan(past, text, news):
+        past = None
     if past is None or _FUTURE.search(text, past.end(), end):
         return None
     return past.group().strip()
@@ -156,7 +209,7 @@ def _condition_heading(text: str, line_start: int, at: int) -> bool:
     """The line opens with a heading naming conditions or standards (一、申报条件。, 支持标准:),
     not with an action on them (扩大覆盖范围)."""
     match = _CONDITION_HEADING.match(text, line_start, at)
-    return bool(match) and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
+    return match is not None and not re.search(r"扩大|提高|完善|明确|优化|规范|调整|放宽|统一", match.group())
 
 
 def _condition(context: Context, quantity: Quantity) -> str | None:
@@ -189,7 +242,8 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
     if not amount and re.match(r"(?:单个[^,。;]{0,6})?最高", phrase_text) and (quantity.unit or "").endswith("元"):
         amount = _CONDITION_AMOUNT.search(text, context.sentence[0], context.phrase[0])   # …给予补助,最高不超过1000万元
-    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text):
+    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text) \
+            and not re.match(r"(?:余|多)?(?:及)?以上", after):   # 减免房租1亿元以上 is a total to reach
         return "amount of a subsidy or reward (给予, 补贴, 奖励)"
     return None
 
@@ -199,9 +253,18 @@ def _other(context: Context, quantity: Quantity) -> str | None:
     before_phrase = context.before(context.phrase, quantity.start)
     after = text[quantity.end:context.phrase[1]]
     if quantity.unit in TIME_UNITS | {"年", "次"} and (
-            _OTHER_DURATION.search(before_phrase) or before_phrase.endswith("近")
+            _OTHER_DURATION.search(before_phrase) or re.search(r"(?:近|今后|未来|此后|之后)$", before_phrase)
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
         return "duration of a contract, probation or publicity, not of a service"
+    if quantity.unit in TIME_UNITS | {"年"} and re.search(
+            r"(?:延期|缓缴|展期|延缓|宽限)[^。;]{0,20}最长(?:不超过|不得超过|为)?$", text[context.sentence[0]:quantity.start]):
+        return "length of a deferral (延期缴纳税款,最长不超过3个月), not of a service"
+    if quantity.unit in ("年", "个月") and before_phrase.endswith("最长") and re.search(
+            r"贷款|担保|融资|租|合同|期限", text[context.phrase[0]:context.phrase[1]]):
+        return "term of a loan or contract (提供最长3年…的贷款), not of a service"
+    if quantity.unit in ("人", "名") and re.search(
+            r"(?:检查|执法|调查|核查)人员[^,。;]{0,4}(?:不得少于|不少于|至少)$", before_phrase):
+        return "how the work is organised (检查人员不得少于2人)"
     if _POLICY_VERB.search(before_phrase) and _POLICY_NOUN.match(after):
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if _POLICY_BEFORE.search(before_phrase) and quantity.unit in ("条", "项", "个", "批", "件"):
@@ -210,18 +273,25 @@ def _other(context: Context, quantity: Quantity) -> str | None:
         return "count of policies or their parts (出台N条措施, 涉及N个部门)"
     if re.search(r"预计[^,。;]{0,12}$", before_phrase):
         return "forecast (预计), not a promise"
-    if re.search(r"每(?:组|队|批|班)$", before_phrase) or (
-            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组", after)):
+    if re.search(r"每(?:组|队|批|班)$|(?:抽调|选派|抽组|组成|分成|分为)$", before_phrase) or (
+            re.search(r"分(?:成|为)?$", before_phrase) and re.match(r"(?:小)?组|批次|个组|阶段|步|轮", after)):
         return "how the work is organised (分3个组, 每组5人)"
     if re.search(r"(?:最快|最低|最短|最少)$", before_phrase):
         return "a best case (最快1分钟, 利率最低3.65%), not a target"
     if re.search(r"延长$", before_phrase):
         return "extension a time limit allows (可以延长五个工作日)"
+    if quantity.unit in ("人", "名") and re.search(r"限$", before_phrase):
+        return "a quota of participants (每单位限1人)"
+    if re.search(r"容忍度[^,。;]{0,4}$", before_phrase):
+        return "a tolerance the rules allow (不良率容忍度放宽至3%), not a target"
     if re.search(r"(?:权重|分值)(?:为|占)?$", before_phrase):
         return "weight in an assessment (权重为5%)"
-    if quantity.unit not in TIME_UNITS and re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase) \
-            and re.match(r"[^,。;]{0,8}中(?![心央国小])", after):
-        return "size of a group compared against (在全省16个地市中)"
+    if quantity.unit not in TIME_UNITS and (
+            (re.search(r"在(?:全省|全国|全市|全区)?$", before_phrase)
+             and re.match(r"[^,。;]{0,8}中(?![心央国小])", after))
+            or (re.search(r"(?:全省|全国|全市|全区)$", before_phrase)
+                and re.match(r"[^,。;]{0,10}?(?:第[一二三四五六七八九十0-9]|前[一二三四五六七八九十0-9])", after))):
+        return "size of a group compared against (在全省16个地市中, 全市12个县第一名)"
     if quantity.unit in ("日", "天") and quantity.value <= 31 and (
             _DATE_TIME.match(text, quantity.end) or text[quantity.start - 1:quantity.start] == "("):
         return "date or time of day (9日上午, 今天(9日))"

@@ -16,7 +16,7 @@ from monitor.textnum import CN_BIG_UNITS, find_numbers
 UNITS = (
     "个工作日", "个工作小时", "工作日", "工作小时", "个小时", "个月", "小时", "分钟", "天", "日", "周岁", "岁",
     "周",
-    "年", "%", "‰", "人次", "万元", "亿元", "元", "亿美元", "万美元", "美元", "公里", "平方米", "亩", "家", "个", "人", "户", "件", "项",
+    "年", "%", "‰", "个百分点", "百分点", "分钱", "人次", "万元", "亿元", "元", "亿美元", "万美元", "美元", "公里", "平方米", "亩", "家", "个", "人", "户", "件", "项",
     "次", "场", "处", "座", "名", "套", "块", "条", "轮", "支", "种", "所", "台", "辆", "张", "份",
     "批", "倍", "位",
 )
@@ -67,7 +67,7 @@ def find_quantities(text: str) -> list[Quantity]:
     i = 0
     while i < len(mentions):
         mention = mentions[i]
-        value, value_max, end = float(mention.value), None, mention.end
+        value, value_max, end = float(mention.value or 0), None, mention.end   # never None: filtered above
         form = _form_of(mention.text)
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if form in ("fraction", "percent_words", "half"):

@@ -27,7 +27,7 @@ from monitor.extract.words import word_quantities
 _LEADING_VERBS = ("实现", "力争", "确保", "推动", "努力", "争取", "将", "并", "其中", "全年", "年内")
 _WORDS = ("words", "milestone")
 # Words followed by a noun name a kind of item (“零跑腿”事项, “最多跑一次”比例), not a promise.
-_NAMES_A_KIND = re.compile(r"”?(?:事项|服务事项|比例|比率|率|模式|窗口|清单|专区|套餐)")
+_NAMES_A_KIND = re.compile(r"”?(?:事项|服务事项|比例|比率|(?:实现|办结|覆盖|满意|网办|办理)?率|模式|窗口|清单|专区|套餐)")
 
 
 @dataclass(frozen=True)
@@ -120,28 +120,50 @@ def _section(text: str, at: int) -> str:
 def _title_like(text: str, line: tuple[int, int]) -> bool:
     """A short line with no sentence punctuation: a title or a headline restating the body."""
     content = text[line[0]:line[1]]
-    return len(content) <= 40 and not any(mark in content for mark in "。;,")
+    return "\t" not in content and len(content) <= 40 and not any(mark in content for mark in "。;,")
 
 
-def _judge_all(text: str, year: int | None) -> list[_Candidate]:
+_PERIOD_IN_TITLE = re.compile(r"((?:19|20)\d\d)\s*[—–\-~至到]\s*(?:19|20)\d\d年")
+
+
+def _period_start(text: str, year: int | None) -> int | None:
+    """The first year the document speaks of as its own: the start of the period its title names
+    (三年行动计划(2018—2020年)), else its year. Years before it are the past."""
+    title = next((line for line in text[:400].splitlines() if line.strip()), "")
+    period = _PERIOD_IN_TITLE.search(title)
+    return min(int(period.group(1)), year or 9999) if period else year
+
+
+def _judge_all(text: str, year: int | None, since: int | None = None) -> list[_Candidate]:
     quantities = sorted(find_quantities(text) + word_quantities(text) + table_quantities(text),
                         key=lambda q: (q.start, q.end))
     found = []
     for quantity in quantities:
         phrase = strip_label(text, *segment(text, quantity.start, quantity.end))
         context = Context(text, phrase, sentence(text, quantity.start, quantity.end), _line(text, quantity.start),
-                          _section(text, quantity.start))
+                          _section(text, quantity.start), since if since is not None else year)
         skip = reason_to_skip(text, quantity, text[phrase[0]:quantity.start], text[quantity.end:phrase[1]], year)
         if skip is None:
             judgement = judge(context, quantity)
         else:  # the figures `exclude` leaves out as achieved are reports
             judgement = Judgement(REPORT if skip.startswith("achieved") else OTHER, skip)
         found.append(_Candidate(quantity, context, judgement))
+    title = _title_line(text)
+    if title is not None:   # 深化“最多跑一次”改革工作要点: words in the document's title name it
+        found = [replace(c, judgement=Judgement(OTHER, "words in the title of the document"))
+                 if c.quantity.form in _WORDS and title[0] <= c.quantity.start < title[1] else c for c in found]
     if _reads_like_news(found):
         # 惠及, 节约, 兑现 report in a news item and promise in a plan (惠及居民2600户)
         found = [replace(c, judgement=judge(c.context, c.quantity, news=True))
                  if c.judgement.modality == PROMISE else c for c in found]
     return _fold_shares(_drop_deadlines(_drop_described(found)))
+
+
+def _title_line(text: str) -> tuple[int, int] | None:
+    """The span of the document's title: its first non-empty line, when it reads like a title."""
+    start = len(text) - len(text.lstrip())
+    line = _line(text, start)
+    return line if line[1] > line[0] and _title_like(text, line) else None
 
 
 def _reads_like_news(found: list[_Candidate]) -> bool:
@@ -179,8 +201,11 @@ def _drop_deadlines(found: list[_Candidate]) -> list[_Candidate]:
         if candidate.judgement.modality != PROMISE or quantity.unit not in ("年", "个月") \
                 or not context.text.startswith("内", quantity.end):
             continue
+        # 6个月内开工、1年内投产: a second limit after it is no target it is the deadline of
         if any(later.context.phrase == context.phrase and later.judgement.modality == PROMISE
-               and later.quantity.start > quantity.end for later in found[i + 1:]):
+               and later.quantity.start > quantity.end
+               and not (later.quantity.unit in ("年", "个月") and context.text.startswith("内", later.quantity.end))
+               for later in found[i + 1:]):
             kept[i] = replace(candidate, judgement=Judgement(OTHER, "deadline of the target after it"))
     return kept
 
@@ -256,7 +281,7 @@ def candidates(original: str, year: int | None = None) -> list[Proposal]:
     cleaned = clean(original)
     dates = document_dates(cleaned.text, year)
     structure = parse_structure(cleaned)
-    found = _judge_all(cleaned.text, dates.year)
+    found = _judge_all(cleaned.text, dates.year, _period_start(cleaned.text, dates.year))
     newsy = _newsy(found)
     chosen: dict[tuple[int, int, float], Proposal] = {}
     for candidate in found:
