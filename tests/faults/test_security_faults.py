@@ -1,15 +1,24 @@
-"""Point 6 of issue 11 replayed against the real daemon listening on every interface: POST /-/reload
-needs MONITOR_ADMIN_TOKEN when it is set, and a loopback caller when it is not."""
+"""Point 6 of issue 11 replayed: POST /-/reload on a daemon listening on every interface needs
+MONITOR_ADMIN_TOKEN when it is set and a loopback caller when it is not; the SMTP password is never
+sent in clear under MONITOR_SMTP_TLS=auto; a sql feed cannot write through dblink_exec."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import uuid
 
 import httpx
 import pytest
+import sqlalchemy
+from aiosmtpd.smtp import AuthResult
 
-from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, unavailable
-from tests.integration.daemon_process import free_port
+from alerts.testing import SmtpSink
+from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
+from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
+from tests.integration.daemon_process import ROOT, free_port
 
 
 def outside_address() -> str:
@@ -45,3 +54,58 @@ def test_reload_on_a_public_listener_needs_a_token_or_a_loopback_caller(tmp_path
     finally:
         daemon.stop()
     assert token is None or token not in daemon.log.read_text()
+
+
+def test_the_smtp_password_is_never_sent_in_clear_when_starttls_is_not_offered(tmp_path):
+    """`monitor notify --test` through a real SMTP server that offers AUTH but no STARTTLS."""
+    logins: list[str] = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+        logins.append(mechanism)
+        return AuthResult(success=True)
+
+    targets = write_targets(tmp_path, catalogue_yaml([feed_yaml("f", "http://127.0.0.1:9/none", interval="1h")]))
+    with SmtpSink(auth_require_tls=False, authenticator=authenticate) as sink:
+        env = {**os.environ, "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.db'}",
+               "MONITOR_SMTP_HOST": "127.0.0.1", "MONITOR_SMTP_PORT": str(sink.port), "MONITOR_SMTP_USER": "monitor",
+               "MONITOR_SMTP_PASSWORD": "s3cret-password", "MONITOR_SMTP_TLS": "auto"}
+        run = subprocess.run([sys.executable, "-m", "monitor", "notify", "--test", "town2024.gov", "--config",
+                              str(targets)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1 and "offers no STARTTLS" in run.stdout, run.stdout + run.stderr
+        assert logins == [] and sink.messages() == []
+        env["MONITOR_SMTP_TLS"] = "none"   # the operator says plain AUTH is acceptable here
+        run = subprocess.run([sys.executable, "-m", "monitor", "notify", "--test", "town2024.gov", "--config",
+                              str(targets)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert logins and len(sink.wait_for(1)) == 1
+    assert "s3cret-password" not in run.stdout + run.stderr
+
+
+def test_a_sql_feed_cannot_write_through_dblink_exec(tmp_path):
+    """A real daemon with a sql feed whose query calls dblink_exec, connected as the superuser."""
+    if not postgres_reachable():
+        unavailable(f"no PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT}")
+    schema = f"faults_{uuid.uuid4().hex[:10]}"
+    base = f"postgresql+psycopg2://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test"
+    admin = sqlalchemy.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+        connection.execute(sqlalchemy.text(f'CREATE EXTENSION IF NOT EXISTS dblink SCHEMA "{schema}"'))
+    query = (f"SELECT {schema}.dblink_exec('host={POSTGRES_HOST} port={POSTGRES_PORT} dbname=test user=postgres', "
+             f"'CREATE TABLE {schema}.pwned (x int)') AS rate")
+    feed = (f"  - id: writer\n    kind: sql\n    url_env: FEED_DB\n    query: \"{query}\"\n"
+            "    schedule: {interval: 1s}\n    series:\n      - {name: rate, type: share, column: rate}\n")
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed]), {"FEED_DB": base})
+    try:
+        daemon.start()
+        daemon.wait_until(lambda: sample(daemon.metrics(), "monitor_collections_total", feed="writer",
+                                         result="config"), timeout=30)
+        with admin.connect() as connection:
+            assert connection.execute(sqlalchemy.text("SELECT to_regclass(:t)"),
+                                      {"t": f"{schema}.pwned"}).scalar() is None
+        assert "superuser" in daemon.log.read_text()
+    finally:
+        daemon.stop()
+        with admin.begin() as connection:
+            connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
