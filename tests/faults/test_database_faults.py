@@ -19,7 +19,7 @@ from monitor.settings import Settings
 from monitor.daemon import open_store
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
-from tests.faults.proxy import TcpProxy
+from tests.faults.tcp_proxy import TcpProxy
 from tests.integration.daemon_process import ROOT
 
 
@@ -116,7 +116,7 @@ def postgres_schema():
 
 def test_postgresql_refused_mid_run_is_reported_and_status_still_answers(tmp_path, feeds, postgres_schema):
     feeds.routes["/good"] = good_rate
-    proxy = TcpProxy((POSTGRES_HOST, POSTGRES_PORT)).start()
+    proxy = TcpProxy(POSTGRES_HOST, POSTGRES_PORT).start()
     url = f"postgresql+psycopg2://postgres@127.0.0.1:{proxy.port}/test?options=-csearch_path%3D{postgres_schema}"
     daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good")]),
                         {"MONITOR_DATABASE_URL": url})
