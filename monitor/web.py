@@ -18,11 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import json
 import socket
-import threading
-from typing import Callable, Generic, Iterator, Protocol, Sequence, TypeVar
+from typing import Callable, Iterator, Protocol, Sequence
 
 import anyio.to_thread
 import uvicorn
@@ -33,15 +31,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from monitor.pages import api, html
 from monitor.pages.views import HistoryPoint, Snapshot
+from monitor.web_bounds import SharedCall, is_loopback, timed_protocol
 
 STATIC = html.PACKAGE / "static"
-T = TypeVar("T")
-WORKERS = 4
-CONNECTION_LIMIT = 64
+WORKERS = 4                      # handler threads: they compete with collection for the interpreter
+CONNECTION_LIMIT = 64            # beyond: 503 at once
 REQUEST_TIMEOUT_SECONDS = 10.0
 RELOAD_ANSWER_SECONDS = 60.0
 
@@ -65,48 +62,6 @@ class JSON(JSONResponse):
 
 def _iso(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-class SharedCall(Generic[T]):
-    """Run `work` for one caller at a time; callers arriving while it runs share that run's result."""
-
-    def __init__(self, work: Callable[[], T]):
-        self._work = work
-        self._cond = threading.Condition()
-        self._started = self._finished = 0
-        self._outcome: tuple[T | None, BaseException | None] = (None, None)
-
-    def __call__(self) -> T:
-        with self._cond:
-            running = self._started > self._finished
-            wanted = self._started if running else self._started + 1
-            while self._finished < wanted <= self._started:
-                self._cond.wait()
-            owner = self._finished < wanted
-            if owner:
-                self._started = wanted
-        if owner:
-            try:
-                outcome: tuple[T | None, BaseException | None] = (self._work(), None)
-            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
-                outcome = (None, exc)
-            with self._cond:
-                self._outcome, self._finished = outcome, wanted
-                self._cond.notify_all()
-        with self._cond:
-            result, error = self._outcome
-        if error is not None:
-            raise error
-        return result  # type: ignore[return-value]
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).is_loopback
 
 
 def admin_allowed(request: Request) -> bool:
@@ -171,33 +126,6 @@ def build_app(backend: WebBackend, admin_token: str | None = None,
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
     app.state.admin_token = admin_token or None
     return app
-
-
-def timed_protocol(request_timeout: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, dropping a client that has not sent a whole request in time
-    (uvicorn itself waits forever for the first request: a half-open client would hold its slot)."""
-
-    class TimedH11Protocol(H11Protocol):
-        answered = 0
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._watch()
-
-        def on_response_complete(self) -> None:
-            self.answered += 1
-            super().on_response_complete()
-            self._watch()
-
-        def _watch(self) -> None:
-            self.loop.call_later(request_timeout, self._drop_if_idle, self.answered)
-
-        def _drop_if_idle(self, answered: int) -> None:
-            idle = self.cycle is None or self.cycle.response_complete   # no request being handled
-            if answered == self.answered and idle and not self.transport.is_closing():
-                self.transport.close()
-
-    return TimedH11Protocol
 
 
 class _Server(uvicorn.Server):
