@@ -42,11 +42,29 @@ def test_a_reload_storm_costs_at_most_two_loads_and_every_caller_gets_the_newest
         return len(loads)
 
     async def storm() -> list[int]:
-        reload = SerialReloads(load)
+        reload = SerialReloads(load, min_interval=0)
         return await asyncio.gather(*(reload() for _ in range(30)))
 
     answers = asyncio.run(storm())
     assert len(loads) == 2 and answers == [1] + [2] * 29
+
+
+def test_reloads_start_at_least_the_minimum_interval_apart():
+    clock, slept = [100.0], []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    async def load() -> None:
+        clock[0] += 0.25   # a load takes a quarter of a second
+
+    async def twice() -> None:
+        reload = SerialReloads(load, min_interval=1.0, monotonic=lambda: clock[0], sleep=sleep)
+        await reload()
+        await reload()
+    asyncio.run(twice())
+    assert slept == [0.75]
 
 
 def test_a_gb18030_reload_is_answered_counted_and_visible_in_healthz(daemon):
