@@ -100,6 +100,10 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # before the listener answers: a SIGHUP sent once /healthz is up must reload, not kill
+        for sig, handler in ((signal.SIGTERM, self.stop), (signal.SIGINT, self.stop),
+                             (signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))):
+            self._loop.add_signal_handler(sig, handler)
         set_concurrency(self.settings.max_concurrent_feeds)
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=True)
         if self.demo_server:
@@ -122,9 +126,6 @@ class Daemon:
                                     id="deliver", max_instances=1, coalesce=True,
                                     next_run_time=self.clock())
         self._scheduler.start()
-        for sig, handler in ((signal.SIGTERM, self.stop), (signal.SIGINT, self.stop),
-                             (signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))):
-            self._loop.add_signal_handler(sig, handler)
         try:
             await self._stopping.wait()
         finally:
