@@ -27,7 +27,7 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 def database_url() -> str:
     try:
-        from monitor.settings import Settings, ensure_sqlite_folder
+        from monitor.service.settings import Settings, ensure_sqlite_folder
     except ImportError:
         import os
         return os.environ.get("MONITOR_DATABASE_URL", DEFAULT_DATABASE_URL)

@@ -67,7 +67,7 @@ async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool) -> Collecti
 def _database_url(explicit: str | None) -> str:
     if explicit:
         return explicit
-    from monitor.settings import Settings
+    from monitor.service.settings import Settings
     return Settings().database_url
 
 
@@ -84,7 +84,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
     result = asyncio.run(_collect_once(feed, calendar, args.dry_run))
     summary = summarise(result)
     if not args.dry_run:
-        from monitor.settings import ensure_sqlite_folder
+        from monitor.service.settings import ensure_sqlite_folder
         from monitor.store import Store, make_engine, upgrade_schema
         url = _database_url(args.database_url)
         ensure_sqlite_folder(url)

@@ -14,7 +14,7 @@ import pytest
 from collectors.records import build_case_records
 from monitor.calendar import WorkCalendar
 from monitor.comparators import compare
-from monitor.demo.generate import demo_payload, intended_outcomes, possible_outcomes
+from monitor.service.demo.generate import demo_payload, intended_outcomes, possible_outcomes
 from monitor.evaluate import evaluate
 from monitor.observations import MeasureData, ValuePoint
 from monitor.textnum import find_numbers

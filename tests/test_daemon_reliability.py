@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.daemon import Daemon, open_store
+from monitor.service.daemon import Daemon, open_store
 from monitor.loader import load_catalogue
 from monitor.observations import CollectionResult, ValuePoint
-from monitor.reloads import SerialReloads
-from monitor.settings import Settings
-from monitor.store_health import StoreUnavailable
+from monitor.service.reloads import SerialReloads
+from monitor.service.settings import Settings
+from monitor.service.store_health import StoreUnavailable
 from tests.test_loader import VALID, write
 
 NOW = datetime(2021, 6, 1, 4, 0, tzinfo=timezone.utc)
@@ -79,7 +79,7 @@ def test_a_gb18030_reload_is_answered_counted_and_visible_in_healthz(daemon):
 
 
 def test_an_unexpected_loader_crash_is_still_an_answered_failed_reload(daemon, monkeypatch):
-    import monitor.daemon as module
+    import monitor.service.daemon as module
     monkeypatch.setattr(module, "load_catalogue", lambda path: 1 / 0)
     ok, problems = asyncio.run(daemon.reload())
     assert not ok and "ZeroDivisionError" in problems[0]
@@ -102,7 +102,7 @@ def test_a_deleted_database_fails_collections_and_healthz(daemon, tmp_path):
     async def run() -> None:
         async def fake_collect(feed, context):
             return result
-        import monitor.daemon as module
+        import monitor.service.daemon as module
         original, module.collect = module.collect, fake_collect
         try:
             import httpx
@@ -131,7 +131,7 @@ def test_status_answers_from_memory_when_the_database_is_gone(daemon, monkeypatc
 def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, monkeypatch):
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
     open_store(settings).engine.dispose()
-    import monitor.store_health as module
+    import monitor.service.store_health as module
     monkeypatch.setattr(module.os, "access", lambda path, mode: False)   # as an unprivileged user would see a 0444 file
     with pytest.raises(StoreUnavailable, match="not writable"):
         open_store(settings)

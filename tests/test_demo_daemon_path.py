@@ -16,9 +16,9 @@ import pytest
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
-from monitor.daemon import evaluate_feed
-from monitor.demo.generate import intended_outcomes
-from monitor.demo.server import DemoServer
+from monitor.service.daemon import evaluate_feed
+from monitor.service.demo.generate import intended_outcomes
+from monitor.service.demo.server import DemoServer
 from monitor.store import Store, make_engine, upgrade_schema
 
 INSTANTS = {

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from alerts.metrics import AlertMetrics
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.metrics import CommitmentCollector, DaemonMetrics, exported_unit
+from monitor.service.metrics import CommitmentCollector, DaemonMetrics, exported_unit
 from monitor.observations import CollectionResult
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)

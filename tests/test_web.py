@@ -13,8 +13,8 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from monitor.web import WebServer
-from monitor.web_bounds import SharedCall, is_loopback
+from monitor.service.web import WebServer
+from monitor.service.web_bounds import SharedCall, is_loopback
 
 
 class Backend:

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.metrics import CommitmentCollector, DaemonMetrics
+from monitor.service.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from alerts.render import number
-from monitor.pages.wording import STATUS_ORDER, STATUS_WORDS
+from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS
 from tests.integration.browser import Browser
 from tests.integration.daemon_process import ROOT, DaemonProcess
 

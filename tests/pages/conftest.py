@@ -15,8 +15,8 @@ from prometheus_client import CollectorRegistry
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.model import Catalogue
-from monitor.pages.views import HistoryPoint, Snapshot
-from monitor.web import build_app
+from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.web import build_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)

@@ -115,7 +115,7 @@ def test_stylesheet_is_served_by_the_daemon_itself(client):
 def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
     from datetime import date, datetime, timedelta, timezone
 
-    from monitor.pages.charts import Point, history_svg
+    from monitor.service.pages.charts import Point, history_svg
     t0 = datetime(2021, 12, 1, tzinfo=timezone.utc)
     points = [Point(t0 + timedelta(days=d), 10.0 * d, 100.0, "at_risk") for d in range(10)]
     inside = history_svg(points, None, date(2021, 12, 15), "家")
@@ -129,7 +129,7 @@ def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
 def test_board_lists_deadlines_due_within_ninety_days(catalogue, board):
     from datetime import datetime, timezone
 
-    from monitor.pages import views
+    from monitor.service.pages import views
     near = views.board(views.Snapshot(catalogue, board, datetime(2021, 11, 15, tzinfo=timezone.utc)))
     assert [r["id"] for r in near["due_soon"]] == ["town2021.new_firms"]
     far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=timezone.utc)))

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
-from monitor.pages import seeds
-from monitor.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
+from monitor.service.pages import seeds
+from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
 

@@ -12,16 +12,16 @@ from pathlib import Path
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
-from monitor.daemon import Daemon, open_store
+from monitor.service.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
 from monitor.loader import load_or_report
-from monitor.logs import setup_logging
+from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
-from monitor.oneshot import add_evaluate_command
-from monitor.settings import Settings
-from monitor.store_health import StoreUnavailable
+from monitor.service.oneshot import add_evaluate_command
+from monitor.service.settings import Settings
+from monitor.service.store_health import StoreUnavailable
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from html import escape
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from monitor.pages.wording import STATUS_COLOUR, STATUS_WORDS, number
+from monitor.service.pages.wording import STATUS_COLOUR, STATUS_WORDS, number
 
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 WIDTH, HEIGHT = 720, 260

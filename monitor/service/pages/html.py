@@ -14,11 +14,11 @@ from starlette.routing import Route
 
 from alerts.render import local_time
 from monitor.model import Commitment
-from monitor.pages import charts, views
-from monitor.pages.wording import STATUS_WORDS, number
+from monitor.service.pages import charts, views
+from monitor.service.pages.wording import STATUS_WORDS, number
 
 if TYPE_CHECKING:
-    from monitor.web import WebBackend
+    from monitor.service.web import WebBackend
 
 PACKAGE = Path(__file__).parent
 HISTORY_POINTS = 200

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from monitor.pages import views
+from monitor.service.pages import views
 
 if TYPE_CHECKING:
-    from monitor.web import WebBackend
+    from monitor.service.web import WebBackend
 
 PREFIX = "/api/v1"
 HISTORY_POINTS = 200

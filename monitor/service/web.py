@@ -32,9 +32,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from monitor.pages import api, html
-from monitor.pages.views import HistoryPoint, Snapshot
-from monitor.web_bounds import SharedCall, is_loopback, timed_protocol
+from monitor.service.pages import api, html
+from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.web_bounds import SharedCall, is_loopback, timed_protocol
 
 STATIC = html.PACKAGE / "static"
 WORKERS = 4                      # handler threads: they compete with collection for the interpreter

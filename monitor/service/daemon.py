@@ -27,18 +27,18 @@ from collectors.base import FetchContext
 from collectors.runner import collect, set_concurrency
 from collectors.sql import dispose_engines as dispose_sql_engines
 from monitor.calendar import WorkCalendar
-from monitor.demo.server import DemoServer
+from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import ConfigError, load_catalogue
-from monitor.metrics import CommitmentCollector, DaemonMetrics
+from monitor.service.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
-from monitor.pages.views import HistoryPoint, Snapshot
-from monitor.reloads import SerialReloads
-from monitor.settings import Settings, ensure_sqlite_folder, split_address
+from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.reloads import SerialReloads
+from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
-from monitor.store_health import StoreHealth, StoreUnavailable
-from monitor.web import WebServer
+from monitor.service.store_health import StoreHealth, StoreUnavailable
+from monitor.service.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
 FEED_JOB_PREFIX = "feed:"

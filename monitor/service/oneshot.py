@@ -21,7 +21,7 @@ import httpx
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
-from monitor.demo.server import DemoServer
+from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, evaluate
 from monitor.loader import load_or_report
 from monitor.model import Catalogue

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 from monitor.calendar import WorkCalendar
-from monitor.demo.generate import demo_payload
+from monitor.service.demo.generate import demo_payload
 from monitor.model import Catalogue
 
 PATH = "/demo/series.json"
