@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence
@@ -211,6 +212,7 @@ class Daemon:
         if feed is None:
             return []
         assert self._client is not None
+        started = time.perf_counter()
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
         result = await collect(feed, context)   # logs the outcome once
@@ -224,6 +226,8 @@ class Daemon:
                                                    error=self.store_health.problem()))
             return []
         self.metrics.record_collection(result)
+        log.info("event=cycle_done feed=%s commitments=%d seconds=%.3f", feed_id, len(evaluations),
+                 time.perf_counter() - started)
         return evaluations
 
     def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:

@@ -1,0 +1,247 @@
+"""National scale: the shipped catalogue copied as separate documents up to N commitments, run as
+the real daemon (`monitor run --demo`, SQLite) and measured from outside. One JSON line per figure.
+
+    .venv/bin/python bench/bench_scale.py                      # 10,000 and 100,000
+    .venv/bin/python bench/bench_scale.py --sizes 10000 --layout single
+
+Figures: `monitor validate` seconds and peak RSS; seconds from start until every commitment has
+a verdict (/healthz "evaluated"); steady cycle seconds (collect -> evaluate -> store -> alerts, from
+the daemon's `event=cycle_done` log line); /metrics scrape seconds and bytes; daemon RSS; rows
+and bytes the store gains per cycle, scaled to a simulated day at the feed's interval. A figure
+that cannot be reached within its time limit is printed with "reached": false, never left out.
+
+`--layout include` (default) writes one document per file under targets.d/ and includes them;
+`--layout single` writes everything into one targets.yaml (what a catalogue looked like before
+includes existed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+INTERVAL_SECONDS = 60          # the shipped demo feed's interval
+DAY = 86400
+
+
+def emit(**figure: object) -> None:
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
+def _loader() -> type:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dumper() -> type:
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _evaluated(c: dict) -> bool:
+    return (c.get("monitorable", True) and c.get("status", "active") == "active"
+            and not c.get("draft", False))
+
+
+def build(folder: Path, size: int, layout: str) -> int:
+    """Write a catalogue of exactly `size` commitments into `folder`; returns how many get verdicts."""
+    shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
+    base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
+    by_document: dict[str, list[dict]] = {}
+    for c in shipped["commitments"]:
+        by_document.setdefault(c["document"], []).append(c)
+    copies = math.ceil(size / len(shipped["commitments"]))
+    parts: list[tuple[dict, list[dict]]] = []
+    left = size
+    for k in range(copies):
+        for document in shipped["documents"]:
+            if left <= 0:
+                break
+            suffix = "" if k == 0 else f"_c{k}"
+            doc = {**document, "id": document["id"] + suffix}
+            commitments = []
+            for c in by_document.get(document["id"], [])[:left]:
+                c = copy.deepcopy(c)
+                c["id"] = doc["id"] + c["id"][len(document["id"]):]
+                c["document"] = doc["id"]
+                commitments.append(c)
+            left -= len(commitments)
+            parts.append((doc, commitments))
+    (folder / "seeds").symlink_to(ROOT / "seeds")
+    dump = lambda data: yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=200)  # noqa: E731
+    if layout == "single":
+        catalogue = {**base, "documents": [d for d, _ in parts], "commitments": [c for _, cs in parts for c in cs]}
+        (folder / "targets.yaml").write_text(dump(catalogue), encoding="utf-8")
+    else:
+        (folder / "targets.d").mkdir()
+        for i, (doc, commitments) in enumerate(parts):
+            (folder / "targets.d" / f"{i:05d}-{doc['id']}.yaml").write_text(
+                dump({"documents": [doc], "commitments": commitments}), encoding="utf-8")
+        (folder / "targets.yaml").write_text(dump({**base, "include": ["targets.d/*.yaml"]}), encoding="utf-8")
+    return sum(1 for _, cs in parts for c in cs if _evaluated(c))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Current and peak resident set size of a live process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def measure_validate(folder: Path, size: int, timeout: float) -> None:
+    started = time.perf_counter()
+    command = [str(BIN / "monitor"), "validate", str(folder / "targets.yaml")]
+    wrapper = [sys.executable, "-c", "import resource,subprocess,sys;"
+               "r=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+               "sys.stderr.write(r.stderr[-2000:]);sys.exit(r.returncode)", *command]
+    try:
+        done = subprocess.run(wrapper, capture_output=True, text=True, timeout=timeout, cwd=folder)
+    except subprocess.TimeoutExpired:
+        emit(figure="validate_seconds", commitments=size, value=None, reached=False, note=f"over {timeout:.0f} s")
+        return
+    seconds = time.perf_counter() - started
+    peak = int(done.stdout.strip().splitlines()[-1]) / 1024
+    emit(figure="validate_seconds", commitments=size, value=round(seconds, 2), reached=done.returncode == 0,
+         rss_mb=round(peak), **({} if done.returncode == 0 else {"error": done.stderr.strip()[-300:]}))
+
+
+def _get(url: str, timeout: float) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def _store_counts(db: Path) -> tuple[dict[str, int], int]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) as connection:
+        tables = [r[0] for r in connection.execute("select name from sqlite_master where type='table'")]
+        rows = {t: connection.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+    size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+    return rows, size
+
+
+def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str]) -> None:
+    port = free_port()
+    db = folder / "monitor.db"
+    env = {**os.environ, "MONITOR_TARGETS": str(folder / "targets.yaml"),
+           "MONITOR_DATABASE_URL": f"sqlite:///{db}", "MONITOR_LISTEN": f"127.0.0.1:{port}",
+           "MONITOR_PUBLIC_URL": f"http://127.0.0.1:{port}", "MONITOR_MAILDIR": str(folder / "mail"),
+           **extra_env}
+    log = (folder / "daemon.log").open("w")
+    started = time.perf_counter()
+    daemon = subprocess.Popen([str(BIN / "monitor"), "run", "--demo"], cwd=folder, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = None
+        deadline = started + timeout
+        while time.perf_counter() < deadline and daemon.poll() is None:
+            try:
+                health = json.loads(_get(base + "/healthz", 10))
+                if health.get("evaluated", 0) >= evaluated:
+                    first = time.perf_counter() - started
+                    break
+            except OSError:
+                pass
+            time.sleep(1.0)
+        emit(figure="first_verdicts_seconds", commitments=size, value=None if first is None else round(first, 1),
+             reached=first is not None, evaluated=evaluated,
+             **({} if daemon.poll() is None else {"note": f"daemon exited {daemon.returncode}"}))
+        if first is None:
+            return
+
+        def cycles() -> list[float]:
+            return [float(line.rsplit("seconds=", 1)[1].split()[0])
+                    for line in (folder / "daemon.log").read_text(errors="replace").splitlines()
+                    if "event=cycle_done" in line and "feed=demo" in line]
+        seen = len(cycles())
+        rows_before, bytes_before = _store_counts(db)
+        deadline = time.perf_counter() + INTERVAL_SECONDS * 2 + timeout
+        while len(cycles()) <= seen and time.perf_counter() < deadline and daemon.poll() is None:
+            time.sleep(1.0)
+        steady = cycles()[seen:]
+        emit(figure="steady_cycle_seconds", commitments=size, value=steady[0] if steady else None,
+             reached=bool(steady), first_cycle_seconds=cycles()[0] if cycles() else None)
+        if steady:
+            rows_after, bytes_after = _store_counts(db)
+            per_day = DAY / INTERVAL_SECONDS
+            added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
+            emit(figure="store_rows_per_day", commitments=size,
+                 value=round(sum(added.values()) * per_day),
+                 by_table={t: round(n * per_day) for t, n in added.items() if n},
+                 note=f"one cycle's growth x {per_day:.0f} cycles (feed interval {INTERVAL_SECONDS}s), "
+                      "before retention")
+            emit(figure="store_bytes_per_day", commitments=size, value=round((bytes_after - bytes_before) * per_day),
+                 file_bytes=bytes_after)
+        times, sizes = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            try:
+                sizes.append(len(_get(base + "/metrics", 120)))
+                times.append(time.perf_counter() - t0)
+            except OSError as exc:
+                emit(figure="scrape_seconds", commitments=size, value=None, reached=False, error=str(exc))
+                break
+        if times:
+            body = _get(base + "/metrics", 120)
+            emit(figure="scrape_seconds", commitments=size, value=round(sorted(times)[len(times) // 2], 3),
+                 all=[round(t, 3) for t in times])
+            emit(figure="scrape_bytes", commitments=size, value=sizes[-1],
+                 samples=sum(1 for line in body.splitlines() if line and not line.startswith(b"#")))
+        current, peak = rss_mb(daemon.pid)
+        emit(figure="daemon_rss_mb", commitments=size, value=round(current), peak=round(peak))
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--layout", choices=("include", "single"), default="include")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per phase")
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: validate,daemon")
+    parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    for size in (int(s) for s in args.sizes.split(",")):
+        folder = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-"))
+        try:
+            t0 = time.perf_counter()
+            evaluated = build(folder, size, args.layout)
+            emit(figure="catalogue_built", commitments=size, evaluated=evaluated, layout=args.layout,
+                 seconds=round(time.perf_counter() - t0, 1), folder=str(folder) if args.keep else None)
+            if "validate" not in skip:
+                measure_validate(folder, size, args.timeout)
+            if "daemon" not in skip:
+                measure_daemon(folder, size, evaluated, args.timeout, extra_env)
+        finally:
+            if not args.keep:
+                subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+if __name__ == "__main__":
+    main()
