@@ -171,6 +171,10 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
             return [float(line.rsplit("seconds=", 1)[1].split()[0])
                     for line in (folder / "daemon.log").read_text(errors="replace").splitlines()
                     if "event=cycle_done" in line and "feed=demo" in line]
+        deadline = time.perf_counter() + timeout
+        while not cycles() and time.perf_counter() < deadline and daemon.poll() is None:
+            time.sleep(1.0)   # the verdicts show before the cycle ends (alerts, bookkeeping)
+        time.sleep(2.0)
         seen = len(cycles())
         rows_before, bytes_before = _store_counts(db)
         deadline = time.perf_counter() + INTERVAL_SECONDS * 2 + timeout

@@ -12,111 +12,45 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import ValidationError
 
-from monitor.limits import check_expansion, read_targets
+from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
+                                     read_catalogue)
 from monitor.problems import ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
 from monitor.units import UnitError, parse_unit
 
-PathKey = tuple[Any, ...]
 _OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 
-def format_path(path: PathKey) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(document)"
-
-
-class _PositionIndex:
-    """Where each key and value of the YAML document stands (1-based line and column)."""
-
-    def __init__(self, root: yaml.Node | None):
-        self.positions: dict[PathKey, tuple[int, int]] = {}
-        self.duplicates: list[tuple[PathKey, tuple[int, int]]] = []
-        if root is not None:
-            self._walk(root, ())
-
-    def _walk(self, node: yaml.Node, path: PathKey) -> None:
-        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = key_node.value
-                where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                if key in seen:
-                    self.duplicates.append((path + (key,), where))
-                seen.add(key)
-                self.positions[path + (key,)] = where
-                self._walk(value_node, path + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self._walk(item, path + (index,))
-
-    def locate(self, path: PathKey) -> tuple[int, int]:
-        """The position of the deepest existing node on `path`."""
-        candidate = tuple(path)
-        while candidate:
-            if candidate in self.positions:
-                return self.positions[candidate]
-            candidate = candidate[:-1]
-        return self.positions.get((), (1, 1))
-
-
-def _clean_loc(loc: tuple[Any, ...], index: _PositionIndex) -> PathKey:
+def _clean_loc(loc: tuple[Any, ...], locator: Locator) -> PathKey:
     """Keep the parts of a pydantic error location that exist in the file (drops union tags)."""
     path: list[Any] = []
     for position, part in enumerate(loc):
         is_last = position == len(loc) - 1
-        if isinstance(part, int) or (*path, part) in index.positions or (is_last and isinstance(part, str)):
+        if isinstance(part, int) or (is_last and isinstance(part, str)) or locator.exists((*path, part)):
             path.append(part)
     return tuple(path)
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, _PositionIndex]:
+def parse_yaml(text: str, file: str) -> tuple[Any, PositionIndex]:
     """Parse YAML, keeping positions. Raises ConfigError with the syntax error's position."""
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-            if root is not None:
-                check_expansion(root, file)
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))])
-    except yaml.reader.ReaderError as exc:   # a character YAML does not allow (NUL, other controls)
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise ConfigError([ConfigProblem(file, line, column, "(syntax)",
-                                         f"character U+{exc.character:04X} is not allowed in YAML")]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", str(exc))]) from None
-    except RecursionError:
-        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", "the YAML is nested too deeply")]) from None
-    return data, _PositionIndex(root)
+    return parse_with_positions(text, file)
 
 
 def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Catalogue:
     """Load and check targets.yaml. Raises ConfigError listing every problem."""
     path = Path(path)
     file = str(path)
-    data, index = parse_yaml(read_targets(path), file)
-    problems = [ConfigProblem(file, *where, format_path(p), "duplicate key") for p, where in index.duplicates]
+    data, locator, problems = read_catalogue(path)
     if not isinstance(data, dict):
         raise ConfigError(problems + [ConfigProblem(file, 1, 1, "(document)", "expected a mapping with 'version: 1'")])
     try:
         spec = CatalogueSpec.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            loc = _clean_loc(error["loc"], index)
+            loc = _clean_loc(error["loc"], locator)
             message = error["msg"]
             if error["type"] == "extra_forbidden":
                 message = "unknown key (check the spelling; see docs/targets-format.md)"
@@ -125,9 +59,9 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
             elif error["type"] == "union_tag_invalid":
                 loc = (*loc, error["ctx"]["discriminator"].strip("'"))
                 message = f"unknown kind {error['ctx']['tag']!r}; known kinds: {error['ctx']['expected_tags']}"
-            problems.append(ConfigProblem(file, *index.locate(loc), format_path(loc), message))
+            problems.append(_located(locator, loc, message))
         raise ConfigError(problems)
-    problems += check_references(spec, index, file, seeds_dirs or default_seed_dirs(path))
+    problems += check_references(spec, locator, file, seeds_dirs or default_seed_dirs(path))
     if problems:
         raise ConfigError(problems)
     return build_catalogue(spec, source=path)
@@ -149,11 +83,17 @@ def default_seed_dirs(targets_path: Path) -> list[Path]:
     return [base / "seeds", base]
 
 
-def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seeds_dirs: list[Path]) -> list[ConfigProblem]:
+def _located(locator: Locator, path: PathKey, message: str) -> ConfigProblem:
+    file, line, column, local = locator.where(path)
+    return ConfigProblem(file, line, column, format_path(local), message)
+
+
+def check_references(spec: CatalogueSpec, locator: Locator, file: str,
+                     seeds_dirs: list[Path]) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
 
     def problem(path: PathKey, message: str) -> None:
-        problems.append(ConfigProblem(file, *index.locate(path), format_path(path), message))
+        problems.append(_located(locator, path, message))
 
     for section in ("documents", "agencies", "feeds", "commitments"):
         seen: set[str] = set()
@@ -165,7 +105,10 @@ def check_references(spec: CatalogueSpec, index: _PositionIndex, file: str, seed
     documents = {d.id: d for d in spec.documents}
     agencies = {a.id for a in spec.agencies}
     feeds = {f.id for f in spec.feeds}
-    seed_texts: dict[str, str | None] = {d.id: _read_seed(d.source, seeds_dirs) for d in spec.documents}
+    seeds: dict[str, str | None] = {}   # copies of a plan share one seed file: read it once
+    seed_texts: dict[str, str | None] = {
+        d.id: seeds[d.source] if d.source in seeds else seeds.setdefault(d.source, _read_seed(d.source, seeds_dirs))
+        for d in spec.documents}
     for i, d in enumerate(spec.documents):
         if seed_texts[d.id] is None:   # a misspelt source would silently turn quote checking off
             problem(("documents", i, "source"), f"seed file {d.source!r} not found in "

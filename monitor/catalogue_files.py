@@ -1,0 +1,315 @@
+"""A catalogue in many files: targets.yaml plus the files its `include:` names, read fast, located lazily.
+
+    include: [targets.d/*.yaml]     # in targets.yaml; patterns relative to its folder, sorted
+
+An included file holds any of `documents`, `agencies`, `feeds`, `commitments`, `excluded` (lists,
+appended after the main file's) and `measures` (a mapping, merged; a name defined twice is an
+error). One document per file is the convention for large deployments.
+
+Speed: every file is parsed by libyaml (C) and turned into plain data by a direct walk, without
+position bookkeeping. Positions are wanted only for problems, so a file with a problem is parsed
+again with positions (`Locator`), and only that file. Files whose text uses anchors or merge keys,
+or that repeat a key, take the careful path (alias-bomb check, duplicate keys located) at once.
+Parsed files are cached by a digest of their text: a reload parses again only the files that changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import glob
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.limits import check_expansion, read_targets
+from monitor.problems import ConfigError, ConfigProblem
+
+PathKey = tuple[Any, ...]
+LIST_SECTIONS = ("documents", "agencies", "feeds", "commitments", "excluded")
+INCLUDED_SECTIONS = (*LIST_SECTIONS, "measures")
+INCLUDE_KEY = "include"
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _NeedsCareful(Exception):
+    """The fast path met something only the careful path reports well (a repeated key)."""
+
+
+def _plain(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    """Plain data from an anchor-free node tree: what SafeLoader builds, minus its bookkeeping."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:
+            return node.value
+        build = constructor.yaml_constructors.get(node.tag)
+        if build is None:
+            raise _NeedsCareful
+        return build(constructor, node)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _NeedsCareful
+        return [_plain(item, constructor) for item in node.value]
+    if node.tag != _MAP:   # !!set, !!omap and the like: the full constructor knows them
+        raise _NeedsCareful
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _plain(key_node, constructor)
+        if key in mapping:
+            raise _NeedsCareful
+        mapping[key] = _plain(value_node, constructor)
+    return mapping
+
+
+def _fast_parse(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        return None if root is None else _plain(root, loader)
+    finally:
+        loader.dispose()
+
+
+class PositionIndex:
+    """Where each key and value of one YAML document stands (1-based line and column)."""
+
+    def __init__(self, root: yaml.Node | None):
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.duplicates: list[tuple[PathKey, tuple[int, int]]] = []
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, path: PathKey) -> None:
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in seen:
+                    self.duplicates.append((path + (key,), where))
+                seen.add(key)
+                self.positions[path + (key,)] = where
+                self._walk(value_node, path + (key,))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, path + (index,))
+
+    def locate(self, path: PathKey) -> tuple[int, int]:
+        """The position of the deepest existing node on `path`."""
+        candidate = tuple(path)
+        while candidate:
+            if candidate in self.positions:
+                return self.positions[candidate]
+            candidate = candidate[:-1]
+        return self.positions.get((), (1, 1))
+
+
+def parse_with_positions(text: str, file: str) -> tuple[Any, PositionIndex]:
+    """Parse YAML keeping positions. Raises ConfigError with the syntax error's position."""
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None:
+                check_expansion(root, file)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))]) from None
+    except yaml.reader.ReaderError as exc:   # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ConfigError([ConfigProblem(file, line, column, "(syntax)",
+                                         f"character U+{exc.character:04X} is not allowed in YAML")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", str(exc))]) from None
+    except RecursionError:
+        raise ConfigError([ConfigProblem(file, 1, 1, "(syntax)", "the YAML is nested too deeply")]) from None
+    return data, PositionIndex(root)
+
+
+@dataclass
+class ParsedFile:
+    file: str
+    data: Any
+    duplicates: list[tuple[PathKey, tuple[int, int]]] = field(default_factory=list)
+    index: PositionIndex | None = None    # built at once only on the careful path
+
+
+_cache: dict[str, tuple[bytes, ParsedFile]] = {}
+_cache_lock = threading.Lock()
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """One file's data; parsed again only when its text changed since the last parse (a digest of
+    the text decides: file times are too coarse for an editor's quick saves)."""
+    file = str(path)
+    text = read_targets(path)
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    with _cache_lock:
+        cached = _cache.get(file)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    parsed: ParsedFile | None = None
+    if "&" not in text and "<<" not in text:   # no anchors, no merge keys: nothing can expand
+        try:
+            parsed = ParsedFile(file, _fast_parse(text))
+        except (_NeedsCareful, yaml.YAMLError, RecursionError, TypeError):
+            parsed = None     # the careful path says where, and why
+    if parsed is None:
+        data, index = parse_with_positions(text, file)
+        parsed = ParsedFile(file, data, index.duplicates, index)
+    with _cache_lock:
+        _cache[file] = (key, parsed)
+    return parsed
+
+
+class Locator:
+    """Positions of merged-catalogue paths, found in the file each item came from, on demand."""
+
+    def __init__(self, main: ParsedFile):
+        self.main = main
+        self.files: dict[str, ParsedFile] = {main.file: main}
+        self.spans: dict[str, list[tuple[int, str, int]]] = {}   # section -> [(start, file, offset)]
+        self.measure_files: dict[str, str] = {}
+
+    def add_span(self, section: str, start: int, file: str) -> None:
+        self.spans.setdefault(section, []).append((start, file, start))
+
+    def origin(self, path: PathKey) -> tuple[str, PathKey]:
+        """The file an item of the merged catalogue came from, and its path in that file."""
+        if len(path) >= 2 and path[0] in self.spans and isinstance(path[1], int):
+            spans = self.spans[path[0]]
+            at = bisect.bisect_right([s[0] for s in spans], path[1]) - 1
+            if at >= 0:
+                start, file, _ = spans[at]
+                return file, (path[0], path[1] - start, *path[2:])
+        if len(path) >= 2 and path[0] == "measures" and path[1] in self.measure_files:
+            return self.measure_files[path[1]], path
+        return self.main.file, path
+
+    def index(self, file: str) -> PositionIndex:
+        parsed = self.files[file]
+        if parsed.index is None:
+            parsed.index = parse_with_positions(read_targets(Path(file)), file)[1]
+        return parsed.index
+
+    def where(self, path: PathKey) -> tuple[str, int, int, PathKey]:
+        file, local = self.origin(path)
+        try:
+            line, column = self.index(file).locate(local)
+        except (ConfigError, OSError):   # changed on disk since: the file, at least
+            line, column = 1, 1
+        return file, line, column, local
+
+    def exists(self, path: PathKey) -> bool:
+        if len(path) == 1 and (path[0] in self.spans or (path[0] == "measures" and self.measure_files)):
+            return True   # a section that included files fill
+        file, local = self.origin(path)
+        try:
+            return local in self.index(file).positions
+        except (ConfigError, OSError):
+            return False
+
+
+def format_path(path: PathKey) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def _problem(locator: Locator, file: str, path: PathKey, message: str) -> ConfigProblem:
+    line, column = locator.index(file).locate(path)
+    return ConfigProblem(file, line, column, format_path(path), message)
+
+
+def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
+    """The merged data of targets.yaml and its includes, a locator, and the problems found so far
+    (duplicate keys, bad includes). Raises ConfigError when nothing can be merged."""
+    main = parse_file(path)
+    locator = Locator(main)
+    problems = [ConfigProblem(main.file, *where, format_path(p), "duplicate key") for p, where in main.duplicates]
+    data = main.data
+    if not isinstance(data, dict) or INCLUDE_KEY not in data:
+        return data, locator, problems
+    data = dict(data)
+    patterns = data.pop(INCLUDE_KEY)
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        problems.append(_problem(locator, main.file, (INCLUDE_KEY,), "expected a list of file patterns, "
+                                                                     "e.g. include: [targets.d/*.yaml]"))
+        return data, locator, problems
+    for section in LIST_SECTIONS:
+        if section in data and isinstance(data[section], list):
+            data[section] = list(data[section])
+    if isinstance(data.get("measures"), dict):
+        data["measures"] = dict(data["measures"])
+    base = path.resolve().parent
+    seen: set[Path] = {path.resolve()}
+    for i, pattern in enumerate(patterns):
+        matches = sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
+        if not matches:
+            problems.append(_problem(locator, main.file, (INCLUDE_KEY, i), f"{pattern!r} matches no file "
+                                                                           f"(relative to {base})"))
+        for included in matches:
+            if included.resolve() in seen:
+                continue
+            seen.add(included.resolve())
+            try:
+                parsed = parse_file(included)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            locator.files[parsed.file] = parsed
+            problems.extend(ConfigProblem(parsed.file, *where, format_path(p), "duplicate key")
+                            for p, where in parsed.duplicates)
+            problems.extend(_merge(data, parsed, locator))
+    return data, locator, problems
+
+
+def _merge(data: dict, parsed: ParsedFile, locator: Locator) -> list[ConfigProblem]:
+    if parsed.data is None:
+        return []
+    if not isinstance(parsed.data, dict):
+        return [_problem(locator, parsed.file, (), f"an included file is a mapping of {', '.join(INCLUDED_SECTIONS)}")]
+    problems = []
+    for key, value in parsed.data.items():
+        if key not in INCLUDED_SECTIONS:
+            problems.append(_problem(locator, parsed.file, (key,), f"not allowed in an included file; "
+                                     f"included files hold {', '.join(INCLUDED_SECTIONS)} (the rest stays in "
+                                     f"{Path(locator.main.file).name})"))
+        elif key == "measures":
+            if not isinstance(value, dict):
+                problems.append(_problem(locator, parsed.file, (key,), "expected a mapping of named measures"))
+                continue
+            measures = data.setdefault("measures", {})
+            for name, measure in value.items():
+                if name in measures:
+                    problems.append(_problem(locator, parsed.file, (key, name), f"measure {name!r} is already "
+                                             f"defined in {locator.measure_files.get(name, locator.main.file)}"))
+                    continue
+                measures[name] = measure
+                locator.measure_files[name] = parsed.file
+        elif value is not None:
+            if not isinstance(value, list):
+                problems.append(_problem(locator, parsed.file, (key,), "expected a list"))
+                continue
+            target = data.setdefault(key, [])
+            if not isinstance(target, list):
+                continue    # the main file's own problem, reported by the schema
+            locator.add_span(key, len(target), parsed.file)
+            target.extend(value)
+    return problems

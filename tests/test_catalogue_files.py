@@ -1,0 +1,121 @@
+"""A catalogue in many files: `include:` in targets.yaml, problems located in the file they are in,
+a reload that parses again only the files that changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor import catalogue_files
+from monitor.loader import load_catalogue
+from tests.test_loader import VALID, problems_of, write
+
+MAIN = VALID.split("documents:")[0] + VALID[VALID.index("agencies:"):VALID.index("commitments:")] + \
+    "include: [targets.d/*.yaml]\n"
+DOCUMENT = "documents:" + VALID.split("documents:")[1].split("agencies:")[0]
+COMMITMENTS = "commitments:" + VALID.split("commitments:")[1]
+
+
+def catalogue_in_files(tmp_path: Path, document: str = DOCUMENT + COMMITMENTS) -> Path:
+    path = write(tmp_path, MAIN)
+    (tmp_path / "targets.d").mkdir()
+    (tmp_path / "targets.d" / "demo2021.yaml").write_text(document, encoding="utf-8")
+    return path
+
+
+def test_included_files_add_their_documents_and_commitments(tmp_path):
+    catalogue = load_catalogue(catalogue_in_files(tmp_path))
+    assert list(catalogue.commitments) == ["demo2021.company_setup"]
+    assert catalogue.commitments["demo2021.company_setup"].document.title == "示例方案"
+
+
+def test_a_problem_in_an_included_file_names_that_file_line_and_column(tmp_path):
+    path = catalogue_in_files(tmp_path, DOCUMENT + COMMITMENTS.replace("    unit: 个工作日\n",
+                                                                       "    unit: 个工作日\n    colour: red\n"))
+    included = tmp_path / "targets.d" / "demo2021.yaml"
+    line = included.read_text(encoding="utf-8").splitlines().index("    colour: red") + 1
+    assert problems_of(path) == [f"{included}:{line}:5: commitments[0].colour: unknown key (check the spelling; "
+                                 "see docs/targets-format.md)"]
+
+
+def test_a_reference_problem_in_the_second_included_file_is_located_there(tmp_path):
+    path = catalogue_in_files(tmp_path)
+    second = tmp_path / "targets.d" / "zz-more.yaml"
+    second.write_text(COMMITMENTS.replace("demo2021.company_setup", "demo2021.other")
+                      .replace("agency: demo.market", "agency: demo.nobody"), encoding="utf-8")
+    line = second.read_text(encoding="utf-8").splitlines().index("    agency: demo.nobody") + 1
+    assert problems_of(path) == [f"{second}:{line}:5: commitments[0].agency: unknown agency 'demo.nobody'"]
+
+
+def test_duplicate_ids_across_files_point_at_the_second(tmp_path):
+    path = catalogue_in_files(tmp_path)
+    (tmp_path / "targets.d" / "zz-copy.yaml").write_text(COMMITMENTS, encoding="utf-8")
+    assert problems_of(path) == [f"{tmp_path / 'targets.d' / 'zz-copy.yaml'}:2:5: commitments[0].id: "
+                                 "duplicate id 'demo2021.company_setup'"]
+
+
+def test_duplicate_key_and_syntax_errors_in_included_files_are_located(tmp_path):
+    path = catalogue_in_files(tmp_path, DOCUMENT + COMMITMENTS.replace("    op: \"<=\"\n",
+                                                                       "    op: \"<=\"\n    op: \"<\"\n"))
+    included = tmp_path / "targets.d" / "demo2021.yaml"
+    line = included.read_text(encoding="utf-8").splitlines().index('    op: "<"') + 1
+    assert f"{included}:{line}:5: commitments[0].op: duplicate key" in problems_of(path)
+    included.write_text("documents: [\n", encoding="utf-8")
+    assert problems_of(path)[0].startswith(f"{included}:2:1: (syntax): ")
+
+
+def test_an_include_that_matches_nothing_and_sections_that_belong_in_the_main_file_are_errors(tmp_path):
+    path = catalogue_in_files(tmp_path, DOCUMENT + COMMITMENTS + "calendar: {timezone: UTC}\n")
+    path.write_text(MAIN.replace("include: [targets.d/*.yaml]", "include: [targets.d/*.yaml, plans/*.yml]"),
+                    encoding="utf-8")
+    problems = problems_of(path)
+    assert any(p.startswith(f"{path}:") and "'plans/*.yml' matches no file" in p for p in problems)
+    assert any(p.startswith(f"{tmp_path / 'targets.d' / 'demo2021.yaml'}:") and "calendar: not allowed in an "
+               "included file" in p for p in problems)
+
+
+def test_a_measure_defined_in_two_files_is_an_error(tmp_path):
+    path = catalogue_in_files(tmp_path)
+    measure = "measures:\n  setup_time: {feed: demo, field: value}\n"
+    (tmp_path / "targets.d" / "a-measures.yaml").write_text(measure, encoding="utf-8")
+    (tmp_path / "targets.d" / "b-measures.yaml").write_text(measure, encoding="utf-8")
+    assert any("b-measures.yaml:2:3: measures.setup_time: measure 'setup_time' is already defined in" in p
+               for p in problems_of(path))
+
+
+def test_a_reload_parses_again_only_the_files_that_changed(tmp_path, monkeypatch):
+    path = catalogue_in_files(tmp_path)
+    (tmp_path / "targets.d" / "zz-other.yaml").write_text(
+        COMMITMENTS.replace("demo2021.company_setup", "demo2021.other"), encoding="utf-8")
+    load_catalogue(path)
+    parsed: list[str] = []
+    real = catalogue_files._fast_parse
+    monkeypatch.setattr(catalogue_files, "_fast_parse", lambda text: parsed.append(text) or real(text))
+    (tmp_path / "targets.d" / "zz-other.yaml").write_text(
+        COMMITMENTS.replace("demo2021.company_setup", "demo2021.renamed"), encoding="utf-8")
+    catalogue = load_catalogue(path)
+    assert "demo2021.renamed" in catalogue.commitments and "demo2021.other" not in catalogue.commitments
+    assert len(parsed) == 1 and "demo2021.renamed" in parsed[0]
+
+
+def test_files_with_anchors_take_the_careful_path_and_load_the_same(tmp_path):
+    text = DOCUMENT + COMMITMENTS.replace("    measured: {zh: 企业开办时间, en: Time to start a business}\n",
+                                          "    measured: &m {zh: 企业开办时间, en: Time to start a business}\n")
+    catalogue = load_catalogue(catalogue_in_files(tmp_path, text))
+    assert catalogue.commitments["demo2021.company_setup"].measured_zh == "企业开办时间"
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: [1, 2.5, true, null, 2021-03-01, '08:00', x]\n",
+                                  "a: !!binary aGVsbG8=\nb: {c: ~}\n", "- 0x1f\n- 1_000\n- .inf\n"])
+def test_the_fast_parse_builds_what_safe_load_builds(text):
+    import yaml
+    try:
+        fast = catalogue_files._fast_parse(text)
+    except catalogue_files._NeedsCareful:
+        return
+    assert fast == yaml.safe_load(text)
+
+
+def test_the_shipped_catalogue_still_loads(repo_root):
+    assert len(load_catalogue(repo_root / "targets.yaml").commitments) == 264
