@@ -68,8 +68,26 @@ def _plain(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> An
     return mapping
 
 
+class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
+    """libyaml's loader with the (pure-Python, regex) tag resolution of plain scalars memoised: a
+    catalogue repeats its keys and many of its values thousands of times."""
+
+    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= 64 and len(self._resolved) < 200_000:
+                self._resolved[key] = tag
+        return tag
+
+
 def _fast_parse(text: str) -> Any:
-    loader = _Loader(text)
+    loader = _FastLoader(text)
     try:
         root = loader.get_single_node()
         return None if root is None else _plain(root, loader)
