@@ -135,3 +135,38 @@ def test_share_of_cases_within_a_limit_is_exported_in_percent_with_duration_quan
     assert labels["unit"] == "%"
     assert registry.get_sample_value(names.METRIC_CASES, labels) == 120
     assert registry.get_sample_value(names.METRIC_CASE_DURATION, {**labels, names.QUANTILE_LABEL: "1"}) == 4.0
+
+
+def test_status_detail_exports_one_sample_per_commitment_its_current_status(shipped_catalogue):
+    registry = CollectorRegistry()
+    c = next(c for c in shipped_catalogue.evaluated_commitments() if c.kind == "value")
+    board = {c.id: Evaluation(c.id, NOW, "missed", actual=12.0, target=9.0, op="<=", unit=c.unit, margin=-3.0)}
+    registry.register(CommitmentCollector(lambda: shipped_catalogue, lambda: board, detail="status"))
+    families = list(text_string_to_metric_families(generate_latest(registry).decode()))
+    assert [f.name for f in families] == [names.METRIC_STATUS]
+    assert len(families[0].samples) == len(shipped_catalogue.evaluated_commitments())
+    assert registry.get_sample_value(names.METRIC_STATUS, labels_for(c, "missed")) == 1.0
+    assert registry.get_sample_value(names.METRIC_STATUS, labels_for(c, "met")) is None
+    run = subprocess.run([promtool(), "check", "metrics"], input=generate_latest(registry), capture_output=True)
+    assert run.returncode == 0 and not run.stdout.strip() and not run.stderr.strip(), run.stdout + run.stderr
+
+
+def test_auto_detail_is_full_for_a_small_catalogue_and_status_beyond_the_budget(shipped_catalogue, monkeypatch):
+    from monitor.service import metrics
+    collector = CommitmentCollector(lambda: shipped_catalogue, lambda: {}, detail="auto")
+    assert collector.effective_detail(shipped_catalogue) == "full"
+    monkeypatch.setattr(metrics, "FULL_DETAIL_MAX_COMMITMENTS", 10)
+    assert collector.effective_detail(shipped_catalogue) == "status"
+
+
+def test_a_scrape_serves_the_last_rendering_until_the_next_cycle_renders_again(shipped_catalogue):
+    from monitor.service.metrics import MetricsSnapshot
+    c = shipped_catalogue.evaluated_commitments()[0]
+    board: dict = {}
+    snapshot = MetricsSnapshot(CommitmentCollector(lambda: shipped_catalogue, lambda: board, detail="status"))
+    first = snapshot.exposition()   # rendered on demand when nothing was rendered yet
+    board[c.id] = Evaluation(c.id, NOW, "missed")
+    assert snapshot.exposition() is first and snapshot.renders == 1
+    snapshot.refresh()
+    assert f'commitment="{c.id}"'.encode() in snapshot.exposition()
+    assert b'status="missed"' in snapshot.exposition() and snapshot.renders == 2

@@ -31,7 +31,7 @@ from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import ConfigError, load_catalogue
-from monitor.service.metrics import CommitmentCollector, DaemonMetrics
+from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsSnapshot
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
@@ -75,7 +75,9 @@ class Daemon:
         self.clock = clock
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry)
-        self.registry.register(CommitmentCollector(lambda: self.catalogue, lambda: self.board))
+        # per-commitment families: rendered once per cycle and per reload, copied by each scrape
+        self.commitment_metrics = MetricsSnapshot(CommitmentCollector(lambda: self.catalogue, lambda: self.board,
+                                                                      detail=settings.metrics_detail))
         if alerts is not None:
             self.registry.register(alerts.metrics_collector())
         self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
@@ -249,6 +251,7 @@ class Daemon:
             self.board = {**self.board, **{e.commitment: e for e in evaluations}}
         for e in evaluations:
             self.metrics.evaluations.labels(e.status).inc()
+        self.commitment_metrics.refresh()
         if self.alerts is not None:
             try:
                 self.alerts.process(catalogue, evaluations, now)
@@ -296,6 +299,7 @@ class Daemon:
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.clock().timestamp())
         self.metrics.record_catalogue(catalogue)
+        await asyncio.to_thread(self.commitment_metrics.refresh)   # removed commitments leave /metrics now
         if self._scheduler is not None:
             self._schedule_feeds(triggers, previous)
         log.info("event=reloaded commitments=%d feeds=%d", len(catalogue.commitments), len(catalogue.feeds))
@@ -322,6 +326,10 @@ class Daemon:
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
             "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
             "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
+
+    def commitment_exposition(self) -> bytes:
+        """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""
+        return self.commitment_metrics.exposition()
 
     def snapshot(self) -> Snapshot:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each

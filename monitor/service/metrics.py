@@ -1,15 +1,25 @@
-"""Prometheus metrics: per-commitment verdicts read fresh on each scrape, and daemon self-metrics.
+"""Prometheus metrics: per-commitment verdicts, rendered once per cycle, and daemon self-metrics.
 
-`CommitmentCollector` yields metric families from the current catalogue and verdict board on each
-scrape, so a commitment removed from targets.yaml vanishes from /metrics by construction.
+`CommitmentCollector` yields metric families from the current catalogue and verdict board, so a
+commitment removed from targets.yaml vanishes from /metrics by construction. The daemon does not
+render them on each scrape: `MetricsSnapshot` renders them after each cycle and each reload, and a
+scrape copies those bytes (beside the small self-metrics, rendered fresh).
+
+The sample budget (`MONITOR_METRICS_DETAIL`): `full` exports every per-commitment family (about a
+dozen samples per commitment: the status one-hot over five statuses, actual, target, margin,
+expected, times, provenance, case quantiles); `status` exports one sample per commitment, its
+current status (`commitment_status{...,status="missed"} 1`), which is what alert rules and status
+panels read; the figures behind a verdict stay on the pages and /api. `auto` (the default) is
+`full` up to FULL_DETAIL_MAX_COMMITMENTS evaluated commitments and `status` beyond.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, time, timedelta, timezone
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Literal, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -20,6 +30,8 @@ from monitor.observations import CollectionResult
 from monitor.units import UnitError, normalise
 
 _CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+FULL_DETAIL_MAX_COMMITMENTS = 5_000    # full detail: ~12 samples each, ~60,000 samples, ~15 MB at most
+Detail = Literal["auto", "full", "status"]
 
 
 def exported_unit(c: Commitment) -> str:
@@ -49,15 +61,26 @@ def info_labels(c: Commitment) -> list[str]:
 
 
 class CommitmentCollector(Collector):
-    def __init__(self, catalogue: Callable[[], Catalogue], board: Callable[[], Mapping[str, Evaluation]]):
+    def __init__(self, catalogue: Callable[[], Catalogue], board: Callable[[], Mapping[str, Evaluation]],
+                 detail: Detail = "full"):
         self._catalogue = catalogue
         self._board = board
+        self.detail = detail
 
     def describe(self) -> list:
         return []   # families depend on the catalogue; register without a describe-time collect
 
+    def effective_detail(self, catalogue: Catalogue) -> Literal["full", "status"]:
+        if self.detail != "auto":
+            return self.detail
+        evaluated = sum(1 for _ in catalogue.evaluated_commitments())
+        return "full" if evaluated <= FULL_DETAIL_MAX_COMMITMENTS else "status"
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         catalogue, board = self._catalogue(), self._board()
+        if self.effective_detail(catalogue) == "status":
+            yield self._status_only(catalogue, board)
+            return
         labels = list(names.COMMITMENT_LABELS)
         status = GaugeMetricFamily(names.METRIC_STATUS, "1 for the commitment's current status, 0 for the others",
                                    labels=labels + [names.STATUS_LABEL, names.PROVISIONAL_LABEL])
@@ -112,6 +135,70 @@ class CommitmentCollector(Collector):
         yield status
         yield from gauges.values()
         yield from (evaluated_at, data_as_of, deadline, info, cases, overdue, durations)
+
+    @staticmethod
+    def _status_only(catalogue: Catalogue, board: Mapping[str, Evaluation]) -> GaugeMetricFamily:
+        """One sample per commitment: its current status (the other statuses are absent, not 0)."""
+        status = GaugeMetricFamily(names.METRIC_STATUS, "1 for the commitment's current status (detail 'status': "
+                                   "the other statuses are not exported)",
+                                   labels=list(names.COMMITMENT_LABELS) + [names.STATUS_LABEL, names.PROVISIONAL_LABEL])
+        for c in catalogue.evaluated_commitments():
+            ev = board.get(c.id)
+            status.add_metric(commitment_labels(c) + [ev.status if ev else "no_data",
+                                                      "true" if ev and ev.provisional else "false"], 1.0)
+        return status
+
+
+class MetricsSnapshot:
+    """Families rendered once (per cycle, per reload) and served as bytes to every scrape until the
+    next rendering. Renderings asked for while one runs fold into one more after it."""
+
+    def __init__(self, collector: Collector):
+        self._registry = CollectorRegistry(auto_describe=False)
+        self._registry.register(collector)
+        self._cond = threading.Condition()
+        self._body: bytes | None = None
+        self._dirty = False
+        self._rendering = False
+        self.renders = 0
+        self.last_render_seconds = 0.0
+
+    def refresh(self) -> None:
+        """Render now, unless a rendering is under way: then it renders once more when done."""
+        with self._cond:
+            self._dirty = True
+            if self._rendering:
+                return
+            self._rendering = True
+        try:
+            while True:
+                with self._cond:
+                    if not self._dirty:
+                        break
+                    self._dirty = False
+                started = datetime.now(timezone.utc)
+                body = generate_latest(self._registry)
+                with self._cond:
+                    self._body = body
+                    self.renders += 1
+                    self.last_render_seconds = (datetime.now(timezone.utc) - started).total_seconds()
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._rendering = False
+                self._cond.notify_all()
+
+    def exposition(self) -> bytes:
+        """The last rendering (rendered now when there is none yet)."""
+        with self._cond:
+            body = self._body
+        if body is None:
+            self.refresh()
+            with self._cond:
+                while self._body is None and self._rendering:
+                    self._cond.wait()
+                body = self._body
+        return body or b""
 
 
 class DaemonMetrics:

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_concurrent_feeds: int = 4
     deliver_interval_seconds: float = 5.0
     http_timeout_seconds: float = 10.0     # a client silent this long is dropped
+    # which per-commitment series /metrics carries (the sample budget; see README "Metrics at scale")
+    metrics_detail: Literal["auto", "full", "status"] = "auto"
     admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
 
     def listen_address(self) -> tuple[str, int]:

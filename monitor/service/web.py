@@ -8,7 +8,8 @@ Request handling is bounded so that scrapes and reloads cannot starve collection
 `WORKERS` handler threads (they compete with the scheduler for the interpreter), at most
 `CONNECTION_LIMIT` connections (beyond: 503 at once), a client that has not completed its request
 `request_timeout` seconds after connecting (or after its previous response) is dropped, every
-scrape that arrives while /metrics is being rendered shares that rendering, and reloads run on the
+scrape that arrives while /metrics is being rendered shares that rendering (the per-commitment families
+come rendered once per cycle by the daemon: a scrape copies them), and reloads run on the
 loop without holding a thread. Admin endpoints need `Authorization: Bearer $MONITOR_ADMIN_TOKEN`
 when a token is set, and a loopback caller when none is.
 """
@@ -84,7 +85,9 @@ def _refused(request: Request, on_rejected: Callable[[str], None]) -> Response:
 
 
 def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lambda reason: None) -> list[BaseRoute]:
-    render = SharedCall(lambda: generate_latest(backend.registry))
+    # the per-commitment families come rendered (once per cycle); the self-metrics are small
+    rendered = getattr(backend, "commitment_exposition", lambda: b"")
+    render = SharedCall(lambda: generate_latest(backend.registry) + rendered())
 
     def metrics(request: Request) -> Response:
         return Response(render(), media_type=CONTENT_TYPE_LATEST)
