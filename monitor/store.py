@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, delete, event, inspect, text
+from sqlalchemy import DateTime, Index, LargeBinary, bindparam, delete, event, insert, inspect, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
@@ -286,25 +286,94 @@ class Store:
             unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
-    def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
-        """Append to history and update current state. Returns each commitment's previous status."""
-        previous: dict[str, str | None] = {}
+    def measure_data_many(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
+                          accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
+        """`measure_data` for many (series, since) pairs of one feed in two queries (values, case
+        batches) instead of two per pair; what each pair gets is what `measure_data` gives it."""
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return {}
+        floors: dict[str, datetime | None] = {}
+        for series, since in wanted:   # per series, the earliest time any pair wants (None: everything)
+            if series not in floors:
+                floors[series] = since
+            elif floors[series] is not None:
+                floors[series] = None if since is None else min(since, floors[series])  # type: ignore[type-var]
+        floor = None if any(f is None for f in floors.values()) else min(floors.values())  # type: ignore[type-var]
+        values: dict[str, list[ValuePoint]] = {series: [] for series in floors}
+        newest: dict[str, list[tuple[int, datetime]]] = {series: [] for series in floors}
         with Session(self.engine) as session:
+            query = select(Observation.series, Observation.data_time, Observation.value).where(
+                Observation.feed == feed, Observation.cases.is_(None))
+            if floor is not None:
+                query = query.where(Observation.data_time >= floor)
+            for series, data_time, value in session.execute(query.order_by(Observation.data_time, Observation.id)):
+                if series in values:
+                    values[series].append(ValuePoint(series, data_time, value))
+            batches = select(Observation.id, Observation.series, Observation.data_time).where(
+                Observation.feed == feed, Observation.cases.is_not(None))
+            if accumulates_cases and floor is not None:
+                batches = batches.where(Observation.data_time >= floor)
+            for row_id, series, data_time in session.execute(
+                    batches.order_by(Observation.data_time.desc(), Observation.id.desc())):
+                if series in newest and (accumulates_cases or not newest[series]):
+                    newest[series].append((row_id, data_time))
+            needed = [row_id for rows in newest.values() for row_id, _ in rows]
+            blobs: dict[int, Observation] = {}
+            for start in range(0, len(needed), 500):
+                for row in session.exec(select(Observation).where(Observation.id.in_(needed[start:start + 500]))):
+                    blobs[row.id] = row
+            answer: dict[tuple[str, datetime | None], MeasureData] = {}
+            for series, since in wanted:
+                points = values[series]
+                if since is not None and (floor is None or since > floor):
+                    points = [p for p in points if p.data_time >= since]
+                rows = newest[series]
+                if accumulates_cases and since is not None:
+                    rows = [r for r in rows if r[1] >= since]
+                cases = _join_batches([_unpack_cases(series, data_time, blobs[row_id]) for row_id, data_time in rows])
+                answer[(series, since)] = MeasureData(values=tuple(points), cases=cases)
+        return answer
+
+    def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
+        """Append to history and update current state, in a few statements whatever the number of
+        evaluations. Returns each commitment's previous status."""
+        previous: dict[str, str | None] = {}
+        if not evaluations:
+            return previous
+        history = []
+        plan: dict[str, dict[str, object]] = {}     # the current-state row each commitment ends with
+        with Session(self.engine) as session:
+            stored: dict[str, str] = {}
+            wanted = sorted({ev.commitment for ev in evaluations})
+            for start in range(0, len(wanted), 500):
+                stored.update(session.execute(select(CurrentState.commitment, CurrentState.status).where(
+                    CurrentState.commitment.in_(wanted[start:start + 500]))).all())
+            current: dict[str, str | None] = dict(stored)
             for ev in evaluations:
                 fields = _row_fields(ev)
-                session.add(EvaluationRow(commitment=ev.commitment, evaluated_at=ev.evaluated_at, **fields))
-                state = session.get(CurrentState, ev.commitment)
-                previous[ev.commitment] = state.status if state else None
-                if state is None:
-                    state = CurrentState(commitment=ev.commitment, evaluated_at=ev.evaluated_at,
-                                         status_since=ev.evaluated_at, **fields)
-                else:
-                    if state.status != ev.status:
-                        state.status_since = ev.evaluated_at
-                    state.evaluated_at = ev.evaluated_at
-                    for key, value in fields.items():
-                        setattr(state, key, value)
-                session.add(state)
+                history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields})
+                before = current.get(ev.commitment)
+                previous[ev.commitment] = before
+                row = {"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields}
+                if before != ev.status:
+                    row["status_since"] = ev.evaluated_at
+                elif "status_since" in plan.get(ev.commitment, {}):
+                    row["status_since"] = plan[ev.commitment]["status_since"]
+                plan[ev.commitment] = row
+                current[ev.commitment] = ev.status
+            session.execute(insert(EvaluationRow.__table__), history)
+            fresh = [row for cid, row in plan.items() if cid not in stored]
+            if fresh:
+                session.execute(insert(CurrentState.__table__), fresh)
+            for changed in (True, False):
+                rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed]
+                if rows:
+                    table = CurrentState.__table__
+                    columns = [k for k in rows[0] if k != "commitment"]
+                    session.execute(update(table).where(table.c.commitment == bindparam("b_commitment"))
+                                    .values({k: bindparam("b_" + k) for k in columns}),
+                                    [{"b_" + k: v for k, v in row.items()} for row in rows])
             session.commit()
         return previous
 

@@ -95,3 +95,44 @@ def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(data
     assert joined.cases.data_time == NOW + timedelta(days=CASE_BLOBS_KEPT + 1)
     recent = store.measure_data("drop", "monthly", since=NOW + timedelta(days=2), accumulates_cases=True)
     assert len(recent.cases) == 10 * (CASE_BLOBS_KEPT)
+
+
+def _same(a, b) -> bool:
+    if [(v.series, v.data_time, v.value) for v in a.values] != [(v.series, v.data_time, v.value) for v in b.values]:
+        return False
+    if (a.cases is None) != (b.cases is None):
+        return False
+    return a.cases is None or (a.cases.data_time == b.cases.data_time and len(a.cases) == len(b.cases)
+                               and np.array_equal(a.cases.submitted, b.cases.submitted))
+
+
+def test_reading_a_whole_feed_at_once_gives_each_series_what_reading_it_alone_gives(database_url):
+    store = open_store(database_url)
+    for accumulates in (False, True):
+        feed = f"feed{accumulates}"
+        for day in range(5):
+            at = NOW + timedelta(days=day)
+            store.save_collection(CollectionResult(feed, at, True, values=[ValuePoint("a", at, day),
+                                                                           ValuePoint("b", at, 10 + day)],
+                                                   cases=[cases("c", 5 + day, at)]), accumulates_cases=accumulates)
+        wanted = [("a", None), ("a", NOW + timedelta(days=2)), ("b", NOW + timedelta(days=3)),
+                  ("c", NOW + timedelta(days=1)), ("c", None), ("missing", None)]
+        many = store.measure_data_many(feed, wanted, accumulates)
+        for series, since in wanted:
+            assert _same(many[(series, since)], store.measure_data(feed, series, since, accumulates)), (series, since)
+
+
+def test_a_batch_of_evaluations_with_a_commitment_twice_ends_as_saving_them_one_by_one(database_url):
+    store = open_store(database_url)
+    store.save_evaluations([Evaluation("doc.a", NOW, "met"), Evaluation("doc.b", NOW, "met")])
+    later = NOW + timedelta(minutes=1)
+    previous = store.save_evaluations([Evaluation("doc.a", later, "met", actual=1.0),
+                                       Evaluation("doc.b", later, "missed"),
+                                       Evaluation("doc.b", later + timedelta(seconds=1), "missed", actual=2.0),
+                                       Evaluation("doc.c", later, "no_data")])
+    assert previous == {"doc.a": "met", "doc.b": "missed", "doc.c": None}
+    states = store.current_states()
+    assert (states["doc.a"].status_since, states["doc.a"].actual) == (NOW, 1.0)
+    assert (states["doc.b"].status, states["doc.b"].status_since, states["doc.b"].actual) == ("missed", later, 2.0)
+    assert states["doc.c"].status_since == later
+    assert len(store.history("doc.b")) == 3

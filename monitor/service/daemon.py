@@ -57,10 +57,10 @@ def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, fe
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations."""
     accumulates = catalogue.feeds[feed_id].accumulates_cases
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_needed_since(c, now, calendar),
-                                           accumulates),
-                     now, calendar)
-            for c in catalogue.evaluated_commitments(feed_id)]
+    commitments = catalogue.evaluated_commitments(feed_id)
+    wanted = [(c.measure.series, data_needed_since(c, now, calendar)) for c in commitments]
+    data = store.measure_data_many(feed_id, wanted, accumulates)   # two queries for the whole feed
+    return [evaluate(c, data[key], now, calendar) for c, key in zip(commitments, wanted)]
 
 
 class Daemon:
