@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from alerts.cli import add_alert_commands
@@ -20,6 +20,7 @@ from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
 from monitor.service.oneshot import add_evaluate_command
+from monitor.service.retention import prune
 from monitor.service.settings import Settings
 from monitor.service.store_health import StoreUnavailable
 
@@ -110,6 +111,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Apply the retention of MONITOR_RETAIN_* now, or with --dry-run say what would go."""
+    settings = Settings()
+    if args.config:
+        settings = settings.model_copy(update={"targets": Path(args.config)})
+    catalogue = load_or_report(settings.targets)
+    if catalogue is None:
+        return 1
+    try:
+        store = open_store(settings)
+    except StoreUnavailable as exc:
+        print(f"monitor: cannot prune: {exc}", file=sys.stderr)
+        return 1
+    retention = settings.retention()
+    report = prune(store.engine, catalogue, WorkCalendar.from_spec(catalogue.calendar), datetime.now(timezone.utc),
+                   retention, dry_run=args.dry_run)
+    print(f"retention: evaluations {retention.evaluations_days:g} d (then transitions and a daily snapshot), "
+          f"observations {retention.observations_days:g} d or as long as a commitment reads them, "
+          f"sent notifications {retention.notifications_days:g} d")
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitor", description="Watch the numeric promises of government plans.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--config", default="targets.yaml")
     calendar.add_argument("--json", action="store_true")
     calendar.set_defaults(func=cmd_calendar)
+
+    pruning = sub.add_parser("prune", help="apply the retention (MONITOR_RETAIN_*) to the store now")
+    pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
+    pruning.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    pruning.set_defaults(func=cmd_prune)
 
     for add_commands in (add_evaluate_command, add_collect_command, add_alert_commands, add_generator_commands, add_extract_command):
         add_commands(sub)

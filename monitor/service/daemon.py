@@ -36,6 +36,7 @@ from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.reloads import SerialReloads
+from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
 from monitor.service.store_health import StoreHealth, StoreUnavailable
@@ -128,6 +129,9 @@ class Daemon:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
                                     next_run_time=self.clock())
+        if self.settings.prune_interval_seconds > 0:
+            self._scheduler.add_job(self._prune, IntervalTrigger(seconds=self.settings.prune_interval_seconds),
+                                    id="prune", max_instances=1, coalesce=True)
         self._scheduler.start()
         try:
             await self._stopping.wait()
@@ -266,6 +270,14 @@ class Daemon:
             return evaluations
         return [e for e in evaluations if (c := current.commitments.get(e.commitment)) is not None
                 and c.measure.feed == feed_id and c.measure == used.commitments[e.commitment].measure]
+
+    async def _prune(self) -> None:
+        """Apply the operator's retention (in short statements, off the loop)."""
+        try:
+            await asyncio.to_thread(prune, self.store.engine, self.catalogue, self.calendar, self.clock(),
+                                    self.settings.retention())
+        except Exception:  # noqa: BLE001 - retention trouble is logged; the next run tries again
+            log.exception("event=prune_failed")
 
     async def _deliver(self) -> None:
         try:

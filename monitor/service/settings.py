@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from monitor.service.retention import Retention
 
 DEFAULT_PORT = 9464
 
@@ -27,7 +30,18 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = 10.0     # a client silent this long is dropped
     # which per-commitment series /metrics carries (the sample budget; see README "Metrics at scale")
     metrics_detail: Literal["auto", "full", "status"] = "auto"
+    # retention (see README "Retention"): full evaluation history this long, then transitions and a
+    # daily snapshot; observations at least this long (longer when a commitment reads them); sent
+    # notifications this long; the daemon prunes every prune_interval_seconds (0: never)
+    retain_evaluations_days: float = 2.0
+    retain_observations_days: float = 7.0
+    retain_notifications_days: float = 30.0
+    prune_interval_seconds: float = 3600.0
     admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
+
+    def retention(self) -> "Retention":
+        from monitor.service.retention import Retention
+        return Retention(self.retain_evaluations_days, self.retain_observations_days, self.retain_notifications_days)
 
     def listen_address(self) -> tuple[str, int]:
         return split_address(self.listen)
