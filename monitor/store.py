@@ -223,15 +223,20 @@ class Store:
                 rows_skipped=json.dumps(result.rows_skipped),
                 bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
             self._forget_sources(session, result)
-            for point in self._new_points(session, result.feed, result.values):
-                session.add(Observation(feed=result.feed, series=point.series, fetched_at=result.fetched_at,
-                                        data_time=point.data_time, value=point.value, source=point.source))
-            for batch in result.cases:
-                session.add(Observation(feed=result.feed, series=batch.series, fetched_at=result.fetched_at,
-                                        data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
-                                        case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
-                                        source=batch.source))
-                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
+            observations = Observation.__table__
+            rows = [{"feed": result.feed, "series": point.series, "fetched_at": result.fetched_at,
+                     "data_time": point.data_time, "value": point.value, "source": point.source}
+                    for point in self._new_points(session, result.feed, result.values)]
+            if rows:   # one executemany, not an ORM object per point
+                session.execute(insert(observations), rows)
+            batches = [{"feed": result.feed, "series": batch.series, "fetched_at": result.fetched_at,
+                        "data_time": batch.data_time, "n_cases": len(batch), "cases": _pack_cases(batch),
+                        "case_ids": _pack_ids(batch), "case_paused": _pack_paused(batch), "source": batch.source}
+                       for batch in result.cases]
+            if batches:
+                session.execute(insert(observations), batches)
+                self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}),
+                                       accumulates_cases)
             session.commit()
 
     @staticmethod
@@ -253,18 +258,25 @@ class Store:
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool) -> None:
-        session.flush()
-        query = select(Observation.id).where(
-            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None))
-        if accumulates:
-            cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
-            ids = session.exec(query.where(Observation.data_time < cutoff)).all()
-        else:
-            ids = session.exec(query.order_by(Observation.data_time.desc(), Observation.id.desc())
-                               .offset(CASE_BLOBS_KEPT)).all()
-        for old in ids:
-            session.delete(session.get(Observation, old))
+    def _prune_case_blobs(session: Session, feed: str, series: list[str], accumulates: bool) -> None:
+        """Snapshot feeds keep the newest CASE_BLOBS_KEPT batches per series; accumulating feeds every
+        batch younger than CASE_BATCHES_MAX_AGE_DAYS. A few statements for all the series at once."""
+        doomed: list[int] = []
+        for start in range(0, len(series), 500):
+            query = select(Observation.id, Observation.series).where(
+                Observation.feed == feed, Observation.series.in_(series[start:start + 500]),
+                Observation.cases.is_not(None))
+            if accumulates:
+                cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
+                doomed += [row_id for row_id, _ in session.execute(query.where(Observation.data_time < cutoff))]
+                continue
+            kept: dict[str, int] = {}
+            for row_id, name in session.execute(query.order_by(Observation.data_time.desc(), Observation.id.desc())):
+                kept[name] = kept.get(name, 0) + 1
+                if kept[name] > CASE_BLOBS_KEPT:
+                    doomed.append(row_id)
+        for start in range(0, len(doomed), 500):
+            session.execute(delete(Observation).where(Observation.id.in_(doomed[start:start + 500])))
 
     def measure_data(self, feed: str, series: str, since: datetime | None = None,
                      accumulates_cases: bool = False) -> MeasureData:
