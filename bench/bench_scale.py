@@ -10,6 +10,7 @@ the daemon's `event=cycle_done` log line); /metrics scrape seconds and bytes; da
 and bytes the store gains per cycle, scaled to a simulated day at the feed's interval. A figure
 that cannot be reached within its time limit is printed with "reached": false, never left out.
 
+The demo feed's timeout is raised to 120 s (its one payload carries every commitment's series).
 `--layout include` (default) writes one document per file under targets.d/ and includes them;
 `--layout single` writes everything into one targets.yaml (what a catalogue looked like before
 includes existed).
@@ -60,6 +61,9 @@ def build(folder: Path, size: int, layout: str) -> int:
     """Write a catalogue of exactly `size` commitments into `folder`; returns how many get verdicts."""
     shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
     base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
+    for feed in base.get("feeds", []):   # one payload for every commitment: at 100,000 it is tens of MB
+        if feed.get("kind") == "demo":
+            feed["timeout"] = "120s"
     by_document: dict[str, list[dict]] = {}
     for c in shipped["commitments"]:
         by_document.setdefault(c["document"], []).append(c)
