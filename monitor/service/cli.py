@@ -135,6 +135,31 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    """The demo feed as its own process: a scale run then measures the monitor, not its load generator.
+    Point the catalogue's demo feed at it with `url: http://HOST:PORT/demo/series.json`."""
+    import signal
+    import threading
+
+    from monitor.service.demo.server import DemoServer
+    from monitor.service.settings import split_address
+
+    settings = Settings()
+    catalogue = load_or_report(Path(args.config) if args.config else settings.targets)
+    if catalogue is None:
+        return 1
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    server = DemoServer(lambda: catalogue, lambda: calendar, settings.demo_seed,
+                        *split_address(args.listen or settings.demo_listen)).start()
+    print(f"demo feed serving {server.url}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitor", description="Watch the numeric promises of government plans.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--config", default="targets.yaml")
     calendar.add_argument("--json", action="store_true")
     calendar.set_defaults(func=cmd_calendar)
+
+    demo_server = sub.add_parser("demo-server", help="serve the demo feed for the catalogue as its own process")
+    demo_server.add_argument("--listen", help="HOST:PORT (default: MONITOR_DEMO_LISTEN; port 0 picks one)")
+    demo_server.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    demo_server.set_defaults(func=cmd_demo_server)
 
     pruning = sub.add_parser("prune", help="apply the retention (MONITOR_RETAIN_*) to the store now")
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
