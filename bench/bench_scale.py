@@ -57,13 +57,15 @@ def _evaluated(c: dict) -> bool:
             and not c.get("draft", False))
 
 
-def build(folder: Path, size: int, layout: str) -> int:
+def build(folder: Path, size: int, layout: str, demo_url: str | None = None) -> int:
     """Write a catalogue of exactly `size` commitments into `folder`; returns how many get verdicts."""
     shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
     base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
     for feed in base.get("feeds", []):   # one payload for every commitment: at 100,000 it is tens of MB
         if feed.get("kind") == "demo":
             feed["timeout"] = "120s"
+            if demo_url:
+                feed["url"] = demo_url
     by_document: dict[str, list[dict]] = {}
     for c in shipped["commitments"]:
         by_document.setdefault(c["document"], []).append(c)
@@ -141,7 +143,8 @@ def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     return rows, size
 
 
-def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str]) -> None:
+def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str],
+                   demo_process: bool = False) -> None:
     port = free_port()
     db = folder / "monitor.db"
     env = {**os.environ, "MONITOR_TARGETS": str(folder / "targets.yaml"),
@@ -150,8 +153,8 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
            **extra_env}
     log = (folder / "daemon.log").open("w")
     started = time.perf_counter()
-    daemon = subprocess.Popen([str(BIN / "monitor"), "run", "--demo"], cwd=folder, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    daemon = subprocess.Popen([str(BIN / "monitor"), "run"] + ([] if demo_process else ["--demo"]), cwd=folder,
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         first = None
@@ -232,6 +235,8 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: validate,daemon")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
+    parser.add_argument("--demo-process", action="store_true",
+                        help="serve the demo feed from `monitor demo-server` instead of inside the daemon")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     extra_env = dict(item.split("=", 1) for item in args.env)
@@ -239,13 +244,23 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-"))
         try:
             t0 = time.perf_counter()
-            evaluated = build(folder, size, args.layout)
+            demo_port = free_port() if args.demo_process else None
+            demo_url = f"http://127.0.0.1:{demo_port}/demo/series.json" if demo_port else None
+            evaluated = build(folder, size, args.layout, demo_url)
             emit(figure="catalogue_built", commitments=size, evaluated=evaluated, layout=args.layout,
+                 demo="process" if demo_url else "in-daemon",
                  seconds=round(time.perf_counter() - t0, 1), folder=str(folder) if args.keep else None)
             if "validate" not in skip:
                 measure_validate(folder, size, args.timeout)
             if "daemon" not in skip:
-                measure_daemon(folder, size, evaluated, args.timeout, extra_env)
+                demo = subprocess.Popen([str(BIN / "monitor"), "demo-server", "--listen", f"127.0.0.1:{demo_port}"],
+                                        cwd=folder, stdout=subprocess.DEVNULL) if demo_port else None
+                try:
+                    measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
+                finally:
+                    if demo is not None:
+                        demo.terminate()
+                        demo.wait(30)
         finally:
             if not args.keep:
                 subprocess.run(["rm", "-rf", str(folder)], check=False)
