@@ -141,7 +141,12 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
         return engine
-    if url.startswith("postgresql"):   # an unreachable server fails a request in seconds, not minutes
+    if url.startswith("postgresql+psycopg2") or url.startswith("postgresql://"):
+        # an unreachable server fails a request in seconds, not minutes; a batch of UPDATEs (the
+        # cycle's current states) goes in pages of statements, not one round trip per row
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5},
+                             executemany_mode="values_plus_batch")
+    if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     return create_engine(url, pool_pre_ping=True)
 
