@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol, Sequence
 
 import httpx
@@ -35,6 +35,7 @@ from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsS
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.leases import FeedLeases, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
@@ -77,12 +78,16 @@ class Daemon:
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry)
         # per-commitment families: rendered once per cycle and per reload, copied by each scrape
-        self.commitment_metrics = MetricsSnapshot(CommitmentCollector(lambda: self.catalogue, lambda: self.board,
-                                                                      detail=settings.metrics_detail))
+        self.leases = FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)) \
+            if settings.feed_leases else None
+        self.held: frozenset[str] = frozenset()   # with leases: the feeds this replica collects
+        self.commitment_metrics = MetricsSnapshot(CommitmentCollector(
+            lambda: self.catalogue, lambda: self.board, detail=settings.metrics_detail,
+            feeds=lambda: self.held if self.leases else None))
         if alerts is not None:
             self.registry.register(alerts.metrics_collector())
-        self.board: dict[str, Evaluation] = {cid: e for cid, e in store.current_evaluations().items()
-                                             if cid in catalogue.commitments}
+        self.board: dict[str, Evaluation] = {} if self.leases else {
+            cid: e for cid, e in store.current_evaluations().items() if cid in catalogue.commitments}
         self._board_lock = threading.Lock()   # the one writer of `catalogue` and `board` at a time
         self.store_health = StoreHealth(store.engine)
         self.reload = SerialReloads(self._reload_once)
@@ -129,6 +134,9 @@ class Daemon:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
                                     next_run_time=self.clock())
+        if self.leases is not None:
+            self._scheduler.add_job(self._renew_leases, IntervalTrigger(seconds=max(1.0, self.settings.lease_seconds / 3)),
+                                    id="leases", max_instances=1, coalesce=True)
         if self.settings.prune_interval_seconds > 0:
             self._scheduler.add_job(self._prune, IntervalTrigger(seconds=self.settings.prune_interval_seconds),
                                     id="prune", max_instances=1, coalesce=True)
@@ -147,6 +155,11 @@ class Daemon:
             self._scheduler.shutdown(wait=False)
         if self._running:   # let collections in flight finish storing what they fetched
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
+        if self.leases is not None:   # a clean stop hands the feeds over at once
+            try:
+                await asyncio.to_thread(self.leases.release, sorted(self.held))
+            except Exception:  # noqa: BLE001 - they expire anyway
+                log.warning("event=lease_release_failed")
         if self.web:
             await self.web.stop()
         if self.demo_server:
@@ -217,6 +230,8 @@ class Daemon:
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
             return []
+        if self.leases is not None and not await self._hold(feed_id):
+            return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
@@ -278,6 +293,30 @@ class Daemon:
                                     self.settings.retention())
         except Exception:  # noqa: BLE001 - retention trouble is logged; the next run tries again
             log.exception("event=prune_failed")
+
+    async def _hold(self, feed_id: str) -> bool:
+        """Take or renew the feed's lease; a feed lost to another replica leaves this one's exports."""
+        assert self.leases is not None
+        try:
+            held = await asyncio.to_thread(self.leases.acquire, feed_id, self.clock())
+        except Exception as exc:  # noqa: BLE001 - no lease without the database: collect nothing
+            log.warning("event=lease_failed feed=%s error=%r", feed_id, str(exc)[:200])
+            held = False
+        if held and feed_id not in self.held:
+            log.info("event=lease_taken feed=%s holder=%s", feed_id, self.leases.holder)
+            self.held = self.held | {feed_id}
+        elif not held and feed_id in self.held:
+            log.info("event=lease_lost feed=%s holder=%s", feed_id, self.leases.holder)
+            with self._board_lock:
+                self.held = self.held - {feed_id}
+                self.board = {k: v for k, v in self.board.items()
+                              if (c := self.catalogue.commitments.get(k)) is not None and c.measure.feed != feed_id}
+            await asyncio.to_thread(self.commitment_metrics.refresh)
+        return held
+
+    async def _renew_leases(self) -> None:
+        for feed_id in sorted(self.held):
+            await self._hold(feed_id)
 
     async def _deliver(self) -> None:
         try:

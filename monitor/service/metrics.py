@@ -62,10 +62,16 @@ def info_labels(c: Commitment) -> list[str]:
 
 class CommitmentCollector(Collector):
     def __init__(self, catalogue: Callable[[], Catalogue], board: Callable[[], Mapping[str, Evaluation]],
-                 detail: Detail = "full"):
+                 detail: Detail = "full", feeds: Callable[[], frozenset[str] | None] = lambda: None):
         self._catalogue = catalogue
         self._board = board
         self.detail = detail
+        self._feeds = feeds    # replicas: only the commitments of the feeds this one holds (None: all)
+
+    def _exported(self, catalogue: Catalogue) -> list[Commitment]:
+        feeds = self._feeds()
+        commitments = catalogue.evaluated_commitments()
+        return commitments if feeds is None else [c for c in commitments if c.measure.feed in feeds]
 
     def describe(self) -> list:
         return []   # families depend on the catalogue; register without a describe-time collect
@@ -106,7 +112,7 @@ class CommitmentCollector(Collector):
         durations = GaugeMetricFamily(names.METRIC_CASE_DURATION,
                                       "Quantiles of case durations in the window, in the commitment's unit",
                                       labels=labels + [names.QUANTILE_LABEL])
-        for c in catalogue.evaluated_commitments():
+        for c in self._exported(catalogue):
             values = commitment_labels(c)
             info.add_metric(info_labels(c), 1.0)
             ev = board.get(c.id)
@@ -136,13 +142,12 @@ class CommitmentCollector(Collector):
         yield from gauges.values()
         yield from (evaluated_at, data_as_of, deadline, info, cases, overdue, durations)
 
-    @staticmethod
-    def _status_only(catalogue: Catalogue, board: Mapping[str, Evaluation]) -> GaugeMetricFamily:
+    def _status_only(self, catalogue: Catalogue, board: Mapping[str, Evaluation]) -> GaugeMetricFamily:
         """One sample per commitment: its current status (the other statuses are absent, not 0)."""
         status = GaugeMetricFamily(names.METRIC_STATUS, "1 for the commitment's current status (detail 'status': "
                                    "the other statuses are not exported)",
                                    labels=list(names.COMMITMENT_LABELS) + [names.STATUS_LABEL, names.PROVISIONAL_LABEL])
-        for c in catalogue.evaluated_commitments():
+        for c in self._exported(catalogue):
             ev = board.get(c.id)
             status.add_metric(commitment_labels(c) + [ev.status if ev else "no_data",
                                                       "true" if ev and ev.provisional else "false"], 1.0)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     retain_observations_days: float = 7.0
     retain_notifications_days: float = 30.0
     prune_interval_seconds: float = 3600.0
+    # replicas on one database (see README "Replicas"): each feed collected by the replica holding its lease
+    feed_leases: bool = False
+    lease_seconds: float = 60.0
     admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
 
     def retention(self) -> "Retention":
