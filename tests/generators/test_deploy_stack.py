@@ -137,3 +137,21 @@ def test_amtool_accepts_alertmanager_yml():
     result = subprocess.run(["amtool", "check-config", "alertmanager.yml"], cwd=DEPLOY,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_replicas_override_runs_two_leasing_replicas_on_one_postgresql_and_prometheus_scrapes_both():
+    override = yaml.safe_load((DEPLOY / "docker-compose.replicas.yml").read_text(encoding="utf-8"))
+    services = override["services"]
+    envs = [services[name]["environment"] for name in ("monitor", "monitor-2")]
+    assert all(env["MONITOR_FEED_LEASES"] == "true" for env in envs)
+    assert envs[0]["MONITOR_DATABASE_URL"] == envs[1]["MONITOR_DATABASE_URL"]
+    assert "@postgres:5432/" in envs[0]["MONITOR_DATABASE_URL"] and "postgres" in services
+    prometheus = yaml.safe_load((DEPLOY / "prometheus-replicas.yml").read_text(encoding="utf-8"))
+    targets = prometheus["scrape_configs"][0]["static_configs"][0]["targets"]
+    assert targets == ["monitor:9464", "monitor-2:9464"]
+    mounted = [v.split(":")[0] for v in services["prometheus"]["volumes"]]
+    assert "./prometheus-replicas.yml" in mounted and all((DEPLOY / m).exists() for m in mounted if m.startswith("."))
+    if shutil.which("promtool"):
+        result = subprocess.run(["promtool", "check", "config", "prometheus-replicas.yml"], cwd=DEPLOY,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
