@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -57,7 +58,7 @@ def _evaluated(c: dict) -> bool:
             and not c.get("draft", False))
 
 
-def build(folder: Path, size: int, layout: str, demo_url: str | None = None) -> int:
+def build(folder: Path, size: int, layout: str, demo_url: str | None = None, feed_size: int = 0) -> int:
     """Write a catalogue of exactly `size` commitments into `folder`; returns how many get verdicts."""
     shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
     base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
@@ -86,6 +87,16 @@ def build(folder: Path, size: int, layout: str, demo_url: str | None = None) -> 
                 commitments.append(c)
             left -= len(commitments)
             parts.append((doc, commitments))
+    demo = next(f for f in base["feeds"] if f.get("kind") == "demo")
+    if feed_size:   # a demo feed per feed_size commitments, as jurisdictions bring their own feeds
+        index = 0
+        for _, commitments in parts:
+            for c in commitments:
+                group = index // feed_size
+                index += 1
+                if group and not isinstance(c.get("measure"), str):
+                    c["measure"] = {**(c.get("measure") or {}), "feed": f"demo_{group}"}
+        base["feeds"] += [{**demo, "id": f"demo_{g}"} for g in range(1, math.ceil(size / feed_size))]
     (folder / "seeds").symlink_to(ROOT / "seeds")
     dump = lambda data: yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=200)  # noqa: E731
     if layout == "single":
@@ -174,22 +185,38 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         if first is None:
             return
 
-        def cycles() -> list[float]:
-            return [float(line.rsplit("seconds=", 1)[1].split()[0])
-                    for line in (folder / "daemon.log").read_text(errors="replace").splitlines()
-                    if "event=cycle_done" in line and "feed=demo" in line]
+        def rounds() -> dict[str, list[tuple[datetime, float]]]:
+            """Per feed: (end time, seconds) of each cycle, from the daemon's event=cycle_done lines."""
+            found: dict[str, list[tuple[datetime, float]]] = {}
+            for line in (folder / "daemon.log").read_text(errors="replace").splitlines():
+                if "event=cycle_done" in line:
+                    at = datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f")
+                    feed = line.split("feed=", 1)[1].split()[0]
+                    found.setdefault(feed, []).append((at, float(line.rsplit("seconds=", 1)[1].split()[0])))
+            return found
+
+        def done(n: int) -> bool:
+            found = rounds()
+            return len(found) >= feeds and all(len(v) >= n for v in found.values())
+        feeds = len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
         deadline = time.perf_counter() + timeout
-        while not cycles() and time.perf_counter() < deadline and daemon.poll() is None:
+        while not done(1) and time.perf_counter() < deadline and daemon.poll() is None:
             time.sleep(1.0)   # the verdicts show before the cycle ends (alerts, bookkeeping)
-        time.sleep(2.0)
-        seen = len(cycles())
         rows_before, bytes_before = _store_counts(db)
         deadline = time.perf_counter() + INTERVAL_SECONDS * 2 + timeout
-        while len(cycles()) <= seen and time.perf_counter() < deadline and daemon.poll() is None:
+        while not done(2) and time.perf_counter() < deadline and daemon.poll() is None:
             time.sleep(1.0)
-        steady = cycles()[seen:]
-        emit(figure="steady_cycle_seconds", commitments=size, value=steady[0] if steady else None,
-             reached=bool(steady), first_cycle_seconds=cycles()[0] if cycles() else None)
+        found = rounds()
+        steady = None
+        if done(2):   # the second round of every feed: from the earliest start to the latest end
+            second = [v[1] for v in found.values()]
+            steady = round(max(at for at, _ in second).timestamp()
+                           - min(at.timestamp() - seconds for at, seconds in second), 2)
+        first = [v[0] for v in found.values()] if found else []
+        emit(figure="steady_cycle_seconds", commitments=size, value=steady, reached=steady is not None, feeds=feeds,
+             first_cycle_seconds=round(max(at for at, _ in first).timestamp()
+                                       - min(at.timestamp() - s for at, s in first), 2) if first else None,
+             busiest_feed_seconds=max((v[1][1] for v in found.values() if len(v) > 1), default=None))
         if steady:
             rows_after, bytes_after = _store_counts(db)
             per_day = DAY / INTERVAL_SECONDS
@@ -235,6 +262,8 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: validate,daemon")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
+    parser.add_argument("--feed-size", type=int, default=0,
+                        help="commitments per demo feed (0: one demo feed for all, as shipped)")
     parser.add_argument("--demo-process", action="store_true",
                         help="serve the demo feed from `monitor demo-server` instead of inside the daemon")
     args = parser.parse_args()
@@ -246,9 +275,9 @@ def main() -> None:
             t0 = time.perf_counter()
             demo_port = free_port() if args.demo_process else None
             demo_url = f"http://127.0.0.1:{demo_port}/demo/series.json" if demo_port else None
-            evaluated = build(folder, size, args.layout, demo_url)
+            evaluated = build(folder, size, args.layout, demo_url, args.feed_size)
             emit(figure="catalogue_built", commitments=size, evaluated=evaluated, layout=args.layout,
-                 demo="process" if demo_url else "in-daemon",
+                 demo="process" if demo_url else "in-daemon", feed_size=args.feed_size or None,
                  seconds=round(time.perf_counter() - t0, 1), folder=str(folder) if args.keep else None)
             if "validate" not in skip:
                 measure_validate(folder, size, args.timeout)

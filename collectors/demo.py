@@ -20,6 +20,8 @@ class DemoCollector:
         url = getattr(feed, "url", None) or context.demo_url
         if not url:
             raise FeedError("config", "the demo feed has no url; start the daemon with --demo")
+        if "?" not in url:   # the demo server serves each demo feed its own commitments' series
+            url = f"{url}?feed={feed.id}"
         response = await context.client.get(url, timeout=feed.timeout.total_seconds())
         if response.status_code != 200:
             raise FeedError("http_status", f"HTTP {response.status_code} from {url}")

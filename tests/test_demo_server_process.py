@@ -24,3 +24,23 @@ def test_demo_server_serves_a_series_for_every_evaluated_commitment(repo_root, s
         server.terminate()
         assert server.wait(30) == 0
         server.stdout.close()
+
+
+def test_each_demo_feed_gets_only_its_own_commitments_series(shipped_catalogue):
+    from dataclasses import replace
+
+    from monitor.calendar import WorkCalendar
+    from monitor.service.demo.server import DemoServer
+    first = shipped_catalogue.evaluated_commitments()[0]
+    moved = replace(first, measure=replace(first.measure, feed="demo_2"))
+    catalogue = replace(shipped_catalogue, commitments={**shipped_catalogue.commitments, first.id: moved})
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    server = DemoServer(lambda: catalogue, lambda: calendar, 42).start()
+    try:
+        def series(query: str) -> set[str]:
+            with urllib.request.urlopen(server.url + query, timeout=30) as response:
+                return {s["name"] for s in json.loads(response.read())["series"]}
+        assert series("?feed=demo_2") == {first.measure.series}
+        assert first.measure.series not in series("") and series("") == series("?feed=demo")
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+from urllib.parse import parse_qs
 
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.generate import demo_payload
@@ -22,16 +23,18 @@ class DemoServer:
                  host: str = "127.0.0.1", port: int = 0, clock: Callable[[], datetime] | None = None):
         self._catalogue, self._calendar, self._seed = catalogue, calendar, seed
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._cache: tuple[tuple, bytes] | None = None
+        self._cache: tuple[tuple, dict[str, bytes]] | None = None
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                if self.path.split("?")[0] != PATH:
+                path, _, query = self.path.partition("?")
+                if path != PATH:
                     self.send_error(404, "try " + PATH)
                     return
-                body = server.body()
+                feed = parse_qs(query).get("feed", ["demo"])[0]   # one feed's commitments: ?feed=ID
+                body = server.body(feed)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -50,16 +53,19 @@ class DemoServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}{PATH}"
 
-    def body(self) -> bytes:
-        """The payload, regenerated at most once a minute (and whenever the catalogue changes)."""
+    def body(self, feed: str = "demo") -> bytes:
+        """The feed's payload, regenerated at most once a minute (and whenever the catalogue changes)."""
         now = self._clock()
         catalogue = self._catalogue()
         key = (id(catalogue), now.replace(second=0, microsecond=0))
         with self._lock:
             if self._cache is None or self._cache[0] != key:
-                payload = demo_payload(catalogue, now, self._calendar(), self._seed)
-                self._cache = (key, json.dumps(payload, ensure_ascii=False).encode())
-            return self._cache[1]
+                self._cache = (key, {})
+            bodies = self._cache[1]
+            if feed not in bodies:
+                payload = demo_payload(catalogue, now, self._calendar(), self._seed, feed)
+                bodies[feed] = json.dumps(payload, ensure_ascii=False).encode()
+            return bodies[feed]
 
     def start(self) -> "DemoServer":
         self._thread.start()
