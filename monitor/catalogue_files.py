@@ -199,11 +199,11 @@ class Locator:
     def __init__(self, main: ParsedFile):
         self.main = main
         self.files: dict[str, ParsedFile] = {main.file: main}
-        self.spans: dict[str, list[tuple[int, str, int]]] = {}   # section -> [(start, file, offset)]
+        self.spans: dict[str, list[tuple[int, str]]] = {}   # section -> [(first merged index, file)]
         self.measure_files: dict[str, str] = {}
 
     def add_span(self, section: str, start: int, file: str) -> None:
-        self.spans.setdefault(section, []).append((start, file, start))
+        self.spans.setdefault(section, []).append((start, file))
 
     def origin(self, path: PathKey) -> tuple[str, PathKey]:
         """The file an item of the merged catalogue came from, and its path in that file."""
@@ -211,7 +211,7 @@ class Locator:
             spans = self.spans[path[0]]
             at = bisect.bisect_right([s[0] for s in spans], path[1]) - 1
             if at >= 0:
-                start, file, _ = spans[at]
+                start, file = spans[at]
                 return file, (path[0], path[1] - start, *path[2:])
         if len(path) >= 2 and path[0] == "measures" and path[1] in self.measure_files:
             return self.measure_files[path[1]], path

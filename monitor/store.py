@@ -310,13 +310,9 @@ class Store:
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
-        floors: dict[str, datetime | None] = {}
-        for series, since in wanted:   # per series, the earliest time any pair wants (None: everything)
-            if series not in floors:
-                floors[series] = since
-            elif floors[series] is not None:
-                floors[series] = None if since is None else min(since, floors[series])  # type: ignore[type-var]
-        floor = None if any(f is None for f in floors.values()) else min(floors.values())  # type: ignore[type-var]
+        sinces = [since for _, since in wanted]
+        floor = None if any(since is None for since in sinces) else min(sinces)  # type: ignore[type-var]
+        floors = dict.fromkeys(series for series, _ in wanted)
         values: dict[str, list[ValuePoint]] = {series: [] for series in floors}
         newest: dict[str, list[tuple[int, datetime]]] = {series: [] for series in floors}
         with Session(self.engine) as session:
