@@ -170,3 +170,23 @@ def test_a_scrape_serves_the_last_rendering_until_the_next_cycle_renders_again(s
     snapshot.refresh()
     assert f'commitment="{c.id}"'.encode() in snapshot.exposition()
     assert b'status="missed"' in snapshot.exposition() and snapshot.renders == 2
+
+
+def test_cycles_close_together_render_once_and_the_deferred_rendering_follows(shipped_catalogue):
+    from monitor.service.metrics import MetricsSnapshot
+    now = [100.0]
+    snapshot = MetricsSnapshot(CommitmentCollector(lambda: shipped_catalogue, lambda: {}, detail="status"),
+                               clock=lambda: now[0])
+    snapshot.changed()
+    assert snapshot.renders == 1
+    now[0] += 0.5
+    snapshot.changed()
+    snapshot.changed()
+    snapshot.flush_if_due()
+    assert snapshot.renders == 1            # within the spacing: deferred
+    now[0] += 1.0
+    snapshot.flush_if_due()
+    assert snapshot.renders == 2            # the deferred rendering, once
+    now[0] += 5.0
+    snapshot.flush_if_due()
+    assert snapshot.renders == 2            # nothing changed since

@@ -134,6 +134,8 @@ class Daemon:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
                                     next_run_time=self.clock())
+        self._scheduler.add_job(self._render_metrics, IntervalTrigger(seconds=1), id="metrics", max_instances=1,
+                                coalesce=True)
         if self.leases is not None:
             self._scheduler.add_job(self._renew_leases, IntervalTrigger(seconds=max(1.0, self.settings.lease_seconds / 3)),
                                     id="leases", max_instances=1, coalesce=True)
@@ -270,7 +272,7 @@ class Daemon:
             self.board = {**self.board, **{e.commitment: e for e in evaluations}}
         for e in evaluations:
             self.metrics.evaluations.labels(e.status).inc()
-        self.commitment_metrics.refresh()
+        self.commitment_metrics.changed()
         if self.alerts is not None:
             try:
                 self.alerts.process(catalogue, evaluations, now)
@@ -313,6 +315,13 @@ class Daemon:
                               if (c := self.catalogue.commitments.get(k)) is not None and c.measure.feed != feed_id}
             await asyncio.to_thread(self.commitment_metrics.refresh)
         return held
+
+    async def _render_metrics(self) -> None:
+        """Render the /metrics snapshot a burst of cycles deferred (see MetricsSnapshot)."""
+        try:
+            await asyncio.to_thread(self.commitment_metrics.flush_if_due)
+        except Exception:  # noqa: BLE001 - the previous snapshot keeps being served
+            log.exception("event=metrics_render_failed")
 
     async def _renew_leases(self) -> None:
         for feed_id in sorted(self.held):

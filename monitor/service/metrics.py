@@ -16,6 +16,7 @@ panels read; the figures behind a verdict stay on the pages and /api. `auto` (th
 from __future__ import annotations
 
 import threading
+import time as time_module
 from datetime import datetime, time, timedelta, timezone
 from typing import Callable, Iterator, Literal, Mapping
 
@@ -30,6 +31,7 @@ from monitor.observations import CollectionResult
 from monitor.units import UnitError, normalise
 
 _CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+_monotonic = time_module.monotonic
 FULL_DETAIL_MAX_COMMITMENTS = 5_000    # full detail: ~12 samples each, ~60,000 samples, ~15 MB at most
 Detail = Literal["auto", "full", "status"]
 
@@ -156,23 +158,35 @@ class CommitmentCollector(Collector):
 
 class MetricsSnapshot:
     """Families rendered once (per cycle, per reload) and served as bytes to every scrape until the
-    next rendering. Renderings asked for while one runs fold into one more after it."""
+    next rendering. Renderings asked for while one runs fold into one more after it. Many feeds
+    finishing their cycles close together do not each render: a rendering is at least
+    RENDER_SPACING times its own duration (and one second) after the previous one, and the
+    daemon's `flush_if_due` job renders what was deferred, so rendering never takes more than a
+    tenth of a core however many feeds there are."""
 
-    def __init__(self, collector: Collector):
+    RENDER_SPACING = 10.0
+
+    def __init__(self, collector: Collector, clock: Callable[[], float] = _monotonic):
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(collector)
+        self._clock = clock
         self._cond = threading.Condition()
         self._body: bytes | None = None
         self._dirty = False
         self._rendering = False
+        self._rendered_at = float("-inf")
         self.renders = 0
         self.last_render_seconds = 0.0
 
-    def refresh(self) -> None:
-        """Render now, unless a rendering is under way: then it renders once more when done."""
+    def _spacing(self) -> float:
+        return max(1.0, self.RENDER_SPACING * self.last_render_seconds)
+
+    def refresh(self, force: bool = True) -> None:
+        """Render now (unless a rendering is under way: then it renders once more when done). Not
+        forced: when the last rendering is too recent, only mark the snapshot stale for the job."""
         with self._cond:
             self._dirty = True
-            if self._rendering:
+            if self._rendering or (not force and self._clock() - self._rendered_at < self._spacing()):
                 return
             self._rendering = True
         try:
@@ -181,17 +195,29 @@ class MetricsSnapshot:
                     if not self._dirty:
                         break
                     self._dirty = False
-                started = datetime.now(timezone.utc)
+                started = self._clock()
                 body = generate_latest(self._registry)
                 with self._cond:
                     self._body = body
                     self.renders += 1
-                    self.last_render_seconds = (datetime.now(timezone.utc) - started).total_seconds()
+                    self._rendered_at = self._clock()
+                    self.last_render_seconds = self._rendered_at - started
                     self._cond.notify_all()
         finally:
             with self._cond:
                 self._rendering = False
                 self._cond.notify_all()
+
+    def changed(self) -> None:
+        """A cycle changed the verdicts: render now if the last rendering is old enough, else later."""
+        self.refresh(force=False)
+
+    def flush_if_due(self) -> None:
+        """Render what `changed` deferred, once its spacing has passed (the daemon calls this often)."""
+        with self._cond:
+            due = self._dirty and not self._rendering and self._clock() - self._rendered_at >= self._spacing()
+        if due:
+            self.refresh()
 
     def exposition(self) -> bytes:
         """The last rendering (rendered now when there is none yet)."""
