@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -102,6 +103,7 @@ class Daemon:
         self._client: httpx.AsyncClient | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task] = set()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self.metrics.record_catalogue(catalogue)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
@@ -169,6 +171,7 @@ class Daemon:
         if self._client:
             await self._client.aclose()
         dispose_sql_engines()
+        self._writer.shutdown(wait=False)
         if self.alerts is not None:
             await self.alerts.aclose()
         log.info("event=stopped")
@@ -240,7 +243,10 @@ class Daemon:
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
         result = await collect(feed, context)   # logs the outcome once
         try:
-            evaluations = await asyncio.to_thread(self._store_and_evaluate, catalogue, result, feed_id)
+            # one writer thread for every feed: cycles queue instead of thrashing the interpreter and
+            # SQLite's write lock (at 50 feeds, 50 threads each held a transaction for minutes)
+            evaluations = await asyncio.get_running_loop().run_in_executor(
+                self._writer, self._store_and_evaluate, catalogue, result, feed_id)
         except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
             self.store_health.record_write(exc)
             self.metrics.store_writable.set(0)
