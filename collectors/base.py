@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from monitor.charsets import Decoded, UndecodableText, decode
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
@@ -22,6 +23,14 @@ class FeedError(Exception):
         assert category in ERROR_CATEGORIES, category
         self.category = category
         super().__init__(message)
+
+
+def decode_body(content: bytes, declared: str | None = None, configured: str | None = None) -> Decoded:
+    """A feed body or dropped file as text (the rule is `monitor.charsets.decode`); FeedError("decode") if it is none."""
+    try:
+        return decode(content, declared=declared, configured=configured)
+    except UndecodableText as exc:
+        raise FeedError("decode", str(exc)) from None
 
 
 @dataclass

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import ClassVar, Iterator
 from zoneinfo import ZoneInfo
 
-from collectors.base import FeedError, FetchContext
-from collectors.csv_table import csv_grid, decode_text
+from collectors.base import FeedError, FetchContext, decode_body
+from collectors.csv_table import csv_grid
 from collectors import drop_ledger
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
@@ -95,7 +95,7 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
         raise Rejected([FileProblem("unsupported_type", detail=suffix or "(no extension)")])
     try:
         if suffix == ".json":
-            document = json.loads(decode_text(content, None, feed.encoding))
+            document = json.loads(decode_body(content, None, feed.encoding).text)
             extracted = extract_json(feed.series, document, data_time, tz, keep_problems=True)
             problems = [FileProblem(p.reason, row=p.row + 1, column=p.column, value=p.value)
                         for p in extracted.problems]

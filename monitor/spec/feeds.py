@@ -107,7 +107,7 @@ class HttpCsvFeed(FeedBase):
     params: dict[str, str] = {}
     auth: Auth | None = None
     verify_tls: bool = True
-    encoding: str | None = None        # detected when absent (UTF-8, UTF-8 with BOM, GB18030)
+    encoding: str | None = None        # detected when absent (monitor.charsets: UTF-8, BOMs, GB18030, Big5)
     delimiter: str = ","
     columns: dict[str, str] = {}       # header as published -> name used in series
 
@@ -128,7 +128,7 @@ class FileFeed(FeedBase):
     settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
     sheet: str | list[str] | None = None      # spreadsheets: a sheet name, a pattern (*月) or a list; default: the first
     header_row: int | None = Field(default=None, ge=1)  # the header's row; default: found in the first 20 rows
-    encoding: str | None = None        # CSV: detected when absent (UTF-8, UTF-8 with BOM, GB18030/GBK)
+    encoding: str | None = None        # CSV: detected when absent (monitor.charsets: UTF-8, BOMs, GB18030, Big5)
     delimiter: str = ","
     columns: dict[str, str] = {}       # header as written -> name used in series
 
