@@ -16,6 +16,15 @@ from collectors.sheet_layout import Grid
 csv.field_size_limit(10_000_000)
 
 
+def first_of_each_name(names: Sequence[str], columns: Sequence[Sequence[object]]) -> dict[str, Sequence[object]]:
+    """Columns by name; of two columns with one name (a header written twice, or two headers that
+    `columns` renames alike) the leftmost is read, on both paths and in dropped spreadsheets alike."""
+    table: dict[str, Sequence[object]] = {}
+    for name, column in zip(names, columns):
+        table.setdefault(name, column)
+    return table
+
+
 @dataclass
 class CsvTable:
     table: Table
@@ -25,7 +34,8 @@ class CsvTable:
 
 
 class _Columns(Mapping):
-    """Columns of a quote-free CSV held as one byte buffer; a column becomes an array when first read."""
+    """Columns of a quote-free CSV held as one byte buffer; a column becomes an array when first read.
+    Of two columns with one name the leftmost is read (`names.index`), as `first_of_each_name` says."""
 
     def __init__(self, buf: np.ndarray, names: list[str], starts: np.ndarray, ends: np.ndarray):
         self._buf, self._names, self._starts, self._ends = buf, names, starts, ends
@@ -148,7 +158,7 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
             elif any(cell.strip() for cell in row):
                 problems.append(Problem(first_line + i, None, "wrong_field_count", f"{len(row)} fields, header has {width}"))
     columns = list(zip(*good)) if good else [() for _ in names]
-    table = Table({name: column for name, column in zip(names, columns)}, len(good))
+    table = Table(first_of_each_name(names, columns), len(good))
     rejected = {"wrong_field_count": len(problems)} if problems else {}
     return CsvTable(table, numbers, rejected, problems)
 
