@@ -64,7 +64,7 @@ def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Ren
     try:
         return renderer.render(name, context), None
     except TemplateFailure as exc:
-        log.error("event=template_failed template=%s error=%s", name, json.dumps(str(exc), ensure_ascii=False))
+        log.error("template_failed", extra={"template": name, "error": str(exc)})
         return None, str(exc)
 
 

@@ -100,9 +100,9 @@ class Outbox:
                          .where(Notification.id == notification.id, Notification.claim_token == notification.claim_token)
                          .values(claim_token=None, lease_until=None, **values))
             session.commit()
-        log.info("event=notification_%s id=%s channel=%s transport=%s attempts=%s%s",
-                 outcome if error else "sent", notification.id, notification.channel, transport,
-                 notification.attempts, f" error={json.dumps(str(error), ensure_ascii=False)}" if error else "")
+        log.info(f"notification_{outcome if error else 'sent'}", extra={
+            "id": notification.id, "channel": notification.channel, "transport": transport,
+            "attempts": notification.attempts, **({"error": str(error)} if error else {})})
         return outcome if error else SENT
 
     def renew(self, token: str, now: datetime, only: int | None = None) -> int:
@@ -123,7 +123,7 @@ class Outbox:
             try:
                 await asyncio.to_thread(self.renew, token, clock())
             except Exception:  # noqa: BLE001 - the check before each send still guards against duplicates
-                log.warning("event=outbox_lease_renewal_failed worker=%s", self.worker, exc_info=True)
+                log.warning("outbox_lease_renewal_failed", extra={"worker": self.worker}, exc_info=True)
 
     async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier], only: int | None = None) -> int:
         """Claim what is due, send it one by one (each settled at once), return how many were sent."""
@@ -148,7 +148,7 @@ class Outbox:
         sent = 0
         for notification in claimed:
             if not await asyncio.to_thread(self.renew, notification.claim_token, clock(), notification.id):
-                log.warning("event=notification_claim_lost id=%s worker=%s", notification.id, self.worker)
+                log.warning("notification_claim_lost", extra={"id": notification.id, "worker": self.worker})
                 continue   # another sender took it over after our lease ran out: it sends, we do not
             notifier = notifiers.get(notification.channel)
             started = time.perf_counter()
@@ -161,7 +161,7 @@ class Outbox:
                 except DeliveryError as exc:
                     error = exc
                 except Exception as exc:   # a notifier bug must not stop the other rows
-                    log.exception("event=notifier_bug id=%s", notification.id)
+                    log.exception("notifier_bug", extra={"id": notification.id})
                     error = DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)
             transport = notifier.transport if notifier else "none"
             if self.settle(notification, transport, error, now, time.perf_counter() - started) == SENT:

@@ -36,7 +36,7 @@ async def run(database_url: str, interval: float, until_empty: bool) -> int:
         while True:
             sent = await outbox.deliver(datetime.now(timezone.utc), pipeline.notifiers())
             if sent:
-                log.info("event=worker_delivered sent=%d worker=%s", sent, outbox.worker)
+                log.info("worker_delivered", extra={"sent": sent, "worker": outbox.worker})
             if until_empty and unsettled(pipeline) == 0:
                 return 0
             await asyncio.sleep(interval)

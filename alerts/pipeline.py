@@ -85,8 +85,8 @@ class AlertPipeline:
             session.commit()
         self._catalogue = catalogue
         if transitions or queued:
-            log.info("event=alerts_processed evaluations=%d transitions=%d notifications=%d",
-                     len(evaluations), transitions, queued)
+            log.info("alerts_processed", extra={"evaluations": len(evaluations), "transitions": transitions,
+                                                 "notifications": queued})
 
     @staticmethod
     def _feed_alerts(session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],

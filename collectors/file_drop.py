@@ -157,7 +157,8 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
                     feed: FileFeed) -> None:
     """A symlink is never followed: its target is not read, and the report says only what it is."""
     count_rejections(result.rows_rejected, {"file_rejected": 1, "symlink": 1})
-    log.warning("event=file_rejected feed=%s file=%r problems=1 reason=symlink dry_run=%s", feed.id, path.name, dry_run)
+    log.warning("file_rejected", extra={"feed": feed.id, "file": path.name, "problems": 1, "reason": "symlink",
+                                         "dry_run": dry_run})
     if not dry_run:
         file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
@@ -176,13 +177,14 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         count_rejections(result.rows_rejected, {"file_rejected": 1})
         for problem in rejection.problems:
             count_rejections(result.rows_rejected, {problem.reason: 1})
-        log.warning("event=file_rejected feed=%s file=%r problems=%d", feed.id, name, len(rejection.problems))
+        log.warning("file_rejected", extra={"feed": feed.id, "file": name, "problems": len(rejection.problems)})
         return
     claim.problems = []
     content.extracted.into(result)
     count_rejections(result.rows_skipped, content.skipped)
-    log.info("event=file_accepted feed=%s file=%r rows=%d footer_rows=%d under_header_rows=%d", feed.id, name,
-             content.extracted.accepted, content.skipped.get("footer", 0), content.skipped.get("under_header", 0))
+    log.info("file_accepted", extra={"feed": feed.id, "file": name, "rows": content.extracted.accepted,
+                                     "footer_rows": content.skipped.get("footer", 0),
+                                     "under_header_rows": content.skipped.get("under_header", 0)})
 
 
 class Gate:
@@ -233,7 +235,7 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
             try:
                 claim = Claim.take(path, refiled_as, path.parent.name if refiled_as is not None else None)
             except Unclaimable as why:
-                log.info("event=file_skipped feed=%s file=%r reason=%r", feed.id, path.name, str(why))
+                log.info("file_skipped", extra={"feed": feed.id, "file": path.name, "reason": str(why)})
                 continue
             handover.claims.append(claim)
             _read_claimed(claim, feed, context, result)

@@ -84,11 +84,11 @@ async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = Fals
     else:
         _struggling.discard(feed.id)
     level = logging.INFO if result.ok else logging.WARNING
-    log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
-            "rows_skipped=%d bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok,
-            result.error_category or "-", result.rows_accepted, sum(result.rows_rejected.values()),
-            sum(result.rows_skipped.values()), result.bytes_read, result.duration_seconds,
-            result.error or "")
+    log.log(level, "collection", extra={
+        "feed": feed.id, "kind": feed.kind, "ok": result.ok, "category": result.error_category or "-",
+        "rows_accepted": result.rows_accepted, "rows_rejected": sum(result.rows_rejected.values()),
+        "rows_skipped": sum(result.rows_skipped.values()), "bytes": result.bytes_read,
+        "duration_s": round(result.duration_seconds, 3), "error": result.error or ""})
     return result
 
 
@@ -108,5 +108,5 @@ async def _collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a bug in a collector must not kill the job or the daemon
-        log.exception("event=collector_bug feed=%s", feed.id)
+        log.exception("collector_bug", extra={"feed": feed.id})
         return CollectionResult.failure(feed.id, context.now, "internal", f"{type(exc).__name__}: {exc}")

@@ -108,14 +108,14 @@ class Daemon:
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=True)
         if self.demo_server:
             self.demo_server.start()
-            log.info("event=demo_feed_started url=%s", self.demo_server.url)
+            log.info("demo_feed_started", extra={"url": self.demo_server.url})
         token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
         self.web = await WebServer(self, *self.settings.listen_address(), admin_token=token,
                                    request_timeout=self.settings.http_timeout_seconds,
                                    on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
         host, port = self.web.address
-        log.info("event=listening pages=http://%s:%s/ metrics=http://%s:%s/metrics health=http://%s:%s/healthz",
-                 host, port, host, port, host, port)
+        log.info("listening", extra={"pages": f"http://{host}:{port}/", "metrics": f"http://{host}:{port}/metrics",
+                                      "health": f"http://{host}:{port}/healthz"})
         print(f"Commitment Monitor serving http://{host}:{port}/  (pages, /api/v1, /metrics, /healthz, /status)",
               flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
@@ -132,7 +132,7 @@ class Daemon:
             await self._shutdown()
 
     def stop(self) -> None:
-        log.info("event=stopping")
+        log.info("stopping")
         self._stopping.set()
 
     async def _shutdown(self) -> None:
@@ -149,7 +149,7 @@ class Daemon:
         dispose_sql_engines()
         if self.alerts is not None:
             await self.alerts.aclose()
-        log.info("event=stopped")
+        log.info("stopped")
 
     # -- scheduling ---------------------------------------------------------------------
     def _triggers(self, catalogue: Catalogue, calendar: WorkCalendar) -> dict[str, tuple[object, int]]:
@@ -188,7 +188,7 @@ class Daemon:
             reason = "missed" if event.code == EVENT_JOB_MISSED else "still_running"
             feed = event.job_id[len(FEED_JOB_PREFIX):]
             self.metrics.scheduler_misses.labels(feed, reason).inc()
-            log.warning("event=scheduled_run_skipped feed=%s reason=%s", feed, reason)
+            log.warning("scheduled_run_skipped", extra={"feed": feed, "reason": reason})
 
     # -- the work -----------------------------------------------------------------------
     async def run_feed(self, feed_id: str) -> list[Evaluation]:
@@ -199,7 +199,7 @@ class Daemon:
             return await self._run_feed(feed_id)
         except asyncio.CancelledError:
             if self._stopping.is_set():   # a shutdown that outlasted the grace period drops the run
-                log.info("event=collection_abandoned feed=%s reason=shutdown", feed_id)
+                log.info("collection_abandoned", extra={"feed": feed_id, "reason": "shutdown"})
                 return []
             raise
         finally:
@@ -219,7 +219,7 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
             self.store_health.record_write(exc)
             self.metrics.store_writable.set(0)
-            log.error("event=store_write_failed feed=%s error=%r", feed_id, self.store_health.problem())
+            log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
             self.metrics.record_collection(replace(result, ok=False, error_category="store",
                                                    error=self.store_health.problem()))
             return []
@@ -249,7 +249,7 @@ class Daemon:
             try:
                 self.alerts.process(catalogue, evaluations, now)
             except Exception:  # alerting trouble must not stop collection and evaluation
-                log.exception("event=alert_processing_failed feed=%s", feed_id)
+                log.exception("alert_processing_failed", extra={"feed": feed_id})
         return evaluations
 
     def _still_current(self, used: Catalogue, feed_id: str, evaluations: list[Evaluation]) -> list[Evaluation]:
@@ -264,7 +264,7 @@ class Daemon:
         try:
             await self.alerts.deliver_due(self.clock())
         except Exception:
-            log.exception("event=delivery_failed")
+            log.exception("delivery_failed")
 
     # -- reload -------------------------------------------------------------------------
     async def _reload_once(self) -> tuple[bool, list[str]]:
@@ -279,7 +279,7 @@ class Daemon:
         except ValueError as exc:
             return self._reload_failed([f"{path}: {exc}"])
         except Exception as exc:  # noqa: BLE001 - a reload never dies unanswered
-            log.exception("event=reload_crashed")
+            log.exception("reload_crashed")
             return self._reload_failed([f"{path}: cannot load: {type(exc).__name__}: {exc}"])
         with self._board_lock:
             previous = self.catalogue
@@ -294,7 +294,7 @@ class Daemon:
         self.metrics.record_catalogue(catalogue)
         if self._scheduler is not None:
             self._schedule_feeds(triggers, previous)
-        log.info("event=reloaded commitments=%d feeds=%d", len(catalogue.commitments), len(catalogue.feeds))
+        log.info("reloaded", extra={"commitments": len(catalogue.commitments), "feeds": len(catalogue.feeds)})
         return True, []
 
     def _reload_failed(self, problems: list[str]) -> tuple[bool, list[str]]:
@@ -303,8 +303,8 @@ class Daemon:
         self.metrics.reloads.labels("failure").inc()
         self.metrics.reload_success.set(0)
         for problem in problems:
-            log.error("event=reload_rejected problem=%r", problem)
-        log.error("event=reload_rejected kept=previous_catalogue problems=%d", len(problems))
+            log.error("reload_rejected", extra={"problem": problem})
+        log.error("reload_rejected", extra={"kept": "previous_catalogue", "problems": len(problems)})
         return False, problems
 
     # -- WebBackend (called from the listener's threads) ----------------------------------
@@ -345,7 +345,7 @@ class Daemon:
             answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
                                  for h in self.store.history(commitment)]
         except Exception as exc:  # noqa: BLE001 - the verdict held in memory is still worth answering with
-            log.warning("event=status_history_unavailable commitment=%s error=%r", commitment, str(exc)[:200])
+            log.warning("status_history_unavailable", extra={"commitment": commitment, "error": str(exc)[:200]})
             answer["history"], answer["history_error"] = None, "the database is unavailable"
         return answer
 
@@ -359,6 +359,6 @@ def open_store(settings: Settings) -> Store:
     except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
         raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None
     if added:
-        log.info("event=schema_upgraded added=%s", ",".join(added))
+        log.info("schema_upgraded", extra={"added": ",".join(added)})
     StoreHealth(engine).require_writable()
     return Store(engine)
