@@ -19,7 +19,8 @@ from alerts.silences import SilenceError, add_silence, expire_silence
 from alerts.tables import AlertState, Silence
 from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import make_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///var/monitor.db"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,7 @@ def database_url() -> str:
 
 def open_engine() -> Engine:
     engine = make_engine(database_url())
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return engine
 
 

@@ -16,7 +16,8 @@ from alerts.outbox import Outbox
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import FAILED, SENT, SILENCED, Notification
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import make_engine
 
 log = logging.getLogger("monitor.alerts.worker")
 
@@ -29,7 +30,7 @@ def unsettled(pipeline: AlertPipeline) -> int:
 
 async def run(database_url: str, interval: float, until_empty: bool) -> int:
     engine = make_engine(database_url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     pipeline = AlertPipeline(engine, AlertSettings())
     outbox: Outbox = pipeline.outbox
     try:

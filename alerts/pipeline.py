@@ -35,8 +35,9 @@ from alerts.outbox import Outbox, outbox_stats
 from alerts.render import DISPLAY_ZONE, Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
-from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
+from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
+from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 from monitor.store import CollectionRun
@@ -54,7 +55,7 @@ class AlertPipeline:
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
         self._http: httpx.AsyncClient | None = None
-        create_tables(engine)   # idempotent; upgrade_schema also creates them once alerts.tables is imported
+        migrations.upgrade(engine)   # the alert tables are migrations like the store's; idempotent
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""

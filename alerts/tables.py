@@ -1,7 +1,7 @@
 """The alert tables: state per commitment, transition history, outbox, delivery attempts, silences.
 
-Importing this module registers the tables on SQLModel.metadata, so monitor.store.upgrade_schema
-(metadata.create_all) creates them; `create_tables` does the same for tools that run alone.
+They are created and upgraded by the migrations in `monitor.migrations`, like the store's; a change
+here needs a revision there (tests/test_migrations.py fails until it has one).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, Text
-from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, SQLModel
 
 from monitor import names
@@ -135,7 +134,3 @@ class Silence(SQLModel, table=True):
     comment: str = ""
     created_by: str = ""
     created_at: datetime = _time(nullable=False)
-
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)

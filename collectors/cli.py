@@ -85,11 +85,12 @@ def run_collect_command(args: argparse.Namespace) -> int:
     summary = summarise(result)
     if not args.dry_run:
         from monitor.service.settings import ensure_sqlite_folder
-        from monitor.store import Store, make_engine, upgrade_schema
+        from monitor import migrations
+        from monitor.store import Store, make_engine
         url = _database_url(args.database_url)
         ensure_sqlite_folder(url)
         engine = make_engine(url)
-        upgrade_schema(engine)
+        migrations.upgrade(engine)
         Store(engine).save_collection(result, feed.accumulates_cases)
         engine.dispose()
         summary["stored"] = True

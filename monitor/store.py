@@ -1,7 +1,7 @@
 """The store: observations, every evaluation, the current state per commitment, collection runs.
 
-SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created on
-start and upgraded by adding the columns a newer version declares (additive changes only).
+SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created and
+upgraded on start by Alembic migrations (`monitor.migrations`), one revision per change.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, delete, event, inspect, text
+from sqlalchemy import DateTime, Index, LargeBinary, delete, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
@@ -146,22 +146,6 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def upgrade_schema(engine: Engine) -> list[str]:
-    """Create missing tables and add missing (nullable) columns. Returns what was added."""
-    SQLModel.metadata.create_all(engine)
-    added: list[str] = []
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            existing = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in existing:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                    added.append(f"{table.name}.{column.name}")
-    return added
-
-
 def _pack_cases(cases: CaseRecords) -> bytes:
     stacked = np.stack([cases.submitted.astype("datetime64[s]").astype(np.int64),
                         cases.completed.astype("datetime64[s]").astype(np.int64)])
@@ -231,7 +215,7 @@ class Store:
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
                                         case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
                                         source=batch.source))
-                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
+                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases, result.fetched_at)
             session.commit()
 
     @staticmethod
@@ -253,12 +237,14 @@ class Store:
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool) -> None:
+    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool, now: datetime) -> None:
+        """Keep the newest CASE_BLOBS_KEPT batches, or (accumulating feeds) those of the last
+        CASE_BATCHES_MAX_AGE_DAYS before `now`, the collection's own time: the store reads no clock."""
         session.flush()
         query = select(Observation.id).where(
             Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None))
         if accumulates:
-            cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
+            cutoff = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
             ids = session.exec(query.where(Observation.data_time < cutoff)).all()
         else:
             ids = session.exec(query.order_by(Observation.data_time.desc(), Observation.id.desc())

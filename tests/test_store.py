@@ -1,22 +1,24 @@
-"""The store on SQLite and on the local PostgreSQL: observations, history, current state, upgrades."""
+"""The store on SQLite and on the local PostgreSQL: observations, history, current state (upgrades: test_migrations)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 import sqlalchemy
 
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
-from monitor.store import CASE_BLOBS_KEPT, Observation, Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import CASE_BATCHES_MAX_AGE_DAYS, CASE_BLOBS_KEPT, Observation, Store, make_engine
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 
 def open_store(url: str) -> Store:
     engine = make_engine(url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return Store(engine)
 
 
@@ -73,18 +75,6 @@ def test_failed_collections_are_recorded_as_runs(database_url):
     assert (run.ok, run.error_category) == (False, "timeout")
 
 
-def test_schema_upgrade_adds_columns_a_newer_version_declares(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(
-            "CREATE TABLE collection_run (id INTEGER PRIMARY KEY, feed VARCHAR NOT NULL, fetched_at DATETIME, ok BOOLEAN)"))
-    added = upgrade_schema(engine)
-    assert "collection_run.bytes_read" in added and "collection_run.error" in added
-    Store(engine).save_collection(CollectionResult.failure("feed", NOW, "connect", "refused"))
-    assert upgrade_schema(engine) == []
-
-
 def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(database_url):
     store = open_store(database_url)
     for i in range(CASE_BLOBS_KEPT + 2):
@@ -95,3 +85,15 @@ def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(data
     assert joined.cases.data_time == NOW + timedelta(days=CASE_BLOBS_KEPT + 1)
     recent = store.measure_data("drop", "monthly", since=NOW + timedelta(days=2), accumulates_cases=True)
     assert len(recent.cases) == 10 * (CASE_BLOBS_KEPT)
+
+
+@pytest.mark.parametrize("now", [datetime(2019, 3, 1, tzinfo=timezone.utc), datetime(2041, 3, 1, tzinfo=timezone.utc)],
+                         ids=["past", "future"])
+def test_accumulated_batches_are_pruned_by_the_collections_time_not_the_wall_clock(tmp_path, now):
+    store = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")
+    old, recent = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS + 1), now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS - 1)
+    for at in (old, recent):
+        store.save_collection(CollectionResult("drop", now, True, cases=[cases("monthly", 10, at)]),
+                              accumulates_cases=True)
+    kept = store.measure_data("drop", "monthly", since=now - timedelta(days=10_000), accumulates_cases=True)
+    assert len(kept.cases) == 10 and kept.cases.data_time == recent

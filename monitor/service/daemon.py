@@ -36,7 +36,8 @@ from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.reloads import SerialReloads
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
-from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, evaluation_dict, make_engine
 from monitor.service.store_health import StoreHealth, StoreUnavailable
 from monitor.service.web import WebServer
 
@@ -355,10 +356,10 @@ def open_store(settings: Settings) -> Store:
     ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        added = upgrade_schema(engine)
+        applied = migrations.upgrade(engine)
     except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
         raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None
-    if added:
-        log.info("schema_upgraded", extra={"added": ",".join(added)})
+    if applied:
+        log.info("schema_upgraded", extra={"revisions": ",".join(applied), "now_at": applied[-1]})
     StoreHealth(engine).require_writable()
     return Store(engine)

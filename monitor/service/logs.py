@@ -89,4 +89,5 @@ def setup_logging(fmt: str = "text", level: str = "INFO") -> None:
     root.setLevel(level.upper())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)      # the daemon logs schema_upgraded itself
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)   # its start-up lines are not key=value

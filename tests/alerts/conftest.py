@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-import alerts.tables  # noqa: F401  (registers the alert tables before upgrade_schema)
+import alerts.tables  # noqa: F401  (the alert tables' classes)
 from alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.model import Catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def catalogue() -> Catalogue:
 @pytest.fixture
 def engine(tmp_path: Path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     yield engine
     engine.dispose()
 

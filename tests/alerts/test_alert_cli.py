@@ -32,9 +32,10 @@ def monitor(tmp_path, monkeypatch):
 @pytest.fixture
 def fired(tmp_path, monitor, catalogue):
     """The fixture commitment SETUP missed and firing in the CLI's database."""
-    from monitor.store import Store, make_engine, upgrade_schema
+    from monitor import migrations
+    from monitor.store import Store, make_engine
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     pipeline = AlertPipeline(engine, AlertSettings(maildir=tmp_path / "unused"))
     Cycle(Store(engine), pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
     engine.dispose()

@@ -20,7 +20,8 @@ from collectors import file_drop, runner
 from collectors.cli import add_collect_command
 from monitor.loader import ConfigError, load_catalogue
 from monitor.spec.feeds import FileFeed
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 from tests.collectors import agency_files as af
 from tests.collectors.helpers import TZ, collect_once, feed
 from tests.integration.daemon_process import free_port
@@ -34,7 +35,7 @@ def drop_feed(folder, **more):
 
 def a_store(tmp_path) -> Store:
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return Store(engine)
 
 

@@ -20,7 +20,8 @@ from alerts.tables import Notification
 from alerts.testing import free_port
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -76,7 +77,7 @@ def active_alerts(url: str) -> list[dict]:
 
 def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     catalogue = load_catalogue(FIXTURES / "targets.yaml", seeds_dirs=[FIXTURES])
     import dataclasses
     spec = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True),
