@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from monitor import names
 from monitor.generators import rules
 from tests.generators.test_grafana_dashboards import run_cli
+from tests.needs import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "rules" / "commitments.yml"
-needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None,
-                                    reason="promtool absent (Debian package prometheus)")
 
 
 def test_checked_in_rules_match_the_generator(shipped_catalogue):
@@ -54,15 +51,13 @@ def test_durations_are_written_in_the_largest_exact_unit():
         ["0s", "45s", "5m", "2h", "2d", "90s"]
 
 
-@needs_promtool
 def test_promtool_accepts_the_rules():
-    result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True)
+    result = subprocess.run([tool("promtool", "prometheus"), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@needs_promtool
 def test_promtool_rule_tests_pass():
-    result = subprocess.run(["promtool", "test", "rules", "deploy/rules-tests/commitments_test.yml"], cwd=ROOT,
+    result = subprocess.run([tool("promtool", "prometheus"), "test", "rules", "deploy/rules-tests/commitments_test.yml"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

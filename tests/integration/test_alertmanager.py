@@ -22,6 +22,7 @@ from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor import migrations
 from monitor.store import Store, make_engine
+from tests.needs import missing
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -47,7 +48,7 @@ def poll(check, timeout: float = 15.0):
 @pytest.fixture
 def alertmanager(tmp_path):
     if not Path(BINARY).exists():
-        pytest.skip("prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)")
+        missing("prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)")
     port = free_port()
     (tmp_path / "alertmanager.yml").write_text(CONFIG)
     log = (tmp_path / "alertmanager.log").open("w")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
 import subprocess
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from alerts.tables import PENDING, SENT, Notification
 from alerts.testing import SmtpSink
 from monitor import migrations
 from monitor.store import make_engine
+from tests.needs import tool
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
@@ -27,11 +27,10 @@ NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed; it makes the test certificate")
+    openssl = tool("openssl", "openssl")   # it makes the test certificate
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key

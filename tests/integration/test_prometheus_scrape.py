@@ -21,6 +21,7 @@ from monitor.generators import feeds, rules
 from monitor.generators.grafana import fill_variables, metric_names, panel_queries, variable_queries
 from monitor.loader import load_catalogue
 from tests.integration.daemon_process import ROOT, DaemonProcess, free_port, wait_for
+from tests.needs import missing
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +97,7 @@ class Prometheus:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     if not PROMETHEUS.exists():
-        pytest.skip(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
+        missing(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
     workdir = tmp_path_factory.mktemp("prometheus-scrape")
     daemon = DaemonProcess(workdir).start()
     prometheus = None
