@@ -42,7 +42,7 @@ class _Handler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802 - aiosmtpd's hook name
         if address in self.sink.refuse:
             return self.sink.refuse[address]
         while not self.sink.gate.is_set() or (self.sink.hold_after is not None
@@ -53,7 +53,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 - aiosmtpd's hook name
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         with self.sink.lock:
             self.sink.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))

@@ -91,7 +91,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, _PositionIndex]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))])
+        raise ConfigError([ConfigProblem(file, line, column, "(syntax)", str(exc.problem or exc))]) from None
     except yaml.reader.ReaderError as exc:   # a character YAML does not allow (NUL, other controls)
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -126,7 +126,7 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
                 loc = (*loc, error["ctx"]["discriminator"].strip("'"))
                 message = f"unknown kind {error['ctx']['tag']!r}; known kinds: {error['ctx']['expected_tags']}"
             problems.append(ConfigProblem(file, *index.locate(loc), format_path(loc), message))
-        raise ConfigError(problems)
+        raise ConfigError(problems) from None
     problems += check_references(spec, index, file, seeds_dirs or default_seed_dirs(path))
     if problems:
         raise ConfigError(problems)

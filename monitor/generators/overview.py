@@ -22,7 +22,7 @@ def _short_names(expr: str) -> str:
 
 def _count_tiles() -> list[p.Json]:
     tiles = []
-    for status, code in p.STATUS_CODES.items():
+    for status in p.STATUS_CODES:
         tiles.append(p.stat(p.STATUS_TEXT[status], f'sum({names.METRIC_STATUS}{{status="{status}"}})',
                             description=f"Commitments whose current verdict is {status}.",
                             steps=p.thresholds((None, p.STATUS_COLOURS[status]))))

@@ -74,7 +74,7 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
 
-    def formatMessage(self, record: logging.LogRecord) -> str:
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging.Formatter's name
         key, text = _head(record)
         parts = [f"{key}={text_value(text)}"]
         parts += [f"{name}={text_value(value)}" for name, value in fields(record).items()]
