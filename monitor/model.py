@@ -101,7 +101,7 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
 
 
 def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, DocumentSpec],
-                agencies: dict[str, AgencySpec], feeds: dict[str, FeedBase]) -> Commitment:
+                agencies: dict[str, AgencySpec], feeds: Mapping[str, FeedBase]) -> Commitment:
     measure_spec = spec.measures[c.measure] if isinstance(c.measure, str) else c.measure
     measure_spec = measure_spec or MeasureSpec()
     measure = Measure(

@@ -10,13 +10,13 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, delete, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
+from sqlmodel import Column, Field, Session, SQLModel, col, create_engine, select
 
 from monitor import names
 from monitor.evaluate import Evaluation
@@ -26,24 +26,24 @@ CASE_BLOBS_KEPT = 3                 # snapshot feeds: the newest few batches
 CASE_BATCHES_MAX_AGE_DAYS = 400     # accumulating feeds (drop folders): every batch this recent
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored as UTC, read back aware on every backend."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
         return value.astimezone(timezone.utc) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _time_column(index: bool = False, nullable: bool = False):
+def _time_column(index: bool = False, nullable: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
 
 
@@ -117,13 +117,13 @@ class CollectionRun(SQLModel, table=True):
 _EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
 
 
-def _row_fields(evaluation: Evaluation) -> dict[str, object]:
+def _row_fields(evaluation: Evaluation) -> dict[str, Any]:
     fields = {k: getattr(evaluation, k) for k in _EVALUATION_FIELDS}
     fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
     return fields
 
 
-def _evaluation_fields(row: EvaluationFields) -> dict[str, object]:
+def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
     fields = {k: getattr(row, k) for k in _EVALUATION_FIELDS}
     fields["provisional"] = bool(row.provisional)
     fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
@@ -135,7 +135,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -221,10 +221,11 @@ class Store:
     @staticmethod
     def _forget_sources(session: Session, result: CollectionResult) -> None:
         """A file submitted again under the same name replaces what the earlier one brought."""
-        sources = {o.source for o in [*result.values, *result.cases] if o.source is not None}
+        sources = {o.source for o in result.values if o.source is not None}
+        sources |= {o.source for o in result.cases if o.source is not None}
         if sources:
-            session.execute(delete(Observation).where(Observation.feed == result.feed,
-                                                      Observation.source.in_(sorted(sources))))
+            session.execute(delete(Observation).where(col(Observation.feed) == result.feed,
+                                                      col(Observation.source).in_(sorted(sources))))
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
@@ -232,7 +233,7 @@ class Store:
         if not points:
             return []
         known = set(session.exec(select(Observation.series, Observation.data_time).where(
-            Observation.feed == feed, Observation.cases.is_(None),
+            Observation.feed == feed, col(Observation.cases).is_(None),
             Observation.data_time >= min(p.data_time for p in points))).all())
         return [p for p in points if (p.series, p.data_time) not in known]
 
@@ -242,12 +243,12 @@ class Store:
         CASE_BATCHES_MAX_AGE_DAYS before `now`, the collection's own time: the store reads no clock."""
         session.flush()
         query = select(Observation.id).where(
-            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None))
+            Observation.feed == feed, Observation.series == series, col(Observation.cases).is_not(None))
         if accumulates:
             cutoff = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
             ids = session.exec(query.where(Observation.data_time < cutoff)).all()
         else:
-            ids = session.exec(query.order_by(Observation.data_time.desc(), Observation.id.desc())
+            ids = session.exec(query.order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
                                .offset(CASE_BLOBS_KEPT)).all()
         for old in ids:
             session.delete(session.get(Observation, old))
@@ -258,14 +259,15 @@ class Store:
         joined together when the feed brings only new cases each time."""
         with Session(self.engine) as session:
             query = select(Observation).where(Observation.feed == feed, Observation.series == series,
-                                              Observation.cases.is_(None))
+                                              col(Observation.cases).is_(None))
             if since is not None:
                 query = query.where(Observation.data_time >= since)
             values = tuple(ValuePoint(o.series, o.data_time, o.value)
-                           for o in session.exec(query.order_by(Observation.data_time)).all())
+                           for o in session.exec(query.order_by(col(Observation.data_time))).all()
+                           if o.value is not None)    # a value row always has one (it is how it is stored)
             batches = select(Observation).where(
-                Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
-            ).order_by(Observation.data_time.desc(), Observation.id.desc())
+                Observation.feed == feed, Observation.series == series, col(Observation.cases).is_not(None),
+            ).order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
             if accumulates_cases and since is not None:
                 batches = batches.where(Observation.data_time >= since)
             rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
@@ -307,16 +309,16 @@ class Store:
         """The commitment's most recent evaluations, newest first."""
         with Session(self.engine) as session:
             return list(session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
-                                     .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc())
+                                     .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc())
                                      .limit(limit)).all())
 
     def last_runs(self) -> dict[str, CollectionRun]:
         with Session(self.engine) as session:
-            runs = session.exec(select(CollectionRun).order_by(CollectionRun.fetched_at)).all()
+            runs = session.exec(select(CollectionRun).order_by(col(CollectionRun.fetched_at))).all()
         return {run.feed: run for run in runs}
 
 
-def evaluation_dict(evaluation: Evaluation) -> dict:
+def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
     data = asdict(evaluation)
     for key in ("evaluated_at", "data_time", "settled_on"):
         data[key] = data[key].isoformat() if data[key] else None

@@ -17,7 +17,7 @@ from monitor.spec.addresses import EmailEntry
 from monitor.spec.common import Duration, Identifier, StrictModel
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+WEEKDAYS: tuple[Weekday, ...] = Weekday.__args__  # type: ignore[attr-defined]
 _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 

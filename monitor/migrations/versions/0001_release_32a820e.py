@@ -9,6 +9,8 @@ Revises:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,11 +20,11 @@ branch_labels = None
 depends_on = None
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:
+def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _verdict() -> list[sa.Column]:
+def _verdict() -> list[sa.Column[Any]]:
     """The verdict columns the history and the current state shared in that release."""
     return [sa.Column("status", sa.String(), nullable=False), sa.Column("actual", sa.Float()),
             sa.Column("target", sa.Float()), sa.Column("target_max", sa.Float()), sa.Column("op", sa.String()),
@@ -31,11 +33,11 @@ def _verdict() -> list[sa.Column]:
             sa.Column("reason", sa.String(), nullable=False)]
 
 
-def _text(name: str) -> sa.Column:
+def _text(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.Text(), nullable=False)
 
 
-TABLES: dict[str, list[sa.Column]] = {
+TABLES: dict[str, list[sa.Column[Any]]] = {
     "observation": [
         sa.Column("id", sa.Integer(), primary_key=True), sa.Column("feed", sa.String(), nullable=False),
         sa.Column("series", sa.String(), nullable=False), _time("fetched_at"), _time("data_time"),

@@ -11,6 +11,8 @@ Revises: 0001
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,12 +22,12 @@ branch_labels = None
 depends_on = None
 
 
-def _verdict_details() -> list[sa.Column]:
+def _verdict_details() -> list[sa.Column[Any]]:
     return [sa.Column("settled_on", sa.Date()), sa.Column("provisional", sa.Boolean()),
             sa.Column("overdue_open", sa.Integer()), sa.Column("overdue_case_ids", sa.String())]
 
 
-COLUMNS: dict[str, list[sa.Column]] = {
+COLUMNS: dict[str, list[sa.Column[Any]]] = {
     "evaluation": _verdict_details(),
     "current_state": _verdict_details(),
     "alert_state": _verdict_details(),
