@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.messages import UnknownName
 from alerts.pipeline import AlertPipeline
@@ -133,7 +133,7 @@ def cmd_silence(args: argparse.Namespace) -> int:
                 s = expire_silence(session, args.id, now)
                 print(f"silence #{s.id} ended {local_time(s.ends_at)}")
             else:
-                query = select(Silence).order_by(Silence.id)
+                query = select(Silence).order_by(col(Silence.id))
                 if not args.all:
                     query = query.where(Silence.ends_at > now)
                 for s in session.exec(query).all():

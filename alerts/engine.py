@@ -63,7 +63,7 @@ def step(state: AlertState, evaluation: Evaluation, rules: Rules, now: datetime)
         state.consecutive += 1
         state.severity = severity
         if state.state == "pending" and state.consecutive >= rules.for_evaluations \
-                and now - state.active_since >= rules.for_:
+                and state.active_since is not None and now - state.active_since >= rules.for_:
             state.state, state.fired_at, state.resolved_at = "firing", now, None
     elif state.state == "pending":
         state.state, state.consecutive, state.active_since = "inactive", 0, None

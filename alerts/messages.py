@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.engine import COLLECTION, DATA, FEED_PREFIX, SEVERITY_OF_STATUS, TARGET
 from alerts.grouping import Batch, group_key, recipients
@@ -28,7 +28,7 @@ SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "res
 def trend(session: Session, commitment: str, points: int) -> list[tuple[datetime, float | None, str]]:
     """The commitment's recent evaluations, oldest first (what Store.history gives, in this transaction)."""
     rows = session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
-                        .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc()).limit(points)).all()
+                        .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc()).limit(points)).all()
     return [(r.evaluated_at, r.actual, r.status) for r in reversed(rows)]
 
 
@@ -70,7 +70,7 @@ def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Ren
 
 def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None, error: str | None,
                commitments: list[str], state: str | None = None, note: str | None = None):
-    fields = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
+    fields: dict[str, Any] = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
                   bcc_addrs=batch.bcc, commitments=" ".join(commitments))
     if rendered is not None:
         fields.update(subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
@@ -123,12 +123,14 @@ def _webhook_item(item: dict[str, Any]) -> dict[str, Any]:
 def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, group: AlertGroup,
                  now: datetime) -> int:
     since = group.last_sent_at
-    transitions = session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)
-                               .order_by(AlertTransition.id)).all()
+    transitions = session.exec(select(AlertTransition).where(col(AlertTransition.id) > group.cursor)
+                               .order_by(col(AlertTransition.id))).all()
     group.last_sent_at = now
     if not transitions:
         return 0
-    group.cursor = transitions[-1].id
+    last = transitions[-1].id
+    assert last is not None   # a row read back from the table
+    group.cursor = last
     firing = session.exec(select(AlertState).where(AlertState.state == "firing").order_by(AlertState.commitment)).all()
     context = {
         "since": local_time(since), "now": local_time(now), "status_url": renderer.page_url(),
@@ -147,7 +149,7 @@ def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, gro
 
 def queue_alertmanager(session: Session, renderer: Renderer, catalogue: Catalogue, receiver: AlertmanagerSpec,
                        group: AlertGroup, states: list[AlertState], mute: Muter, newest: int, now: datetime) -> int:
-    changed = {t.commitment for t in session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)).all()}
+    changed = {t.commitment for t in session.exec(select(AlertTransition).where(col(AlertTransition.id) > group.cursor)).all()}
     hold = max(receiver.resend_interval * 4, timedelta(minutes=5))
     alerts = []
     for state in states:

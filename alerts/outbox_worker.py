@@ -10,7 +10,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.outbox import Outbox
 from alerts.pipeline import AlertPipeline
@@ -25,7 +25,7 @@ log = logging.getLogger("monitor.alerts.worker")
 def unsettled(pipeline: AlertPipeline) -> int:
     with Session(pipeline.engine) as session:
         return len(session.exec(select(Notification.id).where(
-            Notification.state.not_in((SENT, FAILED, SILENCED)))).all())
+            col(Notification.state).not_in((SENT, FAILED, SILENCED)))).all())
 
 
 async def run(database_url: str, interval: float, until_empty: bool) -> int:

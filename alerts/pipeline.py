@@ -21,7 +21,7 @@ from typing import Sequence
 import httpx
 from sqlalchemy import exc as sa_exc, func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts import messages
 from alerts.engine import ALERT_KINDS, COLLECTION, FEED_PREFIX, Rules, condition, step
@@ -98,7 +98,7 @@ class AlertPipeline:
         transitions = 0
         for feed in sorted(feeds):
             run = session.exec(select(CollectionRun).where(CollectionRun.feed == feed)
-                               .order_by(CollectionRun.fetched_at.desc(), CollectionRun.id.desc()).limit(1)).first()
+                               .order_by(col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()).limit(1)).first()
             key = (FEED_PREFIX + feed, COLLECTION)
             if run is None or (run.ok and key not in states):
                 continue
@@ -153,8 +153,9 @@ class AlertPipeline:
             for channel, count in by_state.get(state, {}).items():
                 backlog[channel] = backlog.get(channel, 0) + count
         with Session(self.engine) as session:
-            firing = dict(session.exec(select(AlertState.severity, func.count()).where(AlertState.state == "firing")
-                                       .group_by(AlertState.severity)).all())
+            firing = {severity: count for severity, count in session.exec(
+                select(AlertState.severity, func.count()).where(AlertState.state == "firing")
+                .group_by(AlertState.severity)).all() if severity is not None}
         return {"backlog": backlog, "sent": by_state.get("sent", {}), "failed": by_state.get("failed", {}),
                 "silenced": by_state.get("silenced", {}), "firing": firing}
 
@@ -164,7 +165,9 @@ class AlertPipeline:
             notification = messages.queue_test(session, self.renderer, catalogue, agency_id, now)
         await self.outbox.deliver(now, self.notifiers(), only=notification.id)
         with Session(self.engine) as session:
-            return session.get(Notification, notification.id)
+            row = session.get(Notification, notification.id)
+            assert row is not None
+            return row
 
     def preview(self, catalogue: Catalogue, commitment_id: str, now: datetime) -> tuple[Batch, Rendered]:
         """Render the commitment's message for its current evaluation; nothing is stored or sent."""
@@ -185,7 +188,7 @@ class AlertPipeline:
         return messages.queue_calendar_notice(session, self.renderer, catalogue, year, provisional, now)
 
     def _take_turn(self, session: Session, now: datetime) -> None:
-        result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+        result = session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
         if result.rowcount == 0:
             session.rollback()
             try:
@@ -194,7 +197,7 @@ class AlertPipeline:
                     other.commit()
             except sa_exc.IntegrityError:
                 pass   # another daemon made it first
-            session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+            session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
 
     def _flush(self, session: Session, catalogue: Catalogue, states: list[AlertState], now: datetime) -> int:
         groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
