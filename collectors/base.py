@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Mapping, Protocol
+from typing import ClassVar, Mapping, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -42,9 +42,14 @@ class FetchContext:
     demo_url: str | None = None
 
 
-class Collector(Protocol):
+FeedKind = TypeVar("FeedKind", bound=FeedBase, contravariant=True)
+
+
+class Collector(Protocol[FeedKind]):
+    """A feed kind's collector: `fetch` takes that kind's spec (HttpJsonFeed, FileFeed, ...)."""
+
     kind: ClassVar[str]
 
-    async def fetch(self, feed: FeedBase, context: FetchContext) -> CollectionResult:
+    async def fetch(self, feed: FeedKind, context: FetchContext) -> CollectionResult:
         """Fetch the feed once. May raise FeedError; `collect` turns anything raised into a result."""
         ...

@@ -148,7 +148,7 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
     width = len(names)
     first_line = header_row + 1
     if all(len(r) == width for r in rows):
-        good, numbers, problems = rows, list(range(first_line, first_line + len(rows))), []
+        good, numbers, problems = rows, list(range(first_line, first_line + len(rows))), list[Problem]()
     else:
         good, numbers, problems = [], [], []
         for i, row in enumerate(rows):
@@ -167,7 +167,8 @@ def csv_grid(content: bytes, configured: str | None = None, delimiter: str = ","
     """A dropped CSV as a Grid (title lines, header and footers are found by `sheet_layout`)."""
     text = decode_body(content, None, configured).text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, numbers, line = [], [], 1
+    rows: list[list[object]] = []
+    numbers, line = [], 1
     try:
         for row in reader:
             rows.append([cell if cell.strip() else None for cell in row])

@@ -58,8 +58,10 @@ def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo
                    spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
     layout = lay_out(grid, feed)
     if spreadsheet:
-        for name in time_columns(feed) & set(layout.table.columns):
-            layout.table.columns[name] = [from_excel_serial(cell) for cell in layout.table.columns[name]]
+        columns = dict(layout.table.columns)
+        for name in time_columns(feed) & set(columns):
+            columns[name] = [from_excel_serial(cell) for cell in columns[name]]
+        layout.table.columns = columns
     extracted = extract_table(feed.series, layout.table, data_time, tz, keep_problems=True)
     problems = layout.problems + [
         FileProblem(p.reason, sheet=layout.sheet, row=layout.row_numbers[p.row],
@@ -99,7 +101,7 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
             extracted = extract_json(feed.series, document, data_time, tz, keep_problems=True)
             problems = [FileProblem(p.reason, row=p.row + 1, column=p.column, value=p.value)
                         for p in extracted.problems]
-            parts, skipped = [extracted], {}
+            parts, skipped = [extracted], dict[str, int]()
         else:
             parts, problems, skipped = [], [], {}
             grids = _grids(content, suffix, feed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collectors.base import Collector
 from collectors.demo import DemoCollector
 from collectors.file_drop import FileCollector
@@ -18,16 +20,16 @@ class UnknownFeedKind(KeyError):
         return str(self.args[0])
 
 
-_COLLECTORS: dict[str, Collector] = {c.kind: c for c in (
+_COLLECTORS: dict[str, Collector[Any]] = {c.kind: c for c in (
     DemoCollector(), HttpJsonCollector(), HttpCsvCollector(), FileCollector(), SqlCollector(), PrometheusCollector(),
 )}
 
 
-def register(collector: Collector) -> None:
+def register(collector: Collector[Any]) -> None:
     _COLLECTORS[collector.kind] = collector
 
 
-def collector_for(kind: str) -> Collector:
+def collector_for(kind: str) -> Collector[Any]:
     try:
         return _COLLECTORS[kind]
     except KeyError:

@@ -82,7 +82,7 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
     elif dialect == "sqlite":
         connection.exec_driver_sql("PRAGMA query_only = ON")
         deadline = time.monotonic() + timeout_seconds
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     elif dialect in ("mysql", "mariadb"):
         if getattr(connection.dialect, "is_mariadb", False) or dialect == "mariadb":
@@ -92,7 +92,7 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
     elif dialect == "mssql":
         connection.exec_driver_sql(f"SET LOCK_TIMEOUT {milliseconds}")
-        raw = connection.connection.driver_connection
+        raw = connection.connection.driver_connection   # Any: the DB-API driver's own connection
         if hasattr(raw, "timeout"):   # pyodbc: a query timeout in whole seconds
             raw.timeout = max(1, int(timeout_seconds + 0.999))
     elif dialect == "oracle":
@@ -103,7 +103,7 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
 
 def _release(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         raw.set_progress_handler(None, 0)
         connection.exec_driver_sql("PRAGMA query_only = OFF")
 
@@ -180,6 +180,8 @@ class SqlCollector:
             url = environment_value(context.env, feed.url_env)
             if not url:
                 raise FeedError("config", f"environment variable {feed.url_env} (the database URL) is not set")
+        if not url:
+            raise FeedError("config", f"feed {feed.id!r} names no database: give url or url_env")
         query = check_read_only(feed.query)
         now_local = context.now.astimezone(context.timezone).replace(tzinfo=None)
         timeout = feed.timeout.total_seconds()

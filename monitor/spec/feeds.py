@@ -66,6 +66,7 @@ class SeriesSpec(StrictModel):
 
 
 class FeedBase(StrictModel):
+    kind: str                          # each kind narrows it to its Literal, the union's discriminator
     id: Identifier
     schedule: Schedule = Schedule(interval=timedelta(minutes=5))
     max_age: Duration = timedelta(days=2)
