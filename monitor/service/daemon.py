@@ -13,7 +13,7 @@ import signal
 import threading
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
@@ -29,7 +29,8 @@ from collectors.sql import dispose_engines as dispose_sql_engines
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
-from monitor.loader import ConfigError, load_catalogue
+from monitor.loader import load_catalogue
+from monitor.problems import ConfigError
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
@@ -195,6 +196,7 @@ class Daemon:
     async def run_feed(self, feed_id: str) -> list[Evaluation]:
         """Collect one feed, store what came, evaluate its commitments, hand verdicts to alerts."""
         task = asyncio.current_task()
+        assert task is not None   # run as a job on the event loop
         self._running.add(task)
         try:
             return await self._run_feed(feed_id)
@@ -262,6 +264,8 @@ class Daemon:
                 and c.measure.feed == feed_id and c.measure == used.commitments[e.commitment].measure]
 
     async def _deliver(self) -> None:
+        if self.alerts is None:
+            return
         try:
             await self.alerts.deliver_due(self.clock())
         except Exception:
@@ -339,7 +343,7 @@ class Daemon:
         if c is None:
             return None
         current = self.board.get(commitment)
-        answer = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
+        answer: dict[str, Any] = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
                   "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
                   "current": evaluation_dict(current) if current else None}
         try:

@@ -55,7 +55,8 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
     def x(at: datetime) -> float:
         return LEFT + plot_w * (at - t0).total_seconds() / span
 
-    def y(v: float) -> float:
+    def y(v: float | None) -> float:
+        assert v is not None    # called on points filtered to those with the value
         return TOP + plot_h * (1 - (v - low) / (high - low))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
@@ -86,14 +87,15 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
             parts.append(f'<circle cx="{x(p.at):.1f}" cy="{y(p.actual):.1f}" r="2.5" class="actual-dot">'
                          f'<title>{escape(_local(p.at))} {escape(number(p.actual))}{escape(unit)} '
                          f'{escape(STATUS_WORDS.get(p.status, p.status))}</title></circle>')
-    if deadline_at is not None and x(deadline_at) <= LEFT + plot_w + 0.5 and deadline_at >= t0:
-        dx = x(deadline_at)
-        parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
-        parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
-    elif deadline is not None:   # out of view: say where it lies rather than stretch the axis over years
-        side = "早于" if deadline_at < t0 else "晚于"
-        parts.append(_text(LEFT + plot_w - 4, TOP + 12, f"期限 {deadline.isoformat()}（{side}图中时段）", "end",
-                           "deadline-label"))
+    if deadline is not None and deadline_at is not None:
+        if x(deadline_at) <= LEFT + plot_w + 0.5 and deadline_at >= t0:
+            dx = x(deadline_at)
+            parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
+            parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
+        else:   # out of view: say where it lies rather than stretch the axis over years
+            side = "早于" if deadline_at < t0 else "晚于"
+            parts.append(_text(LEFT + plot_w - 4, TOP + 12, f"期限 {deadline.isoformat()}（{side}图中时段）", "end",
+                               "deadline-label"))
     label_ys = [y(targets[-1].target)] if targets else []
     for value in (high - pad, low + pad):   # the data's range, unless the target's label stands there
         if all(abs(y(value) - other) > 12 for other in label_ys):
