@@ -60,8 +60,8 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
 async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool) -> CollectionResult:  # noqa: ANN001
     async with httpx.AsyncClient() as client:
         context = FetchContext(client=client, now=datetime.now(timezone.utc), timezone=calendar.timezone,
-                               env=dict(os.environ))
-        return await collect(feed, context, dry_run=dry_run)
+                               env=dict(os.environ), dry_run=dry_run)
+        return await collect(feed, context)
 
 
 def _database_url(explicit: str | None) -> str:

@@ -24,8 +24,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
 from collectors.base import FetchContext
-from collectors.runner import collect, set_concurrency
-from collectors.sql import dispose_engines as dispose_sql_engines
+from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
@@ -146,7 +145,7 @@ class Daemon:
             self.demo_server.stop()
         if self._client:
             await self._client.aclose()
-        dispose_sql_engines()
+        release_resources()
         if self.alerts is not None:
             await self.alerts.aclose()
         log.info("event=stopped")
@@ -285,7 +284,7 @@ class Daemon:
             previous = self.catalogue
             self.catalogue, self.calendar = catalogue, calendar
             self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
-        dispose_sql_engines()   # a feed's database URL may have changed
+        release_resources()   # a feed's database URL may have changed
         self.last_reload_error = []
         self.last_reload_ok = True
         self.metrics.reloads.labels("success").inc()
