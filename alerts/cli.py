@@ -16,7 +16,7 @@ from alerts.pipeline import AlertPipeline
 from alerts.render import local_time, number
 from alerts.settings import AlertSettings
 from alerts.silences import SilenceError, add_silence, expire_silence
-from alerts.tables import AlertState, Silence
+from alerts.tables import AlertState, Silence, create_tables
 from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
 from monitor.store import make_engine, upgrade_schema
@@ -39,6 +39,7 @@ def database_url() -> str:
 def open_engine() -> Engine:
     engine = make_engine(database_url())
     upgrade_schema(engine)
+    create_tables(engine)
     return engine
 
 

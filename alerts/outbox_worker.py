@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from alerts.outbox import Outbox
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from alerts.tables import FAILED, SENT, SILENCED, Notification
+from alerts.tables import FAILED, SENT, SILENCED, Notification, create_tables
 from monitor.store import make_engine, upgrade_schema
 
 log = logging.getLogger("monitor.alerts.worker")
@@ -30,6 +30,7 @@ def unsettled(pipeline: AlertPipeline) -> int:
 async def run(database_url: str, interval: float, until_empty: bool) -> int:
     engine = make_engine(database_url)
     upgrade_schema(engine)
+    create_tables(engine)
     pipeline = AlertPipeline(engine, AlertSettings())
     outbox: Outbox = pipeline.outbox
     try:

@@ -1,5 +1,6 @@
 """The alert pipeline the daemon drives: evaluations -> state transitions -> outbox -> notifiers.
 
+    create_tables(engine)                               # once, where the database is opened
     pipeline = AlertPipeline(engine, AlertSettings())
     pipeline.process(catalogue, evaluations, now)      # after store.save_evaluations, every cycle
     await pipeline.deliver_due(now)                     # every few seconds
@@ -35,7 +36,7 @@ from alerts.outbox import Outbox, outbox_stats
 from alerts.render import DISPLAY_ZONE, Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
-from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
+from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
@@ -54,7 +55,6 @@ class AlertPipeline:
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
         self._http: httpx.AsyncClient | None = None
-        create_tables(engine)   # idempotent; upgrade_schema also creates them once alerts.tables is imported
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""

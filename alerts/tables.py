@@ -1,7 +1,8 @@
 """The alert tables: state per commitment, transition history, outbox, delivery attempts, silences.
 
-Importing this module registers the tables on SQLModel.metadata, so monitor.store.upgrade_schema
-(metadata.create_all) creates them; `create_tables` does the same for tools that run alone.
+They are created by `create_tables(engine)`, which whoever opens the database for alerting calls
+(the service's open_store, the alert commands, the outbox worker); importing this module creates
+nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, SQLModel
 
 from monitor import names
-from monitor.store import UTCDateTime
+from monitor.store import UTCDateTime, upgrade_schema
 
 
 # Notification states.
@@ -137,5 +138,8 @@ class Silence(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
 
 
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+def create_tables(engine: Engine) -> list[str]:
+    """Create the alert tables where missing and add missing columns; returns what was added."""
+    tables = [model.__table__ for model in (AlertState, AlertTransition, AlertGroup, Notification,  # type: ignore[attr-defined]
+                                            DeliveryAttempt, Silence)]
+    return upgrade_schema(engine, tables)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, delete, event, inspect, text
+from sqlalchemy import DateTime, Index, LargeBinary, Table, delete, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
@@ -146,13 +146,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def upgrade_schema(engine: Engine) -> list[str]:
-    """Create missing tables and add missing (nullable) columns. Returns what was added."""
-    SQLModel.metadata.create_all(engine)
+def store_tables() -> list[Table]:
+    """The store's own tables; other packages create theirs (alerts.tables.create_tables)."""
+    return [model.__table__ for model in (Observation, EvaluationRow, CurrentState, CollectionRun)]  # type: ignore[attr-defined]
+
+
+def upgrade_schema(engine: Engine, tables: Sequence[Table] | None = None) -> list[str]:
+    """Create the missing tables among `tables` (default: the store's own) and add missing
+    (nullable) columns. Returns what was added. Whatever else is imported changes nothing."""
+    tables = store_tables() if tables is None else list(tables)
+    SQLModel.metadata.create_all(engine, tables=tables)
     added: list[str] = []
     inspector = inspect(engine)
     with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
+        for table in tables:
             existing = {c["name"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name not in existing:

@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
+from alerts.tables import create_tables as create_alert_tables
 from collectors.base import FetchContext
 from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
@@ -36,7 +37,7 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.reloads import SerialReloads
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
-from monitor.service.store_health import StoreHealth, StoreUnavailable
+from monitor.service.store_health import StoreHealth, StoreUnavailable, create_tables as create_probe_table
 from monitor.service.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
@@ -353,8 +354,8 @@ def open_store(settings: Settings) -> Store:
     """The store, schema upgraded and checked writable; StoreUnavailable saying why otherwise."""
     ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
-    try:
-        added = upgrade_schema(engine)
+    try:   # every package's tables, each created by its own call: none appears by being imported
+        added = upgrade_schema(engine) + create_alert_tables(engine) + create_probe_table(engine)
     except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
         raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None
     if added:

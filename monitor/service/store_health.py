@@ -18,13 +18,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from monitor import names
-from monitor.store import UTCDateTime
+from monitor.store import UTCDateTime, upgrade_schema
 
 
 class StoreProbe(SQLModel, table=True):
     __tablename__ = names.TABLE_STORE_PROBE
     id: int = Field(primary_key=True)
     written_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def create_tables(engine: Engine) -> list[str]:
+    """The probe's table (created where the database is opened, like every other package's)."""
+    return upgrade_schema(engine, [StoreProbe.__table__])  # type: ignore[attr-defined]
 
 
 class StoreUnavailable(Exception):

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import alerts.tables  # noqa: F401  (registers the alert tables before upgrade_schema)
 from alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.model import Catalogue
 from monitor.store import Store, make_engine, upgrade_schema
+from alerts.tables import create_tables as create_alert_tables
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def catalogue() -> Catalogue:
 def engine(tmp_path: Path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     upgrade_schema(engine)
+    create_alert_tables(engine)
     yield engine
     engine.dispose()
 

@@ -33,8 +33,10 @@ def monitor(tmp_path, monkeypatch):
 def fired(tmp_path, monitor, catalogue):
     """The fixture commitment SETUP missed and firing in the CLI's database."""
     from monitor.store import Store, make_engine, upgrade_schema
+    from alerts.tables import create_tables as create_alert_tables
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     upgrade_schema(engine)
+    create_alert_tables(engine)
     pipeline = AlertPipeline(engine, AlertSettings(maildir=tmp_path / "unused"))
     Cycle(Store(engine), pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
     engine.dispose()

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import Notification
@@ -21,6 +20,7 @@ from alerts.testing import free_port
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.store import Store, make_engine, upgrade_schema
+from alerts.tables import create_tables as create_alert_tables
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -77,6 +77,7 @@ def active_alerts(url: str) -> list[dict]:
 def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     upgrade_schema(engine)
+    create_alert_tables(engine)
     catalogue = load_catalogue(FIXTURES / "targets.yaml", seeds_dirs=[FIXTURES])
     import dataclasses
     spec = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True),

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
@@ -22,6 +21,7 @@ from alerts.testing import SmtpSink
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.store import make_engine, upgrade_schema
+from alerts.tables import create_tables as create_alert_tables
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +33,7 @@ T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
 def engine(postgres_url):
     engine = make_engine(postgres_url)
     upgrade_schema(engine)
+    create_alert_tables(engine)
     yield engine
     engine.dispose()
 

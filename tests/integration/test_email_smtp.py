@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
@@ -23,6 +22,7 @@ from alerts.testing import SmtpSink
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.store import Store, make_engine, upgrade_schema
+from alerts.tables import create_tables as create_alert_tables
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,7 @@ def sink():
 def engine(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     upgrade_schema(engine)
+    create_alert_tables(engine)
     yield engine
     engine.dispose()
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import PENDING, SENT, Notification
 from alerts.testing import SmtpSink
 from monitor.store import make_engine, upgrade_schema
+from alerts.tables import create_tables as create_alert_tables
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
@@ -56,6 +56,7 @@ def accept_monitor(sink: SmtpSink):
 def send_one(tmp_path: Path, settings: AlertSettings) -> Notification:
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     upgrade_schema(engine)
+    create_alert_tables(engine)
     with Session(engine) as session:
         row = new_notification(NOW, group_key="agency:x", kind="alert", channel="email",
                                to_addrs=["market@town.agencies.example"], subject="【承诺监测】TLS", body_text="正文")
