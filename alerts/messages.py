@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlmodel import Session, select
 
@@ -19,17 +19,20 @@ from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
-from monitor.store import CurrentState, EvaluationRow
+from monitor.store import Store
 
 log = logging.getLogger("monitor.alerts")
 SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
 
 
-def trend(session: Session, commitment: str, points: int) -> list[tuple[datetime, float | None, str]]:
-    """The commitment's recent evaluations, oldest first (what Store.history gives, in this transaction)."""
-    rows = session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
-                        .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc()).limit(points)).all()
-    return [(r.evaluated_at, r.actual, r.status) for r in reversed(rows)]
+Trends = Mapping[str, Sequence[tuple[datetime, float | None, str]]]   # commitment -> (time, actual, status), oldest first
+
+
+def trends(store: Store, batches: Sequence[Batch], points: int) -> dict[str, list[tuple[datetime, float | None, str]]]:
+    """The recent evaluations of every commitment the batches mention, read from the store in one query."""
+    ids = {s.commitment for b in batches for s in [*b.states, *(m for m, _, _ in b.muted)] if s.alert != COLLECTION}
+    return {cid: [(r.evaluated_at, r.actual, r.status) for r in rows]
+            for cid, rows in store.recent_history(ids, points).items()}
 
 
 def change_of(state: AlertState, wanted: str) -> str:
@@ -38,8 +41,8 @@ def change_of(state: AlertState, wanted: str) -> str:
     return "escalated" if state.announced.startswith("firing") else "firing"
 
 
-def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
-                  points: int, muted: bool = False) -> dict[str, Any]:
+def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime, trend: Trends,
+                  muted: bool = False) -> dict[str, Any]:
     entries = ([(s, change_of(s, w)) for s, w, _ in batch.muted] if muted
                else [(s, change_of(s, w)) for s, w in batch.changed] + [(s, "still_firing") for s in batch.still_firing])
     sections: dict[str, list[dict]] = {key: [] for key in SECTION_TITLES}
@@ -49,7 +52,7 @@ def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, ba
             item = renderer.feed_item(state.commitment.removeprefix(FEED_PREFIX), state, change)
         else:
             item = renderer.item(catalogue.commitments[state.commitment], state, change,
-                                 trend(session, state.commitment, points))
+                                 trend.get(state.commitment, ()))
         sections[change].append(item)
         if change == "resolved":
             counts["resolved"] += 1
@@ -82,11 +85,11 @@ def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None
 
 
 def queue_batch(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
-                points: int) -> int:
+                trend: Trends) -> int:
     """Rows for one due group: the message (e-mail + webhooks), and a silenced record of muted changes."""
     queued = 0
     if batch.changed or batch.repeat:
-        context = batch_context(session, renderer, catalogue, batch, now, points)
+        context = batch_context(renderer, catalogue, batch, now, trend)
         rendered, error = _render(renderer, "alert", context)
         ids = [s.commitment for s in batch.states]
         session.add(_email_row(now, batch, batch.kind, rendered, error, ids))
@@ -103,7 +106,7 @@ def queue_batch(session: Session, renderer: Renderer, catalogue: Catalogue, batc
             state.announced, state.announced_at = wanted, now
             session.add(state)
     if batch.muted:
-        context = batch_context(session, renderer, catalogue, batch, now, points, muted=True)
+        context = batch_context(renderer, catalogue, batch, now, trend, muted=True)
         rendered, error = _render(renderer, "alert", context)
         why = "; ".join(sorted({why for _, _, why in batch.muted}))
         session.add(_email_row(now, batch, batch.kind, rendered, error, [s.commitment for s, _, _ in batch.muted],
@@ -201,13 +204,13 @@ def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catal
     return 1
 
 
-def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,
+def preview(store: Store, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,
             points: int) -> tuple[Batch, Rendered]:
     """The message the commitment's current evaluation would produce, with its recipients; nothing is stored."""
     commitment = catalogue.commitments.get(commitment_id)
     if commitment is None:
         raise UnknownName(f"unknown commitment {commitment_id!r}")
-    current = session.get(CurrentState, commitment_id)
+    current = store.current_state(commitment_id)
     if current is None:
         raise UnknownName(f"no evaluation of {commitment_id!r} yet; start the daemon (monitor run) first")
     alert = DATA if current.status in ("no_data", "error") else TARGET
@@ -222,5 +225,5 @@ def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitme
     name, to, cc, bcc = recipients(catalogue, key, [state])
     batch = Batch(key=key, kind="operators" if alert == DATA else "alert", receiver_name=name, to=to, cc=cc, bcc=bcc,
                   changed=[(state, f"firing:{state.severity}" if bad else "resolved")])
-    context = batch_context(session, renderer, catalogue, batch, now, points)
+    context = batch_context(renderer, catalogue, batch, now, trends(store, [batch], points))
     return batch, renderer.render("alert", context)

@@ -40,7 +40,7 @@ from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransit
 from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.store import CollectionRun
+from monitor.store import CollectionRun, Store
 
 log = logging.getLogger("monitor.alerts")
 LOCK_KEY = "__lock__"
@@ -49,6 +49,7 @@ LOCK_KEY = "__lock__"
 class AlertPipeline:
     def __init__(self, engine: Engine, settings: AlertSettings | None = None):
         self.engine = engine
+        self.store = Store(engine)   # the verdicts and collection runs, read through the store's API
         self.settings = settings or AlertSettings()
         self.renderer = Renderer(self.settings)
         self.outbox = Outbox(engine, self.settings)
@@ -59,6 +60,9 @@ class AlertPipeline:
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""
         rules = Rules.from_spec(catalogue.alerting)
+        feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
+                 if e.commitment in catalogue.commitments}
+        runs = self.store.latest_runs(feeds)
         with self._lock, Session(self.engine) as session:
             self._take_turn(session, now)
             states = {(s.commitment, s.alert): s for s in session.exec(select(AlertState)).all()}
@@ -78,7 +82,7 @@ class AlertPipeline:
                         session.add(transition)
                         transitions += 1
                     session.add(state)
-            transitions += self._feed_alerts(session, catalogue, evaluations, states, rules, now)
+            transitions += self._feed_alerts(session, runs, states, rules, now)
             session.flush()
             queued = self._flush(session, catalogue, list(states.values()), now)
             queued += self._calendar_notice(session, catalogue, evaluations, now)
@@ -89,17 +93,13 @@ class AlertPipeline:
                      len(evaluations), transitions, queued)
 
     @staticmethod
-    def _feed_alerts(session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
-                     states: dict[tuple[str, str], AlertState], rules: Rules, now: datetime) -> int:
+    def _feed_alerts(session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
+                     rules: Rules, now: datetime) -> int:
         """A failed collection is an operators' alert on its feed, whatever the stored data still say."""
-        feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
-                 if e.commitment in catalogue.commitments}
         transitions = 0
-        for feed in sorted(feeds):
-            run = session.exec(select(CollectionRun).where(CollectionRun.feed == feed)
-                               .order_by(CollectionRun.fetched_at.desc(), CollectionRun.id.desc()).limit(1)).first()
+        for feed, run in sorted(runs.items()):
             key = (FEED_PREFIX + feed, COLLECTION)
-            if run is None or (run.ok and key not in states):
+            if run.ok and key not in states:
                 continue
             state = states.setdefault(key, AlertState(commitment=key[0], alert=COLLECTION))
             status = "met" if run.ok else "error"
@@ -167,8 +167,7 @@ class AlertPipeline:
 
     def preview(self, catalogue: Catalogue, commitment_id: str, now: datetime) -> tuple[Batch, Rendered]:
         """Render the commitment's message for its current evaluation; nothing is stored or sent."""
-        with Session(self.engine) as session:
-            return messages.preview(session, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
+        return messages.preview(self.store, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
 
     def _calendar_notice(self, session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
                          now: datetime) -> int:
@@ -199,8 +198,10 @@ class AlertPipeline:
         groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
         mute = muter(session, catalogue.alerting.maintenance, now)
         queued = 0
-        for batch in due_batches(catalogue, states, groups, mute, now):
-            queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, self.settings.trend_points)
+        batches = list(due_batches(catalogue, states, groups, mute, now))
+        trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
+        for batch in batches:
+            queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, trend)
             group = groups[batch.key]
             group.first_change_at = None
             if batch.changed or batch.repeat:

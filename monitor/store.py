@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, Table, delete, event, inspect, text
+from sqlalchemy import DateTime, Index, LargeBinary, Table, delete, event, func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
@@ -331,9 +331,38 @@ class Store:
                                      .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc())
                                      .limit(limit)).all())
 
-    def last_runs(self) -> dict[str, CollectionRun]:
+    def current_state(self, commitment: str) -> CurrentState | None:
+        """The commitment's current verdict row (with `status_since`), if it was ever evaluated."""
         with Session(self.engine) as session:
-            runs = session.exec(select(CollectionRun).order_by(CollectionRun.fetched_at)).all()
+            return session.get(CurrentState, commitment)
+
+    def recent_history(self, commitments: Iterable[str], points: int) -> dict[str, list[EvaluationRow]]:
+        """The last `points` evaluations of each commitment, oldest first, in one query."""
+        wanted = sorted(set(commitments))
+        if not wanted or points < 1:
+            return {}
+        rank = func.row_number().over(partition_by=EvaluationRow.commitment,
+                                      order_by=(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc()))
+        ranked = select(EvaluationRow.id, rank.label("rank")).where(EvaluationRow.commitment.in_(wanted)).subquery()
+        query = (select(EvaluationRow).join(ranked, ranked.c.id == EvaluationRow.id).where(ranked.c.rank <= points)
+                 .order_by(EvaluationRow.commitment, EvaluationRow.evaluated_at, EvaluationRow.id))
+        history: dict[str, list[EvaluationRow]] = {c: [] for c in wanted}
+        with Session(self.engine) as session:
+            for row in session.exec(query).all():
+                history[row.commitment].append(row)
+        return history
+
+    def latest_runs(self, feeds: Iterable[str]) -> dict[str, CollectionRun]:
+        """Each feed's most recent collection run (feeds never collected are absent), in one query."""
+        wanted = sorted(set(feeds))
+        if not wanted:
+            return {}
+        rank = func.row_number().over(partition_by=CollectionRun.feed,
+                                      order_by=(CollectionRun.fetched_at.desc(), CollectionRun.id.desc()))
+        ranked = select(CollectionRun.id, rank.label("rank")).where(CollectionRun.feed.in_(wanted)).subquery()
+        with Session(self.engine) as session:
+            runs = session.exec(select(CollectionRun).join(ranked, ranked.c.id == CollectionRun.id)
+                                .where(ranked.c.rank == 1)).all()
         return {run.feed: run for run in runs}
 
 

@@ -69,8 +69,28 @@ def test_evaluations_keep_history_and_current_state_tracks_status_changes(databa
 def test_failed_collections_are_recorded_as_runs(database_url):
     store = open_store(database_url)
     store.save_collection(CollectionResult.failure("feed", NOW, "timeout", "timed out after 10s"))
-    run = store.last_runs()["feed"]
+    run = store.latest_runs(["feed"])["feed"]
     assert (run.ok, run.error_category) == (False, "timeout")
+
+
+def test_latest_runs_gives_each_feeds_newest_run_in_one_query(database_url):
+    store = open_store(database_url)
+    store.save_collection(CollectionResult.failure("a", NOW, "timeout", "timed out"))
+    store.save_collection(CollectionResult(feed="a", fetched_at=NOW + timedelta(minutes=1), ok=True))
+    store.save_collection(CollectionResult.failure("b", NOW, "connect", "refused"))
+    runs = store.latest_runs(["a", "b", "never"])
+    assert {feed: (run.ok, run.fetched_at) for feed, run in runs.items()} == {
+        "a": (True, NOW + timedelta(minutes=1)), "b": (False, NOW)}
+
+
+def test_recent_history_gives_each_commitments_last_points_oldest_first(database_url):
+    store = open_store(database_url)
+    for minute in range(5):
+        store.save_evaluations([Evaluation(commitment=c, evaluated_at=NOW + timedelta(minutes=minute),
+                                           status="met", actual=float(minute)) for c in ("x", "y")])
+    history = store.recent_history(["x", "y", "z"], 3)
+    assert [h.actual for h in history["x"]] == [2.0, 3.0, 4.0] == [h.actual for h in history["y"]]
+    assert history["z"] == []
 
 
 def test_schema_upgrade_adds_columns_a_newer_version_declares(tmp_path):
