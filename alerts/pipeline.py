@@ -198,7 +198,8 @@ class AlertPipeline:
         groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
         mute = muter(session, catalogue.alerting.maintenance, now)
         queued = 0
-        batches = list(due_batches(catalogue, states, groups, mute, now))
+        # route: daemon only; otherwise Alertmanager tells people (forwarded below, or from Prometheus rules)
+        batches = list(due_batches(catalogue, states, groups, mute, now)) if catalogue.alerting.daemon_notifies else []
         trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
         for batch in batches:
             queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, trend)

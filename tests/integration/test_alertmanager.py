@@ -81,7 +81,7 @@ def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager
     catalogue = load_catalogue(FIXTURES / "targets.yaml", seeds_dirs=[FIXTURES])
     import dataclasses
     spec = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True),
-                                              "alertmanager": [{"url": alertmanager}]})
+                                              "route": "alertmanager", "alertmanager": [{"url": alertmanager}]})
     catalogue = dataclasses.replace(catalogue, alerting=spec)
     pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=tmp_path / "mail"))
     store = Store(engine)
