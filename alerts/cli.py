@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from datetime import datetime, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -16,31 +17,11 @@ from alerts.pipeline import AlertPipeline
 from alerts.render import local_time, number
 from alerts.settings import AlertSettings
 from alerts.silences import SilenceError, add_silence, expire_silence
-from alerts.tables import AlertState, Silence, create_tables
+from alerts.tables import AlertState, Silence
 from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
-from monitor.store import make_engine, upgrade_schema
 
-DEFAULT_DATABASE_URL = "sqlite:///var/monitor.db"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def database_url() -> str:
-    try:
-        from monitor.service.settings import Settings, ensure_sqlite_folder
-    except ImportError:
-        import os
-        return os.environ.get("MONITOR_DATABASE_URL", DEFAULT_DATABASE_URL)
-    url = Settings().database_url
-    ensure_sqlite_folder(url)
-    return url
-
-
-def open_engine() -> Engine:
-    engine = make_engine(database_url())
-    upgrade_schema(engine)
-    create_tables(engine)
-    return engine
 
 
 def parse_until(text: str, now: datetime) -> datetime:
@@ -60,7 +41,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    with Session(open_engine()) as session:
+    with Session(args.open_engine()) as session:
         states = session.exec(select(AlertState).order_by(AlertState.commitment, AlertState.alert)).all()
     shown = [s for s in states if args.all or s.state in ("firing", "pending")]
     if not shown:
@@ -79,7 +60,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    pipeline = AlertPipeline(open_engine(), AlertSettings())
+    pipeline = AlertPipeline(args.open_engine(), AlertSettings())
 
     async def send():
         try:
@@ -101,7 +82,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    pipeline = AlertPipeline(open_engine(), AlertSettings())
+    pipeline = AlertPipeline(args.open_engine(), AlertSettings())
     try:
         batch, rendered = pipeline.preview(catalogue, args.commitment, datetime.now(timezone.utc))
     except UnknownName as exc:
@@ -115,7 +96,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_silence(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
-    engine = open_engine()
+    engine = args.open_engine()
     try:
         with Session(engine) as session:
             if args.silence_command == "add":
@@ -146,7 +127,9 @@ def cmd_silence(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_alert_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_alert_commands(subparsers: argparse._SubParsersAction, open_engine: Callable[[], Engine]) -> None:
+    """The alert commands; `open_engine` gives the operational database with the alert tables created
+    (the service passes it: the database's location is an operational setting, not the alerts')."""
     def with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         parser.add_argument("--config", default="targets.yaml", help="targets.yaml (default ./targets.yaml)")
         return parser
@@ -177,4 +160,6 @@ def add_alert_commands(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--all", action="store_true", help="also expired ones")
     expire = verbs.add_parser("expire", help="end a silence now")
     expire.add_argument("id", type=int)
+    for parser in (alerts, notify, preview, silence):
+        parser.set_defaults(open_engine=open_engine)
     silence.set_defaults(func=cmd_silence)
