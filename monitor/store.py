@@ -238,7 +238,7 @@ class Store:
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
                                         case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
                                         source=batch.source))
-                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases)
+            self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases)
             session.commit()
 
     @staticmethod
@@ -260,18 +260,22 @@ class Store:
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool) -> None:
+    def _prune_case_blobs(session: Session, feed: str, series: Sequence[str], accumulates: bool) -> None:
+        """Drop the case batches no evaluation reads any more, for every series at once (two statements)."""
+        if not series:
+            return
         session.flush()
-        query = select(Observation.id).where(
-            Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None))
+        batches = (Observation.feed == feed, Observation.series.in_(series), Observation.cases.is_not(None))
         if accumulates:
             cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
-            ids = session.exec(query.where(Observation.data_time < cutoff)).all()
+            ids = session.exec(select(Observation.id).where(*batches, Observation.data_time < cutoff)).all()
         else:
-            ids = session.exec(query.order_by(Observation.data_time.desc(), Observation.id.desc())
-                               .offset(CASE_BLOBS_KEPT)).all()
-        for old in ids:
-            session.delete(session.get(Observation, old))
+            rank = func.row_number().over(partition_by=Observation.series,
+                                          order_by=(Observation.data_time.desc(), Observation.id.desc()))
+            ranked = select(Observation.id, rank.label("rank")).where(*batches).subquery()
+            ids = session.exec(select(ranked.c.id).where(ranked.c.rank > CASE_BLOBS_KEPT)).all()
+        if ids:
+            session.execute(delete(Observation).where(Observation.id.in_(list(ids))))
 
     def measure_data(self, feed: str, series: str, since: datetime | None = None,
                      accumulates_cases: bool = False) -> MeasureData:
@@ -292,6 +296,47 @@ class Store:
             rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
             unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
+
+    def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
+                  accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
+        """What `measure_data` gives for each (series, since) of one feed, read in two queries for the
+        whole feed however many commitments it serves (the daemon evaluates them all after each run)."""
+        wanted = set(wanted)
+        if not wanted:
+            return {}
+        series = sorted({name for name, _ in wanted})
+        sinces = [since for _, since in wanted]
+        earliest = None if any(since is None for since in sinces) else min(sinces)   # type: ignore[type-var]
+        values = select(Observation.series, Observation.data_time, Observation.value).where(
+            Observation.feed == feed, Observation.series.in_(series), Observation.cases.is_(None))
+        batches = select(Observation).where(
+            Observation.feed == feed, Observation.series.in_(series), Observation.cases.is_not(None))
+        if earliest is not None:
+            values = values.where(Observation.data_time >= earliest)
+        if accumulates_cases:   # every batch in the widest window, newest first
+            if earliest is not None:
+                batches = batches.where(Observation.data_time >= earliest)
+            batches = batches.order_by(Observation.data_time.desc(), Observation.id.desc())
+        else:                   # the newest batch of each series
+            rank = func.row_number().over(partition_by=Observation.series,
+                                          order_by=(Observation.data_time.desc(), Observation.id.desc()))
+            newest = select(Observation.id, rank.label("rank")).where(
+                Observation.feed == feed, Observation.series.in_(series), Observation.cases.is_not(None)).subquery()
+            batches = batches.join(newest, newest.c.id == Observation.id).where(newest.c.rank == 1)
+        points: dict[str, list[ValuePoint]] = {name: [] for name in series}
+        unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
+        with Session(self.engine) as session:
+            for name, data_time, value in session.exec(values.order_by(Observation.data_time)).all():
+                points[name].append(ValuePoint(name, data_time, value))
+            for row in session.exec(batches).all():
+                unpacked[row.series].append(_unpack_cases(row.series, row.data_time, row))
+        found = {}
+        for name, since in wanted:
+            cases = [b for b in unpacked[name] if since is None or not accumulates_cases or b.data_time >= since]
+            found[(name, since)] = MeasureData(
+                values=tuple(p for p in points[name] if since is None or p.data_time >= since),
+                cases=_join_batches(cases))
+        return found
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state. Returns each commitment's previous status."""

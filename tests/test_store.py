@@ -115,3 +115,38 @@ def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(data
     assert joined.cases.data_time == NOW + timedelta(days=CASE_BLOBS_KEPT + 1)
     recent = store.measure_data("drop", "monthly", since=NOW + timedelta(days=2), accumulates_cases=True)
     assert len(recent.cases) == 10 * (CASE_BLOBS_KEPT)
+
+
+def _same(a, b) -> bool:
+    if a.values != b.values or (a.cases is None) != (b.cases is None):
+        return False
+    return a.cases is None or (a.cases.data_time == b.cases.data_time and len(a.cases) == len(b.cases)
+                               and (a.cases.submitted == b.cases.submitted).all())
+
+
+def _selects(engine, statements: list[str]):
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "observation" in statement:
+            statements.append(statement)
+    return count
+
+
+def test_feed_data_reads_a_whole_feed_in_two_queries_and_agrees_with_measure_data(database_url):
+    store = open_store(database_url)
+    for accumulates, feed in ((False, "api"), (True, "drop")):
+        for day in range(3):
+            at = NOW + timedelta(days=day)
+            values = [ValuePoint(name, at, float(day)) for name in ("a", "b", "c")]
+            store.save_collection(CollectionResult(feed, at, True, values=values,
+                                                   cases=[cases("x", 4, at), cases("y", 5 + day, at)]),
+                                  accumulates_cases=accumulates)
+        wanted = [(name, since) for name in ("a", "b", "c", "x", "y", "absent")
+                  for since in (None, NOW + timedelta(days=1), NOW + timedelta(days=5))]
+        statements: list[str] = []
+        listener = _selects(store.engine, statements)
+        found = store.feed_data(feed, wanted, accumulates)
+        sqlalchemy.event.remove(store.engine, "before_cursor_execute", listener)
+        assert len(statements) == 2, statements
+        for name, since in wanted:
+            assert _same(found[(name, since)], store.measure_data(feed, name, since, accumulates)), (feed, name, since)

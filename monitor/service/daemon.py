@@ -54,12 +54,12 @@ class AlertHook(Protocol):
 
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
-    """Evaluate every commitment measured on `feed_id` against the stored observations."""
-    accumulates = catalogue.feeds[feed_id].accumulates_cases
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_needed_since(c, now, calendar),
-                                           accumulates),
-                     now, calendar)
-            for c in catalogue.evaluated_commitments(feed_id)]
+    """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
+    whole feed at once, not commitment by commitment)."""
+    commitments = catalogue.evaluated_commitments(feed_id)
+    wanted = {c.id: (c.measure.series, data_needed_since(c, now, calendar)) for c in commitments}
+    data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
+    return [evaluate(c, data[wanted[c.id]], now, calendar) for c in commitments]
 
 
 class Daemon:
