@@ -19,7 +19,7 @@ from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
-from monitor.store import Store
+from monitor.store import VERDICT_FIELDS, Store
 
 log = logging.getLogger("monitor.alerts")
 SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
@@ -216,11 +216,11 @@ def preview(store: Store, renderer: Renderer, catalogue: Catalogue, commitment_i
     alert = DATA if current.status in ("no_data", "error") else TARGET
     bad = current.status in SEVERITY_OF_STATUS
     state = AlertState(commitment=commitment_id, alert=alert, state="firing" if bad else "resolved",
-                       severity=SEVERITY_OF_STATUS.get(current.status), status=current.status, reason=current.reason,
+                       severity=SEVERITY_OF_STATUS.get(current.status),
                        evaluated_at=current.evaluated_at, fired_at=current.status_since if bad else None,
                        resolved_at=None if bad else current.evaluated_at,
                        announced="" if bad else "firing:preview",
-                       **{k: getattr(current, k) for k in ("actual", "target", "target_max", "op", "unit", "expected")})
+                       **{k: getattr(current, k) for k in VERDICT_FIELDS})
     key = group_key(commitment, alert) or "operators"
     name, to, cc, bcc = recipients(catalogue, key, [state])
     batch = Batch(key=key, kind="operators" if alert == DATA else "alert", receiver_name=name, to=to, cc=cc, bcc=bcc,

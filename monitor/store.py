@@ -64,7 +64,9 @@ class Observation(SQLModel, table=True):
 
 
 class EvaluationFields(SQLModel):
-    """The verdict columns shared by the history and the current state."""
+    """The verdict columns: declared once here for every table that holds a verdict (the history, the
+    current state, alerts.tables.AlertState), named as monitor.evaluate.Evaluation's fields (the
+    domain's pure dataclass cannot be a table; tests/test_store.py holds the two together)."""
 
     status: str
     actual: float | None = None
@@ -114,17 +116,18 @@ class CollectionRun(SQLModel, table=True):
     duration_seconds: float = 0.0
 
 
-_EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
+VERDICT_FIELDS = tuple(EvaluationFields.model_fields)
 
 
-def _row_fields(evaluation: Evaluation) -> dict[str, object]:
-    fields = {k: getattr(evaluation, k) for k in _EVALUATION_FIELDS}
+def verdict_columns(evaluation: Evaluation) -> dict[str, object]:
+    """The evaluation's values for the verdict columns (case ids as a JSON list)."""
+    fields = {k: getattr(evaluation, k) for k in VERDICT_FIELDS}
     fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
     return fields
 
 
 def _evaluation_fields(row: EvaluationFields) -> dict[str, object]:
-    fields = {k: getattr(row, k) for k in _EVALUATION_FIELDS}
+    fields = {k: getattr(row, k) for k in VERDICT_FIELDS}
     fields["provisional"] = bool(row.provisional)
     fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
     return fields
@@ -343,7 +346,7 @@ class Store:
         previous: dict[str, str | None] = {}
         with Session(self.engine) as session:
             for ev in evaluations:
-                fields = _row_fields(ev)
+                fields = verdict_columns(ev)
                 session.add(EvaluationRow(commitment=ev.commitment, evaluated_at=ev.evaluated_at, **fields))
                 state = session.get(CurrentState, ev.commitment)
                 previous[ev.commitment] = state.status if state else None

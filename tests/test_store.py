@@ -150,3 +150,15 @@ def test_feed_data_reads_a_whole_feed_in_two_queries_and_agrees_with_measure_dat
         assert len(statements) == 2, statements
         for name, since in wanted:
             assert _same(found[(name, since)], store.measure_data(feed, name, since, accumulates)), (feed, name, since)
+
+
+def test_the_verdict_columns_are_the_evaluations_fields_and_every_verdict_table_has_them():
+    import dataclasses
+
+    from alerts.tables import AlertState
+    from monitor.store import VERDICT_FIELDS, CurrentState, EvaluationRow
+    kept_elsewhere = {"commitment", "evaluated_at"}           # keys and times of each table
+    not_stored = {"duration_quantiles"}                        # recomputed by every evaluation, shown live
+    assert set(VERDICT_FIELDS) == {f.name for f in dataclasses.fields(Evaluation)} - kept_elsewhere - not_stored
+    for table in (EvaluationRow, CurrentState, AlertState):
+        assert set(VERDICT_FIELDS) <= set(table.__table__.columns.keys()), table
