@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -21,11 +20,8 @@ from alerts.tables import AlertState, Silence
 from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def parse_until(text: str, now: datetime) -> datetime:
-    """`2h`, `3d` (from now) or an ISO time (Asia/Shanghai when it has no offset)."""
+def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
+    """`2h`, `3d` (from now) or an ISO time (in `zone`, the calendar's, when it has no offset)."""
     try:
         return now + parse_duration(text)
     except ValueError:
@@ -34,7 +30,7 @@ def parse_until(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise SilenceError(f"--until: expected a duration (2h, 3d) or a time (2026-05-01T18:00), got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
@@ -52,7 +48,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         agency = commitment.agency.name if commitment and commitment.agency else "-"
         since = s.fired_at if s.state == "firing" else s.active_since
         print(f"{s.state:8} {s.severity or '-':8} {s.commitment}  [{s.alert}] {s.status} actual={number(s.actual)}"
-              f"{s.unit or ''}  since {local_time(since)}  agency={agency}  told={s.announced or '-'}")
+              f"{s.unit or ''}  since {local_time(since, catalogue.calendar_zone)}  agency={agency}  told={s.announced or '-'}")
     return 0
 
 
@@ -96,23 +92,27 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_silence(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
+    catalogue = load_or_report(args.config)
+    if catalogue is None:
+        return 1
+    zone = catalogue.calendar_zone
+
+    def local(at: datetime) -> str:
+        return local_time(at, zone)
     engine = args.open_engine()
     try:
         with Session(engine) as session:
             if args.silence_command == "add":
-                catalogue = load_or_report(args.config)
-                if catalogue is None:
-                    return 1
                 if args.commitment and args.commitment not in catalogue.commitments:
                     raise SilenceError(f"unknown commitment {args.commitment!r}")
                 if args.agency and args.agency not in catalogue.agencies:
                     raise SilenceError(f"unknown agency {args.agency!r}; known: {', '.join(sorted(catalogue.agencies))}")
-                s = add_silence(session, now, parse_until(args.until, now), args.comment,
+                s = add_silence(session, now, parse_until(args.until, now, zone), args.comment,
                                 commitment=args.commitment, agency=args.agency, created_by=args.author)
-                print(f"silence #{s.id} until {local_time(s.ends_at)} (Asia/Shanghai)")
+                print(f"silence #{s.id} until {local(s.ends_at)} ({zone})")
             elif args.silence_command == "expire":
                 s = expire_silence(session, args.id, now)
-                print(f"silence #{s.id} ended {local_time(s.ends_at)}")
+                print(f"silence #{s.id} ended {local(s.ends_at)}")
             else:
                 query = select(Silence).order_by(Silence.id)
                 if not args.all:
@@ -120,7 +120,7 @@ def cmd_silence(args: argparse.Namespace) -> int:
                 for s in session.exec(query).all():
                     state = "active" if s.starts_at <= now < s.ends_at else ("expired" if s.ends_at <= now else "future")
                     print(f"#{s.id} {state:7} {('commitment=' + s.commitment) if s.commitment else ('agency=' + str(s.agency))}"
-                          f"  {local_time(s.starts_at)} → {local_time(s.ends_at)}  {s.comment}")
+                          f"  {local(s.starts_at)} → {local(s.ends_at)}  {s.comment}")
     except SilenceError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -156,9 +156,9 @@ def add_alert_commands(subparsers: argparse._SubParsersAction, open_engine: Call
     add.add_argument("--until", required=True, help="a duration from now (2h, 3d) or a time (2026-05-01T18:00)")
     add.add_argument("--comment", required=True)
     add.add_argument("--author", default="")
-    listing = verbs.add_parser("list", help="active silences")
+    listing = with_config(verbs.add_parser("list", help="active silences"))
     listing.add_argument("--all", action="store_true", help="also expired ones")
-    expire = verbs.add_parser("expire", help="end a silence now")
+    expire = with_config(verbs.add_parser("expire", help="end a silence now"))
     expire.add_argument("id", type=int)
     for parser in (alerts, notify, preview, silence):
         parser.set_defaults(open_engine=open_engine)

@@ -14,7 +14,7 @@ from alerts.grouping import Batch, group_key, recipients
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
 from alerts.outbox import new_notification
-from alerts.render import Rendered, Renderer, TemplateFailure, local_time, number
+from alerts.render import Rendered, Renderer, TemplateFailure, number
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
@@ -59,7 +59,7 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
     return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
-            "now": local_time(now), "counts": counts, "status_url": renderer.page_url(),
+            "now": renderer.local_time(now), "counts": counts, "status_url": renderer.page_url(),
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
 
 
@@ -134,12 +134,12 @@ def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, gro
     group.cursor = transitions[-1].id
     firing = session.exec(select(AlertState).where(AlertState.state == "firing").order_by(AlertState.commitment)).all()
     context = {
-        "since": local_time(since), "now": local_time(now), "status_url": renderer.page_url(),
-        "transitions": [dict(at=local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
+        "since": renderer.local_time(since), "now": renderer.local_time(now), "status_url": renderer.page_url(),
+        "transitions": [dict(at=renderer.local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
                              to_state=t.to_state, severity=t.severity, status=t.status, actual=number(t.actual))
                         for t in transitions],
         "firing": [dict(commitment=f.commitment, severity=f.severity, status=f.status, actual=number(f.actual),
-                        fired_at=local_time(f.fired_at)) for f in firing],
+                        fired_at=renderer.local_time(f.fired_at)) for f in firing],
     }
     rendered, error = _render(renderer, "digest", context)
     batch = Batch(key=group.key, kind="digest", receiver_name="运维人员", to=list(catalogue.alerting.operators.emails),
@@ -179,7 +179,7 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     if agency is None:
         raise UnknownName(f"unknown agency {agency_id!r}; known: {', '.join(sorted(catalogue.agencies))}")
     commitments = [c for c in catalogue.commitments.values() if c.evaluated]
-    context = {"receiver_name": agency.name, "now": local_time(now), "addresses": list(agency.emails),
+    context = {"receiver_name": agency.name, "now": renderer.local_time(now), "addresses": list(agency.emails),
                "lead_count": sum(1 for c in commitments if c.agency and c.agency.id == agency_id),
                "co_count": sum(1 for c in commitments if agency_id in {a.id for a in c.co_agencies}),
                "status_url": renderer.page_url()}
@@ -196,7 +196,7 @@ def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catal
                           provisional: Sequence[str], now: datetime) -> int:
     """Ask the operators, once per year, for the year's holiday notice (verdicts are provisional until then)."""
     context = {"year": year, "since": f"{year}-01-01", "count": len(provisional),
-               "examples": list(provisional[:5]), "now": local_time(now)}
+               "examples": list(provisional[:5]), "now": renderer.local_time(now)}
     rendered, error = _render(renderer, "calendar_notice", context)
     batch = Batch(key=f"calendar-notice:{year}", kind="operators", receiver_name="运维人员",
                   to=list(catalogue.alerting.operators.emails), cc=[], bcc=[])

@@ -33,7 +33,7 @@ from alerts.notifiers.email import SmtpNotifier
 from alerts.notifiers.maildir import MaildirNotifier
 from alerts.notifiers.webhook import WebhookNotifier
 from alerts.outbox import Outbox, outbox_stats
-from alerts.render import DISPLAY_ZONE, Rendered, Renderer
+from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
 from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification
@@ -51,7 +51,7 @@ class AlertPipeline:
         self.engine = engine
         self.store = Store(engine)   # the verdicts and collection runs, read through the store's API
         self.settings = settings or AlertSettings()
-        self.renderer = Renderer(self.settings)
+        self.renderer: Renderer | None = None   # made for the catalogue's time zone on first use
         self.outbox = Outbox(engine, self.settings)
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
@@ -160,14 +160,14 @@ class AlertPipeline:
     async def send_test(self, catalogue: Catalogue, agency_id: str, now: datetime) -> Notification:
         """Queue a test message to the agency and deliver it now; returns the row as it ended."""
         with Session(self.engine) as session:
-            notification = messages.queue_test(session, self.renderer, catalogue, agency_id, now)
+            notification = messages.queue_test(session, self._renderer(catalogue), catalogue, agency_id, now)
         await self.outbox.deliver(now, self.notifiers(), only=notification.id)
         with Session(self.engine) as session:
             return session.get(Notification, notification.id)
 
     def preview(self, catalogue: Catalogue, commitment_id: str, now: datetime) -> tuple[Batch, Rendered]:
         """Render the commitment's message for its current evaluation; nothing is stored or sent."""
-        return messages.preview(self.store, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
+        return messages.preview(self.store, self._renderer(catalogue), catalogue, commitment_id, now, self.settings.trend_points)
 
     def _calendar_notice(self, session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
                          now: datetime) -> int:
@@ -175,12 +175,16 @@ class AlertPipeline:
         provisional = sorted(e.commitment for e in evaluations if e.provisional)
         if not provisional or not catalogue.alerting.operators.emails:
             return 0
-        year = now.astimezone(DISPLAY_ZONE).year
+        year = now.astimezone(catalogue.calendar_zone).year
         key = f"calendar-notice:{year}"
         if session.get(AlertGroup, key) is not None:
             return 0
         session.add(AlertGroup(key=key, last_sent_at=now))
-        return messages.queue_calendar_notice(session, self.renderer, catalogue, year, provisional, now)
+        return messages.queue_calendar_notice(session, self._renderer(catalogue), catalogue, year, provisional, now)
+
+    def _renderer(self, catalogue: Catalogue) -> Renderer:
+        self.renderer = Renderer.for_catalogue(self.settings, catalogue, self.renderer)
+        return self.renderer
 
     def _take_turn(self, session: Session, now: datetime) -> None:
         result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
@@ -202,19 +206,19 @@ class AlertPipeline:
         batches = list(due_batches(catalogue, states, groups, mute, now)) if catalogue.alerting.daemon_notifies else []
         trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
         for batch in batches:
-            queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, trend)
+            queued += messages.queue_batch(session, self._renderer(catalogue), catalogue, batch, now, trend)
             group = groups[batch.key]
             group.first_change_at = None
             if batch.changed or batch.repeat:
                 group.last_sent_at = now
         digest = groups.setdefault(DIGEST, AlertGroup(key=DIGEST))
         if digest_due(catalogue.alerting, digest, now):
-            queued += messages.queue_digest(session, self.renderer, catalogue, digest, now)
+            queued += messages.queue_digest(session, self._renderer(catalogue), catalogue, digest, now)
         for receiver in catalogue.alerting.alertmanager:
             group = groups.setdefault(f"alertmanager:{receiver.url}", AlertGroup(key=f"alertmanager:{receiver.url}"))
             newest = session.exec(select(func.max(AlertTransition.id))).one() or 0
             if newest > group.cursor or resend_due(group.last_sent_at, receiver.resend_interval, now):
-                queued += messages.queue_alertmanager(session, self.renderer, catalogue, receiver, group,
+                queued += messages.queue_alertmanager(session, self._renderer(catalogue), catalogue, receiver, group,
                                                       states, mute, newest, now)
         for group in groups.values():
             session.add(group)
