@@ -22,7 +22,7 @@ from monitor.loader import load_or_report
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
-from monitor.store import make_engine, upgrade_schema
+from monitor.store import Store, make_engine, upgrade_schema
 from monitor.service.oneshot import add_evaluate_command
 from monitor.service.settings import Settings, ensure_sqlite_folder
 from monitor.service.store_health import StoreUnavailable
@@ -114,9 +114,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_database() -> Engine:
-    """The settings' database with the store's and the alerts' tables, for the alert commands."""
-    url = Settings().database_url
+def open_database(url: str | None = None) -> Engine:
+    """The database (default: the settings') with the store's and the alerts' tables, for the commands."""
+    url = url or Settings().database_url
     ensure_sqlite_folder(url)
     engine = make_engine(url)
     upgrade_schema(engine)
@@ -148,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--json", action="store_true")
     calendar.set_defaults(func=cmd_calendar)
 
-    for add_commands in (add_evaluate_command, add_collect_command, add_generator_commands, add_extract_command):
+    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
         add_commands(sub)
+    add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting
     add_alert_commands(sub, open_database)
     return parser
 
