@@ -214,9 +214,9 @@ class AlertPipeline:
         digest = groups.setdefault(DIGEST, AlertGroup(key=DIGEST))
         if digest_due(catalogue.alerting, digest, now):
             queued += messages.queue_digest(session, self._renderer(catalogue), catalogue, digest, now)
+        newest = (session.exec(select(func.max(AlertTransition.id))).one() or 0) if catalogue.alerting.alertmanager else 0
         for receiver in catalogue.alerting.alertmanager:
             group = groups.setdefault(f"alertmanager:{receiver.url}", AlertGroup(key=f"alertmanager:{receiver.url}"))
-            newest = session.exec(select(func.max(AlertTransition.id))).one() or 0
             if newest > group.cursor or resend_due(group.last_sent_at, receiver.resend_interval, now):
                 queued += messages.queue_alertmanager(session, self._renderer(catalogue), catalogue, receiver, group,
                                                       states, mute, newest, now)
