@@ -12,12 +12,12 @@ Pure: the caller loads and saves the AlertState rows; nothing here reads a clock
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.tables import AlertState, AlertTransition
 from monitor.evaluate import Evaluation
+from monitor.store import verdict_columns
 from monitor.spec.alerting import AlertingSpec
 
 TARGET, DATA, COLLECTION = "target", "data", "collection"
@@ -84,10 +84,8 @@ def _copy_values(state: AlertState, evaluation: Evaluation) -> None:
     state.reason = evaluation.reason
     if evaluation.status in _DATA_STATUSES and state.alert == TARGET:
         return
-    for key in ("actual", "target", "target_max", "op", "unit", "expected", "settled_on", "provisional",
-                "overdue_open"):
-        setattr(state, key, getattr(evaluation, key))
-    state.overdue_case_ids = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
+    for key, value in verdict_columns(evaluation).items():
+        setattr(state, key, value)
 
 
 def wanted_announcement(state: AlertState) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from datetime import datetime, timezone
 
 from sqlmodel import Session, col, select
@@ -47,13 +48,15 @@ async def run(database_url: str, interval: float, until_empty: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alerts.outbox_worker")
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=os.environ.get("MONITOR_DATABASE_URL"),
+                        help="default: MONITOR_DATABASE_URL")
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--until-empty", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from alerts.cli import database_url
-    return asyncio.run(run(args.database_url or database_url(), args.interval, args.until_empty))
+    if not args.database_url:
+        parser.error("give --database-url or set MONITOR_DATABASE_URL")
+    return asyncio.run(run(args.database_url, args.interval, args.until_empty))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import alerts.tables  # noqa: F401
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.evaluate import Evaluation

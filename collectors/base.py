@@ -35,21 +35,33 @@ def decode_body(content: bytes, declared: str | None = None, configured: str | N
 
 @dataclass
 class FetchContext:
+    """Everything a fetch may use, given by the caller: nothing is read from module-level state.
+
+    `timezone` is the calendar's (naive times in feeds are local to it); `dry_run` fetches and
+    parses but changes nothing at the source (a drop folder moves no file).
+    """
+
     client: httpx.AsyncClient
     now: datetime
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    timezone: ZoneInfo
     env: Mapping[str, str] = field(default_factory=dict)
     demo_url: str | None = None
+    dry_run: bool = False
 
 
 FeedKind = TypeVar("FeedKind", bound=FeedBase, contravariant=True)
 
 
 class Collector(Protocol[FeedKind]):
-    """A feed kind's collector: `fetch` takes that kind's spec (HttpJsonFeed, FileFeed, ...)."""
+    """One feed kind, generic in its spec (`class HttpJsonCollector(Collector[HttpJsonFeed])`).
+    Collectors subclass this explicitly, so `close` has a default."""
 
     kind: ClassVar[str]
 
     async def fetch(self, feed: FeedKind, context: FetchContext) -> CollectionResult:
         """Fetch the feed once. May raise FeedError; `collect` turns anything raised into a result."""
         ...
+
+    def close(self) -> None:
+        """Release what the collector holds between fetches (pooled connections); it stays usable."""
+        return None

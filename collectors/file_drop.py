@@ -16,7 +16,6 @@ Nothing submitted is deleted, no file is half-used, and a dry run moves and writ
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import os
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator
 from zoneinfo import ZoneInfo
 
-from collectors.base import FeedError, FetchContext, decode_body
+from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.csv_table import csv_grid
 from collectors import drop_ledger
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
@@ -42,7 +41,6 @@ from monitor.spec.feeds import FileFeed, check_file_pattern
 
 log = logging.getLogger("monitor.collect.file")
 
-DRY_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("file_drop_dry_run", default=False)
 READABLE = (".csv", ".json", *SPREADSHEET_TYPES)
 
 
@@ -212,8 +210,8 @@ class Gate:
             handover.abandoned()
 
 
-def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
-                   gate: Gate | None = None) -> CollectionResult:
+def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = None) -> CollectionResult:
+    dry_run = context.dry_run
     folder = Path(feed.path)
     try:
         check_file_pattern(feed.pattern)
@@ -251,13 +249,13 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
     return result
 
 
-class FileCollector:
+class FileCollector(Collector[FileFeed]):
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
         gate = Gate()
         try:
-            return await asyncio.to_thread(collect_folder, feed, context, DRY_RUN.get(), gate)
+            return await asyncio.to_thread(collect_folder, feed, context, gate)
         except asyncio.CancelledError:   # timed out or shut down: the worker releases its claims when done
             gate.abandon()
             raise

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from collectors.base import FeedError, FetchContext, decode_body
+from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.http import Body, auth_headers, fetch_body, require_content_type
 from collectors.series import extract_json, search
 from monitor.observations import CollectionResult
@@ -32,7 +32,7 @@ def decode_json(body: Body) -> Any:
                                   f"{len(body.content)} bytes): {exc}") from None
 
 
-class HttpJsonCollector:
+class HttpJsonCollector(Collector[HttpJsonFeed]):
     kind: ClassVar[str] = "http_json"
 
     async def fetch(self, feed: HttpJsonFeed, context: FetchContext) -> CollectionResult:

@@ -18,8 +18,7 @@ import weakref
 import httpx
 
 from collectors.base import FeedError, FetchContext
-from collectors.file_drop import DRY_RUN
-from collectors.registry import UnknownFeedKind, collector_for
+from collectors.registry import UnknownFeedKind, close_all, collector_for
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
@@ -67,17 +66,19 @@ def deadline_seconds(feed: FeedBase) -> float:
     return feed.timeout.total_seconds() * attempts * pages + 8.0 * feed.retries * pages + PARSE_ALLOWANCE_SECONDS
 
 
-async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = False) -> CollectionResult:
+def release_resources() -> None:
+    """Let every collector release what it holds between collections (pooled database connections):
+    on shutdown, and after a reload (a feed's database URL may have changed)."""
+    close_all()
+
+
+async def collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
     """Collect `feed` once. Never raises (except cancellation): failures are results with a category."""
     async with contextlib.AsyncExitStack() as slots:
         for gate in _gates(feed.id):
             await slots.enter_async_context(gate)
-        token = DRY_RUN.set(dry_run)
         started = time.perf_counter()
-        try:
-            result = await _collect(feed, context)
-        finally:
-            DRY_RUN.reset(token)
+        result = await _collect(feed, context)
         result.duration_seconds = time.perf_counter() - started
     if result.error_category in STRUGGLING:
         _struggling.add(feed.id)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
+from zoneinfo import ZoneInfo
 
 from monitor.spec import (
     AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
@@ -77,6 +78,11 @@ class Catalogue:
     commitments: Mapping[str, Commitment]
     excluded: tuple[ExclusionSpec, ...] = field(default=())
     alerting: AlertingSpec = field(default_factory=AlertingSpec)
+
+    @property
+    def calendar_zone(self) -> ZoneInfo:
+        """The calendar's zone: where local days and deadlines end, and how times are shown to people."""
+        return ZoneInfo(self.calendar.timezone)
 
     def evaluated_commitments(self, feed_id: str | None = None) -> list[Commitment]:
         return [c for c in self.commitments.values()

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, delete, event
+from sqlalchemy import DateTime, Index, LargeBinary, delete, event, func
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Column, Field, Session, SQLModel, col, create_engine, select
+from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
 
 from monitor import names
 from monitor.evaluate import Evaluation
@@ -64,7 +64,9 @@ class Observation(SQLModel, table=True):
 
 
 class EvaluationFields(SQLModel):
-    """The verdict columns shared by the history and the current state."""
+    """The verdict columns: declared once here for every table that holds a verdict (the history, the
+    current state, alerts.tables.AlertState), named as monitor.evaluate.Evaluation's fields (the
+    domain's pure dataclass cannot be a table; tests/test_store.py holds the two together)."""
 
     status: str
     actual: float | None = None
@@ -114,17 +116,18 @@ class CollectionRun(SQLModel, table=True):
     duration_seconds: float = 0.0
 
 
-_EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
+VERDICT_FIELDS = tuple(EvaluationFields.model_fields)
 
 
-def _row_fields(evaluation: Evaluation) -> dict[str, Any]:
-    fields = {k: getattr(evaluation, k) for k in _EVALUATION_FIELDS}
+def verdict_columns(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation's values for the verdict columns (case ids as a JSON list)."""
+    fields = {k: getattr(evaluation, k) for k in VERDICT_FIELDS}
     fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
     return fields
 
 
 def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
-    fields = {k: getattr(row, k) for k in _EVALUATION_FIELDS}
+    fields = {k: getattr(row, k) for k in VERDICT_FIELDS}
     fields["provisional"] = bool(row.provisional)
     fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
     return fields
@@ -215,7 +218,8 @@ class Store:
                                         data_time=batch.data_time, n_cases=len(batch), cases=_pack_cases(batch),
                                         case_ids=_pack_ids(batch), case_paused=_pack_paused(batch),
                                         source=batch.source))
-                self._prune_case_blobs(session, result.feed, batch.series, accumulates_cases, result.fetched_at)
+            self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
+                                   result.fetched_at)
             session.commit()
 
     @staticmethod
@@ -233,25 +237,30 @@ class Store:
         if not points:
             return []
         known = set(session.exec(select(Observation.series, Observation.data_time).where(
-            Observation.feed == feed, col(Observation.cases).is_(None),
+            col(Observation.feed) == feed, col(Observation.cases).is_(None),
             Observation.data_time >= min(p.data_time for p in points))).all())
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: str, accumulates: bool, now: datetime) -> None:
-        """Keep the newest CASE_BLOBS_KEPT batches, or (accumulating feeds) those of the last
+    def _prune_case_blobs(session: Session, feed: str, series: Sequence[str], accumulates: bool,
+                          now: datetime) -> None:
+        """Drop the case batches no evaluation reads any more, for every series at once (two statements):
+        all but the newest CASE_BLOBS_KEPT, or (accumulating feeds) those older than
         CASE_BATCHES_MAX_AGE_DAYS before `now`, the collection's own time: the store reads no clock."""
+        if not series:
+            return
         session.flush()
-        query = select(Observation.id).where(
-            Observation.feed == feed, Observation.series == series, col(Observation.cases).is_not(None))
+        batches = (col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_not(None))
         if accumulates:
             cutoff = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
-            ids = session.exec(query.where(Observation.data_time < cutoff)).all()
+            ids = session.exec(select(Observation.id).where(*batches, Observation.data_time < cutoff)).all()
         else:
-            ids = session.exec(query.order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
-                               .offset(CASE_BLOBS_KEPT)).all()
-        for old in ids:
-            session.delete(session.get(Observation, old))
+            rank = func.row_number().over(partition_by=Observation.series,
+                                          order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
+            ranked = select(Observation.id, rank.label("rank")).where(*batches).subquery()
+            ids = session.exec(select(ranked.c.id).where(ranked.c.rank > CASE_BLOBS_KEPT)).all()
+        if ids:
+            session.execute(delete(Observation).where(col(Observation.id).in_(list(ids))))
 
     def measure_data(self, feed: str, series: str, since: datetime | None = None,
                      accumulates_cases: bool = False) -> MeasureData:
@@ -266,7 +275,7 @@ class Store:
                            for o in session.exec(query.order_by(col(Observation.data_time))).all()
                            if o.value is not None)    # a value row always has one (it is how it is stored)
             batches = select(Observation).where(
-                Observation.feed == feed, Observation.series == series, col(Observation.cases).is_not(None),
+                col(Observation.feed) == feed, col(Observation.series) == series, col(Observation.cases).is_not(None),
             ).order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
             if accumulates_cases and since is not None:
                 batches = batches.where(Observation.data_time >= since)
@@ -274,12 +283,54 @@ class Store:
             unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
+    def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
+                  accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
+        """What `measure_data` gives for each (series, since) of one feed, read in two queries for the
+        whole feed however many commitments it serves (the daemon evaluates them all after each run)."""
+        wanted = set(wanted)
+        if not wanted:
+            return {}
+        series = sorted({name for name, _ in wanted})
+        sinces = [since for _, since in wanted]
+        earliest = None if any(since is None for since in sinces) else min(sinces)   # type: ignore[type-var]
+        values = select(Observation.series, Observation.data_time, Observation.value).where(
+            col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_(None))
+        batches = select(Observation).where(
+            col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_not(None))
+        if earliest is not None:
+            values = values.where(Observation.data_time >= earliest)
+        if accumulates_cases:   # every batch in the widest window, newest first
+            if earliest is not None:
+                batches = batches.where(Observation.data_time >= earliest)
+            batches = batches.order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
+        else:                   # the newest batch of each series
+            rank = func.row_number().over(partition_by=Observation.series,
+                                          order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
+            newest = select(Observation.id, rank.label("rank")).where(
+                col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_not(None)).subquery()
+            batches = batches.join(newest, newest.c.id == Observation.id).where(newest.c.rank == 1)
+        points: dict[str, list[ValuePoint]] = {name: [] for name in series}
+        unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
+        with Session(self.engine) as session:
+            for name, data_time, value in session.exec(values.order_by(col(Observation.data_time))).all():
+                if value is not None:    # a value row always has one (it is how it is stored)
+                    points[name].append(ValuePoint(name, data_time, value))
+            for row in session.exec(batches).all():
+                unpacked[row.series].append(_unpack_cases(row.series, row.data_time, row))
+        found = {}
+        for name, since in wanted:
+            cases = [b for b in unpacked[name] if since is None or not accumulates_cases or b.data_time >= since]
+            found[(name, since)] = MeasureData(
+                values=tuple(p for p in points[name] if since is None or p.data_time >= since),
+                cases=_join_batches(cases))
+        return found
+
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state. Returns each commitment's previous status."""
         previous: dict[str, str | None] = {}
         with Session(self.engine) as session:
             for ev in evaluations:
-                fields = _row_fields(ev)
+                fields = verdict_columns(ev)
                 session.add(EvaluationRow(commitment=ev.commitment, evaluated_at=ev.evaluated_at, **fields))
                 state = session.get(CurrentState, ev.commitment)
                 previous[ev.commitment] = state.status if state else None
@@ -312,9 +363,38 @@ class Store:
                                      .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc())
                                      .limit(limit)).all())
 
-    def last_runs(self) -> dict[str, CollectionRun]:
+    def current_state(self, commitment: str) -> CurrentState | None:
+        """The commitment's current verdict row (with `status_since`), if it was ever evaluated."""
         with Session(self.engine) as session:
-            runs = session.exec(select(CollectionRun).order_by(col(CollectionRun.fetched_at))).all()
+            return session.get(CurrentState, commitment)
+
+    def recent_history(self, commitments: Iterable[str], points: int) -> dict[str, list[EvaluationRow]]:
+        """The last `points` evaluations of each commitment, oldest first, in one query."""
+        wanted = sorted(set(commitments))
+        if not wanted or points < 1:
+            return {}
+        rank = func.row_number().over(partition_by=EvaluationRow.commitment,
+                                      order_by=(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc()))
+        ranked = select(col(EvaluationRow.id), rank.label("rank")).where(col(EvaluationRow.commitment).in_(wanted)).subquery()
+        query = (select(EvaluationRow).join(ranked, ranked.c.id == EvaluationRow.id).where(ranked.c.rank <= points)
+                 .order_by(col(EvaluationRow.commitment), col(EvaluationRow.evaluated_at), col(EvaluationRow.id)))
+        history: dict[str, list[EvaluationRow]] = {c: [] for c in wanted}
+        with Session(self.engine) as session:
+            for row in session.exec(query).all():
+                history[row.commitment].append(row)
+        return history
+
+    def latest_runs(self, feeds: Iterable[str]) -> dict[str, CollectionRun]:
+        """Each feed's most recent collection run (feeds never collected are absent), in one query."""
+        wanted = sorted(set(feeds))
+        if not wanted:
+            return {}
+        rank = func.row_number().over(partition_by=CollectionRun.feed,
+                                      order_by=(col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()))
+        ranked = select(col(CollectionRun.id), rank.label("rank")).where(col(CollectionRun.feed).in_(wanted)).subquery()
+        with Session(self.engine) as session:
+            runs = session.exec(select(CollectionRun).join(ranked, ranked.c.id == CollectionRun.id)
+                                .where(ranked.c.rank == 1)).all()
         return {run.feed: run for run in runs}
 
 

@@ -62,11 +62,11 @@ def schema_differences(engine: sqlalchemy.Engine) -> list:
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(database_url):
     engine = release_database(database_url)
     assert migrations.current(engine) is None
-    assert migrations.upgrade(engine) == ["0001", "0002"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003"]
     assert migrations.current(engine) == migrations.head()
     columns = {t: {c["name"] for c in sqlalchemy.inspect(engine).get_columns(t)}
                for t in ("alert_state", "current_state", "evaluation", "collection_run", "observation", "store_probe")}
-    assert {"settled_on", "provisional", "overdue_open", "overdue_case_ids"} <= columns["alert_state"]
+    assert {"settled_on", "provisional", "overdue_open", "overdue_case_ids", "margin", "data_time", "cases"} <= columns["alert_state"]
     assert {"settled_on", "provisional", "overdue_open", "overdue_case_ids"} <= columns["current_state"]
     assert {"settled_on", "overdue_case_ids"} <= columns["evaluation"]
     assert "rows_skipped" in columns["collection_run"] and "written_at" in columns["store_probe"]
@@ -77,7 +77,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
     assert [(v.data_time, v.value) for v in store.measure_data("feed", "share").values] == [(NOW, 91.5)]
     kept = store.current_evaluations()["doc.c1"]
     assert (kept.status, kept.actual, kept.reason, kept.evaluated_at) == ("missed", 80.0, "short", NOW)
-    assert store.last_runs()["feed"].rows_accepted == 3
+    assert store.latest_runs(["feed"])["feed"].rows_accepted == 3
     with engine.connect() as connection:
         alert = connection.execute(sqlalchemy.text("SELECT state, consecutive, settled_on FROM alert_state")).one()
     assert tuple(alert) == ("firing", 2, None)
@@ -95,7 +95,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
 
 def test_a_new_database_is_migrated_to_exactly_the_table_classes(database_url):
     engine = make_engine(database_url)
-    assert migrations.upgrade(engine) == ["0001", "0002"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003"]
     assert schema_differences(engine) == []
 
 
@@ -103,7 +103,7 @@ def test_a_database_the_home_made_upgrader_brought_past_the_release_is_adopted(d
     """Made between the release and migrations: every table already as the classes say, no version."""
     engine = make_engine(database_url)
     SQLModel.metadata.create_all(engine)
-    assert migrations.upgrade(engine) == ["0001", "0002"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003"]
     assert schema_differences(engine) == []
 
 

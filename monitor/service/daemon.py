@@ -24,8 +24,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
 from collectors.base import FetchContext
-from collectors.runner import collect, set_concurrency
-from collectors.sql import dispose_engines as dispose_sql_engines
+from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
@@ -56,12 +55,12 @@ class AlertHook(Protocol):
 
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
-    """Evaluate every commitment measured on `feed_id` against the stored observations."""
-    accumulates = catalogue.feeds[feed_id].accumulates_cases
-    return [evaluate(c, store.measure_data(c.measure.feed, c.measure.series, data_needed_since(c, now, calendar),
-                                           accumulates),
-                     now, calendar)
-            for c in catalogue.evaluated_commitments(feed_id)]
+    """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
+    whole feed at once, not commitment by commitment)."""
+    commitments = catalogue.evaluated_commitments(feed_id)
+    wanted = {c.id: (c.measure.series, data_needed_since(c, now, calendar)) for c in commitments}
+    data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
+    return [evaluate(c, data[wanted[c.id]], now, calendar) for c in commitments]
 
 
 class Daemon:
@@ -148,7 +147,7 @@ class Daemon:
             self.demo_server.stop()
         if self._client:
             await self._client.aclose()
-        dispose_sql_engines()
+        release_resources()
         if self.alerts is not None:
             await self.alerts.aclose()
         log.info("stopped")
@@ -290,7 +289,7 @@ class Daemon:
             previous = self.catalogue
             self.catalogue, self.calendar = catalogue, calendar
             self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
-        dispose_sql_engines()   # a feed's database URL may have changed
+        release_resources()   # a feed's database URL may have changed
         self.last_reload_error = []
         self.last_reload_ok = True
         self.metrics.reloads.labels("success").inc()
@@ -359,7 +358,7 @@ def open_store(settings: Settings) -> Store:
     """The store, schema upgraded and checked writable; StoreUnavailable saying why otherwise."""
     ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
-    try:
+    try:   # every package's tables, by the migrations (monitor.migrations): none appears by being imported
         applied = migrations.upgrade(engine)
     except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
         raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import alerts.tables  # noqa: F401  (the alert tables' classes)
 from alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session
 
-import alerts.tables  # noqa: F401  (registers the outbox tables)
 from alerts.outbox import new_notification
 from alerts.testing import SmtpSink, _Handler
 from monitor import migrations

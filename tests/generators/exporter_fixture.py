@@ -19,6 +19,7 @@ from monitor.evaluate import Evaluation
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
+from monitor import migrations
 from monitor.store import make_engine
 
 
@@ -45,7 +46,9 @@ def full_registry(catalogue: Catalogue, now: datetime | None = None) -> Collecto
     metrics.reload_time.set(now.timestamp())
     metrics.record_collection(CollectionResult(feed="demo", fetched_at=now, ok=True, bytes_read=10,
                                                rows_accepted=5, duration_seconds=0.2))
-    pipeline = AlertPipeline(make_engine("sqlite://"))
+    engine = make_engine("sqlite://")
+    migrations.upgrade(engine)
+    pipeline = AlertPipeline(engine)
     earlier = now - timedelta(hours=2)    # two cycles: alerts fire, then their group's messages wait in the outbox
     pipeline.process(catalogue, [replace(e, evaluated_at=earlier) for e in board.values()], earlier)
     pipeline.process(catalogue, list(board.values()), now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,8 +30,15 @@ def test_rules_check_fails_when_stale(tmp_path):
     assert run_cli("rules", "--config", targets, "--out", str(out), "--check") == 0
 
 
-def test_one_group_per_document_with_an_alert_per_non_met_verdict(shipped_catalogue):
-    generated = rules.build_rules(shipped_catalogue)
+def routed(catalogue, route: str):
+    """The catalogue with another alerting.route (no receivers or webhooks, which these routes refuse)."""
+    alerting = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True), "route": route,
+                                                  "alertmanager": [], "webhooks": []})
+    return dataclasses.replace(catalogue, alerting=alerting)
+
+
+def test_one_group_per_document_with_an_alert_per_non_met_verdict_under_the_prometheus_route(shipped_catalogue):
+    generated = rules.build_rules(routed(shipped_catalogue, "prometheus"))
     groups = {g["name"]: g for g in generated["groups"]}
     for document in {c.document.id for c in shipped_catalogue.evaluated_commitments()}:
         group = groups[f"commitments-{document}"]
@@ -56,8 +65,17 @@ def test_promtool_accepts_the_rules():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_promtool_rule_tests_pass():
-    result = subprocess.run([tool("promtool", "prometheus"), "test", "rules", "deploy/rules-tests/commitments_test.yml"], cwd=ROOT,
+def test_promtool_rule_tests_pass_for_the_monitors_own_rules():
+    result = subprocess.run([tool("promtool", "prometheus"), "test", "rules", "deploy/rules-tests/monitor_test.yml"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_rule_tests_pass_for_the_commitment_rules_of_the_prometheus_route(shipped_catalogue, tmp_path):
+    rules.write_rules(routed(shipped_catalogue, "prometheus"), tmp_path / "rules" / "commitments.yml")
+    (tmp_path / "rules-tests").mkdir()
+    shutil.copy(ROOT / "deploy" / "rules-tests" / "commitments_test.yml", tmp_path / "rules-tests")
+    result = subprocess.run([tool("promtool", "prometheus"), "test", "rules", "rules-tests/commitments_test.yml"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import Notification
@@ -21,8 +20,8 @@ from alerts.testing import free_port
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor import migrations
-from monitor.store import Store, make_engine
 from tests.needs import missing
+from monitor.store import Store, make_engine
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -82,7 +81,7 @@ def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager
     catalogue = load_catalogue(FIXTURES / "targets.yaml", seeds_dirs=[FIXTURES])
     import dataclasses
     spec = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True),
-                                              "alertmanager": [{"url": alertmanager}]})
+                                              "route": "alertmanager", "alertmanager": [{"url": alertmanager}]})
     catalogue = dataclasses.replace(catalogue, alerting=spec)
     pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=tmp_path / "mail"))
     store = Store(engine)

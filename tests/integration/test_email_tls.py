@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import PENDING, SENT, Notification
 from alerts.testing import SmtpSink
 from monitor import migrations
-from monitor.store import make_engine
 from tests.needs import tool
+from monitor.store import make_engine
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)

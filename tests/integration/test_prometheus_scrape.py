@@ -8,6 +8,7 @@ rules and the $job default are generated for the name it has (`--job`), as a use
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -56,7 +57,9 @@ class Prometheus:
     def __init__(self, workdir: Path, target: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        rules_file = rules.write_rules(load_catalogue(ROOT / "targets.yaml"), workdir / "rules.yml", JOB)
+        catalogue = load_catalogue(ROOT / "targets.yaml")   # with the route whose rules hold commitment alerts
+        catalogue = dataclasses.replace(catalogue, alerting=catalogue.alerting.model_copy(update={"route": "prometheus"}))
+        rules_file = rules.write_rules(catalogue, workdir / "rules.yml", JOB)
         config = workdir / "prometheus.yml"
         config.write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
