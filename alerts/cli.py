@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone, tzinfo
+from typing import Callable
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.messages import UnknownName
 from alerts.pipeline import AlertPipeline
@@ -19,31 +19,9 @@ from alerts.silences import SilenceError, add_silence, expire_silence
 from alerts.tables import AlertState, Silence
 from monitor.loader import load_or_report
 from monitor.spec.common import parse_duration
-from monitor.store import make_engine, upgrade_schema
 
-DEFAULT_DATABASE_URL = "sqlite:///var/monitor.db"
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def database_url() -> str:
-    try:
-        from monitor.service.settings import Settings, ensure_sqlite_folder
-    except ImportError:
-        import os
-        return os.environ.get("MONITOR_DATABASE_URL", DEFAULT_DATABASE_URL)
-    url = Settings().database_url
-    ensure_sqlite_folder(url)
-    return url
-
-
-def open_engine() -> Engine:
-    engine = make_engine(database_url())
-    upgrade_schema(engine)
-    return engine
-
-
-def parse_until(text: str, now: datetime) -> datetime:
-    """`2h`, `3d` (from now) or an ISO time (Asia/Shanghai when it has no offset)."""
+def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
+    """`2h`, `3d` (from now) or an ISO time (in `zone`, the calendar's, when it has no offset)."""
     try:
         return now + parse_duration(text)
     except ValueError:
@@ -52,14 +30,14 @@ def parse_until(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise SilenceError(f"--until: expected a duration (2h, 3d) or a time (2026-05-01T18:00), got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    with Session(open_engine()) as session:
+    with Session(args.open_engine()) as session:
         states = session.exec(select(AlertState).order_by(AlertState.commitment, AlertState.alert)).all()
     shown = [s for s in states if args.all or s.state in ("firing", "pending")]
     if not shown:
@@ -70,7 +48,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         agency = commitment.agency.name if commitment and commitment.agency else "-"
         since = s.fired_at if s.state == "firing" else s.active_since
         print(f"{s.state:8} {s.severity or '-':8} {s.commitment}  [{s.alert}] {s.status} actual={number(s.actual)}"
-              f"{s.unit or ''}  since {local_time(since)}  agency={agency}  told={s.announced or '-'}")
+              f"{s.unit or ''}  since {local_time(since, catalogue.calendar_zone)}  agency={agency}  told={s.announced or '-'}")
     return 0
 
 
@@ -78,7 +56,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    pipeline = AlertPipeline(open_engine(), AlertSettings())
+    pipeline = AlertPipeline(args.open_engine(), AlertSettings())
 
     async def send():
         try:
@@ -100,7 +78,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
-    pipeline = AlertPipeline(open_engine(), AlertSettings())
+    pipeline = AlertPipeline(args.open_engine(), AlertSettings())
     try:
         batch, rendered = pipeline.preview(catalogue, args.commitment, datetime.now(timezone.utc))
     except UnknownName as exc:
@@ -114,38 +92,44 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_silence(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
-    engine = open_engine()
+    catalogue = load_or_report(args.config)
+    if catalogue is None:
+        return 1
+    zone = catalogue.calendar_zone
+
+    def local(at: datetime) -> str:
+        return local_time(at, zone)
+    engine = args.open_engine()
     try:
         with Session(engine) as session:
             if args.silence_command == "add":
-                catalogue = load_or_report(args.config)
-                if catalogue is None:
-                    return 1
                 if args.commitment and args.commitment not in catalogue.commitments:
                     raise SilenceError(f"unknown commitment {args.commitment!r}")
                 if args.agency and args.agency not in catalogue.agencies:
                     raise SilenceError(f"unknown agency {args.agency!r}; known: {', '.join(sorted(catalogue.agencies))}")
-                s = add_silence(session, now, parse_until(args.until, now), args.comment,
+                s = add_silence(session, now, parse_until(args.until, now, zone), args.comment,
                                 commitment=args.commitment, agency=args.agency, created_by=args.author)
-                print(f"silence #{s.id} until {local_time(s.ends_at)} (Asia/Shanghai)")
+                print(f"silence #{s.id} until {local(s.ends_at)} ({zone})")
             elif args.silence_command == "expire":
                 s = expire_silence(session, args.id, now)
-                print(f"silence #{s.id} ended {local_time(s.ends_at)}")
+                print(f"silence #{s.id} ended {local(s.ends_at)}")
             else:
-                query = select(Silence).order_by(Silence.id)
+                query = select(Silence).order_by(col(Silence.id))
                 if not args.all:
                     query = query.where(Silence.ends_at > now)
                 for s in session.exec(query).all():
                     state = "active" if s.starts_at <= now < s.ends_at else ("expired" if s.ends_at <= now else "future")
                     print(f"#{s.id} {state:7} {('commitment=' + s.commitment) if s.commitment else ('agency=' + str(s.agency))}"
-                          f"  {local_time(s.starts_at)} → {local_time(s.ends_at)}  {s.comment}")
+                          f"  {local(s.starts_at)} → {local(s.ends_at)}  {s.comment}")
     except SilenceError as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0
 
 
-def add_alert_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_alert_commands(subparsers: argparse._SubParsersAction, open_engine: Callable[[], Engine]) -> None:
+    """The alert commands; `open_engine` gives the operational database with the alert tables created
+    (the service passes it: the database's location is an operational setting, not the alerts')."""
     def with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         parser.add_argument("--config", default="targets.yaml", help="targets.yaml (default ./targets.yaml)")
         return parser
@@ -172,8 +156,10 @@ def add_alert_commands(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--until", required=True, help="a duration from now (2h, 3d) or a time (2026-05-01T18:00)")
     add.add_argument("--comment", required=True)
     add.add_argument("--author", default="")
-    listing = verbs.add_parser("list", help="active silences")
+    listing = with_config(verbs.add_parser("list", help="active silences"))
     listing.add_argument("--all", action="store_true", help="also expired ones")
-    expire = verbs.add_parser("expire", help="end a silence now")
+    expire = with_config(verbs.add_parser("expire", help="end a silence now"))
     expire.add_argument("id", type=int)
+    for parser in (alerts, notify, preview, silence):
+        parser.set_defaults(open_engine=open_engine)
     silence.set_defaults(func=cmd_silence)

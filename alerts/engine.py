@@ -12,12 +12,12 @@ Pure: the caller loads and saves the AlertState rows; nothing here reads a clock
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.tables import AlertState, AlertTransition
 from monitor.evaluate import Evaluation
+from monitor.store import verdict_columns
 from monitor.spec.alerting import AlertingSpec
 
 TARGET, DATA, COLLECTION = "target", "data", "collection"
@@ -63,7 +63,7 @@ def step(state: AlertState, evaluation: Evaluation, rules: Rules, now: datetime)
         state.consecutive += 1
         state.severity = severity
         if state.state == "pending" and state.consecutive >= rules.for_evaluations \
-                and now - state.active_since >= rules.for_:
+                and state.active_since is not None and now - state.active_since >= rules.for_:
             state.state, state.fired_at, state.resolved_at = "firing", now, None
     elif state.state == "pending":
         state.state, state.consecutive, state.active_since = "inactive", 0, None
@@ -84,10 +84,8 @@ def _copy_values(state: AlertState, evaluation: Evaluation) -> None:
     state.reason = evaluation.reason
     if evaluation.status in _DATA_STATUSES and state.alert == TARGET:
         return
-    for key in ("actual", "target", "target_max", "op", "unit", "expected", "settled_on", "provisional",
-                "overdue_open"):
-        setattr(state, key, getattr(evaluation, key))
-    state.overdue_case_ids = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
+    for key, value in verdict_columns(evaluation).items():
+        setattr(state, key, value)
 
 
 def wanted_announcement(state: AlertState) -> str:

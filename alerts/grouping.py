@@ -98,7 +98,9 @@ def due_batches(catalogue: Catalogue, states: list[AlertState], groups: dict[str
 
 def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: AlertGroup, muter: Muter,
            spec: AlertingSpec, now: datetime) -> Batch | None:
-    changed, muted, firing = [], [], []
+    changed: list[tuple[AlertState, str, str | None]] = []
+    muted: list[tuple[AlertState, str, str | None]] = []
+    firing = []
     for state in states:
         commitment = catalogue.commitments.get(state.commitment)
         why = muter.reason(commitment) if commitment is not None else None

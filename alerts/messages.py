@@ -5,31 +5,34 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.engine import COLLECTION, DATA, FEED_PREFIX, SEVERITY_OF_STATUS, TARGET
 from alerts.grouping import Batch, group_key, recipients
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
 from alerts.outbox import new_notification
-from alerts.render import Rendered, Renderer, TemplateFailure, local_time, number
+from alerts.render import Rendered, Renderer, TemplateFailure, number
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
-from monitor.store import CurrentState, EvaluationRow
+from monitor.store import VERDICT_FIELDS, Store
 
 log = logging.getLogger("monitor.alerts")
 SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
 
 
-def trend(session: Session, commitment: str, points: int) -> list[tuple[datetime, float | None, str]]:
-    """The commitment's recent evaluations, oldest first (what Store.history gives, in this transaction)."""
-    rows = session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
-                        .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc()).limit(points)).all()
-    return [(r.evaluated_at, r.actual, r.status) for r in reversed(rows)]
+Trends = Mapping[str, Sequence[tuple[datetime, float | None, str]]]   # commitment -> (time, actual, status), oldest first
+
+
+def trends(store: Store, batches: Sequence[Batch], points: int) -> dict[str, list[tuple[datetime, float | None, str]]]:
+    """The recent evaluations of every commitment the batches mention, read from the store in one query."""
+    ids = {s.commitment for b in batches for s in [*b.states, *(m for m, _, _ in b.muted)] if s.alert != COLLECTION}
+    return {cid: [(r.evaluated_at, r.actual, r.status) for r in rows]
+            for cid, rows in store.recent_history(ids, points).items()}
 
 
 def change_of(state: AlertState, wanted: str) -> str:
@@ -38,8 +41,8 @@ def change_of(state: AlertState, wanted: str) -> str:
     return "escalated" if state.announced.startswith("firing") else "firing"
 
 
-def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
-                  points: int, muted: bool = False) -> dict[str, Any]:
+def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime, trend: Trends,
+                  muted: bool = False) -> dict[str, Any]:
     entries = ([(s, change_of(s, w)) for s, w, _ in batch.muted] if muted
                else [(s, change_of(s, w)) for s, w in batch.changed] + [(s, "still_firing") for s in batch.still_firing])
     sections: dict[str, list[dict]] = {key: [] for key in SECTION_TITLES}
@@ -49,14 +52,14 @@ def batch_context(session: Session, renderer: Renderer, catalogue: Catalogue, ba
             item = renderer.feed_item(state.commitment.removeprefix(FEED_PREFIX), state, change)
         else:
             item = renderer.item(catalogue.commitments[state.commitment], state, change,
-                                 trend(session, state.commitment, points))
+                                 trend.get(state.commitment, ()))
         sections[change].append(item)
         if change == "resolved":
             counts["resolved"] += 1
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
     return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
-            "now": local_time(now), "counts": counts, "status_url": renderer.page_url(),
+            "now": renderer.local_time(now), "counts": counts, "status_url": renderer.page_url(),
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
 
 
@@ -64,13 +67,13 @@ def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Ren
     try:
         return renderer.render(name, context), None
     except TemplateFailure as exc:
-        log.error("event=template_failed template=%s error=%s", name, json.dumps(str(exc), ensure_ascii=False))
+        log.error("template_failed", extra={"template": name, "error": str(exc)})
         return None, str(exc)
 
 
 def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None, error: str | None,
                commitments: list[str], state: str | None = None, note: str | None = None):
-    fields = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
+    fields: dict[str, Any] = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
                   bcc_addrs=batch.bcc, commitments=" ".join(commitments))
     if rendered is not None:
         fields.update(subject=rendered.subject, body_text=rendered.text, body_html=rendered.html)
@@ -82,11 +85,11 @@ def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None
 
 
 def queue_batch(session: Session, renderer: Renderer, catalogue: Catalogue, batch: Batch, now: datetime,
-                points: int) -> int:
+                trend: Trends) -> int:
     """Rows for one due group: the message (e-mail + webhooks), and a silenced record of muted changes."""
     queued = 0
     if batch.changed or batch.repeat:
-        context = batch_context(session, renderer, catalogue, batch, now, points)
+        context = batch_context(renderer, catalogue, batch, now, trend)
         rendered, error = _render(renderer, "alert", context)
         ids = [s.commitment for s in batch.states]
         session.add(_email_row(now, batch, batch.kind, rendered, error, ids))
@@ -103,7 +106,7 @@ def queue_batch(session: Session, renderer: Renderer, catalogue: Catalogue, batc
             state.announced, state.announced_at = wanted, now
             session.add(state)
     if batch.muted:
-        context = batch_context(session, renderer, catalogue, batch, now, points, muted=True)
+        context = batch_context(renderer, catalogue, batch, now, trend, muted=True)
         rendered, error = _render(renderer, "alert", context)
         why = "; ".join(sorted({why for _, _, why in batch.muted}))
         session.add(_email_row(now, batch, batch.kind, rendered, error, [s.commitment for s, _, _ in batch.muted],
@@ -123,20 +126,22 @@ def _webhook_item(item: dict[str, Any]) -> dict[str, Any]:
 def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, group: AlertGroup,
                  now: datetime) -> int:
     since = group.last_sent_at
-    transitions = session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)
-                               .order_by(AlertTransition.id)).all()
+    transitions = session.exec(select(AlertTransition).where(col(AlertTransition.id) > group.cursor)
+                               .order_by(col(AlertTransition.id))).all()
     group.last_sent_at = now
     if not transitions:
         return 0
-    group.cursor = transitions[-1].id
+    last = transitions[-1].id
+    assert last is not None   # a row read back from the table
+    group.cursor = last
     firing = session.exec(select(AlertState).where(AlertState.state == "firing").order_by(AlertState.commitment)).all()
     context = {
-        "since": local_time(since), "now": local_time(now), "status_url": renderer.page_url(),
-        "transitions": [dict(at=local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
+        "since": renderer.local_time(since), "now": renderer.local_time(now), "status_url": renderer.page_url(),
+        "transitions": [dict(at=renderer.local_time(t.at), commitment=t.commitment, alert=t.alert, from_state=t.from_state,
                              to_state=t.to_state, severity=t.severity, status=t.status, actual=number(t.actual))
                         for t in transitions],
         "firing": [dict(commitment=f.commitment, severity=f.severity, status=f.status, actual=number(f.actual),
-                        fired_at=local_time(f.fired_at)) for f in firing],
+                        fired_at=renderer.local_time(f.fired_at)) for f in firing],
     }
     rendered, error = _render(renderer, "digest", context)
     batch = Batch(key=group.key, kind="digest", receiver_name="运维人员", to=list(catalogue.alerting.operators.emails),
@@ -147,7 +152,7 @@ def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, gro
 
 def queue_alertmanager(session: Session, renderer: Renderer, catalogue: Catalogue, receiver: AlertmanagerSpec,
                        group: AlertGroup, states: list[AlertState], mute: Muter, newest: int, now: datetime) -> int:
-    changed = {t.commitment for t in session.exec(select(AlertTransition).where(AlertTransition.id > group.cursor)).all()}
+    changed = {t.commitment for t in session.exec(select(AlertTransition).where(col(AlertTransition.id) > group.cursor)).all()}
     hold = max(receiver.resend_interval * 4, timedelta(minutes=5))
     alerts = []
     for state in states:
@@ -176,7 +181,7 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     if agency is None:
         raise UnknownName(f"unknown agency {agency_id!r}; known: {', '.join(sorted(catalogue.agencies))}")
     commitments = [c for c in catalogue.commitments.values() if c.evaluated]
-    context = {"receiver_name": agency.name, "now": local_time(now), "addresses": list(agency.emails),
+    context = {"receiver_name": agency.name, "now": renderer.local_time(now), "addresses": list(agency.emails),
                "lead_count": sum(1 for c in commitments if c.agency and c.agency.id == agency_id),
                "co_count": sum(1 for c in commitments if agency_id in {a.id for a in c.co_agencies}),
                "status_url": renderer.page_url()}
@@ -193,7 +198,7 @@ def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catal
                           provisional: Sequence[str], now: datetime) -> int:
     """Ask the operators, once per year, for the year's holiday notice (verdicts are provisional until then)."""
     context = {"year": year, "since": f"{year}-01-01", "count": len(provisional),
-               "examples": list(provisional[:5]), "now": local_time(now)}
+               "examples": list(provisional[:5]), "now": renderer.local_time(now)}
     rendered, error = _render(renderer, "calendar_notice", context)
     batch = Batch(key=f"calendar-notice:{year}", kind="operators", receiver_name="运维人员",
                   to=list(catalogue.alerting.operators.emails), cc=[], bcc=[])
@@ -201,26 +206,26 @@ def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catal
     return 1
 
 
-def preview(session: Session, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,
+def preview(store: Store, renderer: Renderer, catalogue: Catalogue, commitment_id: str, now: datetime,
             points: int) -> tuple[Batch, Rendered]:
     """The message the commitment's current evaluation would produce, with its recipients; nothing is stored."""
     commitment = catalogue.commitments.get(commitment_id)
     if commitment is None:
         raise UnknownName(f"unknown commitment {commitment_id!r}")
-    current = session.get(CurrentState, commitment_id)
+    current = store.current_state(commitment_id)
     if current is None:
         raise UnknownName(f"no evaluation of {commitment_id!r} yet; start the daemon (monitor run) first")
     alert = DATA if current.status in ("no_data", "error") else TARGET
     bad = current.status in SEVERITY_OF_STATUS
     state = AlertState(commitment=commitment_id, alert=alert, state="firing" if bad else "resolved",
-                       severity=SEVERITY_OF_STATUS.get(current.status), status=current.status, reason=current.reason,
+                       severity=SEVERITY_OF_STATUS.get(current.status),
                        evaluated_at=current.evaluated_at, fired_at=current.status_since if bad else None,
                        resolved_at=None if bad else current.evaluated_at,
                        announced="" if bad else "firing:preview",
-                       **{k: getattr(current, k) for k in ("actual", "target", "target_max", "op", "unit", "expected")})
+                       **{k: getattr(current, k) for k in VERDICT_FIELDS})
     key = group_key(commitment, alert) or "operators"
     name, to, cc, bcc = recipients(catalogue, key, [state])
     batch = Batch(key=key, kind="operators" if alert == DATA else "alert", receiver_name=name, to=to, cc=cc, bcc=bcc,
                   changed=[(state, f"firing:{state.severity}" if bad else "resolved")])
-    context = batch_context(session, renderer, catalogue, batch, now, points)
+    context = batch_context(renderer, catalogue, batch, now, trends(store, [batch], points))
     return batch, renderer.render("alert", context)

@@ -26,7 +26,7 @@ class AlertMetrics(Collector):
         try:
             stats = self.pipeline.stats()
         except Exception:   # a scrape must not fail because the database blinked
-            log.exception("event=alert_metrics_failed")
+            log.exception("alert_metrics_failed")
             return
         backlog = GaugeMetricFamily(names.METRIC_OUTBOX_BACKLOG, "Notifications waiting to be sent.",
                                     labels=[names.CHANNEL_LABEL])

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.notifiers import DeliveryError, Notifier
 from alerts.settings import AlertSettings
@@ -49,8 +49,8 @@ def new_notification(now: datetime, **fields) -> Notification:
 
 
 def _claimable(now: datetime):
-    return or_(and_(Notification.state == PENDING, Notification.due_at <= now),
-               and_(Notification.state == SENDING, Notification.lease_until < now))
+    return or_(and_(col(Notification.state) == PENDING, col(Notification.due_at) <= now),
+               and_(col(Notification.state) == SENDING, col(Notification.lease_until) < now))
 
 
 class Outbox:
@@ -67,16 +67,16 @@ class Outbox:
         if only is not None:
             candidates = candidates.where(Notification.id == only)
         candidates = (candidates
-                      .order_by(Notification.due_at, Notification.id).limit(limit))
+                      .order_by(col(Notification.due_at), col(Notification.id)).limit(limit))
         lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
         with Session(self.engine) as session:
             session.exec(update(Notification)
-                         .where(Notification.id.in_(candidates.scalar_subquery()), _claimable(now))
+                         .where(col(Notification.id).in_(candidates.scalar_subquery()), _claimable(now))
                          .values(state=SENDING, claim_token=token, claimed_by=self.worker, lease_until=lease,
                                  attempts=Notification.attempts + 1))
             session.commit()
             rows = list(session.exec(select(Notification).where(Notification.claim_token == token)
-                                     .order_by(Notification.id)).all())
+                                     .order_by(col(Notification.id))).all())
         return rows
 
     def settle(self, notification: Notification, transport: str, error: DeliveryError | None,
@@ -93,24 +93,25 @@ class Outbox:
             reason = str(error) if not error.transient else f"gave up after {notification.attempts} attempts: {error}"
             outcome, values = "permanent", dict(state=FAILED, last_error=reason)
         with Session(self.engine) as session:
+            assert notification.id is not None   # a row read back from the table
             session.add(DeliveryAttempt(notification_id=notification.id, at=now, worker=self.worker,
                                         transport=transport, outcome=outcome if error else "sent",
                                         error=str(error) if error else None, duration_seconds=duration))
             session.exec(update(Notification)
-                         .where(Notification.id == notification.id, Notification.claim_token == notification.claim_token)
+                         .where(col(Notification.id) == notification.id, col(Notification.claim_token) == notification.claim_token)
                          .values(claim_token=None, lease_until=None, **values))
             session.commit()
-        log.info("event=notification_%s id=%s channel=%s transport=%s attempts=%s%s",
-                 outcome if error else "sent", notification.id, notification.channel, transport,
-                 notification.attempts, f" error={json.dumps(str(error), ensure_ascii=False)}" if error else "")
+        log.info(f"notification_{outcome if error else 'sent'}", extra={
+            "id": notification.id, "channel": notification.channel, "transport": transport,
+            "attempts": notification.attempts, **({"error": str(error)} if error else {})})
         return outcome if error else SENT
 
     def renew(self, token: str, now: datetime, only: int | None = None) -> int:
         """Extend the lease of the rows this sender still holds under `token`; how many it holds."""
         lease = now + timedelta(seconds=self.settings.outbox_lease_seconds)
-        condition = [Notification.claim_token == token, Notification.state == SENDING]
+        condition = [col(Notification.claim_token) == token, col(Notification.state) == SENDING]
         if only is not None:
-            condition.append(Notification.id == only)
+            condition.append(col(Notification.id) == only)
         with Session(self.engine) as session:
             held = session.exec(update(Notification).where(*condition).values(lease_until=lease)).rowcount
             session.commit()
@@ -123,7 +124,7 @@ class Outbox:
             try:
                 await asyncio.to_thread(self.renew, token, clock())
             except Exception:  # noqa: BLE001 - the check before each send still guards against duplicates
-                log.warning("event=outbox_lease_renewal_failed worker=%s", self.worker, exc_info=True)
+                log.warning("outbox_lease_renewal_failed", extra={"worker": self.worker}, exc_info=True)
 
     async def deliver(self, now: datetime, notifiers: Mapping[str, Notifier], only: int | None = None) -> int:
         """Claim what is due, send it one by one (each settled at once), return how many were sent."""
@@ -135,7 +136,9 @@ class Outbox:
         claimed = self.claim(now, only=only)
         if not claimed:
             return 0
-        heartbeat = asyncio.create_task(self._heartbeat(claimed[0].claim_token, clock))
+        token = claimed[0].claim_token
+        assert token is not None   # every claimed row carries the claim's token
+        heartbeat = asyncio.create_task(self._heartbeat(token, clock))
         try:
             return await self._send_claimed(claimed, notifiers, now, clock)
         finally:
@@ -147,8 +150,9 @@ class Outbox:
                             clock) -> int:
         sent = 0
         for notification in claimed:
+            assert notification.claim_token is not None
             if not await asyncio.to_thread(self.renew, notification.claim_token, clock(), notification.id):
-                log.warning("event=notification_claim_lost id=%s worker=%s", notification.id, self.worker)
+                log.warning("notification_claim_lost", extra={"id": notification.id, "worker": self.worker})
                 continue   # another sender took it over after our lease ran out: it sends, we do not
             notifier = notifiers.get(notification.channel)
             started = time.perf_counter()
@@ -161,7 +165,7 @@ class Outbox:
                 except DeliveryError as exc:
                     error = exc
                 except Exception as exc:   # a notifier bug must not stop the other rows
-                    log.exception("event=notifier_bug id=%s", notification.id)
+                    log.exception("notifier_bug", extra={"id": notification.id})
                     error = DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)
             transport = notifier.transport if notifier else "none"
             if self.settle(notification, transport, error, now, time.perf_counter() - started) == SENT:

@@ -8,15 +8,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from datetime import datetime, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.outbox import Outbox
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import FAILED, SENT, SILENCED, Notification
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import make_engine
 
 log = logging.getLogger("monitor.alerts.worker")
 
@@ -24,19 +26,19 @@ log = logging.getLogger("monitor.alerts.worker")
 def unsettled(pipeline: AlertPipeline) -> int:
     with Session(pipeline.engine) as session:
         return len(session.exec(select(Notification.id).where(
-            Notification.state.not_in((SENT, FAILED, SILENCED)))).all())
+            col(Notification.state).not_in((SENT, FAILED, SILENCED)))).all())
 
 
 async def run(database_url: str, interval: float, until_empty: bool) -> int:
     engine = make_engine(database_url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     pipeline = AlertPipeline(engine, AlertSettings())
     outbox: Outbox = pipeline.outbox
     try:
         while True:
             sent = await outbox.deliver(datetime.now(timezone.utc), pipeline.notifiers())
             if sent:
-                log.info("event=worker_delivered sent=%d worker=%s", sent, outbox.worker)
+                log.info("worker_delivered", extra={"sent": sent, "worker": outbox.worker})
             if until_empty and unsettled(pipeline) == 0:
                 return 0
             await asyncio.sleep(interval)
@@ -46,13 +48,15 @@ async def run(database_url: str, interval: float, until_empty: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alerts.outbox_worker")
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=os.environ.get("MONITOR_DATABASE_URL"),
+                        help="default: MONITOR_DATABASE_URL")
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--until-empty", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from alerts.cli import database_url
-    return asyncio.run(run(args.database_url or database_url(), args.interval, args.until_empty))
+    if not args.database_url:
+        parser.error("give --database-url or set MONITOR_DATABASE_URL")
+    return asyncio.run(run(args.database_url, args.interval, args.until_empty))
 
 
 if __name__ == "__main__":

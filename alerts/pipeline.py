@@ -1,5 +1,6 @@
 """The alert pipeline the daemon drives: evaluations -> state transitions -> outbox -> notifiers.
 
+    migrations.upgrade(engine)                          # once, where the database is opened
     pipeline = AlertPipeline(engine, AlertSettings())
     pipeline.process(catalogue, evaluations, now)      # after store.save_evaluations, every cycle
     await pipeline.deliver_due(now)                     # every few seconds
@@ -21,7 +22,7 @@ from typing import Sequence
 import httpx
 from sqlalchemy import exc as sa_exc, func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts import messages
 from alerts.engine import ALERT_KINDS, COLLECTION, FEED_PREFIX, Rules, condition, step
@@ -32,14 +33,14 @@ from alerts.notifiers.email import SmtpNotifier
 from alerts.notifiers.maildir import MaildirNotifier
 from alerts.notifiers.webhook import WebhookNotifier
 from alerts.outbox import Outbox, outbox_stats
-from alerts.render import DISPLAY_ZONE, Rendered, Renderer
+from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
-from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification, create_tables
+from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.store import CollectionRun
+from monitor.store import CollectionRun, Store
 
 log = logging.getLogger("monitor.alerts")
 LOCK_KEY = "__lock__"
@@ -48,17 +49,20 @@ LOCK_KEY = "__lock__"
 class AlertPipeline:
     def __init__(self, engine: Engine, settings: AlertSettings | None = None):
         self.engine = engine
+        self.store = Store(engine)   # the verdicts and collection runs, read through the store's API
         self.settings = settings or AlertSettings()
-        self.renderer = Renderer(self.settings)
+        self.renderer: Renderer | None = None   # made for the catalogue's time zone on first use
         self.outbox = Outbox(engine, self.settings)
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
         self._http: httpx.AsyncClient | None = None
-        create_tables(engine)   # idempotent; upgrade_schema also creates them once alerts.tables is imported
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""
         rules = Rules.from_spec(catalogue.alerting)
+        feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
+                 if e.commitment in catalogue.commitments}
+        runs = self.store.latest_runs(feeds)
         with self._lock, Session(self.engine) as session:
             self._take_turn(session, now)
             states = {(s.commitment, s.alert): s for s in session.exec(select(AlertState)).all()}
@@ -78,28 +82,24 @@ class AlertPipeline:
                         session.add(transition)
                         transitions += 1
                     session.add(state)
-            transitions += self._feed_alerts(session, catalogue, evaluations, states, rules, now)
+            transitions += self._feed_alerts(session, runs, states, rules, now)
             session.flush()
             queued = self._flush(session, catalogue, list(states.values()), now)
             queued += self._calendar_notice(session, catalogue, evaluations, now)
             session.commit()
         self._catalogue = catalogue
         if transitions or queued:
-            log.info("event=alerts_processed evaluations=%d transitions=%d notifications=%d",
-                     len(evaluations), transitions, queued)
+            log.info("alerts_processed", extra={"evaluations": len(evaluations), "transitions": transitions,
+                                                 "notifications": queued})
 
     @staticmethod
-    def _feed_alerts(session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
-                     states: dict[tuple[str, str], AlertState], rules: Rules, now: datetime) -> int:
+    def _feed_alerts(session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
+                     rules: Rules, now: datetime) -> int:
         """A failed collection is an operators' alert on its feed, whatever the stored data still say."""
-        feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
-                 if e.commitment in catalogue.commitments}
         transitions = 0
-        for feed in sorted(feeds):
-            run = session.exec(select(CollectionRun).where(CollectionRun.feed == feed)
-                               .order_by(CollectionRun.fetched_at.desc(), CollectionRun.id.desc()).limit(1)).first()
+        for feed, run in sorted(runs.items()):
             key = (FEED_PREFIX + feed, COLLECTION)
-            if run is None or (run.ok and key not in states):
+            if run.ok and key not in states:
                 continue
             state = states.setdefault(key, AlertState(commitment=key[0], alert=COLLECTION))
             status = "met" if run.ok else "error"
@@ -152,23 +152,25 @@ class AlertPipeline:
             for channel, count in by_state.get(state, {}).items():
                 backlog[channel] = backlog.get(channel, 0) + count
         with Session(self.engine) as session:
-            firing = dict(session.exec(select(AlertState.severity, func.count()).where(AlertState.state == "firing")
-                                       .group_by(AlertState.severity)).all())
+            firing = {severity: count for severity, count in session.exec(
+                select(AlertState.severity, func.count()).where(AlertState.state == "firing")
+                .group_by(AlertState.severity)).all() if severity is not None}
         return {"backlog": backlog, "sent": by_state.get("sent", {}), "failed": by_state.get("failed", {}),
                 "silenced": by_state.get("silenced", {}), "firing": firing}
 
     async def send_test(self, catalogue: Catalogue, agency_id: str, now: datetime) -> Notification:
         """Queue a test message to the agency and deliver it now; returns the row as it ended."""
         with Session(self.engine) as session:
-            notification = messages.queue_test(session, self.renderer, catalogue, agency_id, now)
+            notification = messages.queue_test(session, self._renderer(catalogue), catalogue, agency_id, now)
         await self.outbox.deliver(now, self.notifiers(), only=notification.id)
         with Session(self.engine) as session:
-            return session.get(Notification, notification.id)
+            row = session.get(Notification, notification.id)
+            assert row is not None
+            return row
 
     def preview(self, catalogue: Catalogue, commitment_id: str, now: datetime) -> tuple[Batch, Rendered]:
         """Render the commitment's message for its current evaluation; nothing is stored or sent."""
-        with Session(self.engine) as session:
-            return messages.preview(session, self.renderer, catalogue, commitment_id, now, self.settings.trend_points)
+        return messages.preview(self.store, self._renderer(catalogue), catalogue, commitment_id, now, self.settings.trend_points)
 
     def _calendar_notice(self, session: Session, catalogue: Catalogue, evaluations: Sequence[Evaluation],
                          now: datetime) -> int:
@@ -176,15 +178,19 @@ class AlertPipeline:
         provisional = sorted(e.commitment for e in evaluations if e.provisional)
         if not provisional or not catalogue.alerting.operators.emails:
             return 0
-        year = now.astimezone(DISPLAY_ZONE).year
+        year = now.astimezone(catalogue.calendar_zone).year
         key = f"calendar-notice:{year}"
         if session.get(AlertGroup, key) is not None:
             return 0
         session.add(AlertGroup(key=key, last_sent_at=now))
-        return messages.queue_calendar_notice(session, self.renderer, catalogue, year, provisional, now)
+        return messages.queue_calendar_notice(session, self._renderer(catalogue), catalogue, year, provisional, now)
+
+    def _renderer(self, catalogue: Catalogue) -> Renderer:
+        self.renderer = Renderer.for_catalogue(self.settings, catalogue, self.renderer)
+        return self.renderer
 
     def _take_turn(self, session: Session, now: datetime) -> None:
-        result = session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+        result = session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
         if result.rowcount == 0:
             session.rollback()
             try:
@@ -193,26 +199,29 @@ class AlertPipeline:
                     other.commit()
             except sa_exc.IntegrityError:
                 pass   # another daemon made it first
-            session.exec(update(AlertGroup).where(AlertGroup.key == LOCK_KEY).values(last_sent_at=now))
+            session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
 
     def _flush(self, session: Session, catalogue: Catalogue, states: list[AlertState], now: datetime) -> int:
         groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
         mute = muter(session, catalogue.alerting.maintenance, now)
         queued = 0
-        for batch in due_batches(catalogue, states, groups, mute, now):
-            queued += messages.queue_batch(session, self.renderer, catalogue, batch, now, self.settings.trend_points)
+        # route: daemon only; otherwise Alertmanager tells people (forwarded below, or from Prometheus rules)
+        batches = list(due_batches(catalogue, states, groups, mute, now)) if catalogue.alerting.daemon_notifies else []
+        trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
+        for batch in batches:
+            queued += messages.queue_batch(session, self._renderer(catalogue), catalogue, batch, now, trend)
             group = groups[batch.key]
             group.first_change_at = None
             if batch.changed or batch.repeat:
                 group.last_sent_at = now
         digest = groups.setdefault(DIGEST, AlertGroup(key=DIGEST))
         if digest_due(catalogue.alerting, digest, now):
-            queued += messages.queue_digest(session, self.renderer, catalogue, digest, now)
+            queued += messages.queue_digest(session, self._renderer(catalogue), catalogue, digest, now)
+        newest = (session.exec(select(func.max(AlertTransition.id))).one() or 0) if catalogue.alerting.alertmanager else 0
         for receiver in catalogue.alerting.alertmanager:
             group = groups.setdefault(f"alertmanager:{receiver.url}", AlertGroup(key=f"alertmanager:{receiver.url}"))
-            newest = session.exec(select(func.max(AlertTransition.id))).one() or 0
             if newest > group.cursor or resend_due(group.last_sent_at, receiver.resend_interval, now):
-                queued += messages.queue_alertmanager(session, self.renderer, catalogue, receiver, group,
+                queued += messages.queue_alertmanager(session, self._renderer(catalogue), catalogue, receiver, group,
                                                       states, mute, newest, now)
         for group in groups.values():
             session.add(group)

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import jinja2
 
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
-from monitor.model import Commitment
+from monitor.model import Catalogue, Commitment
 
 TEMPLATES = Path(__file__).parent / "templates"
-DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 GRAFANA_DASHBOARD_UID = "commitment-detail"
 
 STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
@@ -54,8 +52,9 @@ def _with_unit(value: float | None, unit: str) -> str:
     return "—" if value is None else f"{number(value)}{unit}"
 
 
-def local_time(value: datetime | None) -> str:
-    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M") if value else "—"
+def local_time(value: datetime | None, zone: tzinfo) -> str:
+    """The time as read where the catalogue's calendar is (its `calendar.timezone`)."""
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def promise_text(op: str | None, target: float | None, target_max: float | None, unit: str | None) -> str:
@@ -68,15 +67,27 @@ def promise_text(op: str | None, target: float | None, target_max: float | None,
 
 
 class Renderer:
-    def __init__(self, settings: AlertSettings):
+    """Renders messages; times are shown in `zone`, the catalogue's calendar zone (see `for_catalogue`)."""
+
+    def __init__(self, settings: AlertSettings, zone: tzinfo):
         self.settings = settings
+        self.zone = zone
         folders = [str(settings.templates_dir)] if settings.templates_dir else []
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.filters.update(number=number, local_time=local_time)
+        self.env.filters.update(number=number, local_time=self.local_time)
         self.env.globals.update(STATUS_ZH=STATUS_ZH, SEVERITY_ZH=SEVERITY_ZH, CHANGE_ZH=CHANGE_ZH)
+
+    @classmethod
+    def for_catalogue(cls, settings: AlertSettings, catalogue: Catalogue, current: "Renderer | None" = None) -> "Renderer":
+        """A renderer in the catalogue's calendar zone (`current` when it already is)."""
+        zone = catalogue.calendar_zone
+        return current if current is not None and current.zone == zone else cls(settings, zone)
+
+    def local_time(self, value: datetime | None) -> str:
+        return local_time(value, self.zone)
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         """Render `<name>.subject.j2`, `<name>.txt.j2` and `<name>.html.j2` with one context."""
@@ -117,9 +128,9 @@ class Renderer:
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
             "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
-            "reason": state.reason, "evaluated_at": local_time(state.evaluated_at),
-            "fired_at": local_time(state.fired_at), "resolved_at": local_time(state.resolved_at),
-            "trend": [{"at": local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
+            "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
+            "fired_at": self.local_time(state.fired_at), "resolved_at": self.local_time(state.resolved_at),
+            "trend": [{"at": self.local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
                        "status_zh": STATUS_ZH.get(s, s)}
                       for at, actual, s in trend],
             "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
@@ -132,6 +143,6 @@ class Renderer:
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": "采集失败" if state.status == "error" else "采集恢复",
             "measured": f"数据源 {feed} 的采集", "reason": state.reason,
-            "evaluated_at": local_time(state.evaluated_at), "fired_at": local_time(state.fired_at),
+            "evaluated_at": self.local_time(state.evaluated_at), "fired_at": self.local_time(state.fired_at),
             "links": {"status": self.page_url(), "page": self.page_url(), "grafana": self.page_url("/metrics")},
         }

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from alerts.tables import Silence
 from monitor.model import Commitment
@@ -76,7 +76,7 @@ def _clock(hhmm: str) -> timedelta:
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:
     return list(session.exec(select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
-                             .order_by(Silence.id)).all())
+                             .order_by(col(Silence.id))).all())
 
 
 def muter(session: Session, windows: Sequence[MaintenanceWindowSpec], now: datetime) -> Muter:

@@ -1,19 +1,20 @@
 """The alert tables: state per commitment, transition history, outbox, delivery attempts, silences.
 
-Importing this module registers the tables on SQLModel.metadata, so monitor.store.upgrade_schema
-(metadata.create_all) creates them; `create_tables` does the same for tools that run alone.
+They are created and upgraded by the migrations in `monitor.migrations`, like every table of the
+database, which whoever opens it runs (the service's open_store and open_database, the outbox
+worker); importing this module creates nothing. A change here needs a revision there
+(tests/test_migrations.py fails until it has one).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Index, Text
-from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, SQLModel
 
 from monitor import names
-from monitor.store import UTCDateTime
+from monitor.store import EvaluationFields, UTCDateTime
 
 
 # Notification states.
@@ -28,8 +29,10 @@ def _text():
     return Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-class AlertState(SQLModel, table=True):
-    """One alert per commitment and kind: `target` (at_risk/missed, to agencies), `data` (no_data/error, to operators)."""
+class AlertState(EvaluationFields, table=True):
+    """One alert per commitment and kind: `target` (at_risk/missed, to agencies), `data` (no_data/error, to operators).
+
+    It carries the latest verdict it saw in the store's verdict columns (EvaluationFields)."""
 
     __tablename__ = names.TABLE_ALERT_STATE
     commitment: str = Field(primary_key=True)
@@ -37,17 +40,6 @@ class AlertState(SQLModel, table=True):
     state: str = "inactive"                 # inactive, pending, firing, resolved
     severity: str | None = None             # warning (at_risk), critical (missed), data
     status: str = ""                        # the latest evaluation status
-    actual: float | None = None
-    target: float | None = None
-    target_max: float | None = None
-    op: str | None = None
-    unit: str | None = None
-    expected: float | None = None
-    reason: str = ""
-    settled_on: date | None = None
-    provisional: bool | None = None
-    overdue_open: int | None = None
-    overdue_case_ids: str | None = None     # JSON list
     evaluated_at: datetime | None = _time()
     active_since: datetime | None = _time()
     consecutive: int = 0
@@ -135,7 +127,3 @@ class Silence(SQLModel, table=True):
     comment: str = ""
     created_by: str = ""
     created_at: datetime = _time(nullable=False)
-
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)

@@ -9,6 +9,7 @@ import asyncio
 import socket
 import threading
 import time
+from typing import Any
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -26,10 +27,15 @@ class Received:
         return str(self.message["Message-ID"])
 
     def text(self) -> str:
-        return self.message.get_body(("plain",)).get_content()
+        return self._body("plain")
 
     def html(self) -> str:
-        return self.message.get_body(("html",)).get_content()
+        return self._body("html")
+
+    def _body(self, subtype: str) -> str:
+        body = self.message.get_body((subtype,))
+        assert body is not None, f"the message has no text/{subtype} part"
+        return str(body.get_content())
 
 
 def free_port() -> int:
@@ -42,7 +48,7 @@ class _Handler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802 - aiosmtpd's hook name
         if address in self.sink.refuse:
             return self.sink.refuse[address]
         while not self.sink.gate.is_set() or (self.sink.hold_after is not None
@@ -53,7 +59,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 - aiosmtpd's hook name
         message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         with self.sink.lock:
             self.sink.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))
@@ -76,7 +82,7 @@ class SmtpSink:
         self.held = threading.Event()
         self.hold_after: int | None = None        # hold every client once this many messages arrived
         self.lock = threading.Lock()
-        self._controller = None
+        self._controller: Any = None     # aiosmtpd's Controller, once started
 
     def start(self) -> "SmtpSink":
         from aiosmtpd.controller import Controller

@@ -13,12 +13,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import alerts.tables  # noqa: F401
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def main() -> None:
     catalogue = load_catalogue(ROOT / "targets.yaml")
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/monitor.db")
-        upgrade_schema(engine)
+        migrations.upgrade(engine)
         pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=Path(folder) / "mail"))
         now = datetime.now(timezone.utc)
         catalogue = catalogue.__class__(**{**catalogue.__dict__, "alerting": catalogue.alerting.model_copy(

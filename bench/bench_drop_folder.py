@@ -64,8 +64,8 @@ def write_csv(path: Path, n: int) -> None:
 
 async def collect_once(feed: FileFeed):
     async with httpx.AsyncClient() as client:
-        context = FetchContext(client=client, now=datetime.now(TZ) + timedelta(hours=1), timezone=TZ)
-        return await collect(feed, context, dry_run=True)
+        context = FetchContext(client=client, now=datetime.now(TZ) + timedelta(hours=1), timezone=TZ, dry_run=True)
+        return await collect(feed, context)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import numpy as np
@@ -18,18 +18,21 @@ from collectors.runner import collect
 from monitor.calendar import WorkCalendar
 from monitor.observations import CollectionResult
 from monitor.loader import load_or_report
+from monitor.store import Store
 
 SHOWN_POINTS = 20
 
 
-def add_collect_command(subparsers: argparse._SubParsersAction) -> None:
+def add_collect_command(subparsers: argparse._SubParsersAction, open_store: Callable[[str | None], Store]) -> None:
+    """`monitor collect`; `open_store(url)` gives the store to keep a result in (the service passes it:
+    None means the database the settings name)."""
     parser = subparsers.add_parser("collect", help="fetch one feed once; with --dry-run, print what would be stored")
     parser.add_argument("feed", metavar="FEED", help="the feed id in targets.yaml")
     parser.add_argument("--dry-run", action="store_true", help="print, do not store (a file feed moves nothing)")
     parser.add_argument("--config", default="targets.yaml", help="targets.yaml path (default: ./targets.yaml)")
     parser.add_argument("--database-url", default=None,
                         help="store here when not a dry run (default: MONITOR_DATABASE_URL or the settings' default)")
-    parser.set_defaults(func=run_collect_command)
+    parser.set_defaults(func=run_collect_command, open_store=open_store)
 
 
 def summarise(result: CollectionResult) -> dict[str, Any]:
@@ -60,15 +63,8 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
 async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool) -> CollectionResult:  # noqa: ANN001
     async with httpx.AsyncClient() as client:
         context = FetchContext(client=client, now=datetime.now(timezone.utc), timezone=calendar.timezone,
-                               env=dict(os.environ))
-        return await collect(feed, context, dry_run=dry_run)
-
-
-def _database_url(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    from monitor.service.settings import Settings
-    return Settings().database_url
+                               env=dict(os.environ), dry_run=dry_run)
+        return await collect(feed, context)
 
 
 def run_collect_command(args: argparse.Namespace) -> int:
@@ -84,14 +80,9 @@ def run_collect_command(args: argparse.Namespace) -> int:
     result = asyncio.run(_collect_once(feed, calendar, args.dry_run))
     summary = summarise(result)
     if not args.dry_run:
-        from monitor.service.settings import ensure_sqlite_folder
-        from monitor.store import Store, make_engine, upgrade_schema
-        url = _database_url(args.database_url)
-        ensure_sqlite_folder(url)
-        engine = make_engine(url)
-        upgrade_schema(engine)
-        Store(engine).save_collection(result, feed.accumulates_cases)
-        engine.dispose()
+        store = args.open_store(args.database_url)
+        store.save_collection(result, feed.accumulates_cases)
+        store.engine.dispose()
         summary["stored"] = True
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0 if result.ok else 1

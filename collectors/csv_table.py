@@ -1,4 +1,4 @@
-"""CSV bytes to a Table: encoding detection (UTF-8, UTF-8 with BOM, GBK/GB18030, Big5), header mapping, ragged rows."""
+"""CSV bytes to a Table: decoding (`monitor.charsets`), header mapping, ragged rows."""
 
 from __future__ import annotations
 
@@ -7,65 +7,22 @@ import io
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-import charset_normalizer
 import numpy as np
 
-from collectors.base import FeedError
+from collectors.base import FeedError, decode_body
 from collectors.series import Problem, Table
 from collectors.sheet_layout import Grid
 
 csv.field_size_limit(10_000_000)
 
 
-def decode_text(content: bytes, declared: str | None = None, configured: str | None = None) -> str:
-    """Text of a body: the configured encoding if any, else BOM, UTF-8, the declared charset, GB18030.
-
-    GB18030 is a superset of GBK and GB2312, which is what Chinese spreadsheets export as "ANSI".
-    """
-    return detect_and_decode(content, declared, configured)[0]
-
-
-def detect_and_decode(content: bytes, declared: str | None = None, configured: str | None = None) -> tuple[str, str]:
-    if configured:
-        try:
-            return content.decode(configured), configured
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise FeedError("decode", f"the body is not {configured}: {exc}") from None
-    if content.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        try:
-            return content.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        legacy = legacy_chinese(content)
-        candidates = ([declared] if declared and declared.replace("-", "") != "utf8" else []) + [
-            legacy, "gb18030" if legacy == "big5" else "big5"]
-    for encoding in candidates:
-        try:
-            return content.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise FeedError("decode", f"cannot decode the body as UTF-8 or any of {', '.join(candidates)}")
-
-
-MIN_NON_ASCII_FOR_DETECTION = 64
-
-
-def legacy_chinese(content: bytes, sample: int = 256_000) -> str:
-    """The "ANSI" encoding of a Chinese export that is not UTF-8: GB18030 (a superset of GBK and
-    GB2312), unless the bytes read better as Big5 (traditional script, Taiwan and Hong Kong).
-    Big5 bytes also decode as GB18030, into nonsense, so the choice is charset-normalizer's — on
-    enough text only: on a few characters it mistakes GBK for Big5, and mainland GBK is the norm."""
-    head = content[:sample]
-    if np.count_nonzero(np.frombuffer(head, dtype=np.uint8) >= 0x80) < MIN_NON_ASCII_FOR_DETECTION:
-        return "gb18030"
-    if len(content) > sample and b"\n" in head:
-        head = head[:head.rindex(b"\n") + 1]   # a line feed never sits inside a multi-byte character
-    best = charset_normalizer.from_bytes(head, cp_isolation=["gb18030", "big5"]).best()
-    return "big5" if best is not None and best.encoding == "big5" else "gb18030"
+def first_of_each_name(names: Sequence[str], columns: Sequence[Sequence[object]]) -> dict[str, Sequence[object]]:
+    """Columns by name; of two columns with one name (a header written twice, or two headers that
+    `columns` renames alike) the leftmost is read, on both paths and in dropped spreadsheets alike."""
+    table: dict[str, Sequence[object]] = {}
+    for name, column in zip(names, columns):
+        table.setdefault(name, column)
+    return table
 
 
 @dataclass
@@ -77,7 +34,8 @@ class CsvTable:
 
 
 class _Columns(Mapping):
-    """Columns of a quote-free CSV held as one byte buffer; a column becomes an array when first read."""
+    """Columns of a quote-free CSV held as one byte buffer; a column becomes an array when first read.
+    Of two columns with one name the leftmost is read (`names.index`), as `first_of_each_name` says."""
 
     def __init__(self, buf: np.ndarray, names: list[str], starts: np.ndarray, ends: np.ndarray):
         self._buf, self._names, self._starts, self._ends = buf, names, starts, ends
@@ -152,10 +110,11 @@ def _columnar(content: bytes, delimiter: str, header_row: int) -> tuple[list[str
 def parse_csv_bytes(content: bytes, declared: str | None = None, configured: str | None = None,
                     delimiter: str = ",", rename: Mapping[str, str] | None = None, header_row: int = 1) -> CsvTable:
     """Decode and parse; plain CSV (no quotes, even rows) is split with numpy, the rest with the csv module."""
-    text, encoding = detect_and_decode(content, declared, configured)
-    if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+    decoded = decode_body(content, declared, configured)
+    text = decoded.text
+    if decoded.encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
         utf8 = content
-    elif encoding == "utf-8-sig":
+    elif decoded.encoding == "utf-8-sig":
         utf8 = content[3:]
     else:
         utf8 = text.encode("utf-8")
@@ -189,7 +148,7 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
     width = len(names)
     first_line = header_row + 1
     if all(len(r) == width for r in rows):
-        good, numbers, problems = rows, list(range(first_line, first_line + len(rows))), []
+        good, numbers, problems = rows, list(range(first_line, first_line + len(rows))), list[Problem]()
     else:
         good, numbers, problems = [], [], []
         for i, row in enumerate(rows):
@@ -199,16 +158,17 @@ def parse_csv(text: str, delimiter: str = ",", rename: Mapping[str, str] | None 
             elif any(cell.strip() for cell in row):
                 problems.append(Problem(first_line + i, None, "wrong_field_count", f"{len(row)} fields, header has {width}"))
     columns = list(zip(*good)) if good else [() for _ in names]
-    table = Table({name: column for name, column in zip(names, columns)}, len(good))
+    table = Table(first_of_each_name(names, columns), len(good))
     rejected = {"wrong_field_count": len(problems)} if problems else {}
     return CsvTable(table, numbers, rejected, problems)
 
 
 def csv_grid(content: bytes, configured: str | None = None, delimiter: str = ",") -> Grid:
     """A dropped CSV as a Grid (title lines, header and footers are found by `sheet_layout`)."""
-    text = decode_text(content, None, configured)
+    text = decode_body(content, None, configured).text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, numbers, line = [], [], 1
+    rows: list[list[object]] = []
+    numbers, line = [], 1
     try:
         for row in reader:
             rows.append([cell if cell.strip() else None for cell in row])

@@ -6,14 +6,14 @@ import math
 from datetime import datetime
 from typing import ClassVar
 
-from collectors.base import FeedError, FetchContext
+from collectors.base import Collector, FeedError, FetchContext
 from collectors.records import build_case_records, count_rejections
 from collectors.timebounds import TimeWindow
 from monitor.observations import CollectionResult, ValuePoint
 from monitor.spec.feeds import FeedBase
 
 
-class DemoCollector:
+class DemoCollector(Collector[FeedBase]):
     kind: ClassVar[str] = "demo"
 
     async def fetch(self, feed: FeedBase, context: FetchContext) -> CollectionResult:

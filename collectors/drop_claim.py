@@ -151,7 +151,7 @@ class DropHandover:
                 try:
                     self._file(claim)
                 except OSError as exc:   # its rows are stored: filed on a later run, which replaces them
-                    log.warning("event=file_not_filed file=%r error=%r", claim.path.name, str(exc))
+                    log.warning("file_not_filed", extra={"file": claim.path.name, "error": str(exc)})
                 finally:
                     claim.release()
             self.claims = []
@@ -164,9 +164,9 @@ class DropHandover:
 
     def _file(self, claim: Claim) -> None:
         if not claim.still_named():
-            log.info("event=file_already_filed file=%r", claim.path.name)
+            log.info("file_already_filed", extra={"file": claim.path.name})
         elif not claim.unchanged():   # written to while read: read again (and replaced) on the next run
-            log.warning("event=file_changed_while_read file=%r action=read_again", claim.path.name)
+            log.warning("file_changed_while_read", extra={"file": claim.path.name, "action": "read_again"})
         else:
             self._file_read(claim)
 

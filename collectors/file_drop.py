@@ -16,7 +16,6 @@ Nothing submitted is deleted, no file is half-used, and a dry run moves and writ
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import logging
 import os
@@ -28,8 +27,8 @@ from pathlib import Path
 from typing import ClassVar, Iterator
 from zoneinfo import ZoneInfo
 
-from collectors.base import FeedError, FetchContext
-from collectors.csv_table import csv_grid, decode_text
+from collectors.base import Collector, FeedError, FetchContext, decode_body
+from collectors.csv_table import csv_grid
 from collectors import drop_ledger
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
@@ -42,7 +41,6 @@ from monitor.spec.feeds import FileFeed, check_file_pattern
 
 log = logging.getLogger("monitor.collect.file")
 
-DRY_RUN: contextvars.ContextVar[bool] = contextvars.ContextVar("file_drop_dry_run", default=False)
 READABLE = (".csv", ".json", *SPREADSHEET_TYPES)
 
 
@@ -58,8 +56,10 @@ def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo
                    spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
     layout = lay_out(grid, feed)
     if spreadsheet:
-        for name in time_columns(feed) & set(layout.table.columns):
-            layout.table.columns[name] = [from_excel_serial(cell) for cell in layout.table.columns[name]]
+        columns = dict(layout.table.columns)
+        for name in time_columns(feed) & set(columns):
+            columns[name] = [from_excel_serial(cell) for cell in columns[name]]
+        layout.table.columns = columns
     extracted = extract_table(feed.series, layout.table, data_time, tz, keep_problems=True)
     problems = layout.problems + [
         FileProblem(p.reason, sheet=layout.sheet, row=layout.row_numbers[p.row],
@@ -95,11 +95,11 @@ def read_content(content: bytes, name: str, feed: FileFeed, data_time: datetime,
         raise Rejected([FileProblem("unsupported_type", detail=suffix or "(no extension)")])
     try:
         if suffix == ".json":
-            document = json.loads(decode_text(content, None, feed.encoding))
+            document = json.loads(decode_body(content, None, feed.encoding).text)
             extracted = extract_json(feed.series, document, data_time, tz, keep_problems=True)
             problems = [FileProblem(p.reason, row=p.row + 1, column=p.column, value=p.value)
                         for p in extracted.problems]
-            parts, skipped = [extracted], {}
+            parts, skipped = [extracted], dict[str, int]()
         else:
             parts, problems, skipped = [], [], {}
             grids = _grids(content, suffix, feed)
@@ -157,7 +157,8 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
                     feed: FileFeed) -> None:
     """A symlink is never followed: its target is not read, and the report says only what it is."""
     count_rejections(result.rows_rejected, {"file_rejected": 1, "symlink": 1})
-    log.warning("event=file_rejected feed=%s file=%r problems=1 reason=symlink dry_run=%s", feed.id, path.name, dry_run)
+    log.warning("file_rejected", extra={"feed": feed.id, "file": path.name, "problems": 1, "reason": "symlink",
+                                         "dry_run": dry_run})
     if not dry_run:
         file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
@@ -176,13 +177,14 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         count_rejections(result.rows_rejected, {"file_rejected": 1})
         for problem in rejection.problems:
             count_rejections(result.rows_rejected, {problem.reason: 1})
-        log.warning("event=file_rejected feed=%s file=%r problems=%d", feed.id, name, len(rejection.problems))
+        log.warning("file_rejected", extra={"feed": feed.id, "file": name, "problems": len(rejection.problems)})
         return
     claim.problems = []
     content.extracted.into(result)
     count_rejections(result.rows_skipped, content.skipped)
-    log.info("event=file_accepted feed=%s file=%r rows=%d footer_rows=%d under_header_rows=%d", feed.id, name,
-             content.extracted.accepted, content.skipped.get("footer", 0), content.skipped.get("under_header", 0))
+    log.info("file_accepted", extra={"feed": feed.id, "file": name, "rows": content.extracted.accepted,
+                                     "footer_rows": content.skipped.get("footer", 0),
+                                     "under_header_rows": content.skipped.get("under_header", 0)})
 
 
 class Gate:
@@ -208,8 +210,8 @@ class Gate:
             handover.abandoned()
 
 
-def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
-                   gate: Gate | None = None) -> CollectionResult:
+def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = None) -> CollectionResult:
+    dry_run = context.dry_run
     folder = Path(feed.path)
     try:
         check_file_pattern(feed.pattern)
@@ -233,7 +235,7 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
             try:
                 claim = Claim.take(path, refiled_as, path.parent.name if refiled_as is not None else None)
             except Unclaimable as why:
-                log.info("event=file_skipped feed=%s file=%r reason=%r", feed.id, path.name, str(why))
+                log.info("file_skipped", extra={"feed": feed.id, "file": path.name, "reason": str(why)})
                 continue
             handover.claims.append(claim)
             _read_claimed(claim, feed, context, result)
@@ -247,13 +249,13 @@ def collect_folder(feed: FileFeed, context: FetchContext, dry_run: bool = False,
     return result
 
 
-class FileCollector:
+class FileCollector(Collector[FileFeed]):
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
         gate = Gate()
         try:
-            return await asyncio.to_thread(collect_folder, feed, context, DRY_RUN.get(), gate)
+            return await asyncio.to_thread(collect_folder, feed, context, gate)
         except asyncio.CancelledError:   # timed out or shut down: the worker releases its claims when done
             gate.abandon()
             raise

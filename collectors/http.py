@@ -73,7 +73,7 @@ async def fetch_body(context: FetchContext, url: str, *, feed_id: str, timeout: 
         try:
             if verify_tls:
                 return await _attempt(context.client, url, timeout, max_bytes, headers, params)
-            log.warning("event=tls_verify_disabled feed=%s", feed_id)
+            log.warning("tls_verify_disabled", extra={"feed": feed_id})
             async with httpx.AsyncClient(verify=False) as insecure:
                 return await _attempt(insecure, url, timeout, max_bytes, headers, params)
         except _Transient as exc:
@@ -81,8 +81,8 @@ async def fetch_body(context: FetchContext, url: str, *, feed_id: str, timeout: 
             if attempt > retries:
                 raise FeedError(exc.category, f"{exc} (after {attempt} attempts)") from None
             delay = backoff_delay(attempt)
-            log.info("event=fetch_retry feed=%s attempt=%d category=%s delay_s=%.2f", feed_id, attempt,
-                     exc.category, delay)
+            log.info("fetch_retry", extra={"feed": feed_id, "attempt": attempt, "category": exc.category,
+                                           "delay_s": round(delay, 2)})
             await asyncio.sleep(delay)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
-from collectors.base import FeedError, FetchContext
+from collectors.base import Collector, FeedError, FetchContext
 from collectors.csv_table import parse_csv_bytes
 from collectors.http import auth_headers, fetch_body, require_content_type
 from collectors.records import count_rejections
@@ -23,7 +23,7 @@ def csv_series(feed: HttpCsvFeed, content: bytes, charset: str | None, context: 
     return extracted
 
 
-class HttpCsvCollector:
+class HttpCsvCollector(Collector[HttpCsvFeed]):
     kind: ClassVar[str] = "http_csv"
 
     async def fetch(self, feed: HttpCsvFeed, context: FetchContext) -> CollectionResult:

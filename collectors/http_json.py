@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from collectors.base import FeedError, FetchContext
+from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.http import Body, auth_headers, fetch_body, require_content_type
 from collectors.series import extract_json, search
 from monitor.observations import CollectionResult
@@ -22,15 +22,7 @@ from monitor.spec.feeds import HttpJsonFeed
 
 
 def decode_json(body: Body) -> Any:
-    encodings = [body.charset] if body.charset and body.charset not in ("utf-8", "utf8") else []
-    for encoding in [*encodings, "utf-8-sig", "gb18030"]:
-        try:
-            text = body.content.decode(encoding)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    else:
-        raise FeedError("decode", "the body is neither UTF-8 nor GB18030 text")
+    text = decode_body(body.content, body.charset).text
     try:
         return json.loads(text)
     except RecursionError:
@@ -40,7 +32,7 @@ def decode_json(body: Body) -> Any:
                                   f"{len(body.content)} bytes): {exc}") from None
 
 
-class HttpJsonCollector:
+class HttpJsonCollector(Collector[HttpJsonFeed]):
     kind: ClassVar[str] = "http_json"
 
     async def fetch(self, feed: HttpJsonFeed, context: FetchContext) -> CollectionResult:

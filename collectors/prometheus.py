@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from collectors.base import FeedError, FetchContext
+from collectors.base import Collector, FeedError, FetchContext
 from collectors.http import auth_headers, fetch_body
 from collectors.series import check_value
 from monitor.observations import CollectionResult, ValuePoint
@@ -43,7 +43,7 @@ def samples(payload: Any) -> list[tuple[dict[str, str], float, str]]:
     raise FeedError("schema", f"an instant query must return a vector or scalar, got {kind!r}")
 
 
-class PrometheusCollector:
+class PrometheusCollector(Collector[PrometheusFeed]):
     kind: ClassVar[str] = "prometheus"
 
     async def fetch(self, feed: PrometheusFeed, context: FetchContext) -> CollectionResult:

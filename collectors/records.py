@@ -101,9 +101,10 @@ def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        moment = _parse_loose(value.strip())
-        if moment is None:
+        parsed = _parse_loose(value.strip())
+        if parsed is None:
             return _NAT
+        moment = parsed
     else:
         return _NAT   # numbers are not timestamps (an unformatted spreadsheet cell, say)
     if moment.tzinfo is not None:
@@ -179,7 +180,7 @@ def paused_times(raw: Sequence[object] | np.ndarray) -> np.ndarray:
 
 
 def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
-                   ids: Sequence[object] | None = None, paused: np.ndarray | None = None,
+                   ids: Sequence[object] | np.ndarray | None = None, paused: np.ndarray | None = None,
                    bounds: tuple[np.datetime64, np.datetime64] | None = None) -> tuple[np.ndarray, dict[str, int]]:
     """Which rows are rejected, and how many for each reason (each row counted once, first reason wins).
 
@@ -217,14 +218,14 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
     return CaseRecords(series, data_time, submitted[keep], completed[keep], id_array(ids, keep)), rejected
 
 
-def id_array(ids: Sequence[object] | None, keep: np.ndarray) -> np.ndarray | None:
+def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
     """The kept rows' case ids as text, or None when the feed gives no ids."""
     if ids is None:
         return None
     return np.asarray(ids, dtype=object)[keep].astype(str)
 
 
-def _repeated(ids: Sequence[object]) -> np.ndarray:
+def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     """True for the second and later occurrence of an id (the first one is kept).
 
     Ids compare as trimmed text: 7 and "7" (a number in one row, a string in another) are one id.

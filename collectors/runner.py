@@ -18,8 +18,7 @@ import weakref
 import httpx
 
 from collectors.base import FeedError, FetchContext
-from collectors.file_drop import DRY_RUN
-from collectors.registry import UnknownFeedKind, collector_for
+from collectors.registry import UnknownFeedKind, close_all, collector_for
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
@@ -67,28 +66,30 @@ def deadline_seconds(feed: FeedBase) -> float:
     return feed.timeout.total_seconds() * attempts * pages + 8.0 * feed.retries * pages + PARSE_ALLOWANCE_SECONDS
 
 
-async def collect(feed: FeedBase, context: FetchContext, *, dry_run: bool = False) -> CollectionResult:
+def release_resources() -> None:
+    """Let every collector release what it holds between collections (pooled database connections):
+    on shutdown, and after a reload (a feed's database URL may have changed)."""
+    close_all()
+
+
+async def collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
     """Collect `feed` once. Never raises (except cancellation): failures are results with a category."""
     async with contextlib.AsyncExitStack() as slots:
         for gate in _gates(feed.id):
             await slots.enter_async_context(gate)
-        token = DRY_RUN.set(dry_run)
         started = time.perf_counter()
-        try:
-            result = await _collect(feed, context)
-        finally:
-            DRY_RUN.reset(token)
+        result = await _collect(feed, context)
         result.duration_seconds = time.perf_counter() - started
     if result.error_category in STRUGGLING:
         _struggling.add(feed.id)
     else:
         _struggling.discard(feed.id)
     level = logging.INFO if result.ok else logging.WARNING
-    log.log(level, "event=collection feed=%s kind=%s ok=%s category=%s rows_accepted=%d rows_rejected=%d "
-            "rows_skipped=%d bytes=%d duration_s=%.3f error=%r", feed.id, feed.kind, result.ok,
-            result.error_category or "-", result.rows_accepted, sum(result.rows_rejected.values()),
-            sum(result.rows_skipped.values()), result.bytes_read, result.duration_seconds,
-            result.error or "")
+    log.log(level, "collection", extra={
+        "feed": feed.id, "kind": feed.kind, "ok": result.ok, "category": result.error_category or "-",
+        "rows_accepted": result.rows_accepted, "rows_rejected": sum(result.rows_rejected.values()),
+        "rows_skipped": sum(result.rows_skipped.values()), "bytes": result.bytes_read,
+        "duration_s": round(result.duration_seconds, 3), "error": result.error or ""})
     return result
 
 
@@ -108,5 +109,5 @@ async def _collect(feed: FeedBase, context: FetchContext) -> CollectionResult:
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a bug in a collector must not kill the job or the daemon
-        log.exception("event=collector_bug feed=%s", feed.id)
+        log.exception("collector_bug", extra={"feed": feed.id})
         return CollectionResult.failure(feed.id, context.now, "internal", f"{type(exc).__name__}: {exc}")

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import jmespath
@@ -30,7 +30,7 @@ from monitor.spec.feeds import SeriesSpec
 
 @dataclass
 class Table:
-    columns: dict[str, Sequence[Any]]
+    columns: Mapping[str, Sequence[Any]]
     n_rows: int
 
     def column(self, name: str, series: str) -> Sequence[Any]:
@@ -133,13 +133,14 @@ def _values(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetim
     if spec.column is None:
         raise FeedError("config", f"series {spec.name!r}: a table series needs 'column'")
     cells = _pick(table.column(spec.column, spec.name), rows)
-    times = None
+    times = time_cells = None
     if spec.time_column:
-        times = parse_local_times(_pick(table.column(spec.time_column, spec.name), rows), tz)
+        time_cells = _pick(table.column(spec.time_column, spec.name), rows)
+        times = parse_local_times(time_cells, tz)
     for i, cell in enumerate(cells):
         row = int(rows[i])
-        if times is not None and np.isnat(times[i]):
-            _reject(out, Problem(row, spec.time_column, "unparseable_time", _pick(table.columns[spec.time_column], rows)[i]))
+        if times is not None and time_cells is not None and np.isnat(times[i]):
+            _reject(out, Problem(row, spec.time_column, "unparseable_time", time_cells[i]))
             continue
         value, reason = check_value(spec, cell)
         if reason:

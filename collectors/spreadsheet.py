@@ -65,7 +65,7 @@ def _uncomputed_formulas(content: bytes, sheets: Sequence[str]) -> dict[str, dic
             cells = found.setdefault(name, {})
             for row in workbook[name].iter_rows():
                 for cell in row:
-                    if getattr(cell, "data_type", None) == "f":
+                    if getattr(cell, "data_type", None) == "f" and cell.row is not None and cell.column is not None:
                         cells[(cell.row - 1, cell.column - 1)] = str(cell.value)
     finally:
         workbook.close()
@@ -108,7 +108,7 @@ def read_workbook(content: bytes, suffix: str, wanted: str | Sequence[str] | Non
             for (r, c), formula in formulas.get(name, {}).items():
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
                     rows[r][c] = UncomputedFormula(formula)
-            merged = [tuple(map(tuple, corners)) for corners in (sheet.merged_cell_ranges or [])]
+            merged = [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
             _fill_merged(rows, merged)
             grids.append(Grid(name, rows, list(range(1, len(rows) + 1)), merged))
         return grids

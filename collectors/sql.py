@@ -27,15 +27,13 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from collectors.base import FeedError, FetchContext
+from collectors.base import Collector, FeedError, FetchContext
 from collectors.http import environment_value
 from collectors.series import Extracted, Table, extract_table
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import SqlFeed
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-_engines: dict[str, sa.Engine] = {}
-_engines_lock = threading.Lock()
 FETCH_CHUNK = 50_000
 
 
@@ -48,21 +46,28 @@ def check_read_only(query: str) -> str:
     return text
 
 
-def _engine(url: str) -> sa.Engine:
-    with _engines_lock:
-        if url not in _engines:
-            try:
-                _engines[url] = sa.create_engine(url, pool_pre_ping=True)
-            except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
-                raise FeedError("config", f"invalid SQLAlchemy URL or missing driver: {type(exc).__name__}") from None
-        return _engines[url]
+class Engines:
+    """One SQLAlchemy engine (a connection pool) per database URL, held by the collector between fetches."""
 
+    def __init__(self) -> None:
+        self._engines: dict[str, sa.Engine] = {}
+        self._lock = threading.Lock()
 
-def dispose_engines() -> None:
-    with _engines_lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
+    def get(self, url: str) -> sa.Engine:
+        with self._lock:
+            if url not in self._engines:
+                try:
+                    self._engines[url] = sa.create_engine(url, pool_pre_ping=True)
+                except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
+                    raise FeedError("config",
+                                    f"invalid SQLAlchemy URL or missing driver: {type(exc).__name__}") from None
+            return self._engines[url]
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
 
 
 _PG_CAN_BE_SUPERUSER = ("SELECT coalesce(bool_or(rolsuper), false) FROM pg_roles "
@@ -82,7 +87,7 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
     elif dialect == "sqlite":
         connection.exec_driver_sql("PRAGMA query_only = ON")
         deadline = time.monotonic() + timeout_seconds
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     elif dialect in ("mysql", "mariadb"):
         if getattr(connection.dialect, "is_mariadb", False) or dialect == "mariadb":
@@ -92,7 +97,7 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
     elif dialect == "mssql":
         connection.exec_driver_sql(f"SET LOCK_TIMEOUT {milliseconds}")
-        raw = connection.connection.driver_connection
+        raw = connection.connection.driver_connection   # Any: the DB-API driver's own connection
         if hasattr(raw, "timeout"):   # pyodbc: a query timeout in whole seconds
             raw.timeout = max(1, int(timeout_seconds + 0.999))
     elif dialect == "oracle":
@@ -103,15 +108,15 @@ def _prepare(connection: sa.Connection, timeout_seconds: float) -> None:
 
 def _release(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         raw.set_progress_handler(None, 0)
         connection.exec_driver_sql("PRAGMA query_only = OFF")
 
 
-def run_query(url: str, query: str, params: dict[str, Any], timeout_seconds: float, max_rows: int) -> Table:
+def run_query(engine: sa.Engine, query: str, params: dict[str, Any], timeout_seconds: float,
+              max_rows: int) -> Table:
     statement = sa.text(query)
     wanted = {k: v for k, v in params.items() if k in statement.compile().params}
-    engine = _engine(url)
     try:
         with engine.connect() as connection:
             try:
@@ -169,8 +174,15 @@ def window_params(now_local: datetime, window: timedelta) -> dict[str, datetime]
     return {"window_start": now_local - window, "window_end": now_local}
 
 
-class SqlCollector:
+class SqlCollector(Collector[SqlFeed]):
     kind: ClassVar[str] = "sql"
+
+    def __init__(self) -> None:
+        self.engines = Engines()
+
+    def close(self) -> None:
+        """Close the pooled connections (on shutdown, and on reload: a feed's URL may have changed)."""
+        self.engines.dispose()
 
     async def fetch(self, feed: SqlFeed, context: FetchContext) -> CollectionResult:
         if not feed.series:
@@ -180,11 +192,13 @@ class SqlCollector:
             url = environment_value(context.env, feed.url_env)
             if not url:
                 raise FeedError("config", f"environment variable {feed.url_env} (the database URL) is not set")
+        if not url:
+            raise FeedError("config", f"feed {feed.id!r} names no database: give url or url_env")
         query = check_read_only(feed.query)
         now_local = context.now.astimezone(context.timezone).replace(tzinfo=None)
         timeout = feed.timeout.total_seconds()
-        table = await asyncio.to_thread(run_query, url, query, window_params(now_local, feed.window), timeout,
-                                        feed.max_rows)
+        table = await asyncio.to_thread(run_query, self.engines.get(url), query,
+                                        window_params(now_local, feed.window), timeout, feed.max_rows)
         extracted: Extracted = await asyncio.to_thread(extract_table, feed.series, table, context.now,
                                                        context.timezone)
         result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True, bytes_read=estimated_bytes(table))

@@ -120,7 +120,9 @@ class WorkCalendar:
     def year_listing(self, year: int) -> YearListing:
         first, last = date(year, 1, 1), date(year, 12, 31)
         self._index(first), self._index(last)
-        in_year = lambda d: first <= d <= last  # noqa: E731
+
+        def in_year(d: date) -> bool:
+            return first <= d <= last
         if last <= NOTICES_LAST:
             off = {d: n for d, n in chinese_calendar.holidays.items() if in_year(d)}
             on = {d: n for d, n in chinese_calendar.workdays.items() if in_year(d)}
@@ -173,7 +175,8 @@ class WorkCalendar:
     def working_days_between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Working days after each start's day up to and including each end's day (int64)."""
         s, e = self._day_indices(start), self._day_indices(end)
-        return self._work_through[e] - self._work_through[s]
+        days: np.ndarray = self._work_through[e] - self._work_through[s]
+        return days
 
     def acceptance_days(self, moments: np.ndarray, jurisdiction: str | None = None) -> np.ndarray:
         """The day index on which each submission counts as accepted: its own day when it came on
@@ -183,7 +186,8 @@ class WorkCalendar:
         second_of_day = (moments.astype("datetime64[s]") - moments.astype("datetime64[D]")).astype(np.int64)
         in_time = self._is_work[days] & (second_of_day < closing)
         following = self._next_work[np.minimum(days + 1, len(self._is_work) - 1)]
-        return np.where(in_time, days, following)
+        accepted: np.ndarray = np.where(in_time, days, following)
+        return accepted
 
     def working_days_from_acceptance(self, submitted: np.ndarray, completed: np.ndarray,
                                      jurisdiction: str | None = None) -> np.ndarray:
@@ -191,14 +195,16 @@ class WorkCalendar:
         0 means done on the day of acceptance (即办/当场). Done before the acceptance day counts 0."""
         accepted = self.acceptance_days(submitted, jurisdiction)
         done = self._day_indices(completed)
-        return np.maximum(self._work_through[done] - self._work_through[accepted], 0)
+        days: np.ndarray = np.maximum(self._work_through[done] - self._work_through[accepted], 0)
+        return days
 
     def last_days_of_periods(self, starts: np.ndarray, n_days: float | np.ndarray) -> np.ndarray:
         """N日/N天 periods (民法典 201, 203): the day of the event is day 0, the period ends on day N,
         or on the first working day after it when day N is a rest day or holiday. As datetime64[D]."""
         nominal = self._day_indices(starts) + np.floor(n_days).astype(np.int64)
         capped = np.minimum(nominal, len(self._is_work) - 1)
-        return (self._next_work[capped] + self._first_day).astype("datetime64[D]")
+        last_days: np.ndarray = (self._next_work[capped] + self._first_day).astype("datetime64[D]")
+        return last_days
 
     def office_spans(self, jurisdiction: str | None = None) -> np.ndarray:
         return self._office.get(jurisdiction or "default", self._office["default"])

@@ -68,19 +68,19 @@ def _plain(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> An
     return mapping
 
 
-class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
+class _FastLoader(_Loader):  # type: ignore[misc]
     """libyaml's loader with the (pure-Python, regex) tag resolution of plain scalars memoised: a
     catalogue repeats its keys and many of its values thousands of times."""
 
     _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
 
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return str(super().resolve(kind, value, implicit))
         key = (value, implicit)
         tag = self._resolved.get(key)
         if tag is None:
-            tag = super().resolve(kind, value, implicit)
+            tag = str(super().resolve(kind, value, implicit))
             if len(value) <= 64 and len(self._resolved) < 200_000:
                 self._resolved[key] = tag
         return tag
@@ -298,7 +298,7 @@ def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
     return data, locator, problems
 
 
-def _merge(data: dict, parsed: ParsedFile, locator: Locator) -> list[ConfigProblem]:
+def _merge(data: dict[str, Any], parsed: ParsedFile, locator: Locator) -> list[ConfigProblem]:
     if parsed.data is None:
         return []
     if not isinstance(parsed.data, dict):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 import numpy as np
 
@@ -237,6 +238,7 @@ def _local_start(day: date, at: _Instant) -> datetime:
 def _reduction_actual(c: Commitment, level: float, data: MeasureData, at: _Instant) -> tuple[float, str]:
     """The achieved reduction: the baseline (given, or the feed's own value at the baseline date)
     less the level now, in the commitment's unit (a relative one when the unit is %)."""
+    baseline_unit: str | None
     if c.baseline_value is not None:
         baseline, baseline_unit, source = c.baseline_value, c.baseline_unit or c.unit, "the baseline"
     else:
@@ -304,8 +306,9 @@ def _cumulative(c: Commitment, data: MeasureData, at: _Instant, newest: datetime
     elapsed_days = total_days if at.settled else min(total_days, max(0, (at.local.date() - c.start).days))
     expected = c.value * elapsed_days / total_days
     kept = bool(compare(c.op, actual, c.value))
-    base = dict(commitment=c.id, evaluated_at=at.now, actual=actual, target=c.value, op=c.op, unit=c.unit,
-                margin=margin_of(c.op, actual, c.value), expected=expected, data_time=newest)
+    base: dict[str, Any] = dict(commitment=c.id, evaluated_at=at.now, actual=actual, target=c.value, op=c.op,
+                                unit=c.unit, margin=margin_of(c.op, actual, c.value), expected=expected,
+                                data_time=newest)
     total = f"the running total {_fmt(actual)} {c.unit}"
     if kept:
         return Evaluation(**base, status="met", reason=f"{total} keeps the target ({c.op} {_fmt(c.value)})")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from monitor.charsets import UndecodableText, decode
 from monitor.problems import ConfigError, ConfigProblem
 
 MAX_TARGETS_BYTES = 8 * 1024 * 1024     # the shipped catalogue of five plans is ~170 kB
@@ -39,10 +40,10 @@ def read_targets(path: Path) -> str:
 
 def _guess(raw: bytes) -> str:
     try:
-        raw.decode("gb18030")
-    except UnicodeDecodeError:
+        encoding = decode(raw).encoding
+    except UndecodableText:
         return ""
-    return ", it looks like GB18030/GBK"
+    return {"gb18030": ", it looks like GB18030/GBK", "big5": ", it looks like Big5"}.get(encoding, "")
 
 
 def check_expansion(root: yaml.Node, file: str) -> None:

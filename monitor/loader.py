@@ -60,7 +60,7 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
                 loc = (*loc, error["ctx"]["discriminator"].strip("'"))
                 message = f"unknown kind {error['ctx']['tag']!r}; known kinds: {error['ctx']['expected_tags']}"
             problems.append(_located(locator, loc, message))
-        raise ConfigError(problems)
+        raise ConfigError(problems) from None
     problems += check_references(spec, locator, file, seeds_dirs or default_seed_dirs(path))
     if problems:
         raise ConfigError(problems)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
+from zoneinfo import ZoneInfo
 
 from monitor.spec import (
     AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
@@ -78,6 +79,11 @@ class Catalogue:
     excluded: tuple[ExclusionSpec, ...] = field(default=())
     alerting: AlertingSpec = field(default_factory=AlertingSpec)
 
+    @property
+    def calendar_zone(self) -> ZoneInfo:
+        """The calendar's zone: where local days and deadlines end, and how times are shown to people."""
+        return ZoneInfo(self.calendar.timezone)
+
     def evaluated_commitments(self, feed_id: str | None = None) -> list[Commitment]:
         return [c for c in self.commitments.values()
                 if c.evaluated and (feed_id is None or c.measure.feed == feed_id)]
@@ -101,7 +107,7 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
 
 
 def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, DocumentSpec],
-                agencies: dict[str, AgencySpec], feeds: dict[str, FeedBase]) -> Commitment:
+                agencies: dict[str, AgencySpec], feeds: Mapping[str, FeedBase]) -> Commitment:
     measure_spec = spec.measures[c.measure] if isinstance(c.measure, str) else c.measure
     measure_spec = measure_spec or MeasureSpec()
     measure = Measure(

@@ -1,7 +1,5 @@
 """Every metric name, label name and table name the project exposes, in one place."""
 
-NAMESPACE = "commitment"
-
 # Per-commitment metrics (one series per commitment; labels below).
 METRIC_STATUS = "commitment_status"
 METRIC_ACTUAL = "commitment_actual"
@@ -40,6 +38,15 @@ METRIC_HTTP_REJECTED = "monitor_http_requests_rejected_total"    # labels: reaso
 # The Prometheus job that scrapes the daemon, as generated dashboards and rules select it by default
 # (`monitor grafana --job NAME`, `monitor rules --job NAME` for another).
 DEFAULT_JOB = "commitment-monitor"
+
+# Commitment alert names, the same from either source: the generated Prometheus rules (route:
+# prometheus) or the daemon's forwarding to Alertmanager (route: alertmanager); `alerting.route`
+# lets only one of them send. The first two are for agencies, the others for the operators.
+ALERT_MISSED = "CommitmentMissed"
+ALERT_AT_RISK = "CommitmentAtRisk"
+ALERT_NO_DATA = "CommitmentNoData"
+ALERT_EVALUATION_ERROR = "CommitmentEvaluationError"
+AGENCY_ALERTS = (ALERT_MISSED, ALERT_AT_RISK)
 
 FEED_LABEL = "feed"
 RESULT_LABEL = "result"

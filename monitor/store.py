@@ -1,7 +1,7 @@
 """The store: observations, every evaluation, the current state per commitment, collection runs.
 
-SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created on
-start and upgraded by adding the columns a newer version declares (additive changes only).
+SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created and
+upgraded on start by Alembic migrations (`monitor.migrations`), one revision per change.
 """
 
 from __future__ import annotations
@@ -10,40 +10,43 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, bindparam, delete, event, insert, inspect, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, update
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Column, Field, Session, SQLModel, create_engine, select
+from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
 
 from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
 
+T = TypeVar("T")
+
 CASE_BLOBS_KEPT = 3                 # snapshot feeds: the newest few batches
 CASE_BATCHES_MAX_AGE_DAYS = 400     # accumulating feeds (drop folders): every batch this recent
+PAGE = 500                          # parameters in one IN (...): well under any database's limit
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored as UTC, read back aware on every backend."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
         return value.astimezone(timezone.utc) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _time_column(index: bool = False, nullable: bool = False):
+def _time_column(index: bool = False, nullable: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
 
 
@@ -64,7 +67,9 @@ class Observation(SQLModel, table=True):
 
 
 class EvaluationFields(SQLModel):
-    """The verdict columns shared by the history and the current state."""
+    """The verdict columns: declared once here for every table that holds a verdict (the history, the
+    current state, alerts.tables.AlertState), named as monitor.evaluate.Evaluation's fields (the
+    domain's pure dataclass cannot be a table; tests/test_store.py holds the two together)."""
 
     status: str
     actual: float | None = None
@@ -114,20 +119,31 @@ class CollectionRun(SQLModel, table=True):
     duration_seconds: float = 0.0
 
 
-_EVALUATION_FIELDS = tuple(EvaluationFields.model_fields)
+VERDICT_FIELDS = tuple(EvaluationFields.model_fields)
 
 
-def _row_fields(evaluation: Evaluation) -> dict[str, object]:
-    fields = {k: getattr(evaluation, k) for k in _EVALUATION_FIELDS}
+def verdict_columns(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation's values for the verdict columns (case ids as a JSON list)."""
+    fields = {k: getattr(evaluation, k) for k in VERDICT_FIELDS}
     fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
     return fields
 
 
-def _evaluation_fields(row: EvaluationFields) -> dict[str, object]:
-    fields = {k: getattr(row, k) for k in _EVALUATION_FIELDS}
+def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
+    fields = {k: getattr(row, k) for k in VERDICT_FIELDS}
     fields["provisional"] = bool(row.provisional)
     fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
     return fields
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table behind a table class (for Core executemany statements)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def _pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), PAGE):
+        yield items[start:start + PAGE]
 
 
 def make_engine(url: str) -> Engine:
@@ -135,7 +151,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -149,22 +165,6 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     return create_engine(url, pool_pre_ping=True)
-
-
-def upgrade_schema(engine: Engine) -> list[str]:
-    """Create missing tables and add missing (nullable) columns. Returns what was added."""
-    SQLModel.metadata.create_all(engine)
-    added: list[str] = []
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            existing = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in existing:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                    added.append(f"{table.name}.{column.name}")
-    return added
 
 
 def _pack_cases(cases: CaseRecords) -> bytes:
@@ -228,7 +228,7 @@ class Store:
                 rows_skipped=json.dumps(result.rows_skipped),
                 bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
             self._forget_sources(session, result)
-            observations = Observation.__table__
+            observations = _table(Observation)
             rows = [{"feed": result.feed, "series": point.series, "fetched_at": result.fetched_at,
                      "data_time": point.data_time, "value": point.value, "source": point.source}
                     for point in self._new_points(session, result.feed, result.values)]
@@ -240,17 +240,18 @@ class Store:
                        for batch in result.cases]
             if batches:
                 session.execute(insert(observations), batches)
-                self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}),
-                                       accumulates_cases)
+            self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
+                                   result.fetched_at)
             session.commit()
 
     @staticmethod
     def _forget_sources(session: Session, result: CollectionResult) -> None:
         """A file submitted again under the same name replaces what the earlier one brought."""
-        sources = {o.source for o in [*result.values, *result.cases] if o.source is not None}
+        sources = {o.source for o in result.values if o.source is not None}
+        sources |= {o.source for o in result.cases if o.source is not None}
         if sources:
-            session.execute(delete(Observation).where(Observation.feed == result.feed,
-                                                      Observation.source.in_(sorted(sources))))
+            session.execute(delete(Observation).where(col(Observation.feed) == result.feed,
+                                                      col(Observation.source).in_(sorted(sources))))
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
@@ -258,30 +259,33 @@ class Store:
         if not points:
             return []
         known = set(session.exec(select(Observation.series, Observation.data_time).where(
-            Observation.feed == feed, Observation.cases.is_(None),
+            col(Observation.feed) == feed, col(Observation.cases).is_(None),
             Observation.data_time >= min(p.data_time for p in points))).all())
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
-    def _prune_case_blobs(session: Session, feed: str, series: list[str], accumulates: bool) -> None:
-        """Snapshot feeds keep the newest CASE_BLOBS_KEPT batches per series; accumulating feeds every
-        batch younger than CASE_BATCHES_MAX_AGE_DAYS. A few statements for all the series at once."""
-        doomed: list[int] = []
-        for start in range(0, len(series), 500):
-            query = select(Observation.id, Observation.series).where(
-                Observation.feed == feed, Observation.series.in_(series[start:start + 500]),
-                Observation.cases.is_not(None))
+    def _prune_case_blobs(session: Session, feed: str, series: Sequence[str], accumulates: bool,
+                          now: datetime) -> None:
+        """Drop the case batches no evaluation reads any more, for every series at once (two statements
+        per page of series): all but the newest CASE_BLOBS_KEPT, or (accumulating feeds) those older than
+        CASE_BATCHES_MAX_AGE_DAYS before `now`, the collection's own time: the store reads no clock."""
+        if not series:
+            return
+        session.flush()
+        ids: list[int | None] = []
+        for page in _pages(list(series)):
+            batches = (col(Observation.feed) == feed, col(Observation.series).in_(page),
+                       col(Observation.cases).is_not(None))
             if accumulates:
-                cutoff = datetime.now(timezone.utc) - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
-                doomed += [row_id for row_id, _ in session.execute(query.where(Observation.data_time < cutoff))]
-                continue
-            kept: dict[str, int] = {}
-            for row_id, name in session.execute(query.order_by(Observation.data_time.desc(), Observation.id.desc())):
-                kept[name] = kept.get(name, 0) + 1
-                if kept[name] > CASE_BLOBS_KEPT:
-                    doomed.append(row_id)
-        for start in range(0, len(doomed), 500):
-            session.execute(delete(Observation).where(Observation.id.in_(doomed[start:start + 500])))
+                cutoff = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS)
+                ids += session.exec(select(Observation.id).where(*batches, Observation.data_time < cutoff)).all()
+            else:
+                rank = func.row_number().over(partition_by=Observation.series,
+                                              order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
+                ranked = select(Observation.id, rank.label("rank")).where(*batches).subquery()
+                ids += session.exec(select(ranked.c.id).where(ranked.c.rank > CASE_BLOBS_KEPT)).all()
+        for page_ids in _pages(ids):
+            session.execute(delete(Observation).where(col(Observation.id).in_(page_ids)))
 
     def measure_data(self, feed: str, series: str, since: datetime | None = None,
                      accumulates_cases: bool = False) -> MeasureData:
@@ -289,64 +293,68 @@ class Store:
         joined together when the feed brings only new cases each time."""
         with Session(self.engine) as session:
             query = select(Observation).where(Observation.feed == feed, Observation.series == series,
-                                              Observation.cases.is_(None))
+                                              col(Observation.cases).is_(None))
             if since is not None:
                 query = query.where(Observation.data_time >= since)
             values = tuple(ValuePoint(o.series, o.data_time, o.value)
-                           for o in session.exec(query.order_by(Observation.data_time)).all())
+                           for o in session.exec(query.order_by(col(Observation.data_time))).all()
+                           if o.value is not None)    # a value row always has one (it is how it is stored)
             batches = select(Observation).where(
-                Observation.feed == feed, Observation.series == series, Observation.cases.is_not(None),
-            ).order_by(Observation.data_time.desc(), Observation.id.desc())
+                col(Observation.feed) == feed, col(Observation.series) == series, col(Observation.cases).is_not(None),
+            ).order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
             if accumulates_cases and since is not None:
                 batches = batches.where(Observation.data_time >= since)
             rows = session.exec(batches if accumulates_cases else batches.limit(1)).all()
             unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
-    def measure_data_many(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
-                          accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
-        """`measure_data` for many (series, since) pairs of one feed in two queries (values, case
-        batches) instead of two per pair; what each pair gets is what `measure_data` gives it."""
+    def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
+                  accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
+        """What `measure_data` gives for each (series, since) of one feed, read in two queries for the
+        whole feed however many commitments it serves (the daemon evaluates them all after each run).
+        Up to PAGE series are named in the queries; beyond that the feed's rows are read and the
+        series picked here, so 100,000 commitments never make a statement with 100,000 parameters."""
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
+        series = sorted({name for name, _ in wanted})
         sinces = [since for _, since in wanted]
-        floor = None if any(since is None for since in sinces) else min(sinces)  # type: ignore[type-var]
-        floors = dict.fromkeys(series for series, _ in wanted)
-        values: dict[str, list[ValuePoint]] = {series: [] for series in floors}
-        newest: dict[str, list[tuple[int, datetime]]] = {series: [] for series in floors}
+        earliest = None if any(since is None for since in sinces) else min(sinces)   # type: ignore[type-var]
+        rows_of = [col(Observation.feed) == feed]
+        if len(series) <= PAGE:
+            rows_of.append(col(Observation.series).in_(series))
+        values = select(Observation.series, Observation.data_time, Observation.value).where(
+            *rows_of, col(Observation.cases).is_(None))
+        batches = select(Observation).where(*rows_of, col(Observation.cases).is_not(None))
+        if earliest is not None:
+            values = values.where(Observation.data_time >= earliest)
+        if accumulates_cases:   # every batch in the widest window, newest first
+            if earliest is not None:
+                batches = batches.where(Observation.data_time >= earliest)
+            batches = batches.order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
+        else:                   # the newest batch of each series
+            rank = func.row_number().over(partition_by=Observation.series,
+                                          order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
+            newest = select(Observation.id, rank.label("rank")).where(
+                *rows_of, col(Observation.cases).is_not(None)).subquery()
+            batches = batches.join(newest, newest.c.id == Observation.id).where(newest.c.rank == 1)
+        points: dict[str, list[ValuePoint]] = {name: [] for name in series}
+        unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
         with Session(self.engine) as session:
-            query = select(Observation.series, Observation.data_time, Observation.value).where(
-                Observation.feed == feed, Observation.cases.is_(None))
-            if floor is not None:
-                query = query.where(Observation.data_time >= floor)
-            for series, data_time, value in session.execute(query.order_by(Observation.data_time, Observation.id)):
-                if series in values:
-                    values[series].append(ValuePoint(series, data_time, value))
-            batches = select(Observation.id, Observation.series, Observation.data_time).where(
-                Observation.feed == feed, Observation.cases.is_not(None))
-            if accumulates_cases and floor is not None:
-                batches = batches.where(Observation.data_time >= floor)
-            for row_id, series, data_time in session.execute(
-                    batches.order_by(Observation.data_time.desc(), Observation.id.desc())):
-                if series in newest and (accumulates_cases or not newest[series]):
-                    newest[series].append((row_id, data_time))
-            needed = [row_id for rows in newest.values() for row_id, _ in rows]
-            blobs: dict[int, Observation] = {}
-            for start in range(0, len(needed), 500):
-                for row in session.exec(select(Observation).where(Observation.id.in_(needed[start:start + 500]))):
-                    blobs[row.id] = row
-            answer: dict[tuple[str, datetime | None], MeasureData] = {}
-            for series, since in wanted:
-                points = values[series]
-                if since is not None and (floor is None or since > floor):
-                    points = [p for p in points if p.data_time >= since]
-                rows = newest[series]
-                if accumulates_cases and since is not None:
-                    rows = [r for r in rows if r[1] >= since]
-                cases = _join_batches([_unpack_cases(series, data_time, blobs[row_id]) for row_id, data_time in rows])
-                answer[(series, since)] = MeasureData(values=tuple(points), cases=cases)
-        return answer
+            for name, data_time, value in session.exec(
+                    values.order_by(col(Observation.data_time), col(Observation.id))).all():
+                if name in points and value is not None:    # a value row always has one (it is how it is stored)
+                    points[name].append(ValuePoint(name, data_time, value))
+            for row in session.exec(batches).all():
+                if row.series in unpacked:
+                    unpacked[row.series].append(_unpack_cases(row.series, row.data_time, row))
+        found = {}
+        for name, since in wanted:
+            cases = [b for b in unpacked[name] if since is None or not accumulates_cases or b.data_time >= since]
+            found[(name, since)] = MeasureData(
+                values=tuple(p for p in points[name] if since is None or p.data_time >= since),
+                cases=_join_batches(cases))
+        return found
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state, in a few statements whatever the number of
@@ -358,13 +366,12 @@ class Store:
         plan: dict[str, dict[str, object]] = {}     # the current-state row each commitment ends with
         with Session(self.engine) as session:
             stored: dict[str, str] = {}
-            wanted = sorted({ev.commitment for ev in evaluations})
-            for start in range(0, len(wanted), 500):
-                stored.update(session.execute(select(CurrentState.commitment, CurrentState.status).where(
-                    CurrentState.commitment.in_(wanted[start:start + 500]))).all())
+            for page in _pages(sorted({ev.commitment for ev in evaluations})):
+                stored.update(session.exec(select(CurrentState.commitment, CurrentState.status).where(
+                    col(CurrentState.commitment).in_(page))).all())
             current: dict[str, str | None] = dict(stored)
             for ev in evaluations:
-                fields = _row_fields(ev)
+                fields = verdict_columns(ev)
                 history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields})
                 before = current.get(ev.commitment)
                 previous[ev.commitment] = before
@@ -375,14 +382,14 @@ class Store:
                     row["status_since"] = plan[ev.commitment]["status_since"]
                 plan[ev.commitment] = row
                 current[ev.commitment] = ev.status
-            session.execute(insert(EvaluationRow.__table__), history)
+            session.execute(insert(_table(EvaluationRow)), history)
             fresh = [row for cid, row in plan.items() if cid not in stored]
             if fresh:
-                session.execute(insert(CurrentState.__table__), fresh)
+                session.execute(insert(_table(CurrentState)), fresh)
+            table = _table(CurrentState)
             for changed in (True, False):
                 rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed]
                 if rows:
-                    table = CurrentState.__table__
                     columns = [k for k in rows[0] if k != "commitment"]
                     session.execute(update(table).where(table.c.commitment == bindparam("b_commitment"))
                                     .values({k: bindparam("b_" + k) for k in columns}),
@@ -403,16 +410,45 @@ class Store:
         """The commitment's most recent evaluations, newest first."""
         with Session(self.engine) as session:
             return list(session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
-                                     .order_by(EvaluationRow.evaluated_at.desc(), EvaluationRow.id.desc())
+                                     .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc())
                                      .limit(limit)).all())
 
-    def last_runs(self) -> dict[str, CollectionRun]:
+    def current_state(self, commitment: str) -> CurrentState | None:
+        """The commitment's current verdict row (with `status_since`), if it was ever evaluated."""
         with Session(self.engine) as session:
-            runs = session.exec(select(CollectionRun).order_by(CollectionRun.fetched_at)).all()
+            return session.get(CurrentState, commitment)
+
+    def recent_history(self, commitments: Iterable[str], points: int) -> dict[str, list[EvaluationRow]]:
+        """The last `points` evaluations of each commitment, oldest first, in one query."""
+        wanted = sorted(set(commitments))
+        if not wanted or points < 1:
+            return {}
+        rank = func.row_number().over(partition_by=EvaluationRow.commitment,
+                                      order_by=(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc()))
+        ranked = select(col(EvaluationRow.id), rank.label("rank")).where(col(EvaluationRow.commitment).in_(wanted)).subquery()
+        query = (select(EvaluationRow).join(ranked, ranked.c.id == EvaluationRow.id).where(ranked.c.rank <= points)
+                 .order_by(col(EvaluationRow.commitment), col(EvaluationRow.evaluated_at), col(EvaluationRow.id)))
+        history: dict[str, list[EvaluationRow]] = {c: [] for c in wanted}
+        with Session(self.engine) as session:
+            for row in session.exec(query).all():
+                history[row.commitment].append(row)
+        return history
+
+    def latest_runs(self, feeds: Iterable[str]) -> dict[str, CollectionRun]:
+        """Each feed's most recent collection run (feeds never collected are absent), in one query."""
+        wanted = sorted(set(feeds))
+        if not wanted:
+            return {}
+        rank = func.row_number().over(partition_by=CollectionRun.feed,
+                                      order_by=(col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()))
+        ranked = select(col(CollectionRun.id), rank.label("rank")).where(col(CollectionRun.feed).in_(wanted)).subquery()
+        with Session(self.engine) as session:
+            runs = session.exec(select(CollectionRun).join(ranked, ranked.c.id == CollectionRun.id)
+                                .where(ranked.c.rank == 1)).all()
         return {run.feed: run for run in runs}
 
 
-def evaluation_dict(evaluation: Evaluation) -> dict:
+def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
     data = asdict(evaluation)
     for key in ("evaluated_at", "data_time", "settled_on"):
         data[key] = data[key].isoformat() if data[key] else None

@@ -89,12 +89,13 @@ def read_number(text: str) -> float | None:
     if "点" in plain:
         whole, fraction = plain.split("点", 1)
         digits = [CN_DIGITS.get(ch) for ch in fraction]
-        if None in digits or cn_to_number(whole) is None:
+        integral = cn_to_number(whole)
+        if None in digits or integral is None:
             return None
-        return cn_to_number(whole) + float("0." + "".join(str(d) for d in digits))
+        return integral + float("0." + "".join(str(d) for d in digits))
     if "分之" in plain:
-        den, num = plain.split("分之", 1)
-        d, n = read_number(den), read_number(num)
+        denominator, numerator = plain.split("分之", 1)
+        d, n = read_number(denominator), read_number(numerator)
         return None if not d or n is None else n / d * 100
     multiplier = 1
     if plain[-1:] in CN_BIG_UNITS and plain[:-1] and plain[0] in "0123456789":

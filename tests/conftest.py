@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tests.needs import missing
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
@@ -33,9 +34,10 @@ def postgres_reachable() -> bool:
 
 @pytest.fixture
 def postgres_url() -> str:
-    """A fresh schema-isolated database URL on the local PostgreSQL (database `test`), or a skip."""
+    """A fresh schema-isolated database URL on the local PostgreSQL (database `test`); a skip when
+    there is none, a failure under CI (`tests.needs.missing`)."""
     if not postgres_reachable():
-        pytest.skip(f"no PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT}")
+        missing(f"no PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT}")
     import sqlalchemy
     schema = f"t_{uuid.uuid4().hex[:10]}"
     base = f"postgresql+psycopg2://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test"
@@ -44,7 +46,7 @@ def postgres_url() -> str:
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
     except sqlalchemy.exc.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT} refused the connection: {exc.orig}")
+        missing(f"PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT} refused the connection: {exc.orig}")
     yield f"{base}?options=-csearch_path%3D{schema}"
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))

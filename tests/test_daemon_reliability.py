@@ -132,6 +132,8 @@ def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, monkeypat
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
     open_store(settings).engine.dispose()
     import monitor.service.store_health as module
-    monkeypatch.setattr(module.os, "access", lambda path, mode: False)   # as an unprivileged user would see a 0444 file
+    database, access = tmp_path / "monitor.db", module.os.access   # as an unprivileged user would see a 0444 file:
+    monkeypatch.setattr(module.os, "access",                        # that file only (migrations read their folder)
+                        lambda path, mode: False if Path(path).resolve() == database.resolve() else access(path, mode))
     with pytest.raises(StoreUnavailable, match="not writable"):
         open_store(settings)

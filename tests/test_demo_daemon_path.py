@@ -19,7 +19,8 @@ from monitor.calendar import WorkCalendar
 from monitor.service.daemon import evaluate_feed
 from monitor.service.demo.generate import intended_outcomes
 from monitor.service.demo.server import DemoServer
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 INSTANTS = {
     "2026-11": datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc),
@@ -42,7 +43,7 @@ def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_cata
         server.stop()
     assert result.ok, result.error
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     store = Store(engine)
     store.save_collection(result, shipped_catalogue.feeds["demo"].accumulates_cases)
     evaluations = evaluate_feed(shipped_catalogue, calendar, store, "demo", now)

@@ -257,7 +257,7 @@ def test_a_year_label_inside_the_period_of_the_title_is_no_past():
     assert (80, "promise") in [(p.value, p.modality) for p in candidates(plan)]
 
 
-def test_將目前的_is_a_baseline_not_a_report():
+def test_將目前的_is_a_baseline_not_a_report():  # noqa: N802 - the words under test
     assert (1, "promise") in judged("將目前的1.5%-3%的擔保費率降低至1%以下。")
 
 

@@ -20,6 +20,7 @@ import pytest
 from monitor.extract import extract_text
 from monitor.extract.readers import read_document
 from monitor.extract.quality import load_reference, score
+from tests.needs import missing
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -30,7 +31,7 @@ DOCUMENTS = sorted(REFERENCE.documents.items())
 @pytest.fixture(scope="module")
 def scores():
     if not SEEDS.is_dir() or not DOCUMENTS:
-        pytest.skip("no seeds or no reviewed catalogue")
+        missing("no seeds or no reviewed catalogue")
     found = {}
     for document, source in DOCUMENTS:
         original = read_document(SEEDS / source)

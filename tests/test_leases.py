@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from monitor.service.leases import FeedLeases
+from monitor import migrations
 from monitor.store import make_engine
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -13,6 +14,7 @@ PERIOD = timedelta(seconds=30)
 
 def test_one_replica_holds_a_feed_until_its_lease_expires(database_url):
     engine = make_engine(database_url)
+    migrations.upgrade(engine)
     a, b = FeedLeases(engine, "a", PERIOD), FeedLeases(engine, "b", PERIOD)
     assert a.acquire("demo", NOW) and not b.acquire("demo", NOW)
     assert a.acquire("demo", NOW + timedelta(seconds=20))            # renewed to NOW + 50 s
@@ -24,6 +26,7 @@ def test_one_replica_holds_a_feed_until_its_lease_expires(database_url):
 
 def test_a_clean_stop_releases_the_leases_at_once(database_url):
     engine = make_engine(database_url)
+    migrations.upgrade(engine)
     a, b = FeedLeases(engine, "a", PERIOD), FeedLeases(engine, "b", PERIOD)
     assert a.acquire("one", NOW) and a.acquire("two", NOW) and b.acquire("three", NOW)
     a.release(["one", "two"])

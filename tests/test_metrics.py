@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from datetime import datetime, timezone
 
@@ -16,6 +14,7 @@ from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics, exported_unit
 from monitor.observations import CollectionResult
+from tests.needs import tool
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -79,13 +78,7 @@ def test_collection_results_feed_the_self_metrics(exporter):
 
 def promtool() -> str:
     """promtool's path; a skip locally when absent, a failure under CI (which installs it)."""
-    found = shutil.which("promtool")
-    if found is None:
-        message = "promtool not installed (Debian package 'prometheus'; .ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
+    return tool("promtool", "prometheus")
 
 
 class _AlertStats:

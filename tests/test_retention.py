@@ -13,7 +13,8 @@ from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
 from monitor.observations import CollectionResult, ValuePoint
 from monitor.service.retention import Retention, observation_horizons, prune
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 RETENTION = Retention(evaluations_days=2, observations_days=7, notifications_days=30)
@@ -21,7 +22,7 @@ RETENTION = Retention(evaluations_days=2, observations_days=7, notifications_day
 
 def open_store(url: str) -> Store:
     engine = make_engine(url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return Store(engine)
 
 

@@ -1,22 +1,25 @@
-"""The store on SQLite and on the local PostgreSQL: observations, history, current state, upgrades."""
+"""The store on SQLite and on the local PostgreSQL: observations, history, current state (upgrades: test_migrations)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 import sqlalchemy
 
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
-from monitor.store import CASE_BLOBS_KEPT, Observation, Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor import store as store_module
+from monitor.store import CASE_BATCHES_MAX_AGE_DAYS, CASE_BLOBS_KEPT, Observation, Store, make_engine
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 
 def open_store(url: str) -> Store:
     engine = make_engine(url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return Store(engine)
 
 
@@ -69,20 +72,28 @@ def test_evaluations_keep_history_and_current_state_tracks_status_changes(databa
 def test_failed_collections_are_recorded_as_runs(database_url):
     store = open_store(database_url)
     store.save_collection(CollectionResult.failure("feed", NOW, "timeout", "timed out after 10s"))
-    run = store.last_runs()["feed"]
+    run = store.latest_runs(["feed"])["feed"]
     assert (run.ok, run.error_category) == (False, "timeout")
 
 
-def test_schema_upgrade_adds_columns_a_newer_version_declares(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(
-            "CREATE TABLE collection_run (id INTEGER PRIMARY KEY, feed VARCHAR NOT NULL, fetched_at DATETIME, ok BOOLEAN)"))
-    added = upgrade_schema(engine)
-    assert "collection_run.bytes_read" in added and "collection_run.error" in added
-    Store(engine).save_collection(CollectionResult.failure("feed", NOW, "connect", "refused"))
-    assert upgrade_schema(engine) == []
+def test_latest_runs_gives_each_feeds_newest_run_in_one_query(database_url):
+    store = open_store(database_url)
+    store.save_collection(CollectionResult.failure("a", NOW, "timeout", "timed out"))
+    store.save_collection(CollectionResult(feed="a", fetched_at=NOW + timedelta(minutes=1), ok=True))
+    store.save_collection(CollectionResult.failure("b", NOW, "connect", "refused"))
+    runs = store.latest_runs(["a", "b", "never"])
+    assert {feed: (run.ok, run.fetched_at) for feed, run in runs.items()} == {
+        "a": (True, NOW + timedelta(minutes=1)), "b": (False, NOW)}
+
+
+def test_recent_history_gives_each_commitments_last_points_oldest_first(database_url):
+    store = open_store(database_url)
+    for minute in range(5):
+        store.save_evaluations([Evaluation(commitment=c, evaluated_at=NOW + timedelta(minutes=minute),
+                                           status="met", actual=float(minute)) for c in ("x", "y")])
+    history = store.recent_history(["x", "y", "z"], 3)
+    assert [h.actual for h in history["x"]] == [2.0, 3.0, 4.0] == [h.actual for h in history["y"]]
+    assert history["z"] == []
 
 
 def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(database_url):
@@ -98,16 +109,67 @@ def test_drop_folder_batches_are_joined_while_snapshot_feeds_use_the_newest(data
 
 
 def _same(a, b) -> bool:
-    if [(v.series, v.data_time, v.value) for v in a.values] != [(v.series, v.data_time, v.value) for v in b.values]:
-        return False
-    if (a.cases is None) != (b.cases is None):
+    if a.values != b.values or (a.cases is None) != (b.cases is None):
         return False
     return a.cases is None or (a.cases.data_time == b.cases.data_time and len(a.cases) == len(b.cases)
-                               and np.array_equal(a.cases.submitted, b.cases.submitted))
+                               and (a.cases.submitted == b.cases.submitted).all())
 
 
-def test_reading_a_whole_feed_at_once_gives_each_series_what_reading_it_alone_gives(database_url):
+def _selects(engine, statements: list[str]):
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "observation" in statement:
+            statements.append(statement)
+    return count
+
+
+def test_feed_data_reads_a_whole_feed_in_two_queries_and_agrees_with_measure_data(database_url):
     store = open_store(database_url)
+    for accumulates, feed in ((False, "api"), (True, "drop")):
+        for day in range(3):
+            at = NOW + timedelta(days=day)
+            values = [ValuePoint(name, at, float(day)) for name in ("a", "b", "c")]
+            store.save_collection(CollectionResult(feed, at, True, values=values,
+                                                   cases=[cases("x", 4, at), cases("y", 5 + day, at)]),
+                                  accumulates_cases=accumulates)
+        wanted = [(name, since) for name in ("a", "b", "c", "x", "y", "absent")
+                  for since in (None, NOW + timedelta(days=1), NOW + timedelta(days=5))]
+        statements: list[str] = []
+        listener = _selects(store.engine, statements)
+        found = store.feed_data(feed, wanted, accumulates)
+        sqlalchemy.event.remove(store.engine, "before_cursor_execute", listener)
+        assert len(statements) == 2, statements
+        for name, since in wanted:
+            assert _same(found[(name, since)], store.measure_data(feed, name, since, accumulates)), (feed, name, since)
+
+
+def test_the_verdict_columns_are_the_evaluations_fields_and_every_verdict_table_has_them():
+    import dataclasses
+
+    from alerts.tables import AlertState
+    from monitor.store import VERDICT_FIELDS, CurrentState, EvaluationRow
+    kept_elsewhere = {"commitment", "evaluated_at"}           # keys and times of each table
+    not_stored = {"duration_quantiles"}                        # recomputed by every evaluation, shown live
+    assert set(VERDICT_FIELDS) == {f.name for f in dataclasses.fields(Evaluation)} - kept_elsewhere - not_stored
+    for table in (EvaluationRow, CurrentState, AlertState):
+        assert set(VERDICT_FIELDS) <= set(table.__table__.columns.keys()), table
+
+
+@pytest.mark.parametrize("now", [datetime(2019, 3, 1, tzinfo=timezone.utc), datetime(2041, 3, 1, tzinfo=timezone.utc)],
+                         ids=["past", "future"])
+def test_accumulated_batches_are_pruned_by_the_collections_time_not_the_wall_clock(tmp_path, now):
+    store = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")
+    old, recent = now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS + 1), now - timedelta(days=CASE_BATCHES_MAX_AGE_DAYS - 1)
+    for at in (old, recent):
+        store.save_collection(CollectionResult("drop", now, True, cases=[cases("monthly", 10, at)]),
+                              accumulates_cases=True)
+    kept = store.measure_data("drop", "monthly", since=now - timedelta(days=10_000), accumulates_cases=True)
+    assert len(kept.cases) == 10 and kept.cases.data_time == recent
+
+
+def test_reading_a_whole_feed_at_once_gives_each_series_what_reading_it_alone_gives(database_url, monkeypatch):
+    store = open_store(database_url)
+    monkeypatch.setattr(store_module, "PAGE", 2)   # more series than a page: the feed's rows, picked here
     for accumulates in (False, True):
         feed = f"feed{accumulates}"
         for day in range(5):
@@ -117,7 +179,7 @@ def test_reading_a_whole_feed_at_once_gives_each_series_what_reading_it_alone_gi
                                                    cases=[cases("c", 5 + day, at)]), accumulates_cases=accumulates)
         wanted = [("a", None), ("a", NOW + timedelta(days=2)), ("b", NOW + timedelta(days=3)),
                   ("c", NOW + timedelta(days=1)), ("c", None), ("missing", None)]
-        many = store.measure_data_many(feed, wanted, accumulates)
+        many = store.feed_data(feed, wanted, accumulates)
         for series, since in wanted:
             assert _same(many[(series, since)], store.measure_data(feed, series, since, accumulates)), (series, since)
 

@@ -10,11 +10,11 @@ import threading
 import time
 
 import httpx
-import pytest
 from prometheus_client import CollectorRegistry, Counter
 
 from monitor.service.web import WebServer
 from monitor.service.web_bounds import SharedCall, is_loopback
+from tests.needs import missing
 
 
 class Backend:
@@ -161,5 +161,5 @@ def _non_loopback_address() -> str:
         except OSError:
             address = "127.0.0.1"
     if is_loopback(address):
-        pytest.skip("this machine has no non-loopback IPv4 address")
+        missing("this machine has no non-loopback IPv4 address")
     return address

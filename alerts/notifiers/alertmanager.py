@@ -1,5 +1,6 @@
 """Alertmanager: POST /api/v2/alerts with the firing alerts (re-sent so they do not time out) and
-the newly resolved ones (with endsAt), for users who route through Alertmanager."""
+the newly resolved ones (with endsAt), under `alerting.route: alertmanager` (the daemon then sends
+no alert e-mail itself, and the generated Prometheus rules hold no commitment alerts)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import httpx
 from alerts.notifiers.http import post_json
 from alerts.render import STATUS_ZH, Renderer, number, promise_text
 from alerts.tables import AlertState, Notification
+from monitor import names
 from monitor.model import Commitment
 
-ALERT_NAMES = {"critical": "CommitmentMissed", "warning": "CommitmentAtRisk", "data": "CommitmentNoData"}
+# The daemon's data alert covers both no_data and error; forwarded, it carries the no_data name.
+ALERT_NAMES = {"critical": names.ALERT_MISSED, "warning": names.ALERT_AT_RISK, "data": names.ALERT_NO_DATA}
 
 
 def am_alert(commitment: Commitment, state: AlertState, renderer: Renderer, now: datetime,

@@ -80,12 +80,13 @@ class SmtpNotifier:
         except SettingsError as exc:
             raise DeliveryError(str(exc), transient=True) from exc
         context = ssl.create_default_context(cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None)
+        host = s.smtp_host or ""     # set: the pipeline sends by SMTP only when MONITOR_SMTP_HOST is
         try:
             if s.smtp_tls == "ssl":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.port(), timeout=s.smtp_timeout_seconds,
+                client: smtplib.SMTP = smtplib.SMTP_SSL(host, s.port(), timeout=s.smtp_timeout_seconds,
                                                         context=context)
             else:
-                client = smtplib.SMTP(s.smtp_host, s.port(), timeout=s.smtp_timeout_seconds)
+                client = smtplib.SMTP(host, s.port(), timeout=s.smtp_timeout_seconds)
             with client:
                 client.ehlo()
                 if s.smtp_tls == "starttls" or (s.smtp_tls == "auto" and client.has_extn("starttls")):

@@ -72,7 +72,7 @@ def run_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_extract_command(subparsers: argparse._SubParsersAction) -> None:
+def add_extract_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `extract` to the main CLI."""
     parser = subparsers.add_parser(
         "extract", help="draft commitments from a policy document",

@@ -10,7 +10,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="monitor")
     add_extract_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["extract", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    status: int = args.func(args)
+    return status
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from monitor.charsets import decode
 from monitor.extract.hanzi import to_simplified
-
-_BOMS = (("utf-8-sig", b"\xef\xbb\xbf"), ("utf-16", b"\xff\xfe"), ("utf-16", b"\xfe\xff"))
 
 # Full-width forms to their ASCII twins, plus the dashes and spaces that vary between pages.
 _WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
@@ -36,14 +35,9 @@ _LINE_START_LABEL = re.compile(r"[一二三四五六七八九十]+、|\(?[一二
 
 
 def decode_bytes(data: bytes) -> str:
-    """Text of a document saved as UTF-8, UTF-8 with a BOM, UTF-16 with a BOM or GB18030."""
-    for encoding, bom in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+    """Text of a document in any encoding `monitor.charsets` reads (UTF-8, UTF-16 with a BOM,
+    GB18030, Big5); a stray undecodable byte becomes U+FFFD rather than losing the document."""
+    return decode(data, lenient=True).text
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def _per_character(line: str) -> str:
 
 def to_simplified(text: str) -> str:
     """The same text with traditional characters replaced by simplified ones, same length."""
-    converted = _converter().convert(text)
+    converted: str = _converter().convert(text)
     if len(converted) == len(text):
         return converted
     lines = []

@@ -51,7 +51,7 @@ def job_name(value: str) -> str:
     return value
 
 
-def add_generator_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_generator_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     job_help = f"the Prometheus job that scrapes the daemon (default {names.DEFAULT_JOB})"
     g = subparsers.add_parser("grafana", help="write the Grafana dashboards generated from the catalogue")
     g.add_argument("--config", default="targets.yaml")

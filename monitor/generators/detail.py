@@ -53,7 +53,7 @@ def _verdict_tiles(catalogue: Catalogue) -> list[p.Json]:
                     description="Distance from breaking the promise, in the target's unit; negative when broken.")
     deadline = p.stat("Deadline 期限", f"{names.METRIC_DEADLINE}{{{ONE}}} * 1000", colour_mode="none",
                       unit="dateTimeAsLocalNoDateIfToday",
-                      description="End of the deadline day (UTC+8). Standing duties have none.")
+                      description=f"End of the deadline day ({catalogue.calendar.timezone}). Standing duties have none.")
     age = p.stat("Data age 数据时效", f"time() - {names.METRIC_DATA_AS_OF}{{{ONE}}}", unit="s", colour_mode="value",
                  steps=p.thresholds((None, "green"), (_longest_max_age(catalogue), "red")),
                  description="Time since the newest data the verdict used; red past the longest feed max_age.")

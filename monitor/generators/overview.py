@@ -22,7 +22,7 @@ def _short_names(expr: str) -> str:
 
 def _count_tiles() -> list[p.Json]:
     tiles = []
-    for status, code in p.STATUS_CODES.items():
+    for status in p.STATUS_CODES:
         tiles.append(p.stat(p.STATUS_TEXT[status], f'sum({names.METRIC_STATUS}{{status="{status}"}})',
                             description=f"Commitments whose current verdict is {status}.",
                             steps=p.thresholds((None, p.STATUS_COLOURS[status]))))
@@ -95,7 +95,7 @@ def _worst_margins() -> p.Json:
                                "Commitments with a zero target are left out.")
 
 
-def _upcoming_deadlines() -> p.Json:
+def _upcoming_deadlines(zone: str) -> p.Json:
     expr = f"sort(({names.METRIC_DEADLINE} - time()) / 86400)"
     keep_next_90_days = {"id": "filterByValue", "options": {"type": "include", "match": "all", "filters": [
         {"fieldName": "days left", "config": {"id": "greaterOrEqual", "options": {"value": 0}}},
@@ -106,7 +106,7 @@ def _upcoming_deadlines() -> p.Json:
                    transformations=[p.organize({"Value": "days left"}, exclude=("Time", "jurisdiction", "unit"),
                                                order=("commitment", "document", "agency", "kind", "Value")),
                                     keep_next_90_days],
-                   description="Days until each deadline (end of day, UTC+8). The query returns every deadline; "
+                   description=f"Days until each deadline (end of day, {zone}). The query returns every deadline; "
                                "the panel keeps those 0-90 days ahead (red under 30).")
 
 
@@ -138,7 +138,7 @@ def build(catalogue: Catalogue) -> p.Json:
         p.row("By document and agency 按文件和单位"),
         _status_matrix("Status by document", "document", documents),
         _status_matrix("Status by agency", "agency", agencies),
-        p.row("Attention 关注"), _worst_margins(), _upcoming_deadlines(), *_recent_changes(),
+        p.row("Attention 关注"), _worst_margins(), _upcoming_deadlines(catalogue.calendar.timezone), *_recent_changes(),
     ]
     return p.dashboard(UID, "Commitments overview 承诺总览",
                        "Every commitment of the catalogue at a glance: verdicts by document and agency, counts, "

@@ -9,6 +9,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
@@ -19,9 +21,11 @@ from monitor.loader import load_or_report
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
+from monitor import migrations
+from monitor.store import Store, make_engine
 from monitor.service.oneshot import add_evaluate_command
 from monitor.service.retention import prune
-from monitor.service.settings import Settings
+from monitor.service.settings import Settings, ensure_sqlite_folder
 from monitor.service.store_health import StoreUnavailable
 
 
@@ -102,7 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if catalogue is None:
         return 1
     try:
-        store = open_store(settings)   # alerts.pipeline is imported: its tables are created or upgraded too
+        store = open_store(settings)   # every package's tables created or upgraded
     except StoreUnavailable as exc:
         print(f"monitor: not starting: {exc} ({settings.database_url.split('://')[0]} database)", file=sys.stderr)
         return 1
@@ -158,6 +162,13 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     stop.wait()
     server.stop()
     return 0
+def open_database(url: str | None = None) -> Engine:
+    """The database (default: the settings') with the store's and the alerts' tables, for the commands."""
+    url = url or Settings().database_url
+    ensure_sqlite_folder(url)
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    return engine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
     pruning.set_defaults(func=cmd_prune)
 
-    for add_commands in (add_evaluate_command, add_collect_command, add_alert_commands, add_generator_commands, add_extract_command):
+    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
         add_commands(sub)
+    add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting
+    add_alert_commands(sub, open_database)
     return parser
 
 

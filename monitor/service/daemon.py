@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
@@ -26,12 +26,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
 from collectors.base import FetchContext
-from collectors.runner import collect, set_concurrency
-from collectors.sql import dispose_engines as dispose_sql_engines
+from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
-from monitor.loader import ConfigError, load_catalogue
+from monitor.loader import load_catalogue
+from monitor.problems import ConfigError
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsSnapshot
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
@@ -40,7 +40,8 @@ from monitor.service.leases import FeedLeases, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
-from monitor.store import Store, evaluation_dict, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, evaluation_dict, make_engine
 from monitor.service.store_health import StoreHealth, StoreUnavailable
 from monitor.service.web import WebServer
 
@@ -58,12 +59,12 @@ class AlertHook(Protocol):
 
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
-    """Evaluate every commitment measured on `feed_id` against the stored observations."""
-    accumulates = catalogue.feeds[feed_id].accumulates_cases
+    """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
+    whole feed at once, not commitment by commitment)."""
     commitments = catalogue.evaluated_commitments(feed_id)
-    wanted = [(c.measure.series, data_needed_since(c, now, calendar)) for c in commitments]
-    data = store.measure_data_many(feed_id, wanted, accumulates)   # two queries for the whole feed
-    return [evaluate(c, data[key], now, calendar) for c, key in zip(commitments, wanted)]
+    wanted = {c.id: (c.measure.series, data_needed_since(c, now, calendar)) for c in commitments}
+    data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
+    return [evaluate(c, data[wanted[c.id]], now, calendar) for c in commitments]
 
 
 class Daemon:
@@ -119,14 +120,14 @@ class Daemon:
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=True)
         if self.demo_server:
             self.demo_server.start()
-            log.info("event=demo_feed_started url=%s", self.demo_server.url)
+            log.info("demo_feed_started", extra={"url": self.demo_server.url})
         token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
         self.web = await WebServer(self, *self.settings.listen_address(), admin_token=token,
                                    request_timeout=self.settings.http_timeout_seconds,
                                    on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
         host, port = self.web.address
-        log.info("event=listening pages=http://%s:%s/ metrics=http://%s:%s/metrics health=http://%s:%s/healthz",
-                 host, port, host, port, host, port)
+        log.info("listening", extra={"pages": f"http://{host}:{port}/", "metrics": f"http://{host}:{port}/metrics",
+                                      "health": f"http://{host}:{port}/healthz"})
         print(f"Commitment Monitor serving http://{host}:{port}/  (pages, /api/v1, /metrics, /healthz, /status)",
               flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
@@ -151,7 +152,7 @@ class Daemon:
             await self._shutdown()
 
     def stop(self) -> None:
-        log.info("event=stopping")
+        log.info("stopping")
         self._stopping.set()
 
     async def _shutdown(self) -> None:
@@ -163,18 +164,18 @@ class Daemon:
             try:
                 await asyncio.to_thread(self.leases.release, sorted(self.held))
             except Exception:  # noqa: BLE001 - they expire anyway
-                log.warning("event=lease_release_failed")
+                log.warning("lease_release_failed")
         if self.web:
             await self.web.stop()
         if self.demo_server:
             self.demo_server.stop()
         if self._client:
             await self._client.aclose()
-        dispose_sql_engines()
+        release_resources()
         self._writer.shutdown(wait=False)
         if self.alerts is not None:
             await self.alerts.aclose()
-        log.info("event=stopped")
+        log.info("stopped")
 
     # -- scheduling ---------------------------------------------------------------------
     def _triggers(self, catalogue: Catalogue, calendar: WorkCalendar) -> dict[str, tuple[object, int]]:
@@ -213,18 +214,19 @@ class Daemon:
             reason = "missed" if event.code == EVENT_JOB_MISSED else "still_running"
             feed = event.job_id[len(FEED_JOB_PREFIX):]
             self.metrics.scheduler_misses.labels(feed, reason).inc()
-            log.warning("event=scheduled_run_skipped feed=%s reason=%s", feed, reason)
+            log.warning("scheduled_run_skipped", extra={"feed": feed, "reason": reason})
 
     # -- the work -----------------------------------------------------------------------
     async def run_feed(self, feed_id: str) -> list[Evaluation]:
         """Collect one feed, store what came, evaluate its commitments, hand verdicts to alerts."""
         task = asyncio.current_task()
+        assert task is not None   # run as a job on the event loop
         self._running.add(task)
         try:
             return await self._run_feed(feed_id)
         except asyncio.CancelledError:
             if self._stopping.is_set():   # a shutdown that outlasted the grace period drops the run
-                log.info("event=collection_abandoned feed=%s reason=shutdown", feed_id)
+                log.info("collection_abandoned", extra={"feed": feed_id, "reason": "shutdown"})
                 return []
             raise
         finally:
@@ -250,13 +252,13 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
             self.store_health.record_write(exc)
             self.metrics.store_writable.set(0)
-            log.error("event=store_write_failed feed=%s error=%r", feed_id, self.store_health.problem())
+            log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
             self.metrics.record_collection(replace(result, ok=False, error_category="store",
                                                    error=self.store_health.problem()))
             return []
         self.metrics.record_collection(result)
-        log.info("event=cycle_done feed=%s commitments=%d seconds=%.3f", feed_id, len(evaluations),
-                 time.perf_counter() - started)
+        log.info("cycle_done", extra={"feed": feed_id, "commitments": len(evaluations),
+                                      "seconds": round(time.perf_counter() - started, 3)})
         return evaluations
 
     def _store_and_evaluate(self, catalogue: Catalogue, result: CollectionResult, feed_id: str) -> list[Evaluation]:
@@ -283,7 +285,7 @@ class Daemon:
             try:
                 self.alerts.process(catalogue, evaluations, now)
             except Exception:  # alerting trouble must not stop collection and evaluation
-                log.exception("event=alert_processing_failed feed=%s", feed_id)
+                log.exception("alert_processing_failed", extra={"feed": feed_id})
         return evaluations
 
     def _still_current(self, used: Catalogue, feed_id: str, evaluations: list[Evaluation]) -> list[Evaluation]:
@@ -300,7 +302,7 @@ class Daemon:
             await asyncio.to_thread(prune, self.store.engine, self.catalogue, self.calendar, self.clock(),
                                     self.settings.retention())
         except Exception:  # noqa: BLE001 - retention trouble is logged; the next run tries again
-            log.exception("event=prune_failed")
+            log.exception("prune_failed")
 
     async def _hold(self, feed_id: str) -> bool:
         """Take or renew the feed's lease; a feed lost to another replica leaves this one's exports."""
@@ -308,13 +310,13 @@ class Daemon:
         try:
             held = await asyncio.to_thread(self.leases.acquire, feed_id, self.clock())
         except Exception as exc:  # noqa: BLE001 - no lease without the database: collect nothing
-            log.warning("event=lease_failed feed=%s error=%r", feed_id, str(exc)[:200])
+            log.warning("lease_failed", extra={"feed": feed_id, "error": str(exc)[:200]})
             held = False
         if held and feed_id not in self.held:
-            log.info("event=lease_taken feed=%s holder=%s", feed_id, self.leases.holder)
+            log.info("lease_taken", extra={"feed": feed_id, "holder": self.leases.holder})
             self.held = self.held | {feed_id}
         elif not held and feed_id in self.held:
-            log.info("event=lease_lost feed=%s holder=%s", feed_id, self.leases.holder)
+            log.info("lease_lost", extra={"feed": feed_id, "holder": self.leases.holder})
             with self._board_lock:
                 self.held = self.held - {feed_id}
                 self.board = {k: v for k, v in self.board.items()
@@ -327,17 +329,19 @@ class Daemon:
         try:
             await asyncio.to_thread(self.commitment_metrics.flush_if_due)
         except Exception:  # noqa: BLE001 - the previous snapshot keeps being served
-            log.exception("event=metrics_render_failed")
+            log.exception("metrics_render_failed")
 
     async def _renew_leases(self) -> None:
         for feed_id in sorted(self.held):
             await self._hold(feed_id)
 
     async def _deliver(self) -> None:
+        if self.alerts is None:
+            return
         try:
             await self.alerts.deliver_due(self.clock())
         except Exception:
-            log.exception("event=delivery_failed")
+            log.exception("delivery_failed")
 
     # -- reload -------------------------------------------------------------------------
     async def _reload_once(self) -> tuple[bool, list[str]]:
@@ -352,13 +356,13 @@ class Daemon:
         except ValueError as exc:
             return self._reload_failed([f"{path}: {exc}"])
         except Exception as exc:  # noqa: BLE001 - a reload never dies unanswered
-            log.exception("event=reload_crashed")
+            log.exception("reload_crashed")
             return self._reload_failed([f"{path}: cannot load: {type(exc).__name__}: {exc}"])
         with self._board_lock:
             previous = self.catalogue
             self.catalogue, self.calendar = catalogue, calendar
             self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
-        dispose_sql_engines()   # a feed's database URL may have changed
+        release_resources()   # a feed's database URL may have changed
         self.last_reload_error = []
         self.last_reload_ok = True
         self.metrics.reloads.labels("success").inc()
@@ -368,7 +372,7 @@ class Daemon:
         await asyncio.to_thread(self.commitment_metrics.refresh)   # removed commitments leave /metrics now
         if self._scheduler is not None:
             self._schedule_feeds(triggers, previous)
-        log.info("event=reloaded commitments=%d feeds=%d", len(catalogue.commitments), len(catalogue.feeds))
+        log.info("reloaded", extra={"commitments": len(catalogue.commitments), "feeds": len(catalogue.feeds)})
         return True, []
 
     def _reload_failed(self, problems: list[str]) -> tuple[bool, list[str]]:
@@ -377,8 +381,8 @@ class Daemon:
         self.metrics.reloads.labels("failure").inc()
         self.metrics.reload_success.set(0)
         for problem in problems:
-            log.error("event=reload_rejected problem=%r", problem)
-        log.error("event=reload_rejected kept=previous_catalogue problems=%d", len(problems))
+            log.error("reload_rejected", extra={"problem": problem})
+        log.error("reload_rejected", extra={"kept": "previous_catalogue", "problems": len(problems)})
         return False, problems
 
     # -- WebBackend (called from the listener's threads) ----------------------------------
@@ -416,14 +420,14 @@ class Daemon:
         if c is None:
             return None
         current = self.board.get(commitment)
-        answer = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
+        answer: dict[str, Any] = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
                   "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
                   "current": evaluation_dict(current) if current else None}
         try:
             answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
                                  for h in self.store.history(commitment)]
         except Exception as exc:  # noqa: BLE001 - the verdict held in memory is still worth answering with
-            log.warning("event=status_history_unavailable commitment=%s error=%r", commitment, str(exc)[:200])
+            log.warning("status_history_unavailable", extra={"commitment": commitment, "error": str(exc)[:200]})
             answer["history"], answer["history_error"] = None, "the database is unavailable"
         return answer
 
@@ -432,11 +436,11 @@ def open_store(settings: Settings) -> Store:
     """The store, schema upgraded and checked writable; StoreUnavailable saying why otherwise."""
     ensure_sqlite_folder(settings.database_url)
     engine = make_engine(settings.database_url)
-    try:
-        added = upgrade_schema(engine)
+    try:   # every package's tables, by the migrations (monitor.migrations): none appears by being imported
+        applied = migrations.upgrade(engine)
     except Exception as exc:  # noqa: BLE001 - reported as a reason not to start
         raise StoreUnavailable(f"cannot prepare the database schema: {str(getattr(exc, 'orig', exc))[:300]}") from None
-    if added:
-        log.info("event=schema_upgraded added=%s", ",".join(added))
+    if applied:
+        log.info("schema_upgraded", extra={"revisions": ",".join(applied), "now_at": applied[-1]})
     StoreHealth(engine).require_writable()
     return Store(engine)

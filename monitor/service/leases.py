@@ -41,14 +41,13 @@ class FeedLeases:
     def __init__(self, engine: Engine, holder: str, period: timedelta):
         self.engine = engine
         self.holder = holder
-        self.period = period
-        FeedLease.__table__.create(engine, checkfirst=True)
+        self.period = period   # the table comes from the migrations (revision 0004)
 
     def acquire(self, feed: str, now: datetime) -> bool:
         """Take or renew the lease on `feed` until now + period; False when another replica holds it."""
-        table = FeedLease.__table__
+        table = SQLModel.metadata.tables[names.TABLE_FEED_LEASE]
         with Session(self.engine) as session:
-            taken = session.execute(
+            taken = session.connection().execute(
                 update(table).where(table.c.feed == feed,
                                     (table.c.holder == self.holder) | (table.c.expires_at < now))
                 .values(holder=self.holder, expires_at=now + self.period)).rowcount
@@ -67,7 +66,7 @@ class FeedLeases:
         """Give the leases up at a clean stop, so the others need not wait for them to expire."""
         if not feeds:
             return
-        table = FeedLease.__table__
+        table = SQLModel.metadata.tables[names.TABLE_FEED_LEASE]
         with Session(self.engine) as session:
             session.execute(update(table).where(table.c.feed.in_(feeds), table.c.holder == self.holder)
                             .values(expires_at=datetime(1970, 1, 1, tzinfo=timezone.utc)))

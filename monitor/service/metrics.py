@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time as time_module
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time
 from typing import Callable, Iterator, Literal, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -30,7 +30,6 @@ from monitor.model import Catalogue, Commitment
 from monitor.observations import CollectionResult
 from monitor.units import UnitError, normalise
 
-_CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 _monotonic = time_module.monotonic
 FULL_DETAIL_MAX_COMMITMENTS = 5_000    # full detail: ~12 samples each, ~60,000 samples, ~15 MB at most
 Detail = Literal["auto", "full", "status"]
@@ -105,7 +104,7 @@ class CommitmentCollector(Collector):
         evaluated_at = GaugeMetricFamily(names.METRIC_LAST_EVALUATION, "When the commitment was last evaluated",
                                          labels=labels)
         data_as_of = GaugeMetricFamily(names.METRIC_DATA_AS_OF, "Time of the newest data used", labels=labels)
-        deadline = GaugeMetricFamily(names.METRIC_DEADLINE, "Deadline of the commitment (end of day, UTC+8)",
+        deadline = GaugeMetricFamily(names.METRIC_DEADLINE, "Deadline of the commitment (end of day in the calendar's time zone)",
                                      labels=labels)
         # quotes are too long and free-form for every series' labels: they live on one info series
         info = GaugeMetricFamily(names.METRIC_INFO, "Provenance of the commitment (document, clause, exact quote)",
@@ -123,7 +122,7 @@ class CommitmentCollector(Collector):
             for s in names.STATUSES:
                 status.add_metric(values + [s, provisional], 1.0 if s == current else 0.0)
             if c.deadline:
-                end = datetime.combine(c.deadline, time.max).replace(tzinfo=_CHINA_STANDARD_TIME)
+                end = datetime.combine(c.deadline, time.max).replace(tzinfo=catalogue.calendar_zone)
                 deadline.add_metric(values, end.timestamp())
             if ev is None:
                 continue

@@ -52,7 +52,7 @@ class PruneReport:
 
     def lines(self) -> list[str]:
         verb = "would delete" if self.dry_run else "deleted"
-        return [f"{table}: {verb} {count} row(s)" for table, count in sorted(self.rows.items())] or [f"nothing to prune"]
+        return [f"{table}: {verb} {count} row(s)" for table, count in sorted(self.rows.items())] or ["nothing to prune"]
 
 
 def observation_horizons(catalogue: Catalogue, calendar: WorkCalendar, now: datetime,
@@ -101,7 +101,7 @@ def prune(engine: Engine, catalogue: Catalogue, calendar: WorkCalendar, now: dat
     _prune_observations(engine, catalogue, calendar, now, now - timedelta(days=retention.observations_days), report)
     _prune_notifications(engine, now - timedelta(days=retention.notifications_days), report)
     if not dry_run:
-        log.info("event=pruned %s", " ".join(f"{t}={n}" for t, n in sorted(report.rows.items())) or "nothing")
+        log.info("pruned", extra={f"{table}_rows": rows for table, rows in sorted(report.rows.items())})
     return report
 
 

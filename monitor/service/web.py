@@ -126,7 +126,8 @@ def build_app(backend: WebBackend, admin_token: str | None = None,
             return JSON({"error": exc.detail or "not found"}, exc.status_code)
         return html.error_page(exc.status_code)
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    # starlette types a handler as taking any Exception; this one is registered for HTTPException only
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})  # type: ignore[dict-item]
     app.state.admin_token = admin_token or None
     return app
 

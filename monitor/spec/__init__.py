@@ -5,10 +5,10 @@ from monitor.spec.catalogue import (
     ExclusionSpec, MeasureSpec, Period,
 )
 from monitor.spec.common import Duration, StrictModel, parse_duration
-from monitor.spec.feeds import FEED_KINDS, FeedBase, FeedSpec, Schedule, SeriesSpec
+from monitor.spec.feeds import FEED_SPECS, FeedBase, FeedSpec, Schedule, SeriesSpec
 
 __all__ = [
     "KINDS", "AgencySpec", "Baseline", "CalendarSpec", "CatalogueSpec", "CommitmentSpec",
     "DocumentSpec", "ExclusionSpec", "MeasureSpec", "Period", "Duration", "StrictModel",
-    "parse_duration", "FEED_KINDS", "FeedBase", "FeedSpec", "Schedule", "SeriesSpec",
+    "parse_duration", "FEED_SPECS", "FeedBase", "FeedSpec", "Schedule", "SeriesSpec",
 ]

@@ -17,7 +17,7 @@ from monitor.spec.addresses import EmailEntry
 from monitor.spec.common import Duration, Identifier, StrictModel
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+WEEKDAYS: tuple[Weekday, ...] = Weekday.__args__  # type: ignore[attr-defined]
 _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -71,11 +71,24 @@ class AlertmanagerSpec(StrictModel):
     timeout: Duration = timedelta(seconds=10)
 
 
+# Who tells agencies and operators about commitments: exactly one path, so nobody is told twice.
+#   daemon        the daemon e-mails them itself (and calls the webhooks); nothing goes to Alertmanager.
+#   alertmanager  the daemon forwards its alerts to the `alertmanager:` receivers, which route them;
+#                 it sends no alert e-mail or webhook of its own.
+#   prometheus    Prometheus evaluates the rules `monitor rules` generates and its Alertmanager
+#                 routes them; the daemon sends no alert e-mail, webhook or forward.
+# Only under `prometheus` do the generated rules hold commitment alerts (Commitment*); under every
+# route they hold the monitor's own health alerts (Monitor*), for the operators.
+ROUTES = ("daemon", "alertmanager", "prometheus")
+Route = Literal["daemon", "alertmanager", "prometheus"]
+
+
 class AlertingSpec(StrictModel):
     """Defaults follow Prometheus/Alertmanager, except repeat_interval: agencies read mail daily."""
 
     model_config = StrictModel.model_config | {"populate_by_name": True}
 
+    route: Route = "daemon"
     for_: Duration = Field(default=timedelta(0), alias="for")
     for_evaluations: int = Field(default=1, ge=1)
     keep_firing_for: Duration = timedelta(0)
@@ -93,3 +106,26 @@ class AlertingSpec(StrictModel):
         if len(ids) != len(set(ids)):
             raise ValueError("webhook ids must be unique")
         return self
+
+    @model_validator(mode="after")
+    def _one_path(self) -> "AlertingSpec":
+        """Receivers that would tell someone a second time, or that the route would never use, are errors."""
+        if self.route == "daemon" and self.alertmanager:
+            raise ValueError("route: daemon e-mails the agencies itself, so forwarding to the alertmanager "
+                             "receivers too would tell them twice; set route: alertmanager, or remove "
+                             "the alertmanager receivers")
+        if self.route == "alertmanager" and not self.alertmanager:
+            raise ValueError("route: alertmanager needs at least one receiver under alertmanager:")
+        if self.route == "prometheus" and self.alertmanager:
+            raise ValueError("route: prometheus has Prometheus send the alerts to Alertmanager from the rules "
+                             "`monitor rules` generates; the daemon forwarding them as well would tell everyone "
+                             "twice: remove the alertmanager receivers, or set route: alertmanager")
+        if self.route != "daemon" and self.webhooks:
+            raise ValueError(f"webhooks are called by the daemon's own alerting (route: daemon); under "
+                             f"route: {self.route} Alertmanager's receivers take their place")
+        return self
+
+    @property
+    def daemon_notifies(self) -> bool:
+        """Whether the daemon sends alert e-mail and webhooks itself."""
+        return self.route == "daemon"

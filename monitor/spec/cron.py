@@ -37,6 +37,7 @@ def _check_item(item: str, name: str, low: int, high: int, names: tuple[str, ...
     step = int(step_text) if step_text is not None else None
     if step is not None and step < 1:
         raise ValueError(f"cron field {name}: a step must be at least 1")
+    last: int | None
     if span == "*":
         first, last = low, high
     else:

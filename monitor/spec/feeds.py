@@ -1,9 +1,14 @@
-"""Feed specs: where actuals come from, how often, and how a payload becomes named series."""
+"""Feed specs: where actuals come from, how often, and how a payload becomes named series.
+
+A new feed kind is a spec class here, listed in FEED_SPECS, and beside it a collector module in
+collectors/ listed in collectors.registry.COLLECTORS (docs/feeds.md, "Adding a feed kind"); a test
+fails when the two lists name different kinds.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar, Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -66,6 +71,7 @@ class SeriesSpec(StrictModel):
 
 
 class FeedBase(StrictModel):
+    kind: str                          # each kind narrows it to its Literal, the union's discriminator
     id: Identifier
     schedule: Schedule = Schedule(interval=timedelta(minutes=5))
     max_age: Duration = timedelta(days=2)
@@ -107,7 +113,7 @@ class HttpCsvFeed(FeedBase):
     params: dict[str, str] = {}
     auth: Auth | None = None
     verify_tls: bool = True
-    encoding: str | None = None        # detected when absent (UTF-8, UTF-8 with BOM, GB18030)
+    encoding: str | None = None        # detected when absent (monitor.charsets: UTF-8, BOMs, GB18030, Big5)
     delimiter: str = ","
     columns: dict[str, str] = {}       # header as published -> name used in series
 
@@ -128,7 +134,7 @@ class FileFeed(FeedBase):
     settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
     sheet: str | list[str] | None = None      # spreadsheets: a sheet name, a pattern (*月) or a list; default: the first
     header_row: int | None = Field(default=None, ge=1)  # the header's row; default: found in the first 20 rows
-    encoding: str | None = None        # CSV: detected when absent (UTF-8, UTF-8 with BOM, GB18030/GBK)
+    encoding: str | None = None        # CSV: detected when absent (monitor.charsets: UTF-8, BOMs, GB18030, Big5)
     delimiter: str = ","
     columns: dict[str, str] = {}       # header as written -> name used in series
 
@@ -156,8 +162,14 @@ class PrometheusFeed(FeedBase):
     verify_tls: bool = True
 
 
-FeedSpec = Annotated[
-    Union[DemoFeed, HttpJsonFeed, HttpCsvFeed, FileFeed, SqlFeed, PrometheusFeed],
-    Field(discriminator="kind"),
-]
-FEED_KINDS = ("demo", "http_json", "http_csv", "file", "sql", "prometheus")
+# Every feed kind; targets.yaml's `kind:` chooses one (an unknown kind is a located error listing these).
+FEED_SPECS: tuple[type[FeedBase], ...] = (DemoFeed, HttpJsonFeed, HttpCsvFeed, FileFeed, SqlFeed, PrometheusFeed)
+if TYPE_CHECKING:   # a union built from a tuple is opaque to a type checker: every member is a FeedBase
+    FeedSpec = FeedBase
+else:
+    FeedSpec = Annotated[Union[FEED_SPECS], Field(discriminator="kind")]
+
+
+def kind_of(spec: type[FeedBase]) -> str:
+    """The `kind:` value a spec class accepts."""
+    return str(spec.model_fields["kind"].annotation.__args__[0])   # type: ignore[union-attr]

@@ -9,7 +9,6 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-import alerts.tables  # noqa: F401  (registers the alert tables before upgrade_schema)
 from alerts.pipeline import AlertPipeline
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue

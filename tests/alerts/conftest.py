@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import alerts.tables  # noqa: F401  (registers the alert tables before upgrade_schema)
 from alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.model import Catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def catalogue() -> Catalogue:
 @pytest.fixture
 def engine(tmp_path: Path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     yield engine
     engine.dispose()
 

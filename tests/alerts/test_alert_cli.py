@@ -10,6 +10,8 @@ from alert_helpers import FIXTURES, SETUP, T0, Cycle, read_mails
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
+from monitor import migrations
+from monitor.store import make_engine
 
 
 @pytest.fixture
@@ -18,7 +20,11 @@ def monitor(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_MAILDIR", str(tmp_path / "mail"))
     monkeypatch.delenv("MONITOR_SMTP_HOST", raising=False)
     parser = argparse.ArgumentParser(prog="monitor")
-    add_alert_commands(parser.add_subparsers(dest="command", required=True))
+    def open_engine():
+        engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+        migrations.upgrade(engine)
+        return engine
+    add_alert_commands(parser.add_subparsers(dest="command", required=True), open_engine)
     config = str(FIXTURES / "targets.yaml")
 
     def run(*argv: str) -> int:
@@ -32,9 +38,10 @@ def monitor(tmp_path, monkeypatch):
 @pytest.fixture
 def fired(tmp_path, monitor, catalogue):
     """The fixture commitment SETUP missed and firing in the CLI's database."""
-    from monitor.store import Store, make_engine, upgrade_schema
+    from monitor import migrations
+    from monitor.store import Store, make_engine
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     pipeline = AlertPipeline(engine, AlertSettings(maildir=tmp_path / "unused"))
     Cycle(Store(engine), pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
     engine.dispose()

@@ -31,8 +31,8 @@ def collect_once(spec, env: Mapping[str, str] | None = None, now: datetime = NOW
     (`committed=None`: the caller stores the result, which tells the handover)."""
     async def run() -> CollectionResult:
         async with httpx.AsyncClient() as client:
-            context = FetchContext(client=client, now=now, timezone=TZ, env=dict(env or {}))
-            return await collect(spec, context, dry_run=dry_run)
+            context = FetchContext(client=client, now=now, timezone=TZ, env=dict(env or {}), dry_run=dry_run)
+            return await collect(spec, context)
     result = asyncio.run(run())
     if result.handover is not None and committed is not None:
         result.handover.committed() if committed else result.handover.abandoned()

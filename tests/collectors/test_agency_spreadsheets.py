@@ -8,7 +8,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from collectors.csv_table import decode_text
+from monitor.charsets import decode
 from tests.collectors import agency_files as af
 from tests.collectors.helpers import TZ, collect_once, feed
 
@@ -191,4 +191,4 @@ def test_a_units_line_under_the_header_is_part_of_the_header(tmp_path):
 
 @pytest.mark.parametrize("text", ["合计\n", "区,值\n海淀,1\n", "受理\n"])
 def test_a_few_gbk_characters_are_not_taken_for_big5(text):
-    assert decode_text(text.encode("gbk")) == text
+    assert decode(text.encode("gbk")).text == text

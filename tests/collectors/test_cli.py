@@ -7,11 +7,13 @@ import json
 import os
 
 from collectors.cli import add_collect_command
+from monitor.service.cli import open_database
+from monitor.store import Store
 
 
 def run(argv):
     parser = argparse.ArgumentParser()
-    add_collect_command(parser.add_subparsers(dest="command", required=True))
+    add_collect_command(parser.add_subparsers(dest="command", required=True), lambda url: Store(open_database(url)))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
 
 import httpx
-import numpy as np
 
 from collectors.base import FetchContext
 from collectors.records import build_case_records

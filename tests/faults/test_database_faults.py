@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest

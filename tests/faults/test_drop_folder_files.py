@@ -5,7 +5,6 @@ database connection, and the `monitor collect` command.
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import os
 import sqlite3
@@ -17,10 +16,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from collectors import file_drop, runner
-from collectors.cli import add_collect_command
 from monitor.loader import ConfigError, load_catalogue
+from monitor.service.cli import main as monitor_main
 from monitor.spec.feeds import FileFeed
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 from tests.collectors import agency_files as af
 from tests.collectors.helpers import TZ, collect_once, feed
 from tests.integration.daemon_process import free_port
@@ -34,7 +34,7 @@ def drop_feed(folder, **more):
 
 def a_store(tmp_path) -> Store:
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     return Store(engine)
 
 
@@ -154,10 +154,7 @@ def test_an_upload_that_pauses_past_settle_is_read_again_when_the_rest_arrives(t
 
 
 def _run_collect(argv) -> int:
-    parser = argparse.ArgumentParser()
-    add_collect_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return monitor_main(argv)   # the `monitor` command as installed
 
 
 def test_monitor_collect_without_dry_run_keeps_the_batches_stored_before(tmp_path, capsys):

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session
 
-import alerts.tables  # noqa: F401  (registers the outbox tables)
 from alerts.outbox import new_notification
 from alerts.testing import SmtpSink, _Handler
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import make_engine
 from tests.integration.daemon_process import ROOT
 
 SECONDS_PER_MESSAGE = 0.4
@@ -40,7 +40,7 @@ class SlowSink(SmtpSink):
 def test_two_senders_and_a_slow_server_deliver_each_message_exactly_once(tmp_path):
     database = tmp_path / "monitor.db"
     engine = make_engine(f"sqlite:///{database}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     with Session(engine) as session:
         now = datetime.now(timezone.utc)
         session.add_all(new_notification(now, group_key=f"agency:a{i}", kind="alert", channel="email",

@@ -1,20 +1,26 @@
-"""A /metrics registry with everything the dashboards read, including metrics not yet wired in the daemon.
+"""A /metrics registry with everything the dashboards read, built from the real exporters.
 
-CommitmentCollector and DaemonMetrics as the daemon builds them, plus detail_families (provenance
-and case durations) and the alert outbox metrics, over a board with every status represented.
+CommitmentCollector and DaemonMetrics as the daemon builds them, and the alert pipeline's own
+collector (`AlertMetrics`) over a real pipeline on an in-memory database that has processed the
+board, so the outbox and alert families carry the labels the daemon serves; over a board with
+every status represented.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry
 
+from alerts.pipeline import AlertPipeline
 from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
+from monitor import migrations
+from monitor.store import make_engine
 
 
 def synthetic_board(catalogue: Catalogue, now: datetime) -> dict[str, Evaluation]:
@@ -40,10 +46,11 @@ def full_registry(catalogue: Catalogue, now: datetime | None = None) -> Collecto
     metrics.reload_time.set(now.timestamp())
     metrics.record_collection(CollectionResult(feed="demo", fetched_at=now, ok=True, bytes_read=10,
                                                rows_accepted=5, duration_seconds=0.2))
-    Gauge(names.METRIC_OUTBOX_BACKLOG, "Notifications waiting", registry=registry).set(3)
-    sent = Counter(names.METRIC_NOTIFICATIONS_SENT.removesuffix("_total"), "Sent", [names.CHANNEL_LABEL],
-                   registry=registry)
-    sent.labels("email").inc(2)
-    Counter(names.METRIC_NOTIFICATIONS_FAILED.removesuffix("_total"), "Failed", [names.CHANNEL_LABEL],
-            registry=registry)
+    engine = make_engine("sqlite://")
+    migrations.upgrade(engine)
+    pipeline = AlertPipeline(engine)
+    earlier = now - timedelta(hours=2)    # two cycles: alerts fire, then their group's messages wait in the outbox
+    pipeline.process(catalogue, [replace(e, evaluated_at=earlier) for e in board.values()], earlier)
+    pipeline.process(catalogue, list(board.values()), now)
+    registry.register(pipeline.metrics_collector())
     return registry

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from monitor import names
 from monitor.generators import grafana, rules
+from monitor.spec.alerting import ROUTES
 from tests.generators.grafana_model import problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,11 +91,13 @@ def test_generated_dashboards_hold_their_properties_for_any_catalogue_and_job(sh
 
 def test_generated_rules_hold_their_properties_for_any_catalogue_and_job(shipped_catalogue):
     @PROPERTY
-    @given(catalogue=catalogues(shipped_catalogue), job=JOB_NAMES)
-    def check(catalogue, job):
+    @given(catalogue=catalogues(shipped_catalogue), job=JOB_NAMES, route=st.sampled_from(ROUTES))
+    def check(catalogue, job, route):
+        catalogue = dataclasses.replace(catalogue, alerting=catalogue.alerting.model_copy(update={"route": route}))
         generated = rules.build_rules(catalogue, job)
         groups = {g["name"]: g["rules"] for g in generated["groups"]}
-        documents = {c.document.id for c in catalogue.evaluated_commitments()}
+        # commitment alerts only where Prometheus is the path to the agencies (alerting.route)
+        documents = {c.document.id for c in catalogue.evaluated_commitments()} if route == "prometheus" else set()
         assert {n.removeprefix("commitments-") for n in groups if n.startswith("commitments-")} == documents
         down = [r["expr"] for g in groups.values() for r in g if r.get("alert") == "MonitorDown"]
         assert down == [f'up{{job="{job}"}} == 0']

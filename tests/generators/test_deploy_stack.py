@@ -5,12 +5,11 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+from tests.needs import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -125,16 +124,14 @@ def test_dockerfile_copies_only_what_exists_and_is_not_ignored():
             assert not any(fnmatch.fnmatch(source, pattern) for pattern in ignored), f"COPY {source}: in .dockerignore"
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool absent (Debian package prometheus)")
 def test_promtool_accepts_prometheus_yml():
-    result = subprocess.run(["promtool", "check", "config", "prometheus.yml"], cwd=DEPLOY,
+    result = subprocess.run([tool("promtool", "prometheus"), "check", "config", "prometheus.yml"], cwd=DEPLOY,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("amtool") is None, reason="amtool absent (Debian package prometheus-alertmanager)")
 def test_amtool_accepts_alertmanager_yml():
-    result = subprocess.run(["amtool", "check-config", "alertmanager.yml"], cwd=DEPLOY,
+    result = subprocess.run([tool("amtool", "prometheus-alertmanager"), "check-config", "alertmanager.yml"], cwd=DEPLOY,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -151,7 +148,6 @@ def test_the_replicas_override_runs_two_leasing_replicas_on_one_postgresql_and_p
     assert targets == ["monitor:9464", "monitor-2:9464"]
     mounted = [v.split(":")[0] for v in services["prometheus"]["volumes"]]
     assert "./prometheus-replicas.yml" in mounted and all((DEPLOY / m).exists() for m in mounted if m.startswith("."))
-    if shutil.which("promtool"):
-        result = subprocess.run(["promtool", "check", "config", "prometheus-replicas.yml"], cwd=DEPLOY,
-                                capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run([tool("promtool", "prometheus"), "check", "config", "prometheus-replicas.yml"],
+                            cwd=DEPLOY, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

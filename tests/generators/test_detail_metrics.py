@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import numpy as np
 from prometheus_client import generate_latest
 
 from monitor import names
 from monitor.evaluate import duration_quantiles
 from monitor.service.metrics import promise_text
-from tests.generators.exporter_fixture import full_registry
+from tests.generators.exporter_fixture import full_registry, synthetic_board
 
 
 def test_every_evaluated_commitment_has_an_info_series_with_its_exact_quote(shipped_catalogue):
@@ -40,3 +42,16 @@ def test_duration_quantiles_cover_median_to_longest_case():
 def test_promise_reads_like_the_plan(shipped_catalogue):
     c = next(c for c in shipped_catalogue.evaluated_commitments() if c.deadline and c.kind == "cumulative")
     assert promise_text(c).startswith(c.measured_zh) and c.deadline.isoformat() in promise_text(c)
+
+
+def test_the_alert_families_the_dashboards_read_come_from_the_real_exporter(shipped_catalogue):
+    """Per channel and per severity, as AlertMetrics serves them (a hand-made gauge without the
+    channel label once stood in for them here)."""
+    registry = full_registry(shipped_catalogue)
+    families = {f.name: f for f in registry.collect()}
+    for name in (names.METRIC_OUTBOX_BACKLOG, names.METRIC_NOTIFICATIONS_SENT, names.METRIC_NOTIFICATIONS_FAILED):
+        family = families[name.removesuffix("_total")]
+        assert {tuple(s.labels) for s in family.samples if not s.name.endswith("_created")} == {(names.CHANNEL_LABEL,)}
+    assert registry.get_sample_value(names.METRIC_OUTBOX_BACKLOG, {names.CHANNEL_LABEL: "email"}) > 0
+    statuses = [e.status for e in synthetic_board(shipped_catalogue, datetime.now(timezone.utc)).values()]
+    assert registry.get_sample_value(names.METRIC_ALERTS_FIRING, {"severity": "critical"}) == statuses.count("missed")

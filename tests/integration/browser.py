@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.integration.daemon_process import ROOT
+from tests.needs import missing
 
 ARTEFACTS = Path(os.environ.get("MONITOR_TEST_ARTEFACTS", ROOT / "var" / "test-artefacts"))
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -23,10 +23,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 def chromium_path() -> str:
     found = os.environ.get("MONITOR_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
     if found is None:
-        message = "no chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("no chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)")
     return found
 
 
@@ -44,9 +41,7 @@ class Browser:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:   # the [test] extra brings it
-            if os.environ.get("CI") == "true":
-                raise
-            pytest.skip("playwright is not installed")
+            missing("playwright is not installed (pip install -e '.[test]')")
         self._playwright = sync_playwright().start()
         self._browser = self._playwright.chromium.launch(executable_path=chromium_path(),
                                                         args=["--no-sandbox", "--disable-gpu"])

@@ -13,14 +13,15 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import Notification
 from alerts.testing import free_port
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from tests.needs import missing
+from monitor.store import Store, make_engine
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -46,7 +47,7 @@ def poll(check, timeout: float = 15.0):
 @pytest.fixture
 def alertmanager(tmp_path):
     if not Path(BINARY).exists():
-        pytest.skip("prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)")
+        missing("prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)")
     port = free_port()
     (tmp_path / "alertmanager.yml").write_text(CONFIG)
     log = (tmp_path / "alertmanager.log").open("w")
@@ -76,11 +77,11 @@ def active_alerts(url: str) -> list[dict]:
 
 def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     catalogue = load_catalogue(FIXTURES / "targets.yaml", seeds_dirs=[FIXTURES])
     import dataclasses
     spec = catalogue.alerting.model_validate({**catalogue.alerting.model_dump(by_alias=True),
-                                              "alertmanager": [{"url": alertmanager}]})
+                                              "route": "alertmanager", "alertmanager": [{"url": alertmanager}]})
     catalogue = dataclasses.replace(catalogue, alerting=spec)
     pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=tmp_path / "mail"))
     store = Store(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
@@ -48,6 +49,21 @@ def test_promtool_accepts_the_live_metrics_after_the_first_cycle(daemon):
 def test_sigterm_stops_the_daemon_cleanly(daemon):
     assert daemon.stop() == 0
     assert "event=stopped" in daemon.log.read_text()
+
+
+def test_the_daemon_logs_json_lines_with_real_fields(tmp_path):
+    daemon = DaemonProcess(tmp_path, env={"MONITOR_LOG_FORMAT": "json"}).start()
+    try:
+        daemon.wait_until(lambda: '"event": "collection"' in daemon.log.read_text(), timeout=60)
+    finally:
+        assert daemon.stop() == 0
+    lines = [line for line in daemon.log.read_text().splitlines() if line.startswith("{")]
+    entries = [json.loads(line) for line in lines]
+    events = {e.get("event") for e in entries}
+    assert {"listening", "collection", "stopped"} <= events
+    collection = next(e for e in entries if e.get("event") == "collection")
+    assert collection["feed"] == "demo" and collection["ok"] is True and collection["rows_accepted"] > 0
+    assert not [e for e in entries if "event=" in str(e.get("event", "")) + str(e.get("message", ""))]
 
 
 def test_a_broken_reload_keeps_the_running_catalogue(tmp_path):

@@ -144,7 +144,7 @@ def test_the_demo_run_mails_each_failing_commitment_once_to_its_agencies_in_chin
     first_cycle, burst = collections(daemon), len(sink.received)
     per_cycle = []
     for k in range(1, 4):      # three more whole cycles, each followed by delivery runs
-        daemon.wait_until(lambda: collections(daemon) > first_cycle + k, timeout=20)
+        daemon.wait_until(lambda k=k: collections(daemon) > first_cycle + k, timeout=20)
         per_cycle.append(len(sink.received) - burst - sum(per_cycle))
     print(f"mails_per_cycle={[burst, *per_cycle]}")
     assert per_cycle == [0, 0, 0], "a still-firing commitment was announced again"

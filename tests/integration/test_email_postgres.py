@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
@@ -21,7 +20,8 @@ from alerts.tables import SENT, DeliveryAttempt, Notification
 from alerts.testing import SmtpSink
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import make_engine
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def engine(postgres_url):
     engine = make_engine(postgres_url)
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     yield engine
     engine.dispose()
 

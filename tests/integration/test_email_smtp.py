@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
@@ -22,7 +21,8 @@ from alerts.tables import FAILED, SENT, DeliveryAttempt, Notification
 from alerts.testing import SmtpSink
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor.store import Store, make_engine, upgrade_schema
+from monitor import migrations
+from monitor.store import Store, make_engine
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def sink():
 @pytest.fixture
 def engine(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     yield engine
     engine.dispose()
 

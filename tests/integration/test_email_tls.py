@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
 import subprocess
 from datetime import datetime, timezone
@@ -12,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-import alerts.tables  # noqa: F401
 from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import PENDING, SENT, Notification
 from alerts.testing import SmtpSink
-from monitor.store import make_engine, upgrade_schema
+from monitor import migrations
+from tests.needs import tool
+from monitor.store import make_engine
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
@@ -26,11 +26,10 @@ NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed; it makes the test certificate")
+    openssl = tool("openssl", "openssl")   # it makes the test certificate
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
     return cert, key
@@ -55,7 +54,7 @@ def accept_monitor(sink: SmtpSink):
 
 def send_one(tmp_path: Path, settings: AlertSettings) -> Notification:
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade_schema(engine)
+    migrations.upgrade(engine)
     with Session(engine) as session:
         row = new_notification(NOW, group_key="agency:x", kind="alert", channel="email",
                                to_addrs=["market@town.agencies.example"], subject="【承诺监测】TLS", body_text="正文")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.collectors.helpers import TZ, collect_once, feed
+from tests.needs import missing
 
 pytestmark = pytest.mark.integration
 PROMETHEUS = shutil.which("prometheus") or ("/usr/bin/prometheus" if shutil.os.path.exists("/usr/bin/prometheus") else None)
@@ -26,7 +27,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
     if PROMETHEUS is None:
-        pytest.skip("no prometheus binary (Debian package 'prometheus') on this machine")
+        missing("no prometheus binary (Debian package 'prometheus') on this machine")
     folder = tmp_path_factory.mktemp("prometheus")
     (folder / "prometheus.yml").write_text("global: {scrape_interval: 1h}\nscrape_configs: []\n")
     port = free_port()
@@ -47,7 +48,7 @@ def prometheus(tmp_path_factory):
             process.kill()
             process.wait(10)
             log.close()
-            pytest.skip(f"prometheus did not become ready: {(folder / 'log').read_text()[-500:]}")
+            missing(f"prometheus did not become ready: {(folder / 'log').read_text()[-500:]}")
         time.sleep(0.1)
     yield url
     process.terminate()

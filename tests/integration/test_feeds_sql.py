@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 import sqlalchemy as sa
 
-from collectors.sql import dispose_engines
+from collectors.runner import release_resources
 from tests.collectors.helpers import collect_once, feed
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,7 @@ def reader_url(postgres_url):
         c.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
         c.execute(sa.text(f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" GRANT SELECT ON TABLES TO "{role}"'))
     yield postgres_url.replace("postgres@", f"{role}@", 1)
-    dispose_engines()
+    release_resources()
     with admin.begin() as c:
         c.execute(sa.text(f'DROP OWNED BY "{role}"'))
         c.execute(sa.text(f'DROP ROLE "{role}"'))
@@ -63,7 +63,7 @@ def db_url(request, tmp_path):
         url = request.getfixturevalue("reader_url")   # first: its default privileges cover the new table
         create_cases(request.getfixturevalue("postgres_url"))
     yield url
-    dispose_engines()
+    release_resources()
 
 
 def sql_feed(url, query, series):
@@ -121,7 +121,7 @@ def test_unreachable_database_is_a_connect_error():
     url = "postgresql+psycopg2://postgres@127.0.0.1:9/test?connect_timeout=2"
     result = collect_once(sql_feed(url, "SELECT 1 AS n", [{"name": "n", "column": "n"}]), env={"FEED_DB": url})
     assert result.error_category == "connect"
-    dispose_engines()
+    release_resources()
 
 
 def test_query_slower_than_the_timeout_is_cancelled(reader_url):
@@ -129,7 +129,7 @@ def test_query_slower_than_the_timeout_is_cancelled(reader_url):
                 series=[{"name": "n", "column": "n"}])
     result = collect_once(spec, env={"FEED_DB": reader_url})
     assert result.error_category == "timeout"
-    dispose_engines()
+    release_resources()
 
 
 def test_missing_url_variable_is_a_config_error():
@@ -142,7 +142,7 @@ def test_a_superuser_role_is_refused_because_its_session_cannot_be_held_read_onl
     result = collect_once(sql_feed(postgres_url, "SELECT 1 AS n", [{"name": "n", "column": "n"}]),
                           env={"FEED_DB": postgres_url})
     assert result.error_category == "config" and "superuser" in result.error
-    dispose_engines()
+    release_resources()
 
 
 def test_dblink_exec_cannot_write_through_a_feed(postgres_url, reader_url):
@@ -159,4 +159,4 @@ def test_dblink_exec_cannot_write_through_a_feed(postgres_url, reader_url):
     with admin.connect() as c:
         assert c.execute(sa.text("SELECT to_regclass(:t)"), {"t": target}).scalar() is None
     admin.dispose()
-    dispose_engines()
+    release_resources()

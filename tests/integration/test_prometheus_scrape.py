@@ -8,6 +8,7 @@ rules and the $job default are generated for the name it has (`--job`), as a use
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -21,6 +22,7 @@ from monitor.generators import feeds, rules
 from monitor.generators.grafana import fill_variables, metric_names, panel_queries, variable_queries
 from monitor.loader import load_catalogue
 from tests.integration.daemon_process import ROOT, DaemonProcess, free_port, wait_for
+from tests.needs import missing
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +57,9 @@ class Prometheus:
     def __init__(self, workdir: Path, target: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        rules_file = rules.write_rules(load_catalogue(ROOT / "targets.yaml"), workdir / "rules.yml", JOB)
+        catalogue = load_catalogue(ROOT / "targets.yaml")   # with the route whose rules hold commitment alerts
+        catalogue = dataclasses.replace(catalogue, alerting=catalogue.alerting.model_copy(update={"route": "prometheus"}))
+        rules_file = rules.write_rules(catalogue, workdir / "rules.yml", JOB)
         config = workdir / "prometheus.yml"
         config.write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
@@ -96,7 +100,7 @@ class Prometheus:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     if not PROMETHEUS.exists():
-        pytest.skip(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
+        missing(f"{PROMETHEUS} is absent: install the Debian package `prometheus` for this test")
     workdir = tmp_path_factory.mktemp("prometheus-scrape")
     daemon = DaemonProcess(workdir).start()
     prometheus = None

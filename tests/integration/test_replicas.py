@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
-import pytest
 import sqlalchemy
 
 from tests.integration.daemon_process import DaemonProcess, wait_for

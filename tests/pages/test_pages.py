@@ -114,13 +114,15 @@ def test_stylesheet_is_served_by_the_daemon_itself(client):
 
 def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
     from datetime import date, datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
 
     from monitor.service.pages.charts import Point, history_svg
     t0 = datetime(2021, 12, 1, tzinfo=timezone.utc)
     points = [Point(t0 + timedelta(days=d), 10.0 * d, 100.0, "at_risk") for d in range(10)]
-    inside = history_svg(points, None, date(2021, 12, 15), "家")
+    zone = ZoneInfo("Asia/Shanghai")
+    inside = history_svg(points, None, date(2021, 12, 15), "家", zone)
     assert 'class="deadline"' in inside and "期限 2021-12-15" in inside and "图中时段" not in inside
-    before = history_svg(points, None, date(2021, 6, 30), "家")
+    before = history_svg(points, None, date(2021, 6, 30), "家", zone)
     assert 'class="deadline"' not in before and "期限 2021-06-30（早于图中时段）" in before
     import xml.etree.ElementTree as ElementTree
     ElementTree.fromstring(inside)   # well-formed SVG

@@ -46,7 +46,7 @@ _REFUSED = {".doc": "an old binary Word file: save it as .docx (Word, LibreOffic
 
 def read_document(path: str | Path) -> str:
     """The text of a document file, by suffix (.txt and unknown suffixes are read as text in
-    UTF-8, UTF-8/16 with a BOM, or GB18030). Raises UnreadableDocument when there is no text to read."""
+    UTF-8, UTF-8/16 with a BOM, GB18030 or Big5). Raises UnreadableDocument when there is no text to read."""
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix in _REFUSED:

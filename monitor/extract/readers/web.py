@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import lxml.html
-from lxml import etree
 
 _DROPPED_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
                  "select", "button", "template")
@@ -23,11 +22,11 @@ _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ta
 _CELLS = ("td", "th")
 
 
-def _marks(element: etree._Element) -> str:
+def _marks(element: lxml.html.HtmlElement) -> str:
     return f"{element.get('id', '')} {element.get('class', '')}"
 
 
-def _drop_boilerplate(root: etree._Element) -> None:
+def _drop_boilerplate(root: lxml.html.HtmlElement) -> None:
     for element in list(root.iter(*_DROPPED_TAGS)):
         element.drop_tree()
     whole = _own_text_length(root)
@@ -41,14 +40,14 @@ def _drop_boilerplate(root: etree._Element) -> None:
             element.drop_tree()
 
 
-def _own_text_length(element: etree._Element) -> int:
+def _own_text_length(element: lxml.html.HtmlElement) -> int:
     """Characters of text in `element` outside links: what a reader reads, not clicks."""
     total = len("".join(element.text_content().split()))
     links = sum(len("".join(a.text_content().split())) for a in element.iter("a"))
     return total - links
 
 
-def _innermost(block: etree._Element, length: int) -> etree._Element:
+def _innermost(block: lxml.html.HtmlElement, length: int) -> lxml.html.HtmlElement:
     """The deepest content-marked block inside `block` that still holds most of its text: the
     article body (TRS_Editor) rather than the article with its date line and view counter."""
     for element in block.iter("div", "td", "article", "section"):
@@ -59,7 +58,7 @@ def _innermost(block: etree._Element, length: int) -> etree._Element:
     return block
 
 
-def _main_block(root: etree._Element) -> etree._Element:
+def _main_block(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     best, best_length = None, 0
     for element in root.iter("div", "td", "article", "section", "main"):
         if _CONTENT.search(_marks(element)):
@@ -80,7 +79,7 @@ def _main_block(root: etree._Element) -> etree._Element:
     return max(scored, key=lambda pair: pair[0])[1]
 
 
-def _text(block: etree._Element) -> str:
+def _text(block: lxml.html.HtmlElement) -> str:
     for element in block.iter(*_BLOCKS):
         element.tail = "\n" + (element.tail or "")
         if element.tag != "br":

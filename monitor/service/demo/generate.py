@@ -105,6 +105,7 @@ def _point_times(c: Commitment, now: datetime, calendar: WorkCalendar, n: int) -
     """n data times, oldest first: daily up to noon of the deadline day for a settled target, else up
     to an hour ago."""
     if _settled(c, now, calendar):
+        assert c.deadline is not None
         last = _local(c.deadline, time(12), calendar.timezone)
     else:
         last = now - timedelta(hours=1)
@@ -129,6 +130,7 @@ def _side(c: Commitment, outcome: str, target: float, high: float | None, op: st
         if op in ("<=", "<"):
             return target - inside
         if op == "range":
+            assert high is not None
             return high - inside
         return target
     kept = outcome == "met"
@@ -137,6 +139,7 @@ def _side(c: Commitment, outcome: str, target: float, high: float | None, op: st
     if op in ("<=", "<"):
         return max(0.0, target - step) if kept else target + step
     if op == "range":
+        assert high is not None
         return (target + high) / 2 if kept else high + step
     return target if kept else target + step
 
@@ -216,6 +219,7 @@ def _level_for_reduction(c: Commitment, reduction: float, base: float, base_unit
 def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict:
     zone = calendar.timezone
     whole = parse_unit(c.unit).dimension == "count"
+    assert c.deadline is not None and c.value is not None   # a cumulative target has both
     if _settled(c, now, calendar):
         last_day, last_time = c.deadline, _local(c.deadline, time(12), zone)
         final = c.value * (1.15 if intent == "met" else 0.7)
@@ -256,8 +260,11 @@ def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCale
 def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
     unit = parse_unit(c.unit)
     settled = _settled(c, now, calendar)
-    upper = datetime.combine(c.deadline, time(23, 59)) if settled else calendar.local(now).replace(tzinfo=None)
+    deadline = c.deadline
+    upper = (datetime.combine(deadline, time(23, 59)) if settled and deadline is not None
+             else calendar.local(now).replace(tzinfo=None))
     low, limit = (c.value, c.value_max) if c.op == "range" else (0.0, c.value)
+    assert low is not None and limit is not None   # a per-case limit has its number(s)
     min_share = c.measure.min_share / 100
     warn = c.measure.warn_margin
     broken = intent == "missed" or (intent == "at_risk" and warn is None)
@@ -265,11 +272,11 @@ def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rn
         share = 0.6 if broken else 1.0
     elif broken:
         share = max(0.0, min_share - 0.1 - 0.05 * (min_share < 1))
-    elif intent == "at_risk":
+    elif intent == "at_risk" and warn is not None:
         share = min(1.0, min_share + warn / 200)        # kept, within the editor's margin
     else:
         share = 1.0
-    records = []
+    records: list[dict[str, str | None]] = []
     for i in range(CASES_PER_SERIES):
         within = (i + 0.5) / CASES_PER_SERIES <= share
         submitted, completed = _place_case(c, unit, within, low, limit, upper, calendar, rng)
@@ -280,7 +287,7 @@ def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rn
             submitted = _open_overdue_submission(unit, limit, upper, calendar) - timedelta(days=j)
             records.append({"id": f"{c.measure.series}-open-{j}", "submitted": submitted.isoformat(),
                             "completed": None})
-    data_time = _local(c.deadline, time(12), calendar.timezone) if settled else now
+    data_time = _local(deadline, time(12), calendar.timezone) if settled and deadline is not None else now
     return {"name": c.measure.series, "type": "cases", "data_time": data_time.isoformat(), "records": records}
 
 

@@ -51,6 +51,7 @@ class DemoServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{PATH}"
 
     def body(self, feed: str = "demo") -> bytes:

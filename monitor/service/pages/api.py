@@ -39,7 +39,7 @@ def routes(backend: "WebBackend", respond: type[Response]) -> list[Route]:
     def agencies(request: Request) -> Response:
         snap = backend.snapshot()
         return respond({"agencies": [{"id": a.id, "name": a.name, "jurisdiction": a.jurisdiction,
-                                      "counts": views.agency(snap, a.id)["counts"]}
+                                      "counts": (views.agency(snap, a.id) or {"counts": {}})["counts"]}
                                      for a in snap.catalogue.agencies.values()]})
 
     def agency(request: Request) -> Response:

@@ -6,14 +6,12 @@ Plain markup, no script: the pages must work without JavaScript and without any 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
 from typing import Sequence
-from zoneinfo import ZoneInfo
 
 from monitor.service.pages.wording import STATUS_COLOUR, STATUS_WORDS, number
 
-DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 16, 56
 BAND = 10   # height of the status band under the plot
@@ -27,22 +25,24 @@ class Point:
     status: str
 
 
-def _local(at: datetime) -> str:
-    return at.astimezone(DISPLAY_ZONE).strftime("%m-%d %H:%M")
+def _local(at: datetime, zone: tzinfo) -> str:
+    return at.astimezone(zone).strftime("%m-%d %H:%M")
 
 
 def _text(x: float, y: float, s: str, anchor: str = "start", cls: str = "axis") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}">{escape(s)}</text>'
 
 
-def history_svg(points: Sequence[Point], target_max: float | None, deadline: date | None, unit: str) -> str:
-    """Actual against target over time, the status of each stretch as a band, the deadline when in view."""
+def history_svg(points: Sequence[Point], target_max: float | None, deadline: date | None, unit: str,
+                zone: tzinfo) -> str:
+    """Actual against target over time, the status of each stretch as a band, the deadline when in view;
+    times and the deadline's day as read in `zone` (the catalogue's calendar)."""
     points = sorted(points, key=lambda p: p.at)
     if not points:
         return ""
     t0, t1 = points[0].at, points[-1].at
     span = max((t1 - t0).total_seconds(), 60.0)
-    deadline_at = (datetime.combine(deadline, time.max, tzinfo=DISPLAY_ZONE) if deadline else None)
+    deadline_at = (datetime.combine(deadline, time.max, tzinfo=zone) if deadline else None)
     if deadline_at is not None and t0 <= deadline_at <= t1 + timedelta(seconds=span):
         t1, span = deadline_at, (deadline_at - t0).total_seconds()
     values = [v for p in points for v in (p.actual, p.target) if v is not None]
@@ -55,7 +55,8 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
     def x(at: datetime) -> float:
         return LEFT + plot_w * (at - t0).total_seconds() / span
 
-    def y(v: float) -> float:
+    def y(v: float | None) -> float:
+        assert v is not None    # called on points filtered to those with the value
         return TOP + plot_h * (1 - (v - low) / (high - low))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
@@ -84,22 +85,23 @@ def history_svg(points: Sequence[Point], target_max: float | None, deadline: dat
                      + '" class="actual"/>')
         for p in actuals[-60:]:   # hover titles for the recent points; the line carries the rest
             parts.append(f'<circle cx="{x(p.at):.1f}" cy="{y(p.actual):.1f}" r="2.5" class="actual-dot">'
-                         f'<title>{escape(_local(p.at))} {escape(number(p.actual))}{escape(unit)} '
+                         f'<title>{escape(_local(p.at, zone))} {escape(number(p.actual))}{escape(unit)} '
                          f'{escape(STATUS_WORDS.get(p.status, p.status))}</title></circle>')
-    if deadline_at is not None and x(deadline_at) <= LEFT + plot_w + 0.5 and deadline_at >= t0:
-        dx = x(deadline_at)
-        parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
-        parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
-    elif deadline is not None:   # out of view: say where it lies rather than stretch the axis over years
-        side = "早于" if deadline_at < t0 else "晚于"
-        parts.append(_text(LEFT + plot_w - 4, TOP + 12, f"期限 {deadline.isoformat()}（{side}图中时段）", "end",
-                           "deadline-label"))
+    if deadline is not None and deadline_at is not None:
+        if x(deadline_at) <= LEFT + plot_w + 0.5 and deadline_at >= t0:
+            dx = x(deadline_at)
+            parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{TOP + plot_h}" class="deadline"/>')
+            parts.append(_text(dx - 4, TOP + 12, f"期限 {deadline.isoformat()}", "end", "deadline-label"))
+        else:   # out of view: say where it lies rather than stretch the axis over years
+            side = "早于" if deadline_at < t0 else "晚于"
+            parts.append(_text(LEFT + plot_w - 4, TOP + 12, f"期限 {deadline.isoformat()}（{side}图中时段）", "end",
+                               "deadline-label"))
     label_ys = [y(targets[-1].target)] if targets else []
     for value in (high - pad, low + pad):   # the data's range, unless the target's label stands there
         if all(abs(y(value) - other) > 12 for other in label_ys):
             parts.append(_text(LEFT - 6, y(value) + 4, number(value), "end"))
             label_ys.append(y(value))
-    parts += [_text(LEFT, HEIGHT - 24, _local(points[0].at)), _text(LEFT + plot_w, HEIGHT - 24, _local(t1), "end"),
+    parts += [_text(LEFT, HEIGHT - 24, _local(points[0].at, zone)), _text(LEFT + plot_w, HEIGHT - 24, _local(t1, zone), "end"),
               _text(LEFT, HEIGHT - 6, f"单位：{unit}　实线：实际值　虚线：目标　色带：各时段状态")]
     parts.append("</svg>")
     return "".join(parts)

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from alerts.render import local_time
-from monitor.model import Commitment
+from monitor.model import Catalogue, Commitment
 from monitor.service.pages import charts, views
 from monitor.service.pages.wording import STATUS_WORDS, number
 
@@ -24,7 +24,8 @@ PACKAGE = Path(__file__).parent
 HISTORY_POINTS = 200
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE / "templates")),
                          autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-ENV.filters.update(number=number, local_time=local_time)
+ENV.filters.update(number=number,   # times read in the catalogue's calendar zone, passed by each page as `zone`
+                   local_time=jinja2.pass_context(lambda context, value: local_time(value, context["zone"])))
 ENV.globals.update(STATUS_WORDS=STATUS_WORDS)
 
 
@@ -36,11 +37,11 @@ def error_page(status_code: int) -> HTMLResponse:
     return render("error.html.j2", status_code, code=status_code)
 
 
-def commitment_charts(data: dict[str, Any], c: Commitment) -> dict[str, Markup]:
+def commitment_charts(data: dict[str, Any], c: Commitment, catalogue: Catalogue) -> dict[str, Markup]:
     verdict = data["verdict"]
     points = [charts.Point(h["evaluated_at"], h["actual"], h["target"], h["status"]) for h in data["history"]]
     history = charts.history_svg(points, verdict["target_max"] if verdict else None, c.deadline,
-                                 (verdict or {}).get("unit") or c.unit)
+                                 (verdict or {}).get("unit") or c.unit, catalogue.calendar_zone)
     durations = ""
     if verdict and verdict["duration_quantiles"]:
         durations = charts.durations_svg([(q["quantile"], q["duration"]) for q in verdict["duration_quantiles"]],
@@ -51,8 +52,9 @@ def commitment_charts(data: dict[str, Any], c: Commitment) -> dict[str, Markup]:
 def routes(backend: "WebBackend") -> list[Route]:
     def board(request: Request) -> HTMLResponse:
         q = request.query_params
-        return render("board.html.j2", page=views.board(backend.snapshot(), q.get("document"), q.get("agency"),
-                                                          q.get("status")))
+        snap = backend.snapshot()
+        return render("board.html.j2", page=views.board(snap, q.get("document"), q.get("agency"), q.get("status")),
+                      zone=snap.catalogue.calendar_zone)
 
     def commitment(request: Request) -> HTMLResponse:
         snap = backend.snapshot()
@@ -60,19 +62,22 @@ def routes(backend: "WebBackend") -> list[Route]:
         if c is None:
             raise HTTPException(404)
         data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS))
-        return render("commitment.html.j2", page=data, charts=commitment_charts(data, c), now=snap.now)
+        return render("commitment.html.j2", page=data, charts=commitment_charts(data, c, snap.catalogue), now=snap.now,
+                      zone=snap.catalogue.calendar_zone)
 
     def agency(request: Request) -> HTMLResponse:
-        data = views.agency(backend.snapshot(), request.path_params["id"])
+        snap = backend.snapshot()
+        data = views.agency(snap, request.path_params["id"])
         if data is None:
             raise HTTPException(404)
-        return render("agency.html.j2", page=data)
+        return render("agency.html.j2", page=data, zone=snap.catalogue.calendar_zone)
 
     def document(request: Request) -> HTMLResponse:
-        data = views.document(backend.snapshot(), request.path_params["id"])
+        snap = backend.snapshot()
+        data = views.document(snap, request.path_params["id"])
         if data is None:
             raise HTTPException(404)
-        return render("document.html.j2", page=data)
+        return render("document.html.j2", page=data, zone=snap.catalogue.calendar_zone)
 
     return [Route("/", board), Route("/commitments/{id}", commitment), Route("/agencies/{id}", agency),
             Route("/documents/{id}", document)]
