@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -25,10 +26,9 @@ from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, evaluate
 from monitor.loader import load_or_report
 from monitor.model import Catalogue
-from monitor.observations import CaseRecords, CollectionResult, MeasureData
+from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
+from monitor.service.settings import Settings
 from monitor.store import evaluation_dict
-
-DEMO_SEED = 20240601
 
 
 def add_evaluate_command(subparsers: argparse._SubParsersAction) -> None:
@@ -53,13 +53,18 @@ def parse_instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r}") from exc
 
 
-def measure_data(results: dict[str, CollectionResult], feed: str, series: str) -> MeasureData:
-    result = results.get(feed)
-    if result is None:
-        return MeasureData()
-    values = tuple(sorted((v for v in result.values if v.series == series), key=lambda v: v.data_time))
-    batches = [b for b in result.cases if b.series == series]
-    return MeasureData(values=values, cases=CaseRecords.join(batches) if batches else None)
+def series_data(results: dict[str, CollectionResult]) -> dict[tuple[str, str], MeasureData]:
+    """Each (feed, series) collected, as the evaluator reads it: one pass over every result."""
+    values: dict[tuple[str, str], list[ValuePoint]] = defaultdict(list)
+    batches: dict[tuple[str, str], list[CaseRecords]] = defaultdict(list)
+    for feed, result in results.items():
+        for point in result.values:
+            values[(feed, point.series)].append(point)
+        for batch in result.cases:
+            batches[(feed, batch.series)].append(batch)
+    return {key: MeasureData(values=tuple(sorted(values.get(key, ()), key=lambda v: v.data_time)),
+                             cases=CaseRecords.join(batches[key]) if key in batches else None)
+            for key in values.keys() | batches.keys()}
 
 
 async def collect_all(catalogue: Catalogue, calendar: WorkCalendar, now: datetime,
@@ -76,8 +81,9 @@ async def collect_all(catalogue: Catalogue, calendar: WorkCalendar, now: datetim
 def evaluate_all(catalogue: Catalogue, calendar: WorkCalendar, results: dict[str, CollectionResult],
                  now: datetime) -> list[Evaluation]:
     verdicts = []
+    data = series_data(results)
     for c in catalogue.evaluated_commitments():
-        evaluation = evaluate(c, measure_data(results, c.measure.feed, c.measure.series), now, calendar)
+        evaluation = evaluate(c, data.get((c.measure.feed, c.measure.series), MeasureData()), now, calendar)
         result = results.get(c.measure.feed)
         if result is not None and not result.ok and evaluation.status == "no_data":
             evaluation = replace(evaluation, reason=f"{evaluation.reason}; the collection failed "
@@ -98,7 +104,7 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     now = args.at or datetime.now(timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=calendar.timezone)
-    demo = (DemoServer(lambda: catalogue, lambda: calendar, DEMO_SEED, clock=lambda: now)
+    demo = (DemoServer(lambda: catalogue, lambda: calendar, Settings().demo_seed, clock=lambda: now)
             if _needs_demo_server(catalogue) else None)
     if demo is not None:
         demo.start()
