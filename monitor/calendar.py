@@ -119,7 +119,8 @@ class WorkCalendar:
 
     def year_listing(self, year: int) -> YearListing:
         first, last = date(year, 1, 1), date(year, 12, 31)
-        self._index(first), self._index(last)
+        for day in (first, last):
+            self._index(day)   # raises CalendarError for a year outside the calendar
 
         def in_year(d: date) -> bool:
             return first <= d <= last

@@ -137,7 +137,10 @@ def _exact_count(c: Commitment, margin: float) -> bool:
 
 
 def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_max: float | None, op: str,
-             unit: str, newest: datetime, what: str, cases: int | None = None) -> Evaluation:
+             unit: str, newest: datetime, what: str, cases: int | None = None,
+             breach_is_final: bool = False) -> Evaluation:
+    """`breach_is_final`: a breach no later value can undo (全年保持 broken on one day) is missed even
+    before the deadline."""
     kept = bool(compare(op, actual, target, target_max))
     margin = margin_of(op, actual, target, target_max)
     promise = _promise(op, target, target_max, unit)
@@ -146,11 +149,11 @@ def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_m
         status, why = "at_risk", f"{what} keeps the promise ({promise}) by only {_fmt(margin)}, within the warn margin {_fmt(warn)}"
     elif kept:
         status, why = "met", f"{what} keeps the promise ({promise})"
-    elif c.deadline is not None and at.before_deadline:
+    elif c.deadline is not None and at.before_deadline and not breach_is_final:
         status, why = "at_risk", f"{what} does not yet keep the promise ({promise}); deadline {c.deadline}"
     else:
         status, why = "missed", f"{what} breaks the promise ({promise})" + (
-            f"; deadline {c.deadline} has passed" if c.deadline else "")
+            f"; deadline {c.deadline} has passed" if at.settled else "")
     return Evaluation(commitment=c.id, evaluated_at=at.now, status=status, actual=actual, target=target,
                       target_max=target_max, op=op, unit=unit, margin=margin, data_time=newest,
                       cases=cases, reason=why)
@@ -235,18 +238,28 @@ def _local_start(day: date, at: _Instant) -> datetime:
     return start.replace(tzinfo=at.zone) if at.aware.tzinfo else start
 
 
-def _reduction_actual(c: Commitment, level: float, data: MeasureData, at: _Instant) -> tuple[float, str]:
-    """The achieved reduction: the baseline (given, or the feed's own value at the baseline date)
-    less the level now, in the commitment's unit (a relative one when the unit is %)."""
-    baseline_unit: str | None
+@dataclass(frozen=True)
+class _Baseline:
+    value: float
+    unit: str | None
+    source: str
+
+
+def _baseline(c: Commitment, data: MeasureData, at: _Instant) -> _Baseline:
+    """What a reduction is measured from: the value given, or the feed's own value at the baseline date."""
     if c.baseline_value is not None:
-        baseline, baseline_unit, source = c.baseline_value, c.baseline_unit or c.unit, "the baseline"
-    else:
-        on = c.baseline_date or c.start
-        earlier = [v for v in data.values if _local_date(v.data_time, at) <= on]
-        if not earlier:
-            raise _NoData(f"no value on or before the baseline date {on} in series {c.measure.series!r}")
-        baseline, baseline_unit, source = max(earlier, key=lambda v: v.data_time).value, c.baseline_unit, f"the feed's value on {on}"
+        return _Baseline(c.baseline_value, c.baseline_unit or c.unit, "the baseline")
+    on = c.baseline_date or c.start
+    earlier = [v for v in data.values if _local_date(v.data_time, at) <= on]
+    if not earlier:
+        raise _NoData(f"no value on or before the baseline date {on} in series {c.measure.series!r}")
+    return _Baseline(max(earlier, key=lambda v: v.data_time).value, c.baseline_unit, f"the feed's value on {on}")
+
+
+def _reduction_actual(c: Commitment, level: float, base: _Baseline) -> tuple[float, str]:
+    """The achieved reduction: the baseline less the level now, in the commitment's unit (a relative
+    one when the unit is %)."""
+    baseline, baseline_unit, source = base.value, base.unit, base.source
     reduced = baseline - level
     if parse_unit(c.unit).dimension == "share":
         if baseline == 0:
@@ -269,12 +282,11 @@ def _latest_value(c: Commitment, data: MeasureData, at: _Instant, newest: dateti
         if broken is not None:
             what = (f"the value {_fmt(broken.value)} {c.unit} on {_local_date(broken.data_time, at)} "
                     f"(the promise holds on every day from {c.start})")
-            ev = _verdict(c, at, broken.value, c.value, c.value_max, c.op, c.unit, newest, what)
-            return replace(ev, status="missed", reason=f"{what} breaks the promise "
-                                                       f"({_promise(c.op, c.value, c.value_max, c.unit)})")
+            return _verdict(c, at, broken.value, c.value, c.value_max, c.op, c.unit, newest, what,
+                            breach_is_final=True)
     point = _latest(data.values, at)
     if c.kind == "reduction":
-        actual, what = _reduction_actual(c, point.value, data, at)
+        actual, what = _reduction_actual(c, point.value, _baseline(c, data, at))
     else:
         actual, what = point.value, f"the latest value, {_fmt(point.value)} {c.unit},"
     return _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, newest, what)
@@ -284,8 +296,9 @@ def _first_break(c: Commitment, data: MeasureData, at: _Instant) -> ValuePoint |
     since = _local_start(c.start, at)
     if c.kind == "reduction" and c.baseline_value is None:   # the baseline day itself is no cut yet
         since = max(since, _local_start((c.baseline_date or c.start) + timedelta(days=1), at))
+    base = _baseline(c, data, at) if c.kind == "reduction" else None
     for point in sorted(_points(data.values, at, since), key=lambda v: v.data_time):
-        value = _reduction_actual(c, point.value, data, at)[0] if c.kind == "reduction" else point.value
+        value = _reduction_actual(c, point.value, base)[0] if base is not None else point.value
         if not compare(c.op, value, c.value, c.value_max):
             return ValuePoint(point.series, point.data_time, value)
     return None
