@@ -71,21 +71,36 @@ def recipients(catalogue: Catalogue, key: str, states: list[AlertState]) -> tupl
     return agency.name, to, cc, bcc
 
 
+def state_group(catalogue: Catalogue, state: AlertState) -> str | None:
+    """The group a state's announcements go to, or None when nobody is told (removed from the catalogue)."""
+    if state.alert == COLLECTION:
+        return OPERATORS if state.commitment.removeprefix(FEED_PREFIX) in catalogue.feeds else None
+    commitment = catalogue.commitments.get(state.commitment)
+    if commitment is None or not commitment.evaluated or state.alert not in (TARGET, DATA):
+        return None   # removed from the catalogue: its alert stays as history, nobody is told
+    return group_key(commitment, state.alert)
+
+
+def may_be_due(group: AlertGroup, spec: AlertingSpec, now: datetime) -> bool:
+    """Whether `_batch` could find the group due now, from the group's own times: a change waiting out
+    group_wait and group_interval, or a repeat after repeat_interval. Groups that cannot be due are
+    not read, so a flush costs the groups with something to say, not every alert."""
+    if group.first_change_at is not None:
+        return now >= group.first_change_at + spec.group_wait and (
+            group.last_sent_at is None or now >= group.last_sent_at + spec.group_interval)
+    return group.last_sent_at is not None and now >= group.last_sent_at + spec.repeat_interval
+
+
 def due_batches(catalogue: Catalogue, states: list[AlertState], groups: dict[str, AlertGroup],
-                muter: Muter, now: datetime) -> list[Batch]:
-    """The groups due now. Updates each AlertGroup's first_change_at (the caller saves them)."""
+                muter: Muter, now: datetime, keys: set[str] | None = None) -> list[Batch]:
+    """The groups due now. Updates each AlertGroup's first_change_at (the caller saves them).
+    `states` holds at least every announceable state of the groups looked at: all groups, or only
+    those in `keys` (a group in `keys` with no state has nothing to say any more)."""
     spec: AlertingSpec = catalogue.alerting
-    by_key: dict[str, list[AlertState]] = {}
+    by_key: dict[str, list[AlertState]] = {key: [] for key in keys or ()}
     for state in states:
-        if state.alert == COLLECTION:
-            if state.commitment.removeprefix(FEED_PREFIX) in catalogue.feeds:
-                by_key.setdefault(OPERATORS, []).append(state)
-            continue
-        commitment = catalogue.commitments.get(state.commitment)
-        if commitment is None or not commitment.evaluated or state.alert not in (TARGET, DATA):
-            continue   # removed from the catalogue: its alert stays as history, nobody is told
-        key = group_key(commitment, state.alert)
-        if key is not None:
+        key = state_group(catalogue, state)
+        if key is not None and (keys is None or key in keys):
             by_key.setdefault(key, []).append(state)
     batches = []
     for key in sorted(by_key):

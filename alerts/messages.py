@@ -19,7 +19,7 @@ from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
-from monitor.store import VERDICT_FIELDS, Store
+from monitor.store import VERDICT_FIELDS, Store, in_pages
 
 log = logging.getLogger("monitor.alerts")
 SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
@@ -151,16 +151,20 @@ def queue_digest(session: Session, renderer: Renderer, catalogue: Catalogue, gro
 
 
 def queue_alertmanager(session: Session, renderer: Renderer, catalogue: Catalogue, receiver: AlertmanagerSpec,
-                       group: AlertGroup, states: list[AlertState], mute: Muter, newest: int, now: datetime) -> int:
-    changed = {t.commitment for t in session.exec(select(AlertTransition).where(col(AlertTransition.id) > group.cursor)).all()}
+                       group: AlertGroup, mute: Muter, newest: int, now: datetime) -> int:
+    changed = sorted(set(session.exec(
+        select(AlertTransition.commitment).where(col(AlertTransition.id) > group.cursor)).all()))
+    # firing, and fired before but changed since the last forward (so Alertmanager hears it resolve)
+    states = list(session.exec(select(AlertState).where(col(AlertState.state) == "firing")).all())
+    states += [s for page in in_pages(changed) for s in session.exec(select(AlertState).where(
+        col(AlertState.commitment).in_(page), col(AlertState.state) != "firing", col(AlertState.fired_at).is_not(None)))]
     hold = max(receiver.resend_interval * 4, timedelta(minutes=5))
     alerts = []
     for state in states:
         commitment = catalogue.commitments.get(state.commitment)
         if commitment is None or mute.reason(commitment) is not None:
             continue
-        if state.state == "firing" or (state.commitment in changed and state.fired_at is not None):
-            alerts.append(am_alert(commitment, state, renderer, now, hold))
+        alerts.append(am_alert(commitment, state, renderer, now, hold))
     group.cursor, group.last_sent_at = newest, now
     if not alerts:
         return 0

@@ -17,16 +17,16 @@ import asyncio
 import logging
 import threading
 from datetime import datetime
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import httpx
-from sqlalchemy import exc as sa_exc, func, update
+from sqlalchemy import exc as sa_exc, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from alerts import messages
-from alerts.engine import ALERT_KINDS, COLLECTION, FEED_PREFIX, Rules, condition, step
-from alerts.grouping import DIGEST, Batch, digest_due, due_batches, resend_due
+from alerts.engine import ALERT_KINDS, COLLECTION, DATA, FEED_PREFIX, TARGET, Rules, condition, needs_announcement, step
+from alerts.grouping import DIGEST, OPERATORS, Batch, digest_due, due_batches, may_be_due, resend_due, state_group
 from alerts.notifiers import Notifier
 from alerts.notifiers.alertmanager import AlertmanagerNotifier
 from alerts.notifiers.email import SmtpNotifier
@@ -40,7 +40,7 @@ from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransit
 from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.store import CollectionRun, Store
+from monitor.store import CollectionRun, Store, in_pages
 
 log = logging.getLogger("monitor.alerts")
 LOCK_KEY = "__lock__"
@@ -55,17 +55,21 @@ class AlertPipeline:
         self.outbox = Outbox(engine, self.settings)
         self._catalogue: Catalogue | None = None
         self._lock = threading.Lock()
+        self._flushed_catalogue: Catalogue | None = None   # what the last flush read every group under
+        self._flushed_mutes: object = None
         self._http: httpx.AsyncClient | None = None
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
-        """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction."""
+        """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction.
+        Only the alerts of these evaluations are read, so a feed's cycle costs its own commitments."""
         rules = Rules.from_spec(catalogue.alerting)
         feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
                  if e.commitment in catalogue.commitments}
         runs = self.store.latest_runs(feeds)
         with self._lock, Session(self.engine) as session:
             self._take_turn(session, now)
-            states = {(s.commitment, s.alert): s for s in session.exec(select(AlertState)).all()}
+            states = _states_of(session, sorted({e.commitment for e in evaluations})
+                                + [FEED_PREFIX + feed for feed in sorted(runs)])
             transitions = 0
             for evaluation in evaluations:
                 commitment = catalogue.commitments.get(evaluation.commitment)
@@ -84,7 +88,7 @@ class AlertPipeline:
                     session.add(state)
             transitions += self._feed_alerts(session, runs, states, rules, now)
             session.flush()
-            queued = self._flush(session, catalogue, list(states.values()), now)
+            queued = self._flush(session, catalogue, now, changed=states.values())
             queued += self._calendar_notice(session, catalogue, evaluations, now)
             session.commit()
         self._catalogue = catalogue
@@ -119,7 +123,7 @@ class AlertPipeline:
             return 0
         with self._lock, Session(self.engine) as session:
             self._take_turn(session, now)
-            queued = self._flush(session, catalogue, list(session.exec(select(AlertState)).all()), now)
+            queued = self._flush(session, catalogue, now)
             session.commit()
         return queued
 
@@ -201,12 +205,27 @@ class AlertPipeline:
                 pass   # another daemon made it first
             session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
 
-    def _flush(self, session: Session, catalogue: Catalogue, states: list[AlertState], now: datetime) -> int:
+    def _flush(self, session: Session, catalogue: Catalogue, now: datetime,
+               changed: Iterable[AlertState] = ()) -> int:
+        """Queue the notifications due now. The groups of `changed` states that need telling start
+        their group_wait; then only groups that may be due are read (every group when what mutes,
+        or the catalogue, changed since the last flush)."""
         groups = {g.key: g for g in session.exec(select(AlertGroup)).all() if g.key != LOCK_KEY}
+        for state in changed:
+            key = state_group(catalogue, state) if needs_announcement(state) else None
+            if key is not None:
+                group = groups.setdefault(key, AlertGroup(key=key))
+                group.first_change_at = group.first_change_at or now
         mute = muter(session, catalogue.alerting.maintenance, now)
         queued = 0
-        # route: daemon only; otherwise Alertmanager tells people (forwarded below, or from Prometheus rules)
-        batches = list(due_batches(catalogue, states, groups, mute, now)) if catalogue.alerting.daemon_notifies else []
+        batches: list[Batch] = []
+        if catalogue.alerting.daemon_notifies:   # otherwise Alertmanager tells people (forwarded below, or from rules)
+            mutes = mute.fingerprint()
+            keys = None if catalogue is not self._flushed_catalogue or mutes != self._flushed_mutes else \
+                {key for key, g in groups.items() if may_be_due(g, catalogue.alerting, now)}
+            if keys is None or keys:
+                batches = due_batches(catalogue, _announceable(session, catalogue, keys), groups, mute, now, keys)
+            self._flushed_catalogue, self._flushed_mutes = catalogue, mutes
         trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
         for batch in batches:
             queued += messages.queue_batch(session, self._renderer(catalogue), catalogue, batch, now, trend)
@@ -222,7 +241,33 @@ class AlertPipeline:
             group = groups.setdefault(f"alertmanager:{receiver.url}", AlertGroup(key=f"alertmanager:{receiver.url}"))
             if newest > group.cursor or resend_due(group.last_sent_at, receiver.resend_interval, now):
                 queued += messages.queue_alertmanager(session, self._renderer(catalogue), catalogue, receiver, group,
-                                                      states, mute, newest, now)
+                                                      mute, newest, now)
         for group in groups.values():
             session.add(group)
         return queued
+
+
+def _states_of(session: Session, commitments: Sequence[str]) -> dict[tuple[str, str], AlertState]:
+    """The alert states of these commitments (and feed pseudo-commitments), read a page at a time."""
+    states: dict[tuple[str, str], AlertState] = {}
+    for page in in_pages(commitments):
+        states.update(((s.commitment, s.alert), s)
+                      for s in session.exec(select(AlertState).where(col(AlertState.commitment).in_(page))).all())
+    return states
+
+
+def _announceable(session: Session, catalogue: Catalogue, keys: set[str] | None) -> list[AlertState]:
+    """The states that can put something in a message (firing, or firing once told and not yet
+    resolved to the receivers), of the groups in `keys` or of every group."""
+    told = or_(col(AlertState.state) == "firing", col(AlertState.announced).like("firing%"))
+    if keys is None:
+        return list(session.exec(select(AlertState).where(told)).all())
+    found: list[AlertState] = []
+    if OPERATORS in keys:
+        found += session.exec(select(AlertState).where(told, col(AlertState.alert).in_((DATA, COLLECTION)))).all()
+    agencies = {key.split(":", 1)[1] for key in keys if key.startswith("agency:")}
+    members = sorted(c.id for c in catalogue.commitments.values() if c.agency is not None and c.agency.id in agencies)
+    for page in in_pages(members):
+        found += session.exec(select(AlertState).where(
+            told, col(AlertState.alert) == TARGET, col(AlertState.commitment).in_(page))).all()
+    return found

@@ -39,6 +39,10 @@ class Muter:
                 return f"maintenance window {w.name!r}"
         return None
 
+    def fingerprint(self) -> tuple[tuple[int | None, ...], tuple[str, ...]]:
+        """What mutes at this moment: when it changes, alerts may have become announceable or muted."""
+        return tuple(s.id for s in self.silences), tuple(w.name for w in self.windows if in_window(w, self.now))
+
 
 def _agency_ids(commitment: Commitment) -> set[str]:
     ids = {a.id for a in commitment.co_agencies}

@@ -141,7 +141,7 @@ def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
-def _pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
+def in_pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), PAGE):
         yield items[start:start + PAGE]
 
@@ -273,7 +273,7 @@ class Store:
             return
         session.flush()
         ids: list[int | None] = []
-        for page in _pages(list(series)):
+        for page in in_pages(list(series)):
             batches = (col(Observation.feed) == feed, col(Observation.series).in_(page),
                        col(Observation.cases).is_not(None))
             if accumulates:
@@ -284,7 +284,7 @@ class Store:
                                               order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
                 ranked = select(Observation.id, rank.label("rank")).where(*batches).subquery()
                 ids += session.exec(select(ranked.c.id).where(ranked.c.rank > CASE_BLOBS_KEPT)).all()
-        for page_ids in _pages(ids):
+        for page_ids in in_pages(ids):
             session.execute(delete(Observation).where(col(Observation.id).in_(page_ids)))
 
     def measure_data(self, feed: str, series: str, since: datetime | None = None,
@@ -366,7 +366,7 @@ class Store:
         plan: dict[str, dict[str, object]] = {}     # the current-state row each commitment ends with
         with Session(self.engine) as session:
             stored: dict[str, str] = {}
-            for page in _pages(sorted({ev.commitment for ev in evaluations})):
+            for page in in_pages(sorted({ev.commitment for ev in evaluations})):
                 stored.update(session.exec(select(CurrentState.commitment, CurrentState.status).where(
                     col(CurrentState.commitment).in_(page))).all())
             current: dict[str, str | None] = dict(stored)

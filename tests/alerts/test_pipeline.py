@@ -52,6 +52,20 @@ def test_a_firing_alert_is_told_once_and_repeated_after_repeat_interval(cycle, p
     assert "当前实际：3.5个工作日" in repeated.get_body(("plain",)).get_content()
 
 
+def test_a_repeat_names_alerts_of_every_feed_of_the_agency_though_each_cycle_reads_only_its_own(
+        cycle, pipeline, settings):
+    cycle(T0, (SETUP, "missed", 2.5))          # one feed's cycle
+    cycle(T0 + minutes(1), (FIRMS, "at_risk", 500))   # another's, same agency
+    deliver(pipeline, T0 + minutes(10))
+    later = T0 + timedelta(days=1, minutes=11)
+    cycle(later, (FIRMS, "at_risk", 510))      # only the second feed reports again
+    deliver(pipeline, later)
+    repeated = mails(settings)[-1]
+    assert "重复提醒" in repeated["Subject"]
+    text = repeated.get_body(("plain",)).get_content()
+    assert "当前实际：2.5个工作日" in text and "当前实际：510家" in text
+
+
 def test_resolved_message_carries_the_current_value_not_the_last_bad_one(cycle, pipeline, settings):
     cycle(T0, (SETUP, "missed", 2.5))
     cycle(T0 + minutes(1), (SETUP, "met", 0.8))

@@ -76,3 +76,17 @@ def test_window_follows_daylight_saving_in_zones_that_have_it():
     assert in_window(window, datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc))    # CET: 09:30
     assert in_window(window, datetime(2026, 7, 6, 7, 30, tzinfo=timezone.utc))    # CEST: 09:30
     assert not in_window(window, datetime(2026, 7, 6, 8, 30, tzinfo=timezone.utc))
+
+
+def test_an_expired_silence_releases_the_held_alert_at_the_next_delivery_without_a_new_cycle(
+        cycle, pipeline, engine, settings):
+    with Session(engine) as session:
+        silence = add_silence(session, T0, T0 + timedelta(hours=2), "系统迁移", agency="town.market")
+    cycle(T0, (SETUP, "missed", 2.5))
+    asyncio.run(pipeline.deliver_due(T0 + minutes(1)))
+    assert read_mails(settings.maildir) == []
+    with Session(engine) as session:
+        expire_silence(session, silence.id, T0 + minutes(2))
+    asyncio.run(pipeline.deliver_due(T0 + minutes(3)))   # no evaluation since: what mutes changed
+    [mail] = read_mails(settings.maildir)
+    assert "未达标" in mail["Subject"] and "2.5个工作日" in mail.get_body(("plain",)).get_content()
