@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
+from monitor.service import heap
 from monitor.service.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
@@ -111,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"monitor: not starting: {exc} ({settings.database_url.split('://')[0]} database)", file=sys.stderr)
         return 1
     daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine))
+    heap.settle()
     asyncio.run(daemon.run())
     return 0
 

@@ -28,6 +28,7 @@ from prometheus_client.registry import Collector
 from collectors.base import FetchContext
 from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
+from monitor.service import heap
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import load_catalogue
@@ -372,6 +373,8 @@ class Daemon:
         await asyncio.to_thread(self.commitment_metrics.refresh)   # removed commitments leave /metrics now
         if self._scheduler is not None:
             self._schedule_feeds(triggers, previous)
+        del previous
+        await asyncio.to_thread(heap.settle, replaced=True)   # the old catalogue freed, the new one frozen
         log.info("reloaded", extra={"commitments": len(catalogue.commitments), "feeds": len(catalogue.feeds)})
         return True, []
 
