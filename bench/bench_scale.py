@@ -146,6 +146,18 @@ def _get(url: str, timeout: float) -> bytes:
         return response.read()
 
 
+def wait_for_demo(url: str, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while True:
+        try:
+            _get(url, 60)
+            return
+        except OSError:
+            if time.perf_counter() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) as connection:
         tables = [r[0] for r in connection.execute("select name from sqlite_master where type='table'")]
@@ -285,6 +297,8 @@ def main() -> None:
                 demo = subprocess.Popen([str(BIN / "monitor"), "demo-server", "--listen", f"127.0.0.1:{demo_port}"],
                                         cwd=folder, stdout=subprocess.DEVNULL) if demo_port else None
                 try:
+                    if demo_url:   # the load generator up before the clock starts: the figures are the monitor's
+                        wait_for_demo(demo_url, args.timeout)
                     measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
                 finally:
                     if demo is not None:

@@ -101,6 +101,12 @@ def _local(day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=zone)
 
 
+def _recent(now: datetime) -> datetime:
+    """The newest data time: the start of the previous hour, so every collection within an hour
+    repeats the same points (as agency feeds repeat a day's figures) and the store keeps them once."""
+    return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
 def _point_times(c: Commitment, now: datetime, calendar: WorkCalendar, n: int) -> list[datetime]:
     """n data times, oldest first: daily up to noon of the deadline day for a settled target, else up
     to an hour ago."""
@@ -108,7 +114,7 @@ def _point_times(c: Commitment, now: datetime, calendar: WorkCalendar, n: int) -
         assert c.deadline is not None
         last = _local(c.deadline, time(12), calendar.timezone)
     else:
-        last = now - timedelta(hours=1)
+        last = _recent(now)
     return [last - timedelta(days=n - 1 - i) for i in range(n)]
 
 
@@ -182,7 +188,7 @@ def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCale
             on = c.baseline_date or c.start
             # the feed's own value on the baseline date (the day before it, so it is never inside
             # a `throughout` span that starts on that date); levels are reported after that date only
-            base_time = min(_local(on - timedelta(days=1), time(12), calendar.timezone), now - timedelta(hours=2))
+            base_time = min(_local(on - timedelta(days=1), time(12), calendar.timezone), _recent(now) - timedelta(hours=1))
             points.append({"time": base_time.isoformat(), "value": round(base, 6)})
             kept = [(t, v) for t, v in zip(times, values) if t.astimezone(calendar.timezone).date() > on]
             times, values = [t for t, _ in kept], [v for _, v in kept]
@@ -226,7 +232,7 @@ def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCale
         final = (math.ceil(final) if intent == "met" else math.floor(final)) if whole else round(final, 2)
     else:
         today = calendar.local(now).date()
-        last_day, last_time = today, now - timedelta(hours=1)
+        last_day, last_time = today, _recent(now)
         total_days = (c.deadline - c.start).days + 1
         elapsed = max(0, (today - c.start).days)
         if intent == "at_risk":                         # behind pace: 70% of what is expected by now
