@@ -137,3 +137,38 @@ def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, monkeypat
                         lambda path, mode: False if Path(path).resolve() == database.resolve() else access(path, mode))
     with pytest.raises(StoreUnavailable, match="not writable"):
         open_store(settings)
+
+
+def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limit(daemon, monkeypatch):
+    """Collected payloads wait for the one writer thread: collecting further ahead would hold them all."""
+    import threading
+
+    import httpx
+
+    import monitor.service.daemon as module
+    daemon.settings = daemon.settings.model_copy(update={"max_concurrent_feeds": 1})
+    started: list[int] = []
+    release = threading.Event()
+
+    async def fake_collect(feed, context):
+        started.append(len(started) + 1)
+        return CollectionResult(feed="demo", fetched_at=NOW, ok=True, values=[ValuePoint("x", NOW, 1.0)])
+
+    def slow_store(catalogue, result, feed_id):
+        release.wait(10)
+        return []
+    monkeypatch.setattr(module, "collect", fake_collect)
+    monkeypatch.setattr(daemon, "_store_and_evaluate", slow_store)
+
+    async def run() -> list[int]:
+        daemon._client = httpx.AsyncClient()
+        first = asyncio.create_task(daemon._run_feed("demo"))
+        second = asyncio.create_task(daemon._run_feed("demo"))
+        await asyncio.sleep(0.3)
+        seen = list(started)   # the first result waits in the writer: the second must not collect yet
+        release.set()
+        await asyncio.gather(first, second)
+        await daemon._client.aclose()
+        return seen
+    assert asyncio.run(run()) == [1]
+    assert started == [1, 2]
