@@ -7,6 +7,7 @@ measure, its feed's staleness limit), so nothing downstream looks at the spec or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -85,8 +86,18 @@ class Catalogue:
         return ZoneInfo(self.calendar.timezone)
 
     def evaluated_commitments(self, feed_id: str | None = None) -> list[Commitment]:
-        return [c for c in self.commitments.values()
-                if c.evaluated and (feed_id is None or c.measure.feed == feed_id)]
+        """In catalogue order; of one feed, from an index made once (a cycle asks for its feed's)."""
+        if feed_id is None:
+            return [c for c in self.commitments.values() if c.evaluated]
+        return list(self._evaluated_by_feed.get(feed_id, ()))
+
+    @cached_property
+    def _evaluated_by_feed(self) -> Mapping[str, tuple[Commitment, ...]]:
+        by_feed: dict[str, list[Commitment]] = {}
+        for c in self.commitments.values():
+            if c.evaluated:
+                by_feed.setdefault(c.measure.feed, []).append(c)
+        return MappingProxyType({feed: tuple(cs) for feed, cs in by_feed.items()})
 
 
 def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
