@@ -103,19 +103,21 @@ def _local(day: date, at: time, zone: tzinfo) -> datetime:
 
 def _recent(now: datetime) -> datetime:
     """The newest data time: the start of the previous hour, so every collection within an hour
-    repeats the same points (as agency feeds repeat a day's figures) and the store keeps them once."""
+    repeats the same points (as agency feeds repeat their figures) and the store keeps them once."""
     return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
 def _point_times(c: Commitment, now: datetime, calendar: WorkCalendar, n: int) -> list[datetime]:
-    """n data times, oldest first: daily up to noon of the deadline day for a settled target, else up
-    to an hour ago."""
+    """n data times, oldest first: daily at noon up to the deadline day for a settled target; else
+    daily at noon on the days before, and today's figure as of the previous whole hour."""
+    zone = calendar.timezone
     if _settled(c, now, calendar):
         assert c.deadline is not None
-        last = _local(c.deadline, time(12), calendar.timezone)
-    else:
-        last = _recent(now)
-    return [last - timedelta(days=n - 1 - i) for i in range(n)]
+        last = _local(c.deadline, time(12), zone)
+        return [last - timedelta(days=n - 1 - i) for i in range(n)]
+    last = _recent(now)
+    today = calendar.local(last).date()
+    return [_local(today - timedelta(days=n - 1 - i), time(12), zone) for i in range(n - 1)] + [last]
 
 
 # --- latest values: value, share, milestone, reduction ------------------------------------------------
