@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -158,6 +158,17 @@ def wait_for_demo(url: str, timeout: float) -> None:
             time.sleep(0.5)
 
 
+def _hourly_points(db: Path) -> int:
+    """Value points dated in the newest data hour: what each hour adds to the store."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) as connection:
+        newest = connection.execute("select max(data_time) from observation where cases is null").fetchone()[0]
+        if newest is None:
+            return 0
+        since = (datetime.fromisoformat(newest) - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S")
+        return connection.execute("select count(*) from observation where cases is null and data_time >= ?",
+                                  (since,)).fetchone()[0]
+
+
 def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) as connection:
         tables = [r[0] for r in connection.execute("select name from sqlite_master where type='table'")]
@@ -232,12 +243,12 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         if steady:
             rows_after, bytes_after = _store_counts(db)
             per_day = DAY / INTERVAL_SECONDS
-            added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
-            emit(figure="store_rows_per_day", commitments=size,
-                 value=round(sum(added.values()) * per_day),
-                 by_table={t: round(n * per_day) for t, n in added.items() if n},
-                 note=f"one cycle's growth x {per_day:.0f} cycles (feed interval {INTERVAL_SECONDS}s), "
-                      "before retention")
+            by_table = {t: round((rows_after.get(t, 0) - rows_before.get(t, 0)) * per_day) for t in rows_after}
+            by_table["observation"] = 24 * _hourly_points(db)   # the demo adds its points once an hour
+            emit(figure="store_rows_per_day", commitments=size, value=sum(by_table.values()),
+                 by_table={t: n for t, n in by_table.items() if n},
+                 note=f"one cycle's growth x {per_day:.0f} cycles (feed interval {INTERVAL_SECONDS}s), observations "
+                      "24 x the points of the newest hour; before retention")
             emit(figure="store_bytes_per_day", commitments=size, value=round((bytes_after - bytes_before) * per_day),
                  file_bytes=bytes_after)
         times, sizes = [], []
