@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 INTERVAL_SECONDS = 60          # the shipped demo feed's interval
 DAY = 86400
+PER_CYCLE_TABLES = ("evaluation", "collection_run")   # a row per commitment or feed every cycle
 
 
 def emit(**figure: object) -> None:
@@ -243,12 +244,15 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         if steady:
             rows_after, bytes_after = _store_counts(db)
             per_day = DAY / INTERVAL_SECONDS
-            by_table = {t: round((rows_after.get(t, 0) - rows_before.get(t, 0)) * per_day) for t in rows_after}
+            added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
+            by_table = {t: round(added.get(t, 0) * per_day) for t in PER_CYCLE_TABLES}
             by_table["observation"] = 24 * _hourly_points(db)   # the demo adds its points once an hour
             emit(figure="store_rows_per_day", commitments=size, value=sum(by_table.values()),
                  by_table={t: n for t, n in by_table.items() if n},
+                 alert_rows_this_cycle={t: n for t, n in added.items() if n and t not in by_table},
                  note=f"one cycle's growth x {per_day:.0f} cycles (feed interval {INTERVAL_SECONDS}s), observations "
-                      "24 x the points of the newest hour; before retention")
+                      "24 x the points of the newest hour; before retention. Alert tables grow with changes, "
+                      "not cycles: alert_rows_this_cycle is the second cycle's (the first announcements)")
             emit(figure="store_bytes_per_day", commitments=size, value=round((bytes_after - bytes_before) * per_day),
                  file_bytes=bytes_after)
         times, sizes = [], []
