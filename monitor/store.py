@@ -255,12 +255,20 @@ class Store:
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
-        """Skip values already stored for the same series and data time (feeds repeat themselves)."""
+        """Skip values already stored for the same series and data time (feeds repeat themselves).
+        Each series is compared from its own earliest point in `points` (pages of series ordered by it),
+        so a series reaching back years does not make every series read its stored years."""
         if not points:
             return []
-        known = set(session.exec(select(Observation.series, Observation.data_time).where(
-            col(Observation.feed) == feed, col(Observation.cases).is_(None),
-            Observation.data_time >= min(p.data_time for p in points))).all())
+        earliest: dict[str, datetime] = {}
+        for p in points:
+            if p.series not in earliest or p.data_time < earliest[p.series]:
+                earliest[p.series] = p.data_time
+        known: set[tuple[str, datetime]] = set()
+        for page in in_pages(sorted(earliest.items(), key=lambda item: item[1])):
+            known.update(session.exec(select(Observation.series, Observation.data_time).where(
+                col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
+                col(Observation.cases).is_(None), Observation.data_time >= page[0][1])).all())
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod

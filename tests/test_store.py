@@ -41,6 +41,18 @@ def test_values_round_trip_as_aware_utc_and_repeats_are_not_stored_twice(databas
     assert data.values[0].data_time.tzinfo is not None
 
 
+def test_repeats_are_recognised_per_series_from_each_series_own_earliest_point(database_url):
+    store = open_store(database_url)
+    years_ago, day = NOW - timedelta(days=1500), timedelta(days=1)
+    first = [ValuePoint("total", years_ago, 1.0), ValuePoint("total", NOW, 9.0), ValuePoint("share", NOW - day, 90.0)]
+    store.save_collection(CollectionResult("feed", NOW, True, values=first))
+    again = first + [ValuePoint("share", NOW, 91.0), ValuePoint("share", NOW - 3 * day, 89.0)]
+    store.save_collection(CollectionResult("feed", NOW + day, True, values=again))
+    assert [(v.data_time, v.value) for v in store.measure_data("feed", "total").values] == [(years_ago, 1.0), (NOW, 9.0)]
+    assert [(v.data_time, v.value) for v in store.measure_data("feed", "share").values] == [
+        (NOW - 3 * day, 89.0), (NOW - day, 90.0), (NOW, 91.0)]
+
+
 def test_case_records_round_trip_with_open_cases_and_old_batches_pruned(database_url):
     store = open_store(database_url)
     for i in range(CASE_BLOBS_KEPT + 2):
