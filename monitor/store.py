@@ -318,10 +318,12 @@ class Store:
 
     def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
                   accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
-        """What `measure_data` gives for each (series, since) of one feed, read in two queries for the
-        whole feed however many commitments it serves (the daemon evaluates them all after each run).
-        Up to PAGE series are named in the queries; beyond that the feed's rows are read and the
-        series picked here, so 100,000 commitments never make a statement with 100,000 parameters."""
+        """What `measure_data` gives for each (series, since) of one feed, read for the whole feed at
+        once however many commitments it serves (the daemon evaluates them all after each run).
+        Values are read a page of series at a time, the pages ordered by how far back their series are
+        read, so one series read from years ago does not drag every series' years along. Case batches
+        come in one query; up to PAGE series are named in it, beyond that the feed's batches are read
+        and the series picked here, so no statement carries 100,000 parameters."""
         wanted = list(dict.fromkeys(wanted))
         if not wanted:
             return {}
@@ -331,11 +333,7 @@ class Store:
         rows_of = [col(Observation.feed) == feed]
         if len(series) <= PAGE:
             rows_of.append(col(Observation.series).in_(series))
-        values = select(Observation.series, Observation.data_time, Observation.value).where(
-            *rows_of, col(Observation.cases).is_(None))
         batches = select(Observation).where(*rows_of, col(Observation.cases).is_not(None))
-        if earliest is not None:
-            values = values.where(Observation.data_time >= earliest)
         if accumulates_cases:   # every batch in the widest window, newest first
             if earliest is not None:
                 batches = batches.where(Observation.data_time >= earliest)
@@ -349,9 +347,8 @@ class Store:
         points: dict[str, list[ValuePoint]] = {name: [] for name in series}
         unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
         with Session(self.engine) as session:
-            for name, data_time, value in session.exec(
-                    values.order_by(col(Observation.data_time), col(Observation.id))).all():
-                if name in points and value is not None:    # a value row always has one (it is how it is stored)
+            for name, data_time, value in self._values_since(session, feed, wanted):
+                if value is not None:    # a value row always has one (it is how it is stored)
                     points[name].append(ValuePoint(name, data_time, value))
             for row in session.exec(batches).all():
                 if row.series in unpacked:
@@ -363,6 +360,24 @@ class Store:
                 values=tuple(p for p in points[name] if since is None or p.data_time >= since),
                 cases=_join_batches(cases))
         return found
+
+    @staticmethod
+    def _values_since(session: Session, feed: str,
+                      wanted: Sequence[tuple[str, datetime | None]]) -> Iterator[tuple[str, datetime, float | None]]:
+        """(series, data_time, value) of every wanted series from the earliest time any wanter reads
+        it, oldest first within each series."""
+        since_of: dict[str, datetime | None] = {}
+        for name, since in wanted:
+            before = since_of.get(name, since)
+            since_of[name] = None if since is None or before is None else min(since, before)
+        ordered = sorted(since_of.items(), key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
+        for page in in_pages(ordered):
+            query = select(Observation.series, Observation.data_time, Observation.value).where(
+                col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
+                col(Observation.cases).is_(None))
+            if page[0][1] is not None:
+                query = query.where(Observation.data_time >= page[0][1])
+            yield from session.exec(query.order_by(col(Observation.data_time), col(Observation.id))).all()
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state, in a few statements whatever the number of
