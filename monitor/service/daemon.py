@@ -29,6 +29,7 @@ from collectors.base import FetchContext
 from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service import heap
+from monitor.service.gzipped import Compressed
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_needed_since, evaluate
 from monitor.loader import load_catalogue
@@ -375,13 +376,13 @@ class Daemon:
             self.catalogue, self.calendar = catalogue, calendar
             self.board = {k: v for k, v in self.board.items() if k in catalogue.commitments}
         release_resources()   # a feed's database URL may have changed
+        await asyncio.to_thread(self.commitment_metrics.refresh)   # removed commitments leave /metrics now
         self.last_reload_error = []
         self.last_reload_ok = True
         self.metrics.reloads.labels("success").inc()
-        self.metrics.reload_success.set(1)
+        self.metrics.reload_success.set(1)   # after the rendering: a scrape saying so shows the new catalogue
         self.metrics.reload_time.set(self.clock().timestamp())
         self.metrics.record_catalogue(catalogue)
-        await asyncio.to_thread(self.commitment_metrics.refresh)   # removed commitments leave /metrics now
         if self._scheduler is not None:
             self._schedule_feeds(triggers, previous)
         del previous
@@ -414,6 +415,9 @@ class Daemon:
     def commitment_exposition(self) -> bytes:
         """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""
         return self.commitment_metrics.exposition()
+
+    def commitment_exposition_compressed(self) -> Compressed:
+        return self.commitment_metrics.compressed()
 
     def snapshot(self) -> Snapshot:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each

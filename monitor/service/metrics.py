@@ -28,6 +28,7 @@ from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.observations import CollectionResult
+from monitor.service.gzipped import Compressed
 from monitor.units import UnitError, normalise
 
 _monotonic = time_module.monotonic
@@ -171,6 +172,7 @@ class MetricsSnapshot:
         self._clock = clock
         self._cond = threading.Condition()
         self._body: bytes | None = None
+        self._compressed = Compressed.of(b"")   # the same, compressed once per rendering (gzipped.py)
         self._dirty = False
         self._rendering = False
         self._rendered_at = float("-inf")
@@ -181,10 +183,15 @@ class MetricsSnapshot:
         return max(1.0, self.RENDER_SPACING * self.last_render_seconds)
 
     def refresh(self, force: bool = True) -> None:
-        """Render now (unless a rendering is under way: then it renders once more when done). Not
-        forced: when the last rendering is too recent, only mark the snapshot stale for the job."""
+        """Render now; when a rendering is under way, it renders once more when done, and a forced
+        refresh returns after that. Not forced: when the last rendering is too recent, only mark the
+        snapshot stale for the job."""
         with self._cond:
             self._dirty = True
+            if self._rendering and force:   # the running rendering renders once more: wait for it
+                while self._rendering:
+                    self._cond.wait()
+                return
             if self._rendering or (not force and self._clock() - self._rendered_at < self._spacing()):
                 return
             self._rendering = True
@@ -196,8 +203,9 @@ class MetricsSnapshot:
                     self._dirty = False
                 started = self._clock()
                 body = generate_latest(self._registry)
+                compressed = Compressed.of(body)
                 with self._cond:
-                    self._body = body
+                    self._body, self._compressed = body, compressed
                     self.renders += 1
                     self._rendered_at = self._clock()
                     self.last_render_seconds = self._rendered_at - started
@@ -220,6 +228,17 @@ class MetricsSnapshot:
 
     def exposition(self) -> bytes:
         """The last rendering (rendered now when there is none yet)."""
+        self._ensure_rendered()
+        with self._cond:
+            return self._body or b""
+
+    def compressed(self) -> Compressed:
+        """The last rendering, deflated once (see gzipped.py)."""
+        self._ensure_rendered()
+        with self._cond:
+            return self._compressed
+
+    def _ensure_rendered(self) -> None:
         with self._cond:
             body = self._body
         if body is None:
@@ -227,8 +246,6 @@ class MetricsSnapshot:
             with self._cond:
                 while self._body is None and self._rendering:
                     self._cond.wait()
-                body = self._body
-        return body or b""
 
 
 class DaemonMetrics:

@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from monitor.service.pages import api, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.gzipped import Compressed, gzip_body
 from monitor.service.web_bounds import SharedCall, is_loopback, timed_protocol
 
 STATIC = html.PACKAGE / "static"
@@ -84,13 +85,33 @@ def _refused(request: Request, on_rejected: Callable[[str], None]) -> Response:
                           "others with a token"}, 403)
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (named, or by "*", and not with q=0)."""
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params.strip().startswith("q=") or float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
 def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lambda reason: None) -> list[BaseRoute]:
     # the per-commitment families come rendered (once per cycle); the self-metrics are small
+    # the per-commitment families come rendered once per cycle (first: the self-metrics, small, are
+    # rendered per scrape and follow); for gzip they come compressed too (Prometheus asks for gzip)
     rendered = getattr(backend, "commitment_exposition", lambda: b"")
-    render = SharedCall(lambda: generate_latest(backend.registry) + rendered())
+    compressed = getattr(backend, "commitment_exposition_compressed", lambda: Compressed.of(b""))
+    plain = SharedCall(lambda: rendered() + generate_latest(backend.registry))
+    packed = SharedCall(lambda: gzip_body(compressed(), generate_latest(backend.registry)))
 
     def metrics(request: Request) -> Response:
-        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
+            return Response(packed(), media_type=CONTENT_TYPE_LATEST,
+                            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        return Response(plain(), media_type=CONTENT_TYPE_LATEST, headers={"Vary": "Accept-Encoding"})
 
     def healthz(request: Request) -> Response:
         healthy, details = backend.health()
