@@ -142,8 +142,8 @@ def measure_validate(folder: Path, size: int, timeout: float) -> None:
          rss_mb=round(peak), **({} if done.returncode == 0 else {"error": done.stderr.strip()[-300:]}))
 
 
-def _get(url: str, timeout: float) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def _get(url: str, timeout: float, headers: dict[str, str] | None = None) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
         return response.read()
 
 
@@ -256,19 +256,22 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
             emit(figure="store_bytes_per_day", commitments=size, value=round((bytes_after - bytes_before) * per_day),
                  file_bytes=bytes_after)
         times, sizes = [], []
+        scrape = {"Accept-Encoding": "gzip"}   # as Prometheus asks
         for _ in range(3):
             t0 = time.perf_counter()
             try:
-                sizes.append(len(_get(base + "/metrics", 120)))
+                sizes.append(len(_get(base + "/metrics", 120, scrape)))
                 times.append(time.perf_counter() - t0)
             except OSError as exc:
                 emit(figure="scrape_seconds", commitments=size, value=None, reached=False, error=str(exc))
                 break
         if times:
+            plain_started = time.perf_counter()
             body = _get(base + "/metrics", 120)
+            plain_seconds = time.perf_counter() - plain_started
             emit(figure="scrape_seconds", commitments=size, value=round(sorted(times)[len(times) // 2], 3),
-                 all=[round(t, 3) for t in times])
-            emit(figure="scrape_bytes", commitments=size, value=sizes[-1],
+                 all=[round(t, 3) for t in times], uncompressed_seconds=round(plain_seconds, 3))
+            emit(figure="scrape_bytes", commitments=size, value=sizes[-1], uncompressed=len(body),
                  samples=sum(1 for line in body.splitlines() if line and not line.startswith(b"#")))
         current, peak = rss_mb(daemon.pid)
         emit(figure="daemon_rss_mb", commitments=size, value=round(current), peak=round(peak))
