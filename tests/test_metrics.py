@@ -144,6 +144,20 @@ def test_status_detail_exports_one_sample_per_commitment_its_current_status(ship
     assert run.returncode == 0 and not run.stdout.strip() and not run.stderr.strip(), run.stdout + run.stderr
 
 
+def test_the_status_detail_written_directly_is_what_prometheus_client_writes(shipped_catalogue):
+    import dataclasses
+    commitments = shipped_catalogue.evaluated_commitments()
+    awkward = dataclasses.replace(commitments[0], unit='个"工作日\\\n')   # a quote, a backslash, a line break
+    catalogue = dataclasses.replace(shipped_catalogue, commitments={**shipped_catalogue.commitments, awkward.id: awkward})
+    board = {commitments[1].id: Evaluation(commitments[1].id, NOW, "missed", provisional=True),
+             commitments[2].id: Evaluation(commitments[2].id, NOW, "met")}
+    collector = CommitmentCollector(lambda: catalogue, lambda: board, detail="status")
+    registry = CollectorRegistry()
+    registry.register(collector)
+    assert collector.render() == generate_latest(registry)
+    assert b'provisional="true"' in collector.render() and b'\\"' in collector.render()
+
+
 def test_auto_detail_is_full_for_a_small_catalogue_and_status_beyond_the_budget(shipped_catalogue, monkeypatch):
     from monitor.service import metrics
     collector = CommitmentCollector(lambda: shipped_catalogue, lambda: {}, detail="auto")
