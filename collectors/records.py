@@ -58,12 +58,14 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = text.dtype.itemsize // 4
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
-    codes = text.view(np.uint32).reshape(n, width)
+    codes = text.view(np.uint32).reshape(n, width)[:, :19]
+    # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
+    small = np.minimum(codes, 255).astype(np.uint8)
     if width < 19:
-        codes = np.pad(codes, ((0, 0), (0, 19 - width)))
+        small = np.pad(small, ((0, 0), (0, 19 - width)))
     length = np.strings.str_len(text)
-    columns = list(np.ascontiguousarray(codes[:, :19].T))
-    digits = [c - np.uint32(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
+    columns = list(np.ascontiguousarray(small.T))
+    digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
 
     def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
         value = digits[cols[0]].astype(np.int64)
@@ -222,6 +224,8 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
     """The kept rows' case ids as text, or None when the feed gives no ids."""
     if ids is None:
         return None
+    if isinstance(ids, np.ndarray) and ids.dtype.kind == "U":
+        return ids[keep]
     return np.asarray(ids, dtype=object)[keep].astype(str)
 
 
@@ -230,13 +234,26 @@ def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
 
     Ids compare as trimmed text: 7 and "7" (a number in one row, a string in another) are one id.
     """
-    keys = np.strings.strip(np.asarray(ids, dtype=object).astype(str))
-    if len(keys) == 0 or len(np.unique(keys)) == len(keys):
+    text = ids if isinstance(ids, np.ndarray) and ids.dtype.kind == "U" else np.asarray(ids, dtype=object).astype(str)
+    keys = np.strings.strip(text)
+    if len(keys) == 0 or _all_distinct(keys):
         return np.zeros(len(keys), dtype=bool)
     _, first = np.unique(keys, return_index=True)
     repeated = np.ones(len(keys), dtype=bool)
     repeated[first] = False
     return repeated
+
+
+def _all_distinct(keys: np.ndarray) -> bool:
+    """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
+    keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
+    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(len(keys), -1)
+    hashes = np.full(len(keys), 0xCBF29CE484222325, dtype=np.uint64)
+    for column in codes.T:                              # FNV-1a over the code points
+        hashes ^= column
+        hashes *= np.uint64(0x100000001B3)
+    hashes.sort()
+    return not (hashes[1:] == hashes[:-1]).any()
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
