@@ -27,6 +27,7 @@ _LOOSE_RE = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?$")
 # What agencies write in an empty completion cell: the case is still open.
 OPEN_MARKERS = frozenset({"-", "—", "——", "–", "－", "/", "／", "无", "無", "未办结", "未辦結", "办理中", "辦理中"})
+_LONGEST_MARKER = max(len(marker) for marker in OPEN_MARKERS)
 
 
 def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np.ndarray:
@@ -68,7 +69,7 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
 
     def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
-        value = digits[cols[0]].astype(np.int64)
+        value = digits[cols[0]].astype(np.int32)
         ok = digits[cols[0]] <= 9
         for c in cols[1:]:
             value = value * 10 + digits[c]
@@ -87,12 +88,17 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
     second = np.where(has_seconds, second, 0)
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
-    month_start = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
-    first_day = month_start.astype("datetime64[D]").astype(np.int64)
-    days_in_month = (month_start + 1).astype("datetime64[D]").astype(np.int64) - first_day
-    ok &= day <= days_in_month
-    seconds = (first_day + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
+    ok &= day <= _MONTH_LENGTH[index]
+    seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
     return ok, np.where(ok, seconds, 0).astype("datetime64[s]")
+
+
+# Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
+# up by year * 12 + month - 1 (calendar casts of datetime64[M] cost several times more per row).
+_MONTHS = np.arange(10000 * 12) - 1970 * 12
+_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+_MONTH_LENGTH = (_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - _MONTH_START
 
 
 def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
@@ -150,7 +156,10 @@ def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
 def completion_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Completion cells as text, and which hold a completion: blanks and open markers (—, /, 未办结) do not."""
     text, given = as_text(raw)
-    marked = np.isin(np.strings.strip(text), list(OPEN_MARKERS)) & given
+    stripped = np.strings.strip(text)
+    short = np.flatnonzero(given & (np.strings.str_len(stripped) <= _LONGEST_MARKER))   # isin only where it may match
+    marked = np.zeros(len(text), dtype=bool)
+    marked[short] = np.isin(stripped[short], list(OPEN_MARKERS))
     if marked.any():
         text = np.where(marked, "", text)
         given = given & ~marked
@@ -244,6 +253,9 @@ def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     return repeated
 
 
+_BUCKET_BITS = 22
+
+
 def _all_distinct(keys: np.ndarray) -> bool:
     """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
     keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
@@ -252,8 +264,13 @@ def _all_distinct(keys: np.ndarray) -> bool:
     for column in codes.T:                              # FNV-1a over the code points
         hashes ^= column
         hashes *= np.uint64(0x100000001B3)
-    hashes.sort()
-    return not (hashes[1:] == hashes[:-1]).any()
+    hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
+    hashes *= np.uint64(0xFF51AFD7ED558CCD)
+    hashes ^= hashes >> np.uint64(33)
+    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share one.
+    buckets = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
+    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << _BUCKET_BITS)[buckets] > 1])
+    return not (shared[1:] == shared[:-1]).any()
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
