@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from collectors import arrow_text
 from collectors.arrow_text import to_text
 from collectors.base import FeedError
-from collectors.csv_reader import BLOCK_BYTES
+from collectors.csv_reader import BLOCK_BYTES, FIRST_BLOCK_BYTES
 from collectors.csv_table import parse_csv_bytes
 
 PLAIN = "编号,值,值,备注\nA1,1,2,x\nA2,3,4,y\n"          # a header written twice
@@ -92,6 +92,12 @@ def test_a_row_longer_than_two_blocks_of_the_reader_is_a_decode_error_naming_the
     with pytest.raises(FeedError, match="more than one 16 MiB block") as caught:
         parse_csv_bytes(content)
     assert caught.value.category == "decode"
+
+
+def test_a_row_longer_than_the_first_block_is_read_in_larger_blocks():
+    note = "x" * (FIRST_BLOCK_BYTES * 3)
+    table = parse_csv_bytes(f"id,note\n1,{note}\n2,y\n".encode()).table
+    assert table.columns["note"][0] == note and values(table, "id") == ["1", "2"]
 
 
 def test_a_huge_cell_is_read_whole(monkeypatch):

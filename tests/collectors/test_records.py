@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 from hypothesis import given, strategies as st
 
+from collectors import records
 from collectors.records import _repeated, build_case_records, parse_local_times
 from collectors.series import check_value
 from monitor.spec.feeds import SeriesSpec
@@ -74,3 +75,9 @@ def test_characters_beyond_ascii_never_pass_for_digits_or_separators_in_the_fixe
     values = np.array(["２０２４-03-05", "2024－03－05", "2024-03-05\u3000", "2024-03-0\u0135", "2024\u012d03-05"])
     parsed = [str(moment) for moment in parse_local_times(values, TZ)]
     assert parsed == ["2024-03-05T00:00:00", "NaT", "2024-03-05T00:00:00", "NaT", "NaT"]
+
+
+def test_ids_whose_hashes_tie_are_compared_exactly(monkeypatch):
+    monkeypatch.setattr(records, "_all_distinct", lambda keys: False)
+    assert _repeated(np.array(["a", "b", " a"])).tolist() == [False, False, True]
+    assert _repeated(np.array(["a", "b"])).tolist() == [False, False]
