@@ -36,17 +36,14 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
     Strings without an offset are local times already; strings with an offset and aware
     datetimes are converted to `tz`. The caller reports NaT rows as unparseable.
     """
-    n = len(values)
-    out = np.full(n, _NAT, dtype="datetime64[s]")
-    if n == 0:
-        return out
+    if len(values) == 0:
+        return np.full(0, _NAT, dtype="datetime64[s]")
     # str() of a datetime is ISO text with its offset, so one text column serves every input type
     text = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else np.asarray(values, dtype=str)
     padded = np.strings.startswith(text, " ") | np.strings.endswith(text, " ")
     if padded.any():
         text = np.strings.strip(text)
-    fast, parsed = _parse_fixed_layout(text)
-    out[fast] = parsed[fast]
+    fast, out = _parse_fixed_layout(text)
     slow = ~fast & (np.strings.str_len(text) > 0)
     for i in np.flatnonzero(slow):
         out[i] = _one_local_time(str(text[i]), tz)
@@ -54,16 +51,15 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
 
 
 def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in YYYY-MM-DD[( |T)HH:MM[:SS]] (or with '/'), decoded vectorised; returns (ok mask, values)."""
+    """Rows in YYYY-MM-DD[( |T)HH:MM[:SS]] (or with '/'), decoded vectorised; returns (ok mask, values: NaT where not ok)."""
     n = len(text)
     width = text.dtype.itemsize // 4
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
     codes = text.view(np.uint32).reshape(n, width)[:, :19]
     # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
-    small = np.minimum(codes, 255).astype(np.uint8)
-    if width < 19:
-        small = np.pad(small, ((0, 0), (0, 19 - width)))
+    small = np.zeros((n, 19), dtype=np.uint8)
+    np.minimum(codes, 255, out=small[:, :codes.shape[1]], casting="unsafe")
     length = np.strings.str_len(text)
     columns = list(np.ascontiguousarray(small.T))
     digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
@@ -91,7 +87,7 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
     ok &= day <= _MONTH_LENGTH[index]
     seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    return ok, np.where(ok, seconds, 0).astype("datetime64[s]")
+    return ok, np.where(ok, seconds, _NAT.astype(np.int64)).astype("datetime64[s]")
 
 
 # Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
