@@ -1,8 +1,9 @@
 """Arrow string columns as numpy text arrays, converted when first read.
 
 A column becomes a fixed-width `U` array built from Arrow's offsets and UTF-8 bytes with numpy
-(no Python string per cell), which is what `collectors.records` parses vectorised. A column too
-wide for that (one huge cell among a million rows) becomes an object array of str instead.
+(no Python string per cell), which is what `collectors.records` parses vectorised. Every cell
+takes the widest cell's room, so a column whose rows × widest cell pass MAX_TEXT_CELLS is a
+`too_large` error naming it (a column no series reads is never converted).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pyarrow as pa
 
-MAX_FIXED_WIDTH_CELLS = 64_000_000     # rows × widest cell: a U array of at most 256 MB
+from collectors.base import FeedError
+
+MAX_TEXT_CELLS = 256 << 20      # rows × widest cell: a U array of at most 1 GiB
 
 
 class TextColumns(Mapping[str, Any]):
@@ -27,7 +30,7 @@ class TextColumns(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._cache:
-            self._cache[name] = to_text(self._columns[name])
+            self._cache[name] = to_text(self._columns[name], name)
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -36,9 +39,12 @@ class TextColumns(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._columns)
 
+    def __contains__(self, name: object) -> bool:   # without converting the column, as Mapping's would
+        return name in self._columns
 
-def to_text(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """An Arrow string column (no nulls) as a numpy `U` array, or an object array of str when too wide."""
+
+def to_text(column: pa.ChunkedArray | pa.Array, name: str = "") -> np.ndarray:
+    """An Arrow string column (no nulls) as a numpy `U` array."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     n = len(array)
     if n == 0:
@@ -46,8 +52,9 @@ def to_text(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     points, offsets = _code_points(array)
     lengths = np.diff(offsets)
     width = max(int(lengths.max()), 1)
-    if n * width > MAX_FIXED_WIDTH_CELLS:
-        return np.asarray(array.to_pylist(), dtype=object)
+    if n * width > MAX_TEXT_CELLS:
+        raise FeedError("too_large", f"column {name!r}: {n:,} rows with cells up to {width:,} characters are "
+                                     f"more than {MAX_TEXT_CELLS:,} characters to hold as text")
     if len(points) == n * width:                      # every cell as long as the widest
         cells = points
     else:                                             # code point i goes to its row's slot, at its place in the cell

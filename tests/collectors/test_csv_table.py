@@ -100,11 +100,13 @@ def test_a_row_longer_than_the_first_block_is_read_in_larger_blocks():
     assert table.columns["note"][0] == note and values(table, "id") == ["1", "2"]
 
 
-def test_a_huge_cell_is_read_whole(monkeypatch):
-    monkeypatch.setattr(arrow_text, "MAX_FIXED_WIDTH_CELLS", 1000)   # one wide cell: an object array
-    note = "长" * 5000
-    table = parse_csv_bytes(f"id,note\n1,{note}\n2,y\n".encode()).table
-    assert list(table.columns["note"]) == [note, "y"] and table.columns["note"].dtype == object
+def test_a_column_too_large_to_hold_as_text_is_an_error_naming_it_and_other_columns_still_read(monkeypatch):
+    monkeypatch.setattr(arrow_text, "MAX_TEXT_CELLS", 1000)       # 2 rows × 5,000 characters
+    table = parse_csv_bytes(f"id,note\n1,{'长' * 5000}\n2,y\n".encode()).table
+    assert values(table, "id") == ["1", "2"]
+    with pytest.raises(FeedError, match="column 'note': 2 rows with cells up to 5,000 characters") as caught:
+        table.column("note", "s")
+    assert caught.value.category == "too_large"
 
 
 def test_bytes_in_no_encoding_or_not_in_the_configured_one_are_decode_errors():
