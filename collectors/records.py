@@ -87,7 +87,7 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
     ok &= day <= _MONTH_LENGTH[index]
     seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    return ok, np.where(ok, seconds, _NAT.astype(np.int64)).astype("datetime64[s]")
+    return ok, np.where(ok, seconds, _NAT.astype(np.int64)).view("datetime64[s]")
 
 
 # Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
