@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from monitor.charsets import Decoded, UndecodableText, decode
+from monitor.charsets import Decoded, UndecodableText, decode, to_utf8
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
@@ -29,6 +29,14 @@ def decode_body(content: bytes, declared: str | None = None, configured: str | N
     """A feed body or dropped file as text (the rule is `monitor.charsets.decode`); FeedError("decode") if it is none."""
     try:
         return decode(content, declared=declared, configured=configured)
+    except UndecodableText as exc:
+        raise FeedError("decode", str(exc)) from None
+
+
+def utf8_body(content: bytes, declared: str | None = None, configured: str | None = None) -> bytes:
+    """A feed body as UTF-8 bytes (the rule is `monitor.charsets.decode`); FeedError("decode") if it is no text."""
+    try:
+        return to_utf8(content, declared=declared, configured=configured)
     except UndecodableText as exc:
         raise FeedError("decode", str(exc)) from None
 

@@ -27,6 +27,7 @@ _LOOSE_RE = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?$")
 # What agencies write in an empty completion cell: the case is still open.
 OPEN_MARKERS = frozenset({"-", "—", "——", "–", "－", "/", "／", "无", "無", "未办结", "未辦結", "办理中", "辦理中"})
+_LONGEST_MARKER = max(len(marker) for marker in OPEN_MARKERS)
 
 
 def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np.ndarray:
@@ -35,17 +36,14 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
     Strings without an offset are local times already; strings with an offset and aware
     datetimes are converted to `tz`. The caller reports NaT rows as unparseable.
     """
-    n = len(values)
-    out = np.full(n, _NAT, dtype="datetime64[s]")
-    if n == 0:
-        return out
+    if len(values) == 0:
+        return np.full(0, _NAT, dtype="datetime64[s]")
     # str() of a datetime is ISO text with its offset, so one text column serves every input type
     text = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else np.asarray(values, dtype=str)
     padded = np.strings.startswith(text, " ") | np.strings.endswith(text, " ")
     if padded.any():
         text = np.strings.strip(text)
-    fast, parsed = _parse_fixed_layout(text)
-    out[fast] = parsed[fast]
+    fast, out = _parse_fixed_layout(text)
     slow = ~fast & (np.strings.str_len(text) > 0)
     for i in np.flatnonzero(slow):
         out[i] = _one_local_time(str(text[i]), tz)
@@ -53,20 +51,21 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
 
 
 def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in YYYY-MM-DD[( |T)HH:MM[:SS]] (or with '/'), decoded vectorised; returns (ok mask, values)."""
+    """Rows in YYYY-MM-DD[( |T)HH:MM[:SS]] (or with '/'), decoded vectorised; returns (ok mask, values: NaT where not ok)."""
     n = len(text)
     width = text.dtype.itemsize // 4
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
-    codes = text.view(np.uint32).reshape(n, width)
-    if width < 19:
-        codes = np.pad(codes, ((0, 0), (0, 19 - width)))
+    codes = text.view(np.uint32).reshape(n, width)[:, :19]
+    # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
+    small = np.zeros((n, 19), dtype=np.uint8)
+    np.minimum(codes, 255, out=small[:, :codes.shape[1]], casting="unsafe")
     length = np.strings.str_len(text)
-    columns = list(np.ascontiguousarray(codes[:, :19].T))
-    digits = [c - np.uint32(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
+    columns = list(np.ascontiguousarray(small.T))
+    digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
 
     def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
-        value = digits[cols[0]].astype(np.int64)
+        value = digits[cols[0]].astype(np.int32)
         ok = digits[cols[0]] <= 9
         for c in cols[1:]:
             value = value * 10 + digits[c]
@@ -85,12 +84,17 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
     second = np.where(has_seconds, second, 0)
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
-    month_start = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
-    first_day = month_start.astype("datetime64[D]").astype(np.int64)
-    days_in_month = (month_start + 1).astype("datetime64[D]").astype(np.int64) - first_day
-    ok &= day <= days_in_month
-    seconds = (first_day + day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    return ok, np.where(ok, seconds, 0).astype("datetime64[s]")
+    index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
+    ok &= day <= _MONTH_LENGTH[index]
+    seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    return ok, np.where(ok, seconds, _NAT.astype(np.int64)).view("datetime64[s]")
+
+
+# Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
+# up by year * 12 + month - 1 (calendar casts of datetime64[M] cost several times more per row).
+_MONTHS = np.arange(10000 * 12) - 1970 * 12
+_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+_MONTH_LENGTH = (_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - _MONTH_START
 
 
 def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
@@ -148,7 +152,10 @@ def _given(raw: Sequence[object] | np.ndarray) -> np.ndarray:
 def completion_text(raw: Sequence[object] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Completion cells as text, and which hold a completion: blanks and open markers (—, /, 未办结) do not."""
     text, given = as_text(raw)
-    marked = np.isin(np.strings.strip(text), list(OPEN_MARKERS)) & given
+    stripped = np.strings.strip(text)
+    short = np.flatnonzero(given & (np.strings.str_len(stripped) <= _LONGEST_MARKER))   # isin only where it may match
+    marked = np.zeros(len(text), dtype=bool)
+    marked[short] = np.isin(stripped[short], list(OPEN_MARKERS))
     if marked.any():
         text = np.where(marked, "", text)
         given = given & ~marked
@@ -222,6 +229,8 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
     """The kept rows' case ids as text, or None when the feed gives no ids."""
     if ids is None:
         return None
+    if isinstance(ids, np.ndarray) and ids.dtype.kind == "U":
+        return ids[keep]
     return np.asarray(ids, dtype=object)[keep].astype(str)
 
 
@@ -230,13 +239,34 @@ def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
 
     Ids compare as trimmed text: 7 and "7" (a number in one row, a string in another) are one id.
     """
-    keys = np.strings.strip(np.asarray(ids, dtype=object).astype(str))
-    if len(keys) == 0 or len(np.unique(keys)) == len(keys):
+    text = ids if isinstance(ids, np.ndarray) and ids.dtype.kind == "U" else np.asarray(ids, dtype=object).astype(str)
+    keys = np.strings.strip(text)
+    if len(keys) == 0 or _all_distinct(keys):
         return np.zeros(len(keys), dtype=bool)
     _, first = np.unique(keys, return_index=True)
     repeated = np.ones(len(keys), dtype=bool)
     repeated[first] = False
     return repeated
+
+
+_BUCKET_BITS = 22
+
+
+def _all_distinct(keys: np.ndarray) -> bool:
+    """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
+    keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
+    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(len(keys), -1)
+    hashes = np.full(len(keys), 0xCBF29CE484222325, dtype=np.uint64)
+    for column in codes.T:                              # FNV-1a over the code points
+        hashes ^= column
+        hashes *= np.uint64(0x100000001B3)
+    hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
+    hashes *= np.uint64(0xFF51AFD7ED558CCD)
+    hashes ^= hashes >> np.uint64(33)
+    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share one.
+    buckets = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
+    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << _BUCKET_BITS)[buckets] > 1])
+    return not (shared[1:] == shared[:-1]).any()
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:

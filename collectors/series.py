@@ -21,7 +21,7 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import (as_text, completion_text, count_rejections, id_array, parse_local_times, paused_times,
+from collectors.records import (completion_text, count_rejections, id_array, parse_local_times, paused_times,
                                 rejection_mask)
 from collectors.timebounds import TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
@@ -99,7 +99,7 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     completed_raw = _pick(table.column(spec.completed, spec.name), rows)
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
     completed_text, completed_given = completion_text(completed_raw)
-    submitted, completed = parse_local_times(as_text(submitted_raw)[0], tz), parse_local_times(completed_text, tz)
+    submitted, completed = parse_local_times(submitted_raw, tz), parse_local_times(completed_text, tz)
     paused = paused_times(_pick(table.column(spec.paused, spec.name), rows)) if spec.paused else None
     bad, rejected = rejection_mask(submitted, completed, completed_given, ids, paused, window.local_bounds(tz))
     keep = ~bad

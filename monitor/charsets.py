@@ -64,6 +64,31 @@ def decode(content: bytes, *, declared: str | None = None, configured: str | Non
     return _strict_or_lenient(content, list(dict.fromkeys(candidates)), lenient)
 
 
+def to_utf8(content: bytes, *, declared: str | None = None, configured: str | None = None) -> bytes:
+    """`content` as UTF-8 bytes without a byte-order mark, its encoding chosen by the rule above,
+    for readers that take UTF-8 only (pyarrow's CSV reader). UTF-8 input is returned as it is."""
+    if not configured and not content.startswith(tuple(bom for bom, _ in _BOMS)) and _is_utf8(content):
+        return content                    # step 3 of the rule, without building a text only to drop it
+    decoded = decode(content, declared=declared, configured=configured)
+    if decoded.encoding == "utf-8":
+        return content
+    if decoded.encoding == "utf-8-sig":
+        return content[len(codecs.BOM_UTF8):]
+    return decoded.text.encode("utf-8")
+
+
+def _is_utf8(content: bytes) -> bool:
+    """Whether `content` is valid UTF-8, checked by Arrow's validator (several times faster than decoding)."""
+    import pyarrow as pa   # here, not above: `monitor extract` and the loader never need it
+
+    offsets = pa.py_buffer(bytes(8) + len(content).to_bytes(8, "little"))   # one string: int64 [0, len]
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(content)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def legacy_chinese(content: bytes) -> str:
     """GB18030 or Big5, whichever charset-normalizer finds the more coherent reading of `content`."""
     head = content[:DETECTION_SAMPLE]

@@ -12,7 +12,7 @@ import pytest
 
 from collectors.base import FetchContext
 from collectors.runner import collect
-from monitor.charsets import UndecodableText, decode
+from monitor.charsets import UndecodableText, decode, to_utf8
 from monitor.extract.readers import read_document
 from tests.collectors.agency_files import settle
 from tests.collectors.helpers import NOW, TZ, collect_once, feed
@@ -101,3 +101,19 @@ def test_a_document_to_extract_in_any_encoding_reads_the_same_text(tmp_path, enc
     path = tmp_path / f"plan{suffix}"
     path.write_bytes(text.encode(encoding))
     assert "企業開辦時間壓縮至1個工作日以內" in read_document(path)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS + ["utf-16"])
+def test_to_utf8_gives_the_decoded_text_as_utf8_without_a_bom(encoding):
+    assert to_utf8(CSV.encode(encoding)) == CSV.encode("utf-8")
+
+
+def test_to_utf8_follows_the_rule_for_configured_declared_and_undecodable_bytes():
+    utf8 = "镕基".encode()
+    assert to_utf8(utf8) is utf8                                   # UTF-8 is not copied
+    assert to_utf8("镕基".encode("gbk"), declared="gb2312") == utf8
+    assert to_utf8("镕基".encode("gb18030"), configured="gb18030") == utf8
+    with pytest.raises(UndecodableText, match="not big5"):
+        to_utf8(utf8, configured="big5")
+    with pytest.raises(UndecodableText, match="neither UTF-8 nor"):
+        to_utf8(b"\x81\x20\xff\xfe\x00" * 4 + b"\xa4")

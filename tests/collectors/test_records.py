@@ -7,7 +7,8 @@ from datetime import date, datetime, timezone
 import numpy as np
 from hypothesis import given, strategies as st
 
-from collectors.records import build_case_records, parse_local_times
+from collectors import records
+from collectors.records import _repeated, build_case_records, parse_local_times
 from collectors.series import check_value
 from monitor.spec.feeds import SeriesSpec
 from tests.collectors.helpers import TZ
@@ -60,3 +61,23 @@ def test_shares_above_100_and_negative_values_are_rejected_with_a_reason():
     assert check_value(floor, "１２")[0] == 12
     assert check_value(floor, "n/a")[1] == "unparseable_value"
     assert check_value(floor, "")[1] == "missing_value"
+
+
+def test_repeated_ids_are_found_alike_in_text_arrays_and_in_lists_of_objects():
+    ids = ["A1", " A1", "B", "b", "长号", "长号 ", 7, "7"]
+    expected = [False, True, False, False, False, True, False, True]
+    assert _repeated(ids).tolist() == expected
+    assert _repeated(np.array([str(i) for i in ids])).tolist() == expected
+    assert _repeated(np.array(["x", "y", "z"])).tolist() == [False] * 3
+
+
+def test_characters_beyond_ascii_never_pass_for_digits_or_separators_in_the_fixed_layout():
+    values = np.array(["２０２４-03-05", "2024－03－05", "2024-03-05\u3000", "2024-03-0\u0135", "2024\u012d03-05"])
+    parsed = [str(moment) for moment in parse_local_times(values, TZ)]
+    assert parsed == ["2024-03-05T00:00:00", "NaT", "2024-03-05T00:00:00", "NaT", "NaT"]
+
+
+def test_ids_whose_hashes_tie_are_compared_exactly(monkeypatch):
+    monkeypatch.setattr(records, "_all_distinct", lambda keys: False)
+    assert _repeated(np.array(["a", "b", " a"])).tolist() == [False, False, True]
+    assert _repeated(np.array(["a", "b"])).tolist() == [False, False]
