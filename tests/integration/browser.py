@@ -42,8 +42,9 @@ class Browser:
             from playwright.sync_api import sync_playwright
         except ImportError:   # the [test] extra brings it
             missing("playwright is not installed (pip install -e '.[test]')")
+        executable = chromium_path()   # before Playwright starts: a skip must not leave its event loop running
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=chromium_path(),
+        self._browser = self._playwright.chromium.launch(executable_path=executable,
                                                         args=["--no-sandbox", "--disable-gpu"])
         self.context = self._browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                                  java_script_enabled=False)
