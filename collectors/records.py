@@ -249,7 +249,7 @@ def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     return repeated
 
 
-_BUCKET_BITS = 22
+_BUCKET_BITS = 22   # at most: 4 M buckets
 
 
 def _all_distinct(keys: np.ndarray) -> bool:
@@ -263,9 +263,11 @@ def _all_distinct(keys: np.ndarray) -> bool:
     hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
     hashes *= np.uint64(0xFF51AFD7ED558CCD)
     hashes ^= hashes >> np.uint64(33)
-    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share one.
-    buckets = (hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.intp)
-    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << _BUCKET_BITS)[buckets] > 1])
+    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share
+    # one; about two buckets per key (a hundred cases must not count into four million buckets).
+    bits = min(_BUCKET_BITS, len(keys).bit_length() + 1)
+    buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
+    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1])
     return not (shared[1:] == shared[:-1]).any()
 
 
