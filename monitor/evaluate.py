@@ -29,7 +29,7 @@ from monitor.calendar import CalendarError, WorkCalendar
 from monitor.cases import case_timing
 from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
-from monitor.observations import MeasureData, ValuePoint
+from monitor.observations import DataWanted, MeasureData, ValuePoint
 from monitor.units import UnitError, convert, parse_unit
 
 OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
@@ -130,6 +130,15 @@ def data_needed_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> d
         return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
     at = _Instant.of(c, now, calendar)
     return at.aware - max(c.measure.window, c.max_age)
+
+
+def data_wanted(c: Commitment, now: datetime, calendar: WorkCalendar) -> DataWanted:
+    """What `evaluate` reads of the commitment's series at `now`: a latest-value verdict (no 全年保持
+    span, no baseline taken from the feed) needs only the newest value up to its judged moment."""
+    since = data_needed_since(c, now, calendar)
+    newest_only = c.kind not in ("case_duration", "cumulative") and not c.throughout and not (
+        c.kind == "reduction" and c.baseline_value is None)
+    return DataWanted(c.measure.series, since, _Instant.of(c, now, calendar).aware if newest_only else None)
 
 
 def _exact_count(c: Commitment, margin: float) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -55,6 +55,16 @@ class CaseRecords:
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
                            None if self.paused is None else self.paused[rows], self.source)
+
+
+class DataWanted(NamedTuple):
+    """What one commitment reads of its series: values and case batches since `since` (None: all of
+    them); with `newest_by`, only the newest value at or before that moment (the rest would be read
+    for nothing: a latest-value verdict looks at no other)."""
+
+    series: str
+    since: datetime | None
+    newest_by: datetime | None = None
 
 
 @dataclass(frozen=True)

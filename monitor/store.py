@@ -20,7 +20,7 @@ from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, selec
 
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
+from monitor.observations import CaseRecords, CollectionResult, DataWanted, MeasureData, ValuePoint
 
 T = TypeVar("T")
 
@@ -316,19 +316,20 @@ class Store:
             unpacked = [_unpack_cases(series, row.data_time, row) for row in rows]
         return MeasureData(values=values, cases=_join_batches(unpacked))
 
-    def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None]],
-                  accumulates_cases: bool = False) -> dict[tuple[str, datetime | None], MeasureData]:
-        """What `measure_data` gives for each (series, since) of one feed, read for the whole feed at
+    def feed_data(self, feed: str, wanted: Iterable[tuple[str, datetime | None] | DataWanted],
+                  accumulates_cases: bool = False) -> dict[tuple[Any, ...], MeasureData]:
+        """What `measure_data` gives for each wanted (series, since) of one feed, keyed as asked (with a
+        DataWanted's `newest_by`, only the newest value at or before it), read for the whole feed at
         once however many commitments it serves (the daemon evaluates them all after each run).
         Values are read a page of series at a time, the pages ordered by how far back their series are
         read, so one series read from years ago does not drag every series' years along. Case batches
         come in one query; up to PAGE series are named in it, beyond that the feed's batches are read
         and the series picked here, so no statement carries 100,000 parameters."""
-        wanted = list(dict.fromkeys(wanted))
-        if not wanted:
+        asked = {item: DataWanted(*item) for item in dict.fromkeys(wanted)}
+        if not asked:
             return {}
-        series = sorted({name for name, _ in wanted})
-        sinces = [since for _, since in wanted]
+        series = sorted({w.series for w in asked.values()})
+        sinces = [w.since for w in asked.values()]
         earliest = None if any(since is None for since in sinces) else min(sinces)   # type: ignore[type-var]
         rows_of = [col(Observation.feed) == feed]
         if len(series) <= PAGE:
@@ -345,29 +346,35 @@ class Store:
                 *rows_of, col(Observation.cases).is_not(None)).subquery()
             batches = batches.join(newest, newest.c.id == Observation.id).where(newest.c.rank == 1)
         points: dict[str, list[ValuePoint]] = {name: [] for name in series}
+        latest: dict[tuple[str, datetime | None], ValuePoint] = {}
         unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
         with Session(self.engine) as session:
-            for name, data_time, value in self._values_since(session, feed, wanted):
+            for name, data_time, value in self._values_since(
+                    session, feed, [w for w in asked.values() if w.newest_by is None]):
                 if value is not None:    # a value row always has one (it is how it is stored)
                     points[name].append(ValuePoint(name, data_time, value))
+            latest.update(self._newest_values(session, feed, [w for w in asked.values() if w.newest_by is not None]))
             for row in session.exec(batches).all():
                 if row.series in unpacked:
                     unpacked[row.series].append(_unpack_cases(row.series, row.data_time, row))
         found = {}
-        for name, since in wanted:
+        for item, (name, since, by) in asked.items():
             cases = [b for b in unpacked[name] if since is None or not accumulates_cases or b.data_time >= since]
-            found[(name, since)] = MeasureData(
-                values=tuple(p for p in points[name] if since is None or p.data_time >= since),
-                cases=_join_batches(cases))
+            if by is None:
+                values = tuple(p for p in points[name] if since is None or p.data_time >= since)
+            else:
+                point = latest.get((name, by))
+                values = (point,) if point is not None and (since is None or point.data_time >= since) else ()
+            found[item] = MeasureData(values=values, cases=_join_batches(cases))
         return found
 
     @staticmethod
     def _values_since(session: Session, feed: str,
-                      wanted: Sequence[tuple[str, datetime | None]]) -> Iterator[tuple[str, datetime, float | None]]:
+                      wanted: Sequence[DataWanted]) -> Iterator[tuple[str, datetime, float | None]]:
         """(series, data_time, value) of every wanted series from the earliest time any wanter reads
         it, oldest first within each series."""
         since_of: dict[str, datetime | None] = {}
-        for name, since in wanted:
+        for name, since, _ in wanted:
             before = since_of.get(name, since)
             since_of[name] = None if since is None or before is None else min(since, before)
         ordered = sorted(since_of.items(), key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
@@ -378,6 +385,37 @@ class Store:
             if page[0][1] is not None:
                 query = query.where(Observation.data_time >= page[0][1])
             yield from session.exec(query.order_by(col(Observation.data_time), col(Observation.id))).all()
+
+    @staticmethod
+    def _newest_values(session: Session, feed: str,
+                       wanted: Sequence[DataWanted]) -> Iterator[tuple[tuple[str, datetime | None], ValuePoint]]:
+        """((series, newest_by), the newest value at or before newest_by) for each wanted series that
+        has one since its earliest wanter's `since`; among equal times the first stored, as a scan
+        of the whole series would pick."""
+        since_of: dict[tuple[str, datetime | None], datetime | None] = {}
+        for name, since, by in wanted:
+            before = since_of.get((name, by), since)
+            since_of[(name, by)] = None if since is None or before is None else min(since, before)
+        by_moment: dict[datetime | None, list[tuple[str, datetime | None]]] = {}
+        for (name, by), since in since_of.items():
+            by_moment.setdefault(by, []).append((name, since))
+        for by, named in by_moment.items():
+            named.sort(key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
+            for page in in_pages(named):
+                rank = func.row_number().over(partition_by=Observation.series,
+                                              order_by=(col(Observation.data_time).desc(), col(Observation.id)))
+                query = select(Observation.series, Observation.data_time, Observation.value, rank.label("rank")).where(
+                    col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
+                    col(Observation.cases).is_(None))
+                if by is not None:
+                    query = query.where(Observation.data_time <= by)
+                if page[0][1] is not None:
+                    query = query.where(Observation.data_time >= page[0][1])
+                ranked = query.subquery()
+                for name, data_time, value in session.execute(
+                        select(ranked.c.series, ranked.c.data_time, ranked.c.value).where(ranked.c.rank == 1)).all():
+                    if value is not None:
+                        yield (name, by), ValuePoint(name, data_time, value)
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Append to history and update current state, in a few statements whatever the number of

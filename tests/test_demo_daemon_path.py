@@ -52,3 +52,31 @@ def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_cata
              for e in evaluations if e.status != intents[e.commitment]]
     assert not wrong, f"{len(wrong)} off their intended verdict:\n" + "\n".join(wrong[:30])
     assert not Counter(e.status for e in evaluations) & Counter({"error": 1, "no_data": 1})
+
+
+def test_reading_only_the_newest_value_gives_every_verdict_that_reading_the_whole_window_gives(
+        shipped_catalogue, tmp_path):
+    """`evaluate_feed` reads a latest-value commitment's newest value only (DataWanted.newest_by):
+    every shipped commitment must get the verdict it gets from its whole window, also as of an
+    earlier moment than the newest data stored (so later points must be left out)."""
+    from datetime import timedelta
+
+    from monitor.evaluate import data_needed_since, evaluate
+    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    first = INSTANTS["2026-11"]
+    later = first + timedelta(hours=3)   # the demo's newest points move once an hour
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    migrations.upgrade(engine)
+    store = Store(engine)
+    for now in (first, later):
+        server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda: now).start()
+        try:
+            result = asyncio.run(_collect_once(shipped_catalogue.feeds["demo"], calendar, server.url, now))
+        finally:
+            server.stop()
+        store.save_collection(result, shipped_catalogue.feeds["demo"].accumulates_cases)
+    for now in (first + timedelta(minutes=30), later, later + timedelta(days=800)):
+        read_newest = {e.commitment: e for e in evaluate_feed(shipped_catalogue, calendar, store, "demo", now)}
+        for c in shipped_catalogue.evaluated_commitments("demo"):
+            whole = store.measure_data("demo", c.measure.series, data_needed_since(c, now, calendar))
+            assert read_newest[c.id] == evaluate(c, whole, now, calendar), (c.id, now)

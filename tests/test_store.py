@@ -53,6 +53,20 @@ def test_repeats_are_recognised_per_series_from_each_series_own_earliest_point(d
         (NOW - 3 * day, 89.0), (NOW - day, 90.0), (NOW, 91.0)]
 
 
+def test_newest_only_reads_the_value_a_whole_read_would_pick(database_url):
+    from monitor.observations import DataWanted
+    store = open_store(database_url)
+    day = timedelta(days=1)
+    store.save_collection(CollectionResult("feed", NOW, True, values=[ValuePoint("a", NOW, 1.0)]))
+    store.save_collection(CollectionResult("feed", NOW, True, values=[
+        ValuePoint("a", NOW + day, 5.0), ValuePoint("b", NOW - 10 * day, 7.0)]))
+    asked = [DataWanted("a", NOW - day, NOW), DataWanted("a", None, NOW + 2 * day),
+             DataWanted("b", NOW - day, NOW), DataWanted("b", None, NOW), DataWanted("a", None)]
+    found = store.feed_data("feed", asked)
+    assert [[(v.data_time, v.value) for v in found[w].values] for w in asked] == [
+        [(NOW, 1.0)], [(NOW + day, 5.0)], [], [(NOW - 10 * day, 7.0)], [(NOW, 1.0), (NOW + day, 5.0)]]
+
+
 def test_case_records_round_trip_with_open_cases_and_old_batches_pruned(database_url):
     store = open_store(database_url)
     for i in range(CASE_BLOBS_KEPT + 2):

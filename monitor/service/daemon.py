@@ -31,7 +31,7 @@ from monitor.calendar import WorkCalendar
 from monitor.service import heap
 from monitor.service.gzipped import Compressed
 from monitor.service.demo.server import DemoServer
-from monitor.evaluate import Evaluation, data_needed_since, evaluate
+from monitor.evaluate import Evaluation, data_wanted, evaluate
 from monitor.loader import load_catalogue
 from monitor.problems import ConfigError
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsSnapshot
@@ -64,7 +64,7 @@ def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, fe
     """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
     whole feed at once, not commitment by commitment)."""
     commitments = catalogue.evaluated_commitments(feed_id)
-    wanted = {c.id: (c.measure.series, data_needed_since(c, now, calendar)) for c in commitments}
+    wanted = {c.id: data_wanted(c, now, calendar) for c in commitments}
     data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
     return [evaluate(c, data[wanted[c.id]], now, calendar) for c in commitments]
 
