@@ -241,6 +241,7 @@ class Daemon:
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
+        log.info("cycle_started", extra={"feed": feed_id})
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
         result = await collect(feed, context)   # logs the outcome once
