@@ -23,6 +23,7 @@ import copy
 import json
 import math
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -30,8 +31,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
@@ -154,6 +158,43 @@ def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     return rows, size
 
 
+def cycle_rounds(logs: list[Path]) -> dict[str, list[tuple[datetime, float]]]:
+    """Per feed: (end time, seconds) of each cycle, oldest first, from the daemons' event=cycle_done lines."""
+    found: dict[str, list[tuple[datetime, float]]] = {}
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            if "event=cycle_done" in line:
+                at = datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f")
+                feed = line.split("feed=", 1)[1].split()[0]
+                found.setdefault(feed, []).append((at, float(line.rsplit("seconds=", 1)[1].split()[0])))
+    return {feed: sorted(cycles) for feed, cycles in found.items()}
+
+
+def rounds_done(logs: list[Path], feeds: int, n: int) -> bool:
+    found = cycle_rounds(logs)
+    return len(found) >= feeds and all(len(v) >= n for v in found.values())
+
+
+def feed_count(folder: Path) -> int:
+    return len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
+
+
+def emit_steady_cycle(logs: list[Path], size: int, feeds: int, **labels: object) -> float | None:
+    """The second round of every feed, from the earliest start to the latest end (None: not reached)."""
+    found = cycle_rounds(logs)
+    steady = None
+    if rounds_done(logs, feeds, 2):
+        second = [v[1] for v in found.values()]
+        steady = round(max(at for at, _ in second).timestamp()
+                       - min(at.timestamp() - seconds for at, seconds in second), 2)
+    first = [v[0] for v in found.values()] if found else []
+    emit(figure="steady_cycle_seconds", commitments=size, **labels, value=steady, reached=steady is not None,
+         feeds=feeds, first_cycle_seconds=round(max(at for at, _ in first).timestamp()
+                                                - min(at.timestamp() - s for at, s in first), 2) if first else None,
+         busiest_feed_seconds=max((v[1][1] for v in found.values() if len(v) > 1), default=None))
+    return steady
+
+
 def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str],
                    demo_process: bool = False) -> None:
     port = free_port()
@@ -185,38 +226,16 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         if first is None:
             return
 
-        def rounds() -> dict[str, list[tuple[datetime, float]]]:
-            """Per feed: (end time, seconds) of each cycle, from the daemon's event=cycle_done lines."""
-            found: dict[str, list[tuple[datetime, float]]] = {}
-            for line in (folder / "daemon.log").read_text(errors="replace").splitlines():
-                if "event=cycle_done" in line:
-                    at = datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f")
-                    feed = line.split("feed=", 1)[1].split()[0]
-                    found.setdefault(feed, []).append((at, float(line.rsplit("seconds=", 1)[1].split()[0])))
-            return found
-
-        def done(n: int) -> bool:
-            found = rounds()
-            return len(found) >= feeds and all(len(v) >= n for v in found.values())
-        feeds = len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
+        logs = [folder / "daemon.log"]
+        feeds = feed_count(folder)
         deadline = time.perf_counter() + timeout
-        while not done(1) and time.perf_counter() < deadline and daemon.poll() is None:
+        while not rounds_done(logs, feeds, 1) and time.perf_counter() < deadline and daemon.poll() is None:
             time.sleep(1.0)   # the verdicts show before the cycle ends (alerts, bookkeeping)
         rows_before, bytes_before = _store_counts(db)
         deadline = time.perf_counter() + INTERVAL_SECONDS * 2 + timeout
-        while not done(2) and time.perf_counter() < deadline and daemon.poll() is None:
+        while not rounds_done(logs, feeds, 2) and time.perf_counter() < deadline and daemon.poll() is None:
             time.sleep(1.0)
-        found = rounds()
-        steady = None
-        if done(2):   # the second round of every feed: from the earliest start to the latest end
-            second = [v[1] for v in found.values()]
-            steady = round(max(at for at, _ in second).timestamp()
-                           - min(at.timestamp() - seconds for at, seconds in second), 2)
-        first = [v[0] for v in found.values()] if found else []
-        emit(figure="steady_cycle_seconds", commitments=size, value=steady, reached=steady is not None, feeds=feeds,
-             first_cycle_seconds=round(max(at for at, _ in first).timestamp()
-                                       - min(at.timestamp() - s for at, s in first), 2) if first else None,
-             busiest_feed_seconds=max((v[1][1] for v in found.values() if len(v) > 1), default=None))
+        steady = emit_steady_cycle(logs, size, feeds)
         if steady:
             rows_after, bytes_after = _store_counts(db)
             per_day = DAY / INTERVAL_SECONDS
@@ -254,19 +273,131 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         log.close()
 
 
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+STATUS_SAMPLE = re.compile(rb'^commitment_status\{[^}]*\bcommitment="([^"]+)"[^}]*\} 1\.0$', re.M)
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL at `url` cannot be used (None: it can)."""
+    import sqlalchemy
+    try:
+        engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any reason is a reason to skip
+        return str(exc).strip().splitlines()[0][:200]
+    return None
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A schema of its own on `url`'s database for one run, dropped afterwards; yields the URL that uses it."""
+    import sqlalchemy
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def _exported(base: str) -> set[bytes]:
+    """The commitments a replica exports on /metrics (one commitment_status sample at 1 each)."""
+    return set(STATUS_SAMPLE.findall(_get(base + "/metrics", 120)))
+
+
+def measure_replicas(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str],
+                     database: str, count: int, demo_process: bool) -> None:
+    """`count` replicas with feed leases on a fresh PostgreSQL schema, started together: seconds until
+    every commitment has a verdict on one of them, the steady cycle over all their logs, and the check
+    that each commitment is exported by exactly one replica."""
+    labels = {"database": "postgresql", "replicas": count}
+    with fresh_schema(database) as url:
+        replicas = []
+        for i in range(count):
+            port = free_port()
+            log = folder / f"replica{count}-{i}.log"
+            env = {**os.environ, "MONITOR_TARGETS": str(folder / "targets.yaml"), "MONITOR_DATABASE_URL": url,
+                   "MONITOR_LISTEN": f"127.0.0.1:{port}", "MONITOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                   "MONITOR_MAILDIR": str(folder / "mail"), "MONITOR_FEED_LEASES": "true", **extra_env}
+            with log.open("w") as out:
+                process = subprocess.Popen([str(BIN / "monitor"), "run"] + ([] if demo_process else ["--demo"]),
+                                           cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+            replicas.append((process, f"http://127.0.0.1:{port}", log))
+        started = time.perf_counter()
+        try:
+            first = None
+            while time.perf_counter() < started + timeout and all(p.poll() is None for p, _, _ in replicas):
+                try:
+                    if sum(json.loads(_get(base + "/healthz", 10)).get("evaluated", 0)
+                           for _, base, _ in replicas) >= evaluated:
+                        first = time.perf_counter() - started
+                        break
+                except OSError:
+                    pass
+                time.sleep(1.0)
+            dead = [p.returncode for p, _, _ in replicas if p.poll() is not None]
+            emit(figure="first_verdicts_seconds", commitments=size, **labels,
+                 value=None if first is None else round(first, 1), reached=first is not None, evaluated=evaluated,
+                 **({"note": f"replica exited {dead}"} if dead else {}))
+            if first is None:
+                return
+            logs, feeds = [log for _, _, log in replicas], feed_count(folder)
+            deadline = time.perf_counter() + INTERVAL_SECONDS * 2 + timeout
+            while not rounds_done(logs, feeds, 2) and time.perf_counter() < deadline \
+                    and all(p.poll() is None for p, _, _ in replicas):
+                time.sleep(1.0)
+            emit_steady_cycle(logs, size, feeds, **labels)
+            exported = [_exported(base) for _, base, _ in replicas]
+            held = [len({f for f, cycles in cycle_rounds([log]).items() if cycles}) for log in logs]
+            everything = set().union(*exported)
+            emit(figure="exported_once", commitments=size, **labels,
+                 value=sum(map(len, exported)) == evaluated == len(everything),
+                 per_replica=[len(e) for e in exported], distinct=len(everything), evaluated=evaluated,
+                 feeds_collected_per_replica=held,
+                 rss_mb_per_replica=[round(rss_mb(p.pid)[0]) for p, _, _ in replicas])
+        finally:
+            for process, _, _ in replicas:
+                process.terminate()
+            for process, _, _ in replicas:
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--layout", choices=("include", "single"), default="include")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per phase")
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: validate,daemon")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated phases to skip: validate,daemon (daemon: the SQLite one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
     parser.add_argument("--feed-size", type=int, default=0,
                         help="commitments per demo feed (0: one demo feed for all, as shipped)")
     parser.add_argument("--demo-process", action="store_true",
                         help="serve the demo feed from `monitor demo-server` instead of inside the daemon")
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="also run one replica and then this many on PostgreSQL with feed leases (0: don't)")
+    parser.add_argument("--replica-sizes", default="10000",
+                        help="the sizes (of --sizes) at which to run the replicas; default 10000")
+    parser.add_argument("--database", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL),
+                        help="PostgreSQL for the replicas (a schema is made and dropped per run); "
+                             "unreachable: the replica figures are skipped, with a line saying so")
     args = parser.parse_args()
+    replica_sizes = {int(s) for s in args.replica_sizes.split(",") if s} if args.replicas > 1 else set()
+    postgres = postgres_problem(args.database) if replica_sizes else None
+    if replica_sizes and postgres:
+        emit(figure="replicas", skipped=True, reason=f"PostgreSQL unreachable: {postgres}")
+        replica_sizes = set()
     skip = set(filter(None, args.skip.split(",")))
     extra_env = dict(item.split("=", 1) for item in args.env)
     for size in (int(s) for s in args.sizes.split(",")):
@@ -281,11 +412,16 @@ def main() -> None:
                  seconds=round(time.perf_counter() - t0, 1), folder=str(folder) if args.keep else None)
             if "validate" not in skip:
                 measure_validate(folder, size, args.timeout)
-            if "daemon" not in skip:
+            if "daemon" not in skip or size in replica_sizes:
                 demo = subprocess.Popen([str(BIN / "monitor"), "demo-server", "--listen", f"127.0.0.1:{demo_port}"],
                                         cwd=folder, stdout=subprocess.DEVNULL) if demo_port else None
                 try:
-                    measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
+                    if "daemon" not in skip:
+                        measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
+                    if size in replica_sizes:
+                        for count in (1, args.replicas):
+                            measure_replicas(folder, size, evaluated, args.timeout, extra_env, args.database, count,
+                                             demo_process=demo is not None)
                 finally:
                     if demo is not None:
                         demo.terminate()
