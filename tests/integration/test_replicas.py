@@ -1,7 +1,7 @@
-"""Three `monitor run` replicas on one PostgreSQL share six feeds through leases: every commitment is
-exported by exactly one replica; one replica is SIGKILLed in the middle of a cycle (its feed's
-answer is held by the test's HTTP server until the kill), its feeds are collected by the others
-within two lease periods, and every agency's alert mail reaches a real SMTP server exactly once."""
+"""Three `monitor run` replicas on one PostgreSQL share six feeds through leases, two each: every
+commitment is exported by exactly one replica; one replica is SIGKILLed in the middle of a cycle
+(its feed's answer is held by the test's HTTP server until the kill), its feeds are collected by the
+others within two lease periods, and every agency's alert mail reaches a real SMTP server once."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ def exported(replica: DaemonProcess) -> set[str]:
     return set(re.findall(r'^commitment_status\{[^}]*\bcommitment="([^"]+)"[^}]*\} 1\.0$', text, flags=re.M))
 
 
+def held_per_replica(engine: sqlalchemy.Engine, replicas: list[DaemonProcess]) -> dict[int, list[str]]:
+    """The feeds each replica (by pid) holds an unexpired lease on."""
+    now = datetime.now(timezone.utc)
+    with engine.connect() as connection:
+        rows = connection.execute(sqlalchemy.text("SELECT feed, holder, expires_at FROM feed_lease")).all()
+    return {r.process.pid: sorted(feed for feed, holder, expires in rows
+                                  if holder.split(":")[1] == str(r.process.pid) and expires > now)
+            for r in replicas}
+
+
 def cycle_events(replica: DaemonProcess, event: str, feed: str) -> int:
     return len(re.findall(rf"\bevent={event} feed={feed}\b", replica.log.read_text(errors="replace")))
 
@@ -104,13 +114,13 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
                 return set().union(*sets) == everything and sum(map(len, sets)) == len(everything)
             wait_for(shared_once, 30, None, replicas[0].log, "every commitment exported by exactly one replica")
 
-            with engine.connect() as connection:
-                holders = dict(connection.execute(sqlalchemy.text("SELECT feed, holder FROM feed_lease")).all())
-            by_pid = {r.process.pid: r for r in replicas}
-            counts = {pid: sum(1 for h in holders.values() if h.split(":")[1] == str(pid)) for pid in by_pid}
-            victim = by_pid[max(counts, key=counts.get)]
-            lost = sorted(f for f, h in holders.items() if h.split(":")[1] == str(victim.process.pid))
-            assert lost, holders
+            # the first replica up takes every feed, then gives back what exceeds its fair share, 6 / 3
+            wait_for(lambda: shared_once() and sorted(map(len, held_per_replica(engine, replicas).values())) == [2, 2, 2],
+                     20, None, replicas[0].log, "two feeds held by each replica")
+            held = held_per_replica(engine, replicas)
+            victim = next(r for r in replicas if r.process.pid == max(held, key=lambda pid: len(held[pid])))
+            lost = held[victim.process.pid]
+            assert lost, held
 
             # mid-cycle: the victim has logged the start of a cycle for `lost[0]` and waits for its answer
             gate.feed = lost[0]
@@ -132,6 +142,8 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
                 return all(runs.get(feed, 0) > 0 for feed in lost) and shared_once()
             wait_for(taken_over, 30, None, survivors[0].log, "the killed replica's feeds collected by the others")
             assert time.monotonic() - started <= 2 * LEASE_SECONDS + 2.0   # two lease periods, plus the 1 s interval
+            wait_for(lambda: sorted(map(len, held_per_replica(engine, survivors).values())) == [3, 3], 10, None,
+                     survivors[0].log, "three feeds held by each survivor")
 
             # one alert mail per agency (each commitment missed once, repeat_interval a day away), each sent once
             def drained() -> bool:
