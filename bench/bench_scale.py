@@ -354,12 +354,15 @@ def measure_replicas(folder: Path, size: int, evaluated: int, timeout: float, ex
                 time.sleep(1.0)
             emit_steady_cycle(logs, size, feeds, **labels)
             exported = [_exported(base) for _, base, _ in replicas]
-            held = [len({f for f, cycles in cycle_rounds([log]).items() if cycles}) for log in logs]
+            last = {log: cycle_rounds([log]) for log in logs}   # who collects each feed now: its latest cycle
+            latest = {feed: max(logs, key=lambda log: last[log][feed][-1][0] if feed in last[log] else datetime.min)
+                      for feed in cycle_rounds(logs)}
+            held = [sum(1 for holder in latest.values() if holder == log) for log in logs]
             everything = set().union(*exported)
             emit(figure="exported_once", commitments=size, **labels,
                  value=sum(map(len, exported)) == evaluated == len(everything),
                  per_replica=[len(e) for e in exported], distinct=len(everything), evaluated=evaluated,
-                 feeds_collected_per_replica=held,
+                 feeds_per_replica=held,
                  rss_mb_per_replica=[round(rss_mb(p.pid)[0]) for p, _, _ in replicas])
         finally:
             for process, _, _ in replicas:
