@@ -245,7 +245,7 @@ class Daemon:
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
             return []
-        if self.leases is not None and not await self._hold(feed_id):
+        if self.leases is not None and (await self._over_share(feed_id) or not await self._hold(feed_id)):
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
@@ -352,11 +352,21 @@ class Daemon:
 
     async def _give_back_surplus(self) -> None:
         """Release the feeds held beyond the fair share (never one mid-cycle), for the others to take."""
-        assert self.leases is not None
         if self.share is None or len(self.held) <= self.share:
             return
         idle = [f for f in sorted(self.held, reverse=True) if f not in self._busy]
-        surplus = idle[:len(self.held) - self.share]
+        await self._give_back(idle[:len(self.held) - self.share])
+
+    async def _over_share(self, feed_id: str) -> bool:
+        """At the start of a held feed's cycle, with more than the fair share: give this one back instead
+        (the renewal skips feeds mid-cycle, and with short intervals every feed may be mid-cycle then)."""
+        if feed_id not in self.held or self.share is None or len(self.held) <= self.share:
+            return False
+        await self._give_back([feed_id])
+        return True
+
+    async def _give_back(self, surplus: list[str]) -> None:
+        assert self.leases is not None
         if not surplus:
             return
         self._releasing |= set(surplus)
