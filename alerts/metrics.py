@@ -1,7 +1,9 @@
 """The alert path on /metrics: a prometheus_client Collector reading the outbox on each scrape.
 
-Register on the daemon's registry: `registry.register(AlertMetrics(pipeline))`. Counts come from
-the database, so they survive restarts and agree across daemons sharing one database.
+Register on the daemon's registry: `registry.register(AlertMetrics(pipeline))`. The backlog and
+firing gauges are read from the database (the same on every replica sharing it); the sent and
+failed counters count what this process delivered or gave up on (alerts.tally), so they never fall
+when retention deletes old notifications, and a sum over replicas counts each message once.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from alerts.notifiers import DeliveryError, Notifier
 from alerts.settings import AlertSettings
+from alerts.tally import DeliveryTally
 from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
 
 log = logging.getLogger("monitor.alerts.outbox")
@@ -58,6 +59,7 @@ class Outbox:
         self.engine = engine
         self.settings = settings
         self.worker = worker or worker_name()
+        self.tally = DeliveryTally()   # what this sender delivered or gave up on, for the counters
 
     def claim(self, now: datetime, limit: int | None = None, only: int | None = None) -> list[Notification]:
         """Claim due rows (and rows whose sender's lease ran out) with one conditional UPDATE."""
@@ -101,6 +103,8 @@ class Outbox:
                          .where(col(Notification.id) == notification.id, col(Notification.claim_token) == notification.claim_token)
                          .values(claim_token=None, lease_until=None, **values))
             session.commit()
+        if error is None or outcome == "permanent":
+            self.tally.add(SENT if error is None else FAILED, notification.channel)
         log.info(f"notification_{outcome if error else 'sent'}", extra={
             "id": notification.id, "channel": notification.channel, "transport": transport,
             "attempts": notification.attempts, **({"error": str(error)} if error else {})})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import Counter
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -36,7 +37,7 @@ from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
 from alerts.silences import muter
-from alerts.tables import PENDING, SENDING, AlertGroup, AlertState, AlertTransition, Notification
+from alerts.tables import FAILED, PENDING, SENDING, SENT, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
@@ -90,7 +91,9 @@ class AlertPipeline:
             session.flush()
             queued = self._flush(session, catalogue, now, changed=states.values())
             queued += self._calendar_notice(session, catalogue, evaluations, now)
+            given_up = _given_up(session)
             session.commit()
+        self._count_given_up(given_up)
         self._catalogue = catalogue
         if transitions or queued:
             log.info("alerts_processed", extra={"evaluations": len(evaluations), "transitions": transitions,
@@ -124,8 +127,14 @@ class AlertPipeline:
         with self._lock, Session(self.engine) as session:
             self._take_turn(session, now)
             queued = self._flush(session, catalogue, now)
+            given_up = _given_up(session)
             session.commit()
+        self._count_given_up(given_up)
         return queued
+
+    def _count_given_up(self, given_up: Counter[str]) -> None:
+        for channel, count in given_up.items():
+            self.outbox.tally.add(FAILED, channel, count)
 
     async def deliver_due(self, now: datetime) -> int:
         """Queue due groups, then claim and send due notifications. Returns how many were sent."""
@@ -149,7 +158,8 @@ class AlertPipeline:
         return AlertMetrics(self)
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """backlog/sent/failed/silenced per channel, and firing alerts per severity (for the exporter)."""
+        """backlog and silenced per channel from the outbox, sent and failed per channel by this process,
+        and firing alerts per severity (for the exporter)."""
         by_state = outbox_stats(self.engine)
         backlog: dict[str, int] = {}
         for state in (PENDING, SENDING):
@@ -159,7 +169,8 @@ class AlertPipeline:
             firing = {severity: count for severity, count in session.exec(
                 select(AlertState.severity, func.count()).where(AlertState.state == "firing")
                 .group_by(AlertState.severity)).all() if severity is not None}
-        return {"backlog": backlog, "sent": by_state.get("sent", {}), "failed": by_state.get("failed", {}),
+        # sent and failed are this process's own tallies: the table's counts fall when retention prunes
+        return {"backlog": backlog, "sent": self.outbox.tally.counts(SENT), "failed": self.outbox.tally.counts(FAILED),
                 "silenced": by_state.get("silenced", {}), "firing": firing}
 
     async def send_test(self, catalogue: Catalogue, agency_id: str, now: datetime) -> Notification:
@@ -271,3 +282,9 @@ def _announceable(session: Session, catalogue: Catalogue, keys: set[str] | None)
         found += session.exec(select(AlertState).where(
             told, col(AlertState.alert) == TARGET, col(AlertState.commitment).in_(page))).all()
     return found
+
+
+def _given_up(session: Session) -> Counter[str]:
+    """Notifications this transaction writes as failed at once (a template that would not render)."""
+    rows = [*session.new, *session.identity_map.values()]
+    return Counter(row.channel for row in rows if isinstance(row, Notification) and row.state == FAILED)

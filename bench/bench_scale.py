@@ -25,6 +25,7 @@ import copy
 import json
 import math
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -32,8 +33,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable, Iterator
 
 import yaml
 
@@ -181,6 +185,38 @@ def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     return rows, size
 
 
+def cycle_ends(logs: list[Path]) -> list[tuple[datetime, str]]:
+    """(end time, feed) of every feed cycle so far, in order, from the daemons' event=cycle_done lines."""
+    return sorted((datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f"),
+                   line.split("feed=", 1)[1].split()[0])
+                  for log in logs for line in log.read_text(errors="replace").splitlines()
+                  if "event=cycle_done" in line)
+
+
+def wait_for_cycles(logs: list[Path], n: int, timeout: float, alive: Callable[[], bool]) -> None:
+    deadline = time.perf_counter() + timeout
+    while len(cycle_ends(logs)) < n and time.perf_counter() < deadline and alive():
+        time.sleep(1.0)
+
+
+def feed_count(folder: Path) -> int:
+    return len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
+
+
+def emit_steady_cycle(logs: list[Path], size: int, feeds: int, **labels: object) -> float | None:
+    """The third round of `feeds` cycles (None: not reached). The first round creates every alert, the
+    second announces them (group_wait ends in it); feeds are always due (build: interval 1 s), so a
+    round takes what it costs the daemon, not what the schedule allows."""
+    ends = [at for at, _ in cycle_ends(logs)]
+    rounds = [round((ends[k * feeds - 1] - ends[(k - 1) * feeds - 1]).total_seconds(), 2)
+              for k in (2, 3) if len(ends) >= k * feeds]
+    steady = rounds[1] if len(rounds) == 2 else None
+    emit(figure="steady_cycle_seconds", commitments=size, **labels, value=steady, reached=steady is not None,
+         feeds=feeds, announcing_round_seconds=rounds[0] if rounds else None,
+         note="the third round of every feed, every feed always due (the second announces the first alerts)")
+    return steady
+
+
 def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str],
                    demo_process: bool = False) -> None:
     port = free_port()
@@ -212,34 +248,15 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         if first is None:
             return
 
-        def completions() -> list[datetime]:
-            """When each feed cycle so far ended (the daemon's event=cycle_done lines), in order."""
-            return sorted(datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f")
-                          for line in (folder / "daemon.log").read_text(errors="replace").splitlines()
-                          if "event=cycle_done" in line)
-
-        def wait_for_cycles(n: int) -> None:
-            deadline = time.perf_counter() + timeout
-            while len(completions()) < n and time.perf_counter() < deadline and daemon.poll() is None:
-                time.sleep(1.0)
-        feeds = len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
-        # The first round creates every alert; the second announces them (group_wait ends in it); the
-        # third is the steady state. Feeds are always due (build: interval 1 s), so a round of `feeds`
-        # cycles takes what it costs the daemon, not what the schedule allows.
-        wait_for_cycles(2 * feeds)
+        logs, feeds = [folder / "daemon.log"], feed_count(folder)
+        wait_for_cycles(logs, 2 * feeds, timeout, lambda: daemon.poll() is None)
         rows_before, bytes_before = _store_counts(db)
-        runs_before = len(completions())
-        wait_for_cycles(3 * feeds)
-        ends = completions()
-        rounds_seconds = [round((ends[k * feeds - 1] - ends[(k - 1) * feeds - 1]).total_seconds(), 2)
-                          for k in (2, 3) if len(ends) >= k * feeds]
-        steady = rounds_seconds[1] if len(rounds_seconds) == 2 else None
-        emit(figure="steady_cycle_seconds", commitments=size, value=steady, reached=steady is not None, feeds=feeds,
-             announcing_round_seconds=rounds_seconds[0] if rounds_seconds else None,
-             note="the third round of every feed, every feed always due (the second announces the first alerts)")
+        runs_before = len(cycle_ends(logs))
+        wait_for_cycles(logs, 3 * feeds, timeout, lambda: daemon.poll() is None)
+        steady = emit_steady_cycle(logs, size, feeds)
         if steady:
             rows_after, bytes_after = _store_counts(db)
-            rounds = max(1, len(completions()) - runs_before) / feeds   # the feed cycles between the two counts
+            rounds = max(1, len(cycle_ends(logs)) - runs_before) / feeds   # the feed cycles between the two counts
             per_day = DAY / INTERVAL_SECONDS / rounds
             added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
             by_table = {t: round(added.get(t, 0) * per_day) for t in PER_CYCLE_TABLES}
@@ -281,19 +298,129 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         log.close()
 
 
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+STATUS_SAMPLE = re.compile(rb'^commitment_status\{[^}]*\bcommitment="([^"]+)"[^}]*\} 1\.0$', re.M)
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL at `url` cannot be used (None: it can)."""
+    import sqlalchemy
+    try:
+        engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any reason is a reason to skip
+        return str(exc).strip().splitlines()[0][:200]
+    return None
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A schema of its own on `url`'s database for one run, dropped afterwards; yields the URL that uses it."""
+    import sqlalchemy
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def _exported(base: str) -> set[bytes]:
+    """The commitments a replica exports on /metrics (one commitment_status sample at 1 each)."""
+    return set(STATUS_SAMPLE.findall(_get(base + "/metrics", 120)))
+
+
+def measure_replicas(folder: Path, size: int, evaluated: int, timeout: float, extra_env: dict[str, str],
+                     database: str, count: int, demo_process: bool) -> None:
+    """`count` replicas with feed leases on a fresh PostgreSQL schema, started together: seconds until
+    every commitment has a verdict on one of them, the steady cycle over all their logs, and the check
+    that each commitment is exported by exactly one replica."""
+    labels = {"database": "postgresql", "replicas": count}
+    with fresh_schema(database) as url:
+        replicas = []
+        for i in range(count):
+            port = free_port()
+            log = folder / f"replica{count}-{i}.log"
+            env = {**os.environ, "MONITOR_TARGETS": str(folder / "targets.yaml"), "MONITOR_DATABASE_URL": url,
+                   "MONITOR_LISTEN": f"127.0.0.1:{port}", "MONITOR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                   "MONITOR_MAILDIR": str(folder / "mail"), "MONITOR_FEED_LEASES": "true", **extra_env}
+            with log.open("w") as out:
+                process = subprocess.Popen([str(BIN / "monitor"), "run"] + ([] if demo_process else ["--demo"]),
+                                           cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+            replicas.append((process, f"http://127.0.0.1:{port}", log))
+        started = time.perf_counter()
+        try:
+            first = None
+            while time.perf_counter() < started + timeout and all(p.poll() is None for p, _, _ in replicas):
+                try:
+                    if sum(json.loads(_get(base + "/healthz", 10)).get("evaluated", 0)
+                           for _, base, _ in replicas) >= evaluated:
+                        first = time.perf_counter() - started
+                        break
+                except OSError:
+                    pass
+                time.sleep(1.0)
+            dead = [p.returncode for p, _, _ in replicas if p.poll() is not None]
+            emit(figure="first_verdicts_seconds", commitments=size, **labels,
+                 value=None if first is None else round(first, 1), reached=first is not None, evaluated=evaluated,
+                 **({"note": f"replica exited {dead}"} if dead else {}))
+            if first is None:
+                return
+            logs, feeds = [log for _, _, log in replicas], feed_count(folder)
+            wait_for_cycles(logs, 3 * feeds, timeout, lambda: all(p.poll() is None for p, _, _ in replicas))
+            emit_steady_cycle(logs, size, feeds, **labels)
+            exported = [_exported(base) for _, base, _ in replicas]
+            newest = {feed: log for (_, feed), log in sorted((end, log) for log in logs for end in cycle_ends([log]))}   # who collects each feed now
+            held = [sum(1 for log_ in newest.values() if log_ == log) for log in logs]
+            everything = set().union(*exported)
+            emit(figure="exported_once", commitments=size, **labels,
+                 value=sum(map(len, exported)) == evaluated == len(everything),
+                 per_replica=[len(e) for e in exported], distinct=len(everything), evaluated=evaluated,
+                 feeds_per_replica=held,
+                 rss_mb_per_replica=[round(rss_mb(p.pid)[0]) for p, _, _ in replicas])
+        finally:
+            for process, _, _ in replicas:
+                process.terminate()
+            for process, _, _ in replicas:
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--layout", choices=("include", "single"), default="include")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per phase")
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: validate,daemon")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated phases to skip: validate,daemon (daemon: the SQLite one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
     parser.add_argument("--feed-size", type=int, default=0,
                         help="commitments per demo feed (0: one demo feed for all, as shipped)")
     parser.add_argument("--demo-process", action="store_true",
                         help="serve the demo feed from `monitor demo-server` instead of inside the daemon")
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="also run one replica and then this many on PostgreSQL with feed leases (0: don't)")
+    parser.add_argument("--replica-sizes", default="10000",
+                        help="the sizes (of --sizes) at which to run the replicas; default 10000")
+    parser.add_argument("--database", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL),
+                        help="PostgreSQL for the replicas (a schema is made and dropped per run); "
+                             "unreachable: the replica figures are skipped, with a line saying so")
     args = parser.parse_args()
+    replica_sizes = {int(s) for s in args.replica_sizes.split(",") if s} if args.replicas > 1 else set()
+    postgres = postgres_problem(args.database) if replica_sizes else None
+    if replica_sizes and postgres:
+        emit(figure="replicas", skipped=True, reason=f"PostgreSQL unreachable: {postgres}")
+        replica_sizes = set()
     skip = set(filter(None, args.skip.split(",")))
     extra_env = dict(item.split("=", 1) for item in args.env)
     for size in (int(s) for s in args.sizes.split(",")):
@@ -308,13 +435,18 @@ def main() -> None:
                  seconds=round(time.perf_counter() - t0, 1), folder=str(folder) if args.keep else None)
             if "validate" not in skip:
                 measure_validate(folder, size, args.timeout)
-            if "daemon" not in skip:
+            if "daemon" not in skip or size in replica_sizes:
                 demo = subprocess.Popen([str(BIN / "monitor"), "demo-server", "--listen", f"127.0.0.1:{demo_port}"],
                                         cwd=folder, stdout=subprocess.DEVNULL) if demo_port else None
                 try:
                     if demo_url:   # the load generator up before the clock starts: the figures are the monitor's
                         wait_for_demo(demo_url, args.timeout)
-                    measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
+                    if "daemon" not in skip:
+                        measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
+                    if size in replica_sizes:
+                        for count in (1, args.replicas):
+                            measure_replicas(folder, size, evaluated, args.timeout, extra_env, args.database, count,
+                                             demo_process=demo is not None)
                 finally:
                     if demo is not None:
                         demo.terminate()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from monitor.service.leases import FeedLeases
+from monitor.service.leases import FeedLeases, fair_share
 from monitor import migrations
 from monitor.store import make_engine
 
@@ -32,3 +32,19 @@ def test_a_clean_stop_releases_the_leases_at_once(database_url):
     a.release(["one", "two"])
     assert b.acquire("one", NOW + timedelta(seconds=1)) and b.acquire("two", NOW + timedelta(seconds=1))
     assert not a.acquire("three", NOW + timedelta(seconds=1))
+
+
+def test_the_fair_share_covers_every_feed():
+    assert [fair_share(6, 3), fair_share(5, 2), fair_share(5, 1), fair_share(5, 0)] == [2, 3, 5, 5]
+    assert all(fair_share(feeds, n) * n >= feeds for feeds in range(1, 60) for n in range(1, 9))
+
+
+def test_replicas_count_as_alive_until_their_row_expires(database_url):
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    a, b = FeedLeases(engine, "a", PERIOD), FeedLeases(engine, "b", PERIOD)
+    assert a.announce(NOW) == 1 and b.announce(NOW) == 2
+    assert b.announce(NOW + timedelta(seconds=20)) == 2                # a still counts until NOW + 30 s
+    assert b.alive(NOW + timedelta(seconds=31)) == 1                   # a stopped renewing: killed
+    b.withdraw()
+    assert a.announce(NOW + timedelta(seconds=40)) == 1                # a back, b gone at its clean stop

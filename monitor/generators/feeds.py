@@ -47,9 +47,10 @@ def _health_tiles() -> list[p.Json]:
                                    "previous catalogue running).")
     loaded = p.stat("Catalogue loaded", f"time() - {names.METRIC_RELOAD_TIME}", w=3, unit="s", colour_mode="none",
                     description="Time since the last successful load of targets.yaml.")
-    backlog = p.stat("Outbox backlog 待发送", f"sum({names.METRIC_OUTBOX_BACKLOG})", w=3,
+    backlog = p.stat("Outbox backlog 待发送", f"sum(max by (channel) ({names.METRIC_OUTBOX_BACKLOG}))", w=3,
                      steps=p.thresholds((None, "green"), (1, "yellow"), (50, "red")),
-                     description="Notifications waiting in the outbox.")
+                     description="Notifications waiting in the outbox (every replica reads the one shared "
+                                 "outbox, so the replicas' values are not added up).")
     catalogue = p.stat("Commitments by state", names.METRIC_CATALOGUE_COMMITMENTS, w=6, colour_mode="none",
                        legend="{{state}}", text_mode="value_and_name",
                        description="Commitments in the loaded catalogue: active, draft, not monitorable.")
@@ -116,7 +117,7 @@ def _notifications() -> list[p.Json]:
                  "failed {{channel}}")], w=12, decimals=0,
         description="Deliveries from the outbox by channel; failures are retried until permanent.")
     backlog = p.timeseries("Outbox backlog over time", [
-        p.target(f"sum({names.METRIC_OUTBOX_BACKLOG})", legend="backlog")], w=12, decimals=0)
+        p.target(f"sum(max by (channel) ({names.METRIC_OUTBOX_BACKLOG}))", legend="backlog")], w=12, decimals=0)
     reloads = p.timeseries("Config reloads per hour", [
         p.target(f"sum by (result) (increase({names.METRIC_RELOADS}[1h])) or vector(0)", "A", "{{result}}"),
         p.target(names.METRIC_RELOAD_SUCCESS, "B", "last reload ok")], w=12, decimals=0,

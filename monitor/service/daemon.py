@@ -38,7 +38,7 @@ from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsS
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
-from monitor.service.leases import FeedLeases, replica_id
+from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
@@ -85,6 +85,9 @@ class Daemon:
         self.leases = FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)) \
             if settings.feed_leases else None
         self.held: frozenset[str] = frozenset()   # with leases: the feeds this replica collects
+        self.share: int | None = None              # with leases: the most feeds it takes (None: no limit known)
+        self._busy: set[str] = set()               # feeds with a cycle running: never given back mid-cycle
+        self._releasing: set[str] = set()          # feeds being given back: not taken again meanwhile
         self.commitment_metrics = MetricsSnapshot(CommitmentCollector(
             lambda: self.catalogue, lambda: self.board, detail=settings.metrics_detail,
             feeds=lambda: self.held if self.leases else None))
@@ -138,6 +141,8 @@ class Daemon:
               flush=True)
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        if self.leases is not None:   # counted among the replicas before taking any feed
+            await self._announce()
         self._schedule_feeds(self._triggers(self.catalogue, self.calendar))
         if self.alerts is not None:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
@@ -169,6 +174,7 @@ class Daemon:
         if self.leases is not None:   # a clean stop hands the feeds over at once
             try:
                 await asyncio.to_thread(self.leases.release, sorted(self.held))
+                await asyncio.to_thread(self.leases.withdraw)
             except Exception:  # noqa: BLE001 - they expire anyway
                 log.warning("lease_release_failed")
         if self.web:
@@ -228,6 +234,7 @@ class Daemon:
         task = asyncio.current_task()
         assert task is not None   # run as a job on the event loop
         self._running.add(task)
+        self._busy.add(feed_id)
         try:
             return await self._run_feed(feed_id)
         except asyncio.CancelledError:
@@ -237,18 +244,20 @@ class Daemon:
             raise
         finally:
             self._running.discard(task)
+            self._busy.discard(feed_id)
 
     async def _run_feed(self, feed_id: str) -> list[Evaluation]:
         catalogue = self.catalogue
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
             return []
-        if self.leases is not None and not await self._hold(feed_id):
+        if self.leases is not None and (await self._over_share(feed_id) or not await self._hold(feed_id)):
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
         async with self._store_backlog:   # collect no further ahead of the writer than a few results
             await self._store_backlog.wait_for(lambda: self._awaiting_store < self.settings.max_concurrent_feeds)
+        log.info("cycle_started", extra={"feed": feed_id})
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
         result = await collect(feed, context)   # logs the outcome once
@@ -321,6 +330,8 @@ class Daemon:
         """Take or renew the feed's lease; a feed lost to another replica leaves this one's exports."""
         assert self.leases is not None
         try:
+            if feed_id in self._releasing or (feed_id not in self.held and not await self._may_take()):
+                return False   # this replica has its share: the feed is for another one
             held = await asyncio.to_thread(self.leases.acquire, feed_id, self.clock())
         except Exception as exc:  # noqa: BLE001 - no lease without the database: collect nothing
             log.warning("lease_failed", extra={"feed": feed_id, "error": str(exc)[:200]})
@@ -330,12 +341,64 @@ class Daemon:
             self.held = self.held | {feed_id}
         elif not held and feed_id in self.held:
             log.info("lease_lost", extra={"feed": feed_id, "holder": self.leases.holder})
-            with self._board_lock:
-                self.held = self.held - {feed_id}
-                self.board = {k: v for k, v in self.board.items()
-                              if (c := self.catalogue.commitments.get(k)) is not None and c.measure.feed != feed_id}
+            self._forget([feed_id])
             await asyncio.to_thread(self.commitment_metrics.refresh)
         return held
+
+    async def _may_take(self) -> bool:
+        """Under its fair share, counting the replicas again when at it (one may have died since)."""
+        assert self.leases is not None
+        if self.share is not None and len(self.held) >= self.share:
+            alive = await asyncio.to_thread(self.leases.alive, self.clock())
+            self.share = fair_share(len(self.catalogue.feeds), alive)
+        return self.share is None or len(self.held) < self.share
+
+    async def _announce(self) -> None:
+        """Renew this replica's row and recount the fair share (kept as it was when the database fails)."""
+        assert self.leases is not None
+        try:
+            alive = await asyncio.to_thread(self.leases.announce, self.clock())
+        except Exception as exc:  # noqa: BLE001 - the leases themselves still decide who collects
+            log.warning("replica_announce_failed", extra={"error": str(exc)[:200]})
+            return
+        self.share = fair_share(len(self.catalogue.feeds), alive)
+
+    async def _give_back_surplus(self) -> None:
+        """Release the feeds held beyond the fair share (never one mid-cycle), for the others to take."""
+        if self.share is None or len(self.held) <= self.share:
+            return
+        idle = [f for f in sorted(self.held, reverse=True) if f not in self._busy]
+        await self._give_back(idle[:len(self.held) - self.share])
+
+    async def _over_share(self, feed_id: str) -> bool:
+        """At the start of a held feed's cycle, with more than the fair share: give this one back instead
+        (the renewal skips feeds mid-cycle, and with short intervals every feed may be mid-cycle then)."""
+        if feed_id not in self.held or self.share is None or len(self.held) <= self.share:
+            return False
+        await self._give_back([feed_id])
+        return True
+
+    async def _give_back(self, surplus: list[str]) -> None:
+        assert self.leases is not None
+        if not surplus:
+            return
+        self._releasing |= set(surplus)
+        self._forget(surplus)
+        try:
+            await asyncio.to_thread(self.leases.release, surplus)
+        except Exception as exc:  # noqa: BLE001 - unreleased, they expire in one lease period
+            log.warning("lease_release_failed", extra={"feeds": ",".join(surplus), "error": str(exc)[:200]})
+        finally:
+            self._releasing -= set(surplus)
+        log.info("leases_given_back", extra={"feeds": ",".join(surplus), "share": self.share})
+        await asyncio.to_thread(self.commitment_metrics.refresh)
+
+    def _forget(self, feeds: list[str]) -> None:
+        """No longer collect or export these feeds."""
+        with self._board_lock:
+            self.held = self.held - set(feeds)
+            self.board = {k: v for k, v in self.board.items()
+                          if (c := self.catalogue.commitments.get(k)) is not None and c.measure.feed not in feeds}
 
     async def _render_metrics(self) -> None:
         """Render the /metrics snapshot a burst of cycles deferred (see MetricsSnapshot)."""
@@ -345,8 +408,10 @@ class Daemon:
             log.exception("metrics_render_failed")
 
     async def _renew_leases(self) -> None:
+        await self._announce()
         for feed_id in sorted(self.held):
             await self._hold(feed_id)
+        await self._give_back_surplus()
 
     async def _deliver(self) -> None:
         if self.alerts is None:

@@ -67,6 +67,7 @@ def test_broken_template_is_a_permanent_failure_recorded_when_queued(tmp_path, s
     with Session(engine) as session:
         [row] = session.exec(select(Notification)).all()
     assert row.state == FAILED and "no_such_variable" in row.last_error
+    assert pipeline.stats()["failed"] == {"email": 1}   # given up on, though never claimed by the outbox
     asyncio.run(pipeline.deliver_due(T0))
     assert read_mails(settings.maildir) == []
 

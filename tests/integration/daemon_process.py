@@ -49,8 +49,15 @@ class DaemonProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> "DaemonProcess":
+        return self.spawn().wait_ready(timeout)
+
+    def spawn(self) -> "DaemonProcess":
+        """Start the process without waiting (several replicas racing for the feeds start this way)."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> "DaemonProcess":
         self.wait_until(lambda: httpx.get(self.url + "/healthz", timeout=1).status_code == 200, timeout)
         return self
 
