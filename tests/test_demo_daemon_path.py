@@ -69,7 +69,7 @@ def test_reading_only_the_newest_value_gives_every_verdict_that_reading_the_whol
     migrations.upgrade(engine)
     store = Store(engine)
     for now in (first, later):
-        server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda: now).start()
+        server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda now=now: now).start()
         try:
             result = asyncio.run(_collect_once(shipped_catalogue.feeds["demo"], calendar, server.url, now))
         finally:
