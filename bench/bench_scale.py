@@ -1,8 +1,8 @@
 """National scale: the shipped catalogue copied as separate documents up to N commitments, run as
 the real daemon (`monitor run --demo`, SQLite) and measured from outside. One JSON line per figure.
 
-    .venv/bin/python bench/bench_scale.py                      # 10,000 and 100,000
-    .venv/bin/python bench/bench_scale.py --sizes 10000 --layout single
+    .venv/bin/python bench/bench_scale.py                      # 10,000 and 100,000 (make bench)
+    .venv/bin/python bench/bench_scale.py --sizes 10000 --layout single --feed-size 0 --demo-in-daemon
 
 Figures: `monitor validate` seconds and peak RSS; seconds from start until every commitment has
 a verdict (/healthz "evaluated"); steady cycle seconds (collect -> evaluate -> store -> alerts of
@@ -404,10 +404,12 @@ def main() -> None:
                         help="comma-separated phases to skip: validate,daemon (daemon: the SQLite one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders (printed)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the daemon")
-    parser.add_argument("--feed-size", type=int, default=0,
-                        help="commitments per demo feed (0: one demo feed for all, as shipped)")
-    parser.add_argument("--demo-process", action="store_true",
-                        help="serve the demo feed from `monitor demo-server` instead of inside the daemon")
+    parser.add_argument("--feed-size", type=int, default=2000,
+                        help="commitments per demo feed, as jurisdictions bring their own feeds "
+                             "(0: one demo feed for all, as shipped)")
+    parser.add_argument("--demo-in-daemon", dest="demo_process", action="store_false",
+                        help="serve the demo feed inside the daemon (default: `monitor demo-server`, its own "
+                             "process, so the figures are the monitor's)")
     parser.add_argument("--replicas", type=int, default=2,
                         help="also run one replica and then this many on PostgreSQL with feed leases (0: don't)")
     parser.add_argument("--replica-sizes", default="10000",

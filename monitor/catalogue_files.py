@@ -11,6 +11,7 @@ position bookkeeping. Positions are wanted only for problems, so a file with a p
 again with positions (`Locator`), and only that file. Files whose text uses anchors or merge keys,
 or that repeat a key, take the careful path (alias-bomb check, duplicate keys located) at once.
 Parsed files are cached by a digest of their text: a reload parses again only the files that changed.
+Hundreds of included files are parsed on every core (`parse_in_parallel`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 import bisect
 import glob
 import hashlib
+import multiprocessing
 import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ PathKey = tuple[Any, ...]
 LIST_SECTIONS = ("documents", "agencies", "feeds", "commitments", "excluded")
 INCLUDED_SECTIONS = (*LIST_SECTIONS, "measures")
 INCLUDE_KEY = "include"
+PARALLEL_MIN_FILES = 100   # per process: fewer files are parsed here faster than processes start
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
@@ -169,22 +173,66 @@ _cache: dict[str, tuple[bytes, ParsedFile]] = {}
 _cache_lock = threading.Lock()
 
 
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _fast_or_none(text: str) -> Any:
+    """The fast path's data, or _CAREFUL when the file needs the careful path."""
+    if "&" in text or "<<" in text:   # anchors or merge keys: expansion must be checked
+        return _CAREFUL
+    try:
+        return _fast_parse(text)
+    except (_NeedsCareful, yaml.YAMLError, RecursionError, TypeError):
+        return _CAREFUL   # the careful path says where, and why
+
+
+_CAREFUL = "\0careful"   # not a YAML document's data: a top-level string is no catalogue either way
+
+
+def _fast_many(texts: list[str]) -> list[Any]:
+    return [_fast_or_none(text) for text in texts]
+
+
+def parse_in_parallel(paths: list[Path]) -> None:
+    """Parse the files not parsed yet on every core, into the cache that `parse_file` reads. Worth it
+    for a deployment's thousands of files (a file each per document): parsing is most of a load."""
+    todo = []
+    for path in paths:
+        try:
+            text = read_targets(path)
+        except (ConfigError, OSError):
+            continue   # parse_file reports it
+        key = _digest(text)
+        with _cache_lock:
+            cached = _cache.get(str(path))
+        if cached is None or cached[0] != key:
+            todo.append((str(path), key, text))
+    workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_MIN_FILES)
+    if workers < 2:
+        return
+    chunks = [todo[i::workers * 4] for i in range(workers * 4)]
+    # spawn: the daemon reloads from a thread, and forking a threaded process is unsafe
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for chunk, results in zip(chunks, pool.map(_fast_many, [[text for _, _, text in c] for c in chunks])):
+            with _cache_lock:
+                for (file, key, _), data in zip(chunk, results):
+                    if data != _CAREFUL:
+                        _cache[file] = (key, ParsedFile(file, data))
+
+
 def parse_file(path: Path) -> ParsedFile:
     """One file's data; parsed again only when its text changed since the last parse (a digest of
     the text decides: file times are too coarse for an editor's quick saves)."""
     file = str(path)
     text = read_targets(path)
-    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    key = _digest(text)
     with _cache_lock:
         cached = _cache.get(file)
     if cached is not None and cached[0] == key:
         return cached[1]
-    parsed: ParsedFile | None = None
-    if "&" not in text and "<<" not in text:   # no anchors, no merge keys: nothing can expand
-        try:
-            parsed = ParsedFile(file, _fast_parse(text))
-        except (_NeedsCareful, yaml.YAMLError, RecursionError, TypeError):
-            parsed = None     # the careful path says where, and why
+    data = _fast_or_none(text)
+    parsed = None if data == _CAREFUL else ParsedFile(file, data)
     if parsed is None:
         data, index = parse_with_positions(text, file)
         parsed = ParsedFile(file, data, index.duplicates, index)
@@ -277,8 +325,10 @@ def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
         data["measures"] = dict(data["measures"])
     base = path.resolve().parent
     seen: set[Path] = {path.resolve()}
-    for i, pattern in enumerate(patterns):
-        matches = sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
+    matched = [sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
+               for pattern in patterns]
+    parse_in_parallel([p for matches in matched for p in matches])
+    for i, (pattern, matches) in enumerate(zip(patterns, matched)):
         if not matches:
             problems.append(_problem(locator, main.file, (INCLUDE_KEY, i), f"{pattern!r} matches no file "
                                                                            f"(relative to {base})"))

@@ -99,6 +99,29 @@ def test_a_reload_parses_again_only_the_files_that_changed(tmp_path, monkeypatch
     assert len(parsed) == 1 and "demo2021.renamed" in parsed[0]
 
 
+def test_many_files_are_parsed_on_several_cores_into_what_one_process_makes(tmp_path, monkeypatch):
+    path = catalogue_in_files(tmp_path)
+    for i in range(11):
+        (tmp_path / "targets.d" / f"zz-{i:02d}.yaml").write_text(
+            COMMITMENTS.replace("demo2021.company_setup", f"demo2021.c{i:02d}"), encoding="utf-8")
+    serial = load_catalogue(path)
+    catalogue_files._cache.clear()
+    monkeypatch.setattr(catalogue_files, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(catalogue_files.os, "cpu_count", lambda: 2)
+    parsed_here: list[str] = []
+    real = catalogue_files._fast_parse
+    monkeypatch.setattr(catalogue_files, "_fast_parse", lambda text: parsed_here.append(text) or real(text))
+    parallel = load_catalogue(path)
+    assert parallel.commitments == serial.commitments and len(parallel.commitments) == 12
+    assert len(parsed_here) == 1          # targets.yaml itself; the twelve included files in the workers
+    broken = tmp_path / "targets.d" / "zz-03.yaml"   # a repeated key: the careful path, here, locates it
+    broken.write_text(COMMITMENTS.replace("demo2021.company_setup", "demo2021.c03")
+                      .replace('    op: "<="\n', '    op: "<="\n    op: "<"\n'), encoding="utf-8")
+    catalogue_files._cache.clear()
+    line = broken.read_text(encoding="utf-8").splitlines().index('    op: "<"') + 1
+    assert problems_of(path) == [f"{broken}:{line}:5: commitments[0].op: duplicate key"]
+
+
 def test_files_with_anchors_take_the_careful_path_and_load_the_same(tmp_path):
     text = DOCUMENT + COMMITMENTS.replace("    measured: {zh: 企业开办时间, en: Time to start a business}\n",
                                           "    measured: &m {zh: 企业开办时间, en: Time to start a business}\n")
