@@ -10,7 +10,7 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, update
@@ -146,6 +146,33 @@ def in_pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start:start + PAGE]
 
 
+K = TypeVar("K")
+
+
+def _earliest(times: Iterable[tuple[K, datetime | None]]) -> dict[K, datetime | None]:
+    """Each key's earliest time; None (from the beginning) is earlier than any."""
+    earliest: dict[K, datetime | None] = {}
+    for key, at in times:
+        before = earliest.get(key, at)
+        earliest[key] = None if at is None or before is None else min(at, before)
+    return earliest
+
+
+def _pages_from(since_of: Mapping[str, datetime | None]) -> Iterator[tuple[list[str], datetime | None]]:
+    """Series a page at a time, ordered by how far back they are read, each page with its earliest
+    time: one series read from years ago does not make every series read its years."""
+    ordered = sorted(since_of.items(), key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
+    for page in in_pages(ordered):
+        yield [name for name, _ in page], page[0][1]
+
+
+def _value_rows(feed: str, series: Sequence[str], since: datetime | None) -> Any:
+    """(series, data_time, value) of these series' values from `since` (None: all)."""
+    query = select(Observation.series, Observation.data_time, Observation.value).where(
+        col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_(None))
+    return query if since is None else query.where(Observation.data_time >= since)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -260,15 +287,9 @@ class Store:
         so a series reaching back years does not make every series read its stored years."""
         if not points:
             return []
-        earliest: dict[str, datetime] = {}
-        for p in points:
-            if p.series not in earliest or p.data_time < earliest[p.series]:
-                earliest[p.series] = p.data_time
         known: set[tuple[str, datetime]] = set()
-        for page in in_pages(sorted(earliest.items(), key=lambda item: item[1])):
-            known.update(session.exec(select(Observation.series, Observation.data_time).where(
-                col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
-                col(Observation.cases).is_(None), Observation.data_time >= page[0][1])).all())
+        for page, since in _pages_from(_earliest((p.series, p.data_time) for p in points)):
+            known.update((name, data_time) for name, data_time, _ in session.exec(_value_rows(feed, page, since)))
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
@@ -373,18 +394,9 @@ class Store:
                       wanted: Sequence[DataWanted]) -> Iterator[tuple[str, datetime, float | None]]:
         """(series, data_time, value) of every wanted series from the earliest time any wanter reads
         it, oldest first within each series."""
-        since_of: dict[str, datetime | None] = {}
-        for name, since, _ in wanted:
-            before = since_of.get(name, since)
-            since_of[name] = None if since is None or before is None else min(since, before)
-        ordered = sorted(since_of.items(), key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
-        for page in in_pages(ordered):
-            query = select(Observation.series, Observation.data_time, Observation.value).where(
-                col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
-                col(Observation.cases).is_(None))
-            if page[0][1] is not None:
-                query = query.where(Observation.data_time >= page[0][1])
-            yield from session.exec(query.order_by(col(Observation.data_time), col(Observation.id))).all()
+        for page, since in _pages_from(_earliest((w.series, w.since) for w in wanted)):
+            yield from session.exec(_value_rows(feed, page, since).order_by(
+                col(Observation.data_time), col(Observation.id))).all()
 
     @staticmethod
     def _newest_values(session: Session, feed: str,
@@ -392,25 +404,14 @@ class Store:
         """((series, newest_by), the newest value at or before newest_by) for each wanted series that
         has one since its earliest wanter's `since`; among equal times the first stored, as a scan
         of the whole series would pick."""
-        since_of: dict[tuple[str, datetime | None], datetime | None] = {}
-        for name, since, by in wanted:
-            before = since_of.get((name, by), since)
-            since_of[(name, by)] = None if since is None or before is None else min(since, before)
-        by_moment: dict[datetime | None, list[tuple[str, datetime | None]]] = {}
-        for (name, by), since in since_of.items():
-            by_moment.setdefault(by, []).append((name, since))
-        for by, named in by_moment.items():
-            named.sort(key=lambda item: item[1].timestamp() if item[1] else float("-inf"))
-            for page in in_pages(named):
+        since_of = _earliest(((w.series, w.newest_by), w.since) for w in wanted)
+        for by in {by for _, by in since_of}:
+            for page, since in _pages_from({name: t for (name, b), t in since_of.items() if b == by}):
                 rank = func.row_number().over(partition_by=Observation.series,
                                               order_by=(col(Observation.data_time).desc(), col(Observation.id)))
-                query = select(Observation.series, Observation.data_time, Observation.value, rank.label("rank")).where(
-                    col(Observation.feed) == feed, col(Observation.series).in_([name for name, _ in page]),
-                    col(Observation.cases).is_(None))
+                query = _value_rows(feed, page, since).add_columns(rank.label("rank"))
                 if by is not None:
                     query = query.where(Observation.data_time <= by)
-                if page[0][1] is not None:
-                    query = query.where(Observation.data_time >= page[0][1])
                 ranked = query.subquery()
                 for name, data_time, value in session.execute(
                         select(ranked.c.series, ranked.c.data_time, ranked.c.value).where(ranked.c.rank == 1)).all():
