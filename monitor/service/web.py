@@ -88,18 +88,17 @@ def _refused(request: Request, on_rejected: Callable[[str], None]) -> Response:
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether an Accept-Encoding header accepts gzip (named, or by "*", and not with q=0)."""
     for item in accept_encoding.lower().split(","):
-        name, _, params = item.strip().partition(";")
+        name, _, weight = item.partition(";")
         if name.strip() in ("gzip", "*"):
-            q = params.strip().removeprefix("q=")
+            weight = weight.strip()
             try:
-                return not params.strip().startswith("q=") or float(q) > 0
+                return not weight.startswith("q=") or float(weight[2:]) > 0
             except ValueError:
                 return False
     return False
 
 
 def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lambda reason: None) -> list[BaseRoute]:
-    # the per-commitment families come rendered (once per cycle); the self-metrics are small
     # the per-commitment families come rendered once per cycle (first: the self-metrics, small, are
     # rendered per scrape and follow); for gzip they come compressed too (Prometheus asks for gzip)
     rendered = getattr(backend, "commitment_exposition", lambda: b"")
