@@ -124,21 +124,19 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
 
 def data_needed_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime | None:
     """How far back `evaluate` reads a commitment's data at `now` (None: all of it)."""
-    if c.kind == "reduction" and c.baseline_value is None:
-        return None                       # the baseline is the feed's own value on its date
-    if c.kind == "cumulative" or c.throughout:
-        return datetime.combine(c.start, time.min, tzinfo=calendar.timezone)
-    at = _Instant.of(c, now, calendar)
-    return at.aware - max(c.measure.window, c.max_age)
+    return data_wanted(c, now, calendar).since
 
 
 def data_wanted(c: Commitment, now: datetime, calendar: WorkCalendar) -> DataWanted:
     """What `evaluate` reads of the commitment's series at `now`: a latest-value verdict (no 全年保持
     span, no baseline taken from the feed) needs only the newest value up to its judged moment."""
-    since = data_needed_since(c, now, calendar)
-    newest_only = c.kind not in ("case_duration", "cumulative") and not c.throughout and not (
-        c.kind == "reduction" and c.baseline_value is None)
-    return DataWanted(c.measure.series, since, _Instant.of(c, now, calendar).aware if newest_only else None)
+    if c.kind == "reduction" and c.baseline_value is None:
+        return DataWanted(c.measure.series, None)   # the baseline is the feed's own value on its date
+    if c.kind == "cumulative" or c.throughout:
+        return DataWanted(c.measure.series, datetime.combine(c.start, time.min, tzinfo=calendar.timezone))
+    at = _Instant.of(c, now, calendar).aware
+    return DataWanted(c.measure.series, at - max(c.measure.window, c.max_age),
+                      None if c.kind == "case_duration" else at)
 
 
 def _exact_count(c: Commitment, margin: float) -> bool:
