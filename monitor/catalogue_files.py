@@ -177,7 +177,7 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _fast_or_none(text: str) -> Any:
+def _fast_or_careful(text: str) -> Any:
     """The fast path's data, or _CAREFUL when the file needs the careful path."""
     if "&" in text or "<<" in text:   # anchors or merge keys: expansion must be checked
         return _CAREFUL
@@ -191,7 +191,7 @@ _CAREFUL = "\0careful"   # not a YAML document's data: a top-level string is no 
 
 
 def _fast_many(texts: list[str]) -> list[Any]:
-    return [_fast_or_none(text) for text in texts]
+    return [_fast_or_careful(text) for text in texts]
 
 
 def parse_in_parallel(paths: list[Path]) -> None:
@@ -231,7 +231,7 @@ def parse_file(path: Path) -> ParsedFile:
         cached = _cache.get(file)
     if cached is not None and cached[0] == key:
         return cached[1]
-    data = _fast_or_none(text)
+    data = _fast_or_careful(text)
     parsed = None if data == _CAREFUL else ParsedFile(file, data)
     if parsed is None:
         data, index = parse_with_positions(text, file)
