@@ -111,7 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StoreUnavailable as exc:
         print(f"monitor: not starting: {exc} ({settings.database_url.split('://')[0]} database)", file=sys.stderr)
         return 1
-    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine))
+    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine),
+                    clock=settings.clock())
     heap.settle()
     asyncio.run(daemon.run())
     return 0
@@ -156,7 +157,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
         return 1
     calendar = WorkCalendar.from_spec(catalogue.calendar)
     server = DemoServer(lambda: catalogue, lambda: calendar, settings.demo_seed,
-                        *split_address(args.listen or settings.demo_listen)).start()
+                        *split_address(args.listen or settings.demo_listen), clock=settings.clock()).start()
     print(f"demo feed serving {server.url}", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -147,7 +147,7 @@ class Daemon:
         if self.alerts is not None:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
-                                    next_run_time=self.clock())
+                                    next_run_time=datetime.now(timezone.utc))   # the scheduler runs on real time
         self._scheduler.add_job(self._render_metrics, IntervalTrigger(seconds=1), id="metrics", max_instances=1,
                                 coalesce=True)
         if self.leases is not None:
@@ -219,7 +219,7 @@ class Daemon:
             if self._scheduler.get_job(FEED_JOB_PREFIX + feed_id) is None:
                 self._scheduler.add_job(self.run_feed, trigger, args=[feed_id], id=FEED_JOB_PREFIX + feed_id,
                                         max_instances=1, coalesce=True, misfire_grace_time=grace,
-                                        next_run_time=self.clock())
+                                        next_run_time=datetime.now(timezone.utc))   # the scheduler runs on real time
 
     def _on_job_skipped(self, event: JobExecutionEvent) -> None:
         if event.job_id.startswith(FEED_JOB_PREFIX):

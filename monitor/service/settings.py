@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -10,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from monitor.service.retention import Retention
+    from monitor.service.signed_links import LinkSigner
 
 DEFAULT_PORT = 9464
 
@@ -41,6 +45,22 @@ class Settings(BaseSettings):
     feed_leases: bool = False
     lease_seconds: float = 60.0
     admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
+    # the daemon's clock starts at this instant and runs at real speed (tests and rehearsals choose
+    # the date they run at; unset: the machine's clock)
+    clock_start: datetime | None = None
+    # signed links for agencies (dispute, upload): see monitor/service/signed_links.py
+    link_secret: SecretStr | None = None
+    link_secret_file: Path | None = None
+    link_validity_days: float = 30.0
+
+    def link_signer(self) -> "LinkSigner":
+        from monitor.service.signed_links import LinkSigner, load_secret
+        secret = load_secret(self.link_secret.get_secret_value() if self.link_secret else None,
+                             self.link_secret_file, self.database_url)
+        return LinkSigner(secret, timedelta(days=self.link_validity_days))
+
+    def clock(self) -> Callable[[], datetime]:
+        return clock_from(self.clock_start)
 
     def retention(self) -> "Retention":
         from monitor.service.retention import Retention
@@ -48,6 +68,15 @@ class Settings(BaseSettings):
 
     def listen_address(self) -> tuple[str, int]:
         return split_address(self.listen)
+
+
+def clock_from(start: datetime | None) -> Callable[[], datetime]:
+    """The machine's UTC clock, or one that starts at `start` (naive: UTC) and advances at real speed."""
+    if start is None:
+        return lambda: datetime.now(timezone.utc)
+    origin = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    began = time.monotonic()
+    return lambda: origin + timedelta(seconds=time.monotonic() - began)
 
 
 def split_address(address: str) -> tuple[str, int]:

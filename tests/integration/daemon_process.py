@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+# The instant a daemon under test starts at (MONITOR_CLOCK_START), never the machine's date: a
+# Monday morning in Beijing, weeks from any holiday and inside the published calendar.
+CLOCK_START = "2026-06-15T10:00:00+08:00"
 
 
 def wait_for(condition, timeout: float, process: subprocess.Popen | None, log: Path, what: str) -> None:
@@ -44,7 +47,8 @@ class DaemonProcess:
         self.env = {**os.environ, "MONITOR_LISTEN": f"127.0.0.1:{self.port}",
                     "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'monitor.db'}",
                     "MONITOR_TARGETS": str(targets or ROOT / "targets.yaml"),
-                    "MONITOR_MAILDIR": str(workdir / "mail"), **(env or {})}
+                    "MONITOR_MAILDIR": str(workdir / "mail"), "MONITOR_CLOCK_START": CLOCK_START,
+                    **(env or {})}
         self.args = [sys.executable, "-m", "monitor", "run"] + (["--demo"] if demo else [])
         self.process: subprocess.Popen | None = None
 
