@@ -21,6 +21,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -137,9 +138,10 @@ def _listed(folder: Path, feed: FileFeed) -> Iterator[Path]:
         yield path
 
 
-def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os.stat_result, str | None]]:
+def _settled(folder: Path, feed: FileFeed) -> list[tuple[Path, os.stat_result, str | None]]:
     """Symlinks, and files old enough to have finished uploading, oldest first, each with the name it
-    was submitted under when it is a filed file that changed since (else None)."""
+    was submitted under when it is a filed file that changed since (else None). A file's age is read on
+    the file system's clock, not the evaluation's (which a replay or a test may set anywhere)."""
     found = []
     refiled = [item for filed_in in (PROCESSED, REJECTED) for item in drop_ledger.changed_since_filed(folder / filed_in)]
     for path, source in [(p, None) for p in _listed(folder, feed)] + refiled:
@@ -147,7 +149,7 @@ def _settled(folder: Path, feed: FileFeed, now: datetime) -> list[tuple[Path, os
             status = os.lstat(path)
         except FileNotFoundError:
             continue
-        settled = now.timestamp() - status.st_mtime >= feed.settle.total_seconds()
+        settled = time.time() - status.st_mtime >= feed.settle.total_seconds()
         if stat.S_ISLNK(status.st_mode) or (stat.S_ISREG(status.st_mode) and settled):   # a link is refused at once
             found.append((path, status, source))
     return sorted(found, key=lambda item: item[1].st_mtime)
@@ -228,7 +230,7 @@ def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = No
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
     try:
-        for path, status, refiled_as in _settled(folder, feed, context.now):
+        for path, status, refiled_as in _settled(folder, feed):
             if stat.S_ISLNK(status.st_mode):
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
