@@ -3,23 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint bench validate generate clean
+.PHONY: run test test-dates lint bench validate generate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# `make run` installs what the daemon needs; `make test` (and lint, bench) add the test extras.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	mkdir -p var
 	$(BIN)/monitor run --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The date-sensitive part of the suite (demo, daemon, mail, calendar, catalogue) again under libfaketime
+# (Debian `faketime`) at dates that stress the calendar: year-end, Spring Festival, a leap day, National
+# Day in a year with no published notice. No test may depend on the machine's date; this proves it.
+DATES ?= 2026-12-28 2027-02-10 2028-02-29 2030-10-01
+DATE_TESTS ?= tests/test_calendar.py tests/test_calendar_zone.py tests/test_catalogue.py tests/test_readings.py \
+	tests/test_evaluate.py tests/test_evaluate_cli.py tests/test_demo_daemon_path.py tests/test_demo_server_process.py \
+	tests/alerts tests/integration/test_daemon.py tests/integration/test_daemon_mail.py
+test-dates: $(STAMP)
+	@command -v faketime >/dev/null || { echo "test-dates needs faketime (Debian package faketime)"; exit 1; }
+	@for d in $(DATES); do echo "== tests at $$d"; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$d 10:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider $(DATE_TESTS) \
+	  || exit 1; done
 
 # Style and types (configured in pyproject.toml): ruff on everything, mypy strict on the domain.
 lint: $(STAMP)
@@ -29,11 +48,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
-validate: $(STAMP)
+validate: $(RUN_STAMP)
 	$(BIN)/monitor validate targets.yaml
 
 # After editing targets.yaml: regenerate the dashboards and the Prometheus rules (tests fail when stale).
-generate: $(STAMP)
+generate: $(RUN_STAMP)
 	$(BIN)/monitor grafana
 	$(BIN)/monitor rules
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from sqlmodel import Session
 
 from alerts.outbox import new_notification
-from alerts.testing import SmtpSink, _Handler
+from tests.smtp_sink import SmtpSink, _Handler
 from monitor import migrations
 from monitor.store import make_engine
 from tests.integration.daemon_process import ROOT

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy
 from aiosmtpd.smtp import AuthResult
 
-from alerts.testing import SmtpSink
+from tests.smtp_sink import SmtpSink
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
 from tests.integration.daemon_process import ROOT, free_port

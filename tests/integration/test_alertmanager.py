@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import Notification
-from alerts.testing import free_port
+from tests.smtp_sink import free_port
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor import migrations

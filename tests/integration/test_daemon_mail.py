@@ -17,7 +17,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from alerts.render import number
-from alerts.testing import Received, SmtpSink, free_port
+from tests.smtp_sink import Received, SmtpSink, free_port
 from monitor import names
 from tests.integration.daemon_process import ROOT, DaemonProcess
 

@@ -18,7 +18,7 @@ from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import FAILED, SENT, DeliveryAttempt, Notification
-from alerts.testing import SmtpSink
+from tests.smtp_sink import SmtpSink
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor import migrations

@@ -15,7 +15,7 @@ from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import PENDING, SENT, Notification
-from alerts.testing import SmtpSink
+from tests.smtp_sink import SmtpSink
 from monitor import migrations
 from tests.needs import tool
 from monitor.store import make_engine

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import sqlalchemy
 
-from alerts.testing import SmtpSink
+from tests.smtp_sink import SmtpSink
 from tests.collectors.feed_server import FeedServer
 from tests.integration.daemon_process import DaemonProcess, wait_for
 from tests.test_loader import VALID
