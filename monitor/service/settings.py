@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     # the daemon's clock starts at this instant and runs at real speed (tests and rehearsals choose
     # the date they run at; unset: the machine's clock)
     clock_start: datetime | None = None
+    clock_anchor: datetime | None = None   # the real instant at which the clock reads clock_start
     # signed links for agencies (dispute, upload): see monitor/service/signed_links.py
     link_secret: SecretStr | None = None
     link_secret_file: Path | None = None
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
         return LinkSigner(secret, timedelta(days=self.link_validity_days))
 
     def clock(self) -> Callable[[], datetime]:
-        return clock_from(self.clock_start)
+        return clock_from(self.clock_start, self.clock_anchor)
 
     def retention(self) -> "Retention":
         from monitor.service.retention import Retention
@@ -70,13 +71,21 @@ class Settings(BaseSettings):
         return split_address(self.listen)
 
 
-def clock_from(start: datetime | None) -> Callable[[], datetime]:
-    """The machine's UTC clock, or one that starts at `start` (naive: UTC) and advances at real speed."""
+def clock_from(start: datetime | None, anchor: datetime | None = None) -> Callable[[], datetime]:
+    """The machine's UTC clock, or one that reads `start` at the real instant `anchor` (default: now)
+    and advances at real speed; several processes given one anchor share one timeline. Naive: UTC."""
     if start is None:
         return lambda: datetime.now(timezone.utc)
-    origin = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
-    began = time.monotonic()
-    return lambda: origin + timedelta(seconds=time.monotonic() - began)
+    origin = _aware(start)
+    if anchor is None:
+        began = time.monotonic()
+        return lambda: origin + timedelta(seconds=time.monotonic() - began)
+    offset = origin - _aware(anchor)
+    return lambda: datetime.now(timezone.utc) + offset
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def split_address(address: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,15 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 # The instant a daemon under test starts at (MONITOR_CLOCK_START), never the machine's date: a
 # Monday morning in Beijing, weeks from any holiday and inside the published calendar.
+# Every daemon of one test session shares one timeline: CLOCK_START at the session's first instant
+# (MONITOR_CLOCK_ANCHOR), so replicas and successors agree on the time.
 CLOCK_START = "2026-06-15T10:00:00+08:00"
+CLOCK_ANCHOR = datetime.now(timezone.utc).isoformat()
+
+
+def daemon_now() -> datetime:
+    """What a daemon under test reads as now."""
+    return datetime.fromisoformat(CLOCK_START) + (datetime.now(timezone.utc) - datetime.fromisoformat(CLOCK_ANCHOR))
 
 
 def wait_for(condition, timeout: float, process: subprocess.Popen | None, log: Path, what: str) -> None:
@@ -48,6 +57,7 @@ class DaemonProcess:
                     "MONITOR_DATABASE_URL": f"sqlite:///{workdir / 'monitor.db'}",
                     "MONITOR_TARGETS": str(targets or ROOT / "targets.yaml"),
                     "MONITOR_MAILDIR": str(workdir / "mail"), "MONITOR_CLOCK_START": CLOCK_START,
+                    "MONITOR_CLOCK_ANCHOR": CLOCK_ANCHOR,
                     **(env or {})}
         self.args = [sys.executable, "-m", "monitor", "run"] + (["--demo"] if demo else [])
         self.process: subprocess.Popen | None = None

@@ -11,7 +11,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ import sqlalchemy
 
 from tests.smtp_sink import SmtpSink
 from tests.collectors.feed_server import FeedServer
-from tests.integration.daemon_process import DaemonProcess, wait_for
+from tests.integration.daemon_process import DaemonProcess, daemon_now, wait_for
 from tests.test_loader import VALID
 
 pytestmark = pytest.mark.integration
@@ -73,7 +72,7 @@ def exported(replica: DaemonProcess) -> set[str]:
 
 def held_per_replica(engine: sqlalchemy.Engine, replicas: list[DaemonProcess]) -> dict[int, list[str]]:
     """The feeds each replica (by pid) holds an unexpired lease on."""
-    now = datetime.now(timezone.utc)
+    now = daemon_now()       # lease times are written on the daemons' clock
     with engine.connect() as connection:
         rows = connection.execute(sqlalchemy.text("SELECT feed, holder, expires_at FROM feed_lease")).all()
     return {r.process.pid: sorted(feed for feed, holder, expires in rows
@@ -127,7 +126,7 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
             assert gate.entered.wait(10), "the victim never asked for its feed"
             victim.process.send_signal(signal.SIGKILL)
             victim.process.wait(10)
-            killed_at = datetime.now(timezone.utc)
+            killed_at = daemon_now()
             started = time.monotonic()
             gate.opened.set()
             assert cycle_events(victim, "cycle_started", lost[0]) == cycle_events(victim, "cycle_done", lost[0]) + 1, \
