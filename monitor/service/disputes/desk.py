@@ -30,6 +30,7 @@ from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 from monitor.service.disputes import evidence, mail
 from monitor.service.disputes.form import FormInput
+from monitor.service.settings import Settings
 from monitor.service.signed_links import LinkGrant, LinkRefused, LinkSigner
 
 log = logging.getLogger("monitor.disputes")
@@ -39,6 +40,11 @@ IP_RATE = "10/10 minutes"         # form submissions per client address
 AGENCY_RATE = "5/hour"            # disputes stored per agency
 
 
+def dispute_token(signer: LinkSigner) -> Callable[[str, str], str]:
+    """(commitment, agency) -> the signed token of the agency's dispute link (for the alert mails)."""
+    return lambda commitment, agency: signer.token(PURPOSE, agency, commitment)
+
+
 @dataclass(frozen=True)
 class Evidence:
     name: str
@@ -46,30 +52,27 @@ class Evidence:
 
 
 class DisputeDesk:
-    def __init__(self, engine: Engine, signer: LinkSigner, *, public_url: str, evidence_dir: Path,
+    def __init__(self, engine: Engine, signer: LinkSigner, *, evidence_dir: Path,
                  catalogue: Callable[[], Catalogue], board: Callable[[], Mapping[str, Evaluation]],
                  clock: Callable[[], datetime], alert_settings: AlertSettings | None = None,
                  ip_rate: str = IP_RATE, agency_rate: str = AGENCY_RATE):
         self.disputes = Disputes(engine)
         self.engine = engine
         self.signer = signer
-        self.public_url = public_url.rstrip("/")
         self.evidence_dir = evidence_dir
         self.catalogue = catalogue
         self.board = board
         self.clock = clock
         self.alert_settings = alert_settings or AlertSettings()
+        self.public_url = self.alert_settings.public_url.rstrip("/")   # the host of every link in the mails
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.ip_rate, self.agency_rate = parse(ip_rate), parse(agency_rate)
         self._renderer: Renderer | None = None
 
     # -- links ----------------------------------------------------------------------------
     def link(self, commitment: str, agency: str) -> str:
-        """The agency's signed link to dispute the commitment's verdict."""
-        return f"{self.public_url}/disputes/new?token={self.signer.token(PURPOSE, agency, commitment)}"
-
-    def link_for_item(self, commitment: str, agency: str | None) -> str | None:
-        return self.link(commitment, agency) if agency else None
+        """The agency's signed link to dispute the commitment's verdict (as the alert mails carry it)."""
+        return f"{self.public_url}/disputes/new?token={dispute_token(self.signer)(commitment, agency)}"
 
     def page_url(self, commitment: str) -> str:
         return f"{self.public_url}/commitments/{quote(commitment, safe='')}"
@@ -188,3 +191,13 @@ class DisputeDesk:
 
 def _local(moment: datetime | None, zone: Any) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def dispute_desk(settings: Settings, engine: Engine, catalogue: Callable[[], Catalogue],
+                 board: Callable[[], Mapping[str, Evaluation]], clock: Callable[[], datetime],
+                 alert_settings: AlertSettings | None = None) -> DisputeDesk:
+    """The desk as the settings say (MONITOR_LINK_SECRET…, MONITOR_DISPUTE_*)."""
+    return DisputeDesk(engine, settings.link_signer(),
+                       evidence_dir=settings.dispute_evidence_dir or evidence.default_folder(settings.database_url),
+                       catalogue=catalogue, board=board, clock=clock, alert_settings=alert_settings,
+                       ip_rate=settings.dispute_rate_client, agency_rate=settings.dispute_rate_agency)
