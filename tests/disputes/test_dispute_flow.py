@@ -9,10 +9,9 @@ import re
 import stat
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from alerts.pipeline import AlertPipeline
-from alerts.tables import Notification
 from conftest import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
 from dispute_helpers import PDF, form_path, open_form, post, read_mails, text_of
 from monitor.disputes import Dispute
