@@ -81,6 +81,9 @@ def test_a_dispute_filed_through_the_mail_link_reaches_the_operators_and_its_ans
     assert main(["disputes", "list", "--config", config]) == 0
     listed = capsys.readouterr().out
     assert "#1" in listed and SETUP in listed and "区市场监管局" in listed and "[附件]" in listed
+    assert main(["disputes", "show", "1", "--config", config]) == 0
+    detail = capsys.readouterr().out
+    assert str(kept) in detail and "未达标" in detail and "漏计了5月的12件" in detail
     reply = "经核实，5月漏计的12件已补录，重新评估后结论以页面为准。"
     assert main(["disputes", "resolve", "1", "--reply", reply, "--config", config]) == 0
     assert "已答复" in capsys.readouterr().out

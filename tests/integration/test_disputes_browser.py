@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 

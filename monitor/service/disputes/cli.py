@@ -14,6 +14,7 @@ from monitor.disputes import FIGURES, OPEN, Dispute, DisputeClosed, DisputeNotFo
 from monitor.loader import load_or_report
 from monitor.model import Catalogue
 from monitor.service.disputes.desk import DisputeDesk, dispute_desk
+from monitor.service.pages.wording import STATUS_WORDS
 from monitor.service.settings import Settings
 
 
@@ -75,7 +76,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"承诺：{d.commitment}\n单位：{agency.name if agency else d.agency}\n提交时间：{d.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
           f"（来自 {d.client}）\n有异议的数字：{FIGURES.get(d.figure, d.figure)}")
     if d.verdict_status:
-        print(f"提交时的结论：{d.verdict_status}，实际 {d.verdict_actual}")
+        actual = "—" if d.verdict_actual is None else f"{d.verdict_actual:g}"
+        print(f"提交时的结论：{STATUS_WORDS.get(d.verdict_status, d.verdict_status)}，当前实际 {actual}")
     print(f"理由：\n{d.reason}")
     if d.evidence_file:
         print(f"附件：{d.evidence_name}（{d.evidence_bytes} 字节）存于 {desk.evidence_dir / d.evidence_file}")
