@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from alerts.pipeline import AlertPipeline
-from conftest import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
+from dispute_helpers import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
 from dispute_helpers import PDF, form_path, open_form, post, read_mails, text_of
 from monitor.disputes import Dispute
 from monitor.service.cli import main

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from alerts.tables import Notification
-from conftest import OPS, SETUP, Backend, make_desk
+from dispute_helpers import OPS, SETUP, Backend, Browser, make_desk
 from dispute_helpers import PDF, open_form, post
 from monitor.disputes import Dispute
 from monitor.service.disputes.evidence import MAX_BYTES
@@ -129,7 +129,6 @@ def test_a_form_without_the_browsers_cookie_or_with_another_links_token_is_refus
 
 def test_a_flood_from_one_address_is_refused_with_429_and_retry_after(engine, signer, catalogue, board, tmp_path,
                                                                     alert_settings):
-    from conftest import Browser
     desk = make_desk(engine, signer, catalogue, board, tmp_path / "evidence", alert_settings, ip_rate="3/minute")
     client = Browser(build_app(Backend(catalogue, board, desk)))
     _, token, csrf = open_form(client, f"/disputes/new?token={signer.token('dispute', 'town.market', SETUP)}")
@@ -142,7 +141,6 @@ def test_a_flood_from_one_address_is_refused_with_429_and_retry_after(engine, si
 
 def test_a_flood_of_disputes_from_one_agency_is_refused_after_its_limit(engine, signer, catalogue, board, tmp_path,
                                                                        alert_settings):
-    from conftest import Browser
     desk = make_desk(engine, signer, catalogue, board, tmp_path / "evidence", alert_settings, agency_rate="2/hour")
     client = Browser(build_app(Backend(catalogue, board, desk)))
     _, token, csrf = open_form(client, f"/disputes/new?token={signer.token('dispute', 'town.market', SETUP)}")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from alerts.pipeline import AlertPipeline
-from conftest import FIRMS, SETUP, T0, verdict
+from dispute_helpers import FIRMS, SETUP, T0, verdict
 from dispute_helpers import read_mails, text_of
 from monitor.disputes import Disputes, NewDispute
 
