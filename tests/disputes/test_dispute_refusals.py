@@ -149,3 +149,10 @@ def test_a_flood_of_disputes_from_one_agency_is_refused_after_its_limit(engine, 
     assert flooded.status_code == 429 and "贵单位近期提交的异议过多" in flooded.text
     with Session(engine) as session:
         assert len(session.exec(select(Dispute)).all()) == 2
+
+
+def test_the_agencys_words_are_shown_on_the_page_as_text_not_markup(client, signer):
+    _, token, csrf = open_form(client, f"/disputes/new?token={signer.token('dispute', 'town.market', SETUP)}")
+    assert post(client, token, csrf, reason='数字不对<script>alert("x")</script>').status_code == 200
+    page = client.get(f"/commitments/{SETUP}").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
