@@ -92,10 +92,12 @@ def may_be_due(group: AlertGroup, spec: AlertingSpec, now: datetime) -> bool:
 
 
 def due_batches(catalogue: Catalogue, states: list[AlertState], groups: dict[str, AlertGroup],
-                muter: Muter, now: datetime, keys: set[str] | None = None) -> list[Batch]:
+                muter: Muter, now: datetime, keys: set[str] | None = None,
+                paused: frozenset[str] = frozenset()) -> list[Batch]:
     """The groups due now. Updates each AlertGroup's first_change_at (the caller saves them).
     `states` holds at least every announceable state of the groups looked at: all groups, or only
-    those in `keys` (a group in `keys` with no state has nothing to say any more)."""
+    those in `keys` (a group in `keys` with no state has nothing to say any more). Commitments in
+    `paused` (an agency's dispute is open) are not repeated; their changes are still told."""
     spec: AlertingSpec = catalogue.alerting
     by_key: dict[str, list[AlertState]] = {key: [] for key in keys or ()}
     for state in states:
@@ -105,14 +107,14 @@ def due_batches(catalogue: Catalogue, states: list[AlertState], groups: dict[str
     batches = []
     for key in sorted(by_key):
         group = groups.setdefault(key, AlertGroup(key=key))
-        batch = _batch(catalogue, key, by_key[key], group, muter, spec, now)
+        batch = _batch(catalogue, key, by_key[key], group, muter, spec, now, paused)
         if batch is not None:
             batches.append(batch)
     return batches
 
 
 def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: AlertGroup, muter: Muter,
-           spec: AlertingSpec, now: datetime) -> Batch | None:
+           spec: AlertingSpec, now: datetime, paused: frozenset[str] = frozenset()) -> Batch | None:
     changed: list[tuple[AlertState, str, str | None]] = []
     muted: list[tuple[AlertState, str, str | None]] = []
     firing = []
@@ -124,7 +126,7 @@ def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: Aler
             want = "silenced:" + want.removeprefix("silenced:")
         if want != state.announced:
             (muted if want.startswith("silenced:") else changed).append((state, want, why))
-        elif state.state == "firing" and why is None:
+        elif state.state == "firing" and why is None and state.commitment not in paused:
             firing.append(state)
     if not changed and not muted:
         group.first_change_at = None

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections import Counter
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import httpx
 from sqlalchemy import exc as sa_exc, func, or_, update
@@ -39,6 +39,7 @@ from alerts.settings import AlertSettings
 from alerts.silences import muter
 from alerts.tables import FAILED, PENDING, SENDING, SENT, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
+from monitor.disputes import open_commitments as disputed
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 from monitor.store import CollectionRun, Store, in_pages
@@ -48,8 +49,10 @@ LOCK_KEY = "__lock__"
 
 
 class AlertPipeline:
-    def __init__(self, engine: Engine, settings: AlertSettings | None = None):
+    def __init__(self, engine: Engine, settings: AlertSettings | None = None,
+                 dispute_token: Callable[[str, str], str] | None = None):
         self.engine = engine
+        self.dispute_token = dispute_token   # (commitment, agency) -> signed token of the mails' dispute links
         self.store = Store(engine)   # the verdicts and collection runs, read through the store's API
         self.settings = settings or AlertSettings()
         self.renderer: Renderer | None = None   # made for the catalogue's time zone on first use
@@ -202,6 +205,7 @@ class AlertPipeline:
 
     def _renderer(self, catalogue: Catalogue) -> Renderer:
         self.renderer = Renderer.for_catalogue(self.settings, catalogue, self.renderer)
+        self.renderer.dispute_token = self.dispute_token
         return self.renderer
 
     def _take_turn(self, session: Session, now: datetime) -> None:
@@ -235,7 +239,8 @@ class AlertPipeline:
             keys = None if catalogue is not self._flushed_catalogue or mutes != self._flushed_mutes else \
                 {key for key, g in groups.items() if may_be_due(g, catalogue.alerting, now)}
             if keys is None or keys:
-                batches = due_batches(catalogue, _announceable(session, catalogue, keys), groups, mute, now, keys)
+                batches = due_batches(catalogue, _announceable(session, catalogue, keys), groups, mute, now, keys,
+                                      paused=disputed(session))   # an open dispute pauses repeats
             self._flushed_catalogue, self._flushed_mutes = catalogue, mutes
         trend = messages.trends(self.store, batches, self.settings.trend_points) if batches else {}
         for batch in batches:

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 import jinja2
@@ -79,6 +79,8 @@ class Renderer:
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(number=number, local_time=self.local_time)
         self.env.globals.update(STATUS_ZH=STATUS_ZH, SEVERITY_ZH=SEVERITY_ZH, CHANGE_ZH=CHANGE_ZH)
+        # the signed token of an agency's dispute link, (commitment, agency) -> token; None: no links
+        self.dispute_token: Callable[[str, str], str] | None = None
 
     @classmethod
     def for_catalogue(cls, settings: AlertSettings, catalogue: Catalogue, current: "Renderer | None" = None) -> "Renderer":
@@ -109,6 +111,12 @@ class Renderer:
                 "page": page, "status": page,   # `status` kept for templates overridden before the pages existed
                 "agency": self.page_url(f"/agencies/{quote(agency_id, safe='')}") if agency_id else self.page_url()}
 
+    def dispute_url(self, commitment_id: str, agency_id: str | None) -> str | None:
+        """The agency's signed link to dispute the commitment's verdict (docs/disputes.md)."""
+        if self.dispute_token is None or agency_id is None:
+            return None
+        return self.page_url(f"/disputes/new?token={self.dispute_token(commitment_id, agency_id)}")
+
     def item(self, commitment: Commitment, state: AlertState, change: str,
              trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
         """Everything one commitment contributes to a message."""
@@ -134,6 +142,7 @@ class Renderer:
                        "status_zh": STATUS_ZH.get(s, s)}
                       for at, actual, s in trend],
             "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
+            "dispute_url": self.dispute_url(c.id, c.agency.id if c.agency else None),
         }
 
     def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:

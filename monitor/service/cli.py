@@ -16,6 +16,8 @@ from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
 from monitor.service import heap
 from monitor.service.daemon import Daemon, open_store
+from monitor.service.disputes.cli import add_dispute_commands
+from monitor.service.disputes.desk import dispute_token
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
 from monitor.loader import load_or_report
@@ -111,8 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StoreUnavailable as exc:
         print(f"monitor: not starting: {exc} ({settings.database_url.split('://')[0]} database)", file=sys.stderr)
         return 1
-    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=AlertPipeline(store.engine),
-                    clock=settings.clock())
+    alerts = AlertPipeline(store.engine, dispute_token=dispute_token(settings.link_signer()))   # mails' dispute links
+    daemon = Daemon(settings, catalogue, store, demo=args.demo, alerts=alerts, clock=settings.clock())
     heap.settle()
     asyncio.run(daemon.run())
     return 0
@@ -212,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_commands(sub)
     add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting
     add_alert_commands(sub, open_database)
+    add_dispute_commands(sub, open_database)
     return parser
 
 

@@ -31,6 +31,7 @@ from monitor.calendar import WorkCalendar
 from monitor.service import heap
 from monitor.service.gzipped import Compressed
 from monitor.service.demo.server import DemoServer
+from monitor.service.disputes.desk import dispute_desk
 from monitor.evaluate import Evaluation, data_wanted, evaluate
 from monitor.loader import load_catalogue
 from monitor.problems import ConfigError
@@ -102,6 +103,8 @@ class Daemon:
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
+        self.dispute_desk = dispute_desk(settings, store.engine, lambda: self.catalogue, lambda: self.board, clock,
+                                         getattr(alerts, "settings", None))
         self.started_at = clock()
         self.last_reload_error: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None

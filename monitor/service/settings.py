@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     link_secret: SecretStr | None = None
     link_secret_file: Path | None = None
     link_validity_days: float = 30.0
+    # agencies' disputes (docs/disputes.md): evidence kept here (default: dispute-evidence beside the
+    # database); submissions per client address and disputes per agency ("N/period", the limits syntax)
+    dispute_evidence_dir: Path | None = None
+    dispute_rate_client: str = "10/10 minutes"
+    dispute_rate_agency: str = "5/hour"
 
     def link_signer(self) -> "LinkSigner":
         from monitor.service.signed_links import LinkSigner, load_secret

@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from monitor.service.disputes import web as dispute_pages
 from monitor.service.pages import api, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.gzipped import Compressed, gzip_body
@@ -139,6 +140,9 @@ def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lam
 def build_app(backend: WebBackend, admin_token: str | None = None,
               on_rejected: Callable[[str], None] = lambda reason: None) -> Starlette:
     routes = service_routes(backend, on_rejected) + api.routes(backend, JSON) + html.routes(backend)
+    desk = getattr(backend, "dispute_desk", None)
+    if desk is not None:   # the agencies' dispute form (monitor/service/disputes/web.py)
+        routes += dispute_pages.routes(backend, desk)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: HTTPException) -> Response:

@@ -13,7 +13,7 @@ ALERT_TABLES = {names.TABLE_ALERT_STATE, names.TABLE_ALERT_TRANSITION, names.TAB
                 names.TABLE_NOTIFICATION, names.TABLE_DELIVERY_ATTEMPT, names.TABLE_SILENCE}
 STORE_TABLES = {names.TABLE_OBSERVATION, names.TABLE_EVALUATION, names.TABLE_CURRENT_STATE,
                 names.TABLE_COLLECTION_RUN, names.TABLE_STORE_PROBE, names.TABLE_FEED_LEASE,
-                names.TABLE_REPLICA}
+                names.TABLE_REPLICA, names.TABLE_DISPUTE}
 
 
 def test_importing_the_alert_tables_creates_nothing(tmp_path):

@@ -62,8 +62,10 @@ def routes(backend: "WebBackend") -> list[Route]:
         if c is None:
             raise HTTPException(404)
         data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS))
+        desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
         return render("commitment.html.j2", page=data, charts=commitment_charts(data, c, snap.catalogue), now=snap.now,
-                      zone=snap.catalogue.calendar_zone)
+                      zone=snap.catalogue.calendar_zone, disputes=desk.for_page(c.id) if desk else [],
+                      dispute_contact=desk.operators() if desk else [])
 
     def agency(request: Request) -> HTMLResponse:
         snap = backend.snapshot()
