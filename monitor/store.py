@@ -86,6 +86,8 @@ class EvaluationFields(SQLModel):
     provisional: bool | None = None
     overdue_open: int | None = None
     overdue_case_ids: str | None = None     # JSON list
+    paused_cases: int | None = None
+    paused_total: float | None = None
 
 
 class EvaluationRow(EvaluationFields, table=True):
