@@ -58,7 +58,7 @@ class EventCases:
     problems: list[EventProblem] = field(default_factory=list)
 
 
-def case_events(spec: SeriesSpec, column: Callable[[str], Sequence[Any]], n: int, data_time: datetime,
+def case_events(spec: SeriesSpec, column: Callable[[str], Sequence[Any] | np.ndarray], n: int, data_time: datetime,
                 tz: ZoneInfo, window: TimeWindow) -> EventCases:
     """The cases of `n` event rows; `column(name)` gives a column's cells for those rows."""
     events = spec.events

@@ -66,7 +66,7 @@ class PauseCells:
         return [(str(reason), self.reasons == reason) for reason in np.unique(self.reasons[self.reasons != ""])]
 
 
-def read_pauses(spec: SeriesSpec, column: Callable[[str], Sequence[Any]], n: int, tz: ZoneInfo) -> PauseCells | None:
+def read_pauses(spec: SeriesSpec, column: Callable[[str], Sequence[Any] | np.ndarray], n: int, tz: ZoneInfo) -> PauseCells | None:
     """The suspended time of `n` rows; `column(name)` gives a column's cells for those rows."""
     paused = spec.paused
     if paused is None:
@@ -108,7 +108,7 @@ def read_pauses(spec: SeriesSpec, column: Callable[[str], Sequence[Any]], n: int
     return PauseCells(None, None, intervals, reasons.astype(str), where.astype(str))
 
 
-def _listed(cells: Sequence[Any], start_key: str, end_key: str
+def _listed(cells: Sequence[Any] | np.ndarray, start_key: str, end_key: str
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A list of pauses per cell, flattened: (row, start, end) per pause, and the rows not such a list."""
     rows: list[int] = []
