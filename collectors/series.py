@@ -92,7 +92,8 @@ def _where(spec: SeriesSpec, table: Table) -> np.ndarray:
 
 
 def _pick(cells: Sequence[Any], rows: np.ndarray) -> np.ndarray:
-    array = cells if isinstance(cells, np.ndarray) else np.asarray(cells, dtype=object)
+    # fromiter, not asarray: cells holding lists (pauses per case) stay one cell each
+    array = cells if isinstance(cells, np.ndarray) else np.fromiter(cells, dtype=object, count=len(cells))
     return array if len(rows) == len(array) else array[rows]
 
 
