@@ -46,7 +46,7 @@ class EventProblem:
     row: int               # among the rows given
     column: str | None
     reason: str
-    value: object = None   # the case's id, or the cell
+    value: object = None   # the case's id and the event's word, or the unreadable time
 
 
 @dataclass
@@ -98,7 +98,8 @@ def case_events(spec: SeriesSpec, column: Callable[[str], Sequence[Any] | np.nda
         out.rejected[str(name)] = int((reason[bad] == name).sum())
     raw = np.asarray(time_raw, dtype=object)
     for i in np.flatnonzero(bad):
-        value = raw[i] if where[i] == events.time and reason[i] in ("unparseable_time", TOO_OLD, IN_FUTURE) else str(ids[i])
+        timing = where[i] == events.time and reason[i] in ("unparseable_time", TOO_OLD, IN_FUTURE)
+        value = raw[i] if timing else f"办件 {ids[i]}，{kind_text[i]}"   # the case, named for the agency
         out.problems.append(EventProblem(int(i), str(where[i]), str(reason[i]), value))
     return out
 
