@@ -72,8 +72,7 @@ def case_events(spec: SeriesSpec, column: Callable[[str], Sequence[Any] | np.nda
                      dtype=np.int8)[inverse.reshape(-1)] if n else np.zeros(0, dtype=np.int8)
     time_raw = column(events.time)
     times = parse_local_times(as_text(time_raw)[0], tz)
-    reason = np.full(n, "", dtype=object)
-    where = np.full(n, events.time, dtype=object)
+    flags = _Flags(n)
     low, high = window.local_bounds(tz)
     known = ~np.isnat(times)
     read = codes != OTHER
@@ -81,34 +80,58 @@ def case_events(spec: SeriesSpec, column: Callable[[str], Sequence[Any] | np.nda
                             ("unparseable_time", read & ~known, events.time),
                             (TOO_OLD, read & known & (times < low), events.time),
                             (IN_FUTURE, read & known & (times > high), events.time)):
-        _flag(reason, where, mask, name, col)
+        flags.flag(mask, name, col)
     out = EventCases(CaseRecords(spec.name, data_time, np.zeros(0, "datetime64[s]"), np.zeros(0, "datetime64[s]"),
                                  np.zeros(0, dtype=str)))
     if (~read).any():
         out.skipped["other_event"] = int((~read).sum())
-    usable = np.flatnonzero(read & (reason == ""))
+    usable = np.flatnonzero(read & flags.clear())
     procedure = (np.strings.strip(as_text(column(events.procedure))[0]) if events.procedure
                  else np.full(n, "", dtype=str))
-    cases = _assemble(ids[usable], codes[usable], times[usable], procedure[usable], usable, reason, where, events.kind)
+    cases = _assemble(ids[usable], codes[usable], times[usable], procedure[usable], usable, flags, events.kind)
     out.cases = CaseRecords(spec.name, data_time, cases.submitted, cases.completed, cases.ids,
                             pauses=cases.pauses)
-    bad = read & (reason != "")
+    bad = read & ~flags.clear()
     out.accepted = int((read & ~bad).sum())
-    for name in np.unique(reason[bad].astype(str)):
-        out.rejected[str(name)] = int((reason[bad] == name).sum())
+    out.rejected = flags.counts()
     raw = np.asarray(time_raw, dtype=object)
     for i in np.flatnonzero(bad):
-        timing = where[i] == events.time and reason[i] in ("unparseable_time", TOO_OLD, IN_FUTURE)
+        reason, about = flags.of(int(i))
+        timing = reason in ("unparseable_time", TOO_OLD, IN_FUTURE)
         value = raw[i] if timing else f"办件 {ids[i]}，{kind_text[i]}"   # the case, named for the agency
-        out.problems.append(EventProblem(int(i), str(where[i]), str(reason[i]), value))
+        out.problems.append(EventProblem(int(i), about, reason, value))
     return out
 
 
-def _flag(reason: np.ndarray, where: np.ndarray, mask: np.ndarray, name: str, column: str | None) -> None:
-    """Give rows in `mask` that have no reason yet this one (the first reason found stands)."""
-    new = mask & (reason == "")
-    reason[new] = name
-    where[new] = column
+class _Flags:
+    """Each row's reason for not being used (the first one found stands), and the column it is about;
+    kept as small integer codes, so that flagging a million rows costs a few array operations."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int16)
+        self.column = np.zeros(n, dtype=np.int16)
+        self.reasons: list[str] = [""]
+        self.columns: list[str | None] = []
+
+    def flag(self, mask: np.ndarray, reason: str, column: str | None) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        if column not in self.columns:
+            self.columns.append(column)
+        new = mask & (self.code == 0)
+        self.code[new] = self.reasons.index(reason)
+        self.column[new] = self.columns.index(column)
+
+    def clear(self) -> np.ndarray:
+        cleared: np.ndarray = self.code == 0
+        return cleared
+
+    def counts(self) -> dict[str, int]:
+        found = np.bincount(self.code, minlength=len(self.reasons))
+        return {self.reasons[i]: int(found[i]) for i in range(1, len(self.reasons)) if found[i]}
+
+    def of(self, row: int) -> tuple[str, str | None]:
+        return self.reasons[self.code[row]], self.columns[self.column[row]]
 
 
 @dataclass(frozen=True)
@@ -120,8 +143,8 @@ class _Assembled:
 
 
 def _assemble(ids: np.ndarray, codes: np.ndarray, times: np.ndarray, procedure: np.ndarray, rows: np.ndarray,
-              reason: np.ndarray, where: np.ndarray, kind_column: str) -> _Assembled:
-    """Cases from usable events; `rows` maps each event to its row, whose `reason` is set when it is not used."""
+              flags: "_Flags", kind_column: str) -> _Assembled:
+    """Cases from usable events; `rows` maps each event to its row, flagged when it is not used."""
     names, case = np.unique(ids, return_inverse=True)
     case = case.reshape(-1)
     n_cases = len(names)
@@ -137,9 +160,9 @@ def _assemble(ids: np.ndarray, codes: np.ndarray, times: np.ndarray, procedure: 
 
     def flag(at: np.ndarray, name: str) -> None:
         """Flag the events at `at` (a mask over the sorted events, or their positions)."""
-        mask = np.zeros(len(reason), dtype=bool)
+        mask = np.zeros(len(flags.code), dtype=bool)
         mask[rows[at]] = True
-        _flag(reason, where, mask, name, kind_column)
+        flags.flag(mask, name, kind_column)
 
     result_at = first(codes == RESULT)
     first_accepted = first(codes == ACCEPTED)
