@@ -78,3 +78,31 @@ def test_totals_convert_between_working_days_and_working_hours_but_not_to_calend
         suspended_time(parse_unit("日"), records, rows, ends, CALENDAR, None)
     in_hours = CaseRecords("s", START, records.submitted, ends, paused=np.array([36.0]), paused_unit="小时")
     assert suspended_time(parse_unit("日"), in_hours, rows, ends, CALENDAR, None)[0] == 1.5
+
+
+@pytest.mark.parametrize("paused,message", [
+    ({"field": "x", "unit": "家"}, "unit of time"),
+    ({"field": "x", "start": "a"}, "one of"),
+    ({"start": "a"}, "both 'start' and 'end'"),
+    ({"start": ["a", "b"], "end": ["c"]}, "as many columns"),
+    ({"start": "a", "end": "b", "unit": "日"}, "'unit' goes with 'field'"),
+])
+def test_a_paused_spec_in_no_single_form_is_refused_saying_why(paused, message):
+    from pydantic import ValidationError
+
+    from monitor.spec.feeds import SeriesSpec
+    with pytest.raises(ValidationError, match=message):
+        SeriesSpec(name="s", type="cases", paused=paused)
+
+
+def test_events_exclude_paused_and_need_case_ids():
+    from pydantic import ValidationError
+
+    from monitor.spec.feeds import SeriesSpec
+    events = {"kind": "k", "time": "t"}
+    with pytest.raises(ValidationError, match="drop 'paused'"):
+        SeriesSpec(name="s", type="cases", events=events, paused="x")
+    with pytest.raises(ValidationError, match="id_field"):
+        SeriesSpec(name="s", type="cases", events=events, id_field=None)
+    with pytest.raises(ValidationError, match="words"):
+        SeriesSpec(name="s", type="cases", events=events | {"words": {"挂起": "暂停"}})

@@ -54,3 +54,12 @@ def test_a_case_seen_again_in_a_newer_batch_keeps_the_newer_batchs_pauses(databa
     by_case = {str(joined.ids[c]): (s, e) for c, s, e in zip(joined.pauses.case, joined.pauses.start, joined.pauses.end)}
     assert by_case == {"a": (T("2026-11-03T10:00"), T("2026-11-06T10:00")),
                        "b": (T("2026-11-04T10:00"), T("2026-11-05T10:00"))}
+
+
+def test_totals_in_each_commitments_own_unit_are_stored_as_before_stated_units(database_url):
+    store = open_store(database_url)
+    plain = CaseRecords("s", NOW, np.array(["2026-11-02T09:00"], dtype="datetime64[s]"),
+                        np.array(["2026-11-09T09:00"], dtype="datetime64[s]"), paused=np.array([2.5]))
+    store.save_collection(CollectionResult("feed", NOW, True, cases=[plain]))
+    kept = store.measure_data("feed", "s").cases
+    assert kept is not None and list(kept.paused) == [2.5] and kept.paused_unit is None and kept.pauses is None
