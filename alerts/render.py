@@ -66,6 +66,13 @@ def promise_text(op: str | None, target: float | None, target_max: float | None,
     return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
 
 
+def paused_text(cases: int | None, total: float | None, unit: str | None) -> str | None:
+    """The suspended time left out of the verdict's cases, as read (12件，共37个工作日); None when none was."""
+    if not cases or total is None:
+        return None
+    return f"{cases}件，共{number(total)}{unit or ''}"
+
+
 class Renderer:
     """Renders messages; times are shown in `zone`, the catalogue's calendar zone (see `for_catalogue`)."""
 
@@ -136,6 +143,7 @@ class Renderer:
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
             "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
+            "paused": paused_text(state.paused_cases, state.paused_total, c.unit),
             "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
             "fired_at": self.local_time(state.fired_at), "resolved_at": self.local_time(state.resolved_at),
             "trend": [{"at": self.local_time(at), "actual": _with_unit(actual, state.unit or c.unit),

@@ -83,6 +83,7 @@ def _one_batch_per_series(parts: list[Extracted], source: str) -> Extracted:
         joined.values += [ValuePoint(v.series, v.data_time, v.value, source) for v in part.values]
         joined.accepted += part.accepted
         count_rejections(joined.rejected, part.rejected)
+        count_rejections(joined.skipped, part.skipped)
         for batch in part.cases:
             by_series.setdefault(batch.series, []).append(batch)
     joined.cases = [replace(CaseRecords.join(batches), source=source) for batches in by_series.values()]

@@ -188,10 +188,12 @@ def paused_times(raw: Sequence[object] | np.ndarray) -> np.ndarray:
 
 def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
                    ids: Sequence[object] | np.ndarray | None = None, paused: np.ndarray | None = None,
-                   bounds: tuple[np.datetime64, np.datetime64] | None = None) -> tuple[np.ndarray, dict[str, int]]:
+                   bounds: tuple[np.datetime64, np.datetime64] | None = None,
+                   more: Sequence[tuple[str, np.ndarray]] = ()) -> tuple[np.ndarray, dict[str, int]]:
     """Which rows are rejected, and how many for each reason (each row counted once, first reason wins).
 
-    `bounds` (earliest, latest), local time, rejects rows with a time outside the sane window.
+    `bounds` (earliest, latest), local time, rejects rows with a time outside the sane window;
+    `more` adds (reason, mask) checks, after the times' own (a pause that cannot be read).
     """
     rejected: dict[str, int] = {}
     bad = np.zeros(len(submitted), dtype=bool)
@@ -205,6 +207,7 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
     checks.append(("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted)))
     if paused is not None:
         checks.append(("bad_paused", ~np.isfinite(paused) | (paused < 0)))
+    checks += list(more)
     if ids is not None:
         checks.append(("duplicate_id", _repeated(ids)))
     for reason, mask in checks:

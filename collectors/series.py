@@ -21,8 +21,9 @@ import jmespath.exceptions
 import numpy as np
 
 from collectors.base import FeedError
-from collectors.records import (completion_text, count_rejections, id_array, parse_local_times, paused_times,
-                                rejection_mask)
+from collectors.case_events import case_events
+from collectors.case_shapes import case_fields, read_pauses
+from collectors.records import completion_text, count_rejections, id_array, parse_local_times, rejection_mask
 from collectors.timebounds import TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
@@ -56,12 +57,14 @@ class Extracted:
     accepted: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)   # rows that are not data: events of no kind read
 
     def into(self, result: CollectionResult) -> None:
         result.values.extend(self.values)
         result.cases.extend(self.cases)
         result.rows_accepted += self.accepted
         count_rejections(result.rows_rejected, self.rejected)
+        count_rejections(result.rows_skipped, self.skipped)
 
 
 def extract_table(specs: Sequence[SeriesSpec], table: Table, data_time: datetime, tz: ZoneInfo,
@@ -89,28 +92,45 @@ def _where(spec: SeriesSpec, table: Table) -> np.ndarray:
 
 
 def _pick(cells: Sequence[Any], rows: np.ndarray) -> np.ndarray:
-    array = cells if isinstance(cells, np.ndarray) else np.asarray(cells, dtype=object)
+    # fromiter, not asarray: cells holding lists (pauses per case) stay one cell each
+    array = cells if isinstance(cells, np.ndarray) else np.fromiter(cells, dtype=object, count=len(cells))
     return array if len(rows) == len(array) else array[rows]
 
 
 def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime, tz: ZoneInfo,
            out: Extracted, keep_problems: bool, window: TimeWindow) -> None:
+    if spec.events is not None:
+        part = case_events(spec, lambda name: _pick(table.column(name, spec.name), rows), len(rows),
+                           data_time, tz, window)
+        out.cases.append(part.cases)
+        out.accepted += part.accepted
+        count_rejections(out.rejected, part.rejected)
+        count_rejections(out.skipped, part.skipped)
+        out.problems += [Problem(int(rows[p.row]), p.column, p.reason, p.value) for p in part.problems]
+        return
     submitted_raw = _pick(table.column(spec.submitted, spec.name), rows)
     completed_raw = _pick(table.column(spec.completed, spec.name), rows)
     ids = _pick(table.column(spec.id_field, spec.name), rows) if spec.id_field else None
     completed_text, completed_given = completion_text(completed_raw)
     submitted, completed = parse_local_times(submitted_raw, tz), parse_local_times(completed_text, tz)
-    paused = paused_times(_pick(table.column(spec.paused, spec.name), rows)) if spec.paused else None
-    bad, rejected = rejection_mask(submitted, completed, completed_given, ids, paused, window.local_bounds(tz))
+    pauses = read_pauses(spec, lambda name: _pick(table.column(name, spec.name), rows), len(rows), tz)
+    bad, rejected = rejection_mask(submitted, completed, completed_given, ids, None, window.local_bounds(tz),
+                                   pauses.problems() if pauses is not None else ())
     keep = ~bad
-    out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
-                                 None if paused is None else paused[keep]))
+    out.cases.append(CaseRecords(
+        spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
+        None if pauses is None or pauses.totals is None else pauses.totals[keep],
+        paused_unit=None if pauses is None else pauses.unit,
+        pauses=None if pauses is None or pauses.intervals is None else pauses.intervals.of_rows(keep, len(keep))))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():
         for i in np.flatnonzero(bad):
-            out.problems.append(_case_problem(spec, int(rows[i]), submitted[i], completed[i],
-                                              submitted_raw[i], completed_raw[i], window, tz))
+            problem = _case_problem(spec, int(rows[i]), submitted[i], completed[i],
+                                    submitted_raw[i], completed_raw[i], window, tz)
+            if problem.reason == "duplicate_id" and pauses is not None and pauses.reasons[i]:
+                problem = Problem(int(rows[i]), str(pauses.columns[i]), str(pauses.reasons[i]))
+            out.problems.append(problem)
 
 
 def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,
@@ -219,8 +239,7 @@ def records_table(records: Any, spec: SeriesSpec) -> Table:
     if not isinstance(records, list):
         raise FeedError("schema", f"series {spec.name!r}: {spec.records!r} is not a list of records "
                                   f"(got {type(records).__name__})")
-    fields = [f for f in (spec.id_field, spec.submitted, spec.completed, spec.column, spec.time_column, *spec.where)
-              if f] if spec.type == "cases" else [f for f in (spec.column, spec.time_column, *spec.where) if f]
+    fields = case_fields(spec) if spec.type == "cases" else [f for f in (spec.column, spec.time_column, *spec.where) if f]
     objects = [r for r in records if isinstance(r, dict)]   # the rest are counted as not_an_object
     columns = {name: [r.get(name) for r in objects] for name in dict.fromkeys(fields)}
     return Table(columns, len(objects))
@@ -256,6 +275,7 @@ def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetim
         out.values += part.values
         out.cases += part.cases
         out.accepted += part.accepted
+        count_rejections(out.skipped, part.skipped)
         out.problems += part.problems if keep_problems else []
         count_rejections(out.rejected, part.rejected)
     return out

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from collectors.case_shapes import case_fields, case_time_fields
 from collectors.drop_report import FileProblem, Rejected
 from collectors.series import Table
 from monitor.spec.feeds import FileFeed
@@ -80,7 +81,7 @@ def wanted_columns(feed: FileFeed) -> set[str]:
     wanted: set[str] = set()
     for spec in feed.series:
         if spec.type == "cases":
-            wanted |= {spec.submitted, spec.completed} | ({spec.id_field} if spec.id_field else set())
+            wanted |= set(case_fields(spec))
         else:
             wanted |= {spec.column} if spec.column else set()
         wanted |= ({spec.time_column} if spec.time_column else set()) | set(spec.where)
@@ -91,7 +92,9 @@ def identifying_columns(feed: FileFeed) -> set[str]:
     """The cells that make a row a case or a value: empty in all of them, a row after the last case is a footer."""
     found: set[str] = set()
     for spec in feed.series:
-        if spec.type == "cases":
+        if spec.type == "cases" and spec.events is not None:
+            found |= {spec.events.time} | ({spec.id_field} if spec.id_field else set())
+        elif spec.type == "cases":
             found |= {spec.submitted} | ({spec.id_field} if spec.id_field else set())
         elif spec.column:
             found.add(spec.column)
@@ -101,7 +104,7 @@ def identifying_columns(feed: FileFeed) -> set[str]:
 def time_columns(feed: FileFeed) -> set[str]:
     names: set[str] = set()
     for spec in feed.series:
-        names |= {spec.submitted, spec.completed} if spec.type == "cases" else set()
+        names |= case_time_fields(spec) if spec.type == "cases" else set()
         names |= {spec.time_column} if spec.time_column else set()
     return names
 

@@ -190,6 +190,16 @@ class WorkCalendar:
         accepted: np.ndarray = np.where(in_time, days, following)
         return accepted
 
+    def acceptance_dates(self, moments: np.ndarray, jurisdiction: str | None = None) -> np.ndarray:
+        """The day each submission counts as accepted (see `acceptance_days`), as datetime64[D]."""
+        dates: np.ndarray = (self.acceptance_days(moments, jurisdiction) + self._first_day).astype("datetime64[D]")
+        return dates
+
+    def office_hours_per_day(self, jurisdiction: str | None = None) -> float:
+        """The office hours of one working day (7 for 09:00-12:00, 13:30-17:30)."""
+        spans = self.office_spans(jurisdiction)
+        return float((spans[:, 1] - spans[:, 0]).sum()) / 3600.0
+
     def working_days_from_acceptance(self, submitted: np.ndarray, completed: np.ndarray,
                                      jurisdiction: str | None = None) -> np.ndarray:
         """受理之日起: working days after the acceptance day up to and including the completion day;

@@ -35,6 +35,7 @@ class CaseTiming:
     durations: np.ndarray     # float, in the commitment's unit
     on_time: np.ndarray       # bool
     provisional: bool         # the calendar used a day not covered by a published notice
+    taken_off: np.ndarray | None = None   # suspended time actually left out of each duration (None: none given)
 
 
 def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, submitted: np.ndarray,
@@ -44,8 +45,9 @@ def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, subm
     suspended = np.zeros(len(submitted)) if paused is None else paused
 
     def timing(counted: np.ndarray, provisional: bool) -> CaseTiming:
-        durations = np.maximum(counted - suspended, 0.0)
-        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool), provisional)
+        durations = np.maximum(counted - suspended, 0.0)   # never below zero: a pause longer than the case
+        return CaseTiming(durations, np.asarray(compare(op, durations, limit, limit_max), dtype=bool), provisional,
+                          None if paused is None else np.maximum(counted, 0.0) - durations)
 
     if unit.dimension == "working_days":
         counted = calendar.working_days_from_acceptance(submitted, ended, jurisdiction).astype(np.float64)
@@ -65,4 +67,4 @@ def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, subm
     # the last day of the period moves to the next working day when it falls on a rest day
     last_days = calendar.last_days_of_periods(submitted, (limit + suspended) * days_per_unit)
     return CaseTiming(result.durations, result.on_time | (end_days <= last_days),
-                      calendar.provisional_among(last_days.astype("datetime64[s]")))
+                      calendar.provisional_among(last_days.astype("datetime64[s]")), result.taken_off)

@@ -30,6 +30,7 @@ from monitor.cases import case_timing
 from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
 from monitor.observations import DataWanted, MeasureData, ValuePoint
+from monitor.pauses import suspended_time
 from monitor.units import UnitError, convert, parse_unit
 
 OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
@@ -55,6 +56,8 @@ class Evaluation:
     overdue_open: int | None = None         # per-case promises: cases still open past their limit
     overdue_case_ids: tuple[str, ...] = ()  # the first OVERDUE_IDS_KEPT of them, when the feed gives ids
     duration_quantiles: tuple[tuple[float, float], ...] = ()   # per-case promises: (quantile, duration)
+    paused_cases: int | None = None         # per-case promises whose feed gives suspended time: cases it was left out of
+    paused_total: float | None = None       # and how much was left out in all, in the commitment's unit
 
 
 class _NoData(Exception):
@@ -186,13 +189,13 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
     completed = ~np.isnat(cases.completed) & (cases.completed <= end) & submitted_by_then
     in_window = completed & (cases.completed >= begin)
     still_open = submitted_by_then & ~completed
-    paused = cases.paused
-    done = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[in_window], cases.completed[in_window],
-                       calendar, jurisdiction, None if paused is None else paused[in_window])
-    open_idx = np.flatnonzero(still_open)
-    waiting = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[open_idx],
-                          np.full(len(open_idx), end), calendar, jurisdiction,
-                          None if paused is None else paused[open_idx])
+    done_idx, open_idx = np.flatnonzero(in_window), np.flatnonzero(still_open)
+    open_ends = np.full(len(open_idx), end)
+    done = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[done_idx], cases.completed[done_idx],
+                       calendar, jurisdiction,
+                       suspended_time(unit, cases, done_idx, cases.completed[done_idx], calendar, jurisdiction))
+    waiting = case_timing(unit, c.op, c.value, c.value_max, cases.submitted[open_idx], open_ends, calendar,
+                          jurisdiction, suspended_time(unit, cases, open_idx, open_ends, calendar, jurisdiction))
     overdue = ~waiting.on_time
     n_overdue = int(overdue.sum())
     n = len(done.durations) + n_overdue
@@ -205,8 +208,12 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
     open_note = (f"; {n_overdue} case(s) still open past the limit" +
                  (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
                  if n_overdue else "")
-    if paused is not None and (paused[in_window] > 0).any():
-        open_note += f"; suspended time left out for {int((paused[in_window] > 0).sum())} case(s)"
+    paused_cases = paused_total = None
+    if done.taken_off is not None and waiting.taken_off is not None:   # the cases behind the verdict
+        taken = np.concatenate([done.taken_off, waiting.taken_off[overdue]])
+        paused_cases, paused_total = int(np.count_nonzero(taken > 0)), float(taken.sum())
+        if paused_cases:
+            open_note += f"; suspended time left out for {paused_cases} case(s), {_fmt(paused_total)} {c.unit} in all"
     limit = _promise(c.op, c.value, c.value_max, c.unit)
     if c.measure.aggregate == "share_within":
         # count * 100 / n, not mean * 100: 57/100*100 is 56.99999999999999 and would miss a 57% target
@@ -226,7 +233,8 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
         what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
         verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
     return replace(verdict, duration_quantiles=duration_quantiles(durations), overdue_open=n_overdue,
-                   overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional)
+                   overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional,
+                   paused_cases=paused_cases, paused_total=paused_total)
 
 
 def _points(values: tuple[ValuePoint, ...], at: _Instant, since: datetime | None = None) -> list[ValuePoint]:

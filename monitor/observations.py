@@ -22,14 +22,48 @@ class ValuePoint:
 
 
 @dataclass(frozen=True)
+class PauseIntervals:
+    """Spans during which cases were suspended (暂停/挂起 to 恢复, 特别程序开始 to 特别程序结束), several
+    per case: `case` holds the row of the CaseRecords each belongs to; `end` is NaT while it goes on."""
+
+    case: np.ndarray    # intp, rows of the CaseRecords
+    start: np.ndarray   # datetime64[s], local time
+    end: np.ndarray     # datetime64[s], local time; NaT: still suspended
+
+    def __len__(self) -> int:
+        return int(self.case.shape[0])
+
+    def of_rows(self, rows: np.ndarray, n_cases: int) -> "PauseIntervals":
+        """The intervals of the given rows (indices or a mask) of `n_cases` cases, renumbered as those rows."""
+        picked = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows, dtype=np.intp)
+        position = np.full(n_cases, -1, dtype=np.intp)
+        position[picked] = np.arange(len(picked))
+        new = position[self.case]
+        kept = new >= 0
+        return PauseIntervals(new[kept], self.start[kept], self.end[kept])
+
+    @classmethod
+    def stacked(cls, parts: Sequence["PauseIntervals | None"], sizes: Sequence[int]) -> "PauseIntervals | None":
+        """The intervals of batches of `sizes` cases each, as one (None when no batch has any)."""
+        if all(p is None for p in parts):
+            return None
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+        present = [(p, o) for p, o in zip(parts, offsets) if p is not None]
+        return cls(np.concatenate([p.case + o for p, o in present]).astype(np.intp),
+                   np.concatenate([p.start for p, _ in present]), np.concatenate([p.end for p, _ in present]))
+
+
+@dataclass(frozen=True)
 class CaseRecords:
     series: str
     data_time: datetime
     submitted: np.ndarray          # datetime64[s], local time
     completed: np.ndarray          # datetime64[s], local time; NaT for open cases
     ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
-    paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
+    paused: np.ndarray | None = None  # float, total time suspended (听证/检测/专家评审), in `paused_unit`
     source: str | None = None      # the submitted file they came from: a file of the same name replaces them
+    paused_unit: str | None = None    # the unit of `paused` as the feed states it; None: each commitment's own
+    pauses: PauseIntervals | None = None   # suspended spans, when the feed gives start and end times
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -43,8 +77,14 @@ class CaseRecords:
             parts = [getattr(b, name) for b in batches]
             return None if any(p is None for p in parts) else np.concatenate(parts)
 
+        sizes = [len(b) for b in batches]
+        # a batch without totals had none suspended; the newest stated unit stands for all (it is configuration)
+        totals = None if all(b.paused is None for b in batches) else np.concatenate(
+            [np.zeros(len(b)) if b.paused is None else b.paused for b in batches])
         joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
-                     np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"))
+                     np.concatenate([b.completed for b in batches]), stacked("ids"), totals,
+                     paused_unit=next((b.paused_unit for b in batches if b.paused is not None), None),
+                     pauses=PauseIntervals.stacked([b.pauses for b in batches], sizes))
         if not newest_id_wins or joined.ids is None:
             return joined
         _, first = np.unique(joined.ids, return_index=True)
@@ -54,7 +94,8 @@ class CaseRecords:
         """The given rows (indices or a mask) of these records."""
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
-                           None if self.paused is None else self.paused[rows], self.source)
+                           None if self.paused is None else self.paused[rows], self.source, self.paused_unit,
+                           None if self.pauses is None else self.pauses.of_rows(np.asarray(rows), len(self)))
 
 
 class DataWanted(NamedTuple):

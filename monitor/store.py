@@ -6,6 +6,7 @@ upgraded on start by Alembic migrations (`monitor.migrations`), one revision per
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from dataclasses import asdict
@@ -20,7 +21,7 @@ from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, selec
 
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.observations import CaseRecords, CollectionResult, DataWanted, MeasureData, ValuePoint
+from monitor.observations import CaseRecords, CollectionResult, DataWanted, MeasureData, PauseIntervals, ValuePoint
 
 T = TypeVar("T")
 
@@ -86,6 +87,8 @@ class EvaluationFields(SQLModel):
     provisional: bool | None = None
     overdue_open: int | None = None
     overdue_case_ids: str | None = None     # JSON list
+    paused_cases: int | None = None
+    paused_total: float | None = None
 
 
 class EvaluationRow(EvaluationFields, table=True):
@@ -206,17 +209,47 @@ def _pack_ids(cases: CaseRecords) -> bytes | None:
     return zlib.compress(json.dumps([str(i) for i in cases.ids.tolist()], ensure_ascii=False).encode(), 1)
 
 
+_PAUSES_MAGIC = b"\x00PAUSES1"   # then an .npz: totals in a stated unit, pause intervals, or both
+
+
 def _pack_paused(cases: CaseRecords) -> bytes | None:
-    return None if cases.paused is None else zlib.compress(cases.paused.astype(np.float64).tobytes(), 1)
+    """Suspended time: the totals alone as float64 (as before stated units and intervals), else an .npz."""
+    if cases.paused_unit is None and cases.pauses is None:
+        return None if cases.paused is None else zlib.compress(cases.paused.astype(np.float64).tobytes(), 1)
+    arrays: dict[str, np.ndarray] = {}
+    if cases.paused is not None:
+        arrays["totals"] = cases.paused.astype(np.float64)
+        arrays["unit"] = np.array(cases.paused_unit or "", dtype=str)
+    if cases.pauses is not None:
+        arrays |= {"case": cases.pauses.case.astype(np.int64),
+                   "start": cases.pauses.start.astype("datetime64[s]").astype(np.int64),
+                   "end": cases.pauses.end.astype("datetime64[s]").astype(np.int64)}
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    return zlib.compress(_PAUSES_MAGIC + buffer.getvalue(), 1)
+
+
+def _unpack_paused(blob: bytes | None) -> tuple[np.ndarray | None, str | None, PauseIntervals | None]:
+    if not blob:
+        return None, None, None
+    raw = zlib.decompress(blob)
+    if not raw.startswith(_PAUSES_MAGIC):
+        return np.frombuffer(raw, dtype=np.float64), None, None
+    with np.load(io.BytesIO(raw[len(_PAUSES_MAGIC):]), allow_pickle=False) as parts:
+        totals = parts["totals"] if "totals" in parts else None
+        unit = (str(parts["unit"]) or None) if "unit" in parts else None
+        pauses = (PauseIntervals(parts["case"].astype(np.intp), parts["start"].astype("datetime64[s]"),
+                                 parts["end"].astype("datetime64[s]")) if "case" in parts else None)
+    return totals, unit, pauses
 
 
 def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseRecords:
     assert row.cases is not None and row.n_cases is not None
     stacked = np.frombuffer(zlib.decompress(row.cases), dtype=np.int64).reshape(2, row.n_cases)
     ids = np.array(json.loads(zlib.decompress(row.case_ids)), dtype=str) if row.case_ids else None
-    paused = np.frombuffer(zlib.decompress(row.case_paused), dtype=np.float64) if row.case_paused else None
+    paused, paused_unit, pauses = _unpack_paused(row.case_paused)
     return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"),
-                       ids, paused)
+                       ids, paused, paused_unit=paused_unit, pauses=pauses)
 
 
 def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:

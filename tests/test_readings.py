@@ -7,7 +7,7 @@ The rules are stated in docs/targets-format.md ("How promises are read").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import yaml
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import evaluate
 from monitor.loader import load_catalogue
-from monitor.observations import CaseRecords, MeasureData, ValuePoint
+from monitor.observations import CaseRecords, MeasureData, PauseIntervals, ValuePoint
 from monitor.spec import CatalogueSpec
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -251,6 +251,71 @@ READINGS = [
             level("share", ">=", 90, "%", deadline="2024-12-31") | {"measure": {"feed": "feed", "series": "s",
                                                                               "warn_margin": 2}},
             values(("2024-12-31T12:00", 91)), "2025-01-02T12:00", "met", 91),
+]
+
+
+def suspended(*pairs: tuple[str, str | None], pauses: list[tuple[int, str, str | None]] = (),  # type: ignore[assignment]
+              totals: list[float] | None = None, unit: str | None = None) -> MeasureData:
+    """Cases with suspended time: pause intervals (case, start, end or None while it goes on), or
+    totals in a stated unit."""
+    data = cases(*pairs, paused=totals)
+    assert data.cases is not None
+    intervals = PauseIntervals(np.array([p[0] for p in pauses], dtype=np.intp),
+                               np.array([p[1] for p in pauses], dtype="datetime64[s]"),
+                               np.array([p[2] or "NaT" for p in pauses], dtype="datetime64[s]")) if pauses else None
+    return MeasureData(cases=replace(data.cases, paused_unit=unit, pauses=intervals))
+
+
+NATIONAL_DAY_CASE = ("2024-09-27T10:00", "2024-10-10T10:00")   # Friday to Thursday across 国庆 2024
+NATIONAL_DAY_PAUSE = [(0, "2024-09-30T10:00", "2024-10-08T10:00")]
+
+# 行政许可法 第四十五条: suspended time is not counted; never more than the case's own time
+READINGS += [
+    Reading("暂停 longer than the case (a total of 5 on a 2-day case) gives 0, not a negative duration",
+            per_case("<=", 3, aggregate="max"), cases(("2024-05-20T10:00", "2024-05-22T10:00"), paused=[5]),
+            "2024-06-01T12:00", "met", 0, extra={"paused_cases": 1, "paused_total": 2}),
+    Reading("暂停 interval reaching before acceptance and past completion counts only the case's own days",
+            per_case("<=", 3, aggregate="max"),
+            suspended(("2024-05-20T10:00", "2024-05-22T10:00"), pauses=[(0, "2024-05-15T10:00", "2024-05-30T10:00")]),
+            "2024-06-01T12:00", "met", 0, extra={"paused_total": 2}),
+    Reading("暂停 begun before submission, 日: only the days from submission count (5 days less 2)",
+            per_case("<=", 10, "日", aggregate="max"),
+            suspended(("2024-05-20T10:00", "2024-05-25T10:00"), pauses=[(0, "2024-05-10T10:00", "2024-05-22T10:00")]),
+            "2024-06-01T12:00", "met", 3, extra={"paused_total": 2}),
+    Reading("暂停 over a weekend, 个工作日: Friday to Tuesday leaves out Monday and Tuesday only (5 - 2)",
+            per_case("<=", 3, aggregate="max"),
+            suspended(("2024-05-23T10:00", "2024-05-30T10:00"), pauses=[(0, "2024-05-24T10:00", "2024-05-28T10:00")]),
+            "2024-06-07T12:00", "met", 3, extra={"paused_cases": 1, "paused_total": 2}),
+    Reading("暂停 across 国庆, 个工作日: Sep 30 to Oct 8 is one working day (29 Sep is a 调休 working day: 5 - 1)",
+            per_case("<=", 5, aggregate="max"), suspended(NATIONAL_DAY_CASE, pauses=NATIONAL_DAY_PAUSE),
+            "2024-10-20T12:00", "met", 4, extra={"paused_total": 1}),
+    Reading("暂停 across 国庆, 日, from the same case series: 13 days less 8",
+            per_case("<=", 10, "日", aggregate="max"), suspended(NATIONAL_DAY_CASE, pauses=NATIONAL_DAY_PAUSE),
+            "2024-10-20T12:00", "met", 5, extra={"paused_total": 8}),
+    Reading("暂停 across 国庆, 工作小时, from the same case series: 35 office hours less 7",
+            per_case("<=", 40, "个工作小时", aggregate="max"), suspended(NATIONAL_DAY_CASE, pauses=NATIONAL_DAY_PAUSE),
+            "2024-10-20T12:00", "met", 28, extra={"paused_total": 7}),
+    Reading("an open case with an open pause: its clock stopped on the day the pause began (14 - 12 working days)",
+            per_case("<=", 3),
+            suspended(WEEK, ("2024-05-20T10:00", None), pauses=[(1, "2024-05-22T10:00", None)]),
+            "2024-06-07T12:00", "met", 100, extra={"overdue_open": 0}),
+    Reading("an open case whose pause has ended counts again from its end (14 - 2 working days: late)",
+            per_case("<=", 3),
+            suspended(WEEK, ("2024-05-20T10:00", None), pauses=[(1, "2024-05-22T10:00", "2024-05-24T10:00")]),
+            "2024-06-07T12:00", "missed", 50, extra={"overdue_open": 1, "paused_cases": 1, "paused_total": 2}),
+    Reading("overlapping pauses of one case count once: Tue-Thu and Wed-Fri are Wed, Thu, Fri (9 - 3)",
+            per_case("<=", 9, aggregate="max"),
+            suspended(("2024-05-20T10:00", "2024-05-31T10:00"), pauses=[(0, "2024-05-21T10:00", "2024-05-23T10:00"),
+                                                                         (0, "2024-05-22T10:00", "2024-05-24T10:00")]),
+            "2024-06-07T12:00", "met", 6, extra={"paused_total": 3}),
+    Reading("a total stated in 工作日 read by a 工作小时 promise: one working day is 7 office hours (12.5 - 7)",
+            per_case("<=", 8, "个工作小时", aggregate="max"),
+            suspended(("2024-05-20T09:00", "2024-05-21T16:00"), totals=[1], unit="工作日"),
+            "2024-06-01T12:00", "met", 5.5),
+    Reading("a total stated in 工作日 cannot be read by a 日 promise: an error saying to give the pauses' times",
+            per_case("<=", 10, "日", aggregate="max"),
+            suspended(("2024-05-20T09:00", "2024-05-24T16:00"), totals=[1], unit="工作日"),
+            "2024-06-01T12:00", "error"),
 ]
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from monitor.spec.case_series import EventsSpec, PausedSpec, paused_spec
 from monitor.spec.common import Duration, Identifier, StrictModel
 from monitor.spec.cron import check_cron
 
@@ -64,10 +65,23 @@ class SeriesSpec(StrictModel):
     id_field: str | None = "id"        # null: records carry no id (no duplicate check)
     submitted: str = "submitted"
     completed: str = "completed"
-    # optional: time the case was suspended (听证、检验检测、专家评审、补正), in the unit of the
-    # commitments that read it; subtracted from each case's duration (行政许可法 第四十五条)
-    paused: str | None = None
+    # optional: time the case was suspended (听证、检验检测、专家评审), left out of each case's duration
+    # (行政许可法 第四十五条): a column (a total in each commitment's unit), or a PausedSpec
+    paused: Annotated[PausedSpec | None, BeforeValidator(paused_spec)] = None
+    # or: one row per event of a case (受理 … 审批结果) instead of one row per case
+    events: EventsSpec | None = None
     where: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _events_alone(self) -> "SeriesSpec":
+        if self.events is not None:
+            if self.type != "cases":
+                raise ValueError("'events' belongs to a series of type cases")
+            if self.paused is not None:
+                raise ValueError("with 'events', suspended time comes from the 特别程序 events: drop 'paused'")
+            if self.id_field is None:
+                raise ValueError("with 'events', 'id_field' names the case each event belongs to")
+        return self
 
 
 class FeedBase(StrictModel):

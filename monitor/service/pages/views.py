@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from alerts.render import paused_text
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import seeds
@@ -121,6 +122,8 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
             "provisional": bool(ev.provisional), "overdue_open": ev.overdue_open,
             "overdue_case_ids": list(ev.overdue_case_ids),
             "duration_quantiles": [{"quantile": q, "duration": d} for q, d in ev.duration_quantiles],
+            "paused_cases": ev.paused_cases, "paused_total": ev.paused_total,
+            "paused": paused_text(ev.paused_cases, ev.paused_total, c.unit),
             "reason_en": ev.reason,
         },
         "reason_zh": reason_zh(c, ev),
