@@ -2,7 +2,7 @@
 commitment's unit (the page and the mail say so), in each table that holds a verdict.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
