@@ -172,3 +172,13 @@ def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limi
         return seen
     assert asyncio.run(run()) == [1]
     assert started == [1, 2]
+
+
+def test_a_reload_of_a_file_with_a_line_separator_in_an_address_names_its_location(daemon):
+    daemon.settings.targets.write_text(SECOND.replace("emails: [market@demo.agencies.example]",
+                                                      'emails: ["market@b\\u2028c@demo.example"]'), encoding="utf-8")
+    ok, problems = asyncio.run(daemon.reload())
+    assert not ok and len(problems) == 1
+    assert problems[0].startswith(f"{daemon.settings.targets}:13:14: agencies[0].emails[0]:")
+    assert "agencies[0].emails[0]" in problems[0] and "U+2028" in problems[0]
+    assert "HeaderParseError" not in problems[0]
