@@ -7,7 +7,6 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 

@@ -14,7 +14,6 @@ import sys
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
