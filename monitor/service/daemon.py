@@ -41,7 +41,8 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
-from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
+from monitor.service.settings import ADMIN_TOKEN_FILE_NAME, Settings, ensure_sqlite_folder, split_address
+from monitor.service.signed_links import default_secret_path
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
 from monitor.service.store_health import StoreHealth, StoreUnavailable
@@ -130,7 +131,14 @@ class Daemon:
         if self.demo_server:
             self.demo_server.start()
             log.info("demo_feed_started", extra={"url": self.demo_server.url})
-        token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
+        try:
+            token: str | None = self.settings.admin_secret()
+            log.info("admin_token", extra={"source": "MONITOR_ADMIN_TOKEN" if self.settings.admin_token
+                                           else str(self.settings.admin_token_file or default_secret_path(
+                                               self.settings.database_url, ADMIN_TOKEN_FILE_NAME))})
+        except OSError as exc:   # an unwritable data folder: reload by SIGHUP only
+            log.warning("admin_token_unavailable", extra={"error": str(exc)[:200], "reload": "SIGHUP only"})
+            token = None
         self.web = await WebServer(self, *self.settings.listen_address(), admin_token=token,
                                    request_timeout=self.settings.http_timeout_seconds,
                                    on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
