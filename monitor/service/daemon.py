@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -105,6 +106,7 @@ class Daemon:
         self.web: WebServer | None = None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
+        self.feed_ok: dict[str, bool] = {}   # each feed's last collection (and storing) succeeded
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
@@ -281,12 +283,14 @@ class Daemon:
             log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
             self.metrics.record_collection(replace(result, ok=False, error_category="store",
                                                    error=self.store_health.problem()))
+            self.feed_ok[feed_id] = False
             return []
         finally:
             self._awaiting_store -= 1
             async with self._store_backlog:
                 self._store_backlog.notify_all()
         self.metrics.record_collection(result)
+        self.feed_ok[feed_id] = result.ok
         log.info("cycle_done", extra={"feed": feed_id, "commitments": len(evaluations),
                                       "seconds": round(time.perf_counter() - started, 3)})
         return evaluations
@@ -475,15 +479,26 @@ class Daemon:
 
     # -- WebBackend (called from the listener's threads) ----------------------------------
     def health(self) -> tuple[bool, dict]:
-        """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload."""
+        """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload or
+        while every feed this replica collects failed its last collection."""
         store_problem = self.store_health.check()
         self.metrics.store_writable.set(0 if store_problem else 1)
-        status = "failing" if store_problem else "ok" if self.last_reload_ok else "degraded"
+        feeds = self.held if self.leases else frozenset(self.catalogue.feeds)
+        failing = sum(self.feed_ok.get(feed) is False for feed in feeds)
+        all_failing = bool(feeds) and failing == len(feeds)
+        status = "failing" if store_problem else "degraded" if all_failing or not self.last_reload_ok else "ok"
         return store_problem is None, {
             "status": status, "started_at": self.started_at.isoformat(),
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
             "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
-            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
+            "feeds_failing": failing,
+            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self._public(self.last_reload_error)}
+
+    def _public(self, problems: list[str]) -> list[str]:
+        """Reload problems as /healthz (open to anyone) shows them: files named from the catalogue's
+        folder, not by the machine's absolute paths (the reload's answer and the log keep them)."""
+        folder = re.escape(str(self.settings.targets.resolve().parent))
+        return [re.sub(folder + r"(?=[\s,:;'\"]|$)", ".", re.sub(folder + "/", "", p)) for p in problems]
 
     def commitment_exposition(self) -> bytes:
         """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""
