@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
-from monitor.service import heap
+from monitor.service import health, heap
 from monitor.service.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
@@ -204,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--config", help=TARGETS_HELP)
     pruning.set_defaults(func=cmd_prune)
 
+    health.add_arguments(sub.add_parser("health", help="ask the running daemon (MONITOR_LISTEN) whether it "
+                                        "serves; exit 0 or 1 (the container's HEALTHCHECK)"))
     for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
         add_commands(sub)
     add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting

@@ -491,7 +491,7 @@ class Daemon:
             "status": status, "started_at": self.started_at.isoformat(),
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
             "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
-            "feeds_failing": failing,
+            "feeds_collected": len(feeds), "feeds_failing": failing,
             "last_reload_ok": self.last_reload_ok, "last_reload_problems": self._public(self.last_reload_error)}
 
     def _public(self, problems: list[str]) -> list[str]:
