@@ -67,8 +67,8 @@ class Image:
             elif word == "COPY" and "--from=" not in args:
                 *sources, target = shlex.split(args)
                 for source in sources:
-                    destination = Path(self.host(target))
-                    if target.endswith("/"):
+                    destination = Path(self.host(target)) if target.startswith("/") else self.workdir / target
+                    if target.endswith("/") or target in (".", "./"):
                         destination = destination / Path(source).name
                     if (ROOT / source).is_dir():
                         shutil.copytree(ROOT / source, destination)
