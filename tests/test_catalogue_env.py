@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from monitor.loader import catalogue_path
@@ -32,6 +35,7 @@ COMMANDS = {
     "silence list": (["silence", "list"], ""),
     "collect": (["collect", "drop", "--dry-run"], '"feed": "drop"'),
     "prune": (["prune", "--dry-run"], "retention"),
+    "notify": (["notify", "--test", "demo.market"], "market@demo.agencies.example"),
 }
 
 
@@ -71,3 +75,15 @@ def test_an_explicit_path_wins_over_monitor_targets(tmp_path, monkeypatch):
     monkeypatch.delenv("MONITOR_TARGETS")
     assert catalogue_path(None) == Path("targets.yaml")
     assert catalogue_path(None, {"MONITOR_TARGETS": ""}) == Path("targets.yaml")
+
+
+def test_the_demo_server_serves_the_catalogue_monitor_targets_names(env_only, tmp_path):
+    with subprocess.Popen([sys.executable, "-m", "monitor", "demo-server", "--listen", "127.0.0.1:0"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        try:
+            line = process.stdout.readline()   # printed once the catalogue is loaded and the server listens
+            assert line.startswith("demo feed serving http://127.0.0.1:"), line
+            series = httpx.get(line.split()[-1], params={"feed": "demo"}, timeout=10)
+            assert "only_in_env" in series.text
+        finally:
+            process.terminate()
