@@ -13,7 +13,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from monitor.service.web import WebServer
-from monitor.service.web_bounds import SharedCall, is_loopback
+from monitor.service.web_bounds import SharedCall
 from tests.needs import missing
 
 
@@ -59,8 +59,6 @@ def test_without_a_token_admin_endpoints_are_closed_even_to_loopback_callers():
         reply = httpx.post(f"http://127.0.0.1:{port}/-/reload", timeout=10)
         assert reply.status_code == 403 and "SIGHUP" in reply.json()["error"]
         assert backend.reloads == 0 and rejected == ["forbidden"]
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
-    assert not is_loopback("10.0.0.7") and not is_loopback("0.0.0.0") and not is_loopback("example")
 
 
 def test_reload_from_another_host_is_forbidden_without_a_token():
@@ -162,6 +160,6 @@ def _non_loopback_address() -> str:
             address = probe.getsockname()[0]
         except OSError:
             address = "127.0.0.1"
-    if is_loopback(address):
+    if address.startswith("127."):
         missing("this machine has no non-loopback IPv4 address")
     return address
