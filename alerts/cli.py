@@ -17,7 +17,7 @@ from alerts.render import local_time, number
 from alerts.settings import AlertSettings
 from alerts.silences import SilenceError, add_silence, expire_silence
 from alerts.tables import AlertState, Silence
-from monitor.loader import load_or_report
+from monitor.loader import TARGETS_HELP, load_or_report
 from monitor.spec.common import parse_duration
 
 def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
@@ -131,7 +131,7 @@ def add_alert_commands(subparsers: argparse._SubParsersAction, open_engine: Call
     """The alert commands; `open_engine` gives the operational database with the alert tables created
     (the service passes it: the database's location is an operational setting, not the alerts')."""
     def with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        parser.add_argument("--config", default="targets.yaml", help="targets.yaml (default ./targets.yaml)")
+        parser.add_argument("--config", help=TARGETS_HELP)
         return parser
 
     alerts = with_config(subparsers.add_parser("alerts", help="what is firing (and pending)"))

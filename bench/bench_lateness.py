@@ -37,8 +37,9 @@ def p99(latencies: list[float]) -> float | None:
     return round(statistics.quantiles(latencies, n=100)[98], 3) if len(latencies) > 100 else None
 
 
-def hammer(url: str, method: str, stop: threading.Event, latencies: list[float], errors: list[str]) -> None:
-    with httpx.Client(timeout=30) as client:
+def hammer(url: str, method: str, stop: threading.Event, latencies: list[float], errors: list[str],
+           headers: dict[str, str] | None = None) -> None:
+    with httpx.Client(timeout=30, headers=headers) as client:
         while not stop.is_set():
             started = time.perf_counter()
             try:
@@ -70,7 +71,7 @@ def main(phase_seconds: float = 15.0) -> None:
                 for _ in range(scrapers):
                     pool.submit(hammer, daemon.url + "/metrics", "GET", stop, scrapes, errors)
                 for _ in range(reloaders):
-                    pool.submit(hammer, daemon.url + "/-/reload", "POST", stop, reloads, errors)
+                    pool.submit(hammer, daemon.url + "/-/reload", "POST", stop, reloads, errors, daemon.admin_headers())
                 began = time.monotonic()
                 time.sleep(phase_seconds)
                 collections = sum(began <= t < began + phase_seconds for t in arrivals)

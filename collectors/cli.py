@@ -17,7 +17,7 @@ from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
 from monitor.observations import CollectionResult
-from monitor.loader import load_or_report
+from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.store import Store
 
 SHOWN_POINTS = 20
@@ -29,7 +29,7 @@ def add_collect_command(subparsers: argparse._SubParsersAction, open_store: Call
     parser = subparsers.add_parser("collect", help="fetch one feed once; with --dry-run, print what would be stored")
     parser.add_argument("feed", metavar="FEED", help="the feed id in targets.yaml")
     parser.add_argument("--dry-run", action="store_true", help="print, do not store (a file feed moves nothing)")
-    parser.add_argument("--config", default="targets.yaml", help="targets.yaml path (default: ./targets.yaml)")
+    parser.add_argument("--config", help=TARGETS_HELP)
     parser.add_argument("--database-url", default=None,
                         help="store here when not a dry run (default: MONITOR_DATABASE_URL or the settings' default)")
     parser.set_defaults(func=run_collect_command, open_store=open_store)
@@ -68,12 +68,13 @@ async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool) -> Collecti
 
 
 def run_collect_command(args: argparse.Namespace) -> int:
-    catalogue = load_or_report(args.config)
+    config = catalogue_path(args.config)
+    catalogue = load_or_report(config)
     if catalogue is None:
         return 2
     feed = catalogue.feeds.get(args.feed)
     if feed is None:
-        print(f"unknown feed {args.feed!r}; feeds in {args.config}: {', '.join(sorted(catalogue.feeds)) or 'none'}",
+        print(f"unknown feed {args.feed!r}; feeds in {config}: {', '.join(sorted(catalogue.feeds)) or 'none'}",
               file=sys.stderr)
         return 2
     calendar = WorkCalendar.from_spec(catalogue.calendar)

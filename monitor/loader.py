@@ -6,8 +6,10 @@ The daemon and `monitor validate` both call `load_catalogue`.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +23,9 @@ from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
 from monitor.units import UnitError, parse_unit
 
+TARGETS_ENV = "MONITOR_TARGETS"
+DEFAULT_TARGETS = Path("targets.yaml")
+TARGETS_HELP = "targets.yaml (default: MONITOR_TARGETS, else ./targets.yaml)"
 _OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 
@@ -32,6 +37,14 @@ def _clean_loc(loc: tuple[Any, ...], locator: Locator) -> PathKey:
         if isinstance(part, int) or (is_last and isinstance(part, str)) or locator.exists((*path, part)):
             path.append(part)
     return tuple(path)
+
+
+def catalogue_path(explicit: str | Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The catalogue a command reads: the path given on its command line, else MONITOR_TARGETS (the
+    daemon's catalogue), else ./targets.yaml. Every command decides it here."""
+    if explicit:
+        return Path(explicit)
+    return Path(environ.get(TARGETS_ENV) or DEFAULT_TARGETS)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, PositionIndex]:
@@ -67,8 +80,10 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
     return build_catalogue(spec, source=path)
 
 
-def load_or_report(path: str | Path) -> Catalogue | None:
-    """For commands: the catalogue, or None after printing every problem to stderr."""
+def load_or_report(path: str | Path | None) -> Catalogue | None:
+    """For commands: the catalogue at `path` (None: see `catalogue_path`), or None after printing
+    every problem to stderr."""
+    path = catalogue_path(path)
     try:
         return load_catalogue(path)
     except ConfigError as exc:

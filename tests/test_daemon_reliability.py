@@ -74,7 +74,7 @@ def test_a_gb18030_reload_is_answered_counted_and_visible_in_healthz(daemon):
     assert sample(daemon, "monitor_config_reloads_total", result="failure") == 1
     assert sample(daemon, "monitor_config_last_reload_successful") == 0
     healthy, details = daemon.health()
-    assert healthy and details["status"] == "degraded" and details["last_reload_problems"] == problems
+    assert healthy and details["status"] == "degraded" and len(details["last_reload_problems"]) == len(problems)
     assert len(daemon.catalogue.commitments) == 2   # the running catalogue is kept
 
 
@@ -172,3 +172,54 @@ def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limi
         return seen
     assert asyncio.run(run()) == [1]
     assert started == [1, 2]
+
+
+def test_a_reload_of_a_file_with_a_line_separator_in_an_address_names_its_location(daemon):
+    daemon.settings.targets.write_text(SECOND.replace("emails: [market@demo.agencies.example]",
+                                                      'emails: ["market@b\\u2028c@demo.example"]'), encoding="utf-8")
+    ok, problems = asyncio.run(daemon.reload())
+    assert not ok and len(problems) == 1
+    assert problems[0].startswith(f"{daemon.settings.targets}:13:14: agencies[0].emails[0]:")
+    assert "agencies[0].emails[0]" in problems[0] and "U+2028" in problems[0]
+    assert "HeaderParseError" not in problems[0]
+
+
+def collect_once(daemon: Daemon, monkeypatch, result: CollectionResult) -> None:
+    """One cycle of the feed with the collector's answer replaced by `result`."""
+    import httpx
+
+    import monitor.service.daemon as module
+
+    async def fake_collect(feed, context):
+        return result
+
+    async def cycle() -> None:
+        daemon._client = httpx.AsyncClient()
+        try:
+            await daemon._run_feed(result.feed)
+        finally:
+            await daemon._client.aclose()
+    monkeypatch.setattr(module, "collect", fake_collect)
+    asyncio.run(cycle())
+
+
+def test_healthz_is_degraded_while_every_feed_fails_and_ok_again_once_one_succeeds(daemon, monkeypatch):
+    assert daemon.health()[1]["status"] == "ok"   # nothing collected yet: nothing known to fail
+    collect_once(daemon, monkeypatch, CollectionResult(feed="demo", fetched_at=NOW, ok=False, error_category="config",
+                                                       error="the demo feed has no url; start the daemon with --demo"))
+    healthy, details = daemon.health()
+    assert healthy and details["status"] == "degraded" and details["feeds_failing"] == 1
+    assert "--demo" not in str(details)   # counts, not the feeds' errors (they may name addresses)
+    collect_once(daemon, monkeypatch, CollectionResult(feed="demo", fetched_at=NOW, ok=True,
+                                                       values=[ValuePoint("x", NOW, 1.0)]))
+    healthy, details = daemon.health()
+    assert healthy and details["status"] == "ok" and details["feeds_failing"] == 0
+
+
+def test_healthz_names_reload_problems_without_the_machine_s_paths(daemon, tmp_path):
+    daemon.settings.targets.write_text(SECOND.replace("source: seed.txt", "source: sede.txt"), encoding="utf-8")
+    ok, problems = asyncio.run(daemon.reload())
+    assert not ok and str(tmp_path) in problems[0]   # the admin's answer keeps the full path
+    shown = daemon.health()[1]["last_reload_problems"]
+    assert shown and not any(str(tmp_path) in problem for problem in shown), shown
+    assert shown[0].startswith("targets.yaml:") and "not found in seeds, ." in shown[0]

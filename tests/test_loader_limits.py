@@ -3,6 +3,9 @@ huge files, recipient entries holding two addresses or a line break."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings, strategies as st
@@ -120,3 +123,35 @@ def test_an_absurd_duration_is_a_located_problem_not_an_overflow(tmp_path, inter
     text = VALID.replace("    kind: demo\n", f"    kind: demo\n    schedule: {{interval: {interval}}}\n")
     [problem] = problems_of(write(tmp_path, text))
     assert "feeds[0].schedule.interval" in problem and "too large" in problem
+
+
+@pytest.mark.parametrize("entry", [
+    "market@demo\u2028.example",          # the parser turned it into a space inside the domain
+    "market@b\u2028c@demo.example",       # the parser raised HeaderParseError (no ValueError)
+    "市场监管局\u2028 <market@demo.example>",
+    "market\u200b@demo.example",           # a zero-width space copied from a web page
+])
+def test_an_invisible_character_in_an_address_is_a_located_problem(tmp_path, entry):
+    text = VALID.replace("emails: [market@demo.agencies.example]", f'emails: ["{entry}"]')
+    path = write(tmp_path, text)
+    found = problems_of(path)
+    line = text.split("\n").index(f'    emails: ["{entry}"]') + 1
+    assert any(p.startswith(f"{path}:{line}:") and "agencies[0].emails[0]" in p
+               and f"U+{ord(next(ch for ch in entry if ch in chr(0x2028) + chr(0x200b))):04X}" in p
+               for p in found), found
+
+
+@pytest.mark.parametrize("entry", ["a@b c@demo.example", "a@b@demo.example"])
+def test_an_address_the_mail_parser_chokes_on_is_a_located_problem(tmp_path, entry):
+    text = VALID.replace("emails: [market@demo.agencies.example]", f'emails: ["{entry}"]')
+    found = problems_of(write(tmp_path, text))
+    assert any("agencies[0].emails[0]" in p and "not a valid e-mail address" in p for p in found), found
+
+
+def test_validate_reports_a_line_separator_in_an_address_with_its_location_not_a_traceback(tmp_path):
+    text = VALID.replace("emails: [market@demo.agencies.example]", 'emails: ["market@b\\u2028c@demo.example"]')
+    path = write(tmp_path, text)
+    run = subprocess.run([sys.executable, "-m", "monitor", "validate", str(path)], capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "HeaderParseError" not in run.stderr
+    assert f"{path}:13:14: agencies[0].emails[0]:" in run.stderr and "agencies[0].emails[0]" in run.stderr and "U+2028" in run.stderr

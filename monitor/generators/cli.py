@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor import names
 from monitor.generators import grafana, rules
-from monitor.loader import load_or_report
+from monitor.loader import TARGETS_HELP, load_or_report
 
 log = logging.getLogger("monitor.generators")
 
@@ -54,13 +54,13 @@ def job_name(value: str) -> str:
 def add_generator_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     job_help = f"the Prometheus job that scrapes the daemon (default {names.DEFAULT_JOB})"
     g = subparsers.add_parser("grafana", help="write the Grafana dashboards generated from the catalogue")
-    g.add_argument("--config", default="targets.yaml")
+    g.add_argument("--config", help=TARGETS_HELP)
     g.add_argument("--out", default=str(grafana.DASHBOARD_DIR), help="directory (default grafana/dashboards)")
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 when a checked-in file is stale")
     g.add_argument("--job", type=job_name, default=names.DEFAULT_JOB, help=job_help + "; the $job variable's default")
     g.set_defaults(func=cmd_grafana)
     r = subparsers.add_parser("rules", help="write the Prometheus alerting rules generated from the catalogue")
-    r.add_argument("--config", default="targets.yaml")
+    r.add_argument("--config", help=TARGETS_HELP)
     r.add_argument("--out", default=str(rules.RULES_FILE), help="file (default deploy/rules/commitments.yml)")
     r.add_argument("--check", action="store_true", help="write nothing; exit 1 when the checked-in file is stale")
     r.add_argument("--job", type=job_name, default=names.DEFAULT_JOB, help=job_help + ", for MonitorDown")

@@ -7,20 +7,19 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from collectors.cli import add_collect_command
-from monitor.service import heap
+from monitor.service import health, heap
 from monitor.service.daemon import Daemon, open_store
 from monitor.service.disputes.cli import add_dispute_commands
 from monitor.service.disputes.desk import dispute_token
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
-from monitor.loader import load_or_report
+from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
@@ -33,11 +32,12 @@ from monitor.service.store_health import StoreUnavailable
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    catalogue = load_or_report(Path(args.file))
+    path = catalogue_path(args.file)
+    catalogue = load_or_report(path)
     if catalogue is None:
         return 1
     active = len(catalogue.evaluated_commitments())
-    print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
+    print(f"{path}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
           f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
     return 0
 
@@ -56,7 +56,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    catalogue = load_or_report(Path(args.config))
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     rows = catalogue_rows(catalogue)
@@ -74,7 +74,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    catalogue = load_or_report(Path(args.config))
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     calendar = WorkCalendar.from_spec(catalogue.calendar)
@@ -101,9 +101,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = Settings()
-    if args.config:
-        settings = settings.model_copy(update={"targets": Path(args.config)})
+    settings = Settings().model_copy(update={"targets": catalogue_path(args.config)})
     setup_logging(settings.log_format, settings.log_level)
     catalogue = load_or_report(settings.targets)
     if catalogue is None:
@@ -122,9 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     """Apply the retention of MONITOR_RETAIN_* now, or with --dry-run say what would go."""
-    settings = Settings()
-    if args.config:
-        settings = settings.model_copy(update={"targets": Path(args.config)})
+    settings = Settings().model_copy(update={"targets": catalogue_path(args.config)})
     catalogue = load_or_report(settings.targets)
     if catalogue is None:
         return 1
@@ -154,7 +150,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     from monitor.service.settings import split_address
 
     settings = Settings()
-    catalogue = load_or_report(Path(args.config) if args.config else settings.targets)
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1
     calendar = WorkCalendar.from_spec(catalogue.calendar)
@@ -182,34 +178,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the daemon")
     run.add_argument("--demo", action="store_true", help="start the built-in demo feed server")
-    run.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    run.add_argument("--config", help=TARGETS_HELP)
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check targets.yaml; exit 1 with every problem listed")
-    validate.add_argument("file", nargs="?", default="targets.yaml")
+    validate.add_argument("file", nargs="?", help=TARGETS_HELP)
     validate.set_defaults(func=cmd_validate)
 
     listing = sub.add_parser("list", help="list the catalogue")
     listing.add_argument("--json", action="store_true")
-    listing.add_argument("--config", default="targets.yaml")
+    listing.add_argument("--config", help=TARGETS_HELP)
     listing.set_defaults(func=cmd_list)
 
     calendar = sub.add_parser("calendar", help="a year's holidays and make-up working days, and where they came from")
     calendar.add_argument("year", nargs="?", type=int, help="default: this year")
-    calendar.add_argument("--config", default="targets.yaml")
+    calendar.add_argument("--config", help=TARGETS_HELP)
     calendar.add_argument("--json", action="store_true")
     calendar.set_defaults(func=cmd_calendar)
 
     demo_server = sub.add_parser("demo-server", help="serve the demo feed for the catalogue as its own process")
     demo_server.add_argument("--listen", help="HOST:PORT (default: MONITOR_DEMO_LISTEN; port 0 picks one)")
-    demo_server.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    demo_server.add_argument("--config", help=TARGETS_HELP)
     demo_server.set_defaults(func=cmd_demo_server)
 
     pruning = sub.add_parser("prune", help="apply the retention (MONITOR_RETAIN_*) to the store now")
     pruning.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
-    pruning.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
+    pruning.add_argument("--config", help=TARGETS_HELP)
     pruning.set_defaults(func=cmd_prune)
 
+    health.add_arguments(sub.add_parser("health", help="ask the running daemon (MONITOR_LISTEN) whether it "
+                                        "serves; exit 0 or 1 (the container's HEALTHCHECK)"))
     for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
         add_commands(sub)
     add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting

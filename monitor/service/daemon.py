@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,8 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
-from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
+from monitor.service.settings import ADMIN_TOKEN_FILE_NAME, Settings, ensure_sqlite_folder, split_address
+from monitor.service.signed_links import default_secret_path
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
 from monitor.service.store_health import StoreHealth, StoreUnavailable
@@ -107,6 +109,7 @@ class Daemon:
                                          getattr(alerts, "settings", None))
         self.started_at = clock()
         self.last_reload_error: list[str] = []
+        self.feed_ok: dict[str, bool] = {}   # each feed's last collection (and storing) succeeded
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
@@ -133,7 +136,14 @@ class Daemon:
         if self.demo_server:
             self.demo_server.start()
             log.info("demo_feed_started", extra={"url": self.demo_server.url})
-        token = self.settings.admin_token.get_secret_value() if self.settings.admin_token else None
+        try:
+            token: str | None = self.settings.admin_secret()
+            log.info("admin_token", extra={"source": "MONITOR_ADMIN_TOKEN" if self.settings.admin_token
+                                           else str(self.settings.admin_token_file or default_secret_path(
+                                               self.settings.database_url, ADMIN_TOKEN_FILE_NAME))})
+        except OSError as exc:   # an unwritable data folder: reload by SIGHUP only
+            log.warning("admin_token_unavailable", extra={"error": str(exc)[:200], "reload": "SIGHUP only"})
+            token = None
         self.web = await WebServer(self, *self.settings.listen_address(), admin_token=token,
                                    request_timeout=self.settings.http_timeout_seconds,
                                    on_rejected=lambda reason: self.metrics.http_rejected.labels(reason).inc()).start()
@@ -276,12 +286,14 @@ class Daemon:
             log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
             self.metrics.record_collection(replace(result, ok=False, error_category="store",
                                                    error=self.store_health.problem()))
+            self.feed_ok[feed_id] = False
             return []
         finally:
             self._awaiting_store -= 1
             async with self._store_backlog:
                 self._store_backlog.notify_all()
         self.metrics.record_collection(result)
+        self.feed_ok[feed_id] = result.ok
         log.info("cycle_done", extra={"feed": feed_id, "commitments": len(evaluations),
                                       "seconds": round(time.perf_counter() - started, 3)})
         return evaluations
@@ -470,15 +482,26 @@ class Daemon:
 
     # -- WebBackend (called from the listener's threads) ----------------------------------
     def health(self) -> tuple[bool, dict]:
-        """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload."""
+        """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload or
+        while every feed this replica collects failed its last collection."""
         store_problem = self.store_health.check()
         self.metrics.store_writable.set(0 if store_problem else 1)
-        status = "failing" if store_problem else "ok" if self.last_reload_ok else "degraded"
+        feeds = self.held if self.leases else frozenset(self.catalogue.feeds)
+        failing = sum(self.feed_ok.get(feed) is False for feed in feeds)
+        all_failing = bool(feeds) and failing == len(feeds)
+        status = "failing" if store_problem else "degraded" if all_failing or not self.last_reload_ok else "ok"
         return store_problem is None, {
             "status": status, "started_at": self.started_at.isoformat(),
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
             "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
-            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
+            "feeds_collected": len(feeds), "feeds_failing": failing,
+            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self._public(self.last_reload_error)}
+
+    def _public(self, problems: list[str]) -> list[str]:
+        """Reload problems as /healthz (open to anyone) shows them: files named from the catalogue's
+        folder, not by the machine's absolute paths (the reload's answer and the log keep them)."""
+        folder = re.escape(str(self.settings.targets.resolve().parent))
+        return [re.sub(folder + r"(?=[\s,:;'\"]|$)", ".", re.sub(folder + "/", "", p)) for p in problems]
 
     def commitment_exposition(self) -> bytes:
         """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""

@@ -14,7 +14,6 @@ import sys
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from collectors.runner import collect
 from monitor.calendar import WorkCalendar
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, evaluate
-from monitor.loader import load_or_report
+from monitor.loader import TARGETS_HELP, load_or_report
 from monitor.model import Catalogue
 from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
 from monitor.service.settings import Settings
@@ -34,7 +33,7 @@ from monitor.store import evaluation_dict
 def add_evaluate_command(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="collect every feed once (read-only) and print every verdict as of a time")
-    parser.add_argument("--config", default="targets.yaml", help="targets.yaml path (default: ./targets.yaml)")
+    parser.add_argument("--config", help=TARGETS_HELP)
     parser.add_argument("--at", type=parse_instant, default=None, metavar="TIME",
                         help="ISO date or time; without a zone, the calendar's (default: now)")
     parser.add_argument("--json", action="store_true", help="a JSON array instead of a table")
@@ -97,7 +96,7 @@ def _needs_demo_server(catalogue: Catalogue) -> bool:
 
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
-    catalogue = load_or_report(Path(args.config))
+    catalogue = load_or_report(args.config)
     if catalogue is None:
         return 2
     calendar = WorkCalendar.from_spec(catalogue.calendar)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from monitor.service.signed_links import LinkSigner
 
 DEFAULT_PORT = 9464
+ADMIN_TOKEN_FILE_NAME = "admin-token"
 
 
 class Settings(BaseSettings):
@@ -44,7 +45,10 @@ class Settings(BaseSettings):
     # replicas on one database (see README "Replicas"): each feed collected by the replica holding its lease
     feed_leases: bool = False
     lease_seconds: float = 60.0
-    admin_token: SecretStr | None = None   # POST /-/reload needs it when set; else loopback callers only
+    # POST /-/reload needs `Authorization: Bearer <token>`: this one, or the file's, or one generated
+    # at first start into `admin-token` beside the database (mode 0600); SIGHUP needs none
+    admin_token: SecretStr | None = None
+    admin_token_file: Path | None = None
     # the daemon's clock starts at this instant and runs at real speed (tests and rehearsals choose
     # the date they run at; unset: the machine's clock)
     clock_start: datetime | None = None
@@ -64,6 +68,12 @@ class Settings(BaseSettings):
         secret = load_secret(self.link_secret.get_secret_value() if self.link_secret else None,
                              self.link_secret_file, self.database_url)
         return LinkSigner(secret, timedelta(days=self.link_validity_days))
+
+    def admin_secret(self) -> str:
+        """The bearer token of the admin endpoints (see `admin_token`)."""
+        from monitor.service.signed_links import load_secret
+        return load_secret(self.admin_token.get_secret_value() if self.admin_token else None,
+                           self.admin_token_file, self.database_url, ADMIN_TOKEN_FILE_NAME)
 
     def clock(self) -> Callable[[], datetime]:
         return clock_from(self.clock_start, self.clock_anchor)

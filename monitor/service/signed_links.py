@@ -62,13 +62,15 @@ class LinkSigner:
         return LinkGrant(*data)
 
 
-def load_secret(explicit: str | None, secret_file: Path | None, database_url: str) -> str:
-    """The link secret: given, read from a file, or generated once and kept beside the database."""
+def load_secret(explicit: str | None, secret_file: Path | None, database_url: str,
+                file_name: str = SECRET_FILE_NAME) -> str:
+    """The link secret (or another, named `file_name`): given, read from a file, or generated once
+    and kept beside the database (mode 0600)."""
     if explicit:
         return explicit
     if secret_file is not None:
         return secret_file.read_text(encoding="utf-8").strip()
-    path = default_secret_path(database_url)
+    path = default_secret_path(database_url, file_name)
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,9 +81,9 @@ def load_secret(explicit: str | None, secret_file: Path | None, database_url: st
     return secret
 
 
-def default_secret_path(database_url: str) -> Path:
-    """`link-secret` beside a SQLite file; under ./var for a server database."""
+def default_secret_path(database_url: str, file_name: str = SECRET_FILE_NAME) -> Path:
+    """`link-secret` (or `file_name`) beside a SQLite file; under ./var for a server database."""
     prefix = "sqlite:///"
     if database_url.startswith(prefix) and database_url != "sqlite:///:memory:":
-        return Path(database_url[len(prefix):]).parent / SECRET_FILE_NAME
-    return Path("var") / SECRET_FILE_NAME
+        return Path(database_url[len(prefix):]).parent / file_name
+    return Path("var") / file_name

@@ -10,8 +10,11 @@ Request handling is bounded so that scrapes and reloads cannot starve collection
 `request_timeout` seconds after connecting (or after its previous response) is dropped, every
 scrape that arrives while /metrics is being rendered shares that rendering (the per-commitment families
 come rendered once per cycle by the daemon: a scrape copies them), and reloads run on the
-loop without holding a thread. Admin endpoints need `Authorization: Bearer $MONITOR_ADMIN_TOKEN`
-when a token is set, and a loopback caller when none is.
+loop without holding a thread. Admin endpoints need `Authorization: Bearer <token>` from every
+caller, loopback included: a forwarder on the host (ssh -L, socat, a reverse proxy) makes a remote
+caller look local, so the connecting address proves nothing. The daemon always has a token
+(MONITOR_ADMIN_TOKEN, or the file it names or generates: see Settings.admin_secret); without one,
+admin endpoints are closed and SIGHUP reloads.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from monitor.service.disputes import web as dispute_pages
 from monitor.service.pages import api, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.gzipped import Compressed, gzip_body
-from monitor.service.web_bounds import SharedCall, is_loopback, timed_protocol
+from monitor.service.web_bounds import SharedCall, timed_protocol
 
 STATIC = html.PACKAGE / "static"
 WORKERS = 4                      # handler threads: they compete with collection for the interpreter
@@ -68,22 +71,23 @@ def _iso(value: object) -> str:
 
 
 def admin_allowed(request: Request) -> bool:
-    """The one check every admin endpoint makes (today: POST /-/reload)."""
+    """The one check every admin endpoint makes (today: POST /-/reload): the bearer token, whoever
+    calls; no token configured, no admin endpoint."""
     token = getattr(request.app.state, "admin_token", None)
-    if token is not None:
-        given = request.headers.get("authorization", "").encode()
-        return hmac.compare_digest(given, f"Bearer {token}".encode())
-    return request.client is not None and is_loopback(request.client.host)
+    if token is None:
+        return False
+    given = request.headers.get("authorization", "").encode()
+    return hmac.compare_digest(given, f"Bearer {token}".encode())
 
 
 def _refused(request: Request, on_rejected: Callable[[str], None]) -> Response:
     if getattr(request.app.state, "admin_token", None) is not None:
         on_rejected("unauthorized")
-        return JSON({"error": "admin endpoints need 'Authorization: Bearer <MONITOR_ADMIN_TOKEN>'"}, 401,
+        return JSON({"error": "admin endpoints need 'Authorization: Bearer <token>': MONITOR_ADMIN_TOKEN, or the "
+                          "admin-token file beside the database"}, 401,
                     headers={"WWW-Authenticate": "Bearer"})
     on_rejected("forbidden")
-    return JSON({"error": "admin endpoints answer loopback callers only; set MONITOR_ADMIN_TOKEN to allow "
-                          "others with a token"}, 403)
+    return JSON({"error": "admin endpoints are closed: no admin token is configured; reload with SIGHUP"}, 403)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:

@@ -1,11 +1,11 @@
 """Bounds for the HTTP listener that uvicorn and Starlette do not give: one rendering shared by
-concurrent callers, a deadline for a client to send its request, and the loopback test for admin
-callers. Kept apart from the routes so they carry over to whatever serves the application."""
+concurrent callers and a deadline for a client to send its request. (Admin callers are not told
+apart by their address: a forwarder makes any caller look local; see web.admin_allowed.) Kept
+apart from the routes so they carry over to whatever serves the application."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import threading
 from typing import Callable, Generic, TypeVar
 
@@ -45,15 +45,6 @@ class SharedCall(Generic[T]):
         if error is not None:
             raise error
         return result  # type: ignore[return-value]
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).is_loopback
 
 
 def timed_protocol(request_timeout: float) -> type[H11Protocol]:

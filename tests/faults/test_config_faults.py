@@ -57,7 +57,7 @@ def test_every_broken_edit_is_answered_counted_and_shown_while_collection_goes_o
     targets = Path(daemon.env["MONITOR_TARGETS"])
     for attempt, content in broken_edits(text).items():
         targets.write_bytes(content)
-        reply = httpx.post(daemon.url + "/-/reload", timeout=30)
+        reply = daemon.reload()
         assert reply.status_code == 400, attempt
         assert reply.json()["reloaded"] is False and reply.json()["problems"], attempt
         health = httpx.get(daemon.url + "/healthz", timeout=10).json()
@@ -70,14 +70,14 @@ def test_every_broken_edit_is_answered_counted_and_shown_while_collection_goes_o
     daemon.wait_until(lambda: sample(daemon.metrics(), "monitor_collections_total", feed="good", result="ok")
                       > collected + 1, timeout=20)          # the feed job survived every rejected reload
     targets.write_text(text, encoding="utf-8")
-    assert httpx.post(daemon.url + "/-/reload", timeout=30).status_code == 200
+    assert daemon.reload().status_code == 200
     assert httpx.get(daemon.url + "/healthz", timeout=10).json()["status"] == "ok"
 
 
 def test_a_storm_of_reloads_is_answered_every_time(running):
     daemon, _ = running
     with ThreadPoolExecutor(30) as pool:
-        codes = list(pool.map(lambda _: httpx.post(daemon.url + "/-/reload", timeout=60).status_code, range(30)))
+        codes = list(pool.map(lambda _: daemon.reload(timeout=60).status_code, range(30)))
     assert codes == [200] * 30
 
 

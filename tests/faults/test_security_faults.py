@@ -1,5 +1,6 @@
-"""Point 6 of issue 11 replayed: POST /-/reload on a daemon listening on every interface needs
-MONITOR_ADMIN_TOKEN when it is set and a loopback caller when it is not; the SMTP password is never
+"""Point 6 of issue 11 and point 7 of issue 20 replayed: POST /-/reload needs the admin token from
+every caller, loopback and forwarded ones included (generated beside the database when
+MONITOR_ADMIN_TOKEN is not set); the SMTP password is never
 sent in clear under MONITOR_SMTP_TLS=auto; a sql feed cannot write through dblink_exec."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiosmtpd.smtp import AuthResult
 
 from tests.smtp_sink import SmtpSink
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
+from tests.faults.tcp_proxy import TcpProxy
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
 from tests.integration.daemon_process import ROOT, free_port
 
@@ -34,26 +36,36 @@ def outside_address() -> str:
 
 
 @pytest.mark.parametrize("token", [None, "s3cret-token"])
-def test_reload_on_a_public_listener_needs_a_token_or_a_loopback_caller(tmp_path, token):
+def test_reload_needs_the_token_from_every_caller_even_through_a_loopback_forwarder(tmp_path, token):
+    """Without MONITOR_ADMIN_TOKEN the daemon generates one beside its database (mode 0600): a caller
+    forwarded from elsewhere (ssh -L, socat: here a TCP proxy on loopback) looks local and is refused."""
     address, port = outside_address(), free_port()
     env = {"MONITOR_LISTEN": f"0.0.0.0:{port}"} | ({"MONITOR_ADMIN_TOKEN": token} if token else {})
     daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("f", "http://127.0.0.1:9/none", interval="1h")]), env)
     daemon.port, daemon.url = port, f"http://127.0.0.1:{port}"
     daemon.start()
+    forwarder = TcpProxy("127.0.0.1", port).start()
     try:
-        outside = f"http://{address}:{port}/-/reload"
+        generated = tmp_path / "admin-token"
         if token is None:
-            assert httpx.post(outside, timeout=10).status_code == 403
-            assert httpx.post(daemon.url + "/-/reload", timeout=30).status_code == 200   # loopback
+            assert generated.stat().st_mode & 0o777 == 0o600 and len(generated.read_text().strip()) >= 32
         else:
-            assert httpx.post(outside, timeout=10).status_code == 401
-            assert httpx.post(daemon.url + "/-/reload", timeout=10).status_code == 401  # loopback too
-            assert httpx.post(outside, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200
-        assert httpx.get(f"http://{address}:{port}/healthz", timeout=10).status_code == 200
-        assert 'monitor_http_requests_rejected_total{reason="' in daemon.metrics()
+            assert not generated.exists()
+        for url in (f"http://{address}:{port}", daemon.url, f"http://127.0.0.1:{forwarder.port}"):
+            for headers in ({}, {"X-Forwarded-For": "127.0.0.1"}, {"Authorization": "Bearer wrong"}):
+                assert httpx.post(url + "/-/reload", headers=headers, timeout=10).status_code == 401, (url, headers)
+        through = httpx.post(f"http://127.0.0.1:{forwarder.port}/-/reload", headers=daemon.admin_headers(), timeout=30)
+        assert through.status_code == 200 and through.json()["reloaded"] is True
+        public = "".join(httpx.get(f"http://{address}:{port}{path}", timeout=10).text
+                         for path in ("/healthz", "/status", "/metrics", "/api/v1/commitments"))
+        secret = daemon.admin_headers()["Authorization"].removeprefix("Bearer ")
+        assert secret not in public and "admin-token" not in public
+        assert 'monitor_http_requests_rejected_total{reason="unauthorized"}' in daemon.metrics()
     finally:
+        forwarder.stop()
         daemon.stop()
-    assert token is None or token not in daemon.log.read_text()
+    log = daemon.log.read_text()
+    assert secret not in log
 
 
 def test_the_smtp_password_is_never_sent_in_clear_when_starttls_is_not_offered(tmp_path):

@@ -16,6 +16,7 @@ DEPLOY = ROOT / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 PROVIDER = yaml.safe_load((ROOT / "grafana/provisioning/dashboards/commitment-monitor.yaml").read_text())
+REPLICAS = yaml.safe_load((DEPLOY / "docker-compose.replicas.yml").read_text(encoding="utf-8"))
 PROMETHEUS = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
 
 
@@ -31,10 +32,19 @@ def instructions() -> list[tuple[str, str]]:
     return result
 
 
+def with_defaults(text: str) -> str:
+    """Compose's `${NAME:-default}` and `${NAME}` with every variable unset (the defaults)."""
+    return re.sub(r"\$\{(\w+)(?::?-([^}]*))?\}", lambda m: m.group(2) or "", text)
+
+
+def volumes(service: str, compose: dict = COMPOSE) -> list[tuple[str, str]]:
+    """(source, target) of a service's volumes, variables at their defaults."""
+    return [tuple(with_defaults(volume).split(":")[:2]) for volume in compose["services"][service].get("volumes", [])]
+
+
 def bind_mounts(service: str) -> list[tuple[Path, str]]:
     mounts = []
-    for volume in COMPOSE["services"][service].get("volumes", []):
-        source, target = volume.split(":")[:2]
+    for source, target in volumes(service):
         if source.startswith((".", "/")):
             mounts.append(((DEPLOY / source).resolve(), target))
     return mounts
@@ -55,9 +65,8 @@ def test_every_bind_mount_source_exists():
 
 def test_named_volumes_are_declared():
     declared = set(COMPOSE.get("volumes") or {})
-    for name, service in COMPOSE["services"].items():
-        for volume in service.get("volumes", []):
-            source = volume.split(":")[0]
+    for name in COMPOSE["services"]:
+        for source, _ in volumes(name):
             if not source.startswith((".", "/")):
                 assert source in declared, f"{name}: volume {source} not declared"
 
@@ -83,7 +92,7 @@ def test_prometheus_scrapes_the_monitor_on_the_port_it_listens_on():
     port = listen.rsplit(":", 1)[1]
     job = next(j for j in PROMETHEUS["scrape_configs"] if j["job_name"] == "commitment-monitor")
     assert job["static_configs"][0]["targets"] == [f"monitor:{port}"]
-    assert f"EXPOSE {port}" in DOCKERFILE and f"127.0.0.1:{port}/healthz" in DOCKERFILE
+    assert f"EXPOSE {port}" in DOCKERFILE and f"MONITOR_LISTEN=0.0.0.0:{port}" in DOCKERFILE
 
 
 def test_prometheus_loads_the_generated_rules_from_its_mount():
@@ -151,3 +160,28 @@ def test_the_replicas_override_runs_two_leasing_replicas_on_one_postgresql_and_p
     result = subprocess.run([tool("promtool", "prometheus"), "check", "config", "prometheus-replicas.yml"],
                             cwd=DEPLOY, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_healthcheck_asks_where_the_settings_say_the_daemon_listens():
+    [check] = [args for word, args in instructions() if word == "HEALTHCHECK"]
+    assert '"monitor.service.health"' in check and "9464" not in check
+
+
+def test_compose_mounts_the_catalogue_folder_whole_and_a_drop_folder_volume():
+    """A folder, not targets.yaml alone: seeds/ and targets.d/ come with it (a merged document's seed
+    text is there without a rebuild) and a file an editor replaces is seen (no stale inode)."""
+    for compose, service in ((COMPOSE, "monitor"), (REPLICAS, "monitor-2")):
+        environment = {**COMPOSE["services"]["monitor"]["environment"], **(compose["services"][service].get("environment") or {})}
+        catalogue = Path(environment["MONITOR_TARGETS"]).parent
+        mounts = dict((target, source) for source, target in volumes(service, compose))
+        source = (DEPLOY / mounts[str(catalogue)]).resolve()
+        assert source.is_dir() and (source / "targets.yaml").is_file() and (source / "seeds").is_dir()
+        assert "MONITOR_CATALOGUE_DIR" in str(compose["services"][service]["volumes"])
+        drops = mounts["/drops"]
+        assert drops in COMPOSE["volumes"], "the drop folders are a named volume"
+    assert '"/drops"' in next(args for word, args in instructions() if word == "VOLUME")
+
+
+def test_the_public_url_comes_from_one_variable_in_every_compose_file():
+    for compose, service in ((COMPOSE, "monitor"), (REPLICAS, "monitor")):
+        assert compose["services"][service]["environment"]["MONITOR_PUBLIC_URL"].startswith("${MONITOR_PUBLIC_URL:-")

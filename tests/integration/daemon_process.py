@@ -78,6 +78,17 @@ class DaemonProcess:
     def wait_until(self, condition, timeout: float) -> None:
         wait_for(condition, timeout, self.process, self.log, "daemon")
 
+    def admin_headers(self) -> dict[str, str]:
+        """What POST /-/reload needs: the token the daemon was given, or the one it generated beside
+        its database."""
+        token = self.env.get("MONITOR_ADMIN_TOKEN") or (
+            Path(self.env["MONITOR_DATABASE_URL"].removeprefix("sqlite:///")).parent / "admin-token"
+        ).read_text(encoding="utf-8").strip()
+        return {"Authorization": f"Bearer {token}"}
+
+    def reload(self, timeout: float = 30) -> httpx.Response:
+        return httpx.post(self.url + "/-/reload", headers=self.admin_headers(), timeout=timeout)
+
     def metrics(self) -> str:
         return httpx.get(self.url + "/metrics", timeout=5).text
 

@@ -75,7 +75,7 @@ def test_a_broken_reload_keeps_the_running_catalogue(tmp_path):
     try:
         process.wait_until(lambda: 'commitment="yuzhong2021.' in process.metrics(), timeout=60)
         targets.write_text(good.replace("    kind: demo\n", "    kind: demo\n    bogus_key: 1\n", 1), encoding="utf-8")
-        reply = httpx.post(process.url + "/-/reload", timeout=30)
+        reply = process.reload()
         assert reply.status_code == 400
         assert any("feeds[0].bogus_key: unknown key" in p for p in reply.json()["problems"])
         text = process.metrics()

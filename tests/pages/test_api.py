@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from monitor.service.web import build_app
+from tests.pages.conftest import Client
+
 
 def test_api_lists_commitments_with_filters(client):
     data = client.get("/api/v1/commitments", params={"document": "town2021", "status": "missed"}).json()
@@ -48,5 +51,8 @@ def test_status_metrics_health_and_reload_answer_as_before(client, backend):
     assert client.get("/status/nope").status_code == 404
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/metrics").headers["content-type"].startswith("text/plain")
-    assert client.post("/-/reload").json() == {"reloaded": True, "problems": []} and backend.reloads == 1
+    assert client.post("/-/reload").status_code == 403 and backend.reloads == 0   # no token: closed
+    with_token = Client(build_app(backend, admin_token="t0ken-for-tests"))
+    reply = with_token.post("/-/reload", headers={"Authorization": "Bearer t0ken-for-tests"})
+    assert reply.json() == {"reloaded": True, "problems": []} and backend.reloads == 1
     assert client.get("/-/reload").status_code == 405

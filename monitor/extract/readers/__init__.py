@@ -17,13 +17,18 @@ class UnreadableDocument(Exception):
 
 
 def _plain(path: Path) -> str:
+    from monitor.extract.readers.limits import MAX_TEXT_BYTES, check_file_size
+
+    check_file_size(path, MAX_TEXT_BYTES)
     return decode_bytes(path.read_bytes())
 
 
 def _html(path: Path) -> str:
+    from monitor.extract.readers.limits import MAX_TEXT_BYTES, check_file_size
     from monitor.extract.readers.web import html_text
 
-    return html_text(decode_bytes(path.read_bytes()))
+    check_file_size(path, MAX_TEXT_BYTES)
+    return html_text(decode_bytes(path.read_bytes()), path.name)
 
 
 def _docx(path: Path) -> str:
@@ -46,12 +51,17 @@ _REFUSED = {".doc": "an old binary Word file: save it as .docx (Word, LibreOffic
 
 def read_document(path: str | Path) -> str:
     """The text of a document file, by suffix (.txt and unknown suffixes are read as text in
-    UTF-8, UTF-8/16 with a BOM, GB18030 or Big5). Raises UnreadableDocument when there is no text to read."""
+    UTF-8, UTF-8/16 with a BOM, GB18030 or Big5). Raises UnreadableDocument when there is no text to
+    read, or when the file is too large or hostile (see `limits`)."""
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix in _REFUSED:
         raise UnreadableDocument(f"{file.name}: {_REFUSED[suffix]}")
-    return READERS.get(suffix, _plain)(file)
+    text = READERS.get(suffix, _plain)(file)
+    if not text.strip():   # an empty success would read as "no promises in this document"
+        raise UnreadableDocument(f"{file.name}: no text found in it; check that it is the document itself "
+                                 "(not an empty page or a page whose text a script loads)")
+    return text
 
 
 def text_name(path: str | Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.extract.readers import UnreadableDocument
+from monitor.extract.readers.limits import MAX_FILE_BYTES, MAX_PDF_PAGES, check_file_size
 
 # Fewer visible characters than this per page means images of pages, not text.
 _MIN_CHARS_PER_PAGE = 20
@@ -12,13 +13,18 @@ _MIN_CHARS_PER_PAGE = 20
 
 def pdf_text(path: Path) -> str:
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException   # every pdfminer error (syntax, EOF, encryption ...)
+    from pdfplumber.utils.exceptions import PdfminerException   # pdfplumber's wrapper of them
 
+    check_file_size(path, MAX_FILE_BYTES)
     try:
         with pdfplumber.open(str(path)) as pdf:
+            if len(pdf.pages) > MAX_PDF_PAGES:
+                raise UnreadableDocument(f"{path.name}: {len(pdf.pages)} pages, more than the {MAX_PDF_PAGES} "
+                                         "a plan runs to; extract from the pages that hold it")
             pages = [page.extract_text() or "" for page in pdf.pages]
-    except (PDFSyntaxError, ValueError) as error:
-        raise UnreadableDocument(f"{path.name}: not a readable PDF ({error})") from error
+    except (PdfminerException, PSException, ValueError, KeyError, TypeError, RecursionError) as error:
+        raise UnreadableDocument(f"{path.name}: not a readable PDF ({type(error).__name__}: {error})") from error
     visible = sum(len("".join(page.split())) for page in pages)
     if visible < _MIN_CHARS_PER_PAGE * max(1, len(pages)) / 2:
         raise UnreadableDocument(

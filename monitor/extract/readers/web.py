@@ -11,6 +11,8 @@ import re
 
 import lxml.html
 
+from monitor.extract.readers.limits import check_html_parse
+
 _DROPPED_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
                  "select", "button", "template")
 _BOILERPLATE = re.compile(r"nav|menu|footer|breadcrumb|crumb|sidebar|share|copyright|login|search|"
@@ -91,12 +93,17 @@ def _text(block: lxml.html.HtmlElement) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def html_text(page: str) -> str:
-    """The main text of an HTML page given as a string."""
+def html_text(page: str, name: str = "page") -> str:
+    """The main text of an HTML page given as a string (`name` is the file's, for messages).
+    Raises UnreadableDocument when the parser gave up on part of the page (see limits)."""
     page = re.sub(r"^\s*<\?xml[^>]*>", "", page)
     if not page.strip():
         return ""
-    root = lxml.html.document_fromstring(page)
+    # no network, no huge tree (libxml2's depth and node-size limits stay on), and what it
+    # gave up on is checked rather than silently lost
+    parser = lxml.html.HTMLParser(no_network=True, huge_tree=False)
+    root = lxml.html.document_fromstring(page, parser=parser)
+    check_html_parse(name, parser.error_log)
     title = root.find(".//h1")
     title_text = title.text_content().strip() if title is not None else ""
     _drop_boilerplate(root)
