@@ -150,7 +150,7 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
             problem(("commitments", i), "no measure given and no feed 'demo' to default to")
         try:
             dimension = parse_unit(c.unit).dimension
-            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time"):
+            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time", "months"):
                 problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
         except UnitError as exc:
             problem(("commitments", i, "unit"), str(exc))
