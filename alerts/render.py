@@ -23,7 +23,7 @@ from monitor.model import Catalogue, Commitment
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
 
-STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
+STATUS_ZH = {"met": "达标", "on_track": "正常推进", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
 CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
 OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
