@@ -119,7 +119,7 @@ class Renderer:
             "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
             "measured": c.measured_zh, "document_title": c.document.title, "document_id": c.document.id,
             "jurisdiction": c.document.jurisdiction, "clause": c.clause, "quote": c.quote,
-            "promise": promise_text(c.op, c.value, c.value_max, c.unit),
+            "promise": promise_text(c.op, c.value, c.value_max, c.unit), "hedge_note": c.hedge_note,
             "evaluated_promise": promise_text(state.op, state.target, state.target_max, state.unit),
             "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,

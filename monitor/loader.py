@@ -19,6 +19,7 @@ from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_pat
 from monitor.problems import ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
+from monitor.hedges import written_in
 from monitor.units import UnitError, parse_unit
 
 _OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -154,6 +155,9 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
                 problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
         except UnitError as exc:
             problem(("commitments", i, "unit"), str(exc))
+        if c.hedge is not None and not written_in(c.hedge, c.quote):
+            problem(("commitments", i, "hedge"), f"the quote does not write {c.hedge!r}; the hedge is the "
+                                                 "quote's own word (原则上, 力争, 逐步, 基本)")
         text = seed_texts.get(c.document)
         if text is not None and c.quote not in text:
             problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")

@@ -18,6 +18,7 @@ from monitor.service import heap
 from monitor.service.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
+from monitor.hedges import hedges_in
 from monitor.loader import load_or_report
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
@@ -35,6 +36,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if catalogue is None:
         return 1
     active = len(catalogue.evaluated_commitments())
+    for c in catalogue.commitments.values():
+        found = hedges_in(c.quote)
+        if found and c.hedge is None:
+            print(f"{args.file}: 提示：{c.id} 的原文“{c.quote}”含“{found[0]}”，未记录 hedge；请加 `hedge: {found[0]}`"
+                  f"（评估仍按原文数值；原文写明比例时设 measure.min_share）", file=sys.stderr)
     print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
           f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
     return 0
