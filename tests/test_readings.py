@@ -465,3 +465,23 @@ def test_month_fen_deadlines_are_the_last_day_of_that_month() -> None:
     text = "10月份完成系统上线，2月份实现全覆盖"
     assert find_deadline(text, 0, 8, 2024)[0] == date(2024, 10, 31)
     assert find_deadline(text, 9, len(text), 2024)[0] == date(2024, 2, 29)
+
+
+def test_demo_data_for_a_month_limit_land_on_their_intended_verdicts(tmp_path: Path) -> None:
+    from collectors.records import build_case_records
+    from monitor.service.demo.generate import demo_payload, intended_outcomes
+    catalogue = load_one(tmp_path, per_case("<=", 1, "个月"), "自受理之日起1个月内办结")
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+    c = catalogue.commitments["plan.promise"]
+    now = at("2025-09-10T12:00")
+    seen = set()
+    for seed in range(12):
+        intent = intended_outcomes(catalogue, now, calendar, seed, feed="feed")[c.id]
+        [series] = demo_payload(catalogue, now, calendar, seed, feed="feed")["series"]
+        records, rejected = build_case_records(
+            series["name"], datetime.fromisoformat(series["data_time"]), [r["submitted"] for r in series["records"]],
+            [r["completed"] for r in series["records"]], calendar.timezone)
+        verdict = evaluate(c, MeasureData(cases=records), now, calendar)
+        assert not rejected and verdict.status == intent, (seed, verdict.reason)
+        seen.add(intent)
+    assert seen == {"met", "missed"}

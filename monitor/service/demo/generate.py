@@ -363,6 +363,12 @@ def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upp
                 end_day -= timedelta(days=1)
         return submitted, completed
     submitted_time = time(9 + rng.randint(0, 6), rng.randint(0, 59))
+    if unit.dimension == "months":                        # 个月/年: within 28 days a month, or 10 days past 31
+        months = limit * unit.factor
+        days = rng.randint(0, int(months * 28)) if within else int(months * 31) + 10 + rng.randint(0, 20)
+        submitted = datetime.combine(end_day - timedelta(days=days), submitted_time)
+        completed = datetime.combine(end_day, time(9 + rng.randint(0, 7), rng.randint(0, 59)))
+        return (completed, submitted) if completed < submitted else (submitted, completed)
     if by_date:
         per_unit = unit.factor / 86400
         days = int(_duration("date", within, low, limit, c.op, rng) * per_unit)
@@ -392,6 +398,8 @@ def _open_overdue_submission(unit, limit: float, upper: datetime, calendar: Work
         day = _working_days_before(calendar, upper.date(), int(limit) + 5)
     elif unit.dimension == "working_hours":
         day = _working_days_before(calendar, upper.date(), int(limit / 3) + 5)
+    elif unit.dimension == "months":
+        day = upper.date() - timedelta(days=int(limit * unit.factor * 31) + 10)
     else:
         day = (upper - timedelta(seconds=limit * unit.factor)).date() - timedelta(days=10)
     return datetime.combine(day, time(10))
