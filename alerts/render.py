@@ -18,6 +18,7 @@ import jinja2
 
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
+from monitor.evaluate import late_note
 from monitor.model import Catalogue, Commitment
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,6 +121,7 @@ class Renderer:
             "measured": c.measured_zh, "document_title": c.document.title, "document_id": c.document.id,
             "jurisdiction": c.document.jurisdiction, "clause": c.clause, "quote": c.quote,
             "promise": promise_text(c.op, c.value, c.value_max, c.unit), "hedge_note": c.hedge_note,
+            "late_note": late_note(state.reason or "") if state.status == "missed" else None,
             "evaluated_promise": promise_text(state.op, state.target, state.target_max, state.unit),
             "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,

@@ -128,6 +128,16 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
     return verdict
 
 
+LATE_NOTE = "; 截止日后于"      # how a missed verdict's reason ends when a later value would have kept it
+
+
+def late_note(reason: str) -> str | None:
+    """The Chinese sentence a missed verdict's reason ends with when the promise was kept only after its
+    deadline (截止日后于2025-01-01 00:30达到100%（迟于截止日30分钟）), for pages and mails; else None."""
+    _, found, note = reason.partition(LATE_NOTE)
+    return found[2:] + note.partition(" (settled on")[0] if found else None
+
+
 def _late_note(c: Commitment, data: MeasureData, at: _Instant) -> str:
     """What happened after a missed deadline: the first later value that would have kept the promise
     and when it came (截止日后于2025-01-01 00:30达到100%), or nothing."""
@@ -144,7 +154,8 @@ def _late_note(c: Commitment, data: MeasureData, at: _Instant) -> str:
             return ""
         if compare(c.op, value, c.value, c.value_max):
             when = point.data_time.astimezone(at.zone) if point.data_time.tzinfo else point.data_time
-            return f"; 截止日后于{when:%Y-%m-%d %H:%M}达到{_fmt(value)}{c.unit}（迟于截止日{span_zh(when.replace(tzinfo=None) - at.local)}）"
+            late_by = span_zh(when.replace(tzinfo=None) - at.local)
+            return f"{LATE_NOTE}{when:%Y-%m-%d %H:%M}达到{_fmt(value)}{c.unit}（迟于截止日{late_by}）"
     return ""
 
 

@@ -166,3 +166,13 @@ def test_an_on_track_verdict_reads_in_progress_not_kept(catalogue, board):
     text = text_of(client.get("/commitments/town2021.new_firms").text)
     assert "正常推进" in text and "当前实际值为900家，正常推进，尚未兑现（不低于1,800家）；按进度此时应达800家" in text
     assert "达标" not in text.replace("未达标", "")
+
+
+def test_a_promise_kept_only_after_its_deadline_says_when_on_its_page(catalogue, board):
+    from monitor.evaluate import LATE_NOTE
+    from tests.pages.conftest import verdict
+    board = {**board, "town2021.online_share": verdict(
+        "town2021.online_share", "missed", 60, target=90, op=">=", unit="%", margin=-30,
+        reason=f"the latest value breaks the promise{LATE_NOTE}2022-01-01 00:30达到95%（迟于截止日30分钟）")}
+    text = text_of(_client_with(catalogue, board, "town2021.online_share").get("/commitments/town2021.online_share").text)
+    assert "未达到要求（不低于90%）" in text and "；截止日后于2022-01-01 00:30达到95%（迟于截止日30分钟）" in text

@@ -7,7 +7,7 @@ who follows a link from a message finds the same words on the page.
 from __future__ import annotations
 
 from alerts.render import OP_ZH, STATUS_ZH, number, promise_text
-from monitor.evaluate import Evaluation
+from monitor.evaluate import Evaluation, late_note
 from monitor.model import Commitment
 
 __all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED",
@@ -64,4 +64,6 @@ def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
         sentence += f"；期限{c.deadline.isoformat()}"
     if ev.overdue_open:
         sentence += f"；另有{ev.overdue_open}件超期未办结"
+    if ev.status == "missed" and (late := late_note(ev.reason)):
+        sentence += f"；{late}"
     return sentence + "。"
