@@ -55,7 +55,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
         "deadline": c.deadline.isoformat() if c.deadline else None,
         "agency": c.agency.name if c.agency else None, "agency_id": c.agency.id if c.agency else None,
         "co_agencies": [a.name for a in c.co_agencies], "monitorable": c.monitorable,
-        "reason": c.reason, "status": "draft" if c.draft else "active",
+        "reason": c.reason, "status": "draft" if c.draft else "active", "hedge": c.hedge,
     } for c in catalogue.commitments.values()]
 
 
