@@ -147,7 +147,8 @@ def _late_note(c: Commitment, data: MeasureData, at: _Instant) -> str:
         base = _baseline(c, data, at) if c.kind == "reduction" else None
     except _NoData:
         return ""
-    for point in sorted((v for v in data.values if v.data_time > at.aware), key=lambda v: v.data_time):
+    later = (v for v in data.values if at.aware < v.data_time <= at.now)    # never data after the instant
+    for point in sorted(later, key=lambda v: v.data_time):
         try:
             value = _reduction_actual(c, point.value, base)[0] if base is not None else point.value
         except UnitError:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from monitor.calendar import WorkCalendar
-from monitor.evaluate import evaluate
+from monitor.evaluate import evaluate, late_note
 from monitor.loader import load_catalogue
 from monitor.observations import CaseRecords, MeasureData, ValuePoint
 from monitor.spec import CatalogueSpec
@@ -266,7 +266,11 @@ READINGS = [
     Reading("年底前建成: done half an hour after the deadline is missed, and the reason says when it came",
             level("milestone", ">=", 100, "%", deadline="2024-12-31"),
             values(("2024-12-20T12:00", 60), ("2025-01-01T00:30", 100)), "2025-01-10T12:00", "missed", 60,
-            says="截止日后于2025-01-01 00:30达到100%"),
+            extra={"late_note": "截止日后于2025-01-01 00:30达到100%（迟于截止日30分钟）"}),
+    Reading("年底前建成: a value that keeps it after the evaluation instant is not mentioned",
+            level("milestone", ">=", 100, "%", deadline="2024-12-31"),
+            values(("2024-12-20T12:00", 60), ("2025-02-01T10:00", 100)), "2025-01-10T12:00", "missed", 60,
+            extra={"late_note": None}),
     Reading("a stale value's reason says its age in words", level("share", ">=", 90, "%"),
             values(("2023-05-01T12:00", 95)), "2024-06-06T12:00", "no_data",
             says="older than the feed's max_age of 400天"),
@@ -385,6 +389,9 @@ def test_reading(tmp_path: Path, calendar: WorkCalendar, reading: Reading) -> No
     if reading.actual is not None:
         assert verdict.actual == pytest.approx(reading.actual), verdict.reason
     for name, want in reading.extra.items():
+        if name == "late_note":
+            assert late_note(verdict.reason) == want, verdict.reason
+            continue
         if name == "hedge":
             assert loaded.hedge == reading.fields["hedge"] and loaded.hedge_note == "原文为'原则上'，按全部办件评估"
             continue
