@@ -4,9 +4,10 @@ redirect loops and deep JSON from a real HTTP server."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, samples
+from tests.integration.daemon_process import CLOCK_START
 
 CASES_SERIES = "      - {name: rate, type: cases, records: cases}\n"
 
@@ -24,7 +25,7 @@ def json_route(payload):
 
 
 def test_hostile_feed_data_is_rejected_and_counted_and_no_collection_is_a_bug(tmp_path, feeds):
-    today = datetime.now(timezone(timedelta(hours=8))).date()
+    today = datetime.fromisoformat(CLOCK_START).date()       # the daemon's day, not the machine's
     feeds.routes.update({
         "/future": json_route({"stats": {"online_rate": 99, "as_of": "9999-12-31"}}),
         "/comma": json_route({"stats": {"online_rate": "9,5"}}),
