@@ -18,12 +18,13 @@ import jinja2
 
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
+from monitor.evaluate import late_note
 from monitor.model import Catalogue, Commitment
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
 
-STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
+STATUS_ZH = {"met": "达标", "on_track": "正常推进", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
 CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
 OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
@@ -134,7 +135,8 @@ class Renderer:
             "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
             "measured": c.measured_zh, "document_title": c.document.title, "document_id": c.document.id,
             "jurisdiction": c.document.jurisdiction, "clause": c.clause, "quote": c.quote,
-            "promise": promise_text(c.op, c.value, c.value_max, c.unit),
+            "promise": promise_text(c.op, c.value, c.value_max, c.unit), "hedge_note": c.hedge_note,
+            "late_note": late_note(state.reason or "") if state.status == "missed" else None,
             "evaluated_promise": promise_text(state.op, state.target, state.target_max, state.unit),
             "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from collectors.base import Collector, FeedError, FetchContext
 from collectors.records import build_case_records, count_rejections
-from collectors.timebounds import TimeWindow
+from collectors.timebounds import IN_FUTURE, TimeWindow
 from monitor.observations import CollectionResult, ValuePoint
 from monitor.spec.feeds import FeedBase
 
@@ -65,6 +65,8 @@ def _reject(result: CollectionResult, reason: str, count: int = 1) -> None:
 def _cases(series: dict, window: TimeWindow, context: FetchContext, result: CollectionResult) -> None:
     rows = series["records"]
     data_time = _aware_time(series["data_time"])
+    if window.reason(data_time) == IN_FUTURE:
+        data_time = context.now         # cases are dated by their own times: a later stamp leaves none out
     if (outside := window.reason(data_time)) is not None:
         _reject(result, outside, len(rows))
         return

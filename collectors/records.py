@@ -192,8 +192,11 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
                    more: Sequence[tuple[str, np.ndarray]] = ()) -> tuple[np.ndarray, dict[str, int]]:
     """Which rows are rejected, and how many for each reason (each row counted once, first reason wins).
 
-    `bounds` (earliest, latest), local time, rejects rows with a time outside the sane window;
-    `more` adds (reason, mask) checks, after the times' own (a pause that cannot be read).
+    `bounds` (earliest, latest), local time, rejects rows with a time outside the sane window, except
+    a completion after it: a case is dated by its submission, and one completed after the instant
+    collected for (`monitor evaluate --at T`, a daemon replaying a past instant) was open then; the
+    evaluator reads it so. `more` adds (reason, mask) checks, after the times' own (a pause that cannot
+    be read).
     """
     rejected: dict[str, int] = {}
     bad = np.zeros(len(submitted), dtype=bool)
@@ -203,7 +206,7 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
         low, high = bounds
         known_s, known_c = ~np.isnat(submitted), ~np.isnat(completed)
         checks += [(TOO_OLD, (known_s & (submitted < low)) | (known_c & (completed < low))),
-                   (IN_FUTURE, (known_s & (submitted > high)) | (known_c & (completed > high)))]
+                   (IN_FUTURE, known_s & (submitted > high))]
     checks.append(("end_before_start", ~np.isnat(submitted) & ~np.isnat(completed) & (completed < submitted)))
     if paused is not None:
         checks.append(("bad_paused", ~np.isfinite(paused) | (paused < 0)))

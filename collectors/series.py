@@ -24,7 +24,7 @@ from collectors.base import FeedError
 from collectors.case_events import case_events
 from collectors.case_shapes import case_fields, read_pauses
 from collectors.records import completion_text, count_rejections, id_array, parse_local_times, rejection_mask
-from collectors.timebounds import TimeWindow
+from collectors.timebounds import IN_FUTURE, TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
 
@@ -141,7 +141,7 @@ def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, complete
         return Problem(row, spec.completed, "unparseable_completed", completed_raw)
     for column, moment, raw in ((spec.submitted, submitted, submitted_raw), (spec.completed, completed, completed_raw)):
         reason = window.reason_local(moment, tz)
-        if reason:
+        if reason and not (reason == IN_FUTURE and column == spec.completed):   # a later completion: open then
             return Problem(row, column, reason, raw)
     if not np.isnat(completed) and completed < submitted:
         return Problem(row, spec.completed, "end_before_start", completed_raw)
@@ -252,6 +252,8 @@ def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetim
     window = TimeWindow.around(fetched_at)
     for spec in specs:
         data_time = _json_time(spec, document, fetched_at, tz)
+        if spec.type == "cases" and window.reason(data_time) == IN_FUTURE:
+            data_time = fetched_at      # cases are dated by their own times: a later stamp leaves none out
         if spec.records is not None:
             rows = records[spec.name] if records and spec.name in records else search(spec.records, document, spec.name)
             part = extract_table([spec], records_table(rows, spec), data_time, tz, keep_problems, window)

@@ -3,6 +3,11 @@
 A value dated 9999-12-31 would stay the newest forever and freeze its verdict; a case submitted
 in 1900 falls outside every working-day calendar. Rows outside the window are rejected and
 counted (`time_too_old`, `time_in_future`) like any other bad row; the evaluator never sees them.
+
+Data whose own time is after the window is left out, nothing else: a case is dated by its
+submission, so a case submitted in time and completed after the window is kept (it was open at the
+instant collected for, and the evaluator reads it so), and a batch of cases stamped after the window
+keeps the cases submitted within it.
 """
 
 from __future__ import annotations

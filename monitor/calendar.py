@@ -105,6 +105,7 @@ class WorkCalendar:
         candidates = np.where(is_work, np.arange(n), n)
         self._next_work = np.minimum.accumulate(candidates[::-1])[::-1]
         hours = {k: tuple(v) for k, v in (office_hours or {}).items()}
+        self._stated_hours = frozenset(hours)      # the jurisdictions whose office hours were given
         hours.setdefault("default", DEFAULT_OFFICE_HOURS)
         self._office = {k: np.array([_span_seconds(s) for s in v], dtype=np.int64) for k, v in hours.items()}
 
@@ -216,6 +217,20 @@ class WorkCalendar:
         capped = np.minimum(nominal, len(self._is_work) - 1)
         last_days: np.ndarray = (self._next_work[capped] + self._first_day).astype("datetime64[D]")
         return last_days
+
+    def extend_past_rest_days(self, days: np.ndarray) -> np.ndarray:
+        """民法典 第二百零三条: a period whose last day is a rest day or holiday ends on the first working
+        day after it. `days` and the result are datetime64[D]."""
+        index = np.minimum(self._day_indices(days), len(self._is_work) - 1)
+        extended: np.ndarray = (self._next_work[index] + self._first_day).astype("datetime64[D]")
+        return extended
+
+    def closing_time(self, jurisdiction: str | None = None) -> int | None:
+        """Seconds after midnight when business stops, where office hours are stated for the
+        jurisdiction (or as the catalogue's `default`); None where they are not (the day ends at 24:00)."""
+        if jurisdiction not in self._stated_hours and "default" not in self._stated_hours:
+            return None
+        return int(self.office_spans(jurisdiction)[:, 1].max())
 
     def office_spans(self, jurisdiction: str | None = None) -> np.ndarray:
         return self._office.get(jurisdiction or "default", self._office["default"])

@@ -5,7 +5,9 @@
   day; 0 working days (即办/当场) is the day of acceptance.
 - N个工作小时: office hours on working days; time outside office hours does not count.
 - N日/N天: calendar days by local date, the day of the event being day 0; when day N is a rest day
-  or holiday the period ends on the next working day (民法典 第二百零一条, 第二百零三条).
+  or holiday the period ends on the next working day (民法典 第二百零一条, 第二百零三条); where office
+  hours are known the last day ends at closing time (第二百零三条).
+- N个月/N年: the corresponding day of the last month, or its last day (第二百零二条), then as N日.
 - 小时/分钟: elapsed time.
 Cases still open are measured up to the instant of evaluation.
 """
@@ -18,6 +20,7 @@ import numpy as np
 
 from monitor.calendar import WorkCalendar
 from monitor.comparators import compare
+from monitor.periods import cutoffs, elapsed_months, month_period_ends
 from monitor.units import Unit, UnitError
 
 DAY_SECONDS = 86400
@@ -54,6 +57,14 @@ def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, subm
         return timing(counted, calendar.provisional_among(ended))
     if unit.dimension == "working_hours":
         return timing(calendar.working_hours_between(submitted, ended, jurisdiction), calendar.provisional_among(ended))
+    if unit.dimension == "months":
+        months = limit * unit.factor
+        result = timing(elapsed_months(submitted, ended) / unit.factor, False)
+        if op != "<=" or not len(submitted):
+            return result
+        last_days = calendar.extend_past_rest_days(month_period_ends(submitted, months, suspended * unit.factor))
+        on_time = ended.astype("datetime64[s]") <= cutoffs(last_days, calendar.closing_time(jurisdiction))
+        return CaseTiming(result.durations, on_time, calendar.provisional_among(last_days.astype("datetime64[s]")))
     if unit.dimension != "time":
         raise UnitError(f"a case_duration needs a time unit, got {unit.name!r}")
     if not counts_by_date(unit):
@@ -66,5 +77,6 @@ def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, subm
         return result
     # the last day of the period moves to the next working day when it falls on a rest day
     last_days = calendar.last_days_of_periods(submitted, (limit + suspended) * days_per_unit)
-    return CaseTiming(result.durations, result.on_time | (end_days <= last_days),
-                      calendar.provisional_among(last_days.astype("datetime64[s]")), result.taken_off)
+    on_time = ended.astype("datetime64[s]") <= cutoffs(last_days, calendar.closing_time(jurisdiction))
+    return CaseTiming(result.durations, on_time, calendar.provisional_among(last_days.astype("datetime64[s]")),
+                      result.taken_off)

@@ -7,6 +7,16 @@ from typing import overload
 
 import numpy as np
 
+# The wordings of bounds and the comparator each is read as (民法典 第一千二百五十九条: 以上, 以下, 以内,
+# 届满 include the number; 不满, 超过, 以外 do not). docs/targets-format.md shows this table; the
+# extraction reads each wording so (monitor/extract/rules.py).
+BOUND_WORDINGS: dict[str, str] = {
+    "以上": ">=", "不低于": ">=", "不少于": ">=", "达到": ">=", "达": ">=",
+    "以下": "<=", "以内": "<=", "不超过": "<=", "不高于": "<=", "控制在": "<=", "压缩至": "<=",
+    "超过": ">", "超": ">", "突破": ">", "高于": ">", "多于": ">",
+    "不满": "<", "未满": "<", "不足": "<", "低于": "<", "少于": "<",
+}
+
 
 @overload
 def compare(op: str, actual: float, target: float, target_max: float | None = None) -> bool: ...

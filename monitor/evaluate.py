@@ -1,11 +1,14 @@
 """The evaluator: how a commitment's actuals compare with its promise. Pure: no I/O, no clock.
 
-`evaluate(commitment, data, now, calendar)` returns an Evaluation with a status (met, at_risk,
-missed, no_data, error), the actual, the target, the margin (positive = on the good side),
+`evaluate(commitment, data, now, calendar)` returns an Evaluation with a status (met, on_track,
+at_risk, missed, no_data, error), the actual, the target, the margin (positive = on the good side),
 the expected-to-date value for paced targets, and a reason in plain words.
 
 The readings (docs/targets-format.md, "How promises are read"):
-- met means kept. at_risk is a forecast only: a dated target not yet kept before its deadline, a
+- met means kept: a level or a count to reach that is reached. on_track (正常推进) is "not yet kept,
+  on pace" before a deadline: a running total on or above its pace, a cap on a running total or a
+  全年保持 promise that holds so far (neither is kept until its period ends).
+- at_risk is a forecast only: a dated target not yet kept before its deadline, a
   cumulative target behind its pace, or (where the editor sets `warn_margin`) a target kept by less
   than that margin before its deadline. Never after a deadline.
 - a dated target is judged on the data dated on or before its deadline, and that verdict is
@@ -31,6 +34,7 @@ from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
 from monitor.observations import DataWanted, MeasureData, ValuePoint
 from monitor.pauses import suspended_time
+from monitor.spans import span_zh
 from monitor.units import UnitError, convert, parse_unit
 
 OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
@@ -107,8 +111,8 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
         return Evaluation(commitment=c.id, evaluated_at=now, status="no_data", reason=reason)
     if not at.settled and now - newest > c.max_age:
         return Evaluation(commitment=c.id, evaluated_at=now, status="no_data", data_time=newest,
-                          reason=f"newest data is from {newest.isoformat()}, older than the feed's max_age "
-                                 f"of {c.max_age}")
+                          reason=f"newest data is from {newest.isoformat()}, {span_zh(now - newest)} old, "
+                                 f"older than the feed's max_age of {span_zh(c.max_age)}")
     try:
         if c.kind == "case_duration":
             verdict = _case_duration(c, data, at, calendar, newest)
@@ -122,7 +126,41 @@ def evaluate(commitment: Commitment, data: MeasureData, now: datetime, calendar:
         return Evaluation(commitment=c.id, evaluated_at=now, status="error", data_time=newest, reason=str(exc))
     if at.settled and verdict.status in ("met", "missed"):
         verdict = replace(verdict, settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
+    if at.settled and verdict.status == "missed":
+        verdict = replace(verdict, reason=verdict.reason + _late_note(c, data, at))
     return verdict
+
+
+LATE_NOTE = "; 截止日后于"      # how a missed verdict's reason ends when a later value would have kept it
+
+
+def late_note(reason: str) -> str | None:
+    """The Chinese sentence a missed verdict's reason ends with when the promise was kept only after its
+    deadline (截止日后于2025-01-01 00:30达到100%（迟于截止日30分钟）), for pages and mails; else None."""
+    _, found, note = reason.partition(LATE_NOTE)
+    return found[2:] + note.partition(" (settled on")[0] if found else None
+
+
+def _late_note(c: Commitment, data: MeasureData, at: _Instant) -> str:
+    """What happened after a missed deadline: the first later value that would have kept the promise
+    and when it came (截止日后于2025-01-01 00:30达到100%), or nothing."""
+    if c.kind == "case_duration" or (c.kind == "cumulative" and c.measure.aggregate == "sum"):
+        return ""
+    try:
+        base = _baseline(c, data, at) if c.kind == "reduction" else None
+    except _NoData:
+        return ""
+    later = (v for v in data.values if at.aware < v.data_time <= at.now)    # never data after the instant
+    for point in sorted(later, key=lambda v: v.data_time):
+        try:
+            value = _reduction_actual(c, point.value, base)[0] if base is not None else point.value
+        except UnitError:
+            return ""
+        if compare(c.op, value, c.value, c.value_max):
+            when = point.data_time.astimezone(at.zone) if point.data_time.tzinfo else point.data_time
+            late_by = span_zh(when.replace(tzinfo=None) - at.local)
+            return f"{LATE_NOTE}{when:%Y-%m-%d %H:%M}达到{_fmt(value)}{c.unit}（迟于截止日{late_by}）"
+    return ""
 
 
 def data_needed_since(c: Commitment, now: datetime, calendar: WorkCalendar) -> datetime | None:
@@ -157,6 +195,9 @@ def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_m
     warn = c.measure.warn_margin
     if kept and warn is not None and margin < warn and at.before_deadline and not _exact_count(c, margin):
         status, why = "at_risk", f"{what} keeps the promise ({promise}) by only {_fmt(margin)}, within the warn margin {_fmt(warn)}"
+    elif kept and c.throughout and c.deadline is not None and at.before_deadline:
+        status, why = "on_track", (f"{what} holds the promise ({promise}) so far; it is kept only if it holds "
+                                   f"until the deadline {c.deadline}")
     elif kept:
         status, why = "met", f"{what} keeps the promise ({promise})"
     elif c.deadline is not None and at.before_deadline and not breach_is_final:
@@ -338,6 +379,10 @@ def _cumulative(c: Commitment, data: MeasureData, at: _Instant, newest: datetime
                                 unit=c.unit, margin=margin_of(c.op, actual, c.value), expected=expected,
                                 data_time=newest)
     total = f"the running total {_fmt(actual)} {c.unit}"
+    if kept and at.before_deadline and c.op in ("<=", "<"):   # a cap holds until the deadline: not kept yet
+        return Evaluation(**base, status="on_track",
+                          reason=f"{total} is within the cap ({c.op} {_fmt(c.value)}) so far; it is kept only "
+                                 f"if it stays within it until the deadline {c.deadline}")
     if kept:
         return Evaluation(**base, status="met", reason=f"{total} keeps the target ({c.op} {_fmt(c.value)})")
     if at.settled:
@@ -347,8 +392,8 @@ def _cumulative(c: Commitment, data: MeasureData, at: _Instant, newest: datetime
         return Evaluation(**base, status="missed",
                           reason=f"{total} already breaks the cap ({c.op} {_fmt(c.value)})")
     if actual * total_days >= c.value * elapsed_days:    # exact: no rounding of the expected value
-        return Evaluation(**base, status="met",
-                          reason=f"{total} is on pace (expected {_fmt(expected)} by now, target "
+        return Evaluation(**base, status="on_track",
+                          reason=f"{total} is on pace, not yet reached (expected {_fmt(expected)} by now, target "
                                  f"{_fmt(c.value)} by {c.deadline})")
     return Evaluation(**base, status="at_risk",
                       reason=f"{total} is behind pace: expected {_fmt(expected)} by now for "

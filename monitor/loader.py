@@ -21,6 +21,7 @@ from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_pat
 from monitor.problems import ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
+from monitor.hedges import written_in
 from monitor.units import UnitError, parse_unit
 
 TARGETS_ENV = "MONITOR_TARGETS"
@@ -165,10 +166,13 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
             problem(("commitments", i), "no measure given and no feed 'demo' to default to")
         try:
             dimension = parse_unit(c.unit).dimension
-            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time"):
+            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time", "months"):
                 problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
         except UnitError as exc:
             problem(("commitments", i, "unit"), str(exc))
+        if c.hedge is not None and not written_in(c.hedge, c.quote):
+            problem(("commitments", i, "hedge"), f"the quote does not write {c.hedge!r}; the hedge is the "
+                                                 "quote's own word (原则上, 力争, 逐步, 基本)")
         text = seed_texts.get(c.document)
         if text is not None and c.quote not in text:
             problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from monitor.spec import (
     AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
 )
+from monitor.hedges import hedge_note
 from monitor.spec.alerting import AlertingSpec
 from monitor.spec.feeds import FeedBase
 
@@ -62,6 +63,12 @@ class Commitment:
     draft: bool
     measure: Measure
     max_age: timedelta
+    hedge: str | None = None      # 原则上/力争/逐步/基本 written in the quote (monitor.hedges)
+
+    @property
+    def hedge_note(self) -> str | None:
+        """原文为'原则上'，按全部办件评估: shown beside the verdict of a hedged promise."""
+        return hedge_note(self.hedge, self.kind, self.measure.min_share)
 
     @property
     def evaluated(self) -> bool:
@@ -144,4 +151,5 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
         monitorable=c.monitorable, reason=c.reason, draft=c.status == "draft",
         measure=measure,
         max_age=feed.max_age if feed else timedelta(days=2),
+        hedge=c.hedge,
     )

@@ -15,7 +15,7 @@ METRIC_OVERDUE_OPEN = "commitment_overdue_open_cases"
 COMMITMENT_LABELS = ("commitment", "document", "jurisdiction", "agency", "kind", "unit")
 STATUS_LABEL = "status"
 PROVISIONAL_LABEL = "provisional"   # "true" when the verdict used a year with no published holiday notice
-STATUSES = ("met", "at_risk", "missed", "no_data", "error")
+STATUSES = ("met", "on_track", "at_risk", "missed", "no_data", "error")   # on_track: not yet kept, on pace
 
 # Daemon self-metrics.
 METRIC_COLLECTIONS = "monitor_collections_total"                 # labels: feed, result

@@ -308,9 +308,9 @@ SUM = TEN_FIRMS | {"measure": measure(aggregate="sum")}
 
 
 CUMULATIVE = {
-    "running_total_ahead_of_pace_is_met": Case(
-        TEN_FIRMS, values((on("2024-07-01", 9), 6)), "met", actual=6, target=10, margin=-4, expected=PACE,
-        now=MID_YEAR, reason=("on pace (expected 4.973 by now, target 10 by 2024-12-31)",)),
+    "running_total_ahead_of_pace_is_on_track": Case(
+        TEN_FIRMS, values((on("2024-07-01", 9), 6)), "on_track", actual=6, target=10, margin=-4, expected=PACE,
+        now=MID_YEAR, reason=("on pace, not yet reached (expected 4.973 by now, target 10 by 2024-12-31)",)),
     "running_total_behind_pace_before_deadline_is_at_risk": Case(
         TEN_FIRMS, values((on("2024-07-01", 9), 3)), "at_risk", actual=3, margin=-7, expected=PACE,
         now=MID_YEAR, reason=("behind pace: expected 4.973 by now for 10 by 2024-12-31",)),
@@ -323,7 +323,7 @@ CUMULATIVE = {
         expected=10, now=on("2025-01-10"), reason=("fell short of >= 10 by the deadline 2024-12-31",)),
     "sum_adds_increments_since_start": Case(
         SUM, values((on("2023-12-30"), 5), (on("2024-02-01"), 2), (on("2024-04-01"), 3), (on("2024-07-01", 9), 1)),
-        "met", actual=6, margin=-4, expected=PACE, now=MID_YEAR),
+        "on_track", actual=6, margin=-4, expected=PACE, now=MID_YEAR),
     "sum_behind_pace_is_at_risk": Case(
         SUM, values((on("2024-02-01"), 1), (on("2024-07-01", 9), 1)), "at_risk", actual=2, now=MID_YEAR),
     "sum_after_deadline_leaves_out_later_increments": Case(
@@ -453,7 +453,7 @@ NO_DATA_AND_ERRORS = {
         extra={"data_time": None, "actual": None}),
     "no_data_when_the_newest_point_is_older_than_max_age": Case(
         SHARE, values((NOW - timedelta(days=2, seconds=1), 95)), "no_data",
-        reason=("older than the feed's max_age of 2 days",),
+        reason=("2天1秒 old, older than the feed's max_age of 2天",),
         extra={"data_time": NOW - timedelta(days=2, seconds=1), "actual": None}),
     "data_exactly_max_age_old_is_still_used": Case(
         SHARE | {"measure": measure(warn_margin=0)}, values((NOW - timedelta(days=2), 95)), "met", actual=95),

@@ -17,6 +17,7 @@ PAYLOAD = {
     "cases": [
         {"id": "W-1", "in": "2027-01-04T10:00:00", "out": "2027-01-05T10:00:00"},
         {"id": "W-2", "in": "2027-01-04T10:00:00", "out": None},
+        {"id": "W-3", "in": "2026-12-01T10:00:00", "out": "2027-03-01T10:00:00"},   # open until March
     ],
 }
 
@@ -133,8 +134,8 @@ def test_verdicts_as_of_an_instant_in_2027_from_a_real_feed(tmp_path: Path, feed
         assert {"commitment", "status", "actual", "target", "reason"} <= set(verdict)
     online = verdicts["plan.online_share"]
     assert (online["status"], online["actual"], online["settled_on"]) == ("met", 92, "2026-12-31")
-    permits = verdicts["plan.permit_days"]   # W-2 has been open 6 working days on 2027-01-12
-    assert (permits["status"], permits["overdue_open"], permits["overdue_case_ids"]) == ("missed", 1, ["W-2"])
+    permits = verdicts["plan.permit_days"]   # W-2 has been open 6 working days on 2027-01-12, W-3 28
+    assert (permits["status"], permits["overdue_open"], permits["overdue_case_ids"]) == ("missed", 2, ["W-2", "W-3"])
     assert permits["provisional"] is True
     assert verdicts["plan.gone"]["status"] == "no_data"
     assert "the collection failed (http_status" in verdicts["plan.gone"]["reason"]
@@ -147,7 +148,10 @@ def test_an_earlier_instant_sees_only_the_data_dated_by_then(tmp_path: Path, fee
     done = run_evaluate(config, "--at", "2026-12-21")
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("plan.")}
     assert lines["plan.online_share"].split()[1] == "met"
-    assert lines["plan.permit_days"].split()[1] == "no_data"   # no case submitted by then
+    # W-3 (submitted 12-01, completed in March) was open and 13 working days old on 12-21; W-1 and
+    # W-2 came later: the case completed after the instant is open then, not left out
+    assert lines["plan.permit_days"].split()[1] == "missed", lines["plan.permit_days"]
+    assert "1 case(s) still open past the limit (W-3)" in lines["plan.permit_days"]
     assert "3 commitments as of 2026-12-21T00:00:00+08:00" in done.stdout
 
 

@@ -40,10 +40,19 @@ def test_status_gauge_is_one_for_the_current_status_and_zero_for_the_others(expo
     state["board"] = {c.id: Evaluation(c.id, NOW, "missed", actual=12.0, target=9.0, op="<=", unit=c.unit,
                                        margin=-3.0, data_time=NOW)}
     values = {s: registry.get_sample_value(names.METRIC_STATUS, labels_for(c, s)) for s in names.STATUSES}
-    assert values == {"met": 0.0, "at_risk": 0.0, "missed": 1.0, "no_data": 0.0, "error": 0.0}
+    assert values == {"met": 0.0, "on_track": 0.0, "at_risk": 0.0, "missed": 1.0, "no_data": 0.0, "error": 0.0}
     assert registry.get_sample_value(names.METRIC_ACTUAL, labels_for(c)) == 12.0
     assert registry.get_sample_value(names.METRIC_MARGIN, labels_for(c)) == -3.0
     assert registry.get_sample_value(names.METRIC_DATA_AS_OF, labels_for(c)) == NOW.timestamp()
+
+
+def test_an_on_track_verdict_has_its_own_status_value(exporter, shipped_catalogue):
+    registry, state, _ = exporter
+    c = next(c for c in shipped_catalogue.evaluated_commitments() if c.kind == "cumulative")
+    state["board"] = {c.id: Evaluation(c.id, NOW, "on_track", actual=5.0, target=10.0, op=">=", unit=c.unit,
+                                       margin=-5.0, expected=4.0, data_time=NOW)}
+    values = {s: registry.get_sample_value(names.METRIC_STATUS, labels_for(c, s)) for s in names.STATUSES}
+    assert values["on_track"] == 1.0 and values["met"] == 0.0 and values["at_risk"] == 0.0
 
 
 def test_commitments_without_a_verdict_show_no_data_and_removed_ones_vanish(exporter, shipped_catalogue):

@@ -17,9 +17,10 @@ DATASOURCE = {"type": "prometheus", "uid": DATASOURCE_UID}
 GRID_WIDTH = 24
 
 # One number per verdict, so a single series can colour a tile; the order is the board's legend.
-STATUS_CODES = {"met": 0, "at_risk": 1, "missed": 2, "no_data": 3, "error": 4}
-STATUS_COLOURS = {"met": "green", "at_risk": "yellow", "missed": "red", "no_data": "#8e8e8e", "error": "purple"}
-STATUS_TEXT = {"met": "met 达标", "at_risk": "at risk 预警", "missed": "missed 未达标", "no_data": "no data 无数据",
+STATUS_CODES = {"met": 0, "on_track": 1, "at_risk": 2, "missed": 3, "no_data": 4, "error": 5}
+STATUS_COLOURS = {"met": "green", "on_track": "light-blue", "at_risk": "yellow", "missed": "red", "no_data": "#8e8e8e",
+                  "error": "purple"}
+STATUS_TEXT = {"met": "met 达标", "on_track": "on track 正常推进", "at_risk": "at risk 预警", "missed": "missed 未达标", "no_data": "no data 无数据",
                "error": "error 错误"}
 assert tuple(STATUS_CODES) == names.STATUSES
 

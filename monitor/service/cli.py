@@ -19,6 +19,7 @@ from monitor.service.disputes.cli import add_dispute_commands
 from monitor.service.disputes.desk import dispute_token
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
+from monitor.hedges import hedges_in
 from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
@@ -37,6 +38,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if catalogue is None:
         return 1
     active = len(catalogue.evaluated_commitments())
+    for c in catalogue.commitments.values():
+        found = hedges_in(c.quote)
+        if found and c.hedge is None:
+            print(f"{path}: 提示：{c.id} 的原文“{c.quote}”含“{found[0]}”，未记录 hedge；请加 `hedge: {found[0]}`"
+                  f"（评估仍按原文数值；原文写明比例时设 measure.min_share）", file=sys.stderr)
     print(f"{path}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
           f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
     return 0
@@ -51,7 +57,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
         "deadline": c.deadline.isoformat() if c.deadline else None,
         "agency": c.agency.name if c.agency else None, "agency_id": c.agency.id if c.agency else None,
         "co_agencies": [a.name for a in c.co_agencies], "monitorable": c.monitorable,
-        "reason": c.reason, "status": "draft" if c.draft else "active",
+        "reason": c.reason, "status": "draft" if c.draft else "active", "hedge": c.hedge,
     } for c in catalogue.commitments.values()]
 
 

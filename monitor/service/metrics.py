@@ -6,7 +6,7 @@ render them on each scrape: `MetricsSnapshot` renders them after each cycle and 
 scrape copies those bytes (beside the small self-metrics, rendered fresh).
 
 The sample budget (`MONITOR_METRICS_DETAIL`): `full` exports every per-commitment family (about a
-dozen samples per commitment: the status one-hot over five statuses, actual, target, margin,
+dozen samples per commitment: the status one-hot over six statuses, actual, target, margin,
 expected, times, provenance, case quantiles); `status` exports one sample per commitment, its
 current status (`commitment_status{...,status="missed"} 1`), which is what alert rules and status
 panels read; the figures behind a verdict stay on the pages and /api. `auto` (the default) is

@@ -12,6 +12,7 @@ from monitor.spec.addresses import EmailEntry
 from monitor.spec.alerting import AlertingSpec
 from monitor.spec.common import Duration, Identifier, StrictModel
 from monitor.spec.feeds import FeedSpec
+from monitor.hedges import Hedge
 
 Op = Literal["<=", "<", ">=", ">", "==", "range"]
 Kind = Literal["case_duration", "share", "value", "cumulative", "reduction", "milestone"]
@@ -98,6 +99,7 @@ class CommitmentSpec(StrictModel):
     deadline: date | None = None
     start: date | None = None
     throughout: bool = False           # 全年保持/始终: the target holds on every day from start to deadline
+    hedge: Hedge | None = None         # 原则上/力争/逐步/基本 as the quote writes it; the number is still read as written
     baseline: Baseline | None = None
     agency: str | None = None
     co_agencies: list[str] = []

@@ -31,6 +31,12 @@ def test_at_risk_fires_a_warning():
     assert (state.state, state.severity) == ("firing", "warning")
 
 
+def test_on_track_fires_no_agency_alert_and_resolves_an_at_risk_one():
+    state = AlertState(commitment=FIRMS, alert=TARGET)
+    assert run(state, Rules(), (0, "on_track", 800), (1, "at_risk", 500), (2, "on_track", 900)) == [
+        "inactive", "firing", "resolved"]
+
+
 def test_condition_must_hold_for_the_configured_number_of_evaluations():
     state = AlertState(commitment=SETUP, alert=TARGET)
     assert run(state, Rules(for_evaluations=3), (0, "missed", 3), (1, "missed", 3), (2, "missed", 3)) == \

@@ -7,7 +7,7 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, SETUP, T0, Cycle, read_mails
+from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.render import TEMPLATES
 from alerts.tables import FAILED, Notification
@@ -76,3 +76,38 @@ def test_every_template_has_subject_text_and_html():
     names = {p.name.split(".")[0] for p in TEMPLATES.glob("*.j2") if not p.name.startswith("_")}
     for name in names:
         assert {f"{name}.{part}.j2" for part in ("subject", "txt", "html")} <= {p.name for p in TEMPLATES.glob("*.j2")}
+
+
+def test_a_hedged_promise_says_how_its_text_was_read_in_both_parts(store, pipeline, catalogue, settings):
+    import dataclasses
+    from types import MappingProxyType
+
+    from alert_helpers import Cycle
+    hedged = dataclasses.replace(catalogue.commitments[SETUP], hedge="原则上")
+    catalogue = dataclasses.replace(catalogue, commitments=MappingProxyType({**catalogue.commitments, SETUP: hedged}))
+    Cycle(store, pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
+    asyncio.run(pipeline.deliver_due(T0))
+    mail = read_mails(settings.maildir)[0]
+    text = mail.get_body(("plain",)).get_content()
+    assert "评估口径：原文为'原则上'，按原文数值评估\n" in text
+    assert "（常态化要求）\n  评估口径" in text and "评估口径：原文为'原则上'，按原文数值评估\n  当前实际" in text
+    assert "原文为&#39;原则上&#39;，按原文数值评估" in mail.get_body(("html",)).get_content()
+
+
+def test_an_unhedged_promise_has_no_reading_line(cycle, pipeline, settings):
+    cycle(T0, (SETUP, "missed", 2.5))
+    asyncio.run(pipeline.deliver_due(T0))
+    text = read_mails(settings.maildir)[0].get_body(("plain",)).get_content()
+    assert "评估口径" not in text and "（常态化要求）\n  当前实际" in text
+
+
+def test_a_promise_kept_only_after_its_deadline_says_when_in_the_mail(cycle, pipeline, settings):
+    from monitor.evaluate import LATE_NOTE
+    cycle(T0, (ONLINE, "missed", 60), reason=f"the latest value, 60 %, breaks the promise (settled on 2021-05-31)"
+                                            f"{LATE_NOTE}2021-06-01 00:30达到100%（迟于截止日30分钟）")
+    asyncio.run(pipeline.deliver_due(T0))
+    mail = read_mails(settings.maildir)[0]
+    text = mail.get_body(("plain",)).get_content()
+    assert "当前实际：60%\n  逾期达成：截止日后于2021-06-01 00:30达到100%（迟于截止日30分钟）\n" in text
+    assert "settled on" not in text
+    assert "2021-06-01 00:30达到100%" in mail.get_body(("html",)).get_content()

@@ -46,14 +46,31 @@ def test_a_json_series_whose_own_date_is_absurd_is_rejected_not_kept_forever():
     assert out.values == [] and out.rejected == {"time_too_old": 1}
 
 
-def test_cases_submitted_in_1900_or_completed_in_9999_are_rejected_by_reason():
-    table = Table({"id": [1, 2, 3], "submitted": ["1900-01-01", "2024-06-03", "2024-06-03"],
-                   "completed": ["1900-01-02", "9999-12-31", "2024-06-04"]}, 3)
+def test_cases_submitted_in_1900_or_in_9999_are_rejected_by_reason():
+    table = Table({"id": [1, 2, 3], "submitted": ["1900-01-01", "9999-12-30", "2024-06-03"],
+                   "completed": ["1900-01-02", "", "2024-06-04"]}, 3)
     out = extract_table([CASES], table, NOW, TZ, keep_problems=True)
     assert out.rejected == {"time_too_old": 1, "time_in_future": 1}
     assert len(out.cases[0]) == 1
     assert {(p.column, p.reason) for p in out.problems} == {("submitted", "time_too_old"),
-                                                            ("completed", "time_in_future")}
+                                                            ("submitted", "time_in_future")}
+
+
+def test_a_case_completed_after_the_instant_collected_for_is_kept_it_was_open_then():
+    table = Table({"id": [1, 2], "submitted": ["2024-06-03", "2024-06-03"],
+                   "completed": ["2025-03-01T10:00", "9999-12-31"]}, 2)
+    out = extract_table([CASES], table, NOW, TZ, keep_problems=True)
+    assert out.rejected == {} and out.problems == []
+    assert [str(t)[:10] for t in out.cases[0].completed] == ["2025-03-01", "9999-12-31"]
+
+
+def test_a_json_case_batch_stamped_after_the_instant_keeps_the_cases_submitted_before_it():
+    spec = SeriesSpec(name="c", type="cases", records="cases", time_path="as_of")
+    document = {"as_of": "2025-12-31", "cases": [{"id": 1, "submitted": "2024-06-03", "completed": "2025-02-01"},
+                                                 {"id": 2, "submitted": "2025-01-05", "completed": ""}]}
+    out = extract_json([spec], document, NOW, TZ)
+    assert out.rejected == {"time_in_future": 1}          # the case submitted after the instant, only
+    assert len(out.cases[0]) == 1 and out.cases[0].data_time == NOW
 
 
 def test_the_window_is_a_generation_back_and_a_day_ahead():
@@ -111,6 +128,7 @@ def test_the_demo_kind_rejects_cases_outside_the_window():
                                                        {"submitted": "2024-06-03", "completed": "2024-06-04"}]}
     result = collect_with(feed(kind="demo"), json_answer(demo_payload(cases=cases)))
     assert result.ok and result.rows_rejected == {"time_too_old": 1} and len(result.cases[0]) == 1
-    cases["data_time"] = "9999-12-31T00:00:00+08:00"
+    cases["data_time"] = "9999-12-31T00:00:00+08:00"      # cases are dated by their own times
     result = collect_with(feed(kind="demo"), json_answer(demo_payload(cases=cases)))
-    assert result.rows_rejected == {"time_in_future": 2} and result.cases == []
+    assert result.rows_rejected == {"time_too_old": 1} and len(result.cases[0]) == 1
+    assert result.cases[0].data_time == NOW

@@ -43,7 +43,7 @@ def test_one_group_per_document_with_an_alert_per_non_met_verdict_under_the_prom
     for document in {c.document.id for c in shipped_catalogue.evaluated_commitments()}:
         group = groups[f"commitments-{document}"]
         statuses = {r["expr"].split('status="')[1].split('"')[0] for r in group["rules"]}
-        assert statuses == set(names.STATUSES) - {"met"}
+        assert statuses == set(names.STATUSES) - {"met", "on_track"}     # not kept yet, on pace: nothing to fix
 
 
 def test_feed_rules_follow_each_feeds_schedule_and_max_age(shipped_catalogue):

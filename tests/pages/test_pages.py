@@ -137,3 +137,42 @@ def test_board_lists_deadlines_due_within_ninety_days(catalogue, board):
     far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=timezone.utc)))
     past = views.board(views.Snapshot(catalogue, board, datetime(2022, 1, 1, tzinfo=timezone.utc)))
     assert far["due_soon"] == [] and past["due_soon"] == []
+
+
+def _client_with(catalogue, board, commitment: str, **changes):
+    import dataclasses
+    from types import MappingProxyType
+
+    from monitor.service.web import build_app
+    from tests.pages.conftest import Client, FakeBackend
+    changed = dataclasses.replace(catalogue.commitments[commitment], **changes)
+    catalogue = dataclasses.replace(catalogue, commitments=MappingProxyType({**catalogue.commitments,
+                                                                             commitment: changed}))
+    return Client(build_app(FakeBackend(catalogue, board)))
+
+
+def test_a_hedged_case_promise_says_it_is_read_over_every_case(catalogue, board):
+    client = _client_with(catalogue, board, "town2021.property_days", hedge="原则上")
+    assert "原文为'原则上'，按全部办件评估" in text_of(client.get("/commitments/town2021.property_days").text)
+    plain = text_of(client.get("/commitments/town2021.online_share").text)
+    assert "原文为" not in plain
+
+
+def test_an_on_track_verdict_reads_in_progress_not_kept(catalogue, board):
+    from tests.pages.conftest import verdict
+    board = {**board, "town2021.new_firms": verdict("town2021.new_firms", "on_track", 900, target=1800, op=">=",
+                                                    unit="家", margin=-900, expected=800)}
+    client = _client_with(catalogue, board, "town2021.new_firms")
+    text = text_of(client.get("/commitments/town2021.new_firms").text)
+    assert "正常推进" in text and "当前实际值为900家，正常推进，尚未兑现（不低于1,800家）；按进度此时应达800家" in text
+    assert "达标" not in text.replace("未达标", "")
+
+
+def test_a_promise_kept_only_after_its_deadline_says_when_on_its_page(catalogue, board):
+    from monitor.evaluate import LATE_NOTE
+    from tests.pages.conftest import verdict
+    board = {**board, "town2021.online_share": verdict(
+        "town2021.online_share", "missed", 60, target=90, op=">=", unit="%", margin=-30,
+        reason=f"the latest value breaks the promise{LATE_NOTE}2022-01-01 00:30达到95%（迟于截止日30分钟）")}
+    text = text_of(_client_with(catalogue, board, "town2021.online_share").get("/commitments/town2021.online_share").text)
+    assert "未达到要求（不低于90%）" in text and "；截止日后于2022-01-01 00:30达到95%（迟于截止日30分钟）" in text

@@ -32,7 +32,7 @@ from monitor.units import convert, parse_unit
 
 CASES_PER_SERIES = 120
 OPEN_OVERDUE_CASES = 3          # open cases past their limit in a broken per-case series
-WEIGHTS = {"met": 11, "at_risk": 5, "missed": 4}
+WEIGHTS = {"met": 11, "on_track": 11, "at_risk": 5, "missed": 4}
 BREAK_DAYS_AGO = 3              # a broken `throughout` series dips this many days before its last value
 
 
@@ -43,18 +43,32 @@ def possible_outcomes(c: Commitment, now: datetime, calendar: WorkCalendar) -> t
     if c.deadline is not None and today > c.deadline:
         return ("met", "missed")                      # settled: never at_risk after a deadline
     if c.kind == "cumulative":
-        # at_risk when behind pace; impossible while nothing is expected yet; missed only at the deadline
-        return ("met", "at_risk") if (today - c.start).days >= 1 else ("met",)
+        # on pace but not yet reached is on_track; at_risk when behind pace, impossible while nothing
+        # is expected yet; missed only at the deadline
+        pace = ("on_track" if _below_target_on_pace(c, today) else "met",)
+        return pace + ("at_risk",) if (today - c.start).days >= 1 else pace
     if c.kind == "reduction" and c.baseline_value is None and today <= (c.baseline_date or c.start):
         # until the baseline day has passed the level is the baseline: nothing is cut yet
         return ("at_risk",) if c.deadline is not None else ("missed",)
     if c.deadline is None:
         return ("met", "at_risk", "missed") if warn else ("met", "missed")
     if c.throughout:                                   # one breaking day breaks it; a dip is not a forecast
+        # holding so far is on_track: kept only when it holds until the deadline
         if (today - c.start).days < BREAK_DAYS_AGO + 1:   # no day of the promise to break yet
-            return ("met", "at_risk") if warn else ("met",)
-        return ("met", "at_risk", "missed") if warn else ("met", "missed")
+            return ("on_track", "at_risk") if warn else ("on_track",)
+        return ("on_track", "at_risk", "missed") if warn else ("on_track", "missed")
     return ("met", "at_risk")                          # before the deadline, not yet kept is a forecast
+
+
+def _below_target_on_pace(c: Commitment, today: date) -> bool:
+    """Whether a running total can be on pace and still short of its target today (a count of 1 to
+    reach cannot: 0 is behind pace, 1 is reached)."""
+    if c.op not in (">=", ">") or parse_unit(c.unit).dimension != "count" or c.deadline is None:
+        return True
+    total_days = (c.deadline - c.start).days + 1
+    elapsed = min(total_days, max(0, (today - c.start).days))
+    highest_short = math.ceil(c.value) - 1 if c.op == ">=" else math.floor(c.value)
+    return highest_short * total_days >= c.value * elapsed
 
 
 def intended_outcome(c: Commitment, now: datetime, calendar: WorkCalendar, seed: int) -> str:
@@ -81,12 +95,13 @@ def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, se
     for c in catalogue.evaluated_commitments(feed):
         rng = random.Random(f"{seed}:{c.id}")
         intent = intended_outcome(c, now, calendar, seed)
+        kept_so_far = "met" if intent == "on_track" else intent    # the same data: on the kept side
         if c.kind == "case_duration":
-            entry = _cases(c, intent, now, calendar, rng)
+            entry = _cases(c, kept_so_far, now, calendar, rng)
         elif c.kind == "cumulative":
             entry = _running_total(c, intent, now, calendar)
         else:
-            entry = _latest_values(c, intent, now, calendar, rng)
+            entry = _latest_values(c, kept_so_far, now, calendar, rng)
         series.append({**entry, "intent": intent})
     return {"generated_at": now.isoformat(), "seed": seed, "series": series}
 
@@ -243,6 +258,10 @@ def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCale
         else:                                           # ahead of pace
             final = 1.15 * c.value * min(total_days, elapsed + 1) / total_days
             final = math.ceil(final) if whole else round(final, 2) + 0.01
+            if c.op in (">=", ">") and intent == "on_track":      # on pace, not yet reached
+                final = min(final, math.ceil(c.value) - 1 if whole else c.value * 0.99)
+            elif c.op in (">=", ">"):                   # met before the deadline: reached
+                final = max(final, math.floor(c.value) + 1 if c.op == ">" else c.value)
         final = max(0.0, final)
     totals: list[tuple[datetime, float]] = []
     span = max(1, (last_day - c.start).days)
@@ -344,6 +363,12 @@ def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upp
                 end_day -= timedelta(days=1)
         return submitted, completed
     submitted_time = time(9 + rng.randint(0, 6), rng.randint(0, 59))
+    if unit.dimension == "months":                        # 个月/年: within 28 days a month, or 10 days past 31
+        months = limit * unit.factor
+        days = rng.randint(0, int(months * 28)) if within else int(months * 31) + 10 + rng.randint(0, 20)
+        submitted = datetime.combine(end_day - timedelta(days=days), submitted_time)
+        completed = datetime.combine(end_day, time(9 + rng.randint(0, 7), rng.randint(0, 59)))
+        return (completed, submitted) if completed < submitted else (submitted, completed)
     if by_date:
         per_unit = unit.factor / 86400
         days = int(_duration("date", within, low, limit, c.op, rng) * per_unit)
@@ -373,6 +398,8 @@ def _open_overdue_submission(unit, limit: float, upper: datetime, calendar: Work
         day = _working_days_before(calendar, upper.date(), int(limit) + 5)
     elif unit.dimension == "working_hours":
         day = _working_days_before(calendar, upper.date(), int(limit / 3) + 5)
+    elif unit.dimension == "months":
+        day = upper.date() - timedelta(days=int(limit * unit.factor * 31) + 10)
     else:
         day = (upper - timedelta(seconds=limit * unit.factor)).date() - timedelta(days=10)
     return datetime.combine(day, time(10))

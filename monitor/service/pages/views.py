@@ -127,6 +127,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
             "reason_en": ev.reason,
         },
         "reason_zh": reason_zh(c, ev),
+        "hedge": c.hedge, "hedge_note": c.hedge_note,
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
                     for h in history],
     }

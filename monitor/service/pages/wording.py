@@ -7,18 +7,18 @@ who follows a link from a message finds the same words on the page.
 from __future__ import annotations
 
 from alerts.render import OP_ZH, STATUS_ZH, number, promise_text
-from monitor.evaluate import Evaluation
+from monitor.evaluate import Evaluation, late_note
 from monitor.model import Commitment
 
 __all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED",
            "reason_zh", "status_of"]
 
 # worst first: the order of an agency's list and of the board's counts
-STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "met", "unmonitored")
+STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "on_track", "met", "unmonitored")
 UNMONITORED = "unmonitored"
 STATUS_WORDS = {**STATUS_ZH, UNMONITORED: "未监测"}
 # 红黄绿 warning colours; never shown without the word
-STATUS_COLOUR = {"missed": "#c62828", "at_risk": "#f9a825", "met": "#2e7d32", "no_data": "#757575",
+STATUS_COLOUR = {"missed": "#c62828", "at_risk": "#f9a825", "on_track": "#0277bd", "met": "#2e7d32", "no_data": "#757575",
                  "error": "#6a1b9a", UNMONITORED: "#b0bec5"}
 
 
@@ -46,6 +46,9 @@ def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
     kept = ev.margin is not None and ev.margin >= 0
     if ev.status == "met":
         verdict = f"达到要求（{evaluated}）"
+    elif ev.status == "on_track":
+        verdict = (f"正常推进，尚未兑现（{evaluated}）" if not kept or c.kind == "cumulative" and c.op in (">=", ">")
+                   else f"迄今符合要求（{evaluated}），须保持至期限方为兑现")
     elif ev.status == "missed":
         verdict = f"未达到要求（{evaluated}）"
     elif kept:
@@ -61,4 +64,6 @@ def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
         sentence += f"；期限{c.deadline.isoformat()}"
     if ev.overdue_open:
         sentence += f"；另有{ev.overdue_open}件超期未办结"
+    if ev.status == "missed" and (late := late_note(ev.reason)):
+        sentence += f"；{late}"
     return sentence + "。"
