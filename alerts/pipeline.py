@@ -36,6 +36,7 @@ from alerts.notifiers.webhook import WebhookNotifier
 from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
+from alerts.startup import Line, mail_report
 from alerts.silences import muter
 from alerts.tables import FAILED, PENDING, SENDING, SENT, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
@@ -118,6 +119,10 @@ class AlertPipeline:
                 transitions += 1
             session.add(state)
         return transitions
+
+    def startup_report(self, catalogue: Catalogue) -> list[Line]:
+        """Where mail goes and what its links point to, said once at start-up (see alerts.startup)."""
+        return mail_report(self.settings, catalogue.alerting.daemon_notifies)
 
     def flush(self, now: datetime) -> int:
         """Queue what group_wait/group_interval/repeat_interval made due since the last cycle."""

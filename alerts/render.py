@@ -19,11 +19,11 @@ import jinja2
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
 from monitor.model import Catalogue, Commitment
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH, SUBJECT_TAG
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
 
-STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
 CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
 OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
@@ -72,6 +72,7 @@ class Renderer:
     def __init__(self, settings: AlertSettings, zone: tzinfo):
         self.settings = settings
         self.zone = zone
+        self.base_url = settings.links().url
         folders = [str(settings.templates_dir)] if settings.templates_dir else []
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
@@ -99,13 +100,15 @@ class Renderer:
         return Rendered(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2])
 
     def page_url(self, path: str = "/") -> str:
-        """A page of the monitor's own site (public_url): the board at "/", a commitment, an agency."""
-        return self.settings.public_url.rstrip("/") + path
+        """A page of the monitor's own site (MONITOR_PUBLIC_URL, else the listen address): the board at
+        "/", a commitment, an agency."""
+        return self.base_url + path
 
-    def links(self, commitment_id: str, agency_id: str | None = None) -> dict[str, str]:
-        grafana = self.settings.grafana_url.rstrip("/")
+    def links(self, commitment_id: str, agency_id: str | None = None) -> dict[str, str | None]:
+        """The item's links; `grafana` is None unless MONITOR_GRAFANA_URL is set (no link to a Grafana nobody runs)."""
+        grafana = self.settings.grafana_url.rstrip("/") if self.settings.grafana_url else None
         page = self.page_url(f"/commitments/{quote(commitment_id, safe='')}")
-        return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}",
+        return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}" if grafana else None,
                 "page": page, "status": page,   # `status` kept for templates overridden before the pages existed
                 "agency": self.page_url(f"/agencies/{quote(agency_id, safe='')}") if agency_id else self.page_url()}
 
@@ -144,5 +147,5 @@ class Renderer:
             "status": state.status, "status_zh": "采集失败" if state.status == "error" else "采集恢复",
             "measured": f"数据源 {feed} 的采集", "reason": state.reason,
             "evaluated_at": self.local_time(state.evaluated_at), "fired_at": self.local_time(state.fired_at),
-            "links": {"status": self.page_url(), "page": self.page_url(), "grafana": self.page_url("/metrics")},
+            "links": {"status": self.page_url(), "page": self.page_url(), "grafana": None},
         }

@@ -66,6 +66,7 @@ TABLE_SILENCE = "silence"
 TABLE_STORE_PROBE = "store_probe"
 TABLE_FEED_LEASE = "feed_lease"
 TABLE_REPLICA = "replica"
+TABLE_ALERT_ONBOARDING = "alert_onboarding"
 
 # Outbox and notification metrics (exported by the alerts package).
 METRIC_OUTBOX_BACKLOG = "monitor_outbox_backlog"

@@ -63,7 +63,7 @@ def schema_differences(engine: sqlalchemy.Engine) -> list:
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(database_url):
     engine = release_database(database_url)
     assert migrations.current(engine) is None
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0009"]
     assert migrations.current(engine) == migrations.head()
     columns = {t: {c["name"] for c in sqlalchemy.inspect(engine).get_columns(t)}
                for t in ("alert_state", "current_state", "evaluation", "collection_run", "observation", "store_probe")}
@@ -82,6 +82,10 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
     with engine.connect() as connection:
         alert = connection.execute(sqlalchemy.text("SELECT state, consecutive, settled_on FROM alert_state")).one()
     assert tuple(alert) == ("firing", 2, None)
+    with engine.connect() as connection:   # 0009: what the database had judged counts as onboarded, not settled
+        onboarded = connection.execute(sqlalchemy.text(
+            "SELECT commitment, settled_status, summarised_at FROM alert_onboarding")).all()
+    assert [(c, settled, at is not None) for c, settled, at in onboarded] == [("doc.c1", None, True)]
 
     # the new columns take writes
     store.save_evaluations([Evaluation("doc.c1", NOW + timedelta(hours=1), "missed", actual=81.0, target=90.0,
@@ -96,7 +100,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
 
 def test_a_new_database_is_migrated_to_exactly_the_table_classes(database_url):
     engine = make_engine(database_url)
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0009"]
     assert schema_differences(engine) == []
 
 
@@ -104,7 +108,7 @@ def test_a_database_the_home_made_upgrader_brought_past_the_release_is_adopted(d
     """Made between the release and migrations: every table already as the classes say, no version."""
     engine = make_engine(database_url)
     SQLModel.metadata.create_all(engine)
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0009"]
     assert schema_differences(engine) == []
 
 

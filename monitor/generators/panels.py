@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor import names
+from monitor.vocabulary import STATUS_COLOUR, STATUS_ZH
 
 SCHEMA_VERSION = 39
 DATASOURCE_UID = "commitment-monitor-prometheus"
@@ -18,9 +19,9 @@ GRID_WIDTH = 24
 
 # One number per verdict, so a single series can colour a tile; the order is the board's legend.
 STATUS_CODES = {"met": 0, "at_risk": 1, "missed": 2, "no_data": 3, "error": 4}
-STATUS_COLOURS = {"met": "green", "at_risk": "yellow", "missed": "red", "no_data": "#8e8e8e", "error": "purple"}
-STATUS_TEXT = {"met": "met 达标", "at_risk": "at risk 预警", "missed": "missed 未达标", "no_data": "no data 无数据",
-               "error": "error 错误"}
+# the words and colours of mails and pages (monitor.vocabulary)
+STATUS_COLOURS = {status: STATUS_COLOUR[status] for status in STATUS_CODES}
+STATUS_TEXT = {status: STATUS_ZH[status] for status in STATUS_CODES}
 assert tuple(STATUS_CODES) == names.STATUSES
 
 Json = dict[str, Any]
