@@ -115,7 +115,7 @@ def check_agency_mail(mail: Received, agencies: dict, commitments: dict, daemon:
     assert set(addresses(message["Cc"])) == co - set(lead["emails"])
     assert message["Bcc"] is None and OPERATORS in mail.rcpt_tos        # operators copied, invisibly
     subject = str(message["Subject"])
-    assert subject.startswith("【承诺监测】" + lead["name"]) and "项承诺" in subject and CJK.search(subject)
+    assert subject.startswith("【营商环境承诺监测】" + lead["name"]) and "项承诺" in subject and CJK.search(subject)
     text = mail.text()
     for i in ids:
         c = commitments[i]
