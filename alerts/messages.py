@@ -215,7 +215,7 @@ def queue_onboarding(session: Session, renderer: Renderer, catalogue: Catalogue,
     agency = catalogue.agencies.get(summary.agency)
     if agency is None or not agency.emails:
         return 0
-    items = []
+    items: list[dict[str, Any]] = []
     for row in summary.rows:
         c = catalogue.commitments.get(row.commitment)
         if c is None or row.settled_on is None or row.settled_status is None:

@@ -64,8 +64,7 @@ class Settings(BaseSettings):
         return clock_from(self.clock_start)
 
     def retention(self) -> "Retention":
-        from alerts.settings import LinkBase
-    from monitor.service.retention import Retention
+        from monitor.service.retention import Retention
         return Retention(self.retain_evaluations_days, self.retain_observations_days, self.retain_notifications_days)
 
     def links(self) -> "LinkBase":
