@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor import names
-from monitor.vocabulary import STATUS_COLOUR, STATUS_ZH
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH
 
 SCHEMA_VERSION = 39
 DATASOURCE_UID = "commitment-monitor-prometheus"
@@ -153,7 +153,7 @@ def dashboard(uid: str, title: str, description: str, panels: list[Json], *, var
         "schemaVersion": SCHEMA_VERSION, "version": 1, "fiscalYearStartMonth": 0, "liveNow": False,
         "time": {"from": time_from, "to": "now"}, "timepicker": {},
         "annotations": {"list": []},
-        "links": links or [{"type": "dashboards", "title": "Commitment Monitor", "tags": ["commitment-monitor"],
+        "links": links or [{"type": "dashboards", "title": PRODUCT_NAME, "tags": ["commitment-monitor"],
                             "asDropdown": True, "includeVars": False, "keepTime": True}],
         "templating": {"list": variables or []},
         "panels": lay_out(panels),

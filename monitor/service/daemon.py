@@ -118,6 +118,7 @@ class Daemon:
         self._awaiting_store = 0
         self._store_backlog = asyncio.Condition()
         self.metrics.record_catalogue(catalogue)
+        self.metrics.public_url.labels(settings.links().url).set(1)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
 
