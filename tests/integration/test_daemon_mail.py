@@ -238,3 +238,15 @@ def test_a_daemon_killed_while_sending_leaves_the_rest_to_its_successor_without_
     rows = email_rows(tmp_path)
     assert len(rows) == total, "the restart queued the same changes again"
     delivered_once(sink, rows)
+
+
+def test_a_wildcard_listen_address_is_said_loudly_at_start_up(tmp_path, targets, cleanup):
+    daemon = DaemonProcess(tmp_path, targets=targets)
+    daemon.env["MONITOR_LISTEN"] = f"0.0.0.0:{daemon.port}"
+    daemon.env.pop("MONITOR_PUBLIC_URL", None)
+    cleanup.append(daemon.start())
+    daemon.wait_until(lambda: "mail_links_unusable" in daemon.log.read_text(encoding="utf-8"), timeout=10)
+    log = daemon.log.read_text(encoding="utf-8")
+    assert f"WARNING: MONITOR_LISTEN 0.0.0.0:{daemon.port} is a wildcard address no browser can open" in log
+    assert re.search(r"level=WARNING.*mail_links_unusable|mail_links_unusable.*level=WARNING", log), log[-2000:]
+    assert f"mail goes to the folder {tmp_path / 'mail'}" in log
