@@ -211,7 +211,8 @@ ONBOARDING_LIST_LIMIT = 20
 
 def queue_onboarding(session: Session, renderer: Renderer, catalogue: Catalogue, summary: Summary,
                      now: datetime) -> int:
-    """One agency's onboarding summary: what was found settled when the monitor first judged it (no alert)."""
+    """One agency's onboarding summary: the broken promises found settled when the monitor first judged
+    them (no alert), and how many were found settled as kept. An agency with none broken gets no mail."""
     agency = catalogue.agencies.get(summary.agency)
     if agency is None or not agency.emails:
         return 0
@@ -223,11 +224,13 @@ def queue_onboarding(session: Session, renderer: Renderer, catalogue: Catalogue,
         items.append({"id": c.id, "measured": c.measured_zh, "document_title": c.document.title, "clause": c.clause,
                       "status": row.settled_status, "status_zh": STATUS_ZH.get(row.settled_status, row.settled_status),
                       "settled_on_zh": zh_date(row.settled_on), "page": renderer.links(c.id)["page"]})
+    kept = [i for i in items if i["status"] == "met"]
+    items = [i for i in items if i["status"] != "met"]
     if not items:
-        return 0
-    items.sort(key=lambda i: (i["status"] != "missed", i["document_title"], i["clause"], i["id"]))
+        return 0   # only kept promises were found settled: nothing an alert would have said, no mail
+    items.sort(key=lambda i: (i["document_title"], i["clause"], i["id"]))
     first = min(r.first_at for r in summary.rows)
-    context = {"receiver_name": agency.name, "items": items, "limit": ONBOARDING_LIST_LIMIT,
+    context = {"receiver_name": agency.name, "items": items, "kept": len(kept), "limit": ONBOARDING_LIST_LIMIT,
                "since": renderer.local_time(first)[:10], "agency_url": renderer.links(items[0]["id"], agency.id)["agency"],
                "contact": contacts(catalogue, agency), "now": renderer.local_time(now)}
     rendered, error = _render(renderer, "onboarding", context)

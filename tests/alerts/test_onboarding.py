@@ -28,11 +28,11 @@ def test_verdicts_settled_before_the_first_evaluation_raise_no_alert_and_one_sum
     deliver(pipeline, T0)
     [summary] = read_mails(settings.maildir)
     assert summary["To"] == "market@town.agencies.example"
-    assert summary["Subject"] == "【营商环境承诺监测】区市场监管局：2项承诺在开始监测时已有定论（不作告警）"
+    assert summary["Subject"] == "【营商环境承诺监测】区市场监管局：1项承诺在开始监测时已定论为未达标（不作告警）"
     text = text_of(summary)
     assert "以下承诺在开始监测时已有定论，不作告警：" in text
     assert "企业开办时间：未达标，已于2021年5月2日定论" in text
-    assert "新增市场主体数量：达标，已于2021年5月2日定论" in text
+    assert "新增市场主体数量" not in text and "另有 1 项承诺在开始监测时已定论为达标。" in text
     assert pipeline.stats()["firing"] == {}
 
     for day in (1, 2, 3):                                  # the same settled verdicts, day after day
@@ -50,7 +50,7 @@ def test_a_restarted_daemon_neither_alerts_nor_summarises_again(store, engine, s
     Cycle(store, second, catalogue)(T0 + minutes(5), (SETUP, "missed", 2.5), settled_on=SETTLED)
     deliver(second, T0 + timedelta(days=2))
     assert [m["Subject"] for m in read_mails(settings.maildir)] == [
-        "【营商环境承诺监测】区市场监管局：1项承诺在开始监测时已有定论（不作告警）"]
+        "【营商环境承诺监测】区市场监管局：1项承诺在开始监测时已定论为未达标（不作告警）"]
 
 
 def test_a_commitment_first_judged_after_no_data_or_added_later_is_summarised_not_alerted(cycle, pipeline, settings):
@@ -60,8 +60,8 @@ def test_a_commitment_first_judged_after_no_data_or_added_later_is_summarised_no
     cycle(T0 + minutes(10), (SETUP, "missed", 2.5), settled_on=SETTLED)   # its first judgement: settled
     deliver(pipeline, T0 + minutes(10))
     subjects = [m["Subject"] for m in read_mails(settings.maildir)]
-    assert not any("未达标" in s for s in subjects), subjects
-    assert any("在开始监测时已有定论" in s and "区市场监管局" in s for s in subjects)
+    assert not any("项承诺未达标" in s for s in subjects), subjects
+    assert any("在开始监测时已定论为未达标" in s and "区市场监管局" in s for s in subjects)
 
 
 def test_a_verdict_that_settles_while_monitored_gets_one_final_notice_never_repeated(cycle, pipeline, settings):
@@ -88,6 +88,12 @@ def test_a_live_alert_still_repeats_after_repeat_interval(cycle, pipeline, setti
     cycle(T0 + timedelta(days=1, minutes=1), (SETUP, "missed", 2.6))
     deliver(pipeline, T0 + timedelta(days=1, minutes=1))
     assert len(read_mails(settings.maildir)) == 2
+
+
+def test_an_agency_whose_settled_promises_were_all_kept_gets_no_summary(cycle, pipeline, settings):
+    cycle(T0, (FIRMS, "met", 1900), settled_on=SETTLED)
+    deliver(pipeline, T0 + timedelta(days=1))
+    assert read_mails(settings.maildir) == []
 
 
 def test_onboarding_summaries_are_not_sent_when_alertmanager_tells_the_agencies(store, engine, settings):
