@@ -142,3 +142,23 @@ def test_the_dispute_link_shows_when_an_item_carries_one(catalogue, settings):
 ])
 def test_the_holiday_notice_names_the_years_no_notice_covers(now, covered_until, years):
     assert provisional_years(CalendarSpec(covered_until=covered_until), now) == years
+
+
+# -- point 5: operators' mail in Chinese --------------------------------------------------------
+def test_the_operators_are_told_about_missing_data_in_chinese_not_the_evaluators_english(cycle, pipeline, settings):
+    cycle(T0, (SETUP, "no_data", None), reason="no data yet from feed 'demo' (series 'setup_days')")
+    asyncio.run(pipeline.deliver_due(T0))
+    [mail] = read_mails(settings.maildir)
+    text = mail.get_body(("plain",)).get_content()
+    assert "说明：数据源 demo（序列 town2021.setup_days）尚未提供数据。请确认数据源已接入并包含该序列。" in text
+    assert "no data yet" not in text and "feed 'demo'" not in text
+
+
+def test_a_failed_collection_is_explained_in_chinese_with_the_systems_own_error_kept(cycle, pipeline, store, settings):
+    from monitor.observations import CollectionResult
+    store.save_collection(CollectionResult.failure("demo", T0, "connect", "cannot connect: refused"))
+    cycle(T0, (SETUP, "met", 0.5))
+    asyncio.run(pipeline.deliver_due(T0))
+    text = read_mails(settings.maildir)[0].get_body(("plain",)).get_content()
+    assert "说明：最近一次采集失败：无法连接数据源。请检查数据源地址、网络和凭据。" in text
+    assert "错误信息（原文）：cannot connect: refused" in text
