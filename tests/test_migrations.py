@@ -116,3 +116,33 @@ def test_the_release_schema_fixture_is_what_the_script_writes():
     text = (SCHEMAS / f"{RELEASE}.sqlite.sql").read_text(encoding="utf-8")
     assert text.startswith(f"-- The tables of release {RELEASE}, written by make.py")
     assert "CREATE TABLE alert_state" in text and "settled_on" not in text
+
+
+def test_0009_counts_what_a_database_judged_as_onboarded_and_marks_settled_alerts_told_as_final(database_url):
+    """An upgrade sends no onboarding summary and repeats no settled alert: they were told before."""
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    at = NOW.isoformat(sep=" ")
+    with engine.begin() as connection:   # back to a database of revision 0005 with verdicts and alerts
+        connection.execute(sqlalchemy.text("DROP TABLE alert_onboarding"))
+        connection.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = '0005'"))
+        for commitment, status, settled in (("doc.settled", "missed", "2021-12-31"), ("doc.live", "at_risk", None),
+                                            ("doc.waiting", "no_data", None)):
+            connection.execute(sqlalchemy.text(
+                "INSERT INTO current_state (status, reason, commitment, evaluated_at, status_since, settled_on) "
+                "VALUES (:status, '', :c, :at, :at, :settled)"), {"status": status, "c": commitment, "at": at,
+                                                                   "settled": settled})
+            if status != "no_data":
+                connection.execute(sqlalchemy.text(
+                    "INSERT INTO alert_state (commitment, alert, state, status, reason, consecutive, announced, "
+                    "settled_on) VALUES (:c, 'target', 'firing', :status, '', 1, :told, :settled)"),
+                    {"c": commitment, "status": status, "settled": settled,
+                     "told": "firing:critical" if settled else "firing:warning"})
+    assert migrations.upgrade(engine) == ["0009"]
+    with engine.connect() as connection:
+        onboarded = dict(connection.execute(sqlalchemy.text(
+            "SELECT commitment, settled_status FROM alert_onboarding")).all())
+        told = dict(connection.execute(sqlalchemy.text("SELECT commitment, announced FROM alert_state")).all())
+    assert onboarded == {"doc.settled": None, "doc.live": None}   # never judged on data: judged later, at first data
+    assert told == {"doc.settled": "final:critical", "doc.live": "firing:warning"}
+    assert schema_differences(engine) == []
