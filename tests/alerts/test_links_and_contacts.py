@@ -162,3 +162,13 @@ def test_a_failed_collection_is_explained_in_chinese_with_the_systems_own_error_
     text = read_mails(settings.maildir)[0].get_body(("plain",)).get_content()
     assert "说明：最近一次采集失败：无法连接数据源。请检查数据源地址、网络和凭据。" in text
     assert "错误信息（原文）：cannot connect: refused" in text
+
+
+def test_contacts_in_targets_yaml_are_checked():
+    from pydantic import ValidationError
+    from monitor.spec.alerting import OfficeContact
+    with pytest.raises(ValidationError, match="a contact needs a person or a phone"):
+        AgencyContact()
+    with pytest.raises(ValidationError, match="not a valid e-mail address|not exactly one e-mail address"):
+        OfficeContact(name="监测办公室", email="office at example")
+    assert OfficeContact(name="监测办公室").phone is None
