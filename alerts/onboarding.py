@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from alerts.tables import AlertOnboarding
@@ -48,17 +49,19 @@ class Onboarding:
         for page in in_pages(unknown):
             for row in session.exec(select(AlertOnboarding).where(col(AlertOnboarding.commitment).in_(page))):
                 self._known[row.commitment] = (row.settled_status, row.settled_on) if row.settled_status else None
+        rows = []
         for e in judged:
             if e.commitment in self._known:
                 continue
             settled = e.settled_on is not None
             agency = catalogue.commitments[e.commitment].agency
-            session.add(AlertOnboarding(commitment=e.commitment, first_at=now,
-                                        settled_status=e.status if settled else None, settled_on=e.settled_on,
-                                        agency=agency.id if agency else None,
-                                        summarised_at=None if settled else now))
+            rows.append({"commitment": e.commitment, "first_at": now, "settled_status": e.status if settled else None,
+                         "settled_on": e.settled_on, "agency": agency.id if agency else None,
+                         "summarised_at": None if settled else now})
             self._known[e.commitment] = (e.status, e.settled_on) if settled else None
             self.pending = self.pending or settled
+        if rows:   # one statement for a feed's first cycle (thousands of commitments at scale)
+            session.execute(insert(AlertOnboarding), rows)
         return {e.commitment for e in evaluations
                 if (found := self._known.get(e.commitment)) is not None and found == (e.status, e.settled_on)}
 
