@@ -138,7 +138,7 @@ class AlertPipeline:
 
     def startup_report(self, catalogue: Catalogue) -> list[Line]:
         """Where mail goes and what its links point to, said once at start-up (see alerts.startup)."""
-        return mail_report(self.settings, catalogue.alerting.daemon_notifies)
+        return mail_report(self.settings, catalogue.alerting.route)
 
     def flush(self, now: datetime) -> int:
         """Queue what group_wait/group_interval/repeat_interval made due since the last cycle."""

@@ -22,7 +22,7 @@ class Line:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def mail_report(settings: AlertSettings, daemon_notifies: bool = True) -> list[Line]:
+def mail_report(settings: AlertSettings, route: str = "daemon") -> list[Line]:
     """The start-up lines about mail, in order: where it goes, what its links point to, then warnings."""
     links = settings.links()
     if settings.smtp_host:
@@ -31,8 +31,8 @@ def mail_report(settings: AlertSettings, daemon_notifies: bool = True) -> list[L
     else:
         where = f"folder {settings.maildir} (.eml files; set MONITOR_SMTP_HOST to send)"
         goes = {"maildir": str(settings.maildir)}
-    if not daemon_notifies:
-        where += "; alerts to agencies go through Alertmanager (alerting.route), not this mail"
+    if route != "daemon":
+        where += f"; alerts to agencies go through Alertmanager (alerting.route: {route}), not this mail"
     source = "MONITOR_LISTEN" if links.derived else "MONITOR_PUBLIC_URL"
     grafana = settings.grafana_url.rstrip("/") if settings.grafana_url else None
     lines = [
