@@ -88,16 +88,30 @@ def _copy_values(state: AlertState, evaluation: Evaluation) -> None:
         setattr(state, key, value)
 
 
+FINAL = "final"   # a settled verdict's one notice: told once, never repeated
+
+
 def wanted_announcement(state: AlertState) -> str:
-    """What receivers should have been told by now: firing:<severity>, or resolved once a firing was told.
+    """What receivers should have been told by now: firing:<severity>; final:<severity> once the
+    verdict is settled (the one final notice); or resolved once a firing was told.
 
     A firing that was muted ("silenced:...") is never followed by a resolved message.
     """
     if state.state == "firing":
-        return f"firing:{state.severity}"
-    if state.announced.startswith("firing"):
+        return f"{FINAL if state.settled_on else 'firing'}:{state.severity}"
+    if told(state.announced):
         return "resolved"
     return state.announced
+
+
+def told(announced: str) -> bool:
+    """Whether the receivers were told of a firing (as an alert or as its final notice)."""
+    return announced.startswith(("firing", FINAL))
+
+
+def is_final(state: AlertState) -> bool:
+    """Its final notice was told: a settled verdict is never repeated."""
+    return state.announced.startswith(FINAL)
 
 
 def needs_announcement(state: AlertState) -> bool:

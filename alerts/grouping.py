@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.engine import COLLECTION, DATA, FEED_PREFIX, TARGET, wanted_announcement
+from alerts.engine import COLLECTION, DATA, FEED_PREFIX, TARGET, is_final, wanted_announcement
 from alerts.silences import Muter
 from alerts.tables import AlertGroup, AlertState
 from monitor.model import Catalogue, Commitment
@@ -126,8 +126,8 @@ def _batch(catalogue: Catalogue, key: str, states: list[AlertState], group: Aler
             want = "silenced:" + want.removeprefix("silenced:")
         if want != state.announced:
             (muted if want.startswith("silenced:") else changed).append((state, want, why))
-        elif state.state == "firing" and why is None and state.commitment not in paused:
-            firing.append(state)
+        elif state.state == "firing" and why is None and not is_final(state) and state.commitment not in paused:
+            firing.append(state)   # repeated after repeat_interval, unless final or disputed
     if not changed and not muted:
         group.first_change_at = None
         if not firing or group.last_sent_at is None or now < group.last_sent_at + spec.repeat_interval:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
-from alerts.engine import COLLECTION, DATA, FEED_PREFIX, SEVERITY_OF_STATUS, TARGET
+from alerts.engine import COLLECTION, DATA, FEED_PREFIX, FINAL, SEVERITY_OF_STATUS, TARGET
 from alerts.grouping import Batch, group_key, recipients
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
 from alerts.outbox import new_notification
-from alerts.render import Rendered, Renderer, TemplateFailure, number
+from alerts.onboarding import Summary
+from alerts.render import STATUS_ZH, Rendered, Renderer, TemplateFailure, contacts, number, zh_date
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
 from monitor.model import Catalogue
@@ -22,7 +23,8 @@ from monitor.spec.alerting import AlertmanagerSpec
 from monitor.store import VERDICT_FIELDS, Store, in_pages
 
 log = logging.getLogger("monitor.alerts")
-SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
+SECTION_TITLES = {"firing": "新告警", "escalated": "告警级别变化", "final": "已定论（最终通知，不再重复）",
+                  "resolved": "已恢复", "still_firing": "仍在告警"}
 
 
 Trends = Mapping[str, Sequence[tuple[datetime, float | None, str]]]   # commitment -> (time, actual, status), oldest first
@@ -36,8 +38,11 @@ def trends(store: Store, batches: Sequence[Batch], points: int) -> dict[str, lis
 
 
 def change_of(state: AlertState, wanted: str) -> str:
-    if wanted.removeprefix("silenced:") == "resolved":
+    wanted = wanted.removeprefix("silenced:")
+    if wanted == "resolved":
         return "resolved"
+    if wanted.startswith(FINAL):
+        return "final"
     return "escalated" if state.announced.startswith("firing") else "firing"
 
 
@@ -58,8 +63,11 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
             counts["resolved"] += 1
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
+    agency = catalogue.agencies.get(batch.key.split(":", 1)[1]) if batch.key.startswith("agency:") else None
     return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
             "now": renderer.local_time(now), "counts": counts, "status_url": renderer.page_url(),
+            "contact": contacts(catalogue, agency),
+            "has_dispute": any(i.get("dispute_url") for v in sections.values() for i in v),
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
 
 
@@ -188,7 +196,7 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     context = {"receiver_name": agency.name, "now": renderer.local_time(now), "addresses": list(agency.emails),
                "lead_count": sum(1 for c in commitments if c.agency and c.agency.id == agency_id),
                "co_count": sum(1 for c in commitments if agency_id in {a.id for a in c.co_agencies}),
-               "status_url": renderer.page_url()}
+               "status_url": renderer.page_url(), "contact": contacts(catalogue, agency)}
     rendered, error = _render(renderer, "test", context)
     batch = Batch(key=f"test:{agency_id}", kind="test", receiver_name=agency.name, to=list(agency.emails), cc=[], bcc=[])
     notification = _email_row(now, batch, "test", rendered, error, [])
@@ -198,13 +206,50 @@ def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agenc
     return notification
 
 
-def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catalogue, year: int,
-                          provisional: Sequence[str], now: datetime) -> int:
-    """Ask the operators, once per year, for the year's holiday notice (verdicts are provisional until then)."""
-    context = {"year": year, "since": f"{year}-01-01", "count": len(provisional),
+ONBOARDING_LIST_LIMIT = 20
+
+
+def queue_onboarding(session: Session, renderer: Renderer, catalogue: Catalogue, summary: Summary,
+                     now: datetime) -> int:
+    """One agency's onboarding summary: the broken promises found settled when the monitor first judged
+    them (no alert), and how many were found settled as kept. An agency with none broken gets no mail."""
+    agency = catalogue.agencies.get(summary.agency)
+    if agency is None or not agency.emails:
+        return 0
+    items: list[dict[str, Any]] = []
+    for row in summary.rows:
+        c = catalogue.commitments.get(row.commitment)
+        if c is None or row.settled_on is None or row.settled_status is None:
+            continue
+        items.append({"id": c.id, "measured": c.measured_zh, "document_title": c.document.title, "clause": c.clause,
+                      "status": row.settled_status, "status_zh": STATUS_ZH.get(row.settled_status, row.settled_status),
+                      "settled_on_zh": zh_date(row.settled_on), "page": renderer.links(c.id)["page"]})
+    kept = [i for i in items if i["status"] == "met"]
+    items = [i for i in items if i["status"] != "met"]
+    if not items:
+        return 0   # only kept promises were found settled: nothing an alert would have said, no mail
+    items.sort(key=lambda i: (i["document_title"], i["clause"], i["id"]))
+    first = min(r.first_at for r in summary.rows)
+    context = {"receiver_name": agency.name, "items": items, "kept": len(kept), "limit": ONBOARDING_LIST_LIMIT,
+               "since": renderer.local_time(first)[:10], "agency_url": renderer.links(items[0]["id"], agency.id)["agency"],
+               "contact": contacts(catalogue, agency), "now": renderer.local_time(now)}
+    rendered, error = _render(renderer, "onboarding", context)
+    operators = catalogue.alerting.operators
+    bcc = [e for e in operators.emails if e not in agency.emails] if operators.mode == "copy" else []
+    batch = Batch(key=f"onboarding:{agency.id}", kind="onboarding", receiver_name=agency.name, to=list(agency.emails),
+                  cc=[], bcc=bcc)
+    session.add(_email_row(now, batch, "onboarding", rendered, error, [i["id"] for i in items]))
+    return 1
+
+
+def queue_calendar_notice(session: Session, renderer: Renderer, catalogue: Catalogue, years: Sequence[int],
+                          since: date, provisional: Sequence[str], now: datetime) -> int:
+    """Ask the operators, once per provisional year, for its holiday notice (verdicts are provisional until then)."""
+    context = {"year": years[0], "years": "、".join(str(y) for y in years), "last_year": years[-1],
+               "since": since.isoformat(), "count": len(provisional),
                "examples": list(provisional[:5]), "now": renderer.local_time(now)}
     rendered, error = _render(renderer, "calendar_notice", context)
-    batch = Batch(key=f"calendar-notice:{year}", kind="operators", receiver_name="运维人员",
+    batch = Batch(key=f"calendar-notice:{years[0]}", kind="operators", receiver_name="运维人员",
                   to=list(catalogue.alerting.operators.emails), cc=[], bcc=[])
     session.add(_email_row(now, batch, "operators", rendered, error, []))
     return 1

@@ -17,8 +17,9 @@ import asyncio
 import logging
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import httpx
 from sqlalchemy import exc as sa_exc, func, or_, update
@@ -27,15 +28,18 @@ from sqlmodel import Session, col, select
 
 from alerts import messages
 from alerts.engine import ALERT_KINDS, COLLECTION, DATA, FEED_PREFIX, TARGET, Rules, condition, needs_announcement, step
+from alerts.calendar_notice import first_provisional_day, provisional_years
 from alerts.grouping import DIGEST, OPERATORS, Batch, digest_due, due_batches, may_be_due, resend_due, state_group
 from alerts.notifiers import Notifier
 from alerts.notifiers.alertmanager import AlertmanagerNotifier
 from alerts.notifiers.email import SmtpNotifier
 from alerts.notifiers.maildir import MaildirNotifier
 from alerts.notifiers.webhook import WebhookNotifier
+from alerts.onboarding import Onboarding
 from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
 from alerts.settings import AlertSettings
+from alerts.startup import Line, mail_report
 from alerts.silences import muter
 from alerts.tables import FAILED, PENDING, SENDING, SENT, AlertGroup, AlertState, AlertTransition, Notification
 from alerts.metrics import AlertMetrics
@@ -62,6 +66,7 @@ class AlertPipeline:
         self._flushed_catalogue: Catalogue | None = None   # what the last flush read every group under
         self._flushed_mutes: object = None
         self._http: httpx.AsyncClient | None = None
+        self.onboarding = Onboarding()
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction.
@@ -70,16 +75,19 @@ class AlertPipeline:
         feeds = {catalogue.commitments[e.commitment].measure.feed for e in evaluations
                  if e.commitment in catalogue.commitments}
         runs = self.store.latest_runs(feeds)
-        with self._lock, Session(self.engine) as session:
+        with self._lock, Session(self.engine) as session, self._forgetting_on_failure():
             self._take_turn(session, now)
             states = _states_of(session, sorted({e.commitment for e in evaluations})
                                 + [FEED_PREFIX + feed for feed in sorted(runs)])
+            history = self.onboarding.settled_at_start(session, catalogue, evaluations, now)
             transitions = 0
             for evaluation in evaluations:
                 commitment = catalogue.commitments.get(evaluation.commitment)
                 if commitment is None or not commitment.evaluated:
                     continue
                 for alert in ALERT_KINDS:
+                    if alert == TARGET and commitment.id in history:
+                        continue   # settled before the monitor first judged it: the onboarding summary tells it
                     state = states.get((commitment.id, alert))
                     if state is None:
                         if not condition(alert, evaluation.status):
@@ -102,6 +110,15 @@ class AlertPipeline:
             log.info("alerts_processed", extra={"evaluations": len(evaluations), "transitions": transitions,
                                                  "notifications": queued})
 
+    @contextmanager
+    def _forgetting_on_failure(self) -> Iterator[None]:
+        """A transaction that fails leaves the onboarding cache unsure of what was written."""
+        try:
+            yield
+        except BaseException:
+            self.onboarding.forget()
+            raise
+
     @staticmethod
     def _feed_alerts(session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
                      rules: Rules, now: datetime) -> int:
@@ -122,12 +139,16 @@ class AlertPipeline:
             session.add(state)
         return transitions
 
+    def startup_report(self, catalogue: Catalogue) -> list[Line]:
+        """Where mail goes and what its links point to, said once at start-up (see alerts.startup)."""
+        return mail_report(self.settings, catalogue.alerting.route)
+
     def flush(self, now: datetime) -> int:
         """Queue what group_wait/group_interval/repeat_interval made due since the last cycle."""
         catalogue = self._catalogue
         if catalogue is None:
             return 0
-        with self._lock, Session(self.engine) as session:
+        with self._lock, Session(self.engine) as session, self._forgetting_on_failure():
             self._take_turn(session, now)
             queued = self._flush(session, catalogue, now)
             given_up = _given_up(session)
@@ -196,12 +217,13 @@ class AlertPipeline:
         provisional = sorted(e.commitment for e in evaluations if e.provisional)
         if not provisional or not catalogue.alerting.operators.emails:
             return 0
-        year = now.astimezone(catalogue.calendar_zone).year
-        key = f"calendar-notice:{year}"
+        years = provisional_years(catalogue.calendar, now.astimezone(catalogue.calendar_zone))
+        key = f"calendar-notice:{years[0]}"   # once per first provisional year: asked again only when it moves on
         if session.get(AlertGroup, key) is not None:
             return 0
         session.add(AlertGroup(key=key, last_sent_at=now))
-        return messages.queue_calendar_notice(session, self._renderer(catalogue), catalogue, year, provisional, now)
+        return messages.queue_calendar_notice(session, self._renderer(catalogue), catalogue, years,
+                                              first_provisional_day(catalogue.calendar), provisional, now)
 
     def _renderer(self, catalogue: Catalogue) -> Renderer:
         self.renderer = Renderer.for_catalogue(self.settings, catalogue, self.renderer)
@@ -249,6 +271,12 @@ class AlertPipeline:
             group.first_change_at = None
             if batch.changed or batch.repeat:
                 group.last_sent_at = now
+        for summary in self.onboarding.due(session, catalogue.alerting, now):
+            if catalogue.alerting.daemon_notifies:
+                queued += messages.queue_onboarding(session, self._renderer(catalogue), catalogue, summary, now)
+            for row in summary.rows:
+                row.summarised_at = now
+                session.add(row)
         digest = groups.setdefault(DIGEST, AlertGroup(key=DIGEST))
         if digest_due(catalogue.alerting, digest, now):
             queued += messages.queue_digest(session, self._renderer(catalogue), catalogue, digest, now)
@@ -275,7 +303,8 @@ def _states_of(session: Session, commitments: Sequence[str]) -> dict[tuple[str, 
 def _announceable(session: Session, catalogue: Catalogue, keys: set[str] | None) -> list[AlertState]:
     """The states that can put something in a message (firing, or firing once told and not yet
     resolved to the receivers), of the groups in `keys` or of every group."""
-    told = or_(col(AlertState.state) == "firing", col(AlertState.announced).like("firing%"))
+    told = or_(col(AlertState.state) == "firing", col(AlertState.announced).like("firing%"),
+               col(AlertState.announced).like("final%"))
     if keys is None:
         return list(session.exec(select(AlertState).where(told)).all())
     found: list[AlertState] = []

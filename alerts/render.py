@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 import jinja2
 
+from alerts.operator_text import collection_problem_zh, data_problem_zh
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
 from monitor.evaluate import late_note
 from monitor.model import Catalogue, Commitment
+from monitor.spec import AgencySpec
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH, SUBJECT_TAG
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
 
-STATUS_ZH = {"met": "达标", "on_track": "正常推进", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
-CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
+CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "final": "已定论", "resolved": "已恢复",
+             "still_firing": "仍在告警"}
+STATE_ZH = {"inactive": "未触发", "pending": "待确认", "firing": "告警中", "resolved": "已恢复"}
+ALERT_ZH = {"target": "承诺告警", "data": "数据告警", "collection": "采集告警"}
 OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
 
 
@@ -58,6 +63,22 @@ def local_time(value: datetime | None, zone: tzinfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def zh_date(value: date | None) -> str:
+    """A date as written in Chinese prose: 2021年12月31日."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def contacts(catalogue: Catalogue, agency: AgencySpec | None) -> dict[str, Any]:
+    """Who to contact about a message: the monitoring office (alerting.contact) and the agency's own
+    person (agencies[].contact); None where targets.yaml names nobody (templates say 未登记联系人)."""
+    office = catalogue.alerting.contact
+    person = agency.contact if agency is not None else None
+    return {"office": {"name": office.name, "phone": office.phone, "email": office.email} if office else None,
+            "agency": {"name": agency.name, "person": person.person, "phone": person.phone}
+            if agency is not None and person is not None else None,
+            "agency_name": agency.name if agency is not None else ""}
+
+
 def promise_text(op: str | None, target: float | None, target_max: float | None, unit: str | None) -> str:
     if target is None:
         return "—"
@@ -80,13 +101,16 @@ class Renderer:
     def __init__(self, settings: AlertSettings, zone: tzinfo):
         self.settings = settings
         self.zone = zone
+        self.base_url = settings.links().url
         folders = [str(settings.templates_dir)] if settings.templates_dir else []
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters.update(number=number, local_time=self.local_time)
-        self.env.globals.update(STATUS_ZH=STATUS_ZH, SEVERITY_ZH=SEVERITY_ZH, CHANGE_ZH=CHANGE_ZH)
+        self.env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_COLOUR=STATUS_COLOUR, SEVERITY_ZH=SEVERITY_ZH,
+                                CHANGE_ZH=CHANGE_ZH, STATE_ZH=STATE_ZH, ALERT_ZH=ALERT_ZH, PRODUCT_NAME=PRODUCT_NAME,
+                                SUBJECT_TAG=SUBJECT_TAG)
         # the signed token of an agency's dispute link, (commitment, agency) -> token; None: no links
         self.dispute_token: Callable[[str, str], str] | None = None
 
@@ -109,13 +133,15 @@ class Renderer:
         return Rendered(subject=" ".join(parts[0].split()), text=parts[1], html=parts[2])
 
     def page_url(self, path: str = "/") -> str:
-        """A page of the monitor's own site (public_url): the board at "/", a commitment, an agency."""
-        return self.settings.public_url.rstrip("/") + path
+        """A page of the monitor's own site (MONITOR_PUBLIC_URL, else the listen address): the board at
+        "/", a commitment, an agency."""
+        return self.base_url + path
 
-    def links(self, commitment_id: str, agency_id: str | None = None) -> dict[str, str]:
-        grafana = self.settings.grafana_url.rstrip("/")
+    def links(self, commitment_id: str, agency_id: str | None = None) -> dict[str, str | None]:
+        """The item's links; `grafana` is None unless MONITOR_GRAFANA_URL is set (no link to a Grafana nobody runs)."""
+        grafana = self.settings.grafana_url.rstrip("/") if self.settings.grafana_url else None
         page = self.page_url(f"/commitments/{quote(commitment_id, safe='')}")
-        return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}",
+        return {"grafana": f"{grafana}/d/{GRAFANA_DASHBOARD_UID}?var-commitment={quote(commitment_id)}" if grafana else None,
                 "page": page, "status": page,   # `status` kept for templates overridden before the pages existed
                 "agency": self.page_url(f"/agencies/{quote(agency_id, safe='')}") if agency_id else self.page_url()}
 
@@ -143,10 +169,12 @@ class Renderer:
             "deadline": c.deadline.isoformat() if c.deadline else None,
             "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
+            "settled_on_zh": zh_date(state.settled_on) if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
             "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
             "paused": paused_text(state.paused_cases, state.paused_total, c.unit),
             "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
+            "problem_zh": data_problem_zh(c, state, self.zone) if state.status in ("no_data", "error") else None,
             "fired_at": self.local_time(state.fired_at), "resolved_at": self.local_time(state.resolved_at),
             "trend": [{"at": self.local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
                        "status_zh": STATUS_ZH.get(s, s)}
@@ -162,6 +190,8 @@ class Renderer:
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": "采集失败" if state.status == "error" else "采集恢复",
             "measured": f"数据源 {feed} 的采集", "reason": state.reason,
+            "problem_zh": collection_problem_zh(state.reason)[0] if state.reason else "最近一次采集成功。",
+            "error_raw": collection_problem_zh(state.reason)[1] if state.reason else None,
             "evaluated_at": self.local_time(state.evaluated_at), "fired_at": self.local_time(state.fired_at),
-            "links": {"status": self.page_url(), "page": self.page_url(), "grafana": self.page_url("/metrics")},
+            "links": {"status": self.page_url(), "page": self.page_url(), "grafana": None},
         }

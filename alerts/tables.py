@@ -8,7 +8,7 @@ worker); importing this module creates nothing. A change here needs a revision t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, Text
 from sqlmodel import Column, Field, SQLModel
@@ -48,6 +48,21 @@ class AlertState(EvaluationFields, table=True):
     resolved_at: datetime | None = _time()
     announced: str = ""                     # what the receivers were last told: firing:<severity>, resolved
     announced_at: datetime | None = _time()
+
+
+class AlertOnboarding(SQLModel, table=True):
+    """When the monitor first judged a commitment on data, and whether that verdict was already settled.
+
+    A verdict settled before the monitor first judged it is history, not an alert: no alert state is
+    made for it, and its lead agency gets one onboarding summary (summarised_at: when it was queued)."""
+
+    __tablename__ = names.TABLE_ALERT_ONBOARDING
+    commitment: str = Field(primary_key=True)
+    first_at: datetime = _time(nullable=False)
+    settled_status: str | None = None       # the settled status found at the start (met, missed); None: not settled
+    settled_on: date | None = None
+    agency: str | None = None               # the lead agency then, for the summary
+    summarised_at: datetime | None = _time()
 
 
 class AlertTransition(SQLModel, table=True):

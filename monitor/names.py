@@ -33,6 +33,7 @@ METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
 METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
 METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
 METRIC_STORE_WRITABLE = "monitor_store_writable"                 # 0 when the last write or probe failed
+METRIC_PUBLIC_URL = "monitor_public_url_info"                   # labels: url (the base of links to the pages)
 METRIC_HTTP_REJECTED = "monitor_http_requests_rejected_total"    # labels: reason (busy, unauthorized, forbidden)
 
 # The Prometheus job that scrapes the daemon, as generated dashboards and rules select it by default
@@ -67,6 +68,7 @@ TABLE_STORE_PROBE = "store_probe"
 TABLE_FEED_LEASE = "feed_lease"
 TABLE_REPLICA = "replica"
 TABLE_DISPUTE = "dispute"
+TABLE_ALERT_ONBOARDING = "alert_onboarding"
 
 # Outbox and notification metrics (exported by the alerts package).
 METRIC_OUTBOX_BACKLOG = "monitor_outbox_backlog"

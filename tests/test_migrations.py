@@ -62,7 +62,7 @@ def schema_differences(engine: sqlalchemy.Engine) -> list:
 
 
 # every revision, oldest first: a new one is added here by hand
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
 
 
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(database_url):
@@ -87,6 +87,10 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
     with engine.connect() as connection:
         alert = connection.execute(sqlalchemy.text("SELECT state, consecutive, settled_on FROM alert_state")).one()
     assert tuple(alert) == ("firing", 2, None)
+    with engine.connect() as connection:   # 0008: what the database had judged counts as onboarded, not settled
+        onboarded = connection.execute(sqlalchemy.text(
+            "SELECT commitment, settled_status, summarised_at FROM alert_onboarding")).all()
+    assert [(c, settled, at is not None) for c, settled, at in onboarded] == [("doc.c1", None, True)]
 
     # the new columns take writes
     store.save_evaluations([Evaluation("doc.c1", NOW + timedelta(hours=1), "missed", actual=81.0, target=90.0,
@@ -117,3 +121,33 @@ def test_the_release_schema_fixture_is_what_the_script_writes():
     text = (SCHEMAS / f"{RELEASE}.sqlite.sql").read_text(encoding="utf-8")
     assert text.startswith(f"-- The tables of release {RELEASE}, written by make.py")
     assert "CREATE TABLE alert_state" in text and "settled_on" not in text
+
+
+def test_0008_counts_what_a_database_judged_as_onboarded_and_marks_settled_alerts_told_as_final(database_url):
+    """An upgrade sends no onboarding summary and repeats no settled alert: they were told before."""
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    at = NOW.isoformat(sep=" ")
+    with engine.begin() as connection:   # back to a database of revision 0007 with verdicts and alerts
+        connection.execute(sqlalchemy.text("DROP TABLE alert_onboarding"))
+        connection.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = '0007'"))
+        for commitment, status, settled in (("doc.settled", "missed", "2021-12-31"), ("doc.live", "at_risk", None),
+                                            ("doc.waiting", "no_data", None)):
+            connection.execute(sqlalchemy.text(
+                "INSERT INTO current_state (status, reason, commitment, evaluated_at, status_since, settled_on) "
+                "VALUES (:status, '', :c, :at, :at, :settled)"), {"status": status, "c": commitment, "at": at,
+                                                                   "settled": settled})
+            if status != "no_data":
+                connection.execute(sqlalchemy.text(
+                    "INSERT INTO alert_state (commitment, alert, state, status, reason, consecutive, announced, "
+                    "settled_on) VALUES (:c, 'target', 'firing', :status, '', 1, :told, :settled)"),
+                    {"c": commitment, "status": status, "settled": settled,
+                     "told": "firing:critical" if settled else "firing:warning"})
+    assert migrations.upgrade(engine) == ["0008"]
+    with engine.connect() as connection:
+        onboarded = dict(connection.execute(sqlalchemy.text(
+            "SELECT commitment, settled_status FROM alert_onboarding")).all())
+        told = dict(connection.execute(sqlalchemy.text("SELECT commitment, announced FROM alert_state")).all())
+    assert onboarded == {"doc.settled": None, "doc.live": None}   # never judged on data: judged later, at first data
+    assert told == {"doc.settled": "final:critical", "doc.live": "firing:warning"}
+    assert schema_differences(engine) == []

@@ -37,10 +37,11 @@ def am_alert(commitment: Commitment, state: AlertState, renderer: Renderer, now:
         "promise": promise_text(commitment.op, commitment.value, commitment.value_max, commitment.unit),
         "actual": f"{number(state.actual)}{state.unit or ''}",
         "reason": state.reason,
+        "page": renderer.links(commitment.id)["page"] or "",
     }
     return {"labels": labels, "annotations": annotations,
             "startsAt": (state.fired_at or now).isoformat(), "endsAt": ends.isoformat(),
-            "generatorURL": renderer.links(commitment.id)["grafana"]}
+            "generatorURL": renderer.links(commitment.id)["page"]}
 
 
 class AlertmanagerNotifier:

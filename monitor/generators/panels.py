@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor import names
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH
 
 SCHEMA_VERSION = 39
 DATASOURCE_UID = "commitment-monitor-prometheus"
@@ -18,10 +19,9 @@ GRID_WIDTH = 24
 
 # One number per verdict, so a single series can colour a tile; the order is the board's legend.
 STATUS_CODES = {"met": 0, "on_track": 1, "at_risk": 2, "missed": 3, "no_data": 4, "error": 5}
-STATUS_COLOURS = {"met": "green", "on_track": "light-blue", "at_risk": "yellow", "missed": "red", "no_data": "#8e8e8e",
-                  "error": "purple"}
-STATUS_TEXT = {"met": "met 达标", "on_track": "on track 正常推进", "at_risk": "at risk 预警", "missed": "missed 未达标", "no_data": "no data 无数据",
-               "error": "error 错误"}
+# the words and colours of mails and pages (monitor.vocabulary)
+STATUS_COLOURS = {status: STATUS_COLOUR[status] for status in STATUS_CODES}
+STATUS_TEXT = {status: STATUS_ZH[status] for status in STATUS_CODES}
 assert tuple(STATUS_CODES) == names.STATUSES
 
 Json = dict[str, Any]
@@ -153,7 +153,7 @@ def dashboard(uid: str, title: str, description: str, panels: list[Json], *, var
         "schemaVersion": SCHEMA_VERSION, "version": 1, "fiscalYearStartMonth": 0, "liveNow": False,
         "time": {"from": time_from, "to": "now"}, "timepicker": {},
         "annotations": {"list": []},
-        "links": links or [{"type": "dashboards", "title": "Commitment Monitor", "tags": ["commitment-monitor"],
+        "links": links or [{"type": "dashboards", "title": PRODUCT_NAME, "tags": ["commitment-monitor"],
                             "asDropdown": True, "includeVars": False, "keepTime": True}],
         "templating": {"list": variables or []},
         "panels": lay_out(panels),

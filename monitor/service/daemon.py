@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -26,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 
+from alerts.startup import Line
 from collectors.base import FetchContext
 from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
@@ -57,6 +59,7 @@ SHUTDOWN_GRACE_SECONDS = 10
 
 class AlertHook(Protocol):
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None: ...
+    def startup_report(self, catalogue: Catalogue) -> list[Line]: ...
     async def deliver_due(self, now: datetime) -> int: ...
     async def aclose(self) -> None: ...
     def metrics_collector(self) -> Collector: ...
@@ -121,6 +124,7 @@ class Daemon:
         self._awaiting_store = 0
         self._store_backlog = asyncio.Condition()
         self.metrics.record_catalogue(catalogue)
+        self.metrics.public_url.labels(settings.links().url).set(1)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
 
@@ -152,6 +156,8 @@ class Daemon:
                                       "health": f"http://{host}:{port}/healthz"})
         print(f"Commitment Monitor serving http://{host}:{port}/  (pages, /api/v1, /metrics, /healthz, /status)",
               flush=True)
+        if self.alerts is not None:
+            self._say_where_mail_goes(self.alerts.startup_report(self.catalogue))
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         if self.leases is not None:   # counted among the replicas before taking any feed
@@ -174,6 +180,17 @@ class Daemon:
             await self._stopping.wait()
         finally:
             await self._shutdown()
+
+    @staticmethod
+    def _say_where_mail_goes(lines: Sequence[Line]) -> None:
+        """Where mail goes and where its links point: a log line each, and on the terminal too;
+        warnings (links no reader can open) also on stderr, so they are seen."""
+        for line in lines:
+            log.log(line.level, line.event, extra={**line.fields, "detail": line.text})
+            if line.level >= logging.WARNING:
+                print(f"WARNING: {line.text}", file=sys.stderr, flush=True)
+            else:
+                print(line.text, flush=True)
 
     def stop(self) -> None:
         log.info("stopping")

@@ -323,6 +323,9 @@ class DaemonMetrics:
                                      [names.REASON_LABEL])
         self.catalogue_commitments = gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
                                            ["state"])
+        self.public_url = gauge(names.METRIC_PUBLIC_URL, "1, labelled with the base URL of the links to the "
+                                "pages (MONITOR_PUBLIC_URL, else the listen address); rule annotations read it",
+                                ["url"])
 
     def record_collection(self, result: CollectionResult) -> None:
         self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from alerts.settings import LinkBase
     from monitor.service.retention import Retention
     from monitor.service.signed_links import LinkSigner
 
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
     targets: Path = Path("targets.yaml")
     database_url: str = "sqlite:///var/monitor.db"
     listen: str = f"127.0.0.1:{DEFAULT_PORT}"
-    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    public_url: str | None = None          # base of links in mail and rules; unset: the listen address
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     demo_listen: str = "127.0.0.1:0"
@@ -81,6 +82,11 @@ class Settings(BaseSettings):
     def retention(self) -> "Retention":
         from monitor.service.retention import Retention
         return Retention(self.retain_evaluations_days, self.retain_observations_days, self.retain_notifications_days)
+
+    def links(self) -> "LinkBase":
+        """Where links to the pages point (MONITOR_PUBLIC_URL, else the listen address): alerts.settings.link_base."""
+        from alerts.settings import link_base
+        return link_base(self.public_url, self.listen)
 
     def listen_address(self) -> tuple[str, int]:
         return split_address(self.listen)

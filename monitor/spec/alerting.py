@@ -29,6 +29,14 @@ class OperatorsSpec(StrictModel):
     digest_interval: Duration = timedelta(days=1)
 
 
+class OfficeContact(StrictModel):
+    """The monitoring office agencies contact about a verdict (shown on every mail and page)."""
+
+    name: str = Field(min_length=1)
+    phone: str | None = Field(default=None, min_length=1)
+    email: EmailEntry | None = None
+
+
 class MaintenanceWindowSpec(StrictModel):
     """A recurring window (e.g. every Saturday 22:00-06:00 Asia/Shanghai) in which alerts are muted."""
 
@@ -96,6 +104,7 @@ class AlertingSpec(StrictModel):
     group_interval: Duration = timedelta(minutes=5)
     repeat_interval: Duration = timedelta(days=1)
     operators: OperatorsSpec = OperatorsSpec()
+    contact: OfficeContact | None = None      # the monitoring office; absent: mails say 未登记联系人
     maintenance: list[MaintenanceWindowSpec] = []
     webhooks: list[WebhookSpec] = []
     alertmanager: list[AlertmanagerSpec] = []

@@ -49,11 +49,25 @@ class DocumentSpec(StrictModel):
     period: Period
 
 
+class AgencyContact(StrictModel):
+    """The agency's person for the monitor's mail, as the agency names them (shown on its mail and pages)."""
+
+    person: str | None = Field(default=None, min_length=1)
+    phone: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _something(self) -> "AgencyContact":
+        if self.person is None and self.phone is None:
+            raise ValueError("a contact needs a person or a phone (leave contact out when neither is known)")
+        return self
+
+
 class AgencySpec(StrictModel):
     id: Identifier
     name: str
     jurisdiction: str | None = None
     emails: list[EmailEntry] = []
+    contact: AgencyContact | None = None     # absent: mails and pages say 未登记联系人
 
 
 class Measured(StrictModel):

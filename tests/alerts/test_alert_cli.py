@@ -62,7 +62,7 @@ def test_notify_test_sends_a_test_message_to_the_agency(monitor, tmp_path, capsy
     assert monitor("notify", "--test", "town.data") == 0
     [mail] = read_mails(tmp_path / "mail")
     assert mail["To"] == "data@town.agencies.example, data2@town.agencies.example"
-    assert mail["Subject"] == "【承诺监测】测试邮件：区大数据局"
+    assert mail["Subject"] == "【营商环境承诺监测】测试邮件：区大数据局"
     assert "sent" in capsys.readouterr().out
 
 

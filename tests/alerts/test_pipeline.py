@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -28,7 +28,7 @@ def test_changes_for_one_agency_in_one_cycle_go_out_as_one_email(cycle, pipeline
     assert mail["Cc"] == "gov@town.agencies.example"              # co-responsible agency of SETUP
     assert "ops@monitor.example" in mail["X-Envelope-To"]        # operators copied (Bcc)
     assert "ops@monitor.example" not in str(mail["To"]) + str(mail["Cc"])
-    assert mail["Subject"] == "【承诺监测】区市场监管局：1项承诺未达标，1项承诺有风险"
+    assert mail["Subject"] == "【营商环境承诺监测】区市场监管局：1项承诺未达标，1项承诺有风险"
     text = mail.get_body(("plain",)).get_content()
     assert "“企业开办时间压缩至1个工作日以内”" in text and "“全年新增市场主体1800家”" in text
     assert "不超过1个工作日" in text and "当前实际：2.5个工作日" in text and "当前实际：500家" in text
@@ -178,22 +178,23 @@ def test_failed_collection_goes_to_the_operators_and_its_recovery_too(cycle, pip
     cycle(T0, (SETUP, "met", 0.5))                       # stored data still say met
     deliver(pipeline, T0)
     [mail] = mails(settings)
-    assert mail["To"] == "ops@monitor.example" and mail["Subject"] == "【承诺监测】运维人员：1个数据源采集失败"
+    assert mail["To"] == "ops@monitor.example" and mail["Subject"] == "【营商环境承诺监测】运维人员：1个数据源采集失败"
     assert "cannot connect: refused" in mail.get_body(("plain",)).get_content()
     store.save_collection(CollectionResult(feed="demo", fetched_at=T0 + minutes(1), ok=True))
     cycle(T0 + minutes(1), (SETUP, "met", 0.5))
     deliver(pipeline, T0 + minutes(1))
-    assert mails(settings)[-1]["Subject"] == "【承诺监测】运维人员：1项已恢复"
+    assert mails(settings)[-1]["Subject"] == "【营商环境承诺监测】运维人员：1项已恢复"
     assert len(mails(settings)) == 2
 
 
 def test_mail_names_open_overdue_cases_and_a_settled_verdict(cycle, pipeline, settings):
-    cycle(T0, (SETUP, "missed", 12), overdue_open=3, overdue_case_ids=("A-1", "A-2"),
-          settled_on=T0.date() - timedelta(days=30))
-    deliver(pipeline, T0)
-    text = mails(settings)[0].get_body(("plain",)).get_content()
+    cycle(T0, (SETUP, "missed", 12), overdue_open=3, overdue_case_ids=("A-1", "A-2"))
+    cycle(T0 + minutes(1), (SETUP, "missed", 12), overdue_open=3, overdue_case_ids=("A-1", "A-2"),
+          settled_on=date(2021, 5, 2))              # settles while monitored: its final notice
+    deliver(pipeline, T0 + minutes(1))
+    text = mails(settings)[-1].get_body(("plain",)).get_content()
     assert "超期未办结：3 件（A-1、A-2 等）" in text
-    assert f"结论已定：按期限 {T0.date() - timedelta(days=30)}" in text
+    assert "定论：已于2021年5月2日定论（按期限当日及之前的数据评定" in text
     assert "临时结论" not in text
 
 
@@ -206,6 +207,7 @@ def test_provisional_verdicts_are_marked_and_operators_are_asked_once_a_year_for
     notices = [m for m in sent if "节假日安排" in m["Subject"]]
     assert len(notices) == 1
     assert "ops@monitor.example" in notices[0]["To"]
-    assert f"monitor calendar {T0.year}" in notices[0].get_body(("plain",)).get_content()
+    # the year the packaged notices do not cover (they reach 2026-12-31), not the year of the verdicts
+    assert "2027年" in notices[0]["Subject"] and "monitor calendar 2027" in notices[0].get_body(("plain",)).get_content()
     alert = next(m for m in sent if m not in notices)
     assert "临时结论" in alert.get_body(("plain",)).get_content()

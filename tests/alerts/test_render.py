@@ -7,14 +7,15 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, read_mails
+from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.render import TEMPLATES
 from alerts.tables import FAILED, Notification
 
 
-def test_html_part_escapes_what_the_text_part_shows_verbatim(cycle, pipeline, settings):
-    cycle(T0, (SETUP, "no_data", None), reason="<script>alert(1)</script> & more")   # operators see the reason
+def test_html_part_escapes_what_the_text_part_shows_verbatim(store, pipeline, settings):
+    catalogue = load_fixture_catalogue(contact={"name": "<script>alert(1)</script> & more"})   # on every mail
+    Cycle(store, pipeline, catalogue)(T0, (SETUP, "no_data", None))
     asyncio.run(pipeline.deliver_due(T0))
     [mail] = read_mails(settings.maildir)
     assert "<script>alert(1)</script> & more" in mail.get_body(("plain",)).get_content()

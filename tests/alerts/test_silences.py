@@ -43,7 +43,7 @@ def test_silence_on_one_commitment_leaves_the_others_of_the_agency_alone(cycle, 
     cycle(T0, (SETUP, "missed", 2.5), (FIRMS, "at_risk", 500))
     asyncio.run(pipeline.deliver_due(T0))
     [mail] = read_mails(settings.maildir)
-    assert mail["Subject"] == "【承诺监测】区市场监管局：1项承诺有风险"
+    assert mail["Subject"] == "【营商环境承诺监测】区市场监管局：1项承诺有风险"
     assert "企业开办时间压缩" not in mail.get_body(("plain",)).get_content()
     assert [n.state for n in notifications(engine)] == ["sent", "silenced"]
 

@@ -10,7 +10,8 @@ from monitor import migrations, names
 from monitor.store import make_engine
 
 ALERT_TABLES = {names.TABLE_ALERT_STATE, names.TABLE_ALERT_TRANSITION, names.TABLE_ALERT_GROUP,
-                names.TABLE_NOTIFICATION, names.TABLE_DELIVERY_ATTEMPT, names.TABLE_SILENCE}
+                names.TABLE_NOTIFICATION, names.TABLE_DELIVERY_ATTEMPT, names.TABLE_SILENCE,
+                names.TABLE_ALERT_ONBOARDING}
 STORE_TABLES = {names.TABLE_OBSERVATION, names.TABLE_EVALUATION, names.TABLE_CURRENT_STATE,
                 names.TABLE_COLLECTION_RUN, names.TABLE_STORE_PROBE, names.TABLE_FEED_LEASE,
                 names.TABLE_REPLICA, names.TABLE_DISPUTE}

@@ -48,6 +48,14 @@ class Browser:
                                                         args=["--no-sandbox", "--disable-gpu"])
         self.context = self._browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                                  java_script_enabled=False)
+        self._extra: list[Any] = []
+
+    def phone(self, width: int = 390, height: int = 844) -> Any:
+        """A page in a context as wide as a phone (a mail read at `width` CSS pixels), scripts off."""
+        context = self._browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                            java_script_enabled=False)
+        self._extra.append(context)
+        return context.new_page()
 
     def open(self, url: str) -> Visit:
         """A new page at `url`, with console errors, page errors and failed requests recorded."""
@@ -68,6 +76,8 @@ class Browser:
         return path
 
     def close(self) -> None:
+        for context in self._extra:
+            context.close()
         self.context.close()
         self._browser.close()
         self._playwright.stop()

@@ -115,7 +115,7 @@ def check_agency_mail(mail: Received, agencies: dict, commitments: dict, daemon:
     assert set(addresses(message["Cc"])) == co - set(lead["emails"])
     assert message["Bcc"] is None and OPERATORS in mail.rcpt_tos        # operators copied, invisibly
     subject = str(message["Subject"])
-    assert subject.startswith("【承诺监测】" + lead["name"]) and "项承诺" in subject and CJK.search(subject)
+    assert subject.startswith("【营商环境承诺监测】" + lead["name"]) and "项承诺" in subject and CJK.search(subject)
     text = mail.text()
     for i in ids:
         c = commitments[i]
@@ -127,6 +127,16 @@ def check_agency_mail(mail: Received, agencies: dict, commitments: dict, daemon:
         history = httpx.get(f"{daemon.url}/status", params={"commitment": i}, timeout=5).json()["history"]
         assert actual in {number(h["actual"]) for h in history if h["actual"] is not None}, (i, actual)
     return ids
+
+
+def links_open(daemon: DaemonProcess, mails: list[Received]) -> None:
+    """Every link in the mails points to the daemon's own address (MONITOR_PUBLIC_URL unset: the
+    listen address) and opens a page; none points to a Grafana nobody runs."""
+    links = {link for m in mails for link in re.findall(r"https?://[^\s<>\"）]+", m.text())}
+    assert links and all(link.startswith(daemon.url + "/") for link in links), sorted(links)[:5]
+    assert not any("图表" in m.text() for m in mails)
+    for link in sorted(links):
+        assert httpx.get(link, timeout=10).status_code == 200, link
 
 
 # -- the tests ----------------------------------------------------------------------------
@@ -149,16 +159,34 @@ def test_the_demo_run_mails_each_failing_commitment_once_to_its_agencies_in_chin
     print(f"mails_per_cycle={[burst, *per_cycle]}")
     assert per_cycle == [0, 0, 0], "a still-firing commitment was announced again"
 
-    mails = sink.messages()
-    assert len({m.message_id for m in mails}) == len(mails)
+    everything = sink.messages()
+    assert len({m.message_id for m in everything}) == len(everything)
+    mails = [m for m in everything if m.message[GROUP_HEADER].startswith("agency:")]
+    summaries = [m for m in everything if m.message[GROUP_HEADER].startswith("onboarding:")]
+    assert len(mails) + len(summaries) == len(everything)
     agencies, commitments = catalogue(targets)
     told = [i for m in mails for i in check_agency_mail(m, agencies, commitments, daemon)]
     assert len(told) == len(set(told)), "a commitment was announced in two messages"
     assert any(m.message["Cc"] for m in mails), "no message had co-responsible agencies to copy"
-    failing = {c["commitment"] for c in httpx.get(daemon.url + "/status", timeout=5).json()["commitments"]
-               if c["status"] in ("at_risk", "missed") and commitments[c["commitment"]].get("agency")}
-    assert set(told) == failing
+    verdicts = httpx.get(daemon.url + "/status", timeout=5).json()["commitments"]
+    failing = {c["commitment"] for c in verdicts if c["status"] in ("at_risk", "missed")
+               and commitments[c["commitment"]].get("agency") and not c["settled_on"]}
+    assert set(told) == failing, "an alert is about a verdict settled before the monitor first judged it"
+    # history: what was settled when the monitor started is one summary per agency, not an alert
+    settled = {c["commitment"] for c in verdicts if c["settled_on"] and c["status"] == "missed"
+               and commitments[c["commitment"]].get("agency")}
+    assert settled and not settled & set(told)
+    summarised = [i for m in summaries for i in m.message[COMMITMENTS_HEADER].split()]
+    assert sorted(summarised) == sorted(settled)
+    assert len({m.message[GROUP_HEADER] for m in summaries}) == len(summaries), "two summaries for one agency"
+    for m in summaries:
+        assert "以下承诺在开始监测时已有定论，不作告警：" in m.text() and "未达标，已于" in m.text()
+    links_open(daemon, everything)
     delivered_once(sink, email_rows(tmp_path))
+    log = daemon.log.read_text(encoding="utf-8")
+    assert f"mail goes to the SMTP server 127.0.0.1:{sink.port}" in log
+    assert f"links in mail point to {daemon.url}/ (from MONITOR_LISTEN)" in log
+    assert "WARNING: mail leaves through the SMTP server 127.0.0.1" in log   # loopback links through SMTP
 
 
 def test_mail_queued_during_an_smtp_outage_is_delivered_once_when_the_server_comes_back(tmp_path, targets,
@@ -211,3 +239,15 @@ def test_a_daemon_killed_while_sending_leaves_the_rest_to_its_successor_without_
     rows = email_rows(tmp_path)
     assert len(rows) == total, "the restart queued the same changes again"
     delivered_once(sink, rows)
+
+
+def test_a_wildcard_listen_address_is_said_loudly_at_start_up(tmp_path, targets, cleanup):
+    daemon = DaemonProcess(tmp_path, targets=targets)
+    daemon.env["MONITOR_LISTEN"] = f"0.0.0.0:{daemon.port}"
+    daemon.env.pop("MONITOR_PUBLIC_URL", None)
+    cleanup.append(daemon.start())
+    daemon.wait_until(lambda: "mail_links_unusable" in daemon.log.read_text(encoding="utf-8"), timeout=10)
+    log = daemon.log.read_text(encoding="utf-8")
+    assert f"WARNING: MONITOR_LISTEN 0.0.0.0:{daemon.port} is a wildcard address no browser can open" in log
+    assert re.search(r"level=WARNING.*mail_links_unusable|mail_links_unusable.*level=WARNING", log), log[-2000:]
+    assert f"mail goes to the folder {tmp_path / 'mail'}" in log

@@ -87,7 +87,7 @@ def test_agencies_receive_chinese_alert_mails_with_quote_and_numbers(sink, engin
     assert set(market.rcpt_tos) == {"market@town.agencies.example", "gov@town.agencies.example",
                                     "ops@monitor.example"}
     assert "Bcc" not in market.message and str(market.message["Cc"]) == "gov@town.agencies.example"
-    assert market.message["Subject"] == "【承诺监测】区市场监管局：1项承诺未达标，1项承诺有风险"
+    assert market.message["Subject"] == "【营商环境承诺监测】区市场监管局：1项承诺未达标，1项承诺有风险"
     assert market.mail_from == "monitor@monitor.example"
     text = market.text()
     assert "原文：“企业开办时间压缩至1个工作日以内”" in text and "原文：“全年新增市场主体1800家”" in text
@@ -133,7 +133,7 @@ def queue_mails(engine, count: int) -> None:
     with Session(engine) as session:
         now = datetime.now(timezone.utc)
         session.add_all(new_notification(now, group_key=f"agency:a{i}", kind="alert", channel="email",
-                                         to_addrs=[f"a{i}@agencies.example"], subject=f"【承诺监测】测试{i}",
+                                         to_addrs=[f"a{i}@agencies.example"], subject=f"【营商环境承诺监测】测试{i}",
                                          body_text=f"第{i}封") for i in range(count))
         session.commit()
 

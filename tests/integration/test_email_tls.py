@@ -57,7 +57,7 @@ def send_one(tmp_path: Path, settings: AlertSettings) -> Notification:
     migrations.upgrade(engine)
     with Session(engine) as session:
         row = new_notification(NOW, group_key="agency:x", kind="alert", channel="email",
-                               to_addrs=["market@town.agencies.example"], subject="【承诺监测】TLS", body_text="正文")
+                               to_addrs=["market@town.agencies.example"], subject="【营商环境承诺监测】TLS", body_text="正文")
         session.add(row)
         session.commit()
         session.refresh(row)

@@ -70,7 +70,7 @@ def test_board_shows_status_counts_in_words_and_filters_without_script(site, bro
     browser.screenshot(visit, "board")
     browser.screenshot(visit, "board-viewport", full_page=False)   # docs/screenshots/board.png
     assert visit.status == 200 and visit.errors == []
-    assert page.title() == "总览 · 承诺兑现监测"
+    assert page.title() == "总览 · 营商环境承诺监测"
     summary = page.locator("main > ul.counts").inner_text()
     for status, n in counts.items():
         if n:

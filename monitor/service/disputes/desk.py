@@ -64,7 +64,7 @@ class DisputeDesk:
         self.board = board
         self.clock = clock
         self.alert_settings = alert_settings or AlertSettings()
-        self.public_url = self.alert_settings.public_url.rstrip("/")   # the host of every link in the mails
+        self.public_url = self.alert_settings.links().url   # the host of every link in the mails
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.ip_rate, self.agency_rate = parse(ip_rate), parse(agency_rate)
         self._renderer: Renderer | None = None

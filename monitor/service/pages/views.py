@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from alerts.render import paused_text
+from alerts.render import contacts, paused_text
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import seeds
@@ -128,6 +128,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
         },
         "reason_zh": reason_zh(c, ev),
         "hedge": c.hedge, "hedge_note": c.hedge_note,
+        "contact": contacts(snap.catalogue, c.agency),
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
                     for h in history],
     }
@@ -144,7 +145,7 @@ def agency(snap: Snapshot, agency_id: str) -> dict[str, Any] | None:
             rows.append({**row(c, snap.board.get(c.id)),
                          "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
     return {"id": a.id, "name": a.name, "jurisdiction": a.jurisdiction, "now": snap.now,
-            "counts": counts(rows), "commitments": _worst_first(rows)}
+            "counts": counts(rows), "commitments": _worst_first(rows), "contact": contacts(snap.catalogue, a)}
 
 
 def document(snap: Snapshot, document_id: str) -> dict[str, Any] | None:

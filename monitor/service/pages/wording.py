@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alerts.render import OP_ZH, STATUS_ZH, number, promise_text
 from monitor.evaluate import Evaluation, late_note
+from monitor import vocabulary
 from monitor.model import Commitment
 
 __all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED",
@@ -18,8 +19,7 @@ STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "on_track", "met", "unm
 UNMONITORED = "unmonitored"
 STATUS_WORDS = {**STATUS_ZH, UNMONITORED: "未监测"}
 # 红黄绿 warning colours; never shown without the word
-STATUS_COLOUR = {"missed": "#c62828", "at_risk": "#f9a825", "on_track": "#0277bd", "met": "#2e7d32", "no_data": "#757575",
-                 "error": "#6a1b9a", UNMONITORED: "#b0bec5"}
+STATUS_COLOUR = {**vocabulary.STATUS_COLOUR, UNMONITORED: "#b0bec5"}
 
 
 def status_of(c: Commitment, ev: Evaluation | None) -> str:
