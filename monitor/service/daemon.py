@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,8 @@ from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
-from monitor.service.store_health import StoreHealth, StoreUnavailable
+from monitor.service.outage import StoreOutage
+from monitor.service.store_health import StoreHealth, StoreUnavailable, public_problem
 from monitor.service.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
@@ -97,6 +99,7 @@ class Daemon:
             cid: e for cid, e in store.current_evaluations().items() if cid in catalogue.commitments}
         self._board_lock = threading.Lock()   # the one writer of `catalogue` and `board` at a time
         self.store_health = StoreHealth(store.engine)
+        self.store_reads = StoreOutage(log)   # pages and API reading the store: one log line per outage
         self.reload = SerialReloads(self._reload_once)
         self.last_reload_ok = True
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
@@ -471,11 +474,21 @@ class Daemon:
         store_problem = self.store_health.check()
         self.metrics.store_writable.set(0 if store_problem else 1)
         status = "failing" if store_problem else "ok" if self.last_reload_ok else "degraded"
-        return store_problem is None, {
+        return store_problem is None, {   # public: the problem's fixed sentence, its detail is in the log
             "status": status, "started_at": self.started_at.isoformat(),
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
-            "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
-            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self.last_reload_error}
+            "evaluated": len(self.board),
+            "store": {"writable": store_problem is None, "problem": public_problem(store_problem)},
+            "last_reload_ok": self.last_reload_ok,
+            "last_reload_problems": [self._without_folder(p) for p in self.last_reload_error]}
+
+    def _without_folder(self, problem: str) -> str:
+        """A reload problem as /healthz shows it: files named from the catalogue's folder, not the machine's root."""
+        targets = Path(self.settings.targets)
+        for folder in {str(targets.parent), str(targets.resolve().parent)}:
+            if folder not in ("", "."):
+                problem = problem.replace(folder.rstrip(os.sep) + os.sep, "")
+        return problem
 
     def commitment_exposition(self) -> bytes:
         """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""
@@ -488,10 +501,11 @@ class Daemon:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each
             return Snapshot(self.catalogue, self.board, self.clock())
 
-    def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
-        """The commitment's most recent evaluations, oldest first."""
-        return [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
-                for h in reversed(self.store.history(commitment, limit))]
+    def history(self, commitment: str, limit: int) -> list[HistoryPoint] | None:
+        """The commitment's most recent evaluations, oldest first; None while the store cannot be read."""
+        rows = self.store_reads.read("history", lambda: self.store.history(commitment, limit))
+        return None if rows is None else [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
+                                          for h in reversed(rows)]
 
     def status(self, commitment: str | None) -> dict | None:
         if commitment is None:
@@ -506,12 +520,12 @@ class Daemon:
         answer: dict[str, Any] = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
                   "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
                   "current": evaluation_dict(current) if current else None}
-        try:
-            answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
-                                 for h in self.store.history(commitment)]
-        except Exception as exc:  # noqa: BLE001 - the verdict held in memory is still worth answering with
-            log.warning("status_history_unavailable", extra={"commitment": commitment, "error": str(exc)[:200]})
+        rows = self.store_reads.read("status_history", lambda: self.store.history(commitment))
+        if rows is None:   # the verdict held in memory is still worth answering with
             answer["history"], answer["history_error"] = None, "the database is unavailable"
+        else:
+            answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
+                                 for h in rows]
         return answer
 
 

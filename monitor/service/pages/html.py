@@ -29,12 +29,12 @@ ENV.filters.update(number=number,   # times read in the catalogue's calendar zon
 ENV.globals.update(STATUS_WORDS=STATUS_WORDS)
 
 
-def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(ENV.get_template(template).render(**context), status_code=status_code)
+def render(template: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    return HTMLResponse(ENV.get_template(template).render(**context), status_code=status_code, headers=headers)
 
 
-def error_page(status_code: int) -> HTMLResponse:
-    return render("error.html.j2", status_code, code=status_code)
+def error_page(status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return render("error.html.j2", status_code, headers, code=status_code)
 
 
 def commitment_charts(data: dict[str, Any], c: Commitment, catalogue: Catalogue) -> dict[str, Markup]:

@@ -96,8 +96,10 @@ def _involves(c: Commitment, agency_id: str) -> bool:
     return (c.agency is not None and c.agency.id == agency_id) or any(a.id == agency_id for a in c.co_agencies)
 
 
-def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -> dict[str, Any]:
-    """The commitment page: the promise in its sentence, the verdict in Chinese, marks, history, cases."""
+def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | None) -> dict[str, Any]:
+    """The commitment page: the promise in its sentence, the verdict in Chinese, marks, history, cases.
+
+    `history` is None while the store cannot be read: the page shows what memory holds, and says so."""
     ev = snap.board.get(c.id)
     quote = seeds.in_sentence(seeds.seed_text(snap.catalogue, c.document.source), c.quote)
     return {
@@ -125,7 +127,8 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
         },
         "reason_zh": reason_zh(c, ev),
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
-                    for h in history],
+                    for h in history or ()],
+        "history_unavailable": history is None,
     }
 
 
