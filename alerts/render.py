@@ -8,6 +8,7 @@ when the notification is made and recorded as a permanent failure, not sent half
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Sequence
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
@@ -66,6 +68,32 @@ def promise_text(op: str | None, target: float | None, target_max: float | None,
     return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
 
 
+# Line breaks, tabs and other control characters in a value (a case id, a feed's error) would write
+# lines of the sender's choosing into the plain-text part; every value a template prints is one line.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+IDS_IN_MAIL_CHARS = 1000    # the overdue case ids one item lists (the rest: "等", the page lists them)
+ID_IN_MAIL_CHARS = 64
+
+
+def one_line(value: Any) -> Any:
+    """What a template prints: text on one line (each run of control characters becomes a space)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _BREAKS.sub(" ", value)
+    return value
+
+
+def listed_ids(ids: Sequence[str], budget: int = IDS_IN_MAIL_CHARS) -> list[str]:
+    """The case ids one item lists: each cut at ID_IN_MAIL_CHARS, together within `budget` characters."""
+    listed: list[str] = []
+    for case_id in ids:
+        text = case_id if len(case_id) <= ID_IN_MAIL_CHARS else case_id[:ID_IN_MAIL_CHARS - 1] + "…"
+        budget -= len(text) + 1
+        if budget < 0:
+            break
+        listed.append(text)
+    return listed
+
+
 class Renderer:
     """Renders messages; times are shown in `zone`, the catalogue's calendar zone (see `for_catalogue`)."""
 
@@ -76,7 +104,8 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            finalize=one_line)
         self.env.filters.update(number=number, local_time=self.local_time)
         self.env.globals.update(STATUS_ZH=STATUS_ZH, SEVERITY_ZH=SEVERITY_ZH, CHANGE_ZH=CHANGE_ZH)
 
@@ -127,7 +156,7 @@ class Renderer:
             "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
-            "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
+            "overdue_case_ids": listed_ids(json.loads(state.overdue_case_ids or "[]")),
             "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
             "fired_at": self.local_time(state.fired_at), "resolved_at": self.local_time(state.resolved_at),
             "trend": [{"at": self.local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
