@@ -9,7 +9,6 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from collectors import file_drop, file_reader, runner
+from collectors import file_drop, file_reader
 from collectors.base import FetchContext
 from monitor.loader import ConfigError, load_catalogue
 from monitor.service.cli import main as monitor_main
