@@ -46,6 +46,7 @@ from monitor.service.settings import Settings, ensure_sqlite_folder, split_addre
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
 from monitor.service.outage import StoreOutage
+from monitor.service.public_text import public
 from monitor.service.store_health import StoreHealth, StoreUnavailable, public_problem
 from monitor.service.web import WebServer
 
@@ -512,14 +513,14 @@ class Daemon:
             counts: dict[str, int] = {}
             for e in self.board.values():
                 counts[e.status] = counts.get(e.status, 0) + 1
-            return {"counts": counts, "commitments": [evaluation_dict(e) for e in self.board.values()]}
+            return {"counts": counts, "commitments": [_public_dict(e) for e in self.board.values()]}
         c = self.catalogue.commitments.get(commitment)
         if c is None:
             return None
         current = self.board.get(commitment)
         answer: dict[str, Any] = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
                   "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
-                  "current": evaluation_dict(current) if current else None}
+                  "current": _public_dict(current) if current else None}
         rows = self.store_reads.read("status_history", lambda: self.store.history(commitment))
         if rows is None:   # the verdict held in memory is still worth answering with
             answer["history"], answer["history_error"] = None, "the database is unavailable"
@@ -527,6 +528,11 @@ class Daemon:
             answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
                                  for h in rows]
         return answer
+
+
+def _public_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """A verdict as /status (public) shows it: the reason without paths or addresses of the machine."""
+    return {**evaluation_dict(evaluation), "reason": public(evaluation.reason)}
 
 
 def open_store(settings: Settings) -> Store:

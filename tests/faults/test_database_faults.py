@@ -67,14 +67,19 @@ def test_a_deleted_database_turns_healthz_red_and_collections_into_store_failure
 PUBLIC_PATHS = ["/healthz", "/status", "/status/town2024.good", "/", "/commitments/town2024.good",
                 "/agencies/town2024.gov", "/documents/town2024", "/api/v1", "/api/v1/commitments",
                 "/api/v1/commitments/town2024.good", "/api/v1/agencies", "/api/v1/agencies/town2024.gov",
-                "/api/v1/documents", "/api/v1/documents/town2024", "/metrics", "/nope"]
+                "/api/v1/documents", "/api/v1/documents/town2024", "/metrics", "/nope",
+                "/commitments/town2024.dropped", "/api/v1/commitments/town2024.dropped", "/status/town2024.dropped"]
 
 
 def test_no_public_endpoint_shows_a_path_of_the_machine_when_the_store_fails(tmp_path, feeds):
     """Issue 20, point 8: /healthz said where the database file lies; no public answer names a path."""
     feeds.routes["/good"] = good_rate
-    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good")])).start()
-    try:
+    dropped = (f"  - id: dropped\n    kind: file\n    path: {tmp_path / 'no_such_folder'}\n"
+               "    schedule: {interval: 1s}\n    series:\n      - {name: rate, type: share, column: rate}\n")
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good"), dropped])).start()
+    try:   # the drop folder's error, with its path, becomes the reason of town2024.dropped's verdict
+        daemon.wait_until(lambda: "collection failed" in (httpx.get(daemon.url + "/status/town2024.dropped", timeout=10)
+                                                          .json()["current"] or {}).get("reason", ""), timeout=20)
         (tmp_path / "monitor.db").unlink()
         daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=15)
         (tmp_path / "targets.yaml").write_text("version: 1\nfeeds: [}\n", encoding="utf-8")

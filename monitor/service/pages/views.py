@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import seeds
+from monitor.service.public_text import public
 from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
@@ -123,7 +124,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | 
             "provisional": bool(ev.provisional), "overdue_open": ev.overdue_open,
             "overdue_case_ids": list(ev.overdue_case_ids),
             "duration_quantiles": [{"quantile": q, "duration": d} for q, d in ev.duration_quantiles],
-            "reason_en": ev.reason,
+            "reason_en": public(ev.reason),   # no path or address of the machine (operators read it in full)
         },
         "reason_zh": reason_zh(c, ev),
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
