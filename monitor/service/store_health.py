@@ -37,6 +37,7 @@ PUBLIC_PROBLEMS = {
     "replaced": "the database file was deleted or replaced while open",
     "read_only": "the database file is not writable",
     "write_failed": "cannot write to the database",
+    "disk_full": "cannot write to the database: the disk is full",
 }
 
 
@@ -45,8 +46,8 @@ def public_problem(problem: str | None) -> str | None:
     "<one of PUBLIC_PROBLEMS>: <detail>", and only the first part is public."""
     if problem is None:
         return None
-    sentence = problem.partition(": ")[0]
-    return sentence if sentence in PUBLIC_PROBLEMS.values() else PUBLIC_PROBLEMS["write_failed"]
+    known = [s for s in PUBLIC_PROBLEMS.values() if problem.startswith(s + ":")]
+    return max(known, key=len) if known else PUBLIC_PROBLEMS["write_failed"]
 
 
 def sqlite_file(engine: Engine) -> Path | None:
@@ -127,4 +128,5 @@ class StoreHealth:
 def _describe(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-    return f"{PUBLIC_PROBLEMS['write_failed']}: {text}"
+    full = "full" in text.lower() or "no space left" in text.lower()   # SQLite, PostgreSQL, the OS
+    return f"{PUBLIC_PROBLEMS['disk_full' if full else 'write_failed']}: {text}"
