@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from alerts.engine import COLLECTION, DATA, FEED_PREFIX, FINAL, SEVERITY_OF_STATUS, TARGET
 from alerts.grouping import Batch, group_key, recipients
+from alerts.mail_size import fit_alert
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
 from alerts.outbox import new_notification
@@ -73,6 +74,8 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
 
 def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Rendered | None, str | None]:
     try:
+        if name == "alert":   # within alerts.mail_size.MAX_MAIL_BYTES, so that no server refuses it as too large
+            return fit_alert(lambda fitted: renderer.render(name, fitted), context), None
         return renderer.render(name, context), None
     except TemplateFailure as exc:
         log.error("template_failed", extra={"template": name, "error": str(exc)})
@@ -277,4 +280,4 @@ def preview(store: Store, renderer: Renderer, catalogue: Catalogue, commitment_i
     batch = Batch(key=key, kind="operators" if alert == DATA else "alert", receiver_name=name, to=to, cc=cc, bcc=bcc,
                   changed=[(state, f"firing:{state.severity}" if bad else "resolved")])
     context = batch_context(renderer, catalogue, batch, now, trends(store, [batch], points))
-    return batch, renderer.render("alert", context)
+    return batch, fit_alert(lambda fitted: renderer.render("alert", fitted), context)

@@ -8,6 +8,7 @@ when the notification is made and recorded as a permanent failure, not sent half
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from alerts.operator_text import collection_problem_zh, data_problem_zh
 from alerts.settings import AlertSettings
@@ -93,6 +95,30 @@ def paused_text(cases: int | None, total: float | None, unit: str | None) -> str
     if not cases or total is None:
         return None
     return f"{cases}件，共{number(total)}{unit or ''}"
+# Line breaks, tabs and other control characters in a value (a case id, a feed's error) would write
+# lines of the sender's choosing into the plain-text part; every value a template prints is one line.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+IDS_IN_MAIL_CHARS = 1000    # the overdue case ids one item lists (the rest: "等", the page lists them)
+ID_IN_MAIL_CHARS = 64
+
+
+def one_line(value: Any) -> Any:
+    """What a template prints: text on one line (each run of control characters becomes a space)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _BREAKS.sub(" ", value)
+    return value
+
+
+def listed_ids(ids: Sequence[str], budget: int = IDS_IN_MAIL_CHARS) -> list[str]:
+    """The case ids one item lists: each cut at ID_IN_MAIL_CHARS, together within `budget` characters."""
+    listed: list[str] = []
+    for case_id in ids:
+        text = case_id if len(case_id) <= ID_IN_MAIL_CHARS else case_id[:ID_IN_MAIL_CHARS - 1] + "…"
+        budget -= len(text) + 1
+        if budget < 0:
+            break
+        listed.append(text)
+    return listed
 
 
 class Renderer:
@@ -106,7 +132,8 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folders + [str(TEMPLATES)]),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            finalize=one_line)
         self.env.filters.update(number=number, local_time=self.local_time)
         self.env.globals.update(STATUS_ZH=STATUS_ZH, STATUS_COLOUR=STATUS_COLOUR, SEVERITY_ZH=SEVERITY_ZH,
                                 CHANGE_ZH=CHANGE_ZH, STATE_ZH=STATE_ZH, ALERT_ZH=ALERT_ZH, PRODUCT_NAME=PRODUCT_NAME,
@@ -171,7 +198,7 @@ class Renderer:
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
             "settled_on_zh": zh_date(state.settled_on) if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
-            "overdue_case_ids": json.loads(state.overdue_case_ids or "[]"),
+            "overdue_case_ids": listed_ids(json.loads(state.overdue_case_ids or "[]")),
             "paused": paused_text(state.paused_cases, state.paused_total, c.unit),
             "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
             "problem_zh": data_problem_zh(c, state, self.zone) if state.status in ("no_data", "error") else None,

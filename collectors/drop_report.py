@@ -26,6 +26,8 @@ REASONS_ZH = {
     "unparseable_time": "日期无法识别",
     "end_before_start": "办结时间早于受理时间（时长为负）",
     "duplicate_id": "编号重复",
+    "id_too_long": "编号过长（不超过128个字符）",
+    "id_control_character": "编号含换行、制表符等控制字符",
     "missing_value": "数值为空",
     "unparseable_value": "不是数字",
     "not_a_number": "数值无效",
@@ -78,12 +80,17 @@ class FileProblem:
         if self.column:
             where.append(f"{self.column}列" + (f"（{self.header}）" if self.header else ""))
         place = "，".join(where) or "整个文件"
-        value = "" if self.value is None else f"，值为“{self.value}”"
+        value = "" if self.value is None else f"，值为“{quoted_value(str(self.value))}”"
         detail = f"；{self.detail}" if self.detail else ""
         english = (f"sheet={self.sheet or '-'} row={self.row if self.row is not None else '-'} "
                    f"column={self.column or '-'}{' (' + self.header + ')' if self.header else ''} "
                    f"problem={self.reason}")
         return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}    [{english}]"
+
+
+def quoted_value(text: str, limit: int = 80) -> str:
+    """A cell as a report line quotes it: on one line (control characters as escapes), cut at `limit`."""
+    return printable(text[:limit]) + (f"…（共 {len(text):,} 个字符）" if len(text) > limit else "")
 
 
 def printable(text: str) -> str:

@@ -33,6 +33,7 @@ from collectors.csv_table import csv_grid
 from collectors import drop_ledger
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
+from collectors.file_reader import FileReader, ReadStopped
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_json, extract_table
 from collectors.sheet_layout import Grid, lay_out, time_columns
@@ -166,7 +167,8 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
         file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
 
-def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: CollectionResult) -> None:
+def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: CollectionResult,
+                  reader: FileReader) -> None:
     name = claim.source
     data_time = datetime.fromtimestamp(claim.fingerprint.mtime_ns / 1e9, context.timezone)
     result.bytes_read += claim.fingerprint.size
@@ -174,7 +176,7 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         if claim.fingerprint.size > feed.max_bytes:
             raise Rejected([FileProblem("too_large",
                                         detail=f"{claim.fingerprint.size} bytes > max_bytes {feed.max_bytes}")])
-        content = read_content(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+        content = reader.read(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
     except Rejected as rejection:
         claim.problems = rejection.problems
         count_rejections(result.rows_rejected, {"file_rejected": 1})
@@ -192,12 +194,15 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
 
 class Gate:
     """Hands a collection's claims from the worker thread to the caller, unless the caller gave up
-    (a parse timeout): then the claims are released and the files stay for the next run."""
+    (a parse timeout): then the read under way is stopped (`FileReader`), the claims are released
+    and the files stay for the next run."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._handover: DropHandover | None = None
         self._abandoned = False
+        self.reader = FileReader()
+        self.finished = threading.Event()   # the worker thread is done (read, stopped or failed)
 
     def deliver(self, handover: DropHandover) -> bool:
         with self._lock:
@@ -209,6 +214,7 @@ class Gate:
         with self._lock:
             self._abandoned = True
             handover, self._handover = self._handover, None
+        self.reader.stop()
         if handover is not None:
             handover.abandoned()
 
@@ -230,8 +236,11 @@ def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = No
                                       "folder; remove it (it is made again)")
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
+    reader = gate.reader if gate is not None else FileReader()
     try:
         for path, status, refiled_as in _settled(folder, feed):
+            if reader.stopped:
+                raise ReadStopped(path.name)
             if stat.S_ISLNK(status.st_mode):
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
@@ -241,7 +250,7 @@ def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = No
                 log.info("file_skipped", extra={"feed": feed.id, "file": path.name, "reason": str(why)})
                 continue
             handover.claims.append(claim)
-            _read_claimed(claim, feed, context, result)
+            _read_claimed(claim, feed, context, result, reader)
     except BaseException:
         handover.abandoned()
         raise
@@ -257,8 +266,14 @@ class FileCollector(Collector[FileFeed]):
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
         gate = Gate()
+
+        def run() -> CollectionResult:
+            try:
+                return collect_folder(feed, context, gate)
+            finally:
+                gate.finished.set()
         try:
-            return await asyncio.to_thread(collect_folder, feed, context, gate)
-        except asyncio.CancelledError:   # timed out or shut down: the worker releases its claims when done
+            return await asyncio.to_thread(run)
+        except asyncio.CancelledError:   # timed out or shut down: the read stops, the worker releases its claims
             gate.abandon()
             raise

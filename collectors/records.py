@@ -28,6 +28,11 @@ _LOOSE_RE = re.compile(
 # What agencies write in an empty completion cell: the case is still open.
 OPEN_MARKERS = frozenset({"-", "—", "——", "–", "－", "/", "／", "无", "無", "未办结", "未辦結", "办理中", "辦理中"})
 _LONGEST_MARKER = max(len(marker) for marker in OPEN_MARKERS)
+# A case id names one case for the agency to look up (受理编号 are 10-40 characters): a longer one is
+# not an id, and 50 ids of 100,000 characters made every stored verdict and every alert mail megabytes.
+MAX_CASE_ID_CHARS = 128
+ID_TOO_LONG = "id_too_long"
+ID_CONTROL = "id_control_character"   # a line break, tab or other control character: it would break mail lines
 
 
 def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np.ndarray:
@@ -212,7 +217,7 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
         checks.append(("bad_paused", ~np.isfinite(paused) | (paused < 0)))
     checks += list(more)
     if ids is not None:
-        checks.append(("duplicate_id", _repeated(ids)))
+        checks += id_checks(ids)
     for reason, mask in checks:
         new = mask & ~bad
         count = int(new.sum())
@@ -232,21 +237,51 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
 
 
 def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
-    """The kept rows' case ids as text, or None when the feed gives no ids."""
+    """The kept rows' case ids as trimmed text, or None when the feed gives no ids."""
     if ids is None:
         return None
-    if isinstance(ids, np.ndarray) and ids.dtype.kind == "U":
-        return ids[keep]
-    return np.asarray(ids, dtype=object)[keep].astype(str)
+    return _id_keys(ids)[keep]
 
 
-def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
-    """True for the second and later occurrence of an id (the first one is kept).
-
-    Ids compare as trimmed text: 7 and "7" (a number in one row, a string in another) are one id.
-    """
+def _id_keys(ids: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Ids as trimmed text: 7 and "7" (a number in one row, a string in another) are one id."""
     text = ids if isinstance(ids, np.ndarray) and ids.dtype.kind == "U" else np.asarray(ids, dtype=object).astype(str)
-    keys = np.strings.strip(text)
+    return np.strings.strip(text)
+
+
+def id_checks(ids: Sequence[object] | np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The reasons a case id rejects its row, in order: too long, a control character, repeated."""
+    keys = _id_keys(ids)
+    too_long = np.strings.str_len(keys) > MAX_CASE_ID_CHARS
+    return [(ID_TOO_LONG, too_long), (ID_CONTROL, control_characters(keys) & ~too_long), ("duplicate_id", _repeated(keys, trimmed=True))]
+
+
+def control_characters(text: np.ndarray, rows_per_block: int = 1 << 16) -> np.ndarray:
+    """Which cells hold a control character (C0, DEL, C1) or a line/paragraph separator, in blocks
+    of rows so that a wide column costs a bounded amount of memory."""
+    n = len(text)
+    out = np.zeros(n, dtype=bool)
+    width = text.dtype.itemsize // 4
+    if n == 0 or width == 0:
+        return out
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
+    step = max(1, min(rows_per_block, (1 << 22) // width))
+    clipped = np.empty((step, width), dtype=np.uint32)
+    for start in range(0, n, step):
+        block = codes[start:start + step]
+        np.minimum(block, len(_CONTROL) - 1, out=clipped[:len(block)])
+        out[start:start + step] = _CONTROL[clipped[:len(block)]].any(axis=1)
+    return out
+
+
+# Code points up to U+2029 that break a line or are control characters; padding (0) is not.
+_CONTROL = np.zeros(0x202A + 1, dtype=bool)
+_CONTROL[1:0x20] = _CONTROL[0x7F:0xA0] = _CONTROL[0x2028:0x202A] = True
+
+
+def _repeated(ids: Sequence[object] | np.ndarray, trimmed: bool = False) -> np.ndarray:
+    """True for the second and later occurrence of an id, compared as trimmed text (the first one is kept)."""
+    keys = ids if trimmed and isinstance(ids, np.ndarray) else _id_keys(ids)
     if len(keys) == 0 or _all_distinct(keys):
         return np.zeros(len(keys), dtype=bool)
     _, first = np.unique(keys, return_index=True)

@@ -23,7 +23,8 @@ import numpy as np
 from collectors.base import FeedError
 from collectors.case_events import case_events
 from collectors.case_shapes import case_fields, read_pauses
-from collectors.records import completion_text, count_rejections, id_array, parse_local_times, rejection_mask
+from collectors.records import (completion_text, count_rejections, id_array, id_checks, parse_local_times,
+                                rejection_mask)
 from collectors.timebounds import IN_FUTURE, TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec
@@ -127,14 +128,15 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     if keep_problems and bad.any():
         for i in np.flatnonzero(bad):
             problem = _case_problem(spec, int(rows[i]), submitted[i], completed[i],
-                                    submitted_raw[i], completed_raw[i], window, tz)
+                                    submitted_raw[i], completed_raw[i], window, tz, None if ids is None else ids[i])
             if problem.reason == "duplicate_id" and pauses is not None and pauses.reasons[i]:
                 problem = Problem(int(rows[i]), str(pauses.columns[i]), str(pauses.reasons[i]))
             out.problems.append(problem)
 
 
 def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,
-                  submitted_raw: object, completed_raw: object, window: TimeWindow, tz: ZoneInfo) -> Problem:
+                  submitted_raw: object, completed_raw: object, window: TimeWindow, tz: ZoneInfo,
+                  case_id: object = None) -> Problem:
     if np.isnat(submitted):
         return Problem(row, spec.submitted, "unparseable_submitted", submitted_raw)
     if np.isnat(completed) and completion_text([completed_raw])[1][0]:
@@ -145,6 +147,10 @@ def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, complete
             return Problem(row, column, reason, raw)
     if not np.isnat(completed) and completed < submitted:
         return Problem(row, spec.completed, "end_before_start", completed_raw)
+    if case_id is not None:
+        for reason, mask in id_checks([case_id])[:2]:
+            if mask[0]:
+                return Problem(row, spec.id_field, reason, case_id)
     return Problem(row, spec.id_field, "duplicate_id")
 
 

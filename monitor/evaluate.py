@@ -38,6 +38,8 @@ from monitor.spans import span_zh
 from monitor.units import UnitError, convert, parse_unit
 
 OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
+OVERDUE_ID_CHARS = 128    # an id longer than this (stored before collectors refused such ids) is cut, with "…"
+OVERDUE_IDS_CHARS = 2000  # the named ids together: every stored verdict and every alert mail carries them
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
         raise _NoData(f"no case completed in the last {c.measure.window.days} days and none open past its limit")
     overdue_ids: tuple[str, ...] = ()
     if cases.ids is not None and n_overdue:
-        overdue_ids = tuple(str(i) for i in cases.ids[open_idx[overdue]][:OVERDUE_IDS_KEPT])
+        overdue_ids = named_ids(cases.ids[open_idx[overdue]][:OVERDUE_IDS_KEPT])
     durations = np.concatenate([done.durations, waiting.durations[overdue]])
     open_note = (f"; {n_overdue} case(s) still open past the limit" +
                  (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
@@ -276,6 +278,20 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
     return replace(verdict, duration_quantiles=duration_quantiles(durations), overdue_open=n_overdue,
                    overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional,
                    paused_cases=paused_cases, paused_total=paused_total)
+
+
+def named_ids(ids: np.ndarray) -> tuple[str, ...]:
+    """The ids a verdict names: each at most OVERDUE_ID_CHARS, together at most OVERDUE_IDS_CHARS."""
+    named: list[str] = []
+    total = 0
+    for raw in ids:
+        text = str(raw)
+        text = text if len(text) <= OVERDUE_ID_CHARS else text[:OVERDUE_ID_CHARS - 1] + "…"
+        total += len(text)
+        if total > OVERDUE_IDS_CHARS:
+            break
+        named.append(text)
+    return tuple(named)
 
 
 def _points(values: tuple[ValuePoint, ...], at: _Instant, since: datetime | None = None) -> list[ValuePoint]:

@@ -523,3 +523,21 @@ def test_the_data_read_for_a_settled_target_reaches_back_from_its_deadline_not_f
     assert data_needed_since(held, now, calendar) == datetime(2024, 1, 1, tzinfo=SH)
     from_feed = load_commitment(tmp_path, kind="reduction", op=">=", value=30, unit="%", baseline={"date": "2024-01-01"})
     assert data_needed_since(from_feed, now, calendar) is None
+
+
+def test_the_ids_a_verdict_names_are_bounded_however_long_the_feeds_ids(tmp_path, calendar):
+    """Issue 20, point 1: 50 open cases with 100,000-character ids added 5 MB to every stored verdict."""
+    import json
+
+    from monitor.evaluate import OVERDUE_ID_CHARS, OVERDUE_IDS_CHARS
+    from monitor.store import verdict_columns
+    c = load_commitment(tmp_path, **(DAYS | {"op": "<=", "value": 2, "measure": measure(aggregate="max", window="30d")}))
+    ids = np.array([f"{i:02d}" + "案" * 100_000 for i in range(50)])
+    submitted = np.full(50, np.datetime64("2024-05-20T09:00", "s"))
+    data = MeasureData(cases=CaseRecords("series", FRESH, submitted, np.full(50, np.datetime64("NaT", "s")), ids))
+    verdict = evaluate(c, data, NOW, calendar)
+    assert verdict.status == "missed" and verdict.overdue_open == 50   # the count stays complete
+    assert verdict.overdue_case_ids[0].startswith("00案") and verdict.overdue_case_ids[0].endswith("…")
+    assert all(len(i) <= OVERDUE_ID_CHARS for i in verdict.overdue_case_ids)
+    assert sum(len(i) for i in verdict.overdue_case_ids) <= OVERDUE_IDS_CHARS
+    assert len(json.dumps(verdict_columns(verdict), ensure_ascii=False, default=str)) < 2 * OVERDUE_IDS_CHARS + 2000

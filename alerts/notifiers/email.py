@@ -18,7 +18,26 @@ from alerts.tables import Notification
 from monitor.spec.addresses import single_address
 
 
-def build_email(notification: Notification, mail_from: str) -> EmailMessage:
+SHORT_TEXT_CHARS = 8000   # the short mail sent when a server refuses the full one as too large
+
+
+class TooLarge(DeliveryError):
+    """The server refused the message for its size (552 / 5.3.4)."""
+
+
+def short_text(text: str, public_url: str, limit: int = SHORT_TEXT_CHARS) -> str:
+    """The text part cut at a line boundary before `limit`, saying where the rest is."""
+    notice = (f"\n……（本邮件超出收件服务器允许的大小，以上为节选，其余内容从略；"
+              f"每项承诺的“详情”链接及监测总览 {public_url.rstrip('/')}/ 载有全部内容。）\n")
+    if len(text) <= limit:
+        return text + notice
+    cut = text.rfind("\n", 0, limit)
+    return text[:cut if cut > 0 else limit] + notice
+
+
+def build_email(notification: Notification, mail_from: str, text: str | None = None,
+                html: str | None = None) -> EmailMessage:
+    """The message for a notification (`text`/`html` replace its stored parts; "" leaves HTML out)."""
     message = EmailMessage()
     message["Subject"] = notification.subject
     message["From"] = mail_from
@@ -32,9 +51,10 @@ def build_email(notification: Notification, mail_from: str) -> EmailMessage:
     message["X-Commitment-Monitor-Group"] = notification.group_key
     if notification.commitments:
         message["X-Commitment-Monitor-Commitments"] = notification.commitments
-    message.set_content(notification.body_text, charset="utf-8")
-    if notification.body_html:
-        message.add_alternative(notification.body_html, subtype="html", charset="utf-8")
+    message.set_content(notification.body_text if text is None else text, charset="utf-8")
+    html = notification.body_html if html is None else html
+    if html:
+        message.add_alternative(html, subtype="html", charset="utf-8")
     return message
 
 
@@ -71,7 +91,14 @@ class SmtpNotifier:
         recipients = envelope_recipients(notification)
         check_addresses(recipients)
         message = build_email(notification, self.settings.mail_from)
-        await asyncio.to_thread(self._send_blocking, message, recipients)
+        try:
+            await asyncio.to_thread(self._send_blocking, message, recipients)
+        except TooLarge:
+            # a server with a limit below alerts.mail_size.MAX_MAIL_BYTES: the agency is still told,
+            # in a short text-only mail that points to the full picture (raises when refused again)
+            text = short_text(notification.body_text, self.settings.links().url)
+            await asyncio.to_thread(self._send_blocking, build_email(notification, self.settings.mail_from, text, ""),
+                                    recipients)
 
     def _send_blocking(self, message: EmailMessage, recipients: list[str]) -> None:
         s = self.settings
@@ -107,6 +134,8 @@ class SmtpNotifier:
             raise DeliveryError(f"SMTP authentication failed ({exc.smtp_code}); check MONITOR_SMTP_USER "
                                 f"and the password", transient=True) from exc
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 552 or b"5.3.4" in _bytes(exc.smtp_error):
+                raise TooLarge(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}", transient=False) from exc
             raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
                                 transient=exc.smtp_code < 500) from exc
         except smtplib.SMTPNotSupportedError as exc:
@@ -117,6 +146,10 @@ class SmtpNotifier:
                                 transient=True) from exc
         if refused:   # some recipients refused: the others have it, so a retry would duplicate
             raise DeliveryError(f"some recipients refused: {_describe(refused)}", transient=False)
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode("utf-8", "replace")
 
 
 def _text(value: bytes | str) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import re
+from pathlib import Path
 import signal
 import sys
 import threading
@@ -49,7 +50,9 @@ from monitor.service.settings import ADMIN_TOKEN_FILE_NAME, Settings, ensure_sql
 from monitor.service.signed_links import default_secret_path
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
-from monitor.service.store_health import StoreHealth, StoreUnavailable
+from monitor.service.outage import StoreOutage
+from monitor.service.public_text import public
+from monitor.service.store_health import StoreHealth, StoreUnavailable, public_problem
 from monitor.service.web import WebServer
 
 log = logging.getLogger("monitor.daemon")
@@ -103,6 +106,7 @@ class Daemon:
             cid: e for cid, e in store.current_evaluations().items() if cid in catalogue.commitments}
         self._board_lock = threading.Lock()   # the one writer of `catalogue` and `board` at a time
         self.store_health = StoreHealth(store.engine)
+        self.store_reads = StoreOutage(log)   # pages and API reading the store: one log line per outage
         self.reload = SerialReloads(self._reload_once)
         self.last_reload_ok = True
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
@@ -507,18 +511,23 @@ class Daemon:
         failing = sum(self.feed_ok.get(feed) is False for feed in feeds)
         all_failing = bool(feeds) and failing == len(feeds)
         status = "failing" if store_problem else "degraded" if all_failing or not self.last_reload_ok else "ok"
-        return store_problem is None, {
+        return store_problem is None, {   # public: the problem's fixed sentence, its detail is in the log
             "status": status, "started_at": self.started_at.isoformat(),
             "commitments": len(self.catalogue.commitments), "feeds": len(self.catalogue.feeds),
-            "evaluated": len(self.board), "store": {"writable": store_problem is None, "problem": store_problem},
+            "evaluated": len(self.board),
+            "store": {"writable": store_problem is None, "problem": public_problem(store_problem)},
             "feeds_collected": len(feeds), "feeds_failing": failing,
-            "last_reload_ok": self.last_reload_ok, "last_reload_problems": self._public(self.last_reload_error)}
+            "last_reload_ok": self.last_reload_ok,
+            "last_reload_problems": [self._without_folder(p) for p in self.last_reload_error]}
 
-    def _public(self, problems: list[str]) -> list[str]:
-        """Reload problems as /healthz (open to anyone) shows them: files named from the catalogue's
+    def _without_folder(self, problem: str) -> str:
+        """A reload problem as /healthz (open to anyone) shows it: files named from the catalogue's
         folder, not by the machine's absolute paths (the reload's answer and the log keep them)."""
-        folder = re.escape(str(self.settings.targets.resolve().parent))
-        return [re.sub(folder + r"(?=[\s,:;'\"]|$)", ".", re.sub(folder + "/", "", p)) for p in problems]
+        for folder in {str(Path(self.settings.targets).parent), str(Path(self.settings.targets).resolve().parent)}:
+            if folder not in ("", "."):
+                escaped = re.escape(folder.rstrip(os.sep))
+                problem = re.sub(escaped + r"(?=[\s,:;'\"]|$)", ".", re.sub(escaped + re.escape(os.sep), "", problem))
+        return problem
 
     def commitment_exposition(self) -> bytes:
         """The per-commitment families as last rendered (the rest of /metrics is rendered per scrape)."""
@@ -531,31 +540,37 @@ class Daemon:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each
             return Snapshot(self.catalogue, self.board, self.clock())
 
-    def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
-        """The commitment's most recent evaluations, oldest first."""
-        return [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
-                for h in reversed(self.store.history(commitment, limit))]
+    def history(self, commitment: str, limit: int) -> list[HistoryPoint] | None:
+        """The commitment's most recent evaluations, oldest first; None while the store cannot be read."""
+        rows = self.store_reads.read("history", lambda: self.store.history(commitment, limit))
+        return None if rows is None else [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
+                                          for h in reversed(rows)]
 
     def status(self, commitment: str | None) -> dict | None:
         if commitment is None:
             counts: dict[str, int] = {}
             for e in self.board.values():
                 counts[e.status] = counts.get(e.status, 0) + 1
-            return {"counts": counts, "commitments": [evaluation_dict(e) for e in self.board.values()]}
+            return {"counts": counts, "commitments": [_public_dict(e) for e in self.board.values()]}
         c = self.catalogue.commitments.get(commitment)
         if c is None:
             return None
         current = self.board.get(commitment)
         answer: dict[str, Any] = {"commitment": commitment, "document": c.document.title, "clause": c.clause, "quote": c.quote,
                   "agency": c.agency.name if c.agency else None, "deadline": c.deadline,
-                  "current": evaluation_dict(current) if current else None}
-        try:
-            answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
-                                 for h in self.store.history(commitment)]
-        except Exception as exc:  # noqa: BLE001 - the verdict held in memory is still worth answering with
-            log.warning("status_history_unavailable", extra={"commitment": commitment, "error": str(exc)[:200]})
+                  "current": _public_dict(current) if current else None}
+        rows = self.store_reads.read("status_history", lambda: self.store.history(commitment))
+        if rows is None:   # the verdict held in memory is still worth answering with
             answer["history"], answer["history_error"] = None, "the database is unavailable"
+        else:
+            answer["history"] = [{"evaluated_at": h.evaluated_at, "status": h.status, "actual": h.actual}
+                                 for h in rows]
         return answer
+
+
+def _public_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """A verdict as /status (public) shows it: the reason without paths or addresses of the machine."""
+    return {**evaluation_dict(evaluation), "reason": public(evaluation.reason)}
 
 
 def open_store(settings: Settings) -> Store:

@@ -31,6 +31,25 @@ class StoreUnavailable(Exception):
     """The store cannot take writes; the message says why and what to check."""
 
 
+# What /healthz (open to anyone) says about a problem: a fixed sentence per kind, never the file's
+# path, the server's address or the driver's words (those go to the log).
+PUBLIC_PROBLEMS = {
+    "replaced": "the database file was deleted or replaced while open",
+    "read_only": "the database file is not writable",
+    "write_failed": "cannot write to the database",
+    "disk_full": "cannot write to the database: the disk is full",
+}
+
+
+def public_problem(problem: str | None) -> str | None:
+    """The public sentence of a problem from `problem()`/`check()`: every problem reads
+    "<one of PUBLIC_PROBLEMS>: <detail>", and only the first part is public."""
+    if problem is None:
+        return None
+    known = [s for s in PUBLIC_PROBLEMS.values() if problem.startswith(s + ":")]
+    return max(known, key=len) if known else PUBLIC_PROBLEMS["write_failed"]
+
+
 def sqlite_file(engine: Engine) -> Path | None:
     database = engine.url.database
     if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
@@ -68,9 +87,9 @@ class StoreHealth:
         """Why the store cannot be trusted with writes now, from cheap checks; None when fine."""
         if self.path is not None:
             if _identity(self.path) != self.opened:
-                return f"the database file {self.path} was deleted or replaced while open"
+                return f"{PUBLIC_PROBLEMS['replaced']}: {self.path}"
             if not os.access(self.path, os.W_OK):
-                return f"the database file {self.path} is not writable"
+                return f"{PUBLIC_PROBLEMS['read_only']}: {self.path}"
         with self._lock:
             return self._last_write_error
 
@@ -109,4 +128,5 @@ class StoreHealth:
 def _describe(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-    return f"cannot write to the database: {text}"
+    full = "full" in text.lower() or "no space left" in text.lower()   # SQLite, PostgreSQL, the OS
+    return f"{PUBLIC_PROBLEMS['disk_full' if full else 'write_failed']}: {text}"

@@ -23,12 +23,14 @@ import asyncio
 import contextlib
 import hmac
 import json
+import logging
 import socket
 from typing import Callable, Iterator, Protocol, Sequence
 
 import anyio.to_thread
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -40,8 +42,10 @@ from monitor.service.disputes import web as dispute_pages
 from monitor.service.pages import api, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.gzipped import Compressed, gzip_body
+from monitor.service.outage import StoreOutage
 from monitor.service.web_bounds import SharedCall, timed_protocol
 
+log = logging.getLogger("monitor.web")
 STATIC = html.PACKAGE / "static"
 WORKERS = 4                      # handler threads: they compete with collection for the interpreter
 CONNECTION_LIMIT = 64            # beyond: 503 at once
@@ -56,7 +60,7 @@ class WebBackend(Protocol):
     def status(self, commitment: str | None) -> dict | None: ...
     async def reload(self) -> tuple[bool, list[str]]: ...
     def snapshot(self) -> Snapshot: ...
-    def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint]: ...
+    def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint] | None: ...   # None: store unreadable
 
 
 class JSON(JSONResponse):
@@ -154,8 +158,18 @@ def build_app(backend: WebBackend, admin_token: str | None = None,
             return JSON({"error": exc.detail or "not found"}, exc.status_code)
         return html.error_page(exc.status_code)
 
-    # starlette types a handler as taking any Exception; this one is registered for HTTPException only
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})  # type: ignore[dict-item]
+    outage = getattr(backend, "store_reads", None) or StoreOutage(log)
+
+    async def store_unreachable(request: Request, exc: SQLAlchemyError) -> Response:
+        """What memory cannot answer while the database is down: 503, logged once per outage."""
+        outage.failed(exc, request.url.path.split("/", 2)[1] or "page")
+        if request.url.path.startswith(("/api/", "/status", "/metrics", "/healthz", "/-/")):
+            return JSON({"error": "the database is unreachable; try again later"}, 503, headers={"Retry-After": "30"})
+        return html.error_page(503, headers={"Retry-After": "30"})
+
+    # starlette types a handler as taking any Exception; each is registered for its own exception class
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found,  # type: ignore[dict-item]
+                                                       SQLAlchemyError: store_unreachable})  # type: ignore[dict-item]
     app.state.admin_token = admin_token or None
     return app
 

@@ -4,6 +4,7 @@ daemon refuses to start on a store it cannot write, and /status still answers.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -59,6 +60,37 @@ def test_a_deleted_database_turns_healthz_red_and_collections_into_store_failure
         daemon.wait_until(lambda: store_failures(daemon) >= 1, timeout=15)
         assert sample(daemon.metrics(), "monitor_feed_up", feed="good") == 0
         assert sample(daemon.metrics(), "monitor_store_writable") == 0
+    finally:
+        daemon.stop()
+
+
+PUBLIC_PATHS = ["/healthz", "/status", "/status/town2024.good", "/", "/commitments/town2024.good",
+                "/agencies/town2024.gov", "/documents/town2024", "/api/v1", "/api/v1/commitments",
+                "/api/v1/commitments/town2024.good", "/api/v1/agencies", "/api/v1/agencies/town2024.gov",
+                "/api/v1/documents", "/api/v1/documents/town2024", "/metrics", "/nope",
+                "/commitments/town2024.dropped", "/api/v1/commitments/town2024.dropped", "/status/town2024.dropped"]
+
+
+def test_no_public_endpoint_shows_a_path_of_the_machine_when_the_store_fails(tmp_path, feeds):
+    """Issue 20, point 8: /healthz said where the database file lies; no public answer names a path."""
+    feeds.routes["/good"] = good_rate
+    dropped = (f"  - id: dropped\n    kind: file\n    path: {tmp_path / 'no_such_folder'}\n"
+               "    schedule: {interval: 1s}\n    series:\n      - {name: rate, type: share, column: rate}\n")
+    daemon = daemon_for(tmp_path, catalogue_yaml([feed_yaml("good", feeds.url + "/good"), dropped])).start()
+    try:   # the drop folder's error, with its path, becomes the reason of town2024.dropped's verdict
+        daemon.wait_until(lambda: "collection failed" in (httpx.get(daemon.url + "/status/town2024.dropped", timeout=10)
+                                                          .json()["current"] or {}).get("reason", ""), timeout=20)
+        (tmp_path / "monitor.db").unlink()
+        daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=15)
+        (tmp_path / "targets.yaml").write_text("version: 1\nfeeds: [}\n", encoding="utf-8")
+        assert httpx.post(daemon.url + "/-/reload", headers=daemon.admin_headers(), timeout=30).status_code == 400
+        code, body = health(daemon)
+        assert body["store"]["problem"] == "the database file was deleted or replaced while open"
+        assert body["last_reload_problems"] and body["last_reload_problems"][0].startswith("targets.yaml:")
+        for path in PUBLIC_PATHS:
+            reply = httpx.get(daemon.url + path, timeout=15)
+            assert reply.status_code < 500 or path == "/healthz", (path, reply.status_code)
+            assert str(tmp_path) not in reply.text and "monitor.db" not in reply.text, path
     finally:
         daemon.stop()
 
@@ -128,10 +160,23 @@ def test_postgresql_refused_mid_run_is_reported_and_status_still_answers(tmp_pat
         reply = httpx.get(daemon.url + "/status/town2024.good", timeout=20)
         assert reply.status_code == 200
         assert reply.json()["current"]["status"] == "met" and reply.json()["history_error"]
+        # issue 20, point 5: the page and the API answer from memory, the outage is logged once
+        for _ in range(10):
+            page = httpx.get(daemon.url + "/commitments/town2024.good", timeout=20)
+            assert page.status_code == 200 and "数据库暂时无法访问" in page.text
+            api = httpx.get(daemon.url + "/api/v1/commitments/town2024.good", timeout=20)
+            assert api.status_code == 200 and api.json()["verdict"]["status"] == "met"
+            assert api.json()["history_unavailable"] is True
         daemon.wait_until(lambda: health(daemon)[0] == 503, timeout=20)
+        assert str(proxy.port) not in json.dumps(health(daemon)[1])   # point 8: no address of the machine
         daemon.wait_until(lambda: store_failures(daemon) >= 1, timeout=20)
         proxy.start()   # PostgreSQL is back on the same address
         daemon.wait_until(lambda: health(daemon)[0] == 200, timeout=30)
+        daemon.wait_until(lambda: not httpx.get(daemon.url + "/api/v1/commitments/town2024.good",
+                                                timeout=20).json()["history_unavailable"], timeout=30)
+        log = daemon.log.read_text(encoding="utf-8")
+        assert log.count("event=store_unreachable") == 1 and log.count("event=store_reachable_again") == 1
+        assert "Exception in ASGI application" not in log   # no traceback per request (the old 500s)
     finally:
         proxy.stop()
         daemon.stop()

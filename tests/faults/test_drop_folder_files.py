@@ -5,17 +5,20 @@ database connection, and the `monitor collect` command.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import sqlite3
-import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from collectors import file_drop, runner
+from collectors import file_drop, file_reader
+from collectors.base import FetchContext
 from monitor.loader import ConfigError, load_catalogue
 from monitor.service.cli import main as monitor_main
 from monitor.spec.feeds import FileFeed
@@ -108,29 +111,55 @@ def _claimed_by_someone(path) -> bool:
         return False
 
 
-def test_a_parse_that_times_out_leaves_the_file_for_the_next_run(tmp_path, monkeypatch):
-    drop, store = tmp_path / "drop", a_store(tmp_path)
+def _gone(pid: int) -> bool:
+    """The process has ended (no longer in /proc, or a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_a_read_past_its_deadline_is_stopped_and_leaves_the_file_for_the_next_run(tmp_path, monkeypatch):
+    """Issue 20, point 4: the read given up at the deadline went on beside the next runs (1.46 GB).
+    The deadline cancels the collection's fetch (runner: asyncio.timeout); cancelling it while the
+    file is being parsed must end the parse, not just stop waiting for it."""
+    drop = tmp_path / "drop"
     drop.mkdir()
-    path = export(drop, "slow.xlsx", 8)
-    release = threading.Event()
-    real_read = file_drop.read_content
+    rows = "".join(f"{i},YZ{i:09d},企业开办,2026-11-02 09:30,2026-11-04 10:30\n" for i in range(300_000))
+    path = drop / "big.csv"
+    path.write_text(",".join(af.HEADER) + "\n" + rows, encoding="utf-8")   # seconds to parse
+    af.settle(path)
+    gates: list[file_drop.Gate] = []
 
-    def slow_read(*args, **kwargs):
-        release.wait(10)
-        return real_read(*args, **kwargs)
+    class Recorded(file_drop.Gate):
+        def __init__(self) -> None:
+            super().__init__()
+            gates.append(self)
+    monkeypatch.setattr(file_drop, "Gate", Recorded)
 
-    monkeypatch.setattr(file_drop, "read_content", slow_read)
-    monkeypatch.setattr(runner, "PARSE_ALLOWANCE_SECONDS", 0.5)
-    finish_parsing = threading.Timer(2.5, release.set)   # well after the 1.5 s deadline
-    finish_parsing.start()
-    # asyncio.run returns once the abandoned worker has finished parsing
-    result = collect_once(drop_feed(drop, timeout="1s", retries=0), now=datetime.now(TZ))
-    assert not result.ok and result.error_category == "timeout" and release.is_set()
+    async def collect_until_parsing() -> list[int]:
+        async with httpx.AsyncClient() as client:
+            context = FetchContext(client=client, now=datetime.now(TZ), timezone=TZ, env={})
+            fetch = asyncio.create_task(file_drop.FileCollector().fetch(drop_feed(drop), context))
+            while not (readers := file_reader.running_readers()) and not fetch.done():
+                await asyncio.sleep(0.005)
+            fetch.cancel()   # what the deadline does
+            with pytest.raises(asyncio.CancelledError):
+                await fetch
+            return readers
+    file_reader.start_server()
+    started = time.monotonic()
+    readers = asyncio.run(collect_until_parsing())
+    assert readers, "the file was read before the collection could be cancelled"
+    [gate] = gates
+    assert gate.finished.wait(5), "the collection's thread is still reading"
+    deadline = time.monotonic() + 5
+    while not all(_gone(pid) for pid in readers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(pid) for pid in readers) and file_reader.running_readers() == []
+    assert time.monotonic() - started < 15
     assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing
-    assert path.exists() and not (drop / "processed").exists()
-    monkeypatch.setattr(file_drop, "read_content", real_read)
-    collect_and_store(drop_feed(drop), store)
-    assert stored_cases(store) == 8 and (drop / "processed" / "slow.xlsx").exists()
+    assert path.exists() and not (drop / "processed").exists() and not (drop / "rejected").exists()
 
 
 def test_an_upload_that_pauses_past_settle_is_read_again_when_the_rest_arrives(tmp_path):

@@ -170,3 +170,24 @@ def test_sender_killed_while_sending_resumes_and_delivers_each_message_exactly_o
     assert len(counts) == 6 and set(counts.values()) == {1}
     with Session(engine) as session:
         assert {n.state for n in session.exec(select(Notification)).all()} == {SENT}
+
+
+def test_a_mail_the_server_refuses_as_too_large_still_tells_the_agency(engine, tmp_path):
+    """Issue 20, point 1: a 552 (message too large) had marked the alert failed for good, the agency
+    untold; the same send now follows with a short text mail that keeps the first items and their links."""
+    item = ("■ [新告警·严重] 企业开办时间（town2021.setup_days）\n  超期未办结：50 件（" + "X" * 3000 + "）\n"
+            "  详情：http://monitor.test:9464/commitments/town2021.setup_days\n")
+    with SmtpSink(data_size_limit=40_000) as sink, Session(engine) as session:
+        session.add(new_notification(T0, group_key="agency:town.market", kind="alert", channel="email",
+                                     to_addrs=["market@town.agencies.example"], subject="【承诺监测】区市场监管局：1项承诺未达标",
+                                     body_text="区市场监管局：\n\n" + item * 40, body_html="<p>" + "Y" * 100_000 + "</p>"))
+        session.commit()
+        settings = smtp_settings(sink.port, tmp_path).model_copy(update={"public_url": "http://monitor.test:9464"})
+        assert deliver(AlertPipeline(engine, settings), T0) == 1
+        [received] = sink.wait_for(1)
+        rows = session.exec(select(Notification)).all()
+    assert [r.state for r in rows] == [SENT]
+    text = received.text()
+    assert text.startswith("区市场监管局：") and "详情：http://monitor.test:9464/commitments/town2021.setup_days" in text
+    assert "超出收件服务器允许的大小" in text and "http://monitor.test:9464/" in text
+    assert not received.message.get_body(("html",))   # text only: the short mail must fit

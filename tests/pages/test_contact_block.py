@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from conftest import Client, FakeBackend
+from tests.pages.conftest import Client, FakeBackend
 from monitor.service.web import build_app
 from monitor.spec.alerting import OfficeContact
 from monitor.spec.catalogue import AgencyContact

@@ -29,12 +29,12 @@ ENV.filters.update(number=number,   # times read in the catalogue's calendar zon
 ENV.globals.update(STATUS_WORDS=STATUS_WORDS)
 
 
-def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(ENV.get_template(template).render(**context), status_code=status_code)
+def render(template: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    return HTMLResponse(ENV.get_template(template).render(**context), status_code=status_code, headers=headers)
 
 
-def error_page(status_code: int) -> HTMLResponse:
-    return render("error.html.j2", status_code, code=status_code)
+def error_page(status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return render("error.html.j2", status_code, headers, code=status_code)
 
 
 def commitment_charts(data: dict[str, Any], c: Commitment, catalogue: Catalogue) -> dict[str, Markup]:
@@ -62,10 +62,20 @@ def routes(backend: "WebBackend") -> list[Route]:
         if c is None:
             raise HTTPException(404)
         data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS))
-        desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
         return render("commitment.html.j2", page=data, charts=commitment_charts(data, c, snap.catalogue), now=snap.now,
-                      zone=snap.catalogue.calendar_zone, disputes=desk.for_page(c.id) if desk else [],
+                      zone=snap.catalogue.calendar_zone, disputes=disputes_of(c.id),
                       dispute_contact=desk.operators() if desk else [])
+
+    desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
+    store_reads = getattr(backend, "store_reads", None)
+
+    def disputes_of(commitment: str) -> list:
+        """The commitment's disputes; none shown while the store cannot be read (the page still answers)."""
+        if desk is None:
+            return []
+        if store_reads is None:
+            return desk.for_page(commitment)
+        return store_reads.read("disputes", lambda: desk.for_page(commitment)) or []
 
     def agency(request: Request) -> HTMLResponse:
         snap = backend.snapshot()

@@ -16,6 +16,7 @@ from alerts.render import contacts, paused_text
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import seeds
+from monitor.service.public_text import public
 from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
@@ -97,8 +98,10 @@ def _involves(c: Commitment, agency_id: str) -> bool:
     return (c.agency is not None and c.agency.id == agency_id) or any(a.id == agency_id for a in c.co_agencies)
 
 
-def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -> dict[str, Any]:
-    """The commitment page: the promise in its sentence, the verdict in Chinese, marks, history, cases."""
+def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | None) -> dict[str, Any]:
+    """The commitment page: the promise in its sentence, the verdict in Chinese, marks, history, cases.
+
+    `history` is None while the store cannot be read: the page shows what memory holds, and says so."""
     ev = snap.board.get(c.id)
     quote = seeds.in_sentence(seeds.seed_text(snap.catalogue, c.document.source), c.quote)
     return {
@@ -124,13 +127,14 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
             "duration_quantiles": [{"quantile": q, "duration": d} for q, d in ev.duration_quantiles],
             "paused_cases": ev.paused_cases, "paused_total": ev.paused_total,
             "paused": paused_text(ev.paused_cases, ev.paused_total, c.unit),
-            "reason_en": ev.reason,
+            "reason_en": public(ev.reason),   # no path or address of the machine (operators read it in full)
         },
         "reason_zh": reason_zh(c, ev),
         "hedge": c.hedge, "hedge_note": c.hedge_note,
         "contact": contacts(snap.catalogue, c.agency),
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
-                    for h in history],
+                    for h in history or ()],
+        "history_unavailable": history is None,
     }
 
 

@@ -1,0 +1,145 @@
+"""Reading a dropped file in a child process, so that a read past its collection's deadline stops.
+
+Parsing a workbook happens inside calamine or openpyxl, where no flag is ever checked: a thread
+given up at the deadline went on reading beside the next runs (1.46 GB at ten times Excel's row
+limit). Each file is therefore read in a child process forked from a small server started once
+(multiprocessing's "forkserver", with the readers' modules imported beforehand, so a read starts
+in milliseconds and inherits nothing of the daemon: no threads, no sockets, no database
+connections). `FileReader.stop()`, called when the collection is cancelled, kills the child that
+is reading and refuses further reads; the collection's thread then sees `ReadStopped` and lets go
+of its claims.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from collectors.base import FeedError
+from collectors.drop_report import FileProblem, Rejected
+from monitor.spec.feeds import FileFeed
+
+if TYPE_CHECKING:
+    from collectors.file_drop import FileContent
+
+_PRELOAD = ["collectors.file_drop"]
+_context_lock = threading.Lock()
+_context: ForkServerContext | None = None
+_running: dict[int, BaseProcess] = {}      # pid -> the child reading now (for tests and shutdown)
+
+
+class ReadStopped(Exception):
+    """The read was stopped: its collection passed its deadline or was shut down."""
+
+
+def _fork_server() -> ForkServerContext:
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            assert isinstance(context, ForkServerContext)
+            context.set_forkserver_preload(_PRELOAD)
+            _context = context
+        return _context
+
+
+def start_server() -> None:
+    """Start the fork server now (it takes a second or two, importing the readers), not at the first read."""
+    _fork_server()
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
+
+
+def running_readers() -> list[int]:
+    """The pids of the children reading a file now."""
+    with _context_lock:
+        return [pid for pid, process in _running.items() if process.is_alive()]
+
+
+class FileReader:
+    """Reads files one at a time in child processes; `stop()` from any thread ends the read under way."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._process: BaseProcess | None = None
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
+
+    def read(self, content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> "FileContent":
+        """What `collectors.file_drop.read_content` returns or raises, read in a child process."""
+        context = _fork_server()
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(sender, content, name, feed, data_time, tz), daemon=True,
+                                  name=f"read {name}")
+        with self._lock:
+            if self._stopped:
+                receiver.close()
+                sender.close()
+                raise ReadStopped(name)
+            process.start()
+            self._process = process
+        with _context_lock:
+            assert process.pid is not None
+            _running[process.pid] = process
+        sender.close()   # the child holds the only writing end: its death ends our read with EOFError
+        try:
+            try:
+                outcome, value = receiver.recv()
+            except EOFError:
+                if self.stopped:
+                    raise ReadStopped(name) from None
+                process.join(5)
+                raise Rejected([FileProblem("unreadable_file", detail=f"the reader ended without an answer "
+                                                                      f"(exit code {process.exitcode})")]) from None
+        finally:
+            receiver.close()
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            with self._lock:
+                self._process = None
+            with _context_lock:
+                _running.pop(process.pid, None)
+            process.close()
+        if outcome == "rejected":
+            raise Rejected(value)
+        if outcome == "feed_error":
+            raise FeedError(*value)
+        if outcome == "error":
+            raise RuntimeError(f"reading {name}: {value}")
+        return value
+
+
+def _child(sender: Connection, content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> None:
+    from collectors.file_drop import read_content
+    answer: tuple[str, Any]
+    try:
+        answer = ("ok", read_content(content, name, feed, data_time, tz))
+    except Rejected as rejection:
+        answer = ("rejected", rejection.problems)
+    except FeedError as exc:
+        answer = ("feed_error", (exc.category, str(exc)))
+    except MemoryError:
+        answer = ("rejected", [FileProblem("too_large", detail="the file expands to more than memory holds")])
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it as a collector bug
+        answer = ("error", f"{type(exc).__name__}: {exc}")
+    sender.send(answer)
+    sender.close()
