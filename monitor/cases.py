@@ -13,6 +13,7 @@ Cases still open are measured up to the instant of evaluation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -66,3 +67,87 @@ def case_timing(unit: Unit, op: str, limit: float, limit_max: float | None, subm
     last_days = calendar.last_days_of_periods(submitted, (limit + suspended) * days_per_unit)
     return CaseTiming(result.durations, result.on_time | (end_days <= last_days),
                       calendar.provisional_among(last_days.astype("datetime64[s]")))
+
+
+OFFENDING_KEPT = 500   # the late cases an evaluation keeps, worst first (the count is always complete)
+
+
+@dataclass(frozen=True)
+class OffendingCase:
+    """One case that breaks a per-case promise: completed late, or still open past its limit.
+    Times are naive local times; `due` is when the limit ran out (by the working calendar,
+    suspended time added); `over` is how far past it, in the commitment's unit."""
+
+    id: str | None
+    item: str | None               # the case's 事项 when the feed names it
+    submitted: datetime
+    due: datetime
+    completed: datetime | None     # None: still open
+    over: float
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """How the cases a feed sent were used: received = counted + the rest, each for a reason."""
+
+    received: int = 0              # case rows in the data read (after a newer record of a case replaced older ones)
+    completed_in_window: int = 0   # completed inside the window: counted
+    on_time: int = 0               # of those, within the limit
+    completed_late: int = 0        # of those, late
+    open_overdue: int = 0          # still open past the limit: counted as late
+    open_not_due: int = 0          # still open within the limit: not counted yet
+    completed_before_window: int = 0   # completed before the window: not counted
+    submitted_after: int = 0       # submitted after the judged moment (a settled deadline): not counted
+    window_days: int = 0
+
+    @property
+    def counted(self) -> int:
+        return self.completed_in_window + self.open_overdue
+
+
+def _as_datetime(moment: np.datetime64) -> datetime:
+    return datetime.fromisoformat(str(moment.astype("datetime64[s]")))
+
+
+def _due_and_over(unit: Unit, op: str, limit: float, submitted: np.ndarray, ended: np.ndarray,
+                  durations: np.ndarray, paused: np.ndarray, calendar: WorkCalendar,
+                  jurisdiction: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """When each case fell due (datetime64[s]) and how far past it it ended, in the commitment's unit."""
+    whole = unit.dimension == "working_days" or counts_by_date(unit)
+    last = limit - 1 if op == "<" and whole else limit    # "<5个工作日" is due on the 4th
+    if unit.dimension == "working_days":
+        due = calendar.due_days_from_acceptance(submitted, last + paused, jurisdiction).astype("datetime64[s]")
+        return due + np.timedelta64(86399, "s"), durations - last
+    if unit.dimension == "working_hours":
+        return calendar.after_working_hours(submitted, last + paused, jurisdiction), durations - last
+    if counts_by_date(unit):
+        days_per_unit = unit.factor / DAY_SECONDS
+        last_days = calendar.last_days_of_periods(submitted, (last + paused) * days_per_unit)
+        over = (ended.astype("datetime64[D]") - last_days).astype(np.int64) / days_per_unit
+        return last_days.astype("datetime64[s]") + np.timedelta64(86399, "s"), over
+    seconds = np.round((last + paused) * unit.factor).astype(np.int64)
+    return submitted.astype("datetime64[s]") + seconds.astype("timedelta64[s]"), durations - last
+
+
+def offending_cases(unit: Unit, op: str, limit: float, submitted: np.ndarray, ended: np.ndarray,
+                    timing: CaseTiming, still_open: np.ndarray, calendar: WorkCalendar,
+                    jurisdiction: str | None, ids: np.ndarray | None = None, items: np.ndarray | None = None,
+                    paused: np.ndarray | None = None,
+                    kept: int = OFFENDING_KEPT) -> tuple[OffendingCase, ...]:
+    """The cases among these that broke the limit (`timing.on_time` false), worst first, at most `kept`.
+    `ended` is each case's completion, or the judged moment for the cases `still_open` marks."""
+    if op not in ("<=", "<"):
+        return ()     # only a time limit has late cases
+    late = np.flatnonzero(~timing.on_time)
+    if not len(late):
+        return ()
+    suspended = np.zeros(len(late)) if paused is None else paused[late]
+    due, over = _due_and_over(unit, op, limit, submitted[late], ended[late], timing.durations[late], suspended,
+                              calendar, jurisdiction)
+    order = np.lexsort((submitted[late], -over))[:kept]
+    return tuple(OffendingCase(
+        id=None if ids is None else str(ids[late[i]]),
+        item=None if items is None or not str(items[late[i]]) else str(items[late[i]]),
+        submitted=_as_datetime(submitted[late[i]]), due=_as_datetime(due[i]),
+        completed=None if still_open[late[i]] else _as_datetime(ended[late[i]]),
+        over=float(over[i])) for i in order)

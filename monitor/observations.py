@@ -30,6 +30,7 @@ class CaseRecords:
     ids: np.ndarray | None = None  # str, the cases' ids when the feed gives them
     paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
     source: str | None = None      # the submitted file they came from: a file of the same name replaces them
+    items: np.ndarray | None = None   # str, each case's 事项 (service or matter name) when the feed gives it
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -44,7 +45,8 @@ class CaseRecords:
             return None if any(p is None for p in parts) else np.concatenate(parts)
 
         joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
-                     np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"))
+                     np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"),
+                     items=stacked("items"))
         if not newest_id_wins or joined.ids is None:
             return joined
         _, first = np.unique(joined.ids, return_index=True)
@@ -54,7 +56,8 @@ class CaseRecords:
         """The given rows (indices or a mask) of these records."""
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
-                           None if self.paused is None else self.paused[rows], self.source)
+                           None if self.paused is None else self.paused[rows], self.source,
+                           None if self.items is None else self.items[rows])
 
 
 class DataWanted(NamedTuple):
