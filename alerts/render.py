@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import quote
@@ -19,14 +19,18 @@ import jinja2
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
 from monitor.model import Catalogue, Commitment
+from monitor import verdict_text
+from monitor.display_text import differs, shown
+from monitor.store import evaluation_from_row
+from monitor.verdict_text import OP_ZH, number, promise_text  # noqa: F401 - the words of mails and pages
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
+MAIL_CASES = 10     # the late cases a mail lists (the worst; the page lists them all)
 
 STATUS_ZH = {"met": "达标", "at_risk": "有风险", "missed": "未达标", "no_data": "无数据", "error": "评估出错"}
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
 CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "resolved": "已恢复", "still_firing": "仍在告警"}
-OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
 
 
 class TemplateFailure(Exception):
@@ -40,14 +44,6 @@ class Rendered:
     html: str
 
 
-def number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def _with_unit(value: float | None, unit: str) -> str:
     return "—" if value is None else f"{number(value)}{unit}"
 
@@ -55,15 +51,6 @@ def _with_unit(value: float | None, unit: str) -> str:
 def local_time(value: datetime | None, zone: tzinfo) -> str:
     """The time as read where the catalogue's calendar is (its `calendar.timezone`)."""
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def promise_text(op: str | None, target: float | None, target_max: float | None, unit: str | None) -> str:
-    if target is None:
-        return "—"
-    unit = unit or ""
-    if op == "range":
-        return f"{number(target)}—{number(target_max)}{unit}"
-    return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
 
 
 class Renderer:
@@ -113,7 +100,11 @@ class Renderer:
              trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
         """Everything one commitment contributes to a message."""
         c = commitment
-        return {
+        verdict = evaluation_from_row(c.id, state.evaluated_at or datetime.min.replace(tzinfo=timezone.utc), state)
+        sentence = verdict_text.sentence(c, verdict)
+        late = verdict.offending_cases[:MAIL_CASES]
+        counts = verdict.case_counts
+        item = {
             "id": c.id, "change": change, "change_zh": CHANGE_ZH[change],
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
@@ -135,6 +126,20 @@ class Renderer:
                       for at, actual, s in trend],
             "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
         }
+        item.update({
+            "measured": shown(c.measured_zh), "document_title": shown(c.document.title),
+            "quote": shown(c.quote), "quote_exact": c.quote, "quote_changed": differs(c.quote),
+            "lead": shown(item["lead"]), "co": [shown(a) for a in item["co"]],
+            "promise": verdict_text.promise_zh(c), "sentence": sentence, "reason": sentence, "reason_en": state.reason,
+            "late_cases": [verdict_text.case_row(c, k) for k in late],
+            "late_total": verdict.offending_total or 0,
+            "counts_zh": verdict_text.counts_zh(counts) if counts is not None else None,
+        })
+        if c.kind == "case_duration" and counts is not None and c.measure.aggregate == "share_within":
+            # a time limit is read as one: the share of cases on time, never "87.8%（按不低于100%评估）"
+            item["actual"] = f"{counts.on_time}/{counts.counted}件按时（{verdict_text.share_text(counts)}）"
+            item["evaluated_promise"] = item["promise"]
+        return item
 
     def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:
         """A failed collection: no promise to quote, only the feed and the error."""

@@ -157,6 +157,11 @@ def unpack_counts(packed: str | None) -> CaseCounts | None:
     return None if not packed else CaseCounts(**json.loads(packed))
 
 
+def evaluation_from_row(commitment: str, evaluated_at: datetime, row: EvaluationFields) -> Evaluation:
+    """The verdict a table row holds (the current state, an alert's state) as an Evaluation."""
+    return Evaluation(commitment=commitment, evaluated_at=evaluated_at, **_evaluation_fields(row))
+
+
 def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
     fields = {k: getattr(row, k) for k in VERDICT_FIELDS}
     fields["provisional"] = bool(row.provisional)
