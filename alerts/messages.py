@@ -17,6 +17,7 @@ from alerts.outbox import new_notification
 from alerts.render import Rendered, Renderer, TemplateFailure, number
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
+from monitor.display_text import shown
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
 from monitor.store import VERDICT_FIELDS, Store, in_pages
@@ -58,7 +59,7 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
             counts["resolved"] += 1
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
-    return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
+    return {"receiver_name": shown(batch.receiver_name), "kind": batch.kind, "repeat": batch.repeat,
             "now": renderer.local_time(now), "counts": counts, "status_url": renderer.page_url(),
             "sections": [{"title": SECTION_TITLES[k], "change": k, "alerts": v} for k, v in sections.items() if v]}
 

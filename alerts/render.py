@@ -135,10 +135,9 @@ class Renderer:
             "late_total": verdict.offending_total or 0,
             "counts_zh": verdict_text.counts_zh(counts) if counts is not None else None,
         })
-        if c.kind == "case_duration" and counts is not None and c.measure.aggregate == "share_within":
-            # a time limit is read as one: the share of cases on time, never "87.8%（按不低于100%评估）"
-            item["actual"] = f"{counts.on_time}/{counts.counted}件按时（{verdict_text.share_text(counts)}）"
-            item["evaluated_promise"] = item["promise"]
+        on_time = verdict_text.on_time_text(c, verdict)
+        if on_time is not None:   # a time limit is read as one, never "87.8%（按不低于100%评估）"
+            item["actual"], item["evaluated_promise"] = on_time, item["promise"]
         return item
 
     def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:

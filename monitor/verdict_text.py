@@ -89,9 +89,12 @@ def promise_zh(c: Commitment) -> str:
 
 def _gap(c: Commitment, ev: Evaluation) -> str:
     """The distance to the promise in its unit: 还差23项, 差2.5个百分点, 超出3天."""
-    if ev.margin is None or ev.margin >= 0:
-        return "已达到"
     unit = ev.unit or c.unit
+    if ev.margin is None or ev.margin >= 0:
+        if ev.status == "at_risk" and ev.margin is not None:   # kept, by less than the editor's warn margin
+            room = f"{number(ev.margin)}个百分点" if unit == "%" else amount(ev.margin, unit)
+            return f"已达到，但余量仅{room}"
+        return "已达到"
     missing = -ev.margin
     if unit == "%":
         return f"差{number(missing)}个百分点"
@@ -159,7 +162,10 @@ def sentence(c: Commitment, ev: Evaluation | None) -> str:
     if c.kind == "case_duration" and ev.case_counts is not None:
         text = _cases_sentence(c, ev, ev.case_counts)
     elif c.kind == "case_duration":    # a verdict stored before the counts were kept
-        text = f"统计{ev.cases}件，实际{number(ev.actual)}{unit}，承诺为{promise_zh(c)}，{_gap(c, ev)}"
+        actual = f"按时率{number(ev.actual)}%" if unit == "%" else f"办理时长{amount(ev.actual or 0.0, unit)}"
+        text = f"统计{ev.cases}件，{actual}，承诺为{promise_zh(c)}，{_gap(c, ev)}"
+        if ev.overdue_open:
+            text += f"；其中{ev.overdue_open}件超期未办结"
     elif c.kind == "cumulative":
         as_of = f"截至{ev.data_time.date().isoformat()}" if ev.data_time else "目前"
         text = f"{as_of}累计{number(ev.actual)}{unit}，承诺为"
@@ -202,6 +208,17 @@ def counts_zh(counts: CaseCounts) -> str:
 def share_text(counts: CaseCounts) -> str:
     """The share of counted cases on time, one decimal: 66.7%."""
     return f"{counts.on_time * 100 / counts.counted:.1f}%" if counts.counted else "—"
+
+
+def on_time_text(c: Commitment, ev: Evaluation) -> str | None:
+    """A share-of-cases verdict's actual as what it is, cases on time (6/9件按时（66.7%））; None for
+    any other verdict, whose actual is shown with its unit."""
+    if c.kind != "case_duration" or c.measure.aggregate != "share_within" or ev.actual is None:
+        return None
+    if ev.case_counts is not None:
+        counts = ev.case_counts
+        return f"{counts.on_time}/{counts.counted}件按时（{share_text(counts)}）"
+    return f"按时率{number(ev.actual)}%" + (f"（共{ev.cases}件）" if ev.cases is not None else "")
 
 
 # The columns of a late case, the same in the mail, on the page and in the .xlsx/.csv downloads.

@@ -14,7 +14,7 @@ from alerts.tables import FAILED, Notification
 
 
 def test_html_part_escapes_what_the_text_part_shows_verbatim(cycle, pipeline, settings):
-    cycle(T0, (SETUP, "no_data", None), reason="<script>alert(1)</script> & more")   # operators see the reason
+    cycle(T0, (SETUP, "error", None), reason="<script>alert(1)</script> & more")   # operators see an error's detail
     asyncio.run(pipeline.deliver_due(T0))
     [mail] = read_mails(settings.maildir)
     assert "<script>alert(1)</script> & more" in mail.get_body(("plain",)).get_content()

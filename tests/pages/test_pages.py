@@ -50,7 +50,7 @@ def test_commitment_page_shows_the_quote_inside_its_sentence_escaped(client):
     html = client.get("/commitments/town2021.online_share").text
     assert "<mark>政务服务事项网上可办率达到90%以上；推行&lt;b&gt;即办&lt;/b&gt;</mark>事项清单。" in html
     text = text_of(html)
-    assert "有风险" in text and "当前实际值为91%，达到要求（不低于90%），但余量仅1%。" in text
+    assert "有风险" in text and "最新数值为91%（2021-06-01），承诺为不低于90%，已达到，但余量仅1个百分点。" in text
     assert "区政务服务中心" in text and "条款 （三）5." in text
 
 
@@ -65,14 +65,15 @@ def test_commitment_page_draws_history_as_svg_with_status_bands(client):
 def test_settled_verdict_says_so_with_its_date(client):
     text = text_of(client.get("/commitments/town2021.new_firms").text)
     assert "已于2021-12-31定论" in text
-    assert "当前实际值为1,500家，未达到要求（不低于1,800家）；按进度此时应达1,800家；已于2021-12-31定论。" in text
+    assert "截至2021-06-01累计1,500家，承诺为2021-12-31前不低于1,800家，还差300家；已于2021-12-31定论。" in text
 
 
 def test_case_promise_shows_durations_against_the_limit_and_open_overdue_cases(client):
     html = client.get("/commitments/town2021.property_days").text
     text = text_of(html)
     assert "临时" in text   # provisional calendar
-    assert "在不超过5个工作日内办结的比例为80%（共40件），未达到要求（不低于95%）" in text
+    assert "统计40件，按时率80%，承诺为全部案件在5个工作日内办结，差15个百分点；其中3件超期未办结。" in text
+    assert "按时办结按时率80%（共40件）" in text and "不低于95%" not in text   # never a time limit against a share
     assert "3 件仍未办结且已超过时限" in text
     assert all(case in text for case in ("BDC-0001", "BDC-0017", "BDC-0203"))
     assert "时限 5个工作日" in text and "≤9个工作日（超时限）" in text and "≤3个工作日" in text
