@@ -103,14 +103,20 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     paused = paused_times(_pick(table.column(spec.paused, spec.name), rows)) if spec.paused else None
     bad, rejected = rejection_mask(submitted, completed, completed_given, ids, paused, window.local_bounds(tz))
     keep = ~bad
+    items = _texts(_pick(table.column(spec.item, spec.name), rows)[keep]) if spec.item else None
     out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
-                                 None if paused is None else paused[keep]))
+                                 None if paused is None else paused[keep], items=items))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():
         for i in np.flatnonzero(bad):
             out.problems.append(_case_problem(spec, int(rows[i]), submitted[i], completed[i],
                                               submitted_raw[i], completed_raw[i], window, tz))
+
+
+def _texts(cells: np.ndarray) -> np.ndarray:
+    """Cells as trimmed text, an empty cell as "" (a case's 事项 may be left blank)."""
+    return np.array(["" if cell is None or cell != cell else str(cell).strip() for cell in cells.tolist()], dtype=str)
 
 
 def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,

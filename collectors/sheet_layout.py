@@ -81,6 +81,7 @@ def wanted_columns(feed: FileFeed) -> set[str]:
     for spec in feed.series:
         if spec.type == "cases":
             wanted |= {spec.submitted, spec.completed} | ({spec.id_field} if spec.id_field else set())
+            wanted |= {spec.item} if spec.item else set()
         else:
             wanted |= {spec.column} if spec.column else set()
         wanted |= ({spec.time_column} if spec.time_column else set()) | set(spec.where)

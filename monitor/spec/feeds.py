@@ -67,6 +67,7 @@ class SeriesSpec(StrictModel):
     # optional: time the case was suspended (听证、检验检测、专家评审、补正), in the unit of the
     # commitments that read it; subtracted from each case's duration (行政许可法 第四十五条)
     paused: str | None = None
+    item: str | None = None            # optional: each case's 事项 (service or matter name), shown with its late cases
     where: dict[str, str] = {}
 
 
