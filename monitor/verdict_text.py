@@ -41,13 +41,14 @@ def promise_text(op: str | None, target: float | None, target_max: float | None,
     return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
 
 
-def _unit_word(unit: str) -> str:
+def unit_word(unit: str) -> str:
+    """A unit as a duration is said: 日 as 天."""
     return "天" if unit in DAY_UNITS else unit
 
 
 def amount(value: float, unit: str) -> str:
     """How far over a limit, in the limit's unit: 3个工作日, 2天, 1.5个工作小时."""
-    return f"{number(value)}{_unit_word(unit)}"
+    return f"{number(value)}{unit_word(unit)}"
 
 
 def is_immediate(c: Commitment) -> bool:
@@ -60,9 +61,9 @@ def limit_zh(c: Commitment) -> str:
     if is_immediate(c):
         return "即时办结"
     if c.op == "range":
-        return f"{number(c.value)}—{number(c.value_max)}{_unit_word(c.unit)}内办结"
+        return f"{number(c.value)}—{number(c.value_max)}{unit_word(c.unit)}内办结"
     shorter = "不足" if c.op == "<" else ""
-    return f"{shorter}{number(c.value)}{_unit_word(c.unit)}内办结"
+    return f"{shorter}{number(c.value)}{unit_word(c.unit)}内办结"
 
 
 def _share_of_cases(c: Commitment) -> str:
@@ -78,11 +79,11 @@ def promise_zh(c: Commitment) -> str:
             which = "全部案件" if c.measure.min_share >= 100 else f"不低于{number(c.measure.min_share)}%的案件"
             return f"{which}{limit_zh(c) if is_immediate(c) else '在' + limit_zh(c)}"
         which = PERCENTILE_ZH.get(aggregate) or (f"{aggregate[1:]}%的案件" if aggregate.startswith("p") else aggregate)
-        return f"{which}办理时长{promise_text(c.op, c.value, c.value_max, _unit_word(c.unit))}"
+        return f"{which}办理时长{promise_text(c.op, c.value, c.value_max, unit_word(c.unit))}"
     if c.kind == "cumulative":
         return f"累计{promise_text(c.op, c.value, c.value_max, c.unit)}"
     if c.kind == "reduction":
-        return f"压缩（降低）{promise_text(c.op, c.value, c.value_max, c.unit)}"
+        return f"{'降幅' if c.unit == '%' else '减少'}{promise_text(c.op, c.value, c.value_max, c.unit)}"
     throughout = "始终保持" if c.throughout else ""
     return throughout + promise_text(c.op, c.value, c.value_max, c.unit)
 
@@ -130,7 +131,7 @@ def _cases_sentence(c: Commitment, ev: Evaluation, counts: CaseCounts) -> str:
     which = PERCENTILE_ZH.get(c.measure.aggregate) or f"{c.measure.aggregate[1:]}%的案件"
     open_note = f"（超期未办结的{counts.open_overdue}件按已用时长计）" if counts.open_overdue else ""
     return (f"{done}；{which}办理时长为{amount(ev.actual or 0.0, c.unit)}{open_note}，"
-            f"承诺为{promise_text(c.op, c.value, c.value_max, _unit_word(c.unit))}，{_gap(c, ev)}")
+            f"承诺为{promise_text(c.op, c.value, c.value_max, unit_word(c.unit))}，{_gap(c, ev)}")
 
 
 def _no_data(c: Commitment, ev: Evaluation) -> str:
@@ -178,7 +179,8 @@ def sentence(c: Commitment, ev: Evaluation | None) -> str:
         else:
             text += f"，{_gap(c, ev)}"
     elif c.kind == "reduction":
-        text = f"目前已压缩（降低）{number(ev.actual)}{unit}，承诺为{promise_zh(c)}，{_gap(c, ev)}"
+        now = f"目前降幅为{number(ev.actual)}%" if unit == "%" else f"目前已减少{number(ev.actual)}{unit}"
+        text = f"{now}，承诺为{promise_zh(c)}，{_gap(c, ev)}"
     else:
         if c.throughout and ev.margin is not None and ev.margin < 0:
             text = f"出现{number(ev.actual)}{unit}的数值，承诺为{promise_zh(c)}，{_gap(c, ev)}"

@@ -20,14 +20,13 @@ import pytest
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from conftest import FIXTURES, Client, FakeBackend
+from conftest import FIXTURES
 from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation, evaluate
 from monitor.loader import load_catalogue
 from monitor.model import Catalogue
 from monitor.observations import CaseRecords, MeasureData
-from monitor.service.web import build_app
 from monitor.store import Store, make_engine
 from monitor.verdict_text import CASE_COLUMNS, case_row, sentence
 from test_pages import text_of
