@@ -19,6 +19,7 @@ import jinja2
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
 from monitor.model import Catalogue, Commitment
+from collectors.drop_report import REASONS_ZH
 from monitor import verdict_text
 from monitor.display_text import differs, shown
 from monitor.store import evaluation_from_row
@@ -133,7 +134,7 @@ class Renderer:
             "promise": verdict_text.promise_zh(c), "sentence": sentence, "reason": sentence, "reason_en": state.reason,
             "late_cases": [verdict_text.case_row(c, k) for k in late],
             "late_total": verdict.offending_total or 0,
-            "counts_zh": verdict_text.counts_zh(counts) if counts is not None else None,
+            "counts_zh": verdict_text.counts_zh(counts, REASONS_ZH) if counts is not None else None,
         })
         on_time = verdict_text.on_time_text(c, verdict)
         if on_time is not None:   # a time limit is read as one, never "87.8%（按不低于100%评估）"

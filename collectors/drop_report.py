@@ -13,6 +13,8 @@ REASONS_ZH = {
     "unparseable_completed": "办结时间无法识别",
     "unparseable_time": "日期无法识别",
     "end_before_start": "办结时间早于受理时间（时长为负）",
+    "time_too_old": "时间早得不合常理（多为录入错误）",
+    "time_in_future": "时间晚于采集时间（多为录入错误）",
     "duplicate_id": "编号重复",
     "missing_value": "数值为空",
     "unparseable_value": "不是数字",

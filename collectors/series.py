@@ -105,7 +105,8 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     keep = ~bad
     items = _texts(_pick(table.column(spec.item, spec.name), rows)[keep]) if spec.item else None
     out.cases.append(CaseRecords(spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
-                                 None if paused is None else paused[keep], items=items))
+                                 None if paused is None else paused[keep], items=items,
+                                 rejected=tuple(sorted(rejected.items()))))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():

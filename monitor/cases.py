@@ -99,6 +99,7 @@ class CaseCounts:
     completed_before_window: int = 0   # completed before the window: not counted
     submitted_after: int = 0       # submitted after the judged moment (a settled deadline): not counted
     window_days: int = 0
+    rejected: tuple[tuple[str, int], ...] = ()   # rows the collector rejected, by reason: not cases at all
 
     @property
     def counted(self) -> int:

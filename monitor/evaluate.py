@@ -234,7 +234,8 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
                         completed_late=int(np.count_nonzero(~done.on_time)), open_overdue=n_overdue,
                         open_not_due=len(open_idx) - n_overdue,
                         completed_before_window=int(np.count_nonzero(completed & ~in_window)),
-                        submitted_after=int(np.count_nonzero(~submitted_by_then)), window_days=c.measure.window.days)
+                        submitted_after=int(np.count_nonzero(~submitted_by_then)), window_days=c.measure.window.days,
+                        rejected=cases.rejected)
     return replace(verdict, duration_quantiles=duration_quantiles(done.durations), overdue_open=n_overdue,
                    overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional,
                    offending_cases=late, offending_total=counts.completed_late + n_overdue, case_counts=counts)

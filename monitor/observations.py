@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol, Sequence
+from typing import Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class CaseRecords:
     paused: np.ndarray | None = None  # float, time suspended (听证/检测/专家评审/补正), in the commitment's unit
     source: str | None = None      # the submitted file they came from: a file of the same name replaces them
     items: np.ndarray | None = None   # str, each case's 事项 (service or matter name) when the feed gives it
+    rejected: tuple[tuple[str, int], ...] = ()   # rows of this series the collector rejected: (reason, count)
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -46,7 +47,7 @@ class CaseRecords:
 
         joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
                      np.concatenate([b.completed for b in batches]), stacked("ids"), stacked("paused"),
-                     items=stacked("items"))
+                     items=stacked("items"), rejected=_summed(b.rejected for b in batches))
         if not newest_id_wins or joined.ids is None:
             return joined
         _, first = np.unique(joined.ids, return_index=True)
@@ -57,7 +58,15 @@ class CaseRecords:
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
                            None if self.paused is None else self.paused[rows], self.source,
-                           None if self.items is None else self.items[rows])
+                           None if self.items is None else self.items[rows], self.rejected)
+
+
+def _summed(counts: Iterable[tuple[tuple[str, int], ...]]) -> tuple[tuple[str, int], ...]:
+    total: dict[str, int] = {}
+    for pairs in counts:
+        for reason, n in pairs:
+            total[reason] = total.get(reason, 0) + n
+    return tuple(sorted(total.items()))
 
 
 class DataWanted(NamedTuple):

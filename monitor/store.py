@@ -65,6 +65,7 @@ class Observation(SQLModel, table=True):
     case_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_paused: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_items: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_rejected: str | None = None   # JSON [[reason, count]]: the series' rows the collector rejected
     source: str | None = None      # the submitted file (drop folders): a new file of that name replaces these rows
 
 
@@ -154,7 +155,11 @@ def unpack_offending(packed: bytes | None) -> tuple[OffendingCase, ...]:
 
 
 def unpack_counts(packed: str | None) -> CaseCounts | None:
-    return None if not packed else CaseCounts(**json.loads(packed))
+    if not packed:
+        return None
+    fields = json.loads(packed)
+    fields["rejected"] = tuple((str(r), int(n)) for r, n in fields.get("rejected", ()))
+    return CaseCounts(**fields)
 
 
 def evaluation_from_row(commitment: str, evaluated_at: datetime, row: EvaluationFields) -> Evaluation:
@@ -258,7 +263,8 @@ def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseR
     paused = np.frombuffer(zlib.decompress(row.case_paused), dtype=np.float64) if row.case_paused else None
     items = np.array(json.loads(zlib.decompress(row.case_items)), dtype=str) if row.case_items else None
     return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"),
-                       ids, paused, items=items)
+                       ids, paused, items=items,
+                       rejected=tuple((str(r), int(n)) for r, n in json.loads(row.case_rejected or "[]")))
 
 
 def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
@@ -306,7 +312,8 @@ class Store:
             batches = [{"feed": result.feed, "series": batch.series, "fetched_at": result.fetched_at,
                         "data_time": batch.data_time, "n_cases": len(batch), "cases": _pack_cases(batch),
                         "case_ids": _pack_ids(batch), "case_paused": _pack_paused(batch), "source": batch.source,
-                        "case_items": _pack_items(batch)}
+                        "case_items": _pack_items(batch),
+                        "case_rejected": json.dumps(batch.rejected) if batch.rejected else None}
                        for batch in result.cases]
             if batches:
                 session.execute(insert(observations), batches)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Mapping
 
 from monitor import display_text
 from monitor.cases import CaseCounts, OffendingCase
@@ -194,8 +195,9 @@ def sentence(c: Commitment, ev: Evaluation | None) -> str:
     return text + "。"
 
 
-def counts_zh(counts: CaseCounts) -> str:
-    """How the cases received add up: received = counted + each reason the rest are not counted."""
+def counts_zh(counts: CaseCounts, reason_words: Mapping[str, str] | None = None) -> str:
+    """How the cases received add up: received = counted + each reason the rest are not counted; and
+    the rows rejected before that, by reason (`reason_words` names the collectors' reason codes)."""
     parts = [f"收到{counts.received}件，统计{counts.counted}件（近{counts.window_days}天内办结{counts.completed_in_window}件"
              + (f"、超期未办结{counts.open_overdue}件" if counts.open_overdue else "") + "）"]
     rest = [(counts.open_not_due, "件尚未办结、也未到期"),
@@ -204,6 +206,10 @@ def counts_zh(counts: CaseCounts) -> str:
     left = [f"{n}{why}" for n, why in rest if n]
     if left:
         parts.append("未统计" + str(counts.received - counts.counted) + "件：" + "，".join(left))
+    if counts.rejected:
+        words = reason_words or {}
+        why = "、".join(f"{words.get(reason, '其他原因')}{n}行" for reason, n in counts.rejected)
+        parts.append(f"另有{sum(n for _, n in counts.rejected)}行数据被拒收、未计入（{why}）")
     return "；".join(parts) + "。"
 
 

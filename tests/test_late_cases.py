@@ -11,15 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from collectors.drop_report import REASONS_ZH
+from collectors.series import Table, extract_table
 from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.cases import OFFENDING_KEPT, CaseCounts
 from monitor.evaluate import evaluate
 from monitor.loader import load_catalogue
 from monitor.model import Commitment
-from monitor.observations import CaseRecords, MeasureData
+from monitor.observations import CaseRecords, CollectionResult, MeasureData
+from monitor.spec.feeds import SeriesSpec
 from monitor.store import Store, make_engine
-from monitor.verdict_text import case_row
+from monitor.verdict_text import case_row, counts_zh
 
 FIXTURES = Path(__file__).parent / "pages" / "fixtures"
 NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)      # 10:00 in Asia/Shanghai, a Tuesday
@@ -143,4 +146,26 @@ def test_the_store_keeps_the_late_cases_on_the_current_verdict_and_only_their_co
     assert current.offending_cases == ev.offending_cases and current.case_counts == ev.case_counts
     [row] = store.history(property_days.id)
     assert row.offending_cases is None and row.offending_total == 2
+    engine.dispose()
+
+
+def test_rows_the_collector_rejected_are_counted_by_reason_through_the_store(property_days, tmp_path):
+    table = Table({"id": ["A", "A", "B", "C"], "submitted": ["2021-04-29 10:00", "2021-04-29 10:00", "昨天", "2021-05-17 09:00"],
+                   "completed": ["2021-05-12 16:00", "", "", ""], "service": ["抵押登记", "抵押登记", "", "转移登记"]}, 4)
+    spec = SeriesSpec(name="s", type="cases", item="service")
+    extracted = extract_table([spec], table, NOW, CALENDAR.timezone)
+    [batch] = extracted.cases
+    assert batch.rejected == (("duplicate_id", 1), ("unparseable_submitted", 1)) and list(batch.items) == ["抵押登记", "转移登记"]
+    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+    migrations.upgrade(engine)
+    store = Store(engine)
+    store.save_collection(CollectionResult("feed", NOW, True, cases=[batch]))
+    stored = store.measure_data("feed", "s").cases
+    assert stored is not None and stored.rejected == batch.rejected and list(stored.items) == ["抵押登记", "转移登记"]
+    ev = evaluate(property_days, MeasureData(cases=stored), NOW, CALENDAR)
+    assert ev.case_counts is not None and ev.case_counts.received == 2
+    text = counts_zh(ev.case_counts, REASONS_ZH)
+    assert text.startswith("收到2件，统计2件")
+    assert "另有2行数据被拒收、未计入（编号重复1行、受理时间无法识别1行）" in text
+    assert [k.item for k in ev.offending_cases] == ["转移登记", "抵押登记"]
     engine.dispose()

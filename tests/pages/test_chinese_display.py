@@ -17,7 +17,7 @@ import pytest
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from conftest import Client, FakeBackend
+from tests.pages.conftest import Client, FakeBackend
 from monitor import migrations
 from monitor.display_text import shown
 from monitor.evaluate import Evaluation
@@ -25,7 +25,7 @@ from monitor.loader import load_catalogue
 from monitor.model import Catalogue
 from monitor.service.web import build_app
 from monitor.store import Store, make_engine
-from test_pages import text_of
+from tests.pages.test_pages import text_of
 
 NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
 TITLE = "嘉定區(qū)加強集成創(chuàng)新優(yōu)化營商環(huán)境行動方案"

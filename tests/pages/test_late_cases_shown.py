@@ -20,7 +20,7 @@ import pytest
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from conftest import FIXTURES
+from tests.pages.conftest import FIXTURES
 from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation, evaluate
@@ -29,7 +29,7 @@ from monitor.model import Catalogue
 from monitor.observations import CaseRecords, MeasureData
 from monitor.store import Store, make_engine
 from monitor.verdict_text import CASE_COLUMNS, case_row, sentence
-from test_pages import text_of
+from tests.pages.test_pages import text_of
 
 NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
 CID = "town2021.property_days"

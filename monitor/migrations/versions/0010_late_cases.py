@@ -1,6 +1,6 @@
 """The cases behind a per-case verdict: the late cases (compressed, at most 500, on the current verdict
 and the alert state; the history keeps only their count), how the cases received were used, and each
-case's 事项 as the feed names it.
+case's 事项 as the feed names it, and the rows of each case batch the collector rejected.
 
 Revision ID: 0010
 Revises: 0005
@@ -28,7 +28,7 @@ COLUMNS: dict[str, list[sa.Column[Any]]] = {
     "evaluation": _late_cases(),
     "current_state": _late_cases(),
     "alert_state": _late_cases(),
-    "observation": [sa.Column("case_items", sa.LargeBinary())],
+    "observation": [sa.Column("case_items", sa.LargeBinary()), sa.Column("case_rejected", sa.String())],
 }
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from collectors.drop_report import REASONS_ZH
 from monitor import verdict_text
 from monitor.display_text import differs, shown
 from monitor.evaluate import Evaluation
@@ -152,7 +153,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint], s
             "reason": sentence, "reason_en": ev.reason,
             "late_total": ev.offending_total, "late_cases": late_cases(c, ev, sort, order),
             "case_counts": None if ev.case_counts is None else {**asdict(ev.case_counts), "counted": ev.case_counts.counted},
-            "counts_zh": None if ev.case_counts is None else verdict_text.counts_zh(ev.case_counts),
+            "counts_zh": None if ev.case_counts is None else verdict_text.counts_zh(ev.case_counts, REASONS_ZH),
             "on_time": verdict_text.on_time_text(c, ev),
         },
         "case_sort": dict(zip(("by", "descending"), case_order(sort, order))),
