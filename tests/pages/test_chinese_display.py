@@ -23,6 +23,7 @@ from monitor.display_text import shown
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.model import Catalogue
+from monitor.service.pages.exclusions import reason_zh
 from monitor.service.web import build_app
 from monitor.store import Store, make_engine
 from tests.pages.test_pages import text_of
@@ -115,7 +116,7 @@ def test_the_reason_is_chinese_on_the_page_and_in_the_api_and_the_english_box_is
 def test_numbers_left_out_are_explained_in_chinese_by_an_example_not_a_regular_expression(client):
     html = client.get("/documents/jd").text
     section = text_of(html[html.index("未纳入的数字"):])
-    assert "如“2021年3月1日”，以及同类的数字（适用于全部文件）" in section and "日期" in section
+    assert "如“2021年3月1日”等同类数字，适用于全部文件" in section and "日期" in section
     assert "“热线12345”" in section and "电话号码" in section
     assert "[0-9]" not in html and "date of issue" not in html and "phone number" not in html
     api = client.get("/api/v1/documents/jd").json()["excluded"]
@@ -137,3 +138,10 @@ def test_mail_subject_and_body_name_the_agency_and_plan_in_simplified_script(cat
     assert "《嘉定区加强集成创新优化营商环境行动方案》" in text and "(qū)" not in text
     assert "摘录：“企业开办时间压缩至1个工作日以内”（已转为简体、去除注音；逐字原文见详情页）" in text
     assert "breaks the promise" not in text and dataclasses.replace(verdict).reason not in text
+
+
+def test_an_editors_english_reason_is_named_by_its_main_words_and_a_chinese_one_kept():
+    assert reason_zh("name of the Party congress (ordinal)") == "名称（项目、机制、平台或政策的名称），不是目标"
+    assert reason_zh("ordinal (the first team), not a quantity") == "序数（如“首个”“第一”），不是数量"
+    assert reason_zh("项目名稱，不是目标") == "项目名称，不是目标"
+    assert reason_zh("round-the-clock service availability") == "不是可监测的承诺目标"

@@ -31,6 +31,8 @@ KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 FALLBACK = "不是可监测的承诺目标"
 _LATIN = re.compile(r"[A-Za-z]")
+_ASIDE = re.compile(r"\([^)]*\)")
+_NOT_PART = " \t\u3000?？•·"     # spaces and the seeds' stray marks around a matched number
 
 
 def reason_zh(reason: str) -> str:
@@ -38,9 +40,11 @@ def reason_zh(reason: str) -> str:
     if not _LATIN.search(reason):
         return shown(reason)
     lowered = reason.lower()
-    for words, kind in KINDS:
-        if any(word in lowered for word in words):
-            return kind
+    head = _ASIDE.sub("", lowered)     # "name of the Party congress (ordinal)" is a name
+    for text in (head, lowered):
+        for words, kind in KINDS:
+            if any(word in text for word in words):
+                return kind
     return FALLBACK
 
 
@@ -52,7 +56,8 @@ def example(pattern: str, text: str | None) -> str | None:
         found = re.search(pattern, text)
     except re.error:
         return None
-    return found.group(0).strip() if found and found.group(0).strip() else None
+    sample = found.group(0).strip(_NOT_PART) if found else ""
+    return sample or None
 
 
 def shown_exclusion(e: ExclusionSpec, text: str | None) -> dict[str, Any]:
