@@ -98,6 +98,7 @@ def test_commitment_page_from_an_email_link_shows_quote_numbers_and_charts(site,
     assert page.locator("h1").inner_text() == data["measured"]
     if data["quote"]["changed"]:    # shown simplified without pinyin; the exact text under 原文
         assert page.locator("blockquote.source").first.inner_text() == data["quote"]["shown"]
+        assert page.locator("blockquote.source mark").first.inner_text() == data["quote"]["shown_parts"][1]
         assert page.locator("details.exact mark").inner_text() == data["quote"]["text"]
     else:
         assert page.locator("blockquote.source mark").inner_text() == data["quote"]["text"]

@@ -95,7 +95,7 @@ def test_shown_text_drops_pinyin_readings_and_is_simplified():
 def test_pages_show_titles_quotes_and_names_simplified_with_the_exact_source_one_click_away(client, catalogue):
     html = client.get("/commitments/jd.setup_days").text
     main = re.sub(r"<details.*?</details>", "", html, flags=re.S)
-    assert "嘉定区加强集成创新优化营商环境行动方案" in main and "企业开办时间压缩至1个工作日以内" in main
+    assert "嘉定区加强集成创新优化营商环境行动方案" in main and "<mark>企业开办时间压缩至1个工作日以内</mark>" in main
     assert "(qū)" not in main and "區" not in main and "區市場監管局" not in main and "区市场监管局" in main
     exact = re.search(r"<details class=\"exact\"><summary>原文</summary>(.*?)</details>", html, re.S).group(1)
     assert f"<mark>{QUOTE}</mark>" in exact and TITLE in exact

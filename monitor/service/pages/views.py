@@ -138,6 +138,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint], s
                      "issued": c.document.issued.isoformat() if c.document.issued else None},
         "quote": {"text": c.quote, "before": quote.before, "after": quote.after, "found_in_seed": quote.position is not None,
                   "shown": shown(quote.before + c.quote + quote.after),
+                  "shown_parts": [shown(quote.before), shown(c.quote), shown(quote.after)],
                   "changed": differs(quote.before + c.quote + quote.after) or differs(c.document.title)},
         "co_agencies": [{"id": a.id, "name": shown(a.name)} for a in c.co_agencies],
         "monitored": c.evaluated, "unmonitored_reason": c.reason if not c.evaluated else None,
