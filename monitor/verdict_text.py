@@ -155,7 +155,8 @@ def _age(age: timedelta) -> str:
 def sentence(c: Commitment, ev: Evaluation | None) -> str:
     """The verdict in one Chinese sentence (ending with 。)."""
     if not c.evaluated:
-        return "本项未纳入监测" + (f"：{c.reason}" if c.reason else "（草稿）" if c.draft else "") + "。"
+        why = display_text.editor_reason(c.reason) if c.reason else None
+        return "本项未纳入监测" + (f"：{why}" if why else "（草稿）" if c.draft else "") + "。"
     if ev is None or ev.status == "no_data":
         return (_no_data(c, ev) if ev is not None else "尚未评估，暂不能判断是否兑现") + "。"
     if ev.status == "error":

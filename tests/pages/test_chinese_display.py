@@ -19,11 +19,11 @@ from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from tests.pages.conftest import Client, FakeBackend
 from monitor import migrations
+from monitor.display_text import editor_reason as reason_zh
 from monitor.display_text import shown
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
 from monitor.model import Catalogue
-from monitor.service.pages.exclusions import reason_zh
 from monitor.service.web import build_app
 from monitor.store import Store, make_engine
 from tests.pages.test_pages import text_of
@@ -145,3 +145,4 @@ def test_an_editors_english_reason_is_named_by_its_main_words_and_a_chinese_one_
     assert reason_zh("ordinal (the first team), not a quantity") == "序数（如“首个”“第一”），不是数量"
     assert reason_zh("项目名稱，不是目标") == "项目名称，不是目标"
     assert reason_zh("round-the-clock service availability") == "不是可监测的承诺目标"
+    assert reason_zh("reward cap (policy parameter)") == "政策参数（奖励、补贴、减免的标准或适用范围），不是绩效目标"

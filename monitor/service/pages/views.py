@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from collectors.drop_report import REASONS_ZH
 from monitor import verdict_text
-from monitor.display_text import differs, shown
+from monitor.display_text import differs, editor_reason, shown
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import exclusions, seeds
@@ -141,7 +141,9 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint], s
                   "shown_parts": [shown(quote.before), shown(c.quote), shown(quote.after)],
                   "changed": differs(quote.before + c.quote + quote.after) or differs(c.document.title)},
         "co_agencies": [{"id": a.id, "name": shown(a.name)} for a in c.co_agencies],
-        "monitored": c.evaluated, "unmonitored_reason": c.reason if not c.evaluated else None,
+        "monitored": c.evaluated,
+        "unmonitored_reason": editor_reason(c.reason) if not c.evaluated and c.reason else None,
+        "unmonitored_reason_en": c.reason if not c.evaluated else None,
         "verdict": None if ev is None else {
             **_status(ev.status), "actual": ev.actual, "target": ev.target, "target_max": ev.target_max, "op": ev.op,
             "unit": ev.unit, "evaluated_promise": promise_text(ev.op, ev.target, ev.target_max, ev.unit),
