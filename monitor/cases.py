@@ -110,24 +110,37 @@ def _as_datetime(moment: np.datetime64) -> datetime:
     return datetime.fromisoformat(str(moment.astype("datetime64[s]")))
 
 
-def _due_and_over(unit: Unit, op: str, limit: float, submitted: np.ndarray, ended: np.ndarray,
-                  durations: np.ndarray, paused: np.ndarray, calendar: WorkCalendar,
-                  jurisdiction: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """When each case fell due (datetime64[s]) and how far past it it ended, in the commitment's unit."""
+def _last(unit: Unit, op: str, limit: float) -> float:
+    """The last whole unit a case may take: "<5个工作日" is due on the 4th."""
     whole = unit.dimension == "working_days" or counts_by_date(unit)
-    last = limit - 1 if op == "<" and whole else limit    # "<5个工作日" is due on the 4th
-    if unit.dimension == "working_days":
-        due = calendar.due_days_from_acceptance(submitted, last + paused, jurisdiction).astype("datetime64[s]")
-        return due + np.timedelta64(86399, "s"), durations - last
-    if unit.dimension == "working_hours":
-        return calendar.after_working_hours(submitted, last + paused, jurisdiction), durations - last
+    return limit - 1 if op == "<" and whole else limit
+
+
+def _over(unit: Unit, last: float, submitted: np.ndarray, ended: np.ndarray, durations: np.ndarray,
+          paused: np.ndarray, calendar: WorkCalendar) -> np.ndarray:
+    """How far past its limit each case ended, in the commitment's unit."""
     if counts_by_date(unit):
         days_per_unit = unit.factor / DAY_SECONDS
         last_days = calendar.last_days_of_periods(submitted, (last + paused) * days_per_unit)
-        over = (ended.astype("datetime64[D]") - last_days).astype(np.int64) / days_per_unit
-        return last_days.astype("datetime64[s]") + np.timedelta64(86399, "s"), over
+        over: np.ndarray = (ended.astype("datetime64[D]") - last_days).astype(np.int64) / days_per_unit
+        return over
+    return durations - last
+
+
+def _due(unit: Unit, last: float, submitted: np.ndarray, paused: np.ndarray, calendar: WorkCalendar,
+         jurisdiction: str | None) -> np.ndarray:
+    """When each case fell due (datetime64[s], local): the end of its last day, or the moment its time ran out."""
+    end_of_day = np.timedelta64(86399, "s")
+    if unit.dimension == "working_days":
+        return calendar.due_days_from_acceptance(submitted, last + paused, jurisdiction).astype("datetime64[s]") + end_of_day
+    if unit.dimension == "working_hours":
+        return calendar.after_working_hours(submitted, last + paused, jurisdiction)
+    if counts_by_date(unit):
+        days = calendar.last_days_of_periods(submitted, (last + paused) * unit.factor / DAY_SECONDS)
+        return days.astype("datetime64[s]") + end_of_day
     seconds = np.round((last + paused) * unit.factor).astype(np.int64)
-    return submitted.astype("datetime64[s]") + seconds.astype("timedelta64[s]"), durations - last
+    due: np.ndarray = submitted.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    return due
 
 
 def offending_cases(unit: Unit, op: str, limit: float, submitted: np.ndarray, ended: np.ndarray,
@@ -136,19 +149,25 @@ def offending_cases(unit: Unit, op: str, limit: float, submitted: np.ndarray, en
                     paused: np.ndarray | None = None,
                     kept: int = OFFENDING_KEPT) -> tuple[OffendingCase, ...]:
     """The cases among these that broke the limit (`timing.on_time` false), worst first, at most `kept`.
-    `ended` is each case's completion, or the judged moment for the cases `still_open` marks."""
+    `ended` is each case's completion, or the judged moment for the cases `still_open` marks.
+    How far over is computed for every late case; the rest only for the `kept` worst."""
     if op not in ("<=", "<"):
         return ()     # only a time limit has late cases
     late = np.flatnonzero(~timing.on_time)
     if not len(late):
         return ()
-    suspended = np.zeros(len(late)) if paused is None else paused[late]
-    due, over = _due_and_over(unit, op, limit, submitted[late], ended[late], timing.durations[late], suspended,
-                              calendar, jurisdiction)
-    order = np.lexsort((submitted[late], -over))[:kept]
+    last = _last(unit, op, limit)
+    suspended = np.zeros(len(submitted)) if paused is None else paused
+    over = _over(unit, last, submitted[late], ended[late], timing.durations[late], suspended[late], calendar)
+    if len(late) > kept:
+        worst = np.argpartition(-over, kept - 1)[:kept]
+        late, over = late[worst], over[worst]
+    order = np.lexsort((submitted[late], -over))
+    late, over = late[order], over[order]
+    due = _due(unit, last, submitted[late], suspended[late], calendar, jurisdiction)
     return tuple(OffendingCase(
-        id=None if ids is None else str(ids[late[i]]),
-        item=None if items is None or not str(items[late[i]]) else str(items[late[i]]),
-        submitted=_as_datetime(submitted[late[i]]), due=_as_datetime(due[i]),
-        completed=None if still_open[late[i]] else _as_datetime(ended[late[i]]),
-        over=float(over[i])) for i in order)
+        id=None if ids is None else str(ids[row]),
+        item=None if items is None or not str(items[row]) else str(items[row]),
+        submitted=_as_datetime(submitted[row]), due=_as_datetime(due[i]),
+        completed=None if still_open[row] else _as_datetime(ended[row]),
+        over=float(over[i])) for i, row in enumerate(late))

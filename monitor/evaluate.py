@@ -244,11 +244,12 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
 def late_cases(c: Commitment, cases: CaseRecords, in_window: np.ndarray, open_idx: np.ndarray, done: CaseTiming,
                waiting: CaseTiming, end: np.datetime64, calendar: WorkCalendar) -> tuple[OffendingCase, ...]:
     """The cases behind a per-case verdict: completed late in the window and open past the limit, worst first."""
-    rows = np.concatenate([np.flatnonzero(in_window), open_idx])
-    timing = CaseTiming(np.concatenate([done.durations, waiting.durations]),
-                        np.concatenate([done.on_time, waiting.on_time]), False)
-    still_open = np.arange(len(rows)) >= int(np.count_nonzero(in_window))
-    ended = np.where(still_open, end, cases.completed[rows])
+    done_rows, open_rows = np.flatnonzero(in_window)[~done.on_time], open_idx[~waiting.on_time]
+    rows = np.concatenate([done_rows, open_rows])     # only the late ones: ids and items are sliced once
+    timing = CaseTiming(np.concatenate([done.durations[~done.on_time], waiting.durations[~waiting.on_time]]),
+                        np.zeros(len(rows), dtype=bool), False)
+    still_open = np.arange(len(rows)) >= len(done_rows)
+    ended = np.concatenate([cases.completed[done_rows], np.full(len(open_rows), end)])
     return offending_cases(parse_unit(c.unit), c.op, c.value, cases.submitted[rows], ended, timing, still_open,
                            calendar, c.document.jurisdiction,
                            None if cases.ids is None else cases.ids[rows],
