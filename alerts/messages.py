@@ -19,6 +19,7 @@ from alerts.onboarding import Summary
 from alerts.render import STATUS_ZH, Rendered, Renderer, TemplateFailure, contacts, number, zh_date
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
+from monitor.display_text import shown
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
 from monitor.store import VERDICT_FIELDS, Store, in_pages
@@ -65,7 +66,7 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
         else:
             counts["feed" if state.alert == COLLECTION else (state.severity or "data")] += 1
     agency = catalogue.agencies.get(batch.key.split(":", 1)[1]) if batch.key.startswith("agency:") else None
-    return {"receiver_name": batch.receiver_name, "kind": batch.kind, "repeat": batch.repeat,
+    return {"receiver_name": shown(batch.receiver_name), "kind": batch.kind, "repeat": batch.repeat,
             "now": renderer.local_time(now), "counts": counts, "status_url": renderer.page_url(),
             "contact": contacts(catalogue, agency),
             "has_dispute": any(i.get("dispute_url") for v in sections.values() for i in v),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import quote
@@ -25,16 +25,21 @@ from monitor.evaluate import late_note
 from monitor.model import Catalogue, Commitment
 from monitor.spec import AgencySpec
 from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH, SUBJECT_TAG
+from monitor.rejections import REASONS_ZH
+from monitor import verdict_text
+from monitor.display_text import differs, shown
+from monitor.store import evaluation_from_row
+from monitor.verdict_text import OP_ZH, number, promise_text  # noqa: F401 - the words of mails and pages
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
+MAIL_CASES = 10     # the late cases a mail lists (the worst; the page lists them all)
 
 SEVERITY_ZH = {"warning": "预警", "critical": "严重", "data": "数据问题"}
 CHANGE_ZH = {"firing": "新告警", "escalated": "告警级别变化", "final": "已定论", "resolved": "已恢复",
              "still_firing": "仍在告警"}
 STATE_ZH = {"inactive": "未触发", "pending": "待确认", "firing": "告警中", "resolved": "已恢复"}
 ALERT_ZH = {"target": "承诺告警", "data": "数据告警", "collection": "采集告警"}
-OP_ZH = {"<=": "不超过", "<": "低于", ">=": "不低于", ">": "高于", "==": "等于", "range": "介于"}
 
 
 class TemplateFailure(Exception):
@@ -46,14 +51,6 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-def number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _with_unit(value: float | None, unit: str) -> str:
@@ -76,18 +73,9 @@ def contacts(catalogue: Catalogue, agency: AgencySpec | None) -> dict[str, Any]:
     office = catalogue.alerting.contact
     person = agency.contact if agency is not None else None
     return {"office": {"name": office.name, "phone": office.phone, "email": office.email} if office else None,
-            "agency": {"name": agency.name, "person": person.person, "phone": person.phone}
+            "agency": {"name": shown(agency.name), "person": person.person, "phone": person.phone}
             if agency is not None and person is not None else None,
-            "agency_name": agency.name if agency is not None else ""}
-
-
-def promise_text(op: str | None, target: float | None, target_max: float | None, unit: str | None) -> str:
-    if target is None:
-        return "—"
-    unit = unit or ""
-    if op == "range":
-        return f"{number(target)}—{number(target_max)}{unit}"
-    return f"{OP_ZH.get(op or '', op or '')}{number(target)}{unit}"
+            "agency_name": shown(agency.name) if agency is not None else ""}
 
 
 def paused_text(cases: int | None, total: float | None, unit: str | None) -> str | None:
@@ -182,7 +170,12 @@ class Renderer:
              trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
         """Everything one commitment contributes to a message."""
         c = commitment
-        return {
+        verdict = evaluation_from_row(c.id, state.evaluated_at or datetime.min.replace(tzinfo=timezone.utc), state)
+        sentence = verdict_text.sentence(c, verdict)
+        late = verdict.offending_cases[:MAIL_CASES]
+        counts = verdict.case_counts
+        lead, co = c.agency.name if c.agency else "", [a.name for a in c.co_agencies]
+        item: dict[str, Any] = {
             "id": c.id, "change": change, "change_zh": CHANGE_ZH[change],
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
@@ -194,7 +187,6 @@ class Renderer:
             "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
             "expected": _with_unit(state.expected, state.unit or c.unit) if state.expected is not None else None,
             "deadline": c.deadline.isoformat() if c.deadline else None,
-            "lead": c.agency.name if c.agency else "", "co": [a.name for a in c.co_agencies],
             "settled_on": state.settled_on.isoformat() if state.settled_on else None,
             "settled_on_zh": zh_date(state.settled_on) if state.settled_on else None,
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
@@ -209,6 +201,19 @@ class Renderer:
             "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
             "dispute_url": self.dispute_url(c.id, c.agency.id if c.agency else None),
         }
+        item.update({
+            "measured": shown(c.measured_zh), "document_title": shown(c.document.title),
+            "quote": shown(c.quote), "quote_exact": c.quote, "quote_changed": differs(c.quote),
+            "lead": shown(lead), "co": [shown(a) for a in co],
+            "promise": verdict_text.promise_zh(c), "sentence": sentence, "reason": sentence, "reason_en": state.reason,
+            "late_cases": [verdict_text.case_row(c, k) for k in late],
+            "late_total": verdict.offending_total or 0,
+            "counts_zh": verdict_text.counts_zh(counts, REASONS_ZH) if counts is not None else None,
+        })
+        on_time = verdict_text.on_time_text(c, verdict)
+        if on_time is not None:   # a time limit is read as one, never "87.8%（按不低于100%评估）"
+            item["actual"], item["evaluated_promise"] = on_time, item["promise"]
+        return item
 
     def feed_item(self, feed: str, state: AlertState, change: str) -> dict[str, Any]:
         """A failed collection: no promise to quote, only the feed and the error."""

@@ -7,47 +7,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-REASONS_ZH = {
-    "unparseable_submitted": "受理时间无法识别",
-    "bad_paused": "暂停（挂起）时长不是非负数",
-    "bad_pause_time": "暂停（挂起）或恢复时间无法识别",
-    "pause_end_before_start": "恢复时间早于暂停（挂起）时间",
-    "pause_end_without_start": "有恢复时间而没有暂停（挂起）时间",
-    "missing_id": "办件编号为空",
-    "no_acceptance": "该办件没有受理环节",
-    "result_before_acceptance": "审批结果早于受理",
-    "before_acceptance": "该环节早于受理",
-    "after_result": "该环节晚于审批结果",
-    "repeated_result": "该办件有多个审批结果（以最早的为准）",
-    "end_without_start": "特别程序结束之前没有对应的特别程序开始",
-    "start_without_end": "特别程序开始之后没有对应的特别程序结束，又开始了新的特别程序",
-    "pause_not_ended": "办件已有审批结果，但特别程序未结束",
-    "unparseable_completed": "办结时间无法识别",
-    "unparseable_time": "日期无法识别",
-    "end_before_start": "办结时间早于受理时间（时长为负）",
-    "duplicate_id": "编号重复",
-    "id_too_long": "编号过长（不超过128个字符）",
-    "id_control_character": "编号含换行、制表符等控制字符",
-    "missing_value": "数值为空",
-    "unparseable_value": "不是数字",
-    "not_a_number": "数值无效",
-    "share_above_100": "比例超过100%",
-    "negative_share": "比例为负数",
-    "negative_value": "数值为负数",
-    "below_min": "数值低于允许的下限",
-    "above_max": "数值超过允许的上限",
-    "wrong_field_count": "列数与表头不一致",
-    "not_an_object": "记录格式不正确",
-    "missing_column": "缺少必需的列",
-    "missing_sheet": "缺少指定的工作表",
-    "unreadable_file": "文件无法读取",
-    "unsupported_type": "不支持的文件类型（请提交 .xlsx、.xls、.ods、.csv 或 .json）",
-    "formula_without_value": "公式没有计算结果（请用 Excel 或 WPS 打开、保存后重新提交）",
-    "symlink": "符号链接不被接受（请直接提交文件）",
-    "changed_while_reading": "文件在读取时仍在变化",
-    "too_large": "文件过大",
-    "empty_file": "文件中没有数据",
-}
+from monitor.rejections import REASONS_ZH
+
 MAX_LINES = 1000
 
 

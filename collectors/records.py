@@ -233,7 +233,8 @@ def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, comp
                    ) -> tuple[CaseRecords, dict[str, int]]:
     bad, rejected = rejection_mask(submitted, completed, given_completed, ids, bounds=bounds)
     keep = ~bad
-    return CaseRecords(series, data_time, submitted[keep], completed[keep], id_array(ids, keep)), rejected
+    return CaseRecords(series, data_time, submitted[keep], completed[keep], id_array(ids, keep),
+                       rejected=tuple(sorted(rejected.items()))), rejected
 
 
 def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:

@@ -118,11 +118,13 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
     bad, rejected = rejection_mask(submitted, completed, completed_given, ids, None, window.local_bounds(tz),
                                    pauses.problems() if pauses is not None else ())
     keep = ~bad
+    items = _texts(_pick(table.column(spec.item, spec.name), rows)[keep]) if spec.item else None
     out.cases.append(CaseRecords(
         spec.name, data_time, submitted[keep], completed[keep], id_array(ids, keep),
         None if pauses is None or pauses.totals is None else pauses.totals[keep],
         paused_unit=None if pauses is None else pauses.unit,
-        pauses=None if pauses is None or pauses.intervals is None else pauses.intervals.of_rows(keep, len(keep))))
+        pauses=None if pauses is None or pauses.intervals is None else pauses.intervals.of_rows(keep, len(keep)),
+        items=items, rejected=tuple(sorted(rejected.items()))))
     out.accepted += int(keep.sum())
     count_rejections(out.rejected, rejected)
     if keep_problems and bad.any():
@@ -132,6 +134,11 @@ def _cases(spec: SeriesSpec, table: Table, rows: np.ndarray, data_time: datetime
             if problem.reason == "duplicate_id" and pauses is not None and pauses.reasons[i]:
                 problem = Problem(int(rows[i]), str(pauses.columns[i]), str(pauses.reasons[i]))
             out.problems.append(problem)
+
+
+def _texts(cells: np.ndarray) -> np.ndarray:
+    """Cells as trimmed text, an empty cell as "" (a case's 事项 may be left blank)."""
+    return np.array(["" if cell is None or cell != cell else str(cell).strip() for cell in cells.tolist()], dtype=str)
 
 
 def _case_problem(spec: SeriesSpec, row: int, submitted: np.datetime64, completed: np.datetime64,

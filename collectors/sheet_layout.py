@@ -82,6 +82,7 @@ def wanted_columns(feed: FileFeed) -> set[str]:
     for spec in feed.series:
         if spec.type == "cases":
             wanted |= set(case_fields(spec))
+            wanted |= {spec.item} if spec.item else set()
         else:
             wanted |= {spec.column} if spec.column else set()
         wanted |= ({spec.time_column} if spec.time_column else set()) | set(spec.where)

@@ -210,6 +210,37 @@ class WorkCalendar:
         days: np.ndarray = np.maximum(self._work_through[done] - self._work_through[accepted], 0)
         return days
 
+    def due_days_from_acceptance(self, submitted: np.ndarray, n_days: np.ndarray,
+                                 jurisdiction: str | None = None) -> np.ndarray:
+        """The day each case falls due under a 受理之日起 N个工作日 limit: the n-th working day after its
+        acceptance day (n = 0: the acceptance day itself; n is floored). As datetime64[D]."""
+        accepted = self.acceptance_days(submitted, jurisdiction)
+        target = self._work_through[accepted] + np.floor(n_days).astype(np.int64)
+        due = np.minimum(np.searchsorted(self._work_through, target), len(self._is_work) - 1)
+        days: np.ndarray = (due + self._first_day).astype("datetime64[D]")
+        return days
+
+    def after_working_hours(self, start: np.ndarray, hours: np.ndarray,
+                            jurisdiction: str | None = None) -> np.ndarray:
+        """The moment `hours` office hours after each start (a start outside office hours counts from
+        the next opening), as datetime64[s] local time: when a N个工作小时 limit runs out."""
+        spans = self.office_spans(jurisdiction)
+        per_day = int((spans[:, 1] - spans[:, 0]).sum())
+        target = self._working_seconds_at(start, spans) + np.round(np.asarray(hours, dtype=np.float64) * 3600)
+        target = target.astype(np.int64)
+        day = np.minimum(np.searchsorted(self._work_through * per_day, target), len(self._is_work) - 1)
+        remaining = target - self._work_before[day] * per_day
+        second = np.full(len(start), int(spans[-1, 1]), dtype=np.int64)
+        placed = np.zeros(len(start), dtype=bool)
+        for a, b in spans:
+            here = ~placed & (remaining <= b - a)
+            second[here] = a + remaining[here]
+            placed |= here
+            remaining = np.where(placed, remaining, remaining - (b - a))
+        moments: np.ndarray = ((day + self._first_day).astype("datetime64[D]").astype("datetime64[s]")
+                               + second.astype("timedelta64[s]"))
+        return moments
+
     def last_days_of_periods(self, starts: np.ndarray, n_days: float | np.ndarray) -> np.ndarray:
         """N日/N天 periods (民法典 201, 203): the day of the event is day 0, the period ends on day N,
         or on the first working day after it when day N is a rest day or holiday. As datetime64[D]."""

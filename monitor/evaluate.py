@@ -29,16 +29,17 @@ import numpy as np
 
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.cases import case_timing
+from monitor.cases import (CASE_ID_CHARS, CaseCounts, CaseTiming, OffendingCase, bounded_id, case_timing,
+                          offending_cases)
 from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
-from monitor.observations import DataWanted, MeasureData, ValuePoint
+from monitor.observations import CaseRecords, DataWanted, MeasureData, ValuePoint
 from monitor.pauses import suspended_time
 from monitor.spans import span_zh
 from monitor.units import UnitError, convert, parse_unit
 
 OVERDUE_IDS_KEPT = 50     # the ids of open overdue cases a verdict names (the count is always complete)
-OVERDUE_ID_CHARS = 128    # an id longer than this (stored before collectors refused such ids) is cut, with "…"
+OVERDUE_ID_CHARS = CASE_ID_CHARS    # a longer id (stored before collectors refused such ids) is cut, with "…"
 OVERDUE_IDS_CHARS = 2000  # the named ids together: every stored verdict and every alert mail carries them
 
 
@@ -61,7 +62,10 @@ class Evaluation:
     provisional: bool = False               # used a day of a year with no published holiday notice
     overdue_open: int | None = None         # per-case promises: cases still open past their limit
     overdue_case_ids: tuple[str, ...] = ()  # the first OVERDUE_IDS_KEPT of them, when the feed gives ids
-    duration_quantiles: tuple[tuple[float, float], ...] = ()   # per-case promises: (quantile, duration)
+    duration_quantiles: tuple[tuple[float, float], ...] = ()   # per-case promises: (quantile, duration) of completed cases
+    offending_cases: tuple[OffendingCase, ...] = ()   # per-case promises: the late cases, worst first (bounded)
+    offending_total: int | None = None      # per-case promises: every late case, completed late or open past the limit
+    case_counts: CaseCounts | None = None   # per-case promises: how the cases received were used
     paused_cases: int | None = None         # per-case promises whose feed gives suspended time: cases it was left out of
     paused_total: float | None = None       # and how much was left out in all, in the commitment's unit
 
@@ -275,8 +279,17 @@ def _case_duration(c: Commitment, data: MeasureData, at: _Instant, calendar: Wor
             raise UnitError(f"aggregate {aggregate!r} does not apply to case durations")
         what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
         verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, newest, what, n)
-    return replace(verdict, duration_quantiles=duration_quantiles(durations), overdue_open=n_overdue,
+    late = late_cases(c, cases, in_window, open_idx, done, waiting, end, calendar)
+    counts = CaseCounts(received=len(cases), completed_in_window=len(done.durations),
+                        on_time=int(np.count_nonzero(done.on_time)),
+                        completed_late=int(np.count_nonzero(~done.on_time)), open_overdue=n_overdue,
+                        open_not_due=len(open_idx) - n_overdue,
+                        completed_before_window=int(np.count_nonzero(completed & ~in_window)),
+                        submitted_after=int(np.count_nonzero(~submitted_by_then)), window_days=c.measure.window.days,
+                        rejected=cases.rejected)
+    return replace(verdict, duration_quantiles=duration_quantiles(done.durations), overdue_open=n_overdue,
                    overdue_case_ids=overdue_ids, provisional=done.provisional or waiting.provisional,
+                   offending_cases=late, offending_total=counts.completed_late + n_overdue, case_counts=counts,
                    paused_cases=paused_cases, paused_total=paused_total)
 
 
@@ -286,12 +299,29 @@ def named_ids(ids: np.ndarray) -> tuple[str, ...]:
     total = 0
     for raw in ids:
         text = str(raw)
-        text = text if len(text) <= OVERDUE_ID_CHARS else text[:OVERDUE_ID_CHARS - 1] + "…"
+        text = bounded_id(text)
         total += len(text)
         if total > OVERDUE_IDS_CHARS:
             break
         named.append(text)
     return tuple(named)
+
+
+def late_cases(c: Commitment, cases: CaseRecords, in_window: np.ndarray, open_idx: np.ndarray, done: CaseTiming,
+               waiting: CaseTiming, end: np.datetime64, calendar: WorkCalendar) -> tuple[OffendingCase, ...]:
+    """The cases behind a per-case verdict: completed late in the window and open past the limit, worst first."""
+    done_rows, open_rows = np.flatnonzero(in_window)[~done.on_time], open_idx[~waiting.on_time]
+    rows = np.concatenate([done_rows, open_rows])     # only the late ones: ids and items are sliced once
+    timing = CaseTiming(np.concatenate([done.durations[~done.on_time], waiting.durations[~waiting.on_time]]),
+                        np.zeros(len(rows), dtype=bool), False)
+    still_open = np.arange(len(rows)) >= len(done_rows)
+    ended = np.concatenate([cases.completed[done_rows], np.full(len(open_rows), end)])
+    return offending_cases(parse_unit(c.unit), c.op, c.value, cases.submitted[rows], ended, timing, still_open,
+                           calendar, c.document.jurisdiction,
+                           None if cases.ids is None else cases.ids[rows],
+                           None if cases.items is None else cases.items[rows],
+                           None if done.taken_off is None or waiting.taken_off is None else
+                           np.concatenate([done.taken_off[~done.on_time], waiting.taken_off[~waiting.on_time]]))
 
 
 def _points(values: tuple[ValuePoint, ...], at: _Instant, since: datetime | None = None) -> list[ValuePoint]:

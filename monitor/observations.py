@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol, Sequence
+from typing import Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -64,6 +64,8 @@ class CaseRecords:
     source: str | None = None      # the submitted file they came from: a file of the same name replaces them
     paused_unit: str | None = None    # the unit of `paused` as the feed states it; None: each commitment's own
     pauses: PauseIntervals | None = None   # suspended spans, when the feed gives start and end times
+    items: np.ndarray | None = None   # str, each case's 事项 (service or matter name) when the feed gives it
+    rejected: tuple[tuple[str, int], ...] = ()   # rows of this series the collector rejected: (reason, count)
 
     def __len__(self) -> int:
         return int(self.submitted.shape[0])
@@ -84,7 +86,8 @@ class CaseRecords:
         joined = cls(batches[0].series, max(b.data_time for b in batches), np.concatenate([b.submitted for b in batches]),
                      np.concatenate([b.completed for b in batches]), stacked("ids"), totals,
                      paused_unit=next((b.paused_unit for b in batches if b.paused is not None), None),
-                     pauses=PauseIntervals.stacked([b.pauses for b in batches], sizes))
+                     pauses=PauseIntervals.stacked([b.pauses for b in batches], sizes),
+                     items=stacked("items"), rejected=_summed(b.rejected for b in batches))
         if not newest_id_wins or joined.ids is None:
             return joined
         _, first = np.unique(joined.ids, return_index=True)
@@ -95,7 +98,16 @@ class CaseRecords:
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
                            None if self.paused is None else self.paused[rows], self.source, self.paused_unit,
-                           None if self.pauses is None else self.pauses.of_rows(np.asarray(rows), len(self)))
+                           None if self.pauses is None else self.pauses.of_rows(np.asarray(rows), len(self)),
+                           None if self.items is None else self.items[rows], self.rejected)
+
+
+def _summed(counts: Iterable[tuple[tuple[str, int], ...]]) -> tuple[tuple[str, int], ...]:
+    total: dict[str, int] = {}
+    for pairs in counts:
+        for reason, n in pairs:
+            total[reason] = total.get(reason, 0) + n
+    return tuple(sorted(total.items()))
 
 
 class DataWanted(NamedTuple):

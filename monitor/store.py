@@ -20,6 +20,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
 
 from monitor import names
+from monitor.cases import CaseCounts, OffendingCase
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, DataWanted, MeasureData, PauseIntervals, ValuePoint
 
@@ -64,6 +65,8 @@ class Observation(SQLModel, table=True):
     cases: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     case_paused: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_items: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    case_rejected: str | None = None   # JSON [[reason, count]]: the series' rows the collector rejected
     source: str | None = None      # the submitted file (drop folders): a new file of that name replaces these rows
 
 
@@ -89,6 +92,9 @@ class EvaluationFields(SQLModel):
     overdue_case_ids: str | None = None     # JSON list
     paused_cases: int | None = None
     paused_total: float | None = None
+    offending_total: int | None = None
+    offending_cases: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)  # zlib'd JSON; current only
+    case_counts: str | None = None          # JSON object (monitor.cases.CaseCounts)
 
 
 class EvaluationRow(EvaluationFields, table=True):
@@ -126,16 +132,50 @@ VERDICT_FIELDS = tuple(EvaluationFields.model_fields)
 
 
 def verdict_columns(evaluation: Evaluation) -> dict[str, Any]:
-    """The evaluation's values for the verdict columns (case ids as a JSON list)."""
+    """The evaluation's values for the verdict columns (case ids as a JSON list, the late cases packed)."""
     fields = {k: getattr(evaluation, k) for k in VERDICT_FIELDS}
     fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
+    fields["offending_cases"] = pack_offending(evaluation.offending_cases)
+    fields["case_counts"] = None if evaluation.case_counts is None else json.dumps(asdict(evaluation.case_counts))
     return fields
+
+
+def pack_offending(cases: Sequence[OffendingCase]) -> bytes | None:
+    """The late cases as compressed JSON (at most cases.OFFENDING_KEPT of them: a few kB)."""
+    if not cases:
+        return None
+    rows = [[c.id, c.item, c.submitted.isoformat(), c.due.isoformat(),
+             c.completed.isoformat() if c.completed else None, c.over] for c in cases]
+    return zlib.compress(json.dumps(rows, ensure_ascii=False).encode(), 6)
+
+
+def unpack_offending(packed: bytes | None) -> tuple[OffendingCase, ...]:
+    if not packed:
+        return ()
+    return tuple(OffendingCase(i, item, datetime.fromisoformat(s), datetime.fromisoformat(d),
+                               datetime.fromisoformat(e) if e else None, float(over))
+                 for i, item, s, d, e, over in json.loads(zlib.decompress(packed)))
+
+
+def unpack_counts(packed: str | None) -> CaseCounts | None:
+    if not packed:
+        return None
+    fields = json.loads(packed)
+    fields["rejected"] = tuple((str(r), int(n)) for r, n in fields.get("rejected", ()))
+    return CaseCounts(**fields)
+
+
+def evaluation_from_row(commitment: str, evaluated_at: datetime, row: EvaluationFields) -> Evaluation:
+    """The verdict a table row holds (the current state, an alert's state) as an Evaluation."""
+    return Evaluation(commitment=commitment, evaluated_at=evaluated_at, **_evaluation_fields(row))
 
 
 def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
     fields = {k: getattr(row, k) for k in VERDICT_FIELDS}
     fields["provisional"] = bool(row.provisional)
     fields["overdue_case_ids"] = tuple(json.loads(row.overdue_case_ids or "[]"))
+    fields["offending_cases"] = unpack_offending(row.offending_cases)
+    fields["case_counts"] = unpack_counts(row.case_counts)
     return fields
 
 
@@ -209,6 +249,12 @@ def _pack_ids(cases: CaseRecords) -> bytes | None:
     return zlib.compress(json.dumps([str(i) for i in cases.ids.tolist()], ensure_ascii=False).encode(), 1)
 
 
+def _pack_items(cases: CaseRecords) -> bytes | None:
+    if cases.items is None:
+        return None
+    return zlib.compress(json.dumps([str(i) for i in cases.items.tolist()], ensure_ascii=False).encode(), 1)
+
+
 _PAUSES_MAGIC = b"\x00PAUSES1"   # then an .npz: totals in a stated unit, pause intervals, or both
 
 
@@ -248,8 +294,10 @@ def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseR
     stacked = np.frombuffer(zlib.decompress(row.cases), dtype=np.int64).reshape(2, row.n_cases)
     ids = np.array(json.loads(zlib.decompress(row.case_ids)), dtype=str) if row.case_ids else None
     paused, paused_unit, pauses = _unpack_paused(row.case_paused)
+    items = np.array(json.loads(zlib.decompress(row.case_items)), dtype=str) if row.case_items else None
     return CaseRecords(series, data_time, stacked[0].astype("datetime64[s]"), stacked[1].astype("datetime64[s]"),
-                       ids, paused, paused_unit=paused_unit, pauses=pauses)
+                       ids, paused, paused_unit=paused_unit, pauses=pauses, items=items,
+                       rejected=tuple((str(r), int(n)) for r, n in json.loads(row.case_rejected or "[]")))
 
 
 def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
@@ -296,7 +344,9 @@ class Store:
                 session.execute(insert(observations), rows)
             batches = [{"feed": result.feed, "series": batch.series, "fetched_at": result.fetched_at,
                         "data_time": batch.data_time, "n_cases": len(batch), "cases": _pack_cases(batch),
-                        "case_ids": _pack_ids(batch), "case_paused": _pack_paused(batch), "source": batch.source}
+                        "case_ids": _pack_ids(batch), "case_paused": _pack_paused(batch), "source": batch.source,
+                        "case_items": _pack_items(batch),
+                        "case_rejected": json.dumps(batch.rejected) if batch.rejected else None}
                        for batch in result.cases]
             if batches:
                 session.execute(insert(observations), batches)
@@ -467,7 +517,9 @@ class Store:
             current: dict[str, str | None] = dict(stored)
             for ev in evaluations:
                 fields = verdict_columns(ev)
-                history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields})
+                # the history keeps the counts; the list of late cases only the current verdict (bounded storage)
+                history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields,
+                                "offending_cases": None})
                 before = current.get(ev.commitment)
                 previous[ev.commitment] = before
                 row = {"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields}
@@ -548,4 +600,7 @@ def evaluation_dict(evaluation: Evaluation) -> dict[str, Any]:
     for key in ("evaluated_at", "data_time", "settled_on"):
         data[key] = data[key].isoformat() if data[key] else None
     data["overdue_case_ids"] = list(evaluation.overdue_case_ids)
+    data["offending_cases"] = [{**asdict(c), "submitted": c.submitted.isoformat(), "due": c.due.isoformat(),
+                                "completed": c.completed.isoformat() if c.completed else None}
+                               for c in evaluation.offending_cases]
     return data

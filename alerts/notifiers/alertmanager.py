@@ -11,10 +11,12 @@ from typing import ClassVar
 import httpx
 
 from alerts.notifiers.http import post_json
-from alerts.render import STATUS_ZH, Renderer, number, promise_text
+from alerts.render import STATUS_ZH, Renderer, number
 from alerts.tables import AlertState, Notification
-from monitor import names
+from monitor import names, verdict_text
+from monitor.display_text import shown
 from monitor.model import Commitment
+from monitor.store import evaluation_from_row
 
 # The daemon's data alert covers both no_data and error; forwarded, it carries the no_data name.
 ALERT_NAMES = {"critical": names.ALERT_MISSED, "warning": names.ALERT_AT_RISK, "data": names.ALERT_NO_DATA}
@@ -31,12 +33,13 @@ def am_alert(commitment: Commitment, state: AlertState, renderer: Renderer, now:
         "agency": commitment.agency.id if commitment.agency else "",
         "severity": state.severity or "", "kind": commitment.kind,
     }
+    verdict = evaluation_from_row(commitment.id, state.evaluated_at or now, state)
     annotations = {
-        "summary": f"{commitment.measured_zh}：{STATUS_ZH.get(state.status, state.status)}",
+        "summary": f"{shown(commitment.measured_zh)}：{STATUS_ZH.get(state.status, state.status)}",
         "quote": commitment.quote,
-        "promise": promise_text(commitment.op, commitment.value, commitment.value_max, commitment.unit),
-        "actual": f"{number(state.actual)}{state.unit or ''}",
-        "reason": state.reason,
+        "promise": verdict_text.promise_zh(commitment),
+        "actual": verdict_text.on_time_text(commitment, verdict) or f"{number(state.actual)}{state.unit or ''}",
+        "reason": verdict_text.sentence(commitment, verdict), "reason_en": state.reason,
         "page": renderer.links(commitment.id)["page"] or "",
     }
     return {"labels": labels, "annotations": annotations,

@@ -23,6 +23,7 @@ _WIDTH.update({"\u3000": " ", "\xa0": " ", "\u2002": " ", "\u2003": " ", "\u2009
 _WIDTH_TABLE = str.maketrans(_WIDTH)
 
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
+PINYIN_ANNOTATION = _PINYIN     # a pinyin reading in brackets after a character: 區(qū)
 _QUESTION_GARBAGE = re.compile(r"\?+")
 # Spaces next to a Chinese character or at a line's ends carry no meaning in Chinese text.
 # A tab inside a line separates table cells (see `readers`): it stays.

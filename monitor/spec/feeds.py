@@ -70,6 +70,7 @@ class SeriesSpec(StrictModel):
     paused: Annotated[PausedSpec | None, BeforeValidator(paused_spec)] = None
     # or: one row per event of a case (受理 … 审批结果) instead of one row per case
     events: EventsSpec | None = None
+    item: str | None = None            # optional: each case's 事项 (service or matter name), shown with its late cases
     where: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -15,7 +15,8 @@ def test_api_lists_commitments_with_filters(client):
 def test_api_commitment_carries_quote_verdict_marks_and_history(client):
     data = client.get("/api/v1/commitments/town2021.property_days").json()
     assert data["quote"] == {"text": "不动产登记办理时间不超过5个工作日", "before": "（四）7.", "after": "。",
-                             "found_in_seed": True}
+                             "found_in_seed": True, "shown": "（四）7.不动产登记办理时间不超过5个工作日。", "changed": False,
+                             "shown_parts": ["（四）7.", "不动产登记办理时间不超过5个工作日", "。"]}
     v = data["verdict"]
     assert v["status"] == "missed" and v["actual"] == 80 and v["provisional"] is True
     assert v["overdue_open"] == 3 and v["overdue_case_ids"] == ["BDC-0001", "BDC-0017", "BDC-0203"]

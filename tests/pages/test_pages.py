@@ -50,7 +50,7 @@ def test_commitment_page_shows_the_quote_inside_its_sentence_escaped(client):
     html = client.get("/commitments/town2021.online_share").text
     assert "<mark>政务服务事项网上可办率达到90%以上；推行&lt;b&gt;即办&lt;/b&gt;</mark>事项清单。" in html
     text = text_of(html)
-    assert "有风险" in text and "当前实际值为91%，达到要求（不低于90%），但余量仅1%。" in text
+    assert "有风险" in text and "最新数值为91%（2021-06-01），承诺为不低于90%，已达到，但余量仅1个百分点。" in text
     assert "区政务服务中心" in text and "条款 （三）5." in text
 
 
@@ -65,14 +65,15 @@ def test_commitment_page_draws_history_as_svg_with_status_bands(client):
 def test_settled_verdict_says_so_with_its_date(client):
     text = text_of(client.get("/commitments/town2021.new_firms").text)
     assert "已于2021-12-31定论" in text
-    assert "当前实际值为1,500家，未达到要求（不低于1,800家）；按进度此时应达1,800家；已于2021-12-31定论。" in text
+    assert "截至2021-06-01累计1,500家，承诺为2021-12-31前不低于1,800家，还差300家；已于2021-12-31定论。" in text
 
 
 def test_case_promise_shows_durations_against_the_limit_and_open_overdue_cases(client):
     html = client.get("/commitments/town2021.property_days").text
     text = text_of(html)
     assert "临时" in text   # provisional calendar
-    assert "在不超过5个工作日内办结的比例为80%（共40件），未达到要求（不低于95%）" in text
+    assert "统计40件，按时率80%，承诺为全部案件在5个工作日内办结，差15个百分点；其中3件超期未办结。" in text
+    assert "按时办结按时率80%（共40件）" in text and "不低于95%" not in text   # never a time limit against a share
     assert "3 件仍未办结且已超过时限" in text
     assert all(case in text for case in ("BDC-0001", "BDC-0017", "BDC-0203"))
     assert "时限 5个工作日" in text and "≤9个工作日（超时限）" in text and "≤3个工作日" in text
@@ -164,7 +165,7 @@ def test_an_on_track_verdict_reads_in_progress_not_kept(catalogue, board):
                                                     unit="家", margin=-900, expected=800)}
     client = _client_with(catalogue, board, "town2021.new_firms")
     text = text_of(client.get("/commitments/town2021.new_firms").text)
-    assert "正常推进" in text and "当前实际值为900家，正常推进，尚未兑现（不低于1,800家）；按进度此时应达800家" in text
+    assert "累计900家" in text and "按进度此时应达800家，已达进度，正常推进，尚未兑现" in text
     assert "达标" not in text.replace("未达标", "")
 
 
@@ -175,4 +176,4 @@ def test_a_promise_kept_only_after_its_deadline_says_when_on_its_page(catalogue,
         "town2021.online_share", "missed", 60, target=90, op=">=", unit="%", margin=-30,
         reason=f"the latest value breaks the promise{LATE_NOTE}2022-01-01 00:30达到95%（迟于截止日30分钟）")}
     text = text_of(_client_with(catalogue, board, "town2021.online_share").get("/commitments/town2021.online_share").text)
-    assert "未达到要求（不低于90%）" in text and "；截止日后于2022-01-01 00:30达到95%（迟于截止日30分钟）" in text
+    assert "差30个百分点" in text and "；截止日后于2022-01-01 00:30达到95%（迟于截止日30分钟）" in text

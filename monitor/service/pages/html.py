@@ -9,12 +9,14 @@ import jinja2
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from alerts.render import local_time
 from monitor.model import Catalogue, Commitment
-from monitor.service.pages import charts, views
+from monitor.display_text import shown
+from monitor.service.pages import charts, downloads, views
+from monitor.verdict_text import CASE_COLUMNS
 from monitor.service.pages.wording import STATUS_WORDS, number
 
 if TYPE_CHECKING:
@@ -61,9 +63,10 @@ def routes(backend: "WebBackend") -> list[Route]:
         c = snap.catalogue.commitments.get(request.path_params["id"])
         if c is None:
             raise HTTPException(404)
-        data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS))
+        q = request.query_params
+        data = views.commitment(snap, c, backend.history(c.id, HISTORY_POINTS), q.get("sort"), q.get("order"))
         return render("commitment.html.j2", page=data, charts=commitment_charts(data, c, snap.catalogue), now=snap.now,
-                      zone=snap.catalogue.calendar_zone, disputes=disputes_of(c.id),
+                      zone=snap.catalogue.calendar_zone, case_columns=CASE_COLUMNS, disputes=disputes_of(c.id),
                       dispute_contact=desk.operators() if desk else [])
 
     desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
@@ -76,6 +79,24 @@ def routes(backend: "WebBackend") -> list[Route]:
         if store_reads is None:
             return desk.for_page(commitment)
         return store_reads.read("disputes", lambda: desk.for_page(commitment)) or []
+
+    def cases_file(request: Request) -> Response:
+        snap = backend.snapshot()
+        c = snap.catalogue.commitments.get(request.path_params["id"])
+        if c is None:
+            raise HTTPException(404)
+        q = request.query_params
+        rows = views.late_cases(c, snap.board.get(c.id), q.get("sort"), q.get("order"))
+        extension = request.path_params["extension"]
+        if extension == "csv":
+            body, media_type = downloads.cases_csv(rows), downloads.CSV_TYPE
+        elif extension == "xlsx":
+            body = downloads.cases_xlsx(rows, f"{shown(c.measured_zh)}：未按时的案件（{c.id}）")
+            media_type = downloads.XLSX_TYPE
+        else:
+            raise HTTPException(404)
+        return Response(body, media_type=media_type, headers={
+            "Content-Disposition": f'attachment; filename="{downloads.filename(c.id, extension)}"'})
 
     def agency(request: Request) -> HTMLResponse:
         snap = backend.snapshot()
@@ -91,5 +112,6 @@ def routes(backend: "WebBackend") -> list[Route]:
             raise HTTPException(404)
         return render("document.html.j2", page=data, zone=snap.catalogue.calendar_zone)
 
-    return [Route("/", board), Route("/commitments/{id}", commitment), Route("/agencies/{id}", agency),
+    return [Route("/", board), Route("/commitments/{id}", commitment),
+            Route("/commitments/{id}/cases.{extension}", cases_file), Route("/agencies/{id}", agency),
             Route("/documents/{id}", document)]

@@ -7,15 +7,18 @@ serialises as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from alerts.render import contacts, paused_text
+from monitor import verdict_text
+from monitor.display_text import differs, editor_reason, shown
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
-from monitor.service.pages import seeds
+from monitor.rejections import REASONS_ZH
+from monitor.service.pages import exclusions, seeds
 from monitor.service.public_text import public
 from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
 
@@ -44,10 +47,10 @@ def _status(status: str) -> dict[str, str]:
 def row(c: Commitment, ev: Evaluation | None) -> dict[str, Any]:
     """One commitment in a list: what it promises, who leads, where it stands."""
     return {
-        "id": c.id, "measured": c.measured_zh, "kind": c.kind,
-        "document_id": c.document.id, "document_title": c.document.title, "clause": c.clause,
-        "agency_id": c.agency.id if c.agency else None, "agency_name": c.agency.name if c.agency else None,
-        "promise": promise_text(c.op, c.value, c.value_max, c.unit),
+        "id": c.id, "measured": shown(c.measured_zh), "kind": c.kind,
+        "document_id": c.document.id, "document_title": shown(c.document.title), "clause": c.clause,
+        "agency_id": c.agency.id if c.agency else None, "agency_name": shown(c.agency.name) if c.agency else None,
+        "promise": verdict_text.promise_zh(c),
         "deadline": c.deadline.isoformat() if c.deadline else None,
         **_status(status_of(c, ev)),
         "actual": ev.actual if ev else None, "unit": (ev.unit if ev and ev.unit else c.unit),
@@ -74,7 +77,7 @@ def board(snap: Snapshot, document: str | None = None, agency: str | None = None
     """The front page: per-document counts, the filtered list, deadlines due soon."""
     cat = snap.catalogue
     rows = [row(c, snap.board.get(c.id)) for c in cat.commitments.values()]
-    documents = [{"id": d.id, "title": d.title, "jurisdiction": d.jurisdiction,
+    documents = [{"id": d.id, "title": shown(d.title), "jurisdiction": shown(d.jurisdiction),
                   "counts": counts(r for r in rows if r["document_id"] == d.id),
                   "total": sum(1 for r in rows if r["document_id"] == d.id)} for d in cat.documents.values()]
     chosen = [r for r in rows if (not document or r["document_id"] == document)
@@ -88,8 +91,8 @@ def board(snap: Snapshot, document: str | None = None, agency: str | None = None
         "filters": {"document": document or "", "agency": agency or "", "status": status or ""},
         "commitments": _worst_first(chosen), "due_soon": sorted(due, key=lambda r: (r["deadline"], r["id"])),
         "due_within_days": DUE_SOON.days,
-        "choices": {"documents": [(d.id, d.title) for d in cat.documents.values()],
-                    "agencies": [(a.id, a.name) for a in cat.agencies.values()],
+        "choices": {"documents": [(d.id, shown(d.title)) for d in cat.documents.values()],
+                    "agencies": [(a.id, shown(a.name)) for a in cat.agencies.values()],
                     "statuses": [(s, STATUS_WORDS[s]) for s in STATUS_ORDER]},
     }
 
@@ -98,12 +101,35 @@ def _involves(c: Commitment, agency_id: str) -> bool:
     return (c.agency is not None and c.agency.id == agency_id) or any(a.id == agency_id for a in c.co_agencies)
 
 
-def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | None) -> dict[str, Any]:
+CASE_SORTS = {"over": lambda k: k.over, "submitted": lambda k: k.submitted, "due": lambda k: k.due,
+              "completed": lambda k: (k.completed is not None, k.completed or k.due), "id": lambda k: k.id or ""}
+DEFAULT_CASE_SORT = "over"
+
+
+def case_order(sort: str | None, order: str | None) -> tuple[str, bool]:
+    """The column the late cases are sorted by and whether descending: by default the most overdue
+    first, and any other column ascending unless `order=desc`."""
+    by = sort if sort in CASE_SORTS else DEFAULT_CASE_SORT
+    return by, (order == "desc") if order in ("asc", "desc") else by == "over"
+
+
+def late_cases(c: Commitment, ev: Evaluation | None, sort: str | None = None,
+               order: str | None = None) -> list[dict[str, str]]:
+    """The verdict's late cases as shown (verdict_text.case_row), sorted by a column of CASE_SORTS."""
+    if ev is None:
+        return []
+    by, descending = case_order(sort, order)
+    return [verdict_text.case_row(c, k) for k in sorted(ev.offending_cases, key=CASE_SORTS[by], reverse=descending)]
+
+
+def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | None, sort: str | None = None,
+               order: str | None = None) -> dict[str, Any]:
     """The commitment page: the promise in its sentence, the verdict in Chinese, marks, history, cases.
 
     `history` is None while the store cannot be read: the page shows what memory holds, and says so."""
     ev = snap.board.get(c.id)
     quote = seeds.in_sentence(seeds.seed_text(snap.catalogue, c.document.source), c.quote)
+    sentence = reason_zh(c, ev)
     return {
         **row(c, ev),
         "measured_en": c.measured_en, "op": c.op, "value": c.value, "value_max": c.value_max,
@@ -111,11 +137,17 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | 
         "baseline": ({"value": c.baseline_value, "unit": c.baseline_unit,
                       "date": c.baseline_date.isoformat() if c.baseline_date else None}
                      if c.baseline_value is not None else None),
-        "document": {"id": c.document.id, "title": c.document.title, "jurisdiction": c.document.jurisdiction,
-                     "issuer": c.document.issuer, "issued": c.document.issued.isoformat() if c.document.issued else None},
-        "quote": {"text": c.quote, "before": quote.before, "after": quote.after, "found_in_seed": quote.position is not None},
-        "co_agencies": [{"id": a.id, "name": a.name} for a in c.co_agencies],
-        "monitored": c.evaluated, "unmonitored_reason": c.reason if not c.evaluated else None,
+        "document": {"id": c.document.id, "title": shown(c.document.title), "title_exact": c.document.title,
+                     "jurisdiction": shown(c.document.jurisdiction), "issuer": shown(c.document.issuer),
+                     "issued": c.document.issued.isoformat() if c.document.issued else None},
+        "quote": {"text": c.quote, "before": quote.before, "after": quote.after, "found_in_seed": quote.position is not None,
+                  "shown": shown(quote.before + c.quote + quote.after),
+                  "shown_parts": [shown(quote.before), shown(c.quote), shown(quote.after)],
+                  "changed": differs(quote.before + c.quote + quote.after) or differs(c.document.title)},
+        "co_agencies": [{"id": a.id, "name": shown(a.name)} for a in c.co_agencies],
+        "monitored": c.evaluated,
+        "unmonitored_reason": editor_reason(c.reason) if not c.evaluated and c.reason else None,
+        "unmonitored_reason_en": c.reason if not c.evaluated else None,
         "verdict": None if ev is None else {
             **_status(ev.status), "actual": ev.actual, "target": ev.target, "target_max": ev.target_max, "op": ev.op,
             "unit": ev.unit, "evaluated_promise": promise_text(ev.op, ev.target, ev.target_max, ev.unit),
@@ -125,11 +157,17 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | 
             "provisional": bool(ev.provisional), "overdue_open": ev.overdue_open,
             "overdue_case_ids": list(ev.overdue_case_ids),
             "duration_quantiles": [{"quantile": q, "duration": d} for q, d in ev.duration_quantiles],
+            "reason": sentence, "reason_en": public(ev.reason),   # no path or address of the machine
             "paused_cases": ev.paused_cases, "paused_total": ev.paused_total,
             "paused": paused_text(ev.paused_cases, ev.paused_total, c.unit),
-            "reason_en": public(ev.reason),   # no path or address of the machine (operators read it in full)
+            "late_total": ev.offending_total, "late_cases": late_cases(c, ev, sort, order),
+            "case_counts": None if ev.case_counts is None else {**asdict(ev.case_counts), "counted": ev.case_counts.counted},
+            "counts_zh": None if ev.case_counts is None else verdict_text.counts_zh(ev.case_counts, REASONS_ZH),
+            "on_time": verdict_text.on_time_text(c, ev),
         },
-        "reason_zh": reason_zh(c, ev),
+        "case_sort": dict(zip(("by", "descending"), case_order(sort, order))),
+        "limit": verdict_text.limit_zh(c) if c.kind == "case_duration" else None,
+        "reason_zh": sentence,
         "hedge": c.hedge, "hedge_note": c.hedge_note,
         "contact": contacts(snap.catalogue, c.agency),
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
@@ -148,7 +186,7 @@ def agency(snap: Snapshot, agency_id: str) -> dict[str, Any] | None:
         if _involves(c, agency_id):
             rows.append({**row(c, snap.board.get(c.id)),
                          "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
-    return {"id": a.id, "name": a.name, "jurisdiction": a.jurisdiction, "now": snap.now,
+    return {"id": a.id, "name": shown(a.name), "jurisdiction": shown(a.jurisdiction), "now": snap.now,
             "counts": counts(rows), "commitments": _worst_first(rows), "contact": contacts(snap.catalogue, a)}
 
 
@@ -163,9 +201,9 @@ def document(snap: Snapshot, document_id: str) -> dict[str, Any] | None:
     position = {c.id: (text.find(c.quote) if text else -1) for c in members}
     members.sort(key=lambda c: (position[c.id] < 0, position[c.id], c.id))
     rows = [row(c, snap.board.get(c.id)) for c in members]
-    excluded = [{"quote": e.quote, "pattern": e.pattern, "reason": e.reason, "whole_catalogue": e.document is None}
-                for e in cat.excluded if e.document in (None, document_id)]
-    return {"id": d.id, "title": d.title, "jurisdiction": d.jurisdiction, "issuer": d.issuer,
+    excluded = [exclusions.shown_exclusion(e, text) for e in cat.excluded if e.document in (None, document_id)]
+    return {"id": d.id, "title": shown(d.title), "title_exact": d.title, "jurisdiction": shown(d.jurisdiction),
+            "issuer": shown(d.issuer),
             "issued": d.issued.isoformat() if d.issued else None,
             "period": {"start": d.period.start.isoformat(), "end": d.period.end.isoformat()},
             "source": d.source, "seed_found": text is not None, "now": snap.now,
