@@ -19,7 +19,7 @@ from monitor.extract.confidence import DEFAULT_MIN_CONFIDENCE
 from monitor.extract.merge import document_id_for, merge
 from monitor.extract.modality import PROMISE
 from monitor.extract.propose import Proposal, candidates, extract_file, extract_text, rank
-from monitor.extract.readers import UnreadableDocument, read_document, save_text
+from monitor.extract.readers import UnreadableDocument, read_document, save_text, text_name
 
 __all__ = ["Proposal", "candidates", "extract_file", "extract_text", "add_extract_command", "run_extract"]
 
@@ -62,7 +62,7 @@ def run_extract(args: argparse.Namespace) -> int:
         print(yaml.safe_dump(rows, allow_unicode=True, sort_keys=False), end="")
     if args.merge:
         drafts = [p for p, row in zip(proposals, rows) if row["draft"]]
-        result = merge(args.merge, document_id, drafts, original)
+        result = merge(args.merge, document_id, drafts, original, text_name(args.file), args.year)
         saved = save_text(original, args.file, Path(args.merge).resolve().parent / "seeds")
         print(f"monitor extract: {len(result.added)} drafts appended to {args.merge}, "
               f"{result.skipped} already there", file=sys.stderr)

@@ -20,6 +20,7 @@ from monitor.extract.modality import (OTHER, PROMISE, REPORT, Context, Judgement
                                       share_of_cases)
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
+from monitor.extract.skeleton import hedged
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
 from monitor.extract.tables import table_quantities
 from monitor.extract.words import word_quantities
@@ -58,6 +59,8 @@ class Proposal:
     confidence: float = 1.0
     features: tuple[str, ...] = ()
     min_share: float | None = None
+    deadline_guessed: bool = False     # the end of the plan's period, the text naming no date
+    hedge: str | None = None           # 力争, 原则上 ... in its sentence
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -91,11 +94,19 @@ def _op_for_words(quantity: Quantity, op: str) -> str:
     return ">="
 
 
+# 经营主体满意度达到95%: what is measured is 经营主体满意度, not the verb that brings the number
+_TRAILING_VERBS = re.compile(r"(?:(?:稳定|保持|控制|提高|提升|降低|下降|压缩|缩短|减少|增加|增长|达|提速|压减|扩大|"
+                             r"不低于|不少于|不超过|不高于|高于|低于|超过|大于|小于|确保|力争|实现|累计|新增)"
+                             r"(?:到|至|在|为)?|达到|不低于|不少于|不超过|在|为|至|到|均|再|年均|平均|同比|以上|以内)$")
+
+
 def _measured(before: str) -> str:
-    phrase = before.strip(" ,、(“”")
+    phrase = before.strip(" ,、(“”\t")
     for verb in _LEADING_VERBS:
         if phrase.startswith(verb):
             phrase = phrase[len(verb):]
+    while (trimmed := _TRAILING_VERBS.sub("", phrase).rstrip(" ,、(“”")) != phrase and len(trimmed) >= 2:
+        phrase = trimmed
     return phrase
 
 
@@ -247,11 +258,12 @@ def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, ca
     reduction = quantity.form not in _WORDS and is_reduction(before, op_word, written)
     op = ">=" if reduction else _op_for_words(quantity, op)
     kind = kind_of(quantity, op, reduction, text[seg[0]:seg[1]])
-    deadline = None
+    deadline, guessed = None, False
     if kind != "case_duration":
         deadline, _, _ = find_deadline(text, seg[0], seg[1], dates.year)
         if deadline is None:
             deadline, _, _ = find_deadline(text, *context.sentence, dates.year)
+        guessed = deadline is None
         deadline = deadline or default_deadline(kind, dates)
     start, end = cleaned.original_span(*seg)
     annotation = structure.agency(quantity.start)
@@ -272,6 +284,7 @@ def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, ca
         reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
         modality=candidate.judgement.modality, why=candidate.judgement.reason,
         confidence=confidence.score(names), features=tuple(names), min_share=candidate.min_share,
+        deadline_guessed=guessed, hedge=hedged(text[context.sentence[0]:context.sentence[1]]),
     )
 
 

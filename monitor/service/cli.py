@@ -36,7 +36,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     active = len(catalogue.evaluated_commitments())
     print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
-          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
+          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)"
+          + (f", {len(catalogue.drafts)} drafts (草稿，不监测)" if catalogue.drafts else ""))
     return 0
 
 
@@ -50,7 +51,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
         "agency": c.agency.name if c.agency else None, "agency_id": c.agency.id if c.agency else None,
         "co_agencies": [a.name for a in c.co_agencies], "monitorable": c.monitorable,
         "reason": c.reason, "status": "draft" if c.draft else "active",
-    } for c in catalogue.commitments.values()]
+    } for c in (*catalogue.commitments.values(), *catalogue.drafts.values())]
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -339,7 +339,7 @@ class DaemonMetrics:
 
     def record_catalogue(self, catalogue: Catalogue) -> None:
         counts = {"active": 0, "draft": 0, "unmonitorable": 0}
-        for c in catalogue.commitments.values():
+        for c in (*catalogue.commitments.values(), *catalogue.drafts.values()):
             counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
         for state, count in counts.items():
             self.catalogue_commitments.labels(state).set(count)
