@@ -143,7 +143,7 @@ def _salvage(data: dict[str, Any]) -> tuple[CatalogueSpec, dict[str, list[int]],
         try:
             return CatalogueSpec.model_validate(partial), kept, unchecked
         except ValidationError as exc:
-            keys = {error["loc"][0] for error in exc.errors() if error["loc"]}
+            keys = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
             if not keys or not keys <= set(partial) or keys & {"version"}:
                 return None
             for key in keys:
