@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from monitor.service.pages import api, html
+from monitor.service.pages import api, editor, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.gzipped import Compressed, gzip_body
 from monitor.service.web_bounds import SharedCall, is_loopback, timed_protocol
@@ -139,6 +139,7 @@ def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lam
 def build_app(backend: WebBackend, admin_token: str | None = None,
               on_rejected: Callable[[str], None] = lambda reason: None) -> Starlette:
     routes = service_routes(backend, on_rejected) + api.routes(backend, JSON) + html.routes(backend)
+    routes += editor.routes(backend, admin_allowed, lambda request: _refused(request, on_rejected), JSON)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: HTTPException) -> Response:
