@@ -36,6 +36,7 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from monitor.extract.modality import BENEFIT
 from monitor.extract.propose import Proposal
 from monitor.extract.quality import matches
 from monitor.extract.readers import text_name
@@ -143,8 +144,8 @@ def checklist(proposal: Proposal, kind: str, agency_id: str | None) -> list[str]
         todo.append("指定牵头单位 agency" + (f"（原文：{proposal.agency}）" if proposal.agency else ""))
     if proposal.min_share is not None:
         todo.append(f"原文承诺 {_number(proposal.min_share)}% 的事项在时限内：设 measure.min_share")
-    if proposal.kind == "benefit" or getattr(proposal, "modality", "") == "benefit":
-        todo.append("兑现承诺：以兑付记录为数据源（足额、按时），见 docs/extract.md")
+    if proposal.modality == BENEFIT:
+        todo.append("兑现承诺（政策兑现）：以兑付记录为数据源，监测足额、按时兑付的比例（见 docs/extract.md）")
     return todo
 
 
@@ -348,7 +349,8 @@ def merge(path: str | Path, document_id: str, proposals: list[Proposal], documen
     first = len(block)
     added = []
     for proposal in fresh:
-        entry_id = unique(f"{document_id}.{draft_slug(proposal.clause, proposal.kind)}", ids)
+        kind_word = "benefit" if proposal.modality == BENEFIT else proposal.kind
+        entry_id = unique(f"{document_id}.{draft_slug(proposal.clause, kind_word)}", ids)
         added.append(entry_id)
         block.append(_entry(entry_id, document_id, proposal, agencies))
     if old_last is not None:

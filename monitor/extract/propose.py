@@ -16,7 +16,7 @@ from monitor.extract.clauses import Structure, parse_structure, segment, sentenc
 from monitor.extract.deadlines import DocumentDates, default_deadline, document_dates, find_deadline
 from monitor.extract.decode import CleanText, clean
 from monitor.extract.exclude import reason_to_skip
-from monitor.extract.modality import (OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
+from monitor.extract.modality import (BENEFIT, DRAFTED, OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
                                       share_of_cases)
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
@@ -267,12 +267,17 @@ def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, ca
         deadline = deadline or default_deadline(kind, dates)
     start, end = cleaned.original_span(*seg)
     annotation = structure.agency(quantity.start)
-    parameter = policy_parameter(text[seg[0]:seg[1]])
-    if parameter and op_word is None and not quantity.is_range:
+    benefit = candidate.judgement.modality == BENEFIT
+    parameter = policy_parameter(text[seg[0]:seg[1]]) and not benefit
+    if benefit:   # 给予20万元奖励 is the amount promised; 最高不超过20万元 a cap it reaches up to
+        reduction = False
+        op = op if op_word is not None and op in ("<=", "<") else "=="
+        kind = "value"
+    elif parameter and op_word is None and not quantity.is_range:
         op, kind = "==", "value"  # a reward of 5万元 is an amount, not a floor to reach
     names = confidence.features(text, quantity, seg, context.sentence, op_word=op_word,
                                 heading=_title_like(text, context.line), newsy=newsy,
-                                parameter=parameter, min_share=candidate.min_share)
+                                parameter=parameter, min_share=candidate.min_share, benefit=benefit)
     return Proposal(
         quote=original[start:end], start=start, end=end,
         value=quantity.value, value_max=quantity.value_max, op=op, unit=quantity.unit,
@@ -303,9 +308,27 @@ def candidates(original: str, year: int | None = None) -> list[Proposal]:
         proposal = _proposal(cleaned, structure, dates, candidate, newsy)
         key = (proposal.start, proposal.end, proposal.value)
         # one proposal per quote and value: a promise (一次申报) over a word it contains (一次)
-        if key not in chosen or (proposal.modality == PROMISE and chosen[key].modality != PROMISE):
+        if key not in chosen or (proposal.modality in DRAFTED and chosen[key].modality not in DRAFTED):
             chosen[key] = proposal
-    return sorted(chosen.values(), key=lambda p: (p.start, p.end))
+    listed = [split for p in chosen.values() for split in _per_listed_item(p)]
+    return sorted(listed, key=lambda p: (p.start, p.end))
+
+
+# 用水、用气报装办理时间均不超过4个工作日: one promise per service listed before 均
+_LISTED = re.compile(r"^((?:[\u4e00-\u9fff]{1,6}、)+)([\u4e00-\u9fff]{1,6}?)((?:报装|办理|审批|登记|接入|开通)"
+                     r"[\u4e00-\u9fff]*)$")
+
+
+def _per_listed_item(proposal: Proposal) -> list[Proposal]:
+    """A promise about several services listed with 、 and 均 (用水、用气…均不超过4个工作日): one
+    proposal per service, same quote, each naming its service."""
+    if proposal.modality not in DRAFTED or "均" not in proposal.quote:
+        return [proposal]
+    match = _LISTED.match(proposal.measured)
+    if match is None:
+        return [proposal]
+    items = [item for item in match.group(1).split("、") if item] + [match.group(2)]
+    return [replace(proposal, measured=item + match.group(3)) for item in items]
 
 
 def rank(proposals: list[Proposal]) -> list[Proposal]:
@@ -317,7 +340,7 @@ def extract_text(original: str, year: int | None = None,
                  min_confidence: float = confidence.DEFAULT_MIN_CONFIDENCE) -> list[Proposal]:
     """The drafts of a document: its promises with at least `min_confidence`, most confident first."""
     return rank([p for p in candidates(original, year)
-                 if p.modality == PROMISE and p.confidence >= min_confidence])
+                 if p.modality in DRAFTED and p.confidence >= min_confidence])
 
 
 def extract_file(path: str | Path, year: int | None = None,
