@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from monitor import names
+from monitor.generators.digest import generated_digest
 from monitor.model import Catalogue
 
 RULES_FILE = Path("deploy/rules/commitments.yml")
@@ -121,18 +122,45 @@ def _daemon_rules(job: str) -> list[dict[str, Any]]:
     ]
 
 
-def build_rules(catalogue: Catalogue, job: str = names.DEFAULT_JOB) -> dict[str, Any]:
-    """The rule groups; `job` is the Prometheus job that scrapes the daemon (for MonitorDown)."""
+def _stale_rule(digest: str) -> dict[str, Any]:
+    return {"alert": "MonitorGeneratedFilesStale",
+            "expr": f'{names.METRIC_CATALOGUE_INFO}{{digest!="{digest}"}} == 1', "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "the rules and dashboards were generated from another catalogue",
+                            "description": f"The daemon runs a catalogue of digest {{{{ $labels.digest }}}}; these "
+                                           f"rules were generated from {digest}. Run `make generate` (`monitor "
+                                           "rules` and `monitor grafana`), commit, and reload Prometheus and "
+                                           "Grafana: a new feed has no MonitorFeedDown/MonitorFeedStale rule "
+                                           "until then."}}
+
+
+def build_rules(catalogue: Catalogue, job: str = names.DEFAULT_JOB, digest: str | None = "") -> dict[str, Any]:
+    """The rule groups; `job` is the Prometheus job that scrapes the daemon (for MonitorDown);
+    `digest` the catalogue's (computed when "", left out when None: the digest's own input)."""
     documents = sorted({c.document.id for c in catalogue.evaluated_commitments()}) \
         if catalogue.alerting.route == "prometheus" else []
     groups = [{"name": f"commitments-{doc}", "rules": _verdict_rules(catalogue, doc)} for doc in documents]
     groups.append({"name": "commitment-monitor-feeds", "rules": _feed_rules(catalogue)})
-    groups.append({"name": "commitment-monitor-daemon", "rules": _daemon_rules(job)})
+    daemon = _daemon_rules(job)
+    if digest is not None:
+        daemon.append(_stale_rule(digest or generated_digest(catalogue)))
+    groups.append({"name": "commitment-monitor-daemon", "rules": daemon})
     return {"groups": groups}
 
 
 def render(rules: dict[str, Any]) -> str:
     return HEADER + yaml.safe_dump(rules, allow_unicode=True, sort_keys=False, width=100000)
+
+
+def digest_of_file(path: Path = RULES_FILE) -> str | None:
+    """The catalogue digest a generated rules file was made from (None: no file, or made before digests)."""
+    if not path.is_file():
+        return None
+    for group in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("groups", []):
+        for rule in group.get("rules", []):
+            if rule.get("alert") == "MonitorGeneratedFilesStale":
+                return str(rule["expr"]).split('digest!="', 1)[1].split('"', 1)[0]
+    return None
 
 
 def write_rules(catalogue: Catalogue, path: Path = RULES_FILE, job: str = names.DEFAULT_JOB) -> Path:

@@ -38,6 +38,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
           f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)"
           + (f", {len(catalogue.drafts)} drafts (草稿，不监测)" if catalogue.drafts else ""))
+    from monitor.generators.cli import stale_reminder
+
+    reminder = stale_reminder(catalogue, Path(args.file))
+    if reminder:
+        print(reminder, file=sys.stderr)
     return 0
 
 

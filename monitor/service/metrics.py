@@ -323,6 +323,8 @@ class DaemonMetrics:
                                      [names.REASON_LABEL])
         self.catalogue_commitments = gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
                                            ["state"])
+        self.catalogue_info = gauge(names.METRIC_CATALOGUE_INFO, "1 for the digest of the running catalogue "
+                                    "(of the rules and dashboards it calls for)", ["digest"])
 
     def record_collection(self, result: CollectionResult) -> None:
         self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()
@@ -343,3 +345,7 @@ class DaemonMetrics:
             counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
         for state, count in counts.items():
             self.catalogue_commitments.labels(state).set(count)
+        from monitor.generators.digest import generated_digest
+
+        self.catalogue_info.clear()
+        self.catalogue_info.labels(generated_digest(catalogue)).set(1)
