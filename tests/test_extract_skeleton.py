@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 
 from monitor.loader import load_catalogue
@@ -75,3 +76,86 @@ def test_merged_drafts_are_loaded_but_never_evaluated(tmp_path: Path):
     catalogue = load_catalogue(targets)
     assert catalogue.evaluated_commitments() == []
     assert len(catalogue.drafts) == len(data["commitments"]) and not catalogue.commitments
+
+
+def test_benefits_are_drafted_with_what_to_monitor_and_thresholds_are_not(tmp_path: Path):
+    _, data = merged(tmp_path)
+    drafts = data["commitments"]
+    benefits = {d["quote"]: d for d in drafts if d["id"].endswith("_benefit") or "_benefit_" in d["id"]}
+    assert set(benefits) == {"按贷款额的5‰给予补助", "单户企业每年最高不超过20万元", "免收1个月房租"}
+    assert benefits["按贷款额的5‰给予补助"]["op"] == "==" and benefits["单户企业每年最高不超过20万元"]["op"] == "<="
+    assert all(any("兑付" in item for item in d["todo"]) for d in benefits.values())
+    values = [(d["value"], d["unit"]) for d in drafts]
+    assert (6, "个月") not in values and (500, "万元") not in values   # eligibility thresholds
+    assert not any("通报" in d["quote"] for d in drafts)                   # 每季度通报一次
+    water = [d["measured"]["zh"] for d in drafts if d["quote"].startswith("用水、用气")]
+    assert sorted(water) == ["用气报装办理时间", "用水报装办理时间"]
+    [cuts] = [d for d in drafts if "减税降费" in d["quote"]]
+    assert cuts["kind"] != "reduction" and cuts["op"] == ">=" and cuts["value"] == 3
+
+
+def _as_docx(path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    rows = []
+    for line in PLAN.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            rows.append(line.split("\t"))
+            continue
+        if rows:
+            table = document.add_table(rows=len(rows), cols=len(rows[0]))
+            for row, cells in zip(table.rows, rows):
+                for cell, value in zip(row.cells, cells):
+                    cell.text = value
+            rows = []
+        document.add_paragraph(line)
+    document.save(str(path))
+
+
+def _as_pdf(path: Path) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=12, leading=18, wordWrap="CJK")
+    story: list = []
+    rows: list[list[str]] = []
+    for line in PLAN.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            rows.append(line.split("\t"))
+            continue
+        if rows:
+            table = Table(rows)
+            table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                                       ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+            story.append(table)
+            rows = []
+        if line.strip():
+            story.append(Paragraph(line, style))
+    SimpleDocTemplate(str(path)).build(story)
+
+
+@pytest.mark.parametrize("write, suffix", [(_as_docx, ".docx"), (_as_pdf, ".pdf")], ids=["docx", "pdf"])
+def test_the_plan_as_docx_or_pdf_merges_into_a_valid_catalogue_naming_its_document_and_agencies(
+        tmp_path: Path, write, suffix: str, capsys):
+    plan = tmp_path / "inbox" / f"plan{suffix}"
+    plan.parent.mkdir()
+    write(plan)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("version: 1\n", encoding="utf-8")
+    assert main(["extract", str(plan), "--merge", str(targets)]) == 0
+    assert main(["validate", str(targets)]) == 0
+    data = yaml.safe_load(targets.read_text(encoding="utf-8"))
+    [document] = data["documents"]
+    assert document["title"] == "某区2024年优化营商环境工作方案" and document["issuer"] == "某区人民政府办公室"
+    names = {a["name"] for a in data["agencies"]}
+    assert {"区市场监管局", "区财政局", "区住房城乡建设委", "区政务服务局"} <= names
+    drafts = data["commitments"]
+    table = {d["quote"]: d for d in drafts if d["quote"] in ("工程建设项目审批时间", "政务服务事项网上可办率")}
+    assert {d["value"] for d in table.values()} == {60, 98}                # the indicator table, read as a table
+    assert all("\n" not in d["quote"] and "\t" not in d["quote"] for d in drafts)
+    assert any(d["quote"] == "力争经营主体满意度达到95%以上" for d in drafts)

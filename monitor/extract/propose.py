@@ -110,9 +110,37 @@ def _measured(before: str) -> str:
     return phrase
 
 
+_GIVEN_WORD = re.compile(r"贴息|补助|补贴|奖励|资助|返还|风险补偿")
+_RELIEVED_WORD = re.compile(r"房租|租金|担保贷款|贷款")
+
+
 def _measured_or_quote(before: str, quote: str) -> str:
+    if "\t" in before:   # a table row: the indicator cell names what is measured
+        named = [cell.strip() for cell in before.split("\t") if re.search(r"[\u4e00-\u9fff]{2}", cell)]
+        return named[0] if named else quote
     phrase = _measured(before)
     return phrase if len(phrase) >= 4 else quote
+
+
+def _benefit_measured(before: str, sentence: str, simplified: str, at: int, op: str, quote: str,
+                      simplified_before: str) -> str:
+    """What a benefit gives, named from its phrase: 贷款额补助 (按贷款额的5‰给予补助), 单户企业每年补助上限
+    (单户企业每年最高不超过20万元); the quote when the phrase names nothing (免收1个月房租).
+    `sentence` is the original, `simplified` the cleaned sentence, `at` the number's place in it."""
+    lead = re.match(r"^[ ,、(“”]*(?:按|对|并|给予|一次性|可申请)*", simplified_before)
+    trail = re.search(r"(?:的|最高|不超过|不高于|可达|为|给予|一次性|可申请|按|每年|单年|提高到|提高至|[ ,、(“”])*$",
+                      simplified_before)
+    cut = (lead.end() if lead else 0, trail.start() if trail else len(simplified_before))
+    source = before if len(before) == len(simplified_before) else simplified_before
+    name = source[cut[0]:max(cut)]
+    words = list(_GIVEN_WORD.finditer(simplified)) or list(_RELIEVED_WORD.finditer(simplified))
+    if len(name) < 2 or not words:
+        return quote
+    nearest = min(words, key=lambda m: abs(m.start() - at))
+    same = len(simplified) == len(sentence)   # the script's own spelling of the word (獎勵), when aligned
+    word = sentence[nearest.start():nearest.end()] if same else nearest.group()
+    in_name = nearest.group() in simplified_before[cut[0]:max(cut)]
+    return name + ("" if in_name else word) + ("上限" if op in ("<=", "<") else "")
 
 
 def _line(text: str, at: int) -> tuple[int, int]:
@@ -284,7 +312,11 @@ def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, ca
         kind=kind, deadline=deadline, clause=structure.clause(quantity.start),
         agency=annotation.lead if annotation else None,
         co_agencies=annotation.co if annotation else (),
-        measured=_measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
+        measured=_benefit_measured(cleaned.original_slice(seg[0], quantity.start),
+                                   cleaned.original_slice(*context.sentence), text[context.sentence[0]:context.sentence[1]],
+                                   quantity.start - context.sentence[0], op, original[start:end],
+                                   text[seg[0]:quantity.start]) if benefit
+        else _measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
         monitorable=not parameter,
         reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
         modality=candidate.judgement.modality, why=candidate.judgement.reason,
