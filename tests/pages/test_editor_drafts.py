@@ -64,3 +64,16 @@ def test_the_editors_view_needs_the_admin_token_when_one_is_set(with_draft: Fake
     assert client.get("/editor/drafts").status_code == 401
     assert client.get("/editor/drafts", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/editor/drafts", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_the_editors_view_refuses_a_caller_from_elsewhere_without_a_token(with_draft: FakeBackend):
+    import asyncio
+
+    import httpx
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=build_app(with_draft), client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://pages.test") as client:
+            return await client.get("/editor/drafts")
+    answer = asyncio.run(get())
+    assert answer.status_code == 403 and "town2021" not in answer.text
