@@ -371,7 +371,9 @@ def judge(context: Context, quantity: Quantity, news: bool = False) -> Judgement
     reason = _condition(context, quantity)
     if reason and reason.startswith(BENEFIT_MARK):
         reported = _report(context, quantity, news)   # 共向1.2万家企业返还资金2.3亿元 is a result
-        if reported:
+        # 据介绍,按照《若干措施》,…按贷款额的1%给予贴息: a news item citing a policy's rule, which still binds
+        cited = re.search(r"(?:按照|根据|依据|按)《", context.text[context.sentence[0]:quantity.start])
+        if reported and not (cited and re.search(r"据|介绍|获悉|了解到|记者", reported)):
             return Judgement(REPORT, reported)
         return Judgement(BENEFIT, reason[len(BENEFIT_MARK):])
     if reason:
