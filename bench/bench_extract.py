@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from monitor.extract.decode import clean  # noqa: E402
 from monitor.extract.readers import read_document  # noqa: E402
 from monitor.extract.propose import Proposal, extract_text  # noqa: E402
-from monitor.extract.quality import load_labelled, load_reference, misses, score, trap_hits  # noqa: E402
+from monitor.extract.quality import (load_labelled, load_reference, misses, recall_by_family, score,  # noqa: E402
+                                    trap_hits)
 from monitor.textnum import find_numbers  # noqa: E402
 
 
@@ -107,8 +108,14 @@ def main() -> int:
 def devset() -> None:
     totals = {"ours": [0, 0, 0, 0], "naive": [0, 0, 0, 0]}
     families: dict[str, list[int]] = {}
+    promised: dict[str, list[int]] = {}   # family of promise -> [found by ours, by naive, labelled]
     for document in load_labelled(ROOT / "tests" / "data" / "extract_dev"):
         proposals = extract_text(document.text)
+        for column, found in enumerate((proposals, naive_proposals(document.text))):
+            for family, (hit, total) in recall_by_family(found, document).items():
+                counts = promised.setdefault(family, [0, 0, 0])
+                counts[column] += hit
+                counts[2] += total if column == 0 else 0
         for name, found in (("ours", proposals), ("naive", naive_proposals(document.text))):
             result = score(document.name, found, list(document.promises), document.text)
             for i, count in enumerate((result.proposals, result.matched_proposals, result.reviewed,
@@ -121,6 +128,8 @@ def devset() -> None:
     print(line("extract_devset_precision", m / p, "precision", nm / np_, proposals=p, matched=m))
     for family, (ours, naive) in sorted(families.items()):
         print(line(f"extract_devset_false_{family}", ours, "proposals", naive))
+    for family, (ours, naive, total) in sorted(promised.items()):   # benefit, performance
+        print(line(f"extract_devset_{family}", ours / total, "recall", naive / total, reviewed=total, found=ours))
     first_look()
 
 

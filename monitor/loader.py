@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
                                      read_catalogue)
 from monitor.problems import ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
-from monitor.spec import CatalogueSpec
+from monitor.spec import AgencySpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, FeedSpec
 from monitor.hedges import written_in
 from monitor.units import UnitError, parse_unit
 
@@ -74,7 +74,13 @@ def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Ca
                 loc = (*loc, error["ctx"]["discriminator"].strip("'"))
                 message = f"unknown kind {error['ctx']['tag']!r}; known kinds: {error['ctx']['expected_tags']}"
             problems.append(_located(locator, loc, message))
-        raise ConfigError(problems) from None
+        # the references of what did validate are checked too, so one run lists every problem
+        salvaged = _salvage(data)
+        if salvaged is not None:
+            partial, kept, unchecked = salvaged
+            problems += check_references(partial, _Renumbered(locator, kept), file,
+                                         seeds_dirs or default_seed_dirs(path), unchecked)
+        raise ConfigError(sorted(problems, key=lambda p: (p.file, p.line, p.column))) from None
     problems += check_references(spec, locator, file, seeds_dirs or default_seed_dirs(path))
     if problems:
         raise ConfigError(problems)
@@ -99,14 +105,74 @@ def default_seed_dirs(targets_path: Path) -> list[Path]:
     return [base / "seeds", base]
 
 
-def _located(locator: Locator, path: PathKey, message: str) -> ConfigProblem:
+def _located(locator: Locator | _Renumbered, path: PathKey, message: str) -> ConfigProblem:
     file, line, column, local = locator.where(path)
     return ConfigProblem(file, line, column, format_path(local), message)
 
 
-def check_references(spec: CatalogueSpec, locator: Locator, file: str,
-                     seeds_dirs: list[Path]) -> list[ConfigProblem]:
+_ITEM_MODELS: dict[str, Any] = {"documents": DocumentSpec, "agencies": AgencySpec, "feeds": FeedSpec,
+                                 "commitments": CommitmentSpec, "excluded": ExclusionSpec}
+
+
+class _Renumbered:
+    """A locator for a catalogue with its invalid list items left out: item i of a section is
+    item kept[section][i] of the file."""
+
+    def __init__(self, locator: Locator, kept: dict[str, list[int]]):
+        self.locator, self.kept = locator, kept
+
+    def _original(self, path: PathKey) -> PathKey:
+        if len(path) >= 2 and path[0] in self.kept and isinstance(path[1], int):
+            return (path[0], self.kept[path[0]][path[1]], *path[2:])
+        return path
+
+    def where(self, path: PathKey) -> tuple[str, int, int, PathKey]:
+        return self.locator.where(self._original(path))
+
+    def exists(self, path: PathKey) -> bool:
+        return self.locator.exists(self._original(path))
+
+
+def _salvage(data: dict[str, Any]) -> tuple[CatalogueSpec, dict[str, list[int]], dict[str, set[str]]] | None:
+    """The part of a catalogue that validates: list items that fail are left out (their ids still
+    count as known, so no reference to them is reported twice), other sections that fail take their
+    defaults. None when even that does not validate."""
+    partial = dict(data)
+    kept: dict[str, list[int]] = {}
+    unchecked: dict[str, set[str]] = {}
+    for section, model in _ITEM_MODELS.items():
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        adapter = TypeAdapter(model)
+        good = []
+        for i, item in enumerate(items):
+            try:
+                adapter.validate_python(item)
+                good.append(i)
+            except ValidationError:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    unchecked.setdefault(section, set()).add(item["id"])
+        kept[section] = good
+        partial[section] = [items[i] for i in good]
+    for _ in range(len(partial) + 1):
+        try:
+            return CatalogueSpec.model_validate(partial), kept, unchecked
+        except ValidationError as exc:
+            keys = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            if not keys or not keys <= set(partial) or keys & {"version"}:
+                return None
+            for key in keys:
+                partial.pop(key)
+    return None
+
+
+def check_references(spec: CatalogueSpec, locator: Locator | _Renumbered, file: str,
+                     seeds_dirs: list[Path], unchecked: dict[str, set[str]] | None = None) -> list[ConfigProblem]:
+    """Ids, references, quotes and time zones. `unchecked`: ids of items left out because their
+    schema failed (reported already): references to them are no problem here."""
     problems: list[ConfigProblem] = []
+    unchecked = unchecked or {}
 
     def problem(path: PathKey, message: str) -> None:
         problems.append(_located(locator, path, message))
@@ -119,8 +185,9 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
             seen.add(item.id)
 
     documents = {d.id: d for d in spec.documents}
-    agencies = {a.id for a in spec.agencies}
-    feeds = {f.id for f in spec.feeds}
+    agencies = {a.id for a in spec.agencies} | unchecked.get("agencies", set())
+    feeds = {f.id for f in spec.feeds} | unchecked.get("feeds", set())
+    known_documents = set(documents) | unchecked.get("documents", set())
     seeds: dict[str, str | None] = {}   # copies of a plan share one seed file: read it once
     seed_texts: dict[str, str | None] = {
         d.id: seeds[d.source] if d.source in seeds else seeds.setdefault(d.source, _read_seed(d.source, seeds_dirs))
@@ -150,7 +217,7 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
             problem(("measures", name, "feed"), f"unknown feed {measure.feed!r}; known: {sorted(feeds)}")
 
     for i, c in enumerate(spec.commitments):
-        if c.document not in documents:
+        if c.document not in known_documents:
             problem(("commitments", i, "document"), f"unknown document {c.document!r}; known: {sorted(documents)}")
         elif not c.id.startswith(c.document + "."):
             problem(("commitments", i, "id"), f"ids start with their document id: {c.document}.<slug>")
@@ -169,7 +236,8 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
             if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time", "months"):
                 problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
         except UnitError as exc:
-            problem(("commitments", i, "unit"), str(exc))
+            if c.status == "active":   # a draft's unit as the text wrote it is settled on review
+                problem(("commitments", i, "unit"), str(exc))
         if c.hedge is not None and not written_in(c.hedge, c.quote):
             problem(("commitments", i, "hedge"), f"the quote does not write {c.hedge!r}; the hedge is the "
                                                  "quote's own word (原则上, 力争, 逐步, 基本)")
@@ -183,7 +251,7 @@ def check_references(spec: CatalogueSpec, locator: Locator, file: str,
                 if ref not in known:
                     problem(("alerting", "maintenance", i, field, j), f"unknown {noun} {ref!r}")
     for i, e in enumerate(spec.excluded):
-        if e.document is not None and e.document not in documents:
+        if e.document is not None and e.document not in known_documents:
             problem(("excluded", i, "document"), f"unknown document {e.document!r}")
         if e.pattern is not None:
             try:

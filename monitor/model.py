@@ -69,6 +69,7 @@ class Commitment:
     def hedge_note(self) -> str | None:
         """原文为'原则上'，按全部办件评估: shown beside the verdict of a hedged promise."""
         return hedge_note(self.hedge, self.kind, self.measure.min_share)
+    todo: tuple[str, ...] = ()   # a draft's checklist
 
     @property
     def evaluated(self) -> bool:
@@ -83,9 +84,12 @@ class Catalogue:
     documents: Mapping[str, DocumentSpec]
     agencies: Mapping[str, AgencySpec]
     feeds: Mapping[str, FeedBase]
-    commitments: Mapping[str, Commitment]
+    commitments: Mapping[str, Commitment]   # what the daemon shows, evaluates and mails about: no drafts
     excluded: tuple[ExclusionSpec, ...] = field(default=())
     alerting: AlertingSpec = field(default_factory=AlertingSpec)
+    # `status: draft` entries, kept apart so that no public page, API answer or mail can list them;
+    # only the editors' view (/editor/drafts) and `monitor list` read them
+    drafts: Mapping[str, Commitment] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def calendar_zone(self) -> ZoneInfo:
@@ -111,7 +115,8 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
     documents = {d.id: d for d in spec.documents}
     agencies = {a.id: a for a in spec.agencies}
     feeds = {f.id: f for f in spec.feeds}
-    commitments = {c.id: _commitment(c, spec, documents, agencies, feeds) for c in spec.commitments}
+    built = [_commitment(c, spec, documents, agencies, feeds) for c in spec.commitments]
+    commitments = {c.id: c for c in built if not c.draft}
     return Catalogue(
         source=source,
         calendar=spec.calendar,
@@ -121,6 +126,7 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
         commitments=MappingProxyType(commitments),
         excluded=tuple(spec.excluded),
         alerting=spec.alerting,
+        drafts=MappingProxyType({c.id: c for c in built if c.draft}),
     )
 
 
@@ -150,6 +156,6 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
         co_agencies=tuple(agencies[a] for a in c.co_agencies if a in agencies),
         monitorable=c.monitorable, reason=c.reason, draft=c.status == "draft",
         measure=measure,
-        max_age=feed.max_age if feed else timedelta(days=2),
+        max_age=feed.max_age if feed else timedelta(days=2), todo=tuple(c.todo),
         hedge=c.hedge,
     )

@@ -30,6 +30,7 @@ METRIC_SCHEDULER_MISSES = "monitor_scheduler_missed_runs_total"  # labels: feed,
 METRIC_RELOADS = "monitor_config_reloads_total"                  # labels: result
 METRIC_RELOAD_SUCCESS = "monitor_config_last_reload_successful"
 METRIC_RELOAD_TIME = "monitor_config_last_reload_success_timestamp_seconds"
+METRIC_CATALOGUE_INFO = "monitor_catalogue_info"   # labels: digest (monitor/generators/digest.py); value 1
 METRIC_CATALOGUE_COMMITMENTS = "monitor_catalogue_commitments"   # labels: state (active, draft, unmonitorable)
 METRIC_EVALUATIONS = "monitor_evaluations_total"                 # labels: status
 METRIC_STORE_WRITABLE = "monitor_store_writable"                 # 0 when the last write or probe failed

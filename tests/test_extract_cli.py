@@ -98,25 +98,28 @@ def test_merge_appends_drafts_without_duplicates_and_keeps_comments(tmp_path: Pa
     targets.write_text(CATALOGUE, encoding="utf-8")
     assert run([str(plan), "--merge", str(targets)]) == 0
     first = targets.read_text(encoding="utf-8")
-    assert first.startswith(CATALOGUE.split("excluded")[0].rstrip("\n"))
+    kept = iter(first.splitlines())   # every line of the file is still there, in order
+    assert all(line in kept for line in CATALOGUE.splitlines())
     assert "# lead of (一)" in first and first.rstrip().endswith("excluded: []   # stays last")
     data = yaml.safe_load(first)
     drafts = [c for c in data["commitments"] if c.get("status") == "draft"]
-    assert [d["id"] for d in drafts] == ["plan2021.draft_1"]
+    assert [d["id"] for d in drafts] == ["plan2021.c1_1_total"]
     assert drafts[0]["value"] == 10 and drafts[0]["agency"] == "plan.market"
     assert drafts[0]["measured"] == {"zh": drafts[0]["measured"]["zh"], "en": ""}
     assert run([str(plan), "--merge", str(targets)]) == 0
     assert targets.read_text(encoding="utf-8") == first
 
 
-def test_merge_leaves_unknown_agency_null_with_the_name_in_a_comment(tmp_path: Path):
+def test_merge_adds_a_stub_without_email_for_an_agency_the_catalogue_lacks(tmp_path: Path):
     plan, targets = tmp_path / "plan.txt", tmp_path / "targets.yaml"
     plan.write_text(PLAN.replace("区市场监管局", "区营商办"), encoding="utf-8")
     targets.write_text(CATALOGUE, encoding="utf-8")
     assert run([str(plan), "--merge", str(targets), "--document-id", "plan2021"]) == 0
-    text = targets.read_text(encoding="utf-8")
-    assert "agency: null  # 牵头单位 as annotated: 区营商办" in text
-    assert all(c.get("agency") in (None, "plan.market") for c in yaml.safe_load(text)["commitments"])
+    data = yaml.safe_load(targets.read_text(encoding="utf-8"))
+    stub = next(a for a in data["agencies"] if a["name"] == "区营商办")
+    assert stub["id"] == "plan.business_environment" and stub["emails"] == []
+    drafts = [c for c in data["commitments"] if c.get("status") == "draft"]
+    assert drafts and all(c["agency"] == "plan.business_environment" for c in drafts)
 
 
 def test_merge_creates_the_commitments_block_when_missing(tmp_path: Path):
@@ -125,5 +128,5 @@ def test_merge_creates_the_commitments_block_when_missing(tmp_path: Path):
     targets.write_text("version: 1  # empty so far\n", encoding="utf-8")
     assert run([str(plan), "--merge", str(targets), "--document-id", "plan2021"]) == 0
     data = yaml.safe_load(targets.read_text(encoding="utf-8"))
-    assert [c["id"] for c in data["commitments"]] == ["plan2021.draft_1", "plan2021.draft_2"]
+    assert [c["id"] for c in data["commitments"]] == ["plan2021.c1_1_time", "plan2021.c1_1_total"]
     assert targets.read_text(encoding="utf-8").startswith("version: 1  # empty so far\n")

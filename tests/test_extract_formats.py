@@ -147,7 +147,7 @@ def test_merged_drafts_of_a_pdf_validate_against_the_text_saved_beside_the_catal
     assert saved.read_text(encoding="utf-8") == read_document(pdf)
     assert "saved as" in capsys.readouterr().err
     catalogue = load_catalogue(targets)   # raises with every problem, quotes included
-    assert len(catalogue.commitments) == len(EXPECTED)
+    assert len(catalogue.drafts) == len(EXPECTED) and not catalogue.commitments   # drafts, never evaluated
     # a quote the text does not hold is caught
     targets.write_text(targets.read_text(encoding="utf-8").replace("1个工作日以内", "2个工作日以内"),
                        encoding="utf-8")
@@ -170,3 +170,68 @@ def test_a_page_laid_out_with_tables_and_no_marked_block_gives_the_block_with_mo
     for boilerplate in ("首页", "打印本页", "版权所有", "邮编"):
         assert boilerplate not in text
     assert drafts(path) == EXPECTED
+
+
+def _pdf_with_table(path: Path, paragraphs: list[str], rows: list[list[str]]) -> None:
+    """A PDF as word processors write it: paragraphs wrapped by the page width, a ruled table."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=12, leading=18, wordWrap="CJK")
+    table = Table(rows)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                               ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    SimpleDocTemplate(str(path), pagesize=A4).build([Paragraph(p, style) for p in paragraphs] + [table])
+
+
+PDF_PLAN = ["某区2024年优化营商环境工作方案",
+            "(一)提升政务服务效能(牵头单位:区政务服务局)。1.企业开办时间压缩至1个工作日以内,不动产登记一般业务"
+            "办理时间压缩至3个工作日以内,政务服务“好差评”满意率和经营主体满意度均力争达到95%以上。",
+            "二、主要指标"]
+PDF_TABLE = [["序号", "指标", "单位", "目标值", "牵头单位"],
+             ["1", "工程建设项目审批时间", "工作日", "60", "区住房城乡建设委"],
+             ["2", "政务服务事项网上可办率", "%", "98", "区政务服务局"],
+             ["3", "新增市场主体", "家", "1800", "区市场监管局"],
+             ["4", "企业注销办理时间", "工作日", "2", "区市场监管局"]]
+
+
+def test_a_pdf_table_is_read_as_rows_of_cells_and_its_targets_drafted(tmp_path: Path):
+    path = tmp_path / "plan.pdf"
+    _pdf_with_table(path, PDF_PLAN, PDF_TABLE)
+    text = read_document(path)
+    assert "1\t工程建设项目审批时间\t工作日\t60\t区住房城乡建设委\n" in text
+    drafts = {(p.quote, p.value) for p in extract_file(path)}
+    table = {(q, v) for q, v in drafts if "\t" in q}
+    assert {v for _, v in table} == {60, 98, 1800, 2}      # every indicator of the table, none read as a year
+    by_value = {p.value: p for p in extract_file(path)}
+    assert by_value[60].agency == "区住房城乡建设委" and by_value[2].agency == "区市场监管局"
+
+
+def test_pdf_lines_broken_by_the_page_width_are_joined_so_quotes_are_exact(tmp_path: Path):
+    path = tmp_path / "plan.pdf"
+    _pdf_with_table(path, PDF_PLAN, PDF_TABLE)
+    text = read_document(path)
+    assert PDF_PLAN[1] in text                       # the wrapped paragraph is one line again
+    assert text.startswith(PDF_PLAN[0] + "\n")       # the title keeps its own line
+    quotes = [p.quote for p in extract_file(path)]
+    assert "力争达到95%以上" in "".join(quotes) and not any("\n" in q for q in quotes)
+    assert all(q in text for q in quotes)
+
+
+def test_docx_table_keeps_its_lead_agency_column_and_cells_that_read_alike(tmp_path: Path):
+    document = docx.Document()
+    document.add_paragraph("某区2024年优化营商环境工作方案")
+    table = document.add_table(rows=3, cols=5)
+    for row, cells in zip(table.rows, [["序号", "指标", "单位", "目标值", "牵头单位"],
+                                       ["1", "企业开办时间", "工作日", "1", "区市场监管局"],
+                                       ["2", "政务服务事项网上可办率", "%", "98", "区政务服务局"]]):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    assert "1\t企业开办时间\t工作日\t1\t区市场监管局" in read_document(path)   # the target 1 beside the index 1
+    by_value = {p.value: p for p in extract_file(path)}
+    assert by_value[1].agency == "区市场监管局" and by_value[98].agency == "区政务服务局"

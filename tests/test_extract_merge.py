@@ -120,20 +120,21 @@ def test_merged_drafts_keep_their_quoting_and_comments(tmp_path: Path):
     assert f'quote: "{share["quote"]}"' in text
     assert "value: 3  # share of cases within the limit: 90% (measure.min_share)" in text
     assert "deadline: ~" in text.split("# drafts proposed")[1]   # the file's spelling of null
-    assert "  - id: plan2021.draft_1  # confidence" not in text   # the file's own indentation:
-    assert "- id: plan2021.draft_1  # confidence" in text         # `- ` at the key's column
+    assert "  - id: plan2021.c1_3_time  # confidence" not in text   # the file's own indentation:
+    assert "- id: plan2021.c1_3_time  # confidence" in text         # `- ` at the key's column
 
 
-def test_a_second_merge_adds_nothing_and_numbers_continue(tmp_path: Path):
+def test_a_second_merge_adds_nothing_and_ids_stay_readable(tmp_path: Path):
     path = tmp_path / "targets.yaml"
     path.write_text(ODD, encoding="utf-8")
-    assert merge(path, "plan2021", extract_text(PLAN), PLAN).added == ("plan2021.draft_1", "plan2021.draft_2")
+    # ids from the clause and the kind of target (1. of (一): a time limit, a total), never draft_N
+    assert merge(path, "plan2021", extract_text(PLAN), PLAN).added == ("plan2021.c1_3_time", "plan2021.c1_1_total")
     first = path.read_text(encoding="utf-8")
     again = merge(path, "plan2021", extract_text(PLAN), PLAN)
     assert again.added == () and again.skipped == 3
     assert path.read_text(encoding="utf-8") == first
     more = PLAN + "4.不动产登记压缩至5个工作日以内。\n"
-    assert merge(path, "plan2021", extract_text(more), more).added == ("plan2021.draft_3",)
+    assert merge(path, "plan2021", extract_text(more), more).added == ("plan2021.c1_4_time",)
     assert inserted(first, path.read_text(encoding="utf-8"))
 
 
@@ -141,5 +142,5 @@ def test_an_empty_flow_block_becomes_a_block_of_drafts(tmp_path: Path):
     catalogue = "version: 1  # new\ncommitments: []   # none yet\nexcluded: []\n"
     text, drafts = merged(tmp_path, catalogue)
     assert len(drafts) == 3
-    assert text.startswith("version: 1  # new\ncommitments:") and text.endswith("excluded: []\n")
+    assert text.startswith("version: 1  # new\nagencies:") and text.endswith("excluded: []\n")
     assert "# none yet" in text

@@ -41,15 +41,55 @@ def test_achieved_figures_are_reports(sentence, value):
     ("对期限超过6个月的流动资金贷款给予贴息。", 6),
     ("贷款年利率在4.35%以下的,按实际利率计算。", 4.35),
     ("对年营业收入500万元以上的企业给予奖励。", 500),
-    ("按每人1000元给予一次性吸纳就业补贴。", 1000),
-    ("按购房价格的10%给予补助,最高不超过1000万元。", 1000),
     ("申领对象应符合以下条件:年龄不超过35周岁。", 35),
     ("上年度裁员率不高于5.5%的企业,可按60%返还。", 5.5),
     ("30人(含)以下的参保企业也可享受返还。", 30),
-    ("租金按同地段市场租金的30%收取。", 30),
+    ("对年化利率15%以下的部分给予贴息。", 15),
+    ("对年纳税额500万元以上的企业,给予一次性奖励10万元。", 500),
+    ("对新吸纳就业困难人员的企业,按每人每月300元给予补贴,补贴期限最长不超过3年。", 3),
+    ("LPR减150个基点以上部分由财政给予全额贴息。", 150),
 ])
-def test_eligibility_and_amounts_of_subsidies_are_conditions(sentence, value):
-    assert (value, "condition") in judged(sentence)
+def test_eligibility_thresholds_of_subsidies_are_no_drafts(sentence, value):
+    assert (value, "condition") in judged(sentence) or (value, "other") in judged(sentence)
+    assert (value, "promise") not in judged(sentence) and (value, "benefit") not in judged(sentence)
+
+
+@pytest.mark.parametrize("sentence, value", [
+    ("按每人1000元给予一次性吸纳就业补贴。", 1000),
+    ("按购房价格的10%给予补助,最高不超过1000万元。", 1000),
+    ("按购房价格的10%给予补助,最高不超过1000万元。", 10),
+    ("租金按同地段市场租金的30%收取。", 30),
+    ("对期限超过6个月的流动资金贷款,按贷款额的5‰给予补助,单户企业每年最高不超过20万元。", 5),
+    ("对期限超过6个月的流动资金贷款,按贷款额的5‰给予补助,单户企业每年最高不超过20万元。", 20),
+    ("对符合条件的承租人免收1个月房租。", 1),
+    ("对企业购买科技保险的,按实际保费支出的50%给予补贴。", 50),
+    ("第四条 补贴标准为:博士每月3000元。", 3000),
+    ("个人可申请最高不超过30万元的创业担保贷款。", 30),
+])
+def test_promised_payments_and_reliefs_are_benefits(sentence, value):
+    assert (value, "benefit") in judged(sentence)
+
+
+def test_a_benefit_is_drafted_as_the_amount_given_and_a_cap_as_a_ceiling():
+    drafts = {p.value: p for p in extract_text(HEADER + "按贷款额的5‰给予补助,单户企业每年最高不超过20万元。\n")}
+    assert drafts[5].op == "==" and drafts[5].unit == "‰" and drafts[5].monitorable
+    assert drafts[20].op == "<=" and drafts[20].unit == "万元" and drafts[20].kind == "value"
+
+
+def test_a_total_of_tax_and_fee_cuts_is_an_amount_to_reach_not_a_reduction():
+    [draft] = [p for p in extract_text(HEADER + "1.全年为各类经营主体减税降费不少于3亿元。\n") if p.value == 3]
+    assert draft.kind in ("value", "cumulative") and draft.op == ">=" and draft.modality == "promise"
+
+
+def test_services_listed_with_jun_give_one_draft_each():
+    drafts = [p for p in extract_text(HEADER + "2.用水、用气报装办理时间均不超过4个工作日。\n") if p.value == 4]
+    assert sorted(d.measured for d in drafts) == ["用气报装办理时间", "用水报装办理时间"]
+    assert all(d.quote == "用水、用气报装办理时间均不超过4个工作日" for d in drafts)
+
+
+@pytest.mark.parametrize("sentence", ["县税务局每季度通报一次减税降费政策落实情况。", "考核结果每月通报一次。"])
+def test_a_routine_of_reporting_is_no_promise(sentence):
+    assert not [v for v, m in judged(sentence) if m in ("promise", "benefit")]
 
 
 @pytest.mark.parametrize("sentence, value", [
@@ -283,7 +323,7 @@ def test_year_on_year_after_a_future_is_a_target_in_news_too():
 
 @pytest.mark.parametrize("sentence, value, modality", [
     ("二、服务标准。群众平均排队等候时间不超过10分钟。", 10, "promise"),
-    ("第四条 补贴标准为:博士每月3000元。", 3000, "condition"),
+    ("第四条 申报条件为:上年度营业收入3000万元以上。", 3000, "condition"),
     ("企业投资项目审批全流程“最多100天”。", 100, "promise"),
 ])
 def test_headings_of_standards_and_quoted_limits(sentence, value, modality):

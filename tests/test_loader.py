@@ -166,3 +166,25 @@ def test_office_hours_keyed_by_a_document_jurisdiction_are_used(tmp_path):
     calendar = 'calendar:\n  office_hours:\n    default: ["09:00-12:00", "13:30-17:30"]\n    示例区: ["08:30-12:00"]\n'
     catalogue = load_catalogue(write(tmp_path, VALID.replace("version: 1\n", "version: 1\n" + calendar)))
     assert catalogue.calendar.office_hours["示例区"] == ["08:30-12:00"]
+
+
+def test_schema_and_reference_problems_come_out_in_the_same_run(tmp_path):
+    second = VALID[VALID.index("  - id: demo2021.company_setup"):].replace(
+        "company_setup", "other").replace("agency: demo.market", "agency: demo.nobody")
+    text = VALID.replace('op: "<="', 'op: "=<"') + second.replace("quote: 企业", "quote: 某某企业") + \
+        "  - id: ghost2021.x\n    document: ghost2021\n    clause: ''\n    quote: q\n" \
+        "    measured: {zh: x}\n    kind: value\n    op: '>='\n    value: 1\n    unit: 家\n    agency: demo.market\n"
+    path = write(tmp_path, text)
+    found = problems_of(path)
+    assert any("commitments[0].op: Input should be" in p for p in found)                 # schema round
+    assert any("commitments[1].agency: unknown agency 'demo.nobody'" in p for p in found)  # reference round
+    assert any("commitments[1].quote: not an exact substring" in p for p in found)
+    assert any("commitments[2].document: unknown document 'ghost2021'" in p for p in found)
+    lines = [int(p.split(":")[1]) for p in found]
+    assert lines == sorted(lines)   # in the order of the file
+
+
+def test_a_reference_to_an_item_whose_schema_failed_is_not_reported_twice(tmp_path):
+    text = VALID.replace("    name: 区市场监管局\n", "    name: 区市场监管局\n    phone: 123\n")
+    found = problems_of(write(tmp_path, text))
+    assert len(found) == 1 and "agencies[0].phone: unknown key" in found[0]

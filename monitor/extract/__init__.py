@@ -17,9 +17,9 @@ from pathlib import Path
 
 from monitor.extract.confidence import DEFAULT_MIN_CONFIDENCE
 from monitor.extract.merge import document_id_for, merge
-from monitor.extract.modality import PROMISE
+from monitor.extract.modality import DRAFTED
 from monitor.extract.propose import Proposal, candidates, extract_file, extract_text, rank
-from monitor.extract.readers import UnreadableDocument, read_document, save_text
+from monitor.extract.readers import UnreadableDocument, read_document, save_text, text_name
 
 __all__ = ["Proposal", "candidates", "extract_file", "extract_text", "add_extract_command", "run_extract"]
 
@@ -27,16 +27,16 @@ __all__ = ["Proposal", "candidates", "extract_file", "extract_text", "add_extrac
 def _selected(proposals: list[Proposal], min_confidence: float, everything: bool) -> list[Proposal]:
     """Drafts first (promises at or above the threshold, most confident first); with
     `everything`, then the promises below it, then the rest in text order with their reason."""
-    drafts = rank([p for p in proposals if p.modality == PROMISE and p.confidence >= min_confidence])
+    drafts = rank([p for p in proposals if p.modality in DRAFTED and p.confidence >= min_confidence])
     if not everything:
         return drafts
-    weak = rank([p for p in proposals if p.modality == PROMISE and p.confidence < min_confidence])
-    return drafts + weak + [p for p in proposals if p.modality != PROMISE]
+    weak = rank([p for p in proposals if p.modality in DRAFTED and p.confidence < min_confidence])
+    return drafts + weak + [p for p in proposals if p.modality not in DRAFTED]
 
 
 def _row(proposal: Proposal, min_confidence: float) -> dict[str, object]:
     data = proposal.to_dict()
-    data["draft"] = proposal.modality == PROMISE and proposal.confidence >= min_confidence
+    data["draft"] = proposal.modality in DRAFTED and proposal.confidence >= min_confidence
     return data
 
 
@@ -62,7 +62,7 @@ def run_extract(args: argparse.Namespace) -> int:
         print(yaml.safe_dump(rows, allow_unicode=True, sort_keys=False), end="")
     if args.merge:
         drafts = [p for p, row in zip(proposals, rows) if row["draft"]]
-        result = merge(args.merge, document_id, drafts, original)
+        result = merge(args.merge, document_id, drafts, original, text_name(args.file), args.year)
         saved = save_text(original, args.file, Path(args.merge).resolve().parent / "seeds")
         print(f"monitor extract: {len(result.added)} drafts appended to {args.merge}, "
               f"{result.skipped} already there", file=sys.stderr)

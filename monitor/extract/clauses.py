@@ -18,7 +18,6 @@ _LABELS = (
     (3, re.compile(r"[0-9]{1,3}(?:[.、](?![0-9])|\.(?=[0-9]{0,2}[^0-9.万亿%]))")),
     (4, re.compile(r"\([0-9]{1,2}\)")),
 )
-_ANNOTATION = re.compile(r"(牵头单位|主责单位|责任单位|牵头部门|责任部门)[:]?([^)]*)")
 _NAME_SPLIT = re.compile(r"[、,;，；]|及(?=区|市)")
 _SEGMENT_STOP = "。;!?\n,:"
 _SENTENCE_STOP = "。;!?\n"
@@ -43,6 +42,7 @@ class Structure:
     labels: tuple[Label, ...]
     annotations: tuple[Annotation, ...]
     text_length: int
+    rows: tuple[tuple[int, int, Annotation], ...] = ()   # table rows with their own agency columns
 
     def enclosing(self, pos: int) -> list[Label]:
         """The labels enclosing `pos`, outermost first."""
@@ -73,7 +73,11 @@ class Structure:
 
     def agency(self, pos: int) -> Annotation | None:
         """The nearest 牵头单位/责任单位/主责单位 annotation that covers `pos`: the first one after
-        it in the same innermost block, else the one of that block, else of an enclosing one."""
+        it in the same innermost block, else the one of that block, else of an enclosing one; in
+        a table with a 牵头单位 column, the row's own."""
+        for start, end, annotation in self.rows:
+            if start <= pos <= end:
+                return annotation
         starts = [a.start for a in self.annotations]
         chain = self.enclosing(pos)
         if not chain:
@@ -92,13 +96,16 @@ class Structure:
         return None
 
 
+_ROLES = re.compile(r"(牵头单位|主责单位|责任单位|牵头部门|责任部门|配合单位|配合部门)[:：]?")
+
+
 def _parse_annotation(start: int, body: str) -> Annotation:
     lead: list[str] = []
     co: list[str] = []
-    for match in _ANNOTATION.finditer(body):
-        role, names_text = match.group(1), match.group(2)
-        names_text = re.split(r"(?:牵头单位|主责单位|责任单位|牵头部门|责任部门)", names_text)[0].split("。")[0]
-        names = [n.strip(" 。.等相关部门") for n in _NAME_SPLIT.split(names_text)]
+    parts = _ROLES.split(body)   # [before, role, names, role, names, ...]: each role keeps its own names
+    for role, names_text in zip(parts[1::2], parts[2::2]):
+        names_text = names_text.split("。")[0]
+        names = [n.strip(" 。.;等相关部门") for n in _NAME_SPLIT.split(names_text)]
         names = [n for n in names if n]
         if role in ("牵头单位", "主责单位", "牵头部门"):
             lead.extend(names)
@@ -106,7 +113,33 @@ def _parse_annotation(start: int, body: str) -> Annotation:
             co.extend(names)
     if not lead and co:
         lead, co = co[:1], co[1:]
-    return Annotation(start, lead[0] if lead else None, tuple(lead[1:] + co))
+    return Annotation(start, lead[0] if lead else None, tuple(dict.fromkeys(lead[1:] + co)))
+
+
+_AGENCY_HEADER = re.compile(r"^(?:牵头单位|牵头部门|责任单位|责任部门|主责单位|牵头单位及责任单位)$")
+
+
+def _table_annotations(text: str) -> list[tuple[int, int, Annotation]]:
+    """Rows of tab-separated tables with a 牵头单位/责任单位 column: (row start, row end, its agencies)."""
+    rows: list[tuple[int, int, Annotation]] = []
+    columns: list[tuple[int, str]] | None = None
+    width, at = 0, 0
+    for line in text.split("\n"):
+        start, at = at, at + len(line) + 1
+        cells = [cell.strip() for cell in line.split("\t")]
+        if len(cells) < 3:
+            columns = None
+            continue
+        named = [(i, cell) for i, cell in enumerate(cells) if _AGENCY_HEADER.match(cell)]
+        if named:
+            columns, width = named, len(cells)
+            continue
+        if columns is None or len(cells) != width:
+            continue
+        body = ";".join(f"{role}:{cells[i]}" for i, role in columns if cells[i])
+        if body:
+            rows.append((start, start + len(line), _parse_annotation(start, body)))
+    return rows
 
 
 def parse_structure(clean: CleanText) -> Structure:
@@ -126,7 +159,7 @@ def parse_structure(clean: CleanText) -> Structure:
     for match in re.finditer(r"\((?:[^()]|\([^()]*\))*?(?:牵头单位|主责单位|责任单位|牵头部门|责任部门)"
                              r"(?:[^()]|\([^()]*\))*\)", text):
         annotations.append(_parse_annotation(match.start(), match.group()[1:-1]))
-    return Structure(tuple(labels), tuple(annotations), len(text))
+    return Structure(tuple(labels), tuple(annotations), len(text), tuple(_table_annotations(text)))
 
 
 def segment(text: str, start: int, end: int, stops: str = _SEGMENT_STOP) -> tuple[int, int]:

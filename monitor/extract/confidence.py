@@ -42,6 +42,7 @@ WEIGHTS: dict[str, float] = {
     "on a heading or title line": -1.0,
     "document reads like news (most of its numbers are reports)": -0.5,
     "policy parameter (reward, subsidy or threshold)": -1.0,
+    "promised payment or relief (给予, 补贴, 免收)": 0.7,
     "a range (—, 至, 到)": 0.3,
     "share of cases stated (90%以上的事项…)": 0.5,
 }
@@ -54,7 +55,7 @@ def _in_quotation(text: str, start: int, end: int) -> bool:
 
 def features(text: str, quantity: Quantity, phrase: tuple[int, int], sentence: tuple[int, int], *,
              op_word: str | None, heading: bool, newsy: bool, parameter: bool,
-             min_share: float | None) -> list[str]:
+             min_share: float | None, benefit: bool = False) -> list[str]:
     """The names of the features (keys of WEIGHTS) that hold for one proposal."""
     found: list[str] = []
     phrase_text = text[phrase[0]:phrase[1]]
@@ -87,6 +88,8 @@ def features(text: str, quantity: Quantity, phrase: tuple[int, int], sentence: t
         found.append("document reads like news (most of its numbers are reports)")
     if parameter:
         found.append("policy parameter (reward, subsidy or threshold)")
+    if benefit:
+        found.append("promised payment or relief (给予, 补贴, 免收)")
     if quantity.is_range:
         found.append("a range (—, 至, 到)")
     if min_share is not None:

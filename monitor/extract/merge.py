@@ -36,9 +36,11 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from monitor.extract.modality import BENEFIT
 from monitor.extract.propose import Proposal
 from monitor.extract.quality import matches
 from monitor.extract.readers import text_name
+from monitor.extract.skeleton import agency_slug, document_info, draft_slug, unique
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,44 @@ def _eol(entry: CommentedMap, key: str, comment: str) -> None:
     entry.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
 
 
+def _table_cell(quote: str) -> tuple[str, str | None]:
+    """A table row's quote becomes its indicator cell (the first cell naming something, not a
+    number, unit or index), the whole row kept for a comment."""
+    if "\t" not in quote:
+        return quote, None
+    cells = [cell.strip() for cell in quote.split("\t")]
+    named = [cell for cell in cells if re.search(r"[\u4e00-\u9fff]{2}", cell)]
+    return (named[0] if named else max(cells, key=len)), quote.replace("\t", " | ")
+
+
+def checklist(proposal: Proposal, kind: str, agency_id: str | None) -> list[str]:
+    """What the editor must still decide before dropping `status: draft` (in Chinese)."""
+    todo = ["选定数据源：填写 measure（feed 与 series），否则不能监测"]
+    if proposal.deadline_guessed and proposal.deadline is not None:
+        todo.append(f"截止日期 {proposal.deadline.isoformat()} 为推测（原文未写明，取规划期末），请核对")
+    if kind == "cumulative" and proposal.deadline is None:
+        todo.append("累计目标需要截止日期")
+    if kind == "reduction":
+        todo.append("降幅目标需要基线：baseline {value, unit, date}")
+    if proposal.hedge:
+        todo.append(f"原文措辞含“{proposal.hedge}”：决定按硬性承诺监测，或标为 monitorable: false 并写明理由")
+    if agency_id is None:
+        todo.append("指定牵头单位 agency" + (f"（原文：{proposal.agency}）" if proposal.agency else ""))
+    if proposal.min_share is not None:
+        todo.append(f"原文承诺 {_number(proposal.min_share)}% 的事项在时限内：设 measure.min_share")
+    if proposal.modality == BENEFIT:
+        todo.append("兑现承诺（政策兑现）：以兑付记录为数据源，监测足额、按时兑付的比例（见 docs/extract.md）")
+    return todo
+
+
 def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[str, str]) -> CommentedMap:
     kind = proposal.kind
     if kind == "cumulative" and proposal.deadline is None:
         kind = "value"  # a cumulative target needs a deadline the document did not give
     agency_id = agencies.get(proposal.agency or "")
-    measured = CommentedMap(zh=_quoted(proposal.measured), en=_quoted(""))
+    quote, row = _table_cell(proposal.quote)
+    measured_zh = proposal.measured if row is None else quote
+    measured = CommentedMap(zh=_quoted(measured_zh), en=_quoted(""))
     measured.fa.set_flow_style()
     co = CommentedSeq(agencies[name] for name in proposal.co_agencies if name in agencies)
     co.fa.set_flow_style()
@@ -130,7 +164,7 @@ def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[s
     entry["id"] = entry_id
     entry["document"] = document_id
     entry["clause"] = _quoted(proposal.clause or "")
-    entry["quote"] = _quoted(proposal.quote)
+    entry["quote"] = _quoted(quote)
     entry["measured"] = measured
     entry["kind"] = kind
     entry["op"] = _quoted(proposal.op)
@@ -144,7 +178,11 @@ def _entry(entry_id: str, document_id: str, proposal: Proposal, agencies: dict[s
     entry["monitorable"] = proposal.monitorable
     entry["reason"] = _quoted(proposal.reason)
     entry["status"] = "draft"
+    todo = CommentedSeq(_quoted(item) for item in checklist(proposal, kind, agency_id))
+    entry["todo"] = todo
     _eol(entry, "id", f"confidence {proposal.confidence:.2f}: {'; '.join(proposal.features) or 'no feature'}")
+    if row is not None:
+        _eol(entry, "quote", f"table row: {row}")
     if proposal.min_share is not None:
         _eol(entry, "value", f"share of cases within the limit: {_number(proposal.min_share)}% (measure.min_share)")
     if kind == "reduction":
@@ -218,8 +256,66 @@ def _splice(original: str, before: str, after: str) -> str:
     return "".join(text)
 
 
-def merge(path: str | Path, document_id: str, proposals: list[Proposal], document_text: str) -> MergeResult:
-    """Append `proposals` for `document_id` to the catalogue at `path` as drafts."""
+def _document_entry(document_id: str, source: str, text: str, year: int | None) -> CommentedMap:
+    info = document_info(text, year)
+    period = CommentedMap(start=info.period_start, end=info.period_end)
+    period.fa.set_flow_style()
+    entry = CommentedMap()
+    entry["id"] = document_id
+    entry["source"] = source
+    entry["title"] = _quoted(info.title)
+    entry["jurisdiction"] = _quoted(info.jurisdiction)
+    entry["issuer"] = _quoted(info.issuer)
+    entry["issued"] = info.issued
+    entry["period"] = period
+    if info.guessed:
+        _eol(entry, "id", "read from the text; not found there, check: " + "、".join(info.guessed))
+    return entry
+
+
+def _agency_stubs(data: CommentedMap, document_id: str, proposals: list[Proposal],
+                  jurisdiction: str | None) -> tuple[dict[str, str], list[CommentedMap]]:
+    """Ids for every 牵头/责任单位 the drafts name: the catalogue's own, else a new stub (no e-mail
+    yet: `emails: []` until the editor adds them)."""
+    known = _agency_ids(data, document_id)
+    taken = {str(a.get("id")) for a in data.get("agencies") or []}
+    prefix = document_id.rstrip("0123456789") or document_id
+    stubs: list[CommentedMap] = []
+    for proposal in proposals:
+        for name in (proposal.agency, *proposal.co_agencies):
+            if not name or name in known:
+                continue
+            agency_id = unique(f"{prefix}.{agency_slug(name)}", taken)
+            known[name] = agency_id
+            stub = CommentedMap(id=agency_id, name=_quoted(name))
+            if jurisdiction:
+                stub["jurisdiction"] = _quoted(jurisdiction)
+            emails = CommentedSeq()
+            emails.fa.set_flow_style()
+            stub["emails"] = emails
+            _eol(stub, "emails", "draft stub from `monitor extract`: add the agency's addresses")
+            stubs.append(stub)
+    return known, stubs
+
+
+def _append(data: CommentedMap, key: str, items: list[CommentedMap]) -> None:
+    if not items:
+        return
+    if not isinstance(data.get(key), CommentedSeq):
+        keys = list(data.keys())
+        if key in keys:
+            data[key] = CommentedSeq()
+        else:   # a new section goes before the commitments that refer to it
+            data.insert(keys.index("commitments") if "commitments" in keys else len(keys), key, CommentedSeq())
+    data[key].fa.set_block_style()
+    data[key].extend(items)
+
+
+def merge(path: str | Path, document_id: str, proposals: list[Proposal], document_text: str,
+          source: str | None = None, year: int | None = None) -> MergeResult:
+    """Append `proposals` for `document_id` to the catalogue at `path` as drafts, with the
+    document's entry (when the file has none; `source` is the name of its saved text) and a stub
+    for each agency the drafts name that the file does not have."""
     target = Path(path)
     original = target.read_text(encoding="utf-8") if target.exists() else ""
     data = _load(original)
@@ -227,33 +323,41 @@ def merge(path: str | Path, document_id: str, proposals: list[Proposal], documen
         data = CommentedMap()
     commitments = data.get("commitments") or []
     existing = [c for c in commitments if c.get("document") == document_id]
-    agencies = _agency_ids(data, document_id)
     fresh = [p for p in proposals if not any(
-        c.get("quote") == p.quote or (c.get("quote") and matches(p, c, document_text)) for c in existing)]
+        c.get("quote") in (p.quote, _table_cell(p.quote)[0])
+        or (c.get("quote") and matches(p, c, document_text)) for c in existing)]
     if not fresh:
         return MergeResult((), len(proposals))
     yaml = _yaml(**_style(data, original))
     before = _dump(yaml, data) if original.strip() else original
+    if "version" not in data:
+        data.insert(0, "version", 1)
+    documents = data.get("documents") or []
+    document = next((d for d in documents if d.get("id") == document_id), None)
+    if document is None and source is not None:
+        document = _document_entry(document_id, source, document_text, year)
+        _append(data, "documents", [document])
+    jurisdiction = document.get("jurisdiction") if document is not None else None
+    agencies, stubs = _agency_stubs(data, document_id, fresh, jurisdiction)
+    _append(data, "agencies", stubs)
     if not isinstance(data.get("commitments"), CommentedSeq):
         data["commitments"] = CommentedSeq()
     block: CommentedSeq = data["commitments"]
     block.fa.set_block_style()   # commitments: [] becomes a block
     ids = {str(c.get("id")) for c in block}
-    prefix = f"{document_id}.draft_"
-    number = 1 + max((int(i[len(prefix):]) for i in ids if i.startswith(prefix) and i[len(prefix):].isdigit()),
-                     default=0)
     old_last = block[-1] if len(block) else None
     first = len(block)
     added = []
     for proposal in fresh:
-        entry_id = f"{prefix}{number}"
-        number += 1
+        kind_word = "benefit" if proposal.modality == BENEFIT else proposal.kind
+        entry_id = unique(f"{document_id}.{draft_slug(proposal.clause, kind_word)}", ids)
         added.append(entry_id)
         block.append(_entry(entry_id, document_id, proposal, agencies))
     if old_last is not None:
         _move_trailing_comments(old_last, block[-1])
     block.yaml_set_comment_before_after_key(
-        first, before=f"drafts proposed by `monitor extract` for {document_id}: review, then drop `status: draft`",
+        first, before=f"drafts proposed by `monitor extract` for {document_id}: settle each `todo:`, "
+                      "then drop `status: draft` and `todo:`",
         indent=yaml.sequence_dash_offset)
     target.write_text(_splice(original, before, _dump(yaml, data)), encoding="utf-8")
     return MergeResult(tuple(added), len(proposals) - len(fresh))

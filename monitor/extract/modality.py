@@ -4,8 +4,11 @@
   with or without a deadline; plans mostly state them with no marker at all.
 - report: a figure already achieved (已, 共办理, 累计, 惠及, 节约, 兑现, 今年以来, 去年 ...), the
   matter of news items and work summaries.
-- condition: who qualifies for money, and how much they get (对…期限超过6个月的贷款, 年营业收入500万元
-  以上的企业, 给予20万元奖励): a rule of a subsidy, not a result to monitor.
+- benefit: what the government promises to pay or relieve (按贷款额的5‰给予补助, 最高不超过20万元,
+  免收1个月房租, 给予一次性奖励30万元): a promise too — whether it is paid in full and on time
+  (政策兑现) is monitored from payment records; drafted beside the performance promises.
+- condition: who qualifies for money (对…期限超过6个月的贷款, 年营业收入500万元以上的企业, 年化利率
+  15%以下的): a rule of a subsidy, not a result to monitor.
 - other: a number that is no target at all (dates, document numbers, counts of policies, the length
   of a contract or an observation period; see also `exclude`).
 
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 
 from monitor.extract.numbers import TIME_UNITS, Quantity
 
-PROMISE, REPORT, CONDITION, OTHER = "promise", "report", "condition", "other"
+PROMISE, BENEFIT, REPORT, CONDITION, OTHER = "promise", "benefit", "report", "condition", "other"
+DRAFTED = (PROMISE, BENEFIT)   # the modalities `monitor extract` drafts by default
 
 # An achieved figure: a time already past, a total (共) or a perfective form (strong), or a verb of
 # results that a plan may also promise (惠及居民2600户 in a plan, 确保惠及企业1000家).
@@ -51,7 +55,12 @@ _CONDITION_HEADING = re.compile(
     r"[^。,;]{0,6}?(?:(?:申报|申请|申领|支持|补贴|补助|奖励|奖补|贴息|适用|扶持|认定|享受|资助|政策|减免|实施)"
     r"(?:条件|对象|标准|范围|资格)|(?<!服务)(?:条件|对象|资格))(?:为|是|如下)?[。::]")
 _CONDITIONS_FOLLOW = re.compile(r"(?:符合|具备|满足)(?:以下|下列|如下)[^。]{0,4}(?:条件|要求)")
-_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|房租|租金(?!收入)")
+_CONDITION_AMOUNT = re.compile(r"给予|补贴|补助|奖励|贴息|资助|返还|风险补偿|扶持资金|奖补|房租|租金(?!收入)|免收|减免|免除|"
+                               r"全免|减半|额度|发放")
+# A heading of what is given (补贴标准:, 减免标准。, 支持方式。): the amounts under it are benefits.
+_BENEFIT_HEADING = re.compile(r"[^。,;]{0,6}?(?:标准|方式|额度|内容|措施)(?:为|是|如下)?[。::]")
+# 通报 and its kin once a period: a routine of reporting on the work, not a result promised.
+_REPORTING_ROUTINE = re.compile(r"每(?:个)?(?:季度|月|年|半年|周|旬)[^,。;]{0,4}(?:通报|通告|报送|上报|调度|公布|晾晒|排名)$")
 _PER_RECIPIENT = re.compile(r"单个项目|单户|每人|每户|每家|每个项目|每名")
 _CUMULATIVE_SPENDING = re.compile(r"全年|年内|累计|新增|发放|兑现|到(?:19|20)\d\d年|力争|确保")
 # The number qualifies a noun: 500万元以上的企业, 利率4%以下的 (not a share of cases: 90%以上的事项…办结).
@@ -221,6 +230,11 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         rest = after[attributive.end():]
         committed = _COMMITTING_VERB.search(context.before(context.phrase, quantity.start))
         # …不高于5.5%的企业 and a clause ending in 的 name who qualifies whatever the comparator
+        if quantity.unit in ("%", "‰") and re.match(r"比例(?:给予|返还|补贴|补助|奖励|贴息)", rest):
+            return BENEFIT_MARK + "rate of a payment (按10%的比例给予奖励)"
+        if (quantity.unit or "").endswith("元") and re.search(r"最高(?:不超过|可达|为)?$", context.before(context.phrase, quantity.start)) \
+                and re.match(r"[\u4e00-\u9fff]{0,6}?(?:贷款|担保|额度|补贴|补助|奖励|资助)", rest):
+            return BENEFIT_MARK + "cap of a loan or payment offered (最高不超过30万元的创业担保贷款)"
         if not rest or _BENEFICIARY.match(rest) or (not committed and re.match(r"[\u4e00-\u9fff]", rest)):
             return "eligibility (…以上的企业, …以下的贷款)"
     opening = _CONDITION_OPENING.match(phrase_text)
@@ -235,23 +249,71 @@ def _condition(context: Context, quantity: Quantity) -> str | None:
         return "age limit of who qualifies"
     if _condition_heading(text, context.line[0], quantity.start) \
             or _CONDITIONS_FOLLOW.search(text, context.line[0], quantity.start):
-        return "eligibility or amount under a heading of conditions or standards"
-    if quantity.unit == "%" and _RATE_OF.search(context.before(context.phrase, quantity.start)):
-        return "rate of a payment (按…的N%)"
+        plainly_given = re.search(r"给予|补贴|补助|奖励|贴息|资助|返还", phrase_text) or _RELIEF_BEFORE.search(
+            context.before(context.phrase, quantity.start)) or _RELIEF_AFTER.match(after)
+        if (_BENEFIT_HEADING.match(text, context.line[0], quantity.start) or plainly_given) and _given(context, quantity):
+            return BENEFIT_MARK + "amount under a heading of what is given (补贴标准:, 减免标准。)"
+        return "eligibility under a heading of conditions (申报条件。, 支持对象:)"
+    if quantity.unit in ("%", "‰") and _RATE_OF.search(context.before(context.phrase, quantity.start)):
+        return BENEFIT_MARK + "rate of a payment or relief (按…的N%)"
     amount = _CONDITION_AMOUNT.search(phrase_text) or (
         (quantity.unit or "").endswith("元") and _PER_RECIPIENT.search(phrase_text))
     if not amount and re.match(r"(?:单个[^,。;]{0,6})?最高", phrase_text) and (quantity.unit or "").endswith("元"):
         amount = _CONDITION_AMOUNT.search(text, context.sentence[0], context.phrase[0])   # …给予补助,最高不超过1000万元
-    if quantity.unit not in TIME_UNITS and amount and not _CUMULATIVE_SPENDING.search(phrase_text) \
+    if amount and quantity.form == "words":   # 免收 alone promises no fee; beside a number it only qualifies it
+        return "relief in words beside the number it qualifies" if re.search(r"[0-9]", phrase_text) else None
+    if amount and not _CUMULATIVE_SPENDING.search(phrase_text) \
             and not re.match(r"(?:余|多)?(?:及)?以上", after):   # 减免房租1亿元以上 is a total to reach
-        return "amount of a subsidy or reward (给予, 补贴, 奖励)"
+        if re.match(r"(?:以上|以下|以内)?的?部分", after) or (
+                context.before(context.phrase, quantity.start).endswith("每") and re.match(r"给予", after)):
+            return "the base a payment is reckoned on (LPR减150个基点以上部分, 每100万美元给予…)"
+        if re.search(r"(?:不低于|不少于|达到|至少)$", context.before(context.phrase, quantity.start)):
+            return None   # 提供不低于100亿元的…额度: a total to reach
+        if _given_unit(context, quantity):
+            return BENEFIT_MARK + "amount of a payment or relief (给予, 补贴, 奖励, 免收)"
+        if quantity.unit not in TIME_UNITS:
+            return "amount or count of a subsidy's rule (资助展会不超过5个)"
     return None
+
+
+BENEFIT_MARK = "benefit: "
+
+
+def _given(context: Context, quantity: Quantity) -> bool:
+    """The number is an amount, rate or cap given (元, %, months of rent), not a threshold."""
+    phrase_text = context.text[context.phrase[0]:context.phrase[1]]
+    after = context.text[quantity.end:context.phrase[1]]
+    if _ATTRIBUTIVE.match(after) or re.search(r"(?:(?<!不)超过|以上|以下|满|不低于)$",
+                                              context.before(context.phrase, quantity.start)):
+        return False
+    return _given_unit(context, quantity) and bool(
+        _CONDITION_AMOUNT.search(phrase_text) or (quantity.unit or "").endswith("元") or quantity.unit in ("%", "‰"))
+
+
+_RELIEF_BEFORE = re.compile(r"(?:免收|免除|减免|免租|免费|全免|减半收取|减半)[^,。;]{0,4}$")
+_RELIEF_AFTER = re.compile(r"^(?:的)?(?:房租|租金|场地租金|场租|房屋租金)|^(?:房租|租金)?(?:全免|减半)|^内?(?:免收|免除|减免|免租|免)")
+
+
+def _given_unit(context: Context, quantity: Quantity) -> bool:
+    """A benefit is money, a rate, or months of rent relieved (免收1个月房租) — not a count of
+    items (资助展会不超过5个) nor a service time."""
+    unit = quantity.unit or ""
+    if unit in ("个百分点", "百分点"):
+        return True
+    if unit.endswith("元") or unit in ("%", "‰") or quantity.form == "words":
+        return quantity.form != "words"   # 免收 read as 0元 stands beside the number it qualifies
+    if unit in ("个月", "月", "年"):
+        before = context.before(context.phrase, quantity.start)
+        return bool(_RELIEF_BEFORE.search(before) or _RELIEF_AFTER.match(context.text[quantity.end:context.phrase[1]]))
+    return False
 
 
 def _other(context: Context, quantity: Quantity) -> str | None:
     text = context.text
     before_phrase = context.before(context.phrase, quantity.start)
     after = text[quantity.end:context.phrase[1]]
+    if quantity.unit == "次" and _REPORTING_ROUTINE.search(before_phrase):
+        return "a routine of reporting on the work (每季度通报一次), not a result promised"
     if quantity.unit in TIME_UNITS | {"年", "次"} and (
             _OTHER_DURATION.search(before_phrase) or re.search(r"(?:近|今后|未来|此后|之后)$", before_phrase)
             or re.match(r"(?:以上|以内)?的?(?:观察期|监管期|试行期|试用期|公示期|有效期|合同|租期|过渡期)", after)):
@@ -259,9 +321,11 @@ def _other(context: Context, quantity: Quantity) -> str | None:
     if quantity.unit in TIME_UNITS | {"年"} and re.search(
             r"(?:延期|缓缴|展期|延缓|宽限)[^。;]{0,20}最长(?:不超过|不得超过|为)?$", text[context.sentence[0]:quantity.start]):
         return "length of a deferral (延期缴纳税款,最长不超过3个月), not of a service"
-    if quantity.unit in ("年", "个月") and before_phrase.endswith("最长") and re.search(
-            r"贷款|担保|融资|租|合同|期限", text[context.phrase[0]:context.phrase[1]]):
-        return "term of a loan or contract (提供最长3年…的贷款), not of a service"
+    if quantity.unit in ("年", "个月") and re.search(r"最长(?:发放|享受|补贴|不超过|不得超过|为)?$", before_phrase) \
+            and re.search(r"贷款|担保|融资|租|合同|期限|补贴|补助|发放|享受", text[context.sentence[0]:context.sentence[1]]):
+        return "term of a loan, contract or payment (提供最长3年…的贷款, 最长发放36个月), not of a service"
+    if quantity.unit in ("年", "个月") and re.match(r"(?:以上|以下)?的?(?:劳动)?合同", after):
+        return "length of a contract who qualifies must sign (签订1年以上劳动合同)"
     if quantity.unit in ("人", "名") and re.search(
             r"(?:检查|执法|调查|核查)人员[^,。;]{0,4}(?:不得少于|不少于|至少)$", before_phrase):
         return "how the work is organised (检查人员不得少于2人)"
@@ -305,6 +369,13 @@ def judge(context: Context, quantity: Quantity, news: bool = False) -> Judgement
     if reason:
         return Judgement(OTHER, reason)
     reason = _condition(context, quantity)
+    if reason and reason.startswith(BENEFIT_MARK):
+        reported = _report(context, quantity, news)   # 共向1.2万家企业返还资金2.3亿元 is a result
+        # 据介绍,按照《若干措施》,…按贷款额的1%给予贴息: a news item citing a policy's rule, which still binds
+        cited = re.search(r"(?:按照|根据|依据|按)《", context.text[context.sentence[0]:quantity.start])
+        if reported and not (cited and re.search(r"据|介绍|获悉|了解到|记者", reported)):
+            return Judgement(REPORT, reported)
+        return Judgement(BENEFIT, reason[len(BENEFIT_MARK):])
     if reason:
         return Judgement(CONDITION, reason)
     reason = _report(context, quantity, news)

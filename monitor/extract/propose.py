@@ -16,10 +16,11 @@ from monitor.extract.clauses import Structure, parse_structure, segment, sentenc
 from monitor.extract.deadlines import DocumentDates, default_deadline, document_dates, find_deadline
 from monitor.extract.decode import CleanText, clean
 from monitor.extract.exclude import reason_to_skip
-from monitor.extract.modality import (OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
+from monitor.extract.modality import (BENEFIT, DRAFTED, OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
                                       share_of_cases)
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
+from monitor.extract.skeleton import hedged
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
 from monitor.extract.tables import table_quantities
 from monitor.extract.words import word_quantities
@@ -58,6 +59,8 @@ class Proposal:
     confidence: float = 1.0
     features: tuple[str, ...] = ()
     min_share: float | None = None
+    deadline_guessed: bool = False     # the end of the plan's period, the text naming no date
+    hedge: str | None = None           # 力争, 原则上 ... in its sentence
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -91,17 +94,53 @@ def _op_for_words(quantity: Quantity, op: str) -> str:
     return ">="
 
 
+# 经营主体满意度达到95%: what is measured is 经营主体满意度, not the verb that brings the number
+_TRAILING_VERBS = re.compile(r"(?:(?:稳定|保持|控制|提高|提升|降低|下降|压缩|缩短|减少|增加|增长|达|提速|压减|扩大|"
+                             r"不低于|不少于|不超过|不高于|高于|低于|超过|大于|小于|确保|力争|实现|累计|新增)"
+                             r"(?:到|至|在|为)?|达到|不低于|不少于|不超过|在|为|至|到|均|再|年均|平均|同比|以上|以内)$")
+
+
 def _measured(before: str) -> str:
-    phrase = before.strip(" ,、(“”")
+    phrase = before.strip(" ,、(“”\t")
     for verb in _LEADING_VERBS:
         if phrase.startswith(verb):
             phrase = phrase[len(verb):]
+    while (trimmed := _TRAILING_VERBS.sub("", phrase).rstrip(" ,、(“”")) != phrase and len(trimmed) >= 2:
+        phrase = trimmed
     return phrase
 
 
+_GIVEN_WORD = re.compile(r"贴息|补助|补贴|奖励|资助|返还|风险补偿")
+_RELIEVED_WORD = re.compile(r"房租|租金|担保贷款|贷款")
+
+
 def _measured_or_quote(before: str, quote: str) -> str:
+    if "\t" in before:   # a table row: the indicator cell names what is measured
+        named = [cell.strip() for cell in before.split("\t") if re.search(r"[\u4e00-\u9fff]{2}", cell)]
+        return named[0] if named else quote
     phrase = _measured(before)
     return phrase if len(phrase) >= 4 else quote
+
+
+def _benefit_measured(before: str, sentence: str, simplified: str, at: int, op: str, quote: str,
+                      simplified_before: str) -> str:
+    """What a benefit gives, named from its phrase: 贷款额补助 (按贷款额的5‰给予补助), 单户企业每年补助上限
+    (单户企业每年最高不超过20万元); the quote when the phrase names nothing (免收1个月房租).
+    `sentence` is the original, `simplified` the cleaned sentence, `at` the number's place in it."""
+    lead = re.match(r"^[ ,、(“”]*(?:按|对|并|给予|一次性|可申请)*", simplified_before)
+    trail = re.search(r"(?:的|最高|不超过|不高于|可达|为|给予|一次性|可申请|按|每年|单年|提高到|提高至|[ ,、(“”])*$",
+                      simplified_before)
+    cut = (lead.end() if lead else 0, trail.start() if trail else len(simplified_before))
+    source = before if len(before) == len(simplified_before) else simplified_before
+    name = source[cut[0]:max(cut)]
+    words = list(_GIVEN_WORD.finditer(simplified)) or list(_RELIEVED_WORD.finditer(simplified))
+    if len(name) < 2 or not words:
+        return quote
+    nearest = min(words, key=lambda m: abs(m.start() - at))
+    same = len(simplified) == len(sentence)   # the script's own spelling of the word (獎勵), when aligned
+    word = sentence[nearest.start():nearest.end()] if same else nearest.group()
+    in_name = nearest.group() in simplified_before[cut[0]:max(cut)]
+    return name + ("" if in_name else word) + ("上限" if op in ("<=", "<") else "")
 
 
 def _line(text: str, at: int) -> tuple[int, int]:
@@ -247,31 +286,42 @@ def _proposal(cleaned: CleanText, structure: Structure, dates: DocumentDates, ca
     reduction = quantity.form not in _WORDS and is_reduction(before, op_word, written)
     op = ">=" if reduction else _op_for_words(quantity, op)
     kind = kind_of(quantity, op, reduction, text[seg[0]:seg[1]])
-    deadline = None
+    deadline, guessed = None, False
     if kind != "case_duration":
         deadline, _, _ = find_deadline(text, seg[0], seg[1], dates.year)
         if deadline is None:
             deadline, _, _ = find_deadline(text, *context.sentence, dates.year)
+        guessed = deadline is None
         deadline = deadline or default_deadline(kind, dates)
     start, end = cleaned.original_span(*seg)
     annotation = structure.agency(quantity.start)
-    parameter = policy_parameter(text[seg[0]:seg[1]])
-    if parameter and op_word is None and not quantity.is_range:
+    benefit = candidate.judgement.modality == BENEFIT
+    parameter = policy_parameter(text[seg[0]:seg[1]]) and not benefit
+    if benefit:   # 给予20万元奖励 is the amount promised; 最高不超过20万元 a cap it reaches up to
+        reduction = False
+        op = op if op_word is not None and op in ("<=", "<") else "=="
+        kind = "value"
+    elif parameter and op_word is None and not quantity.is_range:
         op, kind = "==", "value"  # a reward of 5万元 is an amount, not a floor to reach
     names = confidence.features(text, quantity, seg, context.sentence, op_word=op_word,
                                 heading=_title_like(text, context.line), newsy=newsy,
-                                parameter=parameter, min_share=candidate.min_share)
+                                parameter=parameter, min_share=candidate.min_share, benefit=benefit)
     return Proposal(
         quote=original[start:end], start=start, end=end,
         value=quantity.value, value_max=quantity.value_max, op=op, unit=quantity.unit,
         kind=kind, deadline=deadline, clause=structure.clause(quantity.start),
         agency=annotation.lead if annotation else None,
         co_agencies=annotation.co if annotation else (),
-        measured=_measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
+        measured=_benefit_measured(cleaned.original_slice(seg[0], quantity.start),
+                                   cleaned.original_slice(*context.sentence), text[context.sentence[0]:context.sentence[1]],
+                                   quantity.start - context.sentence[0], op, original[start:end],
+                                   text[seg[0]:quantity.start]) if benefit
+        else _measured_or_quote(cleaned.original_slice(seg[0], quantity.start), original[start:end]),
         monitorable=not parameter,
         reason="policy parameter (reward, subsidy or threshold)" if parameter else None,
         modality=candidate.judgement.modality, why=candidate.judgement.reason,
         confidence=confidence.score(names), features=tuple(names), min_share=candidate.min_share,
+        deadline_guessed=guessed, hedge=hedged(text[context.sentence[0]:context.sentence[1]]),
     )
 
 
@@ -290,9 +340,27 @@ def candidates(original: str, year: int | None = None) -> list[Proposal]:
         proposal = _proposal(cleaned, structure, dates, candidate, newsy)
         key = (proposal.start, proposal.end, proposal.value)
         # one proposal per quote and value: a promise (一次申报) over a word it contains (一次)
-        if key not in chosen or (proposal.modality == PROMISE and chosen[key].modality != PROMISE):
+        if key not in chosen or (proposal.modality in DRAFTED and chosen[key].modality not in DRAFTED):
             chosen[key] = proposal
-    return sorted(chosen.values(), key=lambda p: (p.start, p.end))
+    listed = [split for p in chosen.values() for split in _per_listed_item(p)]
+    return sorted(listed, key=lambda p: (p.start, p.end))
+
+
+# 用水、用气报装办理时间均不超过4个工作日: one promise per service listed before 均
+_LISTED = re.compile(r"^((?:[\u4e00-\u9fff]{1,6}、)+)([\u4e00-\u9fff]{1,6}?)((?:报装|办理|审批|登记|接入|开通)"
+                     r"[\u4e00-\u9fff]*)$")
+
+
+def _per_listed_item(proposal: Proposal) -> list[Proposal]:
+    """A promise about several services listed with 、 and 均 (用水、用气…均不超过4个工作日): one
+    proposal per service, same quote, each naming its service."""
+    if proposal.modality not in DRAFTED or "均" not in proposal.quote:
+        return [proposal]
+    match = _LISTED.match(proposal.measured)
+    if match is None:
+        return [proposal]
+    items = [item for item in match.group(1).split("、") if item] + [match.group(2)]
+    return [replace(proposal, measured=item + match.group(3)) for item in items]
 
 
 def rank(proposals: list[Proposal]) -> list[Proposal]:
@@ -304,7 +372,7 @@ def extract_text(original: str, year: int | None = None,
                  min_confidence: float = confidence.DEFAULT_MIN_CONFIDENCE) -> list[Proposal]:
     """The drafts of a document: its promises with at least `min_confidence`, most confident first."""
     return rank([p for p in candidates(original, year)
-                 if p.modality == PROMISE and p.confidence >= min_confidence])
+                 if p.modality in DRAFTED and p.confidence >= min_confidence])
 
 
 def extract_file(path: str | Path, year: int | None = None,

@@ -109,6 +109,18 @@ def misses(proposals: list[Proposal], reviewed: list[dict[str, Any]], text: str)
     return missed, spurious
 
 
+PERFORMANCE, BENEFIT = "performance", "benefit"   # families of labelled promises
+
+
+def recall_by_family(proposals: list[Proposal], document: "LabelledDocument") -> dict[str, tuple[int, int]]:
+    """Per family of promise (performance, benefit): (promises found, promises labelled)."""
+    found: dict[str, tuple[int, int]] = {}
+    for promise in document.promises:
+        hit, total = found.get(promise["family"], (0, 0))
+        found[promise["family"]] = (hit + any(matches(p, promise, document.text) for p in proposals), total + 1)
+    return found
+
+
 @dataclass(frozen=True)
 class LabelledDocument:
     """One document of a labelled set: its text, its promises (as reviewed commitments) and its
@@ -127,9 +139,10 @@ def load_labelled(folder: str | Path) -> list[LabelledDocument]:
     documents = []
     for name, entry in sorted(labels.items()):
         promises = []
-        for quote, value in entry.get("promises") or []:
+        for quote, value, *family in entry.get("promises") or []:
             low, high = (value if isinstance(value, list) else [value, None])
-            promises.append({"quote": str(quote), "value": low, "value_max": high})
+            promises.append({"quote": str(quote), "value": low, "value_max": high,
+                             "family": family[0] if family else PERFORMANCE})
         traps = tuple((str(quote), str(family)) for quote, family in entry.get("traps") or [])
         documents.append(LabelledDocument(name, (root / name).read_text(encoding="utf-8"),
                                           tuple(promises), traps))

@@ -66,6 +66,8 @@ def is_reduction(before: str, op_word: str | None, written: str) -> bool:
         return True
     if op_word and op_word[-1] in "至到为":
         return False
+    if written.endswith("元") and op_word in ("不少于", "不低于", "至少", "达到", "达", "超过", "突破", "以上", "及以上"):
+        return False   # 减税降费不少于3亿元: an amount to reach, not a cut from a baseline
     return bool(_REDUCTION_VERB.search(before[-14:]))
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from monitor import names
 from monitor.generators import grafana, rules
+from monitor.generators.digest import generated_digest
 from monitor.loader import TARGETS_HELP, load_or_report
+from monitor.model import Catalogue
 
 log = logging.getLogger("monitor.generators")
 
@@ -42,6 +44,27 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return 0
     print(f"wrote {rules.write_rules(catalogue, out, args.job)}")
     return 0
+
+
+def stale_reminder(catalogue: Catalogue, catalogue_path: Path) -> str | None:
+    """For `monitor validate`: a reminder (in Chinese, for the editor) when the rules or dashboards
+    checked in beside the catalogue were generated from another catalogue; None when in step or
+    when there are none (a catalogue outside the project)."""
+    base = catalogue_path.resolve().parent
+    rules_file, dashboards = base / rules.RULES_FILE, base / grafana.DASHBOARD_DIR
+    if not rules_file.is_file() and not dashboards.is_dir():
+        return None
+    stale = []
+    if rules_file.is_file() and rules.digest_of_file(rules_file) != generated_digest(catalogue):
+        stale.append(str(rules.RULES_FILE))
+    if dashboards.is_dir():
+        stale += [str(grafana.DASHBOARD_DIR / path.name) for path in grafana.stale_files(catalogue, dashboards)
+                  if path.is_file()]
+    if not stale:
+        return None
+    return (f"提醒：{'、'.join(stale)} 仍是按修改前的目录生成的（新增的数据源没有告警规则，看板也不全）。"
+            "请运行 `make generate`（即 `monitor rules` 与 `monitor grafana`），提交生成的文件，"
+            "再让 Prometheus 与 Grafana 重新加载。")
 
 
 def job_name(value: str) -> str:

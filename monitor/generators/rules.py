@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from monitor import names
+from monitor.generators.digest import generated_digest
 from monitor.model import Catalogue
 from monitor.vocabulary import PRODUCT_NAME, STATUS_ZH
 
@@ -137,18 +138,44 @@ def _daemon_rules(job: str) -> list[dict[str, Any]]:
     ]
 
 
-def build_rules(catalogue: Catalogue, job: str = names.DEFAULT_JOB) -> dict[str, Any]:
-    """The rule groups; `job` is the Prometheus job that scrapes the daemon (for MonitorDown)."""
+def _stale_rule(digest: str) -> dict[str, Any]:
+    return {"alert": "MonitorGeneratedFilesStale",
+            "expr": f'{names.METRIC_CATALOGUE_INFO}{{digest!="{digest}"}} == 1', "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "告警规则和看板不是按当前运行的承诺清单生成的",
+                            "description": f"监测程序运行的承诺清单摘要为 {{{{ $labels.digest }}}}，这些规则按 {digest} "
+                                           "生成。请运行 `make generate`（即 `monitor rules` 和 `monitor grafana`），"
+                                           "提交后重新加载 Prometheus 和 Grafana；在此之前，新增数据源没有"
+                                           "采集失败（MonitorFeedDown）和数据过期（MonitorFeedStale）告警。"}}
+
+
+def build_rules(catalogue: Catalogue, job: str = names.DEFAULT_JOB, digest: str | None = "") -> dict[str, Any]:
+    """The rule groups; `job` is the Prometheus job that scrapes the daemon (for MonitorDown);
+    `digest` the catalogue's (computed when "", left out when None: the digest's own input)."""
     documents = sorted({c.document.id for c in catalogue.evaluated_commitments()}) \
         if catalogue.alerting.route == "prometheus" else []
     groups = [{"name": f"commitments-{doc}", "rules": _verdict_rules(catalogue, doc)} for doc in documents]
     groups.append({"name": "commitment-monitor-feeds", "rules": _feed_rules(catalogue)})
-    groups.append({"name": "commitment-monitor-daemon", "rules": _daemon_rules(job)})
+    daemon = _daemon_rules(job)
+    if digest is not None:
+        daemon.append(_stale_rule(digest or generated_digest(catalogue)))
+    groups.append({"name": "commitment-monitor-daemon", "rules": daemon})
     return {"groups": groups}
 
 
 def render(rules: dict[str, Any]) -> str:
     return HEADER + yaml.safe_dump(rules, allow_unicode=True, sort_keys=False, width=100000)
+
+
+def digest_of_file(path: Path = RULES_FILE) -> str | None:
+    """The catalogue digest a generated rules file was made from (None: no file, or made before digests)."""
+    if not path.is_file():
+        return None
+    for group in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("groups", []):
+        for rule in group.get("rules", []):
+            if rule.get("alert") == "MonitorGeneratedFilesStale":
+                return str(rule["expr"]).split('digest!="', 1)[1].split('"', 1)[0]
+    return None
 
 
 def write_rules(catalogue: Catalogue, path: Path = RULES_FILE, job: str = names.DEFAULT_JOB) -> Path:

@@ -44,7 +44,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{path}: 提示：{c.id} 的原文“{c.quote}”含“{found[0]}”，未记录 hedge；请加 `hedge: {found[0]}`"
                   f"（评估仍按原文数值；原文写明比例时设 measure.min_share）", file=sys.stderr)
     print(f"{path}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
-          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
+          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)"
+          + (f", {len(catalogue.drafts)} drafts (草稿，不监测)" if catalogue.drafts else ""))
+    from monitor.generators.cli import stale_reminder
+
+    reminder = stale_reminder(catalogue, path)
+    if reminder:
+        print(reminder, file=sys.stderr)
     return 0
 
 
@@ -58,7 +64,7 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict]:
         "agency": c.agency.name if c.agency else None, "agency_id": c.agency.id if c.agency else None,
         "co_agencies": [a.name for a in c.co_agencies], "monitorable": c.monitorable,
         "reason": c.reason, "status": "draft" if c.draft else "active", "hedge": c.hedge,
-    } for c in catalogue.commitments.values()]
+    } for c in (*catalogue.commitments.values(), *catalogue.drafts.values())]
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -326,6 +326,8 @@ class DaemonMetrics:
         self.public_url = gauge(names.METRIC_PUBLIC_URL, "1, labelled with the base URL of the links to the "
                                 "pages (MONITOR_PUBLIC_URL, else the listen address); rule annotations read it",
                                 ["url"])
+        self.catalogue_info = gauge(names.METRIC_CATALOGUE_INFO, "1 for the digest of the running catalogue "
+                                    "(of the rules and dashboards it calls for)", ["digest"])
 
     def record_collection(self, result: CollectionResult) -> None:
         self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()
@@ -342,7 +344,11 @@ class DaemonMetrics:
 
     def record_catalogue(self, catalogue: Catalogue) -> None:
         counts = {"active": 0, "draft": 0, "unmonitorable": 0}
-        for c in catalogue.commitments.values():
+        for c in (*catalogue.commitments.values(), *catalogue.drafts.values()):
             counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
         for state, count in counts.items():
             self.catalogue_commitments.labels(state).set(count)
+        from monitor.generators.digest import generated_digest
+
+        self.catalogue_info.clear()
+        self.catalogue_info.labels(generated_digest(catalogue)).set(1)

@@ -39,7 +39,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.service.disputes import web as dispute_pages
-from monitor.service.pages import api, html
+from monitor.service.pages import api, editor, html
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.gzipped import Compressed, gzip_body
 from monitor.service.outage import StoreOutage
@@ -151,6 +151,7 @@ def build_app(backend: WebBackend, admin_token: str | None = None,
     desk = getattr(backend, "dispute_desk", None)
     if desk is not None:   # the agencies' dispute form (monitor/service/disputes/web.py)
         routes += dispute_pages.routes(backend, desk)
+    routes += editor.routes(backend, admin_allowed, lambda request: _refused(request, on_rejected), JSON)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: HTTPException) -> Response:

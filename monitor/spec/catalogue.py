@@ -120,6 +120,7 @@ class CommitmentSpec(StrictModel):
     monitorable: bool = True
     reason: str | None = None
     status: Literal["active", "draft"] = "active"
+    todo: list[str] = []               # a draft's checklist: what the editor must still decide
     measure: MeasureSpec | str | None = None   # inline, or the name of an entry under `measures`
 
     @model_validator(mode="after")
@@ -130,9 +131,10 @@ class CommitmentSpec(StrictModel):
             raise ValueError("value_max is below value")
         if not self.monitorable and not self.reason:
             raise ValueError("monitorable: false needs a reason")
-        if self.kind == "cumulative" and self.deadline is None and self.monitorable:
+        active = self.monitorable and self.status == "active"   # a draft is a skeleton, completed on review
+        if self.kind == "cumulative" and self.deadline is None and active:
             raise ValueError("kind cumulative needs a deadline")
-        if self.kind == "reduction" and self.baseline is None and self.monitorable:
+        if self.kind == "reduction" and self.baseline is None and active:
             raise ValueError("kind reduction needs a baseline: `baseline: {value, unit}` when the text gives "
                              "one, or `baseline: {date}` to take the feed's own value on that day")
         if self.throughout and self.kind in ("case_duration", "cumulative"):

@@ -24,9 +24,13 @@ def docx_text(path: Path) -> str:
         if isinstance(block, Table):
             for row in block.rows:
                 cells: list[str] = []
+                seen: set[int] = set()
                 for cell in row.cells:
-                    if cell.text not in cells:  # a merged cell repeats in each column it spans
-                        cells.append(cell.text)
+                    if id(cell._tc) in seen:   # a merged cell repeats in each column it spans
+                        continue
+                    seen.add(id(cell._tc))
+                    # two cells that read alike (序号 1, 目标 1) are two columns; line breaks inside a cell go
+                    cells.append(" ".join(cell.text.split()))
                 lines.append("\t".join(cells))
         else:
             lines.append(block.text)
