@@ -1,4 +1,5 @@
-"""The store: observations, every evaluation, the current state per commitment, collection runs.
+"""The store: observations, the history of verdicts (each change and a daily snapshot), the current state
+per commitment, collection runs.
 
 SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created and
 upgraded on start by Alembic migrations (`monitor.migrations`), one revision per change.
@@ -27,6 +28,10 @@ T = TypeVar("T")
 CASE_BLOBS_KEPT = 3                 # snapshot feeds: the newest few batches
 CASE_BATCHES_MAX_AGE_DAYS = 400     # accumulating feeds (drop folders): every batch this recent
 PAGE = 500                          # parameters in one IN (...): well under any database's limit
+ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative distance of the one before is no change
+# history: a verdict is recorded when one of these differs from the verdict before it (or the actual moves
+# by more than the tolerance, or it is the commitment's first verdict of a UTC day)
+CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -226,9 +231,35 @@ def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
     return CaseRecords.join(batches, newest_id_wins=True)
 
 
+def actual_changed(before: float | None, after: float | None, tolerance: float = ACTUAL_TOLERANCE) -> bool:
+    """Whether an actual moved by more than `tolerance` relative to the larger of the two (None to a
+    number, or back, is a change)."""
+    if before is None or after is None:
+        return (before is None) != (after is None)
+    return abs(after - before) > tolerance * max(abs(before), abs(after))
+
+
+def verdict_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any], tolerance: float = ACTUAL_TOLERANCE) -> bool:
+    """Whether a verdict (verdict columns, with `evaluated_at`) is worth a history row after the one
+    before it: the first, a change of CHANGE_FIELDS or of the actual, or the first of a new UTC day."""
+    if before is None:
+        return True
+    if any(bool(before.get(k)) != bool(after.get(k)) if k == "provisional" else before.get(k) != after.get(k)
+           for k in CHANGE_FIELDS):
+        return True
+    if actual_changed(before.get("actual"), after.get("actual"), tolerance):
+        return True
+    return _utc_day(before["evaluated_at"]) != _utc_day(after["evaluated_at"])
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(timezone.utc).date()
+
+
 class Store:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, actual_tolerance: float = ACTUAL_TOLERANCE):
         self.engine = engine
+        self.actual_tolerance = actual_tolerance
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
         """Record a collection run and its new observations in one transaction.
@@ -419,36 +450,42 @@ class Store:
                         yield (name, by), ValuePoint(name, data_time, value)
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
-        """Append to history and update current state, in a few statements whatever the number of
-        evaluations. Returns each commitment's previous status."""
+        """Update each commitment's current state and record in the history only what changed, in a
+        few statements whatever the number of evaluations. A verdict goes into the history when it is
+        the commitment's first, when it differs from the verdict before it (`verdict_changed`: status,
+        settled, provisional, the count of open overdue cases, the actual beyond the tolerance) or when
+        it is the commitment's first verdict of a UTC day (the daily snapshot). Returns each
+        commitment's previous status."""
         previous: dict[str, str | None] = {}
         if not evaluations:
             return previous
         history = []
-        plan: dict[str, dict[str, object]] = {}     # the current-state row each commitment ends with
+        plan: dict[str, dict[str, Any]] = {}     # the current-state row each commitment ends with
+        compared = ("commitment", "status", "evaluated_at", "actual", *CHANGE_FIELDS)
         with Session(self.engine) as session:
-            stored: dict[str, str] = {}
+            stored: dict[str, dict[str, Any]] = {}
+            table = _table(CurrentState)
             for page in in_pages(sorted({ev.commitment for ev in evaluations})):
-                stored.update(session.exec(select(CurrentState.commitment, CurrentState.status).where(
-                    col(CurrentState.commitment).in_(page))).all())
-            current: dict[str, str | None] = dict(stored)
+                for found in session.execute(select(*(table.c[k] for k in dict.fromkeys(compared)))
+                                             .where(table.c.commitment.in_(page))).mappings():
+                    stored[found["commitment"]] = dict(found)
             for ev in evaluations:
                 fields = verdict_columns(ev)
-                history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields})
-                before = current.get(ev.commitment)
-                previous[ev.commitment] = before
                 row = {"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields}
-                if before != ev.status:
-                    row["status_since"] = ev.evaluated_at
+                before = plan.get(ev.commitment) or stored.get(ev.commitment)
+                previous[ev.commitment] = before["status"] if before else None
+                if verdict_changed(before, row, self.actual_tolerance):
+                    history.append(row)
+                if before is None or before["status"] != ev.status:
+                    row = {**row, "status_since": ev.evaluated_at}
                 elif "status_since" in plan.get(ev.commitment, {}):
-                    row["status_since"] = plan[ev.commitment]["status_since"]
+                    row = {**row, "status_since": plan[ev.commitment]["status_since"]}
                 plan[ev.commitment] = row
-                current[ev.commitment] = ev.status
-            session.execute(insert(_table(EvaluationRow)), history)
+            if history:
+                session.execute(insert(_table(EvaluationRow)), history)
             fresh = [row for cid, row in plan.items() if cid not in stored]
             if fresh:
-                session.execute(insert(_table(CurrentState)), fresh)
-            table = _table(CurrentState)
+                session.execute(insert(table), fresh)
             for changed in (True, False):
                 rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed]
                 if rows:
@@ -469,7 +506,7 @@ class Store:
                 for cid, s in self.current_states().items()}
 
     def history(self, commitment: str, limit: int = 20) -> list[EvaluationRow]:
-        """The commitment's most recent evaluations, newest first."""
+        """The commitment's most recent recorded verdicts (changes and daily snapshots), newest first."""
         with Session(self.engine) as session:
             return list(session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
                                      .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc())
@@ -481,7 +518,7 @@ class Store:
             return session.get(CurrentState, commitment)
 
     def recent_history(self, commitments: Iterable[str], points: int) -> dict[str, list[EvaluationRow]]:
-        """The last `points` evaluations of each commitment, oldest first, in one query."""
+        """The last `points` recorded verdicts of each commitment, oldest first, in one query."""
         wanted = sorted(set(commitments))
         if not wanted or points < 1:
             return {}

@@ -526,4 +526,4 @@ def open_store(settings: Settings) -> Store:
     if applied:
         log.info("schema_upgraded", extra={"revisions": ",".join(applied), "now_at": applied[-1]})
     StoreHealth(engine).require_writable()
-    return Store(engine)
+    return Store(engine, actual_tolerance=settings.history_actual_tolerance)
