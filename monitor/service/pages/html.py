@@ -49,12 +49,18 @@ def commitment_charts(data: dict[str, Any], c: Commitment, catalogue: Catalogue)
     return {"history": Markup(history), "durations": Markup(durations)}   # built with every text escaped
 
 
+def _number(text: str | None) -> int:
+    """A page number from the query (anything else: the first page)."""
+    return int(text) if text and text.isdigit() else 1
+
+
 def routes(backend: "WebBackend") -> list[Route]:
     def board(request: Request) -> HTMLResponse:
         q = request.query_params
         snap = backend.snapshot()
-        return render("board.html.j2", page=views.board(snap, q.get("document"), q.get("agency"), q.get("status")),
-                      zone=snap.catalogue.calendar_zone)
+        page = views.board(snap, q.get("document"), q.get("agency"), q.get("status"), q.get("jurisdiction"),
+                           _number(q.get("page")), _number(q.get("groups_page")))
+        return render("board.html.j2", page=page, zone=snap.catalogue.calendar_zone)
 
     def commitment(request: Request) -> HTMLResponse:
         snap = backend.snapshot()
