@@ -4,6 +4,9 @@ bench/synthetic.py; no daemon). The baseline, measured in the same run at the sa
 commitment page (`/commitments/<id>`), whose work does not depend on the catalogue's size: a
 ratio near 1 means the board and the list cost what one commitment costs.
 
+A second comparison, also in the same run: the list as the API answered it before it paged (a row
+for every commitment, worst first, as JSON), built in process.
+
 Figures, one JSON line each: the board's bytes and seconds (cold: the first request after the
 board of verdicts changed, which builds the index; warm: the next), a filtered and paged board
 (`?status=missed&page=3`), an API page (100 rows) and the next page by its cursor.
@@ -28,7 +31,9 @@ import httpx  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
 import synthetic  # noqa: E402
+from monitor.service.pages import views  # noqa: E402
 from monitor.service.pages.views import Snapshot  # noqa: E402
+from monitor.service.pages.wording import STATUS_ORDER  # noqa: E402
 from monitor.service.web import build_app  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -62,6 +67,15 @@ def line(name: str, value: float, unit: str, base: float | None = None, **extra:
     print(json.dumps(record | extra, ensure_ascii=False), flush=True)
 
 
+def unpaged_list(catalogue, board) -> tuple[float, int]:
+    """The list as the API gave it before paging: a row for every commitment, sorted worst first, as JSON."""
+    t0 = time.perf_counter()
+    rows = [views.row(c, board.get(c.id)) for c in catalogue.commitments.values()]
+    rows.sort(key=lambda r: (STATUS_ORDER.index(r["status"]), r["deadline"] or "9999", r["id"]))
+    body = json.dumps({"commitments": rows}, ensure_ascii=False, indent=1, default=str).encode()
+    return time.perf_counter() - t0, len(body)
+
+
 def measure(size: int, base_catalogue, repeats: int = 5) -> None:
     catalogue = synthetic.copied(base_catalogue, size)
     backend = Backend(catalogue, synthetic.board(catalogue, NOW))
@@ -93,6 +107,10 @@ def measure(size: int, base_catalogue, repeats: int = 5) -> None:
             api, reply = min([await timed("/api/v1/commitments?limit=100") for _ in range(repeats)],
                              key=lambda t: t[0])
             line(f"pages_{size}_api_page_s", api, "s", commitment, target=TARGETS["api_page_s"], bytes=len(reply.content))
+            unpaged, size_unpaged = min(unpaged_list(catalogue, backend.board) for _ in range(2))
+            line(f"pages_{size}_unpaged_list_s", unpaged, "s", commitment, bytes=size_unpaged,
+                 meaning="every row as JSON, worst first: what /api/v1/commitments answered before it paged")
+            line(f"pages_{size}_api_page_vs_unpaged", api / unpaged, "ratio", bytes_ratio=round(len(reply.content) / size_unpaged, 5))
             cursor = reply.json()["next_cursor"]
             following, reply = min([await timed(f"/api/v1/commitments?limit=100&status=missed&cursor={cursor}")
                                     for _ in range(repeats)], key=lambda t: t[0])

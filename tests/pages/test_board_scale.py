@@ -54,7 +54,7 @@ def test_the_board_of_a_large_catalogue_summarises_by_jurisdiction_and_lists_a_p
     html = client.get("/").text
     assert len(html) < 300_000 and "<script" not in html
     jurisdictions = {d.jurisdiction for d in catalogue.documents.values()}
-    assert "各地区" in html and all(f'href="/?jurisdiction=' in html for _ in jurisdictions)
+    assert "各地区" in html and all('href="/?jurisdiction=' in html for _ in jurisdictions)
     ids = listed(html)
     assert len(ids) == views.PAGE_SIZE
     assert statuses_of(large, ids) == ["missed"] * views.PAGE_SIZE   # the worst first

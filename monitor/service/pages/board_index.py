@@ -74,28 +74,33 @@ class CatalogueIndex:
         listed_commitments = [commitments[cid] for cid in self.listed]
         self.document_of = np.fromiter((document_code[c.document.id] for c in listed_commitments), np.int64,
                                        len(self.listed))
-        pairs = [(i, agency_code[a]) for i, c in enumerate(listed_commitments)
-                 for a in dict.fromkeys(([c.agency.id] if c.agency else []) + [a.id for a in c.co_agencies])
-                 if a in agency_code]
-        self.pair_position = np.array([p for p, _ in pairs], dtype=np.int64)
-        self.pair_agency = np.array([a for _, a in pairs], dtype=np.int64)
+        # (position, agency) for the lead and every co-responsible agency, each pair once
+        lead = np.array([agency_code.get(c.agency.id, -1) if c.agency else -1 for c in listed_commitments],
+                        dtype=np.int64)
+        co = list(dict.fromkeys((i, agency_code[a.id]) for i, c in enumerate(listed_commitments) if c.co_agencies
+                                for a in c.co_agencies if a.id in agency_code and (c.agency is None or a.id != c.agency.id)))
+        with_lead = np.flatnonzero(lead >= 0)
+        self.pair_position = np.concatenate([with_lead, np.array([p for p, _ in co], dtype=np.int64)])
+        self.pair_agency = np.concatenate([lead[with_lead], np.array([a for _, a in co], dtype=np.int64)])
         self.unmonitored = np.array([not c.evaluated for c in listed_commitments], dtype=bool)
-        self._members: dict[tuple[str, str], Positions] = {}
-        order = np.argsort(self.document_of, kind="stable")
-        bounds = np.searchsorted(self.document_of[order], np.arange(len(self.documents) + 1))
-        for code, d in enumerate(self.documents):
-            self._members[("document", d)] = order[bounds[code]:bounds[code + 1]]
-        for code, j in enumerate(self.jurisdictions):
-            docs = np.flatnonzero(self.document_jurisdiction == code)
-            self._members[("jurisdiction", j)] = np.flatnonzero(np.isin(self.document_of, docs))
-        order = np.argsort(self.pair_agency, kind="stable")
-        bounds = np.searchsorted(self.pair_agency[order], np.arange(len(self.agencies) + 1))
-        for code, a in enumerate(self.agencies):
-            self._members[("agency", a)] = np.unique(self.pair_position[order[bounds[code]:bounds[code + 1]]])
+        # members: positions grouped by document, jurisdiction and agency (ascending within each), sliced on demand
+        jurisdiction_of = self.document_jurisdiction[self.document_of]
+        self._groups: dict[str, tuple[dict[str, int], Positions, Positions]] = {}
+        for kind, keys, group, positions in (
+                ("document", self.documents, self.document_of, np.arange(len(self.listed))),
+                ("jurisdiction", self.jurisdictions, jurisdiction_of, np.arange(len(self.listed))),
+                ("agency", self.agencies, self.pair_agency, self.pair_position)):
+            order = np.lexsort((positions, group))
+            bounds = np.searchsorted(group[order], np.arange(len(keys) + 1))
+            self._groups[kind] = (_codes(keys), positions[order], bounds)
 
     def members(self, kind: str, value: str) -> Positions:
         """Positions of a document's, agency's or jurisdiction's commitments, ascending (none: empty)."""
-        return self._members.get((kind, value), np.empty(0, dtype=np.int64))
+        codes, positions, bounds = self._groups[kind]
+        code = codes.get(value)
+        if code is None:
+            return np.empty(0, dtype=np.int64)
+        return positions[bounds[code]:bounds[code + 1]]
 
     def chosen(self, filters: Filters) -> Positions | None:
         """Positions the document, agency and jurisdiction filters leave, ascending (None: no such filter)."""
