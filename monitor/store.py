@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
@@ -296,6 +297,8 @@ class Store:
                         "data_time": batch.data_time, "n_cases": len(batch), "cases": _pack_cases(batch),
                         "case_ids": _pack_ids(batch), "case_paused": _pack_paused(batch), "source": batch.source}
                        for batch in result.cases]
+            if not accumulates_cases:
+                batches = self._new_batches(session, result.feed, batches)
             if batches:
                 session.execute(insert(observations), batches)
             self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
@@ -310,6 +313,35 @@ class Store:
         if sources:
             session.execute(delete(Observation).where(col(Observation.feed) == result.feed,
                                                       col(Observation.source).in_(sorted(sources))))
+
+    @staticmethod
+    def _new_batches(session: Session, feed: str, batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The batches that differ from their series' newest stored batch (a snapshot feed mostly sends
+        the same cases again): an identical one is not stored again; when only its data time moved,
+        the stored batch takes the new data and fetch times (one small UPDATE, not a new blob)."""
+        candidates = {b["series"]: b for b in batches if b["source"] is None}
+        if not candidates:
+            return batches
+        same: set[str] = set()
+        table = _table(Observation)
+        for page in in_pages(sorted(candidates)):
+            rank = func.row_number().over(partition_by=table.c.series,
+                                          order_by=(table.c.data_time.desc(), table.c.id.desc()))
+            newest = select(table.c.id, rank.label("rank")).where(
+                table.c.feed == feed, table.c.series.in_(page), table.c.cases.is_not(None)).subquery()
+            query = sa_select(table.c.id, table.c.series, table.c.data_time, table.c.n_cases, table.c.cases,
+                           table.c.case_ids, table.c.case_paused, table.c.source
+                           ).join(newest, newest.c.id == table.c.id).where(newest.c.rank == 1)
+            for stored in session.execute(query).mappings():
+                batch = candidates[stored["series"]]
+                if stored["source"] is not None or any(stored[k] != batch[k] for k in
+                                                       ("n_cases", "cases", "case_ids", "case_paused")):
+                    continue
+                same.add(batch["series"])
+                if stored["data_time"] != batch["data_time"]:
+                    session.execute(update(table).where(table.c.id == stored["id"]).values(
+                        data_time=batch["data_time"], fetched_at=batch["fetched_at"]))
+        return [b for b in batches if b["source"] is not None or b["series"] not in same]
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
