@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 INTERVAL_SECONDS = 60          # the shipped demo feed's interval
 DAY = 86400
-PER_CYCLE_TABLES = ("evaluation", "collection_run")   # a row per commitment or feed every cycle
+PER_CYCLE_TABLES = ("evaluation", "collection_run")   # a row per changed verdict, per feed every cycle
 
 
 def emit(**figure: object) -> None:
@@ -260,6 +260,9 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
             per_day = DAY / INTERVAL_SECONDS / rounds
             added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
             by_table = {t: round(added.get(t, 0) * per_day) for t in PER_CYCLE_TABLES}
+            # the history records changes (a round's changes x the rounds of a day) and one snapshot per
+            # commitment per UTC day, which no single round shows
+            by_table["evaluation"] = by_table.get("evaluation", 0) + evaluated
             by_table["observation"] = 24 * _hourly_points(db)   # the demo adds its points once an hour
             emit(figure="store_rows_per_day", commitments=size, value=sum(by_table.values()),
                  by_table={t: n for t, n in by_table.items() if n},
