@@ -155,11 +155,6 @@ class BoardIndex:
     def _as_counts(self, row: npt.NDArray[np.int64]) -> dict[str, int]:
         return {s: int(n) for s, n in zip(self.statuses, row)}
 
-    def document_counts(self, document: str) -> dict[str, int]:
-        codes = {d: i for i, d in enumerate(self.catalogue.documents)}
-        return self._as_counts(self._documents[codes[document]]) if document in codes else \
-            dict.fromkeys(self.statuses, 0)
-
     def all_document_counts(self) -> dict[str, dict[str, int]]:
         return {d: self._as_counts(row) for d, row in zip(self.catalogue.documents, self._documents)}
 
@@ -168,9 +163,6 @@ class BoardIndex:
 
     def agency_counts(self) -> dict[str, dict[str, int]]:
         return {a: self._as_counts(row) for a, row in zip(self.catalogue.agencies, self._agencies)}
-
-    def status_of(self, cid: str) -> str:
-        return self.statuses[int(self.codes[self.catalogue.position[cid]])]
 
     def _selected(self, filters: Filters) -> Positions:
         """Positions the filters leave, ascending."""

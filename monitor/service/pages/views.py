@@ -78,10 +78,6 @@ DOCUMENTS_ON_BOARD = 30        # a catalogue of up to this many documents is sum
 API_LIMIT, API_LIMIT_MAX = 100, 1000
 
 
-def _zeros() -> dict[str, int]:
-    return dict.fromkeys(STATUS_ORDER, 0)
-
-
 def _href(filters: Filters, **more: object) -> str:
     query = {**filters.query(), **{k: str(v) for k, v in more.items() if v not in (None, "", 1)}}
     return "/?" + urlencode(query) if query else "/"
