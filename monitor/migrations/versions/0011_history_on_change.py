@@ -3,8 +3,10 @@ earlier releases, one per commitment per cycle, are thinned to what the writer n
 when it is its commitment's first, when its status, settled date, provisional mark or count of open
 overdue cases differs from the row before it, when its actual differs from the one before by more than
 a relative 1e-6 (the default tolerance), or when it is the commitment's first row of a UTC day (the
-daily snapshot). Every other row repeats the one before it and is deleted, a page of commitments per
-statement so SQLite's write lock is never held long. The current state is untouched.
+daily snapshot). Every other row repeats the one before it and is deleted, 500 commitments per
+statement (all within the upgrade's one transaction: a large store's first start after the upgrade
+takes a while, once). The current state is untouched. The count of offending cases joins the
+comparison where the verdict carries it.
 
 Revision ID: 0011
 Revises: 0005
