@@ -5,8 +5,8 @@ overdue cases differs from the row before it, when its actual differs from the o
 a relative 1e-6 (the default tolerance), or when it is the commitment's first row of a UTC day (the
 daily snapshot). Every other row repeats the one before it and is deleted, 500 commitments per
 statement (all within the upgrade's one transaction: a large store's first start after the upgrade
-takes a while, once). The current state is untouched. The count of offending cases joins the
-comparison where the verdict carries it.
+takes a while, once). The current state is untouched. The count of offending cases compared is
+`overdue_open` (open cases past their limit), the one this schema holds.
 
 Revision ID: 0011
 Revises: 0005
