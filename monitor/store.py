@@ -33,6 +33,7 @@ ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative di
 # history: a verdict is recorded when one of these differs from the verdict before it (or the actual moves
 # by more than the tolerance, or it is the commitment's first verdict of a UTC day)
 CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open")
+CURRENT_REFRESH = timedelta(hours=1)   # a steady commitment's current-state row is rewritten this often
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -483,7 +484,9 @@ class Store:
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Update each commitment's current state and record in the history only what changed, in a
-        few statements whatever the number of evaluations. A verdict goes into the history when it is
+        few statements whatever the number of evaluations. The current-state row is rewritten when the
+        verdict differs in any column, when a history row is written, and otherwise every
+        CURRENT_REFRESH (its `evaluated_at` lags the daemon's board by at most that). A verdict goes into the history when it is
         the commitment's first, when it differs from the verdict before it (`verdict_changed`: status,
         settled, provisional, the count of open overdue cases, the actual beyond the tolerance) or when
         it is the commitment's first verdict of a UTC day (the daily snapshot). Returns each
@@ -493,7 +496,8 @@ class Store:
             return previous
         history = []
         plan: dict[str, dict[str, Any]] = {}     # the current-state row each commitment ends with
-        compared = ("commitment", "status", "evaluated_at", "actual", *CHANGE_FIELDS)
+        compared = ("commitment", "evaluated_at", *VERDICT_FIELDS)
+        recorded: set[str] = set()
         with Session(self.engine) as session:
             stored: dict[str, dict[str, Any]] = {}
             table = _table(CurrentState)
@@ -508,6 +512,7 @@ class Store:
                 previous[ev.commitment] = before["status"] if before else None
                 if verdict_changed(before, row, self.actual_tolerance):
                     history.append(row)
+                    recorded.add(ev.commitment)   # its current state moves with it (the day's snapshot is taken)
                 if before is None or before["status"] != ev.status:
                     row = {**row, "status_since": ev.evaluated_at}
                 elif "status_since" in plan.get(ev.commitment, {}):
@@ -519,7 +524,8 @@ class Store:
             if fresh:
                 session.execute(insert(table), fresh)
             for changed in (True, False):
-                rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed]
+                rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed
+                        and (changed or cid in recorded or self._stale(stored[cid], row))]
                 if rows:
                     columns = [k for k in rows[0] if k != "commitment"]
                     session.execute(update(table).where(table.c.commitment == bindparam("b_commitment"))
@@ -527,6 +533,17 @@ class Store:
                                     [{"b_" + k: v for k, v in row.items()} for row in rows])
             session.commit()
         return previous
+
+    @staticmethod
+    def _stale(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+        """Whether a commitment's current-state row needs rewriting for this verdict (its status unchanged):
+        when a verdict column differs, or the row was written CURRENT_REFRESH or longer before. A steady
+        commitment's row is rewritten hourly, not every cycle; the daemon's board holds every verdict."""
+        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k != "provisional"):
+            return True
+        if bool(stored.get("provisional")) != bool(row.get("provisional")):
+            return True
+        return bool(row["evaluated_at"] - stored["evaluated_at"] >= CURRENT_REFRESH)
 
     def current_states(self) -> dict[str, CurrentState]:
         with Session(self.engine) as session:

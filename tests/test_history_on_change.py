@@ -28,13 +28,25 @@ def recorded(store: Store, commitment: str) -> list[tuple[datetime, str, float |
 
 def steady(at: datetime, **changes) -> Evaluation:
     fields = {"status": "met", "actual": 3.5, "target": 5.0, "op": "<=", "unit": "个工作日", "overdue_open": 0,
-              "reason": f"as of {at.isoformat()}", **changes}
+              "reason": "3.5 个工作日以内", **changes}
     return Evaluation("doc.c", at, **fields)
 
 
-def test_a_steady_feed_writes_one_row_a_day_while_the_current_state_follows_every_cycle(database_url):
+def _current_state_writes(store: Store) -> list[int]:
+    """A counter of the current-state rows each UPDATE of the store writes from now on."""
+    writes = [0]
+
+    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE CURRENT_STATE"):
+            writes[0] += len(parameters) if executemany else 1
+    return writes
+
+
+def test_a_steady_feed_writes_one_history_row_a_day_and_its_current_state_hourly(database_url):
     store = open_store(database_url)
     cycles = [NOW + timedelta(minutes=10 * i) for i in range(6 * 24 * 3)]   # every ten minutes for three days
+    writes = _current_state_writes(store)
     for at in cycles:
         store.save_evaluations([steady(at)])
     days = sorted({at.date() for at in cycles})
@@ -42,7 +54,20 @@ def test_a_steady_feed_writes_one_row_a_day_while_the_current_state_follows_ever
     assert [at.date() for at, _, _ in rows] == days                       # one snapshot per UTC day
     assert [at for at, _, _ in rows] == [min(a for a in cycles if a.date() == d) for d in days]   # its first verdict
     state = store.current_states()["doc.c"]
-    assert (state.evaluated_at, state.status_since) == (cycles[-1], cycles[0])
+    assert cycles[-1] - timedelta(hours=1) < state.evaluated_at <= cycles[-1] and state.status_since == cycles[0]
+    assert 24 * 3 - 2 <= writes[0] <= 24 * 3 + len(days)                 # hourly, not every cycle (431 of them)
+
+
+def test_a_changed_verdict_rewrites_the_current_state_at_once(database_url):
+    store = open_store(database_url)
+    store.save_evaluations([steady(NOW)])
+    store.save_evaluations([steady(NOW + timedelta(minutes=1), reason="newer data")])
+    store.save_evaluations([steady(NOW + timedelta(minutes=2), reason="newer data")])
+    state = store.current_evaluations()["doc.c"]
+    assert (state.reason, state.evaluated_at) == ("newer data", NOW + timedelta(minutes=1))
+    store.save_evaluations([steady(NOW + timedelta(minutes=3), status="missed", reason="newer data")])
+    state = store.current_states()["doc.c"]
+    assert (state.status, state.evaluated_at, state.status_since) == ("missed",) + (NOW + timedelta(minutes=3),) * 2
 
 
 def test_each_kind_of_change_writes_a_row_and_a_move_within_the_tolerance_does_not(database_url):
