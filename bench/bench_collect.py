@@ -1,7 +1,13 @@
-"""Benchmark: per-case records served as CSV over loopback, fetched, parsed and evaluated against a
-working-day limit, at 100,000 and 1,000,000 rows to show how the cost grows. Every figure is also
-given as a ratio to a baseline measured in the same run on the same bytes: the standard library's
-csv module reading them into rows of text (no times parsed, nothing evaluated).
+"""Benchmark: per-case records served as CSV and as JSON over loopback, fetched, parsed and
+evaluated against a working-day limit, at 100,000 and 1,000,000 rows to show how the cost grows.
+Every CSV figure is also given as a ratio to a baseline measured in the same run on the same bytes:
+the standard library's csv module reading them into rows of text (no times parsed, nothing evaluated).
+
+The anchor (issue 25): DuckDB reading the same CSV from a file and computing every case's duration
+and the share within the limit (`collect_duckdb_{n}_csv_durations`, best of the runs); our CSV and
+JSON paths, parse and fetch-to-verdict, are given as ratios to it (`*_vs_duckdb`). DuckDB is a
+benchmark-only dependency (`pip install -e '.[bench]'`, which `make bench` does); without it the
+anchor lines say they were skipped.
 
 Run: python bench/bench_collect.py [N ...]. Prints one JSON line per measurement.
 """
@@ -29,6 +35,8 @@ import numpy as np  # noqa: E402
 from collectors.base import FetchContext  # noqa: E402
 from collectors.http import fetch_body  # noqa: E402
 from collectors.http_csv import csv_series  # noqa: E402
+from collectors.http_json import decode_json  # noqa: E402
+from collectors.series import extract_json  # noqa: E402
 from monitor.calendar import WorkCalendar  # noqa: E402
 from monitor.evaluate import evaluate  # noqa: E402
 from monitor.loader import load_catalogue  # noqa: E402
@@ -50,6 +58,12 @@ feeds:
     timeout: 60s
     columns: {{编号: id, 受理时间: submitted, 办结时间: completed}}
     series: [{{name: setup, type: cases}}]
+  - id: cases_json
+    kind: http_json
+    url: http://127.0.0.1/cases.json
+    max_bytes: 500000000
+    timeout: 60s
+    series: [{{name: setup, type: cases, records: data, id_field: 编号, submitted: 受理时间, completed: 办结时间}}]
 commitments:
   - id: doc2024.setup
     document: doc2024
@@ -78,7 +92,16 @@ def make_csv(n: int) -> bytes:
     return body.encode("utf-8")
 
 
-def serve(payload: bytes) -> tuple[ThreadingHTTPServer, str]:
+def as_json(payload: bytes) -> bytes:
+    """The same cases as a JSON document: {"data": [{"编号": ..., "受理时间": ..., "办结时间": ...}, ...]}."""
+    lines = payload.decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    return json.dumps({"data": [dict(zip(header, line.split(","))) for line in lines[1:]]},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def serve(payload: bytes, content_type: str = "text/csv; charset=utf-8",
+          name: str = "cases.csv") -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -87,14 +110,14 @@ def serve(payload: bytes) -> tuple[ThreadingHTTPServer, str]:
 
         def do_GET(self) -> None:  # noqa: N802
             self.send_response(200)
-            self.send_header("Content-Type", "text/csv; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/cases.csv"
+    return server, f"http://127.0.0.1:{server.server_address[1]}/{name}"
 
 
 def ours(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]:
@@ -118,6 +141,46 @@ def ours(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]
             "fetch_to_verdict": fetch_s + parse_s + evaluate_s}
 
 
+def ours_json(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]:
+    """Our JSON path: fetch, decode, records through the series' JMESPath into case arrays, evaluate."""
+    async def fetch():
+        async with httpx.AsyncClient() as client:
+            context = FetchContext(client=client, now=NOW, timezone=calendar.timezone)
+            t0 = time.perf_counter()
+            body = await fetch_body(context, url, feed_id=feed.id, timeout=60, retries=0, max_bytes=feed.max_bytes)
+            return context, body, time.perf_counter() - t0
+    context, body, fetch_s = asyncio.run(fetch())
+    t0 = time.perf_counter()
+    extracted = extract_json(feed.series, decode_json(body), NOW, context.timezone)
+    parse_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verdict = evaluate(commitment, MeasureData(cases=extracted.cases[0]), NOW, calendar)
+    evaluate_s = time.perf_counter() - t0
+    assert verdict.cases, verdict
+    return {"fetch": fetch_s, "parse": parse_s, "evaluate": evaluate_s,
+            "fetch_to_verdict": fetch_s + parse_s + evaluate_s}
+
+
+def duckdb_anchor(payload: bytes, folder: Path) -> float | None:
+    """DuckDB reading the CSV from a file and computing each case's duration and the share within the
+    limit (elapsed days; our path counts working days, which costs us more). None without duckdb."""
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    path = folder / "cases.csv"
+    path.write_bytes(payload)
+    connection = duckdb.connect()
+    query = f"""SELECT count(*), avg(CASE WHEN epoch(办结时间 - 受理时间) <= {LIMIT_DAYS} * 86400 THEN 1 ELSE 0 END)
+                FROM read_csv('{path}', header = true, timestampformat = '%Y-%m-%d %H:%M:%S')"""
+    t0 = time.perf_counter()
+    rows, share = connection.execute(query).fetchone()
+    elapsed = time.perf_counter() - t0
+    assert rows == payload.count(b"\n") - 1 and 0 < share <= 1, (rows, share)
+    connection.close()
+    return elapsed
+
+
 def csv_module(payload: bytes) -> float:
     """The baseline: the standard library's csv module reading the same bytes into rows of text."""
     t0 = time.perf_counter()
@@ -135,7 +198,7 @@ def line(name: str, value: float, unit: str, base: float | None = None, **extra:
 
 
 def measure(n: int, catalogue, calendar: WorkCalendar, repeats: int = 5) -> None:
-    """Best of `repeats` runs of our path and of the baseline, both on the same bytes."""
+    """Best of `repeats` runs of our paths, of the baseline and of the anchor, all on the same cases."""
     payload = make_csv(n)
     server, url = serve(payload)
     try:
@@ -144,13 +207,37 @@ def measure(n: int, catalogue, calendar: WorkCalendar, repeats: int = 5) -> None
     finally:
         server.shutdown()
         server.server_close()
+    json_payload = as_json(payload)
+    server, url = serve(json_payload, "application/json", "cases.json")
+    try:
+        feed = catalogue.feeds["cases_json"].model_copy(update={"url": url})
+        json_runs = [ours_json(feed, url, catalogue.commitments["doc2024.setup"], calendar) for _ in range(repeats)]
+    finally:
+        server.shutdown()
+        server.server_close()
     base = min(csv_module(payload) for _ in range(repeats))
+    with tempfile.TemporaryDirectory() as folder:
+        anchors = [duckdb_anchor(payload, Path(folder)) for _ in range(repeats)]
+    anchor = None if anchors[0] is None else min(a for a in anchors if a is not None)
     best = {part: min(r[part] for r in runs) for part in runs[0]}
+    best_json = {part: min(r[part] for r in json_runs) for part in json_runs[0]}
     targets = {"parse": PARSE_TARGET_S, "fetch_to_verdict": VERDICT_TARGET_S} if n == 1_000_000 else {}
     for part in ("fetch", "parse", "evaluate", "fetch_to_verdict"):
         extra = {"target": targets[part]} if part in targets else {}
         line(f"collect_csv_{n}_cases_{part}", best[part], "s", base, **extra)
     line(f"collect_csv_{n}_cases_bytes", len(payload), "bytes")
+    for part in ("fetch", "parse", "evaluate", "fetch_to_verdict"):
+        line(f"collect_json_{n}_cases_{part}", best_json[part], "s")
+    line(f"collect_json_{n}_cases_bytes", len(json_payload), "bytes")
+    if anchor is None:
+        print(json.dumps({"bench": f"collect_duckdb_{n}_csv_durations", "skipped":
+                          "duckdb is not installed: pip install -e '.[bench]' (make bench does)"}), flush=True)
+        return
+    line(f"collect_duckdb_{n}_csv_durations", anchor, "s", meaning="DuckDB: read the CSV file, durations, share within")
+    for path, figures in (("csv", best), ("json", best_json)):
+        for part in ("parse", "fetch_to_verdict"):
+            line(f"collect_{path}_{n}_cases_{part}_vs_duckdb", figures[part] / anchor, "ratio",
+                 anchor=f"collect_duckdb_{n}_csv_durations", **({"target": 1.5} if part == "fetch_to_verdict" else {}))
 
 
 def main(sizes: list[int]) -> None:

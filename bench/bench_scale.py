@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 INTERVAL_SECONDS = 60          # the shipped demo feed's interval
 DAY = 86400
-PER_CYCLE_TABLES = ("evaluation", "collection_run")   # a row per commitment or feed every cycle
+PER_CYCLE_TABLES = ("evaluation", "collection_run")   # a row per changed verdict, per feed every cycle
 
 
 def emit(**figure: object) -> None:
@@ -177,6 +177,15 @@ def _hourly_points(db: Path) -> int:
                                   (since,)).fetchone()[0]
 
 
+def written_bytes(pid: int) -> dict[str, int]:
+    """The process's write counters from /proc/PID/io (empty where the system has none)."""
+    try:
+        lines = Path(f"/proc/{pid}/io").read_text().splitlines()
+    except OSError:
+        return {}
+    return {k: int(v) for k, _, v in (line.partition(": ") for line in lines) if k in ("wchar", "write_bytes")}
+
+
 def _store_counts(db: Path) -> tuple[dict[str, int], int]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60) as connection:
         tables = [r[0] for r in connection.execute("select name from sqlite_master where type='table'")]
@@ -251,6 +260,7 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         logs, feeds = [folder / "daemon.log"], feed_count(folder)
         wait_for_cycles(logs, 2 * feeds, timeout, lambda: daemon.poll() is None)
         rows_before, bytes_before = _store_counts(db)
+        written_before = written_bytes(daemon.pid)
         runs_before = len(cycle_ends(logs))
         wait_for_cycles(logs, 3 * feeds, timeout, lambda: daemon.poll() is None)
         steady = emit_steady_cycle(logs, size, feeds)
@@ -260,6 +270,9 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
             per_day = DAY / INTERVAL_SECONDS / rounds
             added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
             by_table = {t: round(added.get(t, 0) * per_day) for t in PER_CYCLE_TABLES}
+            # the history records changes (a round's changes x the rounds of a day) and one snapshot per
+            # commitment per UTC day, which no single round shows
+            by_table["evaluation"] = by_table.get("evaluation", 0) + evaluated
             by_table["observation"] = 24 * _hourly_points(db)   # the demo adds its points once an hour
             emit(figure="store_rows_per_day", commitments=size, value=sum(by_table.values()),
                  by_table={t: n for t, n in by_table.items() if n},
@@ -267,8 +280,12 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
                  note=f"one cycle's growth x {DAY // INTERVAL_SECONDS} cycles (the shipped interval, {INTERVAL_SECONDS}s), observations "
                       "24 x the points of the newest hour; before retention. Alert tables grow with changes, "
                       "not cycles: alert_rows_this_cycle is what the third round added")
+            written = {k: v - written_before.get(k, 0) for k, v in written_bytes(daemon.pid).items()}
             emit(figure="store_bytes_per_day", commitments=size, value=round((bytes_after - bytes_before) * per_day),
-                 file_bytes=bytes_after)
+                 file_bytes=bytes_after, daemon_write_bytes_per_day=round(written.get("write_bytes", 0) * per_day),
+                 daemon_wchar_per_day=round(written.get("wchar", 0) * per_day),
+                 note="value: the files' growth; daemon_*: what the daemon wrote in the round (/proc/PID/io: "
+                      "write_bytes reached the disk, wchar every write() incl. the WAL and its logs), x the rounds of a day")
         times, sizes = [], []
         scrape = {"Accept-Encoding": "gzip"}   # as Prometheus asks
         for _ in range(3):

@@ -1,4 +1,5 @@
-"""The store: observations, every evaluation, the current state per commitment, collection runs.
+"""The store: observations, the history of verdicts (each change and a daily snapshot), the current state
+per commitment, collection runs.
 
 SQLite by default, any SQLAlchemy URL through MONITOR_DATABASE_URL. The schema is created and
 upgraded on start by Alembic migrations (`monitor.migrations`), one revision per change.
@@ -15,6 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
@@ -29,6 +31,11 @@ T = TypeVar("T")
 CASE_BLOBS_KEPT = 3                 # snapshot feeds: the newest few batches
 CASE_BATCHES_MAX_AGE_DAYS = 400     # accumulating feeds (drop folders): every batch this recent
 PAGE = 500                          # parameters in one IN (...): well under any database's limit
+ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative distance of the one before is no change
+# history: a verdict is recorded when one of these differs from the verdict before it (or the actual moves
+# by more than the tolerance, or it is the commitment's first verdict of a UTC day)
+CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open", "offending_total")
+CURRENT_REFRESH = timedelta(hours=1)   # a steady commitment's current-state row is rewritten this often
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -307,9 +314,35 @@ def _join_batches(batches: list[CaseRecords]) -> CaseRecords | None:
     return CaseRecords.join(batches, newest_id_wins=True)
 
 
+def actual_changed(before: float | None, after: float | None, tolerance: float = ACTUAL_TOLERANCE) -> bool:
+    """Whether an actual moved by more than `tolerance` relative to the larger of the two (None to a
+    number, or back, is a change)."""
+    if before is None or after is None:
+        return (before is None) != (after is None)
+    return abs(after - before) > tolerance * max(abs(before), abs(after))
+
+
+def verdict_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any], tolerance: float = ACTUAL_TOLERANCE) -> bool:
+    """Whether a verdict (verdict columns, with `evaluated_at`) is worth a history row after the one
+    before it: the first, a change of CHANGE_FIELDS or of the actual, or the first of a new UTC day."""
+    if before is None:
+        return True
+    if any(bool(before.get(k)) != bool(after.get(k)) if k == "provisional" else before.get(k) != after.get(k)
+           for k in CHANGE_FIELDS):
+        return True
+    if actual_changed(before.get("actual"), after.get("actual"), tolerance):
+        return True
+    return _utc_day(before["evaluated_at"]) != _utc_day(after["evaluated_at"])
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(timezone.utc).date()
+
+
 class Store:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, actual_tolerance: float = ACTUAL_TOLERANCE):
         self.engine = engine
+        self.actual_tolerance = actual_tolerance
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
         """Record a collection run and its new observations in one transaction.
@@ -348,6 +381,8 @@ class Store:
                         "case_items": _pack_items(batch),
                         "case_rejected": json.dumps(batch.rejected) if batch.rejected else None}
                        for batch in result.cases]
+            if not accumulates_cases:
+                batches = self._new_batches(session, result.feed, batches)
             if batches:
                 session.execute(insert(observations), batches)
             self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
@@ -362,6 +397,35 @@ class Store:
         if sources:
             session.execute(delete(Observation).where(col(Observation.feed) == result.feed,
                                                       col(Observation.source).in_(sorted(sources))))
+
+    @staticmethod
+    def _new_batches(session: Session, feed: str, batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The batches that differ from their series' newest stored batch (a snapshot feed mostly sends
+        the same cases again): an identical one is not stored again; when only its data time moved,
+        the stored batch takes the new data and fetch times (one small UPDATE, not a new blob)."""
+        candidates = {b["series"]: b for b in batches if b["source"] is None}
+        if not candidates:
+            return batches
+        same: set[str] = set()
+        table = _table(Observation)
+        for page in in_pages(sorted(candidates)):
+            rank = func.row_number().over(partition_by=table.c.series,
+                                          order_by=(table.c.data_time.desc(), table.c.id.desc()))
+            newest = select(table.c.id, rank.label("rank")).where(
+                table.c.feed == feed, table.c.series.in_(page), table.c.cases.is_not(None)).subquery()
+            query = sa_select(table.c.id, table.c.series, table.c.data_time, table.c.n_cases, table.c.cases,
+                           table.c.case_ids, table.c.case_paused, table.c.source
+                           ).join(newest, newest.c.id == table.c.id).where(newest.c.rank == 1)
+            for stored in session.execute(query).mappings():
+                batch = candidates[stored["series"]]
+                if stored["source"] is not None or any(stored[k] != batch[k] for k in
+                                                       ("n_cases", "cases", "case_ids", "case_paused")):
+                    continue
+                same.add(batch["series"])
+                if stored["data_time"] != batch["data_time"]:
+                    session.execute(update(table).where(table.c.id == stored["id"]).values(
+                        data_time=batch["data_time"], fetched_at=batch["fetched_at"]))
+        return [b for b in batches if b["source"] is not None or b["series"] not in same]
 
     @staticmethod
     def _new_points(session: Session, feed: str, points: Sequence[ValuePoint]) -> Iterable[ValuePoint]:
@@ -502,40 +566,50 @@ class Store:
                         yield (name, by), ValuePoint(name, data_time, value)
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
-        """Append to history and update current state, in a few statements whatever the number of
-        evaluations. Returns each commitment's previous status."""
+        """Update each commitment's current state and record in the history only what changed, in a
+        few statements whatever the number of evaluations. The current-state row is rewritten when the
+        verdict differs in any column, when a history row is written, and otherwise every
+        CURRENT_REFRESH (its `evaluated_at` lags the daemon's board by at most that). A verdict goes into the history when it is
+        the commitment's first, when it differs from the verdict before it (`verdict_changed`: status,
+        settled, provisional, the count of open overdue cases, the actual beyond the tolerance) or when
+        it is the commitment's first verdict of a UTC day (the daily snapshot). Returns each
+        commitment's previous status."""
         previous: dict[str, str | None] = {}
         if not evaluations:
             return previous
         history = []
-        plan: dict[str, dict[str, object]] = {}     # the current-state row each commitment ends with
+        plan: dict[str, dict[str, Any]] = {}     # the current-state row each commitment ends with
+        compared = ("commitment", "evaluated_at", *VERDICT_FIELDS)
+        recorded: set[str] = set()
         with Session(self.engine) as session:
-            stored: dict[str, str] = {}
+            stored: dict[str, dict[str, Any]] = {}
+            table = _table(CurrentState)
             for page in in_pages(sorted({ev.commitment for ev in evaluations})):
-                stored.update(session.exec(select(CurrentState.commitment, CurrentState.status).where(
-                    col(CurrentState.commitment).in_(page))).all())
-            current: dict[str, str | None] = dict(stored)
+                for found in session.execute(select(*(table.c[k] for k in dict.fromkeys(compared)))
+                                             .where(table.c.commitment.in_(page))).mappings():
+                    stored[found["commitment"]] = dict(found)
             for ev in evaluations:
                 fields = verdict_columns(ev)
-                # the history keeps the counts; the list of late cases only the current verdict (bounded storage)
-                history.append({"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields,
-                                "offending_cases": None})
-                before = current.get(ev.commitment)
-                previous[ev.commitment] = before
                 row = {"commitment": ev.commitment, "evaluated_at": ev.evaluated_at, **fields}
-                if before != ev.status:
-                    row["status_since"] = ev.evaluated_at
+                before = plan.get(ev.commitment) or stored.get(ev.commitment)
+                previous[ev.commitment] = before["status"] if before else None
+                if verdict_changed(before, row, self.actual_tolerance):
+                    # the history keeps the counts; the list of late cases only the current verdict
+                    history.append({**row, "offending_cases": None})
+                    recorded.add(ev.commitment)   # its current state moves with it (the day's snapshot is taken)
+                if before is None or before["status"] != ev.status:
+                    row = {**row, "status_since": ev.evaluated_at}
                 elif "status_since" in plan.get(ev.commitment, {}):
-                    row["status_since"] = plan[ev.commitment]["status_since"]
+                    row = {**row, "status_since": plan[ev.commitment]["status_since"]}
                 plan[ev.commitment] = row
-                current[ev.commitment] = ev.status
-            session.execute(insert(_table(EvaluationRow)), history)
+            if history:
+                session.execute(insert(_table(EvaluationRow)), history)
             fresh = [row for cid, row in plan.items() if cid not in stored]
             if fresh:
-                session.execute(insert(_table(CurrentState)), fresh)
-            table = _table(CurrentState)
+                session.execute(insert(table), fresh)
             for changed in (True, False):
-                rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed]
+                rows = [row for cid, row in plan.items() if cid in stored and ("status_since" in row) == changed
+                        and (changed or cid in recorded or self._stale(stored[cid], row))]
                 if rows:
                     columns = [k for k in rows[0] if k != "commitment"]
                     session.execute(update(table).where(table.c.commitment == bindparam("b_commitment"))
@@ -543,6 +617,17 @@ class Store:
                                     [{"b_" + k: v for k, v in row.items()} for row in rows])
             session.commit()
         return previous
+
+    @staticmethod
+    def _stale(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+        """Whether a commitment's current-state row needs rewriting for this verdict (its status unchanged):
+        when a verdict column differs, or the row was written CURRENT_REFRESH or longer before. A steady
+        commitment's row is rewritten hourly, not every cycle; the daemon's board holds every verdict."""
+        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k != "provisional"):
+            return True
+        if bool(stored.get("provisional")) != bool(row.get("provisional")):
+            return True
+        return bool(row["evaluated_at"] - stored["evaluated_at"] >= CURRENT_REFRESH)
 
     def current_states(self) -> dict[str, CurrentState]:
         with Session(self.engine) as session:
@@ -554,7 +639,7 @@ class Store:
                 for cid, s in self.current_states().items()}
 
     def history(self, commitment: str, limit: int = 20) -> list[EvaluationRow]:
-        """The commitment's most recent evaluations, newest first."""
+        """The commitment's most recent recorded verdicts (changes and daily snapshots), newest first."""
         with Session(self.engine) as session:
             return list(session.exec(select(EvaluationRow).where(EvaluationRow.commitment == commitment)
                                      .order_by(col(EvaluationRow.evaluated_at).desc(), col(EvaluationRow.id).desc())
@@ -566,7 +651,7 @@ class Store:
             return session.get(CurrentState, commitment)
 
     def recent_history(self, commitments: Iterable[str], points: int) -> dict[str, list[EvaluationRow]]:
-        """The last `points` evaluations of each commitment, oldest first, in one query."""
+        """The last `points` recorded verdicts of each commitment, oldest first, in one query."""
         wanted = sorted(set(commitments))
         if not wanted or points < 1:
             return {}

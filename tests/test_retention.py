@@ -103,7 +103,8 @@ def test_prune_dry_run_command_says_what_would_go_and_deletes_nothing(tmp_path, 
     store = open_store(url)
     now = datetime.now(timezone.utc)
     for hour in range(100):
-        store.save_evaluations([Evaluation("doc.c", now - timedelta(days=5, hours=hour), "met")])
+        store.save_evaluations([Evaluation("doc.c", now - timedelta(days=5, hours=hour), "met",
+                                           actual=float(hour))])   # each actual differs: each is recorded
     env = {**os.environ, "MONITOR_DATABASE_URL": url, "MONITOR_TARGETS": str(repo_root / "targets.yaml")}
     run = subprocess.run([sys.executable, "-m", "monitor", "prune", "--dry-run"], env=env, capture_output=True,
                          text=True, cwd=tmp_path, timeout=120)

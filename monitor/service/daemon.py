@@ -36,11 +36,12 @@ from monitor.service import heap
 from monitor.service.gzipped import Compressed
 from monitor.service.demo.server import DemoServer
 from monitor.service.disputes.desk import dispute_desk
-from monitor.evaluate import Evaluation, data_wanted, evaluate
+from monitor.evaluate import Evaluation, data_wanted
 from monitor.loader import load_catalogue
 from monitor.problems import ConfigError
 from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsSnapshot
 from monitor.model import Catalogue
+from monitor.shared_verdicts import evaluate_shared
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
@@ -71,11 +72,12 @@ class AlertHook(Protocol):
 def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, feed_id: str,
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
-    whole feed at once, not commitment by commitment)."""
+    whole feed at once, not commitment by commitment); commitments asking the same of the same data
+    are evaluated once (monitor.shared_verdicts)."""
     commitments = catalogue.evaluated_commitments(feed_id)
     wanted = {c.id: data_wanted(c, now, calendar) for c in commitments}
     data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
-    return [evaluate(c, data[wanted[c.id]], now, calendar) for c in commitments]
+    return evaluate_shared(commitments, lambda c: data[wanted[c.id]], now, calendar)
 
 
 class Daemon:
@@ -584,4 +586,4 @@ def open_store(settings: Settings) -> Store:
     if applied:
         log.info("schema_upgraded", extra={"revisions": ",".join(applied), "now_at": applied[-1]})
     StoreHealth(engine).require_writable()
-    return Store(engine)
+    return Store(engine, actual_tolerance=settings.history_actual_tolerance)

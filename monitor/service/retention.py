@@ -1,6 +1,7 @@
 """Retention: what the store keeps, set by the operator and applied by the daemon (and `monitor prune`).
 
-- Evaluations younger than `evaluations_days` are all kept. Older ones are thinned to the
+- The store records evaluations only when they change, plus a daily snapshot (monitor.store.
+  verdict_changed). Recorded rows younger than `evaluations_days` are all kept. Older ones are thinned to the
   transitions (a row whose status differs from the commitment's previous row, and the first row)
   plus the last row of each UTC day per commitment: the history of every change, and a daily
   snapshot for charts.

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # daily snapshot; observations at least this long (longer when a commitment reads them); sent
     # notifications this long; the daemon prunes every prune_interval_seconds (0: never)
     retain_evaluations_days: float = 2.0
+    # the history records a verdict when it changes; an actual moving by less than this (relative) is no change
+    history_actual_tolerance: float = 1e-6
     retain_observations_days: float = 7.0
     retain_notifications_days: float = 30.0
     prune_interval_seconds: float = 3600.0

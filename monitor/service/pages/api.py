@@ -21,13 +21,22 @@ HISTORY_POINTS = 200
 def routes(backend: "WebBackend", respond: type[Response]) -> list[Route]:
     def index(request: Request) -> Response:
         return respond({"version": 1, "endpoints": [
-            f"{PREFIX}/commitments?document=&agency=&status=", f"{PREFIX}/commitments/{{id}}",
+            f"{PREFIX}/commitments?document=&agency=&status=&jurisdiction=&limit=&cursor=", f"{PREFIX}/commitments/{{id}}",
             f"{PREFIX}/agencies", f"{PREFIX}/agencies/{{id}}", f"{PREFIX}/documents", f"{PREFIX}/documents/{{id}}"]})
 
     def commitments(request: Request) -> Response:
         q = request.query_params
-        board = views.board(backend.snapshot(), q.get("document"), q.get("agency"), q.get("status"))
-        return respond({"counts": board["counts"], "commitments": board["commitments"], "due_soon": board["due_soon"]})
+        try:
+            limit = int(q.get("limit") or views.API_LIMIT)
+            snap = backend.snapshot()
+            page = views.commitments_page(snap, q.get("document"), q.get("agency"), q.get("status"),
+                                          q.get("jurisdiction"), q.get("cursor"), limit)
+        except ValueError as exc:   # a limit that is no number, a cursor we did not give
+            return respond({"error": str(exc)}, 400)
+        if q.get("cursor") is None:   # the first page also names the first deadlines due soon
+            page["due_soon"] = views.board(snap, q.get("document"), q.get("agency"), q.get("status"),
+                                           q.get("jurisdiction"))["due_soon"]
+        return respond(page)
 
     def commitment(request: Request) -> Response:
         snap = backend.snapshot()
@@ -38,8 +47,9 @@ def routes(backend: "WebBackend", respond: type[Response]) -> list[Route]:
 
     def agencies(request: Request) -> Response:
         snap = backend.snapshot()
+        counts = views.agency_counts(snap)
         return respond({"agencies": [{"id": a.id, "name": a.name, "jurisdiction": a.jurisdiction,
-                                      "counts": (views.agency(snap, a.id) or {"counts": {}})["counts"]}
+                                      "counts": counts[a.id]}
                                      for a in snap.catalogue.agencies.values()]})
 
     def agency(request: Request) -> Response:
@@ -49,7 +59,7 @@ def routes(backend: "WebBackend", respond: type[Response]) -> list[Route]:
         return respond(data)
 
     def documents(request: Request) -> Response:
-        return respond({"documents": views.board(backend.snapshot())["documents"]})
+        return respond({"documents": views.documents(backend.snapshot())})
 
     def document(request: Request) -> Response:
         data = views.document(backend.snapshot(), request.path_params["id"])

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).parent
 HISTORY_POINTS = 200
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE / "templates")),
                          autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-ENV.filters.update(number=number,   # times read in the catalogue's calendar zone, passed by each page as `zone`
+ENV.filters.update(number=number, shown=shown,   # times read in the catalogue's calendar zone, passed by each page as `zone`
                    local_time=jinja2.pass_context(lambda context, value: local_time(value, context["zone"])))
 ENV.globals.update(STATUS_WORDS=STATUS_WORDS)
 
@@ -51,12 +51,18 @@ def commitment_charts(data: dict[str, Any], c: Commitment, catalogue: Catalogue)
     return {"history": Markup(history), "durations": Markup(durations)}   # built with every text escaped
 
 
+def _number(text: str | None) -> int:
+    """A page number from the query (anything else: the first page)."""
+    return int(text) if text and text.isdigit() else 1
+
+
 def routes(backend: "WebBackend") -> list[Route]:
     def board(request: Request) -> HTMLResponse:
         q = request.query_params
         snap = backend.snapshot()
-        return render("board.html.j2", page=views.board(snap, q.get("document"), q.get("agency"), q.get("status")),
-                      zone=snap.catalogue.calendar_zone)
+        page = views.board(snap, q.get("document"), q.get("agency"), q.get("status"), q.get("jurisdiction"),
+                           _number(q.get("page")), _number(q.get("groups_page")))
+        return render("board.html.j2", page=page, zone=snap.catalogue.calendar_zone)
 
     def commitment(request: Request) -> HTMLResponse:
         snap = backend.snapshot()

@@ -7,9 +7,11 @@ serialises as they are.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from alerts.render import contacts, paused_text
@@ -19,8 +21,9 @@ from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.rejections import REASONS_ZH
 from monitor.service.pages import exclusions, seeds
+from monitor.service.pages.board_index import BoardIndex, Filters, index_of, severity
 from monitor.service.public_text import public
-from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
+from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
 
@@ -72,33 +75,134 @@ def counts(rows: Iterable[dict]) -> dict[str, int]:
     return found
 
 
-def board(snap: Snapshot, document: str | None = None, agency: str | None = None,
-          status: str | None = None) -> dict[str, Any]:
-    """The front page: per-document counts, the filtered list, deadlines due soon."""
+PAGE_SIZE = 50                 # commitments on one page of the board's list
+GROUPS_PAGE_SIZE = 50          # rows of the board's summary table on one page
+DUE_SOON_SHOWN = 20            # the board's first deadlines due soon (the count is always complete)
+MANY_CHOICES = 200             # beyond this many documents or agencies, a filter is typed (an id), not picked
+DOCUMENTS_ON_BOARD = 30        # a catalogue of up to this many documents is summarised per document
+API_LIMIT, API_LIMIT_MAX = 100, 1000
+
+
+def _href(filters: Filters, **more: object) -> str:
+    query = {**filters.query(), **{k: str(v) for k, v in more.items() if v not in (None, "", 1)}}
+    return "/?" + urlencode(query) if query else "/"
+
+
+def _groups(snap: Snapshot, index: BoardIndex, filters: Filters) -> tuple[str, list[dict[str, Any]]]:
+    """The summary table's rows: documents (a small catalogue, or one jurisdiction's), else jurisdictions."""
     cat = snap.catalogue
-    rows = [row(c, snap.board.get(c.id)) for c in cat.commitments.values()]
-    documents = [{"id": d.id, "title": shown(d.title), "jurisdiction": shown(d.jurisdiction),
-                  "counts": counts(r for r in rows if r["document_id"] == d.id),
-                  "total": sum(1 for r in rows if r["document_id"] == d.id)} for d in cat.documents.values()]
-    chosen = [r for r in rows if (not document or r["document_id"] == document)
-              and (not agency or _involves(cat.commitments[r["id"]], agency))
-              and (not status or r["status"] == status)]
+    if filters.document:
+        return "document", []
+    rows: list[dict[str, Any]]
+    if filters.jurisdiction or len(cat.documents) <= DOCUMENTS_ON_BOARD:
+        counts_of = index.all_document_counts()
+        rows = [{"id": d.id, "title": shown(d.title), "jurisdiction": shown(d.jurisdiction),
+                 "counts": counts_of[d.id], "filter": Filters(document=d.id), "page_href": f"/documents/{d.id}"}
+                for d in cat.documents.values() if not filters.jurisdiction or d.jurisdiction == filters.jurisdiction]
+        kind = "document"
+    else:
+        rows = [{"id": j, "title": shown(j), "jurisdiction": shown(j), "counts": counts, "filter": Filters(jurisdiction=j),
+                 "page_href": None} for j, counts in index.jurisdiction_counts().items()]
+        kind = "jurisdiction"
+    for r in rows:
+        r["total"] = sum(r["counts"].values())
+    if len(rows) > DOCUMENTS_ON_BOARD:   # many: the worst first
+        rows.sort(key=lambda r: (severity(r["counts"]), r["id"]))
+    return kind, rows
+
+
+def board(snap: Snapshot, document: str | None = None, agency: str | None = None, status: str | None = None,
+          jurisdiction: str | None = None, page: int = 1, groups_page: int = 1) -> dict[str, Any]:
+    """The front page: counts by status, a summary by document or jurisdiction (drilling down by
+    the filters), the first deadlines due soon, and one page of the filtered list, worst first.
+    Its size does not grow with the catalogue: every list on it is a page."""
+    cat = snap.catalogue
+    filters = Filters(document or "", agency or "", status or "", jurisdiction or "")
+    index = index_of(cat, snap.board)
+    group_kind, groups = _groups(snap, index, filters)
+    groups_pages = max(1, -(-len(groups) // GROUPS_PAGE_SIZE))
+    groups_page = min(max(groups_page, 1), groups_pages)
+    total = index.matching(filters)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    listed = [row(cat.commitments[cid], snap.board.get(cid))
+              for cid in index.worst_first(filters, (page - 1) * PAGE_SIZE, page * PAGE_SIZE)]
     today = snap.now.astimezone(ZoneInfo(cat.calendar.timezone)).date()
-    due = [r for r in rows if r["deadline"] and today.isoformat() <= r["deadline"] <= (today + DUE_SOON).isoformat()
-           and r["status"] != UNMONITORED]
+    due, due_total = index.due(filters, today.isoformat(), (today + DUE_SOON).isoformat())
     return {
-        "now": snap.now, "counts": counts(rows), "documents": documents,
-        "filters": {"document": document or "", "agency": agency or "", "status": status or ""},
-        "commitments": _worst_first(chosen), "due_soon": sorted(due, key=lambda r: (r["deadline"], r["id"])),
-        "due_within_days": DUE_SOON.days,
-        "choices": {"documents": [(d.id, shown(d.title)) for d in cat.documents.values()],
-                    "agencies": [(a.id, shown(a.name)) for a in cat.agencies.values()],
+        "now": snap.now, "counts": index.counts, "total": len(cat.commitments),
+        "group_kind": group_kind,
+        "groups": [{**{k: v for k, v in g.items() if k != "filter"}, "href": _href(g["filter"])}
+                   for g in groups[(groups_page - 1) * GROUPS_PAGE_SIZE:groups_page * GROUPS_PAGE_SIZE]],
+        "groups_pages": {"number": groups_page, "count": groups_pages, "total": len(groups),
+                         "prev": _href(filters, page=page, groups_page=groups_page - 1) if groups_page > 1 else None,
+                         "next": _href(filters, page=page, groups_page=groups_page + 1)
+                         if groups_page < groups_pages else None},
+        "filters": {"document": filters.document, "agency": filters.agency, "status": filters.status,
+                    "jurisdiction": filters.jurisdiction},
+        "commitments": listed, "matching": total,
+        "pages": {"number": page, "count": pages, "size": PAGE_SIZE,
+                  "prev": _href(filters, page=page - 1, groups_page=groups_page) + "#list" if page > 1 else None,
+                  "next": _href(filters, page=page + 1, groups_page=groups_page) + "#list" if page < pages else None},
+        "due_soon": [row(cat.commitments[cid], snap.board.get(cid)) for cid in due[:DUE_SOON_SHOWN]],
+        "due_soon_total": due_total, "due_within_days": DUE_SOON.days,
+        "choices": {"documents": ([(d.id, shown(d.title)) for d in cat.documents.values()]
+                                  if len(cat.documents) <= MANY_CHOICES else None),
+                    "agencies": ([(a.id, shown(a.name)) for a in cat.agencies.values()]
+                                 if len(cat.agencies) <= MANY_CHOICES else None),
+                    "jurisdictions": (index.catalogue.jurisdictions
+                                      if len(index.catalogue.jurisdictions) <= MANY_CHOICES else None),
                     "statuses": [(s, STATUS_WORDS[s]) for s in STATUS_ORDER]},
     }
 
 
-def _involves(c: Commitment, agency_id: str) -> bool:
-    return (c.agency is not None and c.agency.id == agency_id) or any(a.id == agency_id for a in c.co_agencies)
+def documents(snap: Snapshot) -> list[dict[str, Any]]:
+    """Every document with its counts by status and its number of commitments."""
+    counts = index_of(snap.catalogue, snap.board).all_document_counts()
+    found = []
+    for d in snap.catalogue.documents.values():
+        counts_of = counts[d.id]
+        found.append({"id": d.id, "title": d.title, "jurisdiction": d.jurisdiction, "counts": counts_of,
+                      "total": sum(counts_of.values())})
+    return found
+
+
+def agency_counts(snap: Snapshot) -> dict[str, dict[str, int]]:
+    """Every agency's counts by status (as lead or co-responsible)."""
+    return index_of(snap.catalogue, snap.board).agency_counts()
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _cursor(cid: str) -> str:
+    return base64.urlsafe_b64encode(cid.encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> str:
+    try:
+        decoded = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise BadCursor(f"not a cursor this API gave: {cursor!r}") from None
+    if not decoded:
+        raise BadCursor(f"not a cursor this API gave: {cursor!r}")
+    return decoded
+
+
+def commitments_page(snap: Snapshot, document: str | None = None, agency: str | None = None,
+                     status: str | None = None, jurisdiction: str | None = None, cursor: str | None = None,
+                     limit: int = API_LIMIT) -> dict[str, Any]:
+    """A page of the commitments the filters leave, in id order (stable whatever the verdicts do),
+    from after the commitment the cursor names; `next_cursor` is null on the last page."""
+    cat = snap.catalogue
+    filters = Filters(document or "", agency or "", status or "", jurisdiction or "")
+    index = index_of(cat, snap.board)
+    limit = min(max(limit, 1), API_LIMIT_MAX)
+    page, more = index.page_by_id(filters, _after(cursor) if cursor else None, limit)
+    return {"counts": index.counts, "total": index.matching(filters), "limit": limit,
+            "commitments": [row(cat.commitments[cid], snap.board.get(cid)) for cid in page],
+            "next_cursor": _cursor(page[-1]) if more and page else None}
 
 
 CASE_SORTS = {"over": lambda k: k.over, "submitted": lambda k: k.submitted, "due": lambda k: k.due,
@@ -182,10 +286,10 @@ def agency(snap: Snapshot, agency_id: str) -> dict[str, Any] | None:
     if a is None:
         return None
     rows = []
-    for c in snap.catalogue.commitments.values():
-        if _involves(c, agency_id):
-            rows.append({**row(c, snap.board.get(c.id)),
-                         "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
+    index = index_of(snap.catalogue, snap.board).catalogue
+    for c in (snap.catalogue.commitments[index.listed[p]] for p in index.members("agency", agency_id)):
+        rows.append({**row(c, snap.board.get(c.id)),
+                     "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
     return {"id": a.id, "name": shown(a.name), "jurisdiction": shown(a.jurisdiction), "now": snap.now,
             "counts": counts(rows), "commitments": _worst_first(rows), "contact": contacts(snap.catalogue, a)}
 
@@ -197,7 +301,8 @@ def document(snap: Snapshot, document_id: str) -> dict[str, Any] | None:
     if d is None:
         return None
     text = seeds.seed_text(cat, d.source)
-    members = [c for c in cat.commitments.values() if c.document.id == document_id]
+    index = index_of(cat, snap.board).catalogue
+    members = [cat.commitments[index.listed[p]] for p in index.members("document", document_id)]
     position = {c.id: (text.find(c.quote) if text else -1) for c in members}
     members.sort(key=lambda c: (position[c.id] < 0, position[c.id], c.id))
     rows = [row(c, snap.board.get(c.id)) for c in members]
