@@ -38,6 +38,7 @@ commitments:
     value: 1
     unit: 个工作日
     agency: demo.market
+    measure: {feed: demo}
 """
 
 
@@ -56,6 +57,27 @@ def problems_of(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_catalogue(path)
     return [str(p) for p in caught.value.problems]
+
+
+def test_commitment_without_a_measure_is_unwired_never_evaluated_and_not_an_error(tmp_path):
+    catalogue = load_catalogue(write(tmp_path, VALID.replace("    measure: {feed: demo}\n", "")))
+    commitment = catalogue.commitments["demo2021.company_setup"]
+    assert commitment.unwired and not commitment.evaluated
+    assert catalogue.evaluated_commitments() == [] and catalogue.evaluated_commitments("demo") == []
+
+
+def test_validate_warns_of_each_commitment_without_a_measure_and_still_exits_0(tmp_path, repo_root):
+    path = write(tmp_path, VALID.replace("    measure: {feed: demo}\n", ""))
+    done = subprocess.run([sys.executable, "-m", "monitor", "validate", str(path)], capture_output=True, text=True,
+                          cwd=repo_root)
+    assert done.returncode == 0, done.stderr
+    assert "commitments.demo2021.company_setup: warning: no measure" in done.stderr
+    assert "0 evaluated, 1 未接入数据" in done.stdout
+
+
+def test_a_measure_must_name_its_feed(tmp_path):
+    found = problems_of(write(tmp_path, VALID.replace("measure: {feed: demo}", "measure: {series: x}")))
+    assert any("commitments[0].measure.feed: required field is missing" in p for p in found), found
 
 
 def test_valid_file_loads_with_defaults_resolved(tmp_path):

@@ -18,7 +18,7 @@ from monitor.service import heap
 from monitor.service.daemon import Daemon, open_store
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
-from monitor.loader import load_or_report
+from monitor.loader import load_or_report, unwired_warnings
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
@@ -35,8 +35,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if catalogue is None:
         return 1
     active = len(catalogue.evaluated_commitments())
+    warnings = unwired_warnings(catalogue)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     print(f"{args.file}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
-          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)")
+          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated"
+          f"{f', {len(warnings)} 未接入数据' if warnings else ''})")
     return 0
 
 

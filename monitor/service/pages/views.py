@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
 from monitor.service.pages import seeds
-from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, promise_text, reason_zh, status_of
+from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, UNMONITORED, UNWIRED, promise_text, reason_zh, status_of
 
 DUE_SOON = timedelta(days=90)
 
@@ -80,7 +80,7 @@ def board(snap: Snapshot, document: str | None = None, agency: str | None = None
               and (not status or r["status"] == status)]
     today = snap.now.astimezone(ZoneInfo(cat.calendar.timezone)).date()
     due = [r for r in rows if r["deadline"] and today.isoformat() <= r["deadline"] <= (today + DUE_SOON).isoformat()
-           and r["status"] != UNMONITORED]
+           and r["status"] not in (UNMONITORED, UNWIRED)]
     return {
         "now": snap.now, "counts": counts(rows), "documents": documents,
         "filters": {"document": document or "", "agency": agency or "", "status": status or ""},
@@ -112,6 +112,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
         "quote": {"text": c.quote, "before": quote.before, "after": quote.after, "found_in_seed": quote.position is not None},
         "co_agencies": [{"id": a.id, "name": a.name} for a in c.co_agencies],
         "monitored": c.evaluated, "unmonitored_reason": c.reason if not c.evaluated else None,
+        "unwired": c.unwired,
         "verdict": None if ev is None else {
             **_status(ev.status), "actual": ev.actual, "target": ev.target, "target_max": ev.target_max, "op": ev.op,
             "unit": ev.unit, "evaluated_promise": promise_text(ev.op, ev.target, ev.target_max, ev.unit),

@@ -10,19 +10,22 @@ from alerts.render import OP_ZH, STATUS_ZH, number, promise_text
 from monitor.evaluate import Evaluation
 from monitor.model import Commitment
 
-__all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED",
+__all__ = ["OP_ZH", "STATUS_ZH", "number", "promise_text", "STATUS_ORDER", "STATUS_COLOUR", "UNMONITORED", "UNWIRED",
            "reason_zh", "status_of"]
 
 # worst first: the order of an agency's list and of the board's counts
-STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "met", "unmonitored")
+STATUS_ORDER = ("missed", "at_risk", "error", "no_data", "met", "unwired", "unmonitored")
 UNMONITORED = "unmonitored"
-STATUS_WORDS = {**STATUS_ZH, UNMONITORED: "未监测"}
+UNWIRED = "unwired"   # monitorable, but no measure names where its figures come from: never evaluated
+STATUS_WORDS = {**STATUS_ZH, UNWIRED: "未接入数据", UNMONITORED: "未监测"}
 # 红黄绿 warning colours; never shown without the word
 STATUS_COLOUR = {"missed": "#c62828", "at_risk": "#f9a825", "met": "#2e7d32", "no_data": "#757575",
-                 "error": "#6a1b9a", UNMONITORED: "#b0bec5"}
+                 "error": "#6a1b9a", UNWIRED: "#90a4ae", UNMONITORED: "#b0bec5"}
 
 
 def status_of(c: Commitment, ev: Evaluation | None) -> str:
+    if c.unwired:
+        return UNWIRED
     if not c.evaluated:
         return UNMONITORED
     return ev.status if ev else "no_data"
@@ -30,6 +33,8 @@ def status_of(c: Commitment, ev: Evaluation | None) -> str:
 
 def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
     """The verdict in a Chinese sentence built from its numbers (the evaluator's reason is English)."""
+    if c.unwired:
+        return "未接入数据：目录未写明本项数据从何而来（measure），不作评估，也不发提醒。"
     if not c.evaluated:
         return "本项未纳入监测" + (f"：{c.reason}" if c.reason else "（草稿）" if c.draft else "") + "。"
     if ev is None or ev.status == "no_data":
