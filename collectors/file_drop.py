@@ -21,6 +21,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.csv_table import csv_grid
-from collectors import drop_ledger
+from collectors import drop_ledger, drop_suspects
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
 from collectors.records import count_rejections
@@ -171,7 +172,12 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         if claim.fingerprint.size > feed.max_bytes:
             raise Rejected([FileProblem("too_large",
                                         detail=f"{claim.fingerprint.size} bytes > max_bytes {feed.max_bytes}")])
-        content = read_content(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+        if context.dry_run:
+            content = read_content(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+        else:
+            with drop_suspects.reading(claim.path.parent, claim.path.name, claim.fingerprint.size,
+                                       claim.fingerprint.mtime_ns):
+                content = read_content(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
     except Rejected as rejection:
         claim.problems = rejection.problems
         count_rejections(result.rows_rejected, {"file_rejected": 1})
@@ -185,6 +191,29 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
     log.info("file_accepted", extra={"feed": feed.id, "file": name, "rows": content.extracted.accepted,
                                      "footer_rows": content.skipped.get("footer", 0),
                                      "under_header_rows": content.skipped.get("under_header", 0)})
+
+
+def _set_aside_suspects(folder: Path, feed: FileFeed, stamp: str, result: CollectionResult) -> set[str]:
+    """Files that crashed or timed out an earlier read go to rejected/ unread (a dry run only skips
+    them); the names skipped are returned."""
+    skipped = set()
+    for name, reason in drop_suspects.suspects(folder):
+        skipped.add(name)
+        count_rejections(result.rows_rejected, {"file_rejected": 1, reason: 1})
+        log.warning("file_set_aside", extra={"feed": feed.id, "file": name, "reason": reason})
+        try:
+            claim = Claim.take(folder / name)
+        except Unclaimable:   # another daemon holds it (it may be reading it now): left for later
+            continue
+        try:
+            filed = file_rejected(claim.path, folder, stamp, [FileProblem(reason)], name)
+            if filed is not None:
+                drop_ledger.record(folder / REJECTED, filed.name, name, claim.fingerprint.size,
+                                   claim.fingerprint.mtime_ns)
+            drop_suspects.forget(folder, name)
+        finally:
+            claim.release()
+    return skipped
 
 
 class Gate:
@@ -227,8 +256,14 @@ def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = No
                                       "folder; remove it (it is made again)")
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
+    if dry_run:
+        suspect = {name for name, _ in drop_suspects.suspects(folder)}
+    else:
+        suspect = _set_aside_suspects(folder, feed, handover.stamp, result)
     try:
         for path, status, refiled_as in _settled(folder, feed, context.now):
+            if path.parent == folder and path.name in suspect:
+                continue
             if stat.S_ISLNK(status.st_mode):
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
@@ -253,9 +288,15 @@ class FileCollector(Collector[FileFeed]):
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
+        from collectors.runner import deadline_seconds   # the runner imports this module
         gate = Gate()
+        started = time.monotonic()
         try:
             return await asyncio.to_thread(collect_folder, feed, context, gate)
         except asyncio.CancelledError:   # timed out or shut down: the worker releases its claims when done
             gate.abandon()
+            timed_out = time.monotonic() - started >= deadline_seconds(feed) - 1.0
+            if timed_out and not context.dry_run and Path(feed.path).is_dir():   # set aside next time
+                marked = drop_suspects.mark_timed_out(Path(feed.path))
+                log.warning("file_read_timed_out", extra={"feed": feed.id, "files": ",".join(marked)})
             raise
