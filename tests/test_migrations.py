@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 import alerts.tables  # noqa: F401 - registers the alert tables on SQLModel.metadata, for the comparison
 import monitor.service.leases  # noqa: F401 - registers feed_lease
+import monitor.service.report_tables  # noqa: F401 - registers report_entry and file_receipt
 import monitor.service.store_health  # noqa: F401 - registers store_probe
 from monitor import migrations
 from monitor.evaluate import Evaluation
@@ -63,7 +64,7 @@ def schema_differences(engine: sqlalchemy.Engine) -> list:
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(database_url):
     engine = release_database(database_url)
     assert migrations.current(engine) is None
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0007"]
     assert migrations.current(engine) == migrations.head()
     columns = {t: {c["name"] for c in sqlalchemy.inspect(engine).get_columns(t)}
                for t in ("alert_state", "current_state", "evaluation", "collection_run", "observation", "store_probe")}
@@ -96,7 +97,7 @@ def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(datab
 
 def test_a_new_database_is_migrated_to_exactly_the_table_classes(database_url):
     engine = make_engine(database_url)
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0007"]
     assert schema_differences(engine) == []
 
 
@@ -104,7 +105,7 @@ def test_a_database_the_home_made_upgrader_brought_past_the_release_is_adopted(d
     """Made between the release and migrations: every table already as the classes say, no version."""
     engine = make_engine(database_url)
     SQLModel.metadata.create_all(engine)
-    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert migrations.upgrade(engine) == ["0001", "0002", "0003", "0004", "0005", "0007"]
     assert schema_differences(engine) == []
 
 

@@ -25,6 +25,7 @@ from monitor.model import Catalogue
 from monitor import migrations
 from monitor.store import Store, make_engine
 from monitor.service.oneshot import add_evaluate_command
+from monitor.service.reports_cli import add_reports_commands
 from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder
 from monitor.service.store_health import StoreUnavailable
@@ -212,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--config", help="targets.yaml (default: MONITOR_TARGETS or ./targets.yaml)")
     pruning.set_defaults(func=cmd_prune)
 
-    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
+    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command, add_reports_commands):
         add_commands(sub)
     add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting
     add_alert_commands(sub, open_database)

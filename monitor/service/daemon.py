@@ -259,7 +259,8 @@ class Daemon:
             await self._store_backlog.wait_for(lambda: self._awaiting_store < self.settings.max_concurrent_feeds)
         log.info("cycle_started", extra={"feed": feed_id})
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
-                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
+                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None,
+                               catalogue=self.catalogue)
         result = await collect(feed, context)   # logs the outcome once
         self._awaiting_store += 1
         try:
