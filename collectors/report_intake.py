@@ -22,7 +22,7 @@ from collectors.drop_report import FileProblem, Rejected
 from collectors.records import parse_local_times
 from collectors.report_template import HEADERS, SHEET, number_bounds
 from collectors.series import to_number
-from collectors.sheet_layout import Grid, header_text, lay_out
+from collectors.sheet_layout import Grid, column_letter, header_text, lay_out
 from collectors.spreadsheet import from_excel_serial, read_workbook
 from monitor.model import Catalogue
 from monitor.reporting import Period, period_in_text, reported_commitments
@@ -117,6 +117,22 @@ def _missing_headers(grid: Grid) -> list[str]:
     return [h for h in wanted if h not in best]
 
 
+def _as_written(grid: Grid, headers: dict[str, str], letters: dict[str, str], first_data_row: int | None
+                ) -> dict[str, str]:
+    """Each column's header exactly as the agency's file writes it (the reader compares them without spaces)."""
+    above = [i for i, n in enumerate(grid.row_numbers) if first_data_row is None or n < first_data_row][-3:]
+    written = dict(headers)
+    for name, compared in headers.items():
+        column = next((i for i in range(len(grid.rows[above[0]]) if above else 0)
+                       if column_letter(i) == letters.get(name)), None)
+        for r in reversed(above):
+            cell = grid.rows[r][column] if column is not None and column < len(grid.rows[r]) else None
+            if cell is not None and header_text(cell) == compared:
+                written[name] = str(cell).strip()
+                break
+    return written
+
+
 def _period(grid: Grid, header_row: int, name: str) -> Period | None:
     for row in grid.rows[:header_row]:
         for cell in row:
@@ -168,7 +184,8 @@ def read_report(content: bytes, name: str, catalogue: Catalogue, feed: ReportsFe
         intake.problems.append(ReportProblem(
             f"这是{found.zh}的填报表，而上传链接是{expected.zh}的；请用{expected.zh}的模板或链接"))
     period = intake.period = expected or found
-    headers, letters = layout.headers, layout.letters
+    letters = layout.letters
+    headers = _as_written(grid, layout.headers, layout.letters, layout.row_numbers[0] if layout.row_numbers else None)
     blank: list[object] = [None] * len(layout.row_numbers)
     columns = {name: layout.table.columns.get(name, blank) for name in NAMES.values()}
     owned = {c.id: c for c in reported_commitments(catalogue, feed.id, agency_id)}
