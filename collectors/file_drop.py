@@ -35,9 +35,10 @@ from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, Dro
 from collectors.drop_report import FileProblem, Rejected
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_json, extract_table
-from collectors.sheet_layout import Grid, lay_out, time_columns
+from collectors.sheet_layout import Grid, header_text, lay_out, near_misses, time_columns, wanted_columns
 from collectors.spreadsheet import SPREADSHEET_TYPES, from_excel_serial, read_workbook
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
+from monitor.reporting import FileReceipt
 from monitor.spec.feeds import FileFeed, check_file_pattern
 
 log = logging.getLogger("monitor.collect.file")
@@ -55,7 +56,11 @@ class FileContent:
 
 def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
                    spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
-    layout = lay_out(grid, feed)
+    try:
+        layout = lay_out(grid, feed)
+    except Rejected as rejection:
+        raise Rejected(rejection.problems + _cells_under_misnamed_headers(grid, feed, data_time, tz, spreadsheet,
+                                                                          rejection)) from None
     if spreadsheet:
         columns = dict(layout.table.columns)
         for name in time_columns(feed) & set(columns):
@@ -67,6 +72,27 @@ def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo
                     column=layout.letters.get(p.column or ""), header=layout.headers.get(p.column or ""),
                     value=p.value) for p in extracted.problems]
     return extracted, problems, layout.skipped
+
+
+def _cells_under_misnamed_headers(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
+                                  spreadsheet: bool, rejection: Rejected) -> list[FileProblem]:
+    """A header misnamed (办结日期 for 办结时间) must not hide the bad cells: the sheet is read once more
+    taking each near miss for the column it probably is, and those problems join the report (the
+    file is rejected all the same), so the agency fixes everything in one round."""
+    if [p.reason for p in rejection.problems] != ["missing_column"]:
+        return []
+    rename = {header_text(k): v for k, v in feed.columns.items()}
+    for r in range(min(len(grid.rows), 20)):
+        written = [header_text(cell) for cell in grid.rows[r]]
+        lacking = sorted(wanted_columns(feed) - {rename.get(h, h) for h in written})
+        guesses = near_misses(written, lacking, feed)
+        if guesses and set(guesses.values()) == set(lacking):
+            try:
+                retry = feed.model_copy(update={"columns": {**feed.columns, **guesses}})
+                return _sheet_content(grid, retry, data_time, tz, spreadsheet)[1]
+            except Rejected:
+                return []
+    return []
 
 
 def _grids(content: bytes, suffix: str, feed: FileFeed) -> list[Grid]:
@@ -160,6 +186,7 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
     count_rejections(result.rows_rejected, {"file_rejected": 1, "symlink": 1})
     log.warning("file_rejected", extra={"feed": feed.id, "file": path.name, "problems": 1, "reason": "symlink",
                                          "dry_run": dry_run})
+    result.receipts.append(FileReceipt(feed.id, path.name, None, False, [FileProblem("symlink").zh()]))
     if not dry_run:
         file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
@@ -184,8 +211,11 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         for problem in rejection.problems:
             count_rejections(result.rows_rejected, {problem.reason: 1})
         log.warning("file_rejected", extra={"feed": feed.id, "file": name, "problems": len(rejection.problems)})
+        result.receipts.append(FileReceipt(feed.id, name, None, False, [p.zh() for p in rejection.problems]))
         return
     claim.problems = []
+    result.receipts.append(FileReceipt(feed.id, name, None, True, series=sorted(
+        {v.series for v in content.extracted.values} | {b.series for b in content.extracted.cases})))
     content.extracted.into(result)
     count_rejections(result.rows_skipped, content.skipped)
     log.info("file_accepted", extra={"feed": feed.id, "file": name, "rows": content.extracted.accepted,
@@ -205,6 +235,7 @@ def _set_aside_suspects(folder: Path, feed: FileFeed, stamp: str, result: Collec
             claim = Claim.take(folder / name)
         except Unclaimable:   # another daemon holds it (it may be reading it now): left for later
             continue
+        result.receipts.append(FileReceipt(feed.id, name, None, False, [FileProblem(reason).zh()]))
         try:
             filed = file_rejected(claim.path, folder, stamp, [FileProblem(reason)], name)
             if filed is not None:

@@ -103,7 +103,7 @@ def _read_one(claim: Claim, catalogue: Catalogue, feed: ReportsFeed, agency: str
         receipt.period = str(rejection.intake.period) if rejection.intake.period else None
     except Rejected as rejection:   # unreadable, too large: said as the drop folder says it
         claim.problems = rejection.problems
-        receipt.problems = [p.line().split("    [")[0] for p in rejection.problems]
+        receipt.problems = [p.zh() for p in rejection.problems]
     else:
         claim.problems = []
         assert intake.period is not None
@@ -151,7 +151,7 @@ def collect_reports(feed: ReportsFeed, context: FetchContext, gate: Gate | None 
                 if path.name in suspects:   # it crashed or timed out an earlier read: set aside unread
                     claim.problems = [FileProblem(suspects[path.name])]
                     result.receipts.append(FileReceipt(feed.id, path.name, agency, False,
-                                                       [claim.problems[0].line().split("    [")[0]]))
+                                                       [claim.problems[0].zh()]))
                     count_rejections(result.rows_rejected, {"file_rejected": 1, suspects[path.name]: 1})
                     if not context.dry_run:
                         drop_suspects.forget(folder, path.name)

@@ -34,7 +34,7 @@ def select_sheets(available: Sequence[str], wanted: str | Sequence[str] | None) 
     patterns = [wanted] if isinstance(wanted, str) else list(wanted)
     unmatched = [p for p in patterns if not any(fnmatchcase(name, p) for name in available)]
     if unmatched:
-        raise Rejected([FileProblem("missing_sheet", sheet=p, detail=f"工作表有 / sheets are: {', '.join(available)}")
+        raise Rejected([FileProblem("missing_sheet", sheet=p, detail=f"工作表有：{'、'.join(available)} / sheets are: {', '.join(available)}")
                         for p in unmatched])
     return [name for name in available if any(fnmatchcase(name, p) for p in patterns)]
 

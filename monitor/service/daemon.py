@@ -41,6 +41,8 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
+from monitor.service import receipts
+from monitor.service.reports_view import ReportsView
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
@@ -309,6 +311,11 @@ class Daemon:
                 self.alerts.process(catalogue, evaluations, now)
             except Exception:  # alerting trouble must not stop collection and evaluation
                 log.exception("alert_processing_failed", extra={"feed": feed_id})
+        if result.receipts:   # a receipt for every file read: to the agency and the operators
+            try:
+                receipts.queue(self.store.engine, catalogue, result.receipts, evaluations, now, self.settings.public_url)
+            except Exception:  # noqa: BLE001 - the data is stored; a receipt that failed is logged
+                log.exception("receipts_failed", extra={"feed": feed_id})
         return evaluations
 
     def _still_current(self, used: Catalogue, feed_id: str, evaluations: list[Evaluation]) -> list[Evaluation]:
@@ -487,7 +494,8 @@ class Daemon:
 
     def snapshot(self) -> Snapshot:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each
-            return Snapshot(self.catalogue, self.board, self.clock())
+            now = self.clock()
+            return Snapshot(self.catalogue, self.board, now, ReportsView(self.store.engine, self.catalogue, now))
 
     def history(self, commitment: str, limit: int) -> list[HistoryPoint]:
         """The commitment's most recent evaluations, oldest first."""

@@ -329,6 +329,8 @@ class DaemonMetrics:
         self.collection_duration.labels(result.feed).observe(result.duration_seconds)
         self.collection_bytes.labels(result.feed).inc(result.bytes_read)
         self.rows_accepted.labels(result.feed).inc(result.rows_accepted)
+        if result.receipts:   # the rejected-file count exists from the first file on (a rule takes its increase)
+            self.rows_rejected.labels(result.feed, "file_rejected")
         for reason, count in result.rows_rejected.items():
             self.rows_rejected.labels(result.feed, reason).inc(count)
         for reason, count in result.rows_skipped.items():

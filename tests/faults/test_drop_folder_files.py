@@ -108,7 +108,7 @@ def _claimed_by_someone(path) -> bool:
         return False
 
 
-def test_a_parse_that_times_out_leaves_the_file_for_the_next_run(tmp_path, monkeypatch):
+def test_a_parse_that_times_out_files_nothing_then_is_set_aside_unread_on_the_next_run(tmp_path, monkeypatch):
     drop, store = tmp_path / "drop", a_store(tmp_path)
     drop.mkdir()
     path = export(drop, "slow.xlsx", 8)
@@ -128,9 +128,11 @@ def test_a_parse_that_times_out_leaves_the_file_for_the_next_run(tmp_path, monke
     assert not result.ok and result.error_category == "timeout" and release.is_set()
     assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing
     assert path.exists() and not (drop / "processed").exists()
-    monkeypatch.setattr(file_drop, "read_content", real_read)
+    # a file that timed out the reader would time it out at every run: set aside, never parsed again
+    monkeypatch.setattr(file_drop, "read_content", lambda *a, **k: pytest.fail("parsed again"))
     collect_and_store(drop_feed(drop), store)
-    assert stored_cases(store) == 8 and (drop / "processed" / "slow.xlsx").exists()
+    assert stored_cases(store) == 0 and (drop / "rejected" / "slow.xlsx").exists()
+    assert "读取该文件超时" in (drop / "rejected" / "slow.xlsx.errors.txt").read_text(encoding="utf-8")
 
 
 def test_an_upload_that_pauses_past_settle_is_read_again_when_the_rest_arrives(tmp_path):

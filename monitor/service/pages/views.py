@@ -25,6 +25,7 @@ class Snapshot:
     catalogue: Catalogue
     board: Mapping[str, Evaluation]
     now: datetime
+    reports: Any = None   # monitor.service.reports_view.ReportsView: submitted files and reports, read on demand
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def board(snap: Snapshot, document: str | None = None, agency: str | None = None
         "filters": {"document": document or "", "agency": agency or "", "status": status or ""},
         "commitments": _worst_first(chosen), "due_soon": sorted(due, key=lambda r: (r["deadline"], r["id"])),
         "due_within_days": DUE_SOON.days,
+        "rejected_files": snap.reports.rejected_files() if snap.reports is not None else [],
+        "overdue_reports": snap.reports.overdue() if snap.reports is not None else [],
         "choices": {"documents": [(d.id, d.title) for d in cat.documents.values()],
                     "agencies": [(a.id, a.name) for a in cat.agencies.values()],
                     "statuses": [(s, STATUS_WORDS[s]) for s in STATUS_ORDER]},
@@ -125,6 +128,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint]) -
             "reason_en": ev.reason,
         },
         "reason_zh": reason_zh(c, ev),
+        "reported": snap.reports.entries(c.id) if snap.reports is not None else [],
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
                     for h in history],
     }
@@ -141,7 +145,8 @@ def agency(snap: Snapshot, agency_id: str) -> dict[str, Any] | None:
             rows.append({**row(c, snap.board.get(c.id)),
                          "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
     return {"id": a.id, "name": a.name, "jurisdiction": a.jurisdiction, "now": snap.now,
-            "counts": counts(rows), "commitments": _worst_first(rows)}
+            "counts": counts(rows), "commitments": _worst_first(rows),
+            "overdue_reports": snap.reports.overdue(agency_id) if snap.reports is not None else []}
 
 
 def document(snap: Snapshot, document_id: str) -> dict[str, Any] | None:
