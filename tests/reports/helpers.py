@@ -39,6 +39,12 @@ feeds:
     path: REPORTS
     settle: 0s
     due_day: 10
+  - id: cases_market
+    kind: file
+    path: CASES
+    settle: 0s
+    columns: {编号: id, 受理时间: submitted, 办结时间: completed, 网办率: rate}
+    series: [{name: setup, type: cases}, {name: rate, type: share, column: rate}]
 alerting:
   operators: {emails: [ops@operators.example], mode: copy}
 commitments:
@@ -82,6 +88,17 @@ commitments:
     clause: "4."
     quote: 企业开办时间压缩至1个工作日以内
     measured: {zh: 企业开办时间, en: Time to start a business}
+    kind: case_duration
+    op: "<="
+    value: 1
+    unit: 个工作日
+    agency: town.market
+    measure: {feed: cases_market, series: setup}
+  - id: town2026.unwired
+    document: town2026
+    clause: "4."
+    quote: 企业开办时间压缩至1个工作日以内
+    measured: {zh: 企业开办全程网办, en: Setup online}
     kind: value
     op: "<="
     value: 1
@@ -94,7 +111,9 @@ def catalogue_in(folder: Path) -> Catalogue:
     (folder / "seeds").mkdir(parents=True, exist_ok=True)
     (folder / "seeds" / "seed.txt").write_text(SEED, encoding="utf-8")
     path = folder / "targets.yaml"
-    path.write_text(TARGETS.replace("REPORTS", str(folder / "reports")), encoding="utf-8")
+    (folder / "cases").mkdir(exist_ok=True)
+    path.write_text(TARGETS.replace("REPORTS", str(folder / "reports")).replace("CASES", str(folder / "cases")),
+                    encoding="utf-8")
     return load_catalogue(path)
 
 

@@ -66,12 +66,13 @@ def test_a_rejected_report_is_receipted_with_every_problem_and_shows_on_the_boar
 
 def test_a_case_spreadsheet_with_a_misnamed_header_and_a_bad_cell_names_both_in_the_agencys_words(tmp_path):
     catalogue, store = catalogue_in(tmp_path), store_in(tmp_path)
-    cases = tmp_path / "cases"
-    cases.mkdir()
-    write_xlsx(cases / "june.xlsx", [["A1", "2024-06-03 09:00", "2024-06-04 10:00", 95],
-                                     ["A2", "2024-06-05 09:00", "下周一", 96]],
+    write_xlsx(tmp_path / "cases" / "june.xlsx", [["A1", "2024-06-03 09:00", "2024-06-04 10:00", 95],
+                                                  ["A2", "2024-06-05 09:00", "下周一", 96]],
                headers=["编号", "受理时间", "办结日期", "网办率"])
-    result = collect_once(drop_feed(cases))
+    result = collect_once(catalogue.feeds["cases_market"])
+    (mail,) = stored_and_receipted(store, catalogue, result)
+    assert json.loads(mail.to_addrs) == ["market@town.agencies.example"]   # the lead agency of the feed's commitments
+    assert "第3行，C列（办结日期）：办结时间无法识别，值为“下周一”" in mail.body_text
     (receipt,) = result.receipts
     assert not receipt.accepted
     assert any("缺少：「办结时间」" in p and "表头中有「办结日期」，是否应为「办结时间」" in p for p in receipt.problems)
