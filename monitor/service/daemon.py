@@ -43,6 +43,7 @@ from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
 from monitor.service import receipts
 from monitor.service.reports_view import ReportsView
+from monitor.service.uploads import UploadDesk
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
@@ -104,6 +105,7 @@ class Daemon:
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
+        self.uploads = UploadDesk(settings.link_signer(), lambda: self.catalogue, clock, settings.public_url)
         self.started_at = clock()
         self.last_reload_error: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None

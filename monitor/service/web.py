@@ -139,6 +139,10 @@ def service_routes(backend: WebBackend, on_rejected: Callable[[str], None] = lam
 def build_app(backend: WebBackend, admin_token: str | None = None,
               on_rejected: Callable[[str], None] = lambda reason: None) -> Starlette:
     routes = service_routes(backend, on_rejected) + api.routes(backend, JSON) + html.routes(backend)
+    desk = getattr(backend, "uploads", None)   # agencies' upload page (monitor/service/uploads.py)
+    if desk is not None:
+        from monitor.service import uploads
+        routes += uploads.routes(desk)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: HTTPException) -> Response:
