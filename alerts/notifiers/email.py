@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import smtplib
 import socket
@@ -35,6 +36,10 @@ def build_email(notification: Notification, mail_from: str) -> EmailMessage:
     message.set_content(notification.body_text, charset="utf-8")
     if notification.body_html:
         message.add_alternative(notification.body_html, subtype="html", charset="utf-8")
+    for attachment in json.loads(notification.attachments or "[]"):   # the progress-report template
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(base64.b64decode(attachment["base64"]), maintype=maintype, subtype=subtype,
+                               filename=attachment["filename"])
     return message
 
 

@@ -44,6 +44,9 @@ from monitor.service.retention import prune
 from monitor.service import receipts
 from monitor.service.reports_view import ReportsView
 from monitor.service.uploads import UploadDesk
+from monitor.service.reporting_round import ReportingRound, mark_late
+from monitor.reporting import reports_feeds
+from monitor.spec.feeds import ReportsFeed
 from monitor.service.settings import Settings, ensure_sqlite_folder, split_address
 from monitor import migrations
 from monitor.store import Store, evaluation_dict, make_engine
@@ -53,6 +56,7 @@ from monitor.service.web import WebServer
 log = logging.getLogger("monitor.daemon")
 FEED_JOB_PREFIX = "feed:"
 SHUTDOWN_GRACE_SECONDS = 10
+REPORTING_ROUND_SECONDS = 300   # templates, reminders, the overdue list: checked every five minutes
 
 
 class AlertHook(Protocol):
@@ -105,7 +109,9 @@ class Daemon:
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
-        self.uploads = UploadDesk(settings.link_signer(), lambda: self.catalogue, clock, settings.public_url)
+        signer = settings.link_signer()
+        self.uploads = UploadDesk(signer, lambda: self.catalogue, clock, settings.public_url)
+        self.reporting_round = ReportingRound(store.engine, signer, settings.public_url)
         self.started_at = clock()
         self.last_reload_error: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -157,6 +163,10 @@ class Daemon:
         if self.leases is not None:
             self._scheduler.add_job(self._renew_leases, IntervalTrigger(seconds=max(1.0, self.settings.lease_seconds / 3)),
                                     id="leases", max_instances=1, coalesce=True)
+        if self.alerts is not None:   # templates, reminders and the overdue list (progress reports)
+            self._scheduler.add_job(self._reporting_round, IntervalTrigger(seconds=REPORTING_ROUND_SECONDS),
+                                    id="reporting-round", max_instances=1, coalesce=True,
+                                    next_run_time=datetime.now(timezone.utc))
         if self.settings.prune_interval_seconds > 0:
             self._scheduler.add_job(self._prune, IntervalTrigger(seconds=self.settings.prune_interval_seconds),
                                     id="prune", max_instances=1, coalesce=True)
@@ -297,6 +307,9 @@ class Daemon:
         self.metrics.store_writable.set(1)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
+        if isinstance(catalogue.feeds[feed_id], ReportsFeed):   # late is not missed: 未按期填报
+            evaluations = mark_late(self.store.engine, catalogue, feed_id, evaluations,
+                                    now.astimezone(catalogue.calendar_zone).date())
         if not result.ok:   # say why the data is missing: the evaluator sees data, not collections
             failure = f"; the last collection failed ({result.error_category}: {result.error})"
             evaluations = [replace(e, reason=e.reason + failure) if e.status == "no_data" else e for e in evaluations]
@@ -422,6 +435,14 @@ class Daemon:
         for feed_id in sorted(self.held):
             await self._hold(feed_id)
         await self._give_back_surplus()
+
+    async def _reporting_round(self) -> None:
+        if not reports_feeds(self.catalogue):
+            return
+        try:
+            await asyncio.to_thread(self.reporting_round.run, self.catalogue, self.calendar, self.clock())
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("reporting_round_failed")
 
     async def _deliver(self) -> None:
         if self.alerts is None:

@@ -13,9 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from alerts.tables import AlertGroup
 
 from monitor.model import Catalogue
-from monitor.reporting import due_date, last_due_period, reporting_agencies, reports_feeds
+from monitor.reporting import Period, due_date, last_due_period, reporting_agencies, reports_feeds
 from monitor.service import report_tables
 
 REJECTED_SHOWN_FOR = timedelta(days=14)
@@ -30,16 +33,32 @@ class Overdue:
 
 
 def overdue_reports(engine: Engine, catalogue: Catalogue, today: date) -> list[Overdue]:
-    """Every agency whose report for the last period now past due has not been accepted (催报)."""
+    """Every agency asked for the last period now past due (its template was mailed, see
+    reporting_round) whose report has not been accepted (催报). An agency never asked is not late:
+    the first round after the feed is added asks for the period due next, not the one past."""
     found = []
     for feed in reports_feeds(catalogue):
         period = last_due_period(feed, today)
         if period is None:
             continue
         done = report_tables.reported(engine, feed.id, str(period))
+        asked = asked_for(engine, feed.id, period)
         found += [Overdue(feed.id, agency, str(period), due_date(feed, period))
-                  for agency in reporting_agencies(catalogue, feed.id) if agency not in done]
+                  for agency in reporting_agencies(catalogue, feed.id) if agency not in done and agency in asked]
     return found
+
+
+def asked_key(feed: str, agency: str, period: Period) -> str:
+    return f"reports:template:{feed}:{agency}:{period}"
+
+
+def asked_for(engine: Engine, feed: str, period: Period) -> set[str]:
+    """The agencies whose template for the period was mailed."""
+    prefix = f"reports:template:{feed}:"
+    suffix = f":{period}"
+    with Session(engine) as session:
+        keys = session.exec(select(AlertGroup.key).where(col(AlertGroup.key).startswith(prefix))).all()
+    return {key[len(prefix):-len(suffix)] for key in keys if key.endswith(suffix)}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Progress reports: each accepted report's entries (value, 数据截至日期, 说明, 佐证) and a receipt per
-submitted file, accepted or rejected (monitor/service/report_tables.py).
+submitted file, accepted or rejected (monitor/service/report_tables.py); notifications carry
+attachments (the template mailed to each agency).
 
 Revision ID: 0007
 Revises: 0005
@@ -44,6 +45,11 @@ def upgrade() -> None:
         op.create_index("ix_file_receipt_received", "file_receipt", ["received_at"])
 
 
+    if "attachments" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("notification")}:
+        op.add_column("notification", sa.Column("attachments", sa.Text(), nullable=True))   # the template mailed to agencies
+
+
 def downgrade() -> None:
+    op.drop_column("notification", "attachments")
     op.drop_table("file_receipt")
     op.drop_table("report_entry")

@@ -37,6 +37,8 @@ def reason_zh(c: Commitment, ev: Evaluation | None) -> str:
         return "未接入数据：目录未写明本项数据从何而来（measure），不作评估，也不发提醒。"
     if not c.evaluated:
         return "本项未纳入监测" + (f"：{c.reason}" if c.reason else "（草稿）" if c.draft else "") + "。"
+    if ev is not None and ev.status == "no_data" and ev.reason.startswith("未按期填报"):
+        return ev.reason + "：逾期未报不按未兑现计，收到填报后即重新评估。"
     if ev is None or ev.status == "no_data":
         return "暂无可用数据（数据源尚未提供，或最新数据已过期），暂不能判断是否兑现。"
     if ev.status == "error":
