@@ -1,7 +1,8 @@
 """A filled progress-report template read back and checked, row by row: accepted whole or rejected whole.
 
 The sheet is read with the drop folder's readers (bounded workbook reading, the sheet-layout
-reader that finds the header under title rows), by the template's headers. Every row is checked —
+reader that finds the header under title rows), by the template's headers. A row left blank is a
+commitment not reported this time (its earlier figure stands). Every other row is checked —
 the commitment exists, is this agency's and is reported here; the number parses and fits the unit;
 the date lies in the period and not in the future — and every problem is reported at once, in the
 agency's words: the header as written in their file, the row number Excel shows
@@ -195,6 +196,8 @@ def read_report(content: bytes, name: str, catalogue: Catalogue, feed: ReportsFe
         intake.problems.append(ReportProblem(message, row, headers.get(column, column), letters.get(column), value))
 
     for i, row in enumerate(layout.row_numbers):
+        if all(columns[name][i] is None for name in ("value", "as_of", "note", "evidence")):
+            continue   # a row left blank: that commitment is not reported this time
         cell = columns["id"][i]
         commitment_id = _text(cell)
         c = owned.get(commitment_id or "")
@@ -234,12 +237,8 @@ def read_report(content: bytes, name: str, catalogue: Catalogue, feed: ReportsFe
         if c is not None and number is not None and as_of is not None:
             intake.entries.append(ReportEntry(c.id, float(number), as_of, _text(columns["note"][i]),
                                               _text(columns["evidence"][i])))
-    for commitment_id in owned:
-        if commitment_id not in seen:
-            intake.problems.append(ReportProblem(f"缺少编号为「{commitment_id}」的承诺（{owned[commitment_id].measured_zh}）"
-                                                 "这一行；请勿删除模板中的行"))
-    if not layout.row_numbers and not intake.problems:
-        intake.problems.append(ReportProblem("文件中没有填报内容"))
+    if not seen and not intake.problems:
+        intake.problems.append(ReportProblem("文件中没有填报任何数值：请在黄色单元格中填写本期数值和数据截至日期"))
     if intake.problems:
         intake.entries = []
         raise ReportRejected(intake)
