@@ -33,11 +33,9 @@ _FILL = PatternFill("solid", fgColor="FFF9C4")
 
 
 def number_bounds(c: Commitment) -> tuple[float, float | None]:
-    """What 本期数值 may hold: a share 0-100, a milestone 0 or 1, anything else not negative."""
-    if c.kind == "share" or c.unit == "%":
+    """What 本期数值 may hold: a share or a milestone's completion % 0-100, anything else not negative."""
+    if c.unit == "%" and c.kind in ("share", "milestone"):
         return 0.0, 100.0
-    if c.kind == "milestone":
-        return 0.0, 1.0
     return 0.0, None
 
 
@@ -110,7 +108,7 @@ def _help(sheet: Worksheet, agency: AgencySpec, period: Period, due: date) -> No
         "",
         "怎么填：",
         "1. 只填写黄色单元格：本期数值、数据截至日期、完成情况说明、佐证材料；其他列已锁定，请勿修改、删除或调整行列顺序。",
-        "2. 本期数值：填写一个数字，单位见“单位”列（比例填百分数，如 95 表示95%；里程碑类已完成填1，未完成填0）；"
+        "2. 本期数值：填写一个数字，单位见“单位”列（比例填百分数，如 95 表示95%；里程碑类填完成百分比，100 表示已完成）；"
         "不要填写“约30”“30左右”“见附件”等文字。",
         f"3. 数据截至日期：该数值统计到哪一天，须在{period.first_day.isoformat()}至{period.last_day.isoformat()}之间，"
         "且不晚于填报当天；格式如 2026-11-30。",

@@ -30,6 +30,7 @@ from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service import heap
 from monitor.service.gzipped import Compressed
+from monitor.service.demo.agencies import DemoAgencies
 from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, data_wanted, evaluate
 from monitor.loader import load_catalogue
@@ -112,6 +113,8 @@ class Daemon:
         signer = settings.link_signer()
         self.uploads = UploadDesk(signer, lambda: self.catalogue, clock, settings.public_url)
         self.reporting_round = ReportingRound(store.engine, signer, settings.public_url)
+        self.demo_agencies = DemoAgencies(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
+                                          self.reporting_round.ask) if demo else None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -272,6 +275,8 @@ class Daemon:
         async with self._store_backlog:   # collect no further ahead of the writer than a few results
             await self._store_backlog.wait_for(lambda: self._awaiting_store < self.settings.max_concurrent_feeds)
         log.info("cycle_started", extra={"feed": feed_id})
+        if self.demo_agencies is not None:   # --demo: the agencies put their files where this feed reads
+            await asyncio.to_thread(self.demo_agencies.before_collect, feed, self.clock())
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
                                env=os.environ, demo_url=self.demo_server.url if self.demo_server else None,
                                catalogue=self.catalogue)

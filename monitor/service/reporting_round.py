@@ -37,6 +37,7 @@ from monitor.reporting import (Period, due_date, is_reported_period, last_due_pe
 from monitor.service import report_tables
 from monitor.service.reports_view import asked_key, overdue_reports
 from monitor.service.signed_links import LinkSigner
+from monitor.spec.feeds import ReportsFeed
 from monitor.service.uploads import upload_link
 
 log = logging.getLogger("monitor.reports.round")
@@ -46,13 +47,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def mark_late(engine: Engine, catalogue: Catalogue, feed_id: str, evaluations: Sequence[Evaluation],
               today: date) -> list[Evaluation]:
     """The verdicts of commitments whose agency's report is past due, as no_data 未按期填报（应于…前填报）."""
-    late = {(o.agency): o.due for o in overdue_reports(engine, catalogue, today) if o.feed == feed_id}
+    late = {o.agency: o for o in overdue_reports(engine, catalogue, today) if o.feed == feed_id}
     if not late:
         return list(evaluations)
     out = []
     for e in evaluations:
         c = catalogue.commitments.get(e.commitment)
-        due = late.get(c.agency.id) if c is not None and c.agency is not None else None
+        overdue = late.get(c.agency.id) if c is not None and c.agency is not None else None
+        settled_before = c is not None and c.deadline is not None and overdue is not None \
+            and c.deadline < Period.parse(overdue.period).first_day   # the late report is not about it
+        due = overdue.due if overdue is not None and not settled_before else None
         if due is None:
             out.append(e)
         else:
@@ -110,6 +114,16 @@ class ReportingRound:
         if queued:
             log.info("reporting_round", extra={"queued": queued})
         return queued
+
+    def ask(self, catalogue: Catalogue, feed: ReportsFeed, agency: str, period: Period, now: datetime) -> bool:
+        """Mail the agency its template for `period` now, unless it was mailed already (the demo asks for
+        the period just past)."""
+        with Session(self.engine) as session:
+            if not _once(session, asked_key(feed.id, agency, period), now):
+                return False
+            session.add(self._template_mail(catalogue, feed.id, agency, period, due_date(feed, period), now))
+            session.commit()
+        return True
 
     def _link(self, agency: str, period: Period) -> str:
         return upload_link(self.signer, self.public_url, agency, period)

@@ -78,8 +78,8 @@ commitments:
     measured: {zh: 一网通办平台建成, en: One-network platform built}
     kind: milestone
     op: ">="
-    value: 1
-    unit: 个
+    value: 100
+    unit: "%"
     deadline: 2026-12-31
     agency: town.gov
     measure: {feed: reports}

@@ -49,7 +49,7 @@ def test_a_report_with_mistakes_is_rejected_whole_naming_every_problem_by_its_he
     catalogue = catalogue_in(tmp_path)
     book = template(catalogue, "town.gov")
     book["填报表"]["H3"] = "本期 数值"                  # a space: still the column, named as the file writes it
-    content = fill(book, {4: ("约30", "下周一", None, None), 5: (2, datetime(2026, 12, 25), None, None)})
+    content = fill(book, {4: ("约30", "下周一", None, None), 5: (130, datetime(2026, 12, 25), None, None)})
     drop(tmp_path / "reports" / "town.gov", "gov.xlsx", content)
     result = collect_reports(catalogue)
     assert result.values == [] and result.rows_rejected == {"file_rejected": 1}
@@ -58,7 +58,7 @@ def test_a_report_with_mistakes_is_rejected_whole_naming_every_problem_by_its_he
     assert receipt.problems == [
         "第4行「本期 数值」：'约30' 不是数字",
         "第4行「数据截至日期」：'下周一' 不是日期（请写成 2026-11-30 这样的格式）",
-        "第5行「本期 数值」：'2' 超出范围（单位：个，应在0到1之间）",
+        "第5行「本期 数值」：'130' 超出范围（单位：%，应在0到100之间）",
         "第5行「数据截至日期」：'2026-12-25' 不在报送期2026-11内（应在2026-11-01至2026-11-30之间）",
     ]
     result.handover.committed()
