@@ -36,7 +36,7 @@ def targets(tmp_path: Path) -> Path:
     """The repository's catalogue with test timings: a 1 s group_wait and a feed collected every few seconds."""
     text = (ROOT / "targets.yaml").read_text(encoding="utf-8")
     fast = (text.replace("  group_wait: 30s\n", "  group_wait: 1s\n", 1)
-            .replace("schedule: {interval: 60s, jitter: 5s}", f"schedule: {{interval: {FEED_INTERVAL}}}", 1))
+            .replace("schedule: {interval: 5m, jitter: 10s}", f"schedule: {{interval: {FEED_INTERVAL}}}", 1))
     assert fast.count("group_wait: 1s") == 1 and f"interval: {FEED_INTERVAL}" in fast, "targets.yaml layout changed"
     path = tmp_path / "targets.yaml"
     path.write_text(fast, encoding="utf-8")
@@ -68,7 +68,7 @@ def sample(daemon: DaemonProcess, metric: str, **labels: str) -> float:
 
 
 def collections(daemon: DaemonProcess) -> int:
-    return int(sample(daemon, names.METRIC_COLLECTIONS, feed="demo", result="ok"))
+    return int(sample(daemon, names.METRIC_COLLECTIONS, feed="reports", result="ok"))
 
 
 def backlog(daemon: DaemonProcess) -> int:
