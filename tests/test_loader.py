@@ -101,7 +101,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
     found = problems_of(path)
     assert found == [
         f"{path}:16:5: feeds[0].kind: unknown kind 'ftp'; known kinds: 'demo', 'http_json', 'http_csv', 'file', "
-        "'sql', 'prometheus'",
+        "'sql', 'prometheus', 'reports'",
         f"{path}:24:5: commitments[0].op: Input should be '<=', '<', '>=', '>', '==' or 'range'",
     ]
 
@@ -148,7 +148,7 @@ def test_range_needs_value_max(tmp_path):
 
 def test_validate_command_exits_1_and_names_the_line_of_a_planted_key(tmp_path, repo_root):
     broken = (repo_root / "targets.yaml").read_text(encoding="utf-8").replace(
-        "    kind: demo\n", "    kind: demo\n    shedule: {interval: 5m}\n", 1)
+        "    kind: reports\n", "    kind: reports\n    shedule: {interval: 5m}\n", 1)
     path = tmp_path / "targets.yaml"
     path.write_text(broken, encoding="utf-8")
     (tmp_path / "seeds").symlink_to(repo_root / "seeds")
