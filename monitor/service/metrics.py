@@ -340,8 +340,8 @@ class DaemonMetrics:
             self.feed_last_success.labels(result.feed).set(result.fetched_at.timestamp())
 
     def record_catalogue(self, catalogue: Catalogue) -> None:
-        counts = {"active": 0, "draft": 0, "unmonitorable": 0}
+        counts = {"active": 0, "draft": 0, "unmonitorable": 0, "unwired": 0}
         for c in catalogue.commitments.values():
-            counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
+            counts["draft" if c.draft else "unwired" if c.unwired else "active" if c.monitorable else "unmonitorable"] += 1
         for state, count in counts.items():
             self.catalogue_commitments.labels(state).set(count)
