@@ -65,6 +65,18 @@ def reported_commitments(catalogue: Catalogue, feed_id: str, agency_id: str | No
             if agency_id is None or (c.agency is not None and c.agency.id == agency_id)]
 
 
+def due_commitments(catalogue: Catalogue, feed_id: str, agency_id: str, period: "Period") -> list[Commitment]:
+    """What the agency's report for `period` carries: its commitments not settled before the period
+    (a target whose deadline passed earlier is no longer reported on)."""
+    return [c for c in reported_commitments(catalogue, feed_id, agency_id)
+            if c.deadline is None or c.deadline >= period.first_day]
+
+
+def agencies_due(catalogue: Catalogue, feed_id: str, period: "Period") -> list[str]:
+    """The agencies asked for a report for `period`: those with a commitment it carries."""
+    return [a for a in reporting_agencies(catalogue, feed_id) if due_commitments(catalogue, feed_id, a, period)]
+
+
 def reporting_agencies(catalogue: Catalogue, feed_id: str) -> list[str]:
     """The agencies that report on the feed: every lead agency of one of its commitments."""
     return list(dict.fromkeys(c.agency.id for c in reported_commitments(catalogue, feed_id) if c.agency is not None))

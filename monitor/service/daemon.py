@@ -42,7 +42,7 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
-from monitor.service import receipts
+from monitor.service import receipts, report_tables
 from monitor.service.reports_view import ReportsView
 from monitor.service.uploads import UploadDesk
 from monitor.service.reporting_round import ReportingRound, mark_late
@@ -308,6 +308,8 @@ class Daemon:
         if problem and "cannot write" not in problem:   # a deleted or read-only file: writes would vanish
             raise StoreUnavailable(problem)
         self.store.save_collection(result, catalogue.feeds[feed_id].accumulates_cases)
+        if result.receipts:   # before evaluating: whether an agency has reported decides 未按期填报
+            report_tables.record(self.store.engine, result.receipts, self.clock())
         self.store_health.record_write(None)
         self.metrics.store_writable.set(1)
         now = self.clock()

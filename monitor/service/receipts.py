@@ -1,6 +1,7 @@
 """A receipt for every submitted file (progress report or case spreadsheet): a Chinese mail through the
 outbox to the submitting agency, copied to the operators — accepted, with each commitment's new
-value and verdict, or rejected, with every problem — plus a row in `file_receipt` and, for a rejected
+value and verdict, or rejected, with every problem (the row in `file_receipt` is written first, by the
+daemon, before it evaluates) and, for a rejected
 file, an ERROR log line (the collection counts it in monitor_feed_rows_rejected_total{reason="file_rejected"},
 and the generated rule MonitorFileRejected tells the operators).
 
@@ -21,7 +22,6 @@ from alerts.render import local_time, number
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
 from monitor.reporting import FileReceipt
-from monitor.service import report_tables
 from monitor.service.pages.wording import STATUS_WORDS, reason_zh
 
 log = logging.getLogger("monitor.receipts")
@@ -83,10 +83,10 @@ def render(catalogue: Catalogue, receipt: FileReceipt, received_at: datetime,
 
 def queue(engine: Engine, catalogue: Catalogue, receipts: Sequence[FileReceipt], evaluations: Sequence[Evaluation],
           now: datetime, public_url: str) -> int:
-    """Record each receipt and queue its mail (to the agency, cc the operators); the mails' count."""
+    """Queue each receipt's mail (to the agency, cc the operators; the receipts are recorded by
+    report_tables.record once the collection is stored); the mails' count."""
     if not receipts:
         return 0
-    report_tables.record(engine, receipts, now)
     by_id = {e.commitment: e for e in evaluations}
     operators = list(catalogue.alerting.operators.emails)
     queued = 0

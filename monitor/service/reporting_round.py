@@ -32,8 +32,8 @@ from collectors.report_template import write_template
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.reporting import (Period, due_date, is_reported_period, last_due_period, late_reason, period_due_around,
-                               reported_commitments, reporting_agencies, reports_feeds, send_date)
+from monitor.reporting import (Period, agencies_due, due_commitments, due_date, is_reported_period, last_due_period,
+                               late_reason, period_due_around, reports_feeds, send_date)
 from monitor.service import report_tables
 from monitor.service.reports_view import asked_key, overdue_reports
 from monitor.service.signed_links import LinkSigner
@@ -93,7 +93,7 @@ class ReportingRound:
                 period = period_due_around(feed, today)
                 due = due_date(feed, period)
                 done = report_tables.reported(self.engine, feed.id, str(period))
-                for agency in reporting_agencies(catalogue, feed.id):
+                for agency in agencies_due(catalogue, feed.id, period):
                     if today >= send_date(feed, period, calendar) and agency not in done \
                             and _once(session, asked_key(feed.id, agency, period), now):
                         session.add(self._template_mail(catalogue, feed.id, agency, period, due, now))
@@ -131,7 +131,7 @@ class ReportingRound:
     def _template_mail(self, catalogue: Catalogue, feed_id: str, agency_id: str, period: Period, due: date,
                        now: datetime):  # noqa: ANN202 - a Notification
         agency = catalogue.agencies[agency_id]
-        commitments = reported_commitments(catalogue, feed_id, agency_id)
+        commitments = due_commitments(catalogue, feed_id, agency_id, period)
         data = write_template(agency, commitments, period, due)
         text = "\n".join([
             f"{agency.name}：", "",
@@ -171,7 +171,7 @@ class ReportingRound:
         lines = ["运维人员：", "", f"以下{len(agencies)}个单位未在{due.isoformat()}前报送{period.zh}进展（催报名单）：", ""]
         for agency_id in agencies:
             agency = catalogue.agencies.get(agency_id)
-            count = len(reported_commitments(catalogue, feed_id, agency_id))
+            count = len(due_commitments(catalogue, feed_id, agency_id, period))
             lines.append(f"· {agency.name if agency else agency_id}（{agency_id}）：{count}项承诺，"
                          f"上传链接 {self._link(agency_id, period)}")
         lines += ["", "这些承诺目前显示为“暂无数据”（未按期填报），不按未兑现计；单位收到过模板和截止日提醒。",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from collectors.report_template import write_template
 from monitor.loader import load_or_report
-from monitor.reporting import Period, due_date, feed_of_agency, period_due_around, reported_commitments
+from monitor.reporting import Period, due_date, feed_of_agency, period_due_around, due_commitments
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def cmd_template(args: argparse.Namespace) -> int:
             return 2
     else:
         period = period_due_around(feed, datetime.now(timezone.utc).astimezone(catalogue.calendar_zone).date())
-    commitments = reported_commitments(catalogue, feed.id, agency.id)
+    commitments = due_commitments(catalogue, feed.id, agency.id, period)
     out = Path(args.out or f"{agency.id}-{period}.xlsx")
     out.write_bytes(write_template(agency, commitments, period, due_date(feed, period)))
     print(f"{out}: {agency.name} {period} 填报表，{len(commitments)} 项承诺，应于{due_date(feed, period).isoformat()}前报送")

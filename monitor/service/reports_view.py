@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from alerts.tables import AlertGroup
 
 from monitor.model import Catalogue
-from monitor.reporting import Period, due_date, last_due_period, reporting_agencies, reports_feeds
+from monitor.reporting import Period, agencies_due, due_date, last_due_period, reports_feeds
 from monitor.service import report_tables
 
 REJECTED_SHOWN_FOR = timedelta(days=14)
@@ -44,7 +44,7 @@ def overdue_reports(engine: Engine, catalogue: Catalogue, today: date) -> list[O
         done = report_tables.reported(engine, feed.id, str(period))
         asked = asked_for(engine, feed.id, period)
         found += [Overdue(feed.id, agency, str(period), due_date(feed, period))
-                  for agency in reporting_agencies(catalogue, feed.id) if agency not in done and agency in asked]
+                  for agency in agencies_due(catalogue, feed.id, period) if agency not in done and agency in asked]
     return found
 
 

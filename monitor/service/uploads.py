@@ -35,7 +35,7 @@ from collectors.report_intake import REPORT_TYPES, ReportRejected, read_report
 from collectors.report_template import write_template
 from collectors.reports import UPLOAD_PREFIX, agency_folder
 from monitor.model import Catalogue
-from monitor.reporting import Period, due_date, feed_of_agency, reported_commitments
+from monitor.reporting import Period, due_commitments, due_date, feed_of_agency
 from monitor.service.pages.html import render
 from monitor.service.pages.wording import promise_text
 from monitor.service.signed_links import LinkGrant, LinkRefused, LinkSigner
@@ -129,7 +129,7 @@ def routes(desk: UploadDesk) -> list[Route]:
                 "due": due_date(feed, period).isoformat(), "max_mb": round(feed.max_bytes / 1e6, 1),
                 "csrf": desk.csrf(token, grant), "form": True,
                 "commitments": [{"id": c.id, "measured": c.measured_zh, "promise": promise_text(c.op, c.value, c.value_max, c.unit)}
-                                for c in reported_commitments(catalogue, feed.id, grant.agency)]}
+                                for c in due_commitments(catalogue, feed.id, grant.agency, period)]}
 
     def show(request: Request) -> Response:
         token = request.path_params["token"]
@@ -147,7 +147,7 @@ def routes(desk: UploadDesk) -> list[Route]:
         catalogue = desk.catalogue()
         feed = feed_of_agency(catalogue, grant.agency)
         assert feed is not None
-        data = write_template(catalogue.agencies[grant.agency], reported_commitments(catalogue, feed.id, grant.agency),
+        data = write_template(catalogue.agencies[grant.agency], due_commitments(catalogue, feed.id, grant.agency, period),
                               period, due_date(feed, period))
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename={grant.agency}-{period}.xlsx"})

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from alerts.tables import Notification
 from monitor import migrations
-from monitor.service import receipts
+from monitor.service import receipts, report_tables
 from monitor.service.daemon import evaluate_feed
 from monitor.calendar import WorkCalendar
 from monitor.service.pages import views
@@ -32,6 +32,7 @@ def store_in(tmp_path) -> Store:
 def stored_and_receipted(store, catalogue, result):
     """What the daemon does with a collection: store, evaluate, queue the receipts."""
     store.save_collection(result)
+    report_tables.record(store.engine, result.receipts, NOW)
     evaluations = evaluate_feed(catalogue, WorkCalendar.from_spec(catalogue.calendar), store, result.feed, NOW)
     receipts.queue(store.engine, catalogue, result.receipts, evaluations, NOW, "http://monitor.example")
     with Session(store.engine) as session:

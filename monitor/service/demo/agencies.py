@@ -29,7 +29,7 @@ import openpyxl
 from collectors.report_template import write_template
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue, Commitment
-from monitor.reporting import Period, due_date, last_due_period, reported_commitments, reporting_agencies
+from monitor.reporting import Period, agencies_due, due_commitments, due_date, last_due_period, reporting_agencies
 from monitor.service.demo.generate import demo_payload
 from monitor.spec.feeds import FeedBase, FileFeed, ReportsFeed
 
@@ -91,8 +91,10 @@ class DemoAgencies:
         current = [a for a in agencies if any(Period(d.year, d.month) == period for _, _, d in figures.get(a, []))]
         ranked = sorted(current or agencies, key=lambda a: hashlib.sha256(f"{self.seed}:{a}".encode()).hexdigest())
         late, mistaken = ranked[0], ranked[1] if len(ranked) > 1 else None
+        asked = set(agencies_due(catalogue, feed.id, period))
         for agency in agencies:
-            self.ask(catalogue, feed, agency, period, now)   # the template for the period, mailed once
+            if agency in asked:
+                self.ask(catalogue, feed, agency, period, now)   # the template for the period, mailed once
             key = (feed.id, agency)
             if key in self._corrections:   # the corrected report follows the rejected one
                 self._send(catalogue, feed, agency, period, self._corrections.pop(key), now, "更正")
@@ -132,7 +134,7 @@ class DemoAgencies:
 
     def _send(self, catalogue: Catalogue, feed: ReportsFeed, agency: str, period: Period, rows: dict[str, Row],
               now: datetime, label: str) -> None:
-        commitments = reported_commitments(catalogue, feed.id, agency)
+        commitments = due_commitments(catalogue, feed.id, agency, period)
         book = openpyxl.load_workbook(io.BytesIO(write_template(catalogue.agencies[agency], commitments, period,
                                                                 due_date(feed, period))))
         sheet = book["填报表"]
