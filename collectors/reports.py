@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import stat
+import time as clock
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -171,9 +172,16 @@ class ReportsCollector(Collector[ReportsFeed]):
     kind: ClassVar[str] = "reports"
 
     async def fetch(self, feed: ReportsFeed, context: FetchContext) -> CollectionResult:
+        from collectors.runner import deadline_seconds   # the runner imports this module
         gate = Gate()
+        started = clock.monotonic()
         try:
             return await asyncio.to_thread(collect_reports, feed, context, gate)
         except asyncio.CancelledError:
             gate.abandon()
+            if clock.monotonic() - started >= deadline_seconds(feed) - 1.0 and not context.dry_run:
+                root = Path(feed.path)   # what was being read is set aside next time
+                for folder in (root.iterdir() if root.is_dir() else []):
+                    if folder.is_dir():
+                        drop_suspects.mark_timed_out(folder)
             raise

@@ -89,6 +89,9 @@ class Daemon:
         self.clock = clock
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry)
+        for feed in catalogue.feeds.values():   # a rejected file's count exists at 0 first: MonitorFileRejected sees the first
+            if feed.kind in ("file", "reports"):
+                self.metrics.rows_rejected.labels(feed.id, "file_rejected")
         # per-commitment families: rendered once per cycle and per reload, copied by each scrape
         self.leases = FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)) \
             if settings.feed_leases else None
