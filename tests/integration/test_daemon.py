@@ -30,7 +30,7 @@ def daemon(tmp_path):
 def test_demo_run_serves_kept_and_broken_promises_and_settles_the_dated_ones(daemon):
     reported = 'monitor_collections_total{feed="reports",result="ok"}'   # --demo: the agencies' reports
     daemon.wait_until(lambda: {"met", "missed"} <= statuses(daemon.metrics()) and reported in daemon.metrics(),
-                      timeout=90)
+                      timeout=180)
     status = httpx.get(daemon.url + "/status", timeout=5).json()
     assert sum(status["counts"].values()) >= 200
     verdicts = status["commitments"]
@@ -77,7 +77,7 @@ def test_a_broken_reload_keeps_the_running_catalogue(tmp_path):
     process = DaemonProcess(tmp_path, targets=targets).start()
     try:
         process.wait_until(lambda: 'commitment="yuzhong2021.' in process.metrics(), timeout=60)
-        targets.write_text(good.replace("    kind: demo\n", "    kind: demo\n    bogus_key: 1\n", 1), encoding="utf-8")
+        targets.write_text(good.replace("    kind: reports\n", "    kind: reports\n    bogus_key: 1\n", 1), encoding="utf-8")
         reply = httpx.post(process.url + "/-/reload", timeout=30)
         assert reply.status_code == 400
         assert any("feeds[0].bogus_key: unknown key" in p for p in reply.json()["problems"])

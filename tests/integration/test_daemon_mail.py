@@ -140,7 +140,7 @@ def test_the_demo_run_mails_each_failing_commitment_once_to_its_agencies_in_chin
         sent = sample(daemon, names.METRIC_NOTIFICATIONS_SENT, channel="email")
         return len(sink.received) > 0 and backlog(daemon) == 0 and sent == len(sink.received)
 
-    daemon.wait_until(burst_delivered, timeout=30)
+    daemon.wait_until(burst_delivered, timeout=90)   # the demo agencies write ~100 files first
     first_cycle, burst = collections(daemon), len(sink.received)
     per_cycle = []
     for k in range(1, 4):      # three more whole cycles, each followed by delivery runs
@@ -152,9 +152,12 @@ def test_the_demo_run_mails_each_failing_commitment_once_to_its_agencies_in_chin
     mails = sink.messages()
     assert len({m.message_id for m in mails}) == len(mails)
     agencies, commitments = catalogue(targets)
-    told = [i for m in mails for i in check_agency_mail(m, agencies, commitments, daemon)]
+    # besides the alerts: the demo agencies' receipts, their templates, the operators' 催报 (docs/reports.md)
+    alerts = [m for m in mails if str(m.message[GROUP_HEADER]).startswith("agency:")]
+    assert len(alerts) < len(mails)
+    told = [i for m in alerts for i in check_agency_mail(m, agencies, commitments, daemon)]
     assert len(told) == len(set(told)), "a commitment was announced in two messages"
-    assert any(m.message["Cc"] for m in mails), "no message had co-responsible agencies to copy"
+    assert any(m.message["Cc"] for m in alerts), "no message had co-responsible agencies to copy"
     failing = {c["commitment"] for c in httpx.get(daemon.url + "/status", timeout=5).json()["commitments"]
                if c["status"] in ("at_risk", "missed") and commitments[c["commitment"]].get("agency")}
     assert set(told) == failing
@@ -169,7 +172,7 @@ def test_mail_queued_during_an_smtp_outage_is_delivered_once_when_the_server_com
         MONITOR_OUTBOX_MAX_ATTEMPTS="1000"))
     cleanup.append(daemon.start())
     daemon.wait_until(lambda: backlog(daemon) > 0
-                      and all(r["attempts"] >= 2 and r["last_error"] for r in email_rows(tmp_path)), timeout=30)
+                      and all(r["attempts"] >= 2 and r["last_error"] for r in email_rows(tmp_path)), timeout=90)
     queued = email_rows(tmp_path)
     assert "Connection refused" in queued[0]["last_error"] or "cannot deliver" in queued[0]["last_error"]
     assert sample(daemon, names.METRIC_NOTIFICATIONS_SENT, channel="email") == 0
@@ -178,7 +181,7 @@ def test_mail_queued_during_an_smtp_outage_is_delivered_once_when_the_server_com
 
     sink = SmtpSink(port=port).start()
     cleanup.append(sink)
-    daemon.wait_until(lambda: len(sink.received) >= len(queued) and backlog(daemon) == 0, timeout=30)
+    daemon.wait_until(lambda: len(sink.received) >= len(queued) and backlog(daemon) == 0, timeout=90)
     cycle = collections(daemon)
     daemon.wait_until(lambda: collections(daemon) > cycle + 1, timeout=20)   # a later cycle and its deliveries
     rows = email_rows(tmp_path)
@@ -195,7 +198,7 @@ def test_a_daemon_killed_while_sending_leaves_the_rest_to_its_successor_without_
     env = mail_env(sink.port, MONITOR_OUTBOX_LEASE_SECONDS="2")
     first = DaemonProcess(tmp_path, targets=targets, env=env)
     cleanup.append(first.start())
-    first.wait_until(sink.held.is_set, timeout=30)
+    first.wait_until(sink.held.is_set, timeout=90)
     first.process.kill()
     first.process.wait(10)
     states = Counter(r["state"] for r in email_rows(tmp_path))
