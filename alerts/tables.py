@@ -108,6 +108,7 @@ class Notification(SQLModel, table=True):
     body_text: str = _text()
     body_html: str = _text()
     payload: str = _text()                  # JSON body for webhook / Alertmanager
+    attachments: str | None = Field(default=None, sa_column=Column(Text, nullable=True))   # JSON [{filename, content_type, base64}]
     message_id: str = ""
     commitments: str = _text()              # space-separated ids, for history queries
     state: str = PENDING

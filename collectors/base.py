@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from monitor.charsets import Decoded, UndecodableText, decode, to_utf8
+from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.spec.feeds import FeedBase
 
@@ -55,6 +56,7 @@ class FetchContext:
     env: Mapping[str, str] = field(default_factory=dict)
     demo_url: str | None = None
     dry_run: bool = False
+    catalogue: Catalogue | None = None   # for feeds that check what they read against it (progress reports)
 
 
 FeedKind = TypeVar("FeedKind", bound=FeedBase, contravariant=True)

@@ -16,6 +16,7 @@ import numpy as np
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
+from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.store import Store
@@ -60,10 +61,11 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
     }
 
 
-async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool) -> CollectionResult:  # noqa: ANN001
+async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool,  # noqa: ANN001
+                        catalogue: Catalogue | None = None) -> CollectionResult:
     async with httpx.AsyncClient() as client:
         context = FetchContext(client=client, now=datetime.now(timezone.utc), timezone=calendar.timezone,
-                               env=dict(os.environ), dry_run=dry_run)
+                               env=dict(os.environ), dry_run=dry_run, catalogue=catalogue)
         return await collect(feed, context)
 
 
@@ -78,7 +80,7 @@ def run_collect_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     calendar = WorkCalendar.from_spec(catalogue.calendar)
-    result = asyncio.run(_collect_once(feed, calendar, args.dry_run))
+    result = asyncio.run(_collect_once(feed, calendar, args.dry_run, catalogue))
     summary = summarise(result)
     if not args.dry_run:
         store = args.open_store(args.database_url)

@@ -32,7 +32,8 @@ class FileProblem:
     value: object = None
     detail: str = ""
 
-    def line(self) -> str:
+    def zh(self) -> str:
+        """The problem in Chinese, as the agency sees its file: sheet, row, column letter and header as written."""
         where = []
         if self.sheet:
             where.append(f"工作表“{self.sheet}”")
@@ -42,11 +43,19 @@ class FileProblem:
             where.append(f"{self.column}列" + (f"（{self.header}）" if self.header else ""))
         place = "，".join(where) or "整个文件"
         value = "" if self.value is None else f"，值为“{quoted_value(str(self.value))}”"
-        detail = f"；{self.detail}" if self.detail else ""
+        said = self.detail.split(" / ")[0]   # details read "中文 / English": the agency reads the Chinese
+        detail = f"；{said}" if said else ""
+        if self.reason == "report_problem":   # a progress report's problem: its detail says it all
+            return self.detail
+        return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}"
+
+    def line(self) -> str:
+        """For the report beside the file: the Chinese, then every detail and an English summary."""
         english = (f"sheet={self.sheet or '-'} row={self.row if self.row is not None else '-'} "
                    f"column={self.column or '-'}{' (' + self.header + ')' if self.header else ''} "
                    f"problem={self.reason}")
-        return f"{place}：{REASONS_ZH.get(self.reason, self.reason)}{value}{detail}    [{english}]"
+        extra = f" {self.detail.split(' / ', 1)[1]}" if " / " in self.detail else ""
+        return f"{self.zh()}    [{english}{extra}]"
 
 
 def quoted_value(text: str, limit: int = 80) -> str:

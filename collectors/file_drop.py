@@ -30,15 +30,16 @@ from zoneinfo import ZoneInfo
 
 from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.csv_table import csv_grid
-from collectors import drop_ledger
+from collectors import drop_ledger, drop_suspects
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
 from collectors.file_reader import FileReader, ReadStopped
 from collectors.records import count_rejections
 from collectors.series import Extracted, extract_json, extract_table
-from collectors.sheet_layout import Grid, lay_out, time_columns
+from collectors.sheet_layout import Grid, header_text, lay_out, near_misses, time_columns, wanted_columns
 from collectors.spreadsheet import SPREADSHEET_TYPES, from_excel_serial, read_workbook
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
+from monitor.reporting import FileReceipt
 from monitor.spec.feeds import FileFeed, check_file_pattern
 
 log = logging.getLogger("monitor.collect.file")
@@ -56,7 +57,11 @@ class FileContent:
 
 def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
                    spreadsheet: bool) -> tuple[Extracted, list[FileProblem], dict[str, int]]:
-    layout = lay_out(grid, feed)
+    try:
+        layout = lay_out(grid, feed)
+    except Rejected as rejection:
+        raise Rejected(rejection.problems + _cells_under_misnamed_headers(grid, feed, data_time, tz, spreadsheet,
+                                                                          rejection)) from None
     if spreadsheet:
         columns = dict(layout.table.columns)
         for name in time_columns(feed) & set(columns):
@@ -68,6 +73,27 @@ def _sheet_content(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo
                     column=layout.letters.get(p.column or ""), header=layout.headers.get(p.column or ""),
                     value=p.value) for p in extracted.problems]
     return extracted, problems, layout.skipped
+
+
+def _cells_under_misnamed_headers(grid: Grid, feed: FileFeed, data_time: datetime, tz: ZoneInfo,
+                                  spreadsheet: bool, rejection: Rejected) -> list[FileProblem]:
+    """A header misnamed (办结日期 for 办结时间) must not hide the bad cells: the sheet is read once more
+    taking each near miss for the column it probably is, and those problems join the report (the
+    file is rejected all the same), so the agency fixes everything in one round."""
+    if [p.reason for p in rejection.problems] != ["missing_column"]:
+        return []
+    rename = {header_text(k): v for k, v in feed.columns.items()}
+    for r in range(min(len(grid.rows), 20)):
+        written = [header_text(cell) for cell in grid.rows[r]]
+        lacking = sorted(wanted_columns(feed) - {rename.get(h, h) for h in written})
+        guesses = near_misses(written, lacking, feed)
+        if guesses and set(guesses.values()) == set(lacking):
+            try:
+                retry = feed.model_copy(update={"columns": {**feed.columns, **guesses}})
+                return _sheet_content(grid, retry, data_time, tz, spreadsheet)[1]
+            except Rejected:
+                return []
+    return []
 
 
 def _grids(content: bytes, suffix: str, feed: FileFeed) -> list[Grid]:
@@ -163,6 +189,7 @@ def _refuse_symlink(path: Path, folder: Path, stamp: str, dry_run: bool, result:
     count_rejections(result.rows_rejected, {"file_rejected": 1, "symlink": 1})
     log.warning("file_rejected", extra={"feed": feed.id, "file": path.name, "problems": 1, "reason": "symlink",
                                          "dry_run": dry_run})
+    result.receipts.append(FileReceipt(feed.id, path.name, None, False, [FileProblem("symlink").zh()]))
     if not dry_run:
         file_rejected(path, folder, stamp, [FileProblem("symlink")])
 
@@ -176,20 +203,52 @@ def _read_claimed(claim: Claim, feed: FileFeed, context: FetchContext, result: C
         if claim.fingerprint.size > feed.max_bytes:
             raise Rejected([FileProblem("too_large",
                                         detail=f"{claim.fingerprint.size} bytes > max_bytes {feed.max_bytes}")])
-        content = reader.read(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+        if context.dry_run:
+            content = reader.read(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
+        else:   # a read that crashes or outlives its deadline marks the file, which is then set aside
+            with drop_suspects.reading(claim.path.parent, claim.path.name, claim.fingerprint.size,
+                                       claim.fingerprint.mtime_ns):
+                content = reader.read(claim.read(feed.max_bytes), name, feed, data_time, context.timezone)
     except Rejected as rejection:
         claim.problems = rejection.problems
         count_rejections(result.rows_rejected, {"file_rejected": 1})
         for problem in rejection.problems:
             count_rejections(result.rows_rejected, {problem.reason: 1})
         log.warning("file_rejected", extra={"feed": feed.id, "file": name, "problems": len(rejection.problems)})
+        result.receipts.append(FileReceipt(feed.id, name, None, False, [p.zh() for p in rejection.problems]))
         return
     claim.problems = []
+    result.receipts.append(FileReceipt(feed.id, name, None, True, series=sorted(
+        {v.series for v in content.extracted.values} | {b.series for b in content.extracted.cases})))
     content.extracted.into(result)
     count_rejections(result.rows_skipped, content.skipped)
     log.info("file_accepted", extra={"feed": feed.id, "file": name, "rows": content.extracted.accepted,
                                      "footer_rows": content.skipped.get("footer", 0),
                                      "under_header_rows": content.skipped.get("under_header", 0)})
+
+
+def _set_aside_suspects(folder: Path, feed: FileFeed, stamp: str, result: CollectionResult) -> set[str]:
+    """Files that crashed or timed out an earlier read go to rejected/ unread (a dry run only skips
+    them); the names skipped are returned."""
+    skipped = set()
+    for name, reason in drop_suspects.suspects(folder):
+        skipped.add(name)
+        count_rejections(result.rows_rejected, {"file_rejected": 1, reason: 1})
+        log.warning("file_set_aside", extra={"feed": feed.id, "file": name, "reason": reason})
+        try:
+            claim = Claim.take(folder / name)
+        except Unclaimable:   # another daemon holds it (it may be reading it now): left for later
+            continue
+        result.receipts.append(FileReceipt(feed.id, name, None, False, [FileProblem(reason).zh()]))
+        try:
+            filed = file_rejected(claim.path, folder, stamp, [FileProblem(reason)], name)
+            if filed is not None:
+                drop_ledger.record(folder / REJECTED, filed.name, name, claim.fingerprint.size,
+                                   claim.fingerprint.mtime_ns)
+            drop_suspects.forget(folder, name)
+        finally:
+            claim.release()
+    return skipped
 
 
 class Gate:
@@ -237,10 +296,16 @@ def collect_folder(feed: FileFeed, context: FetchContext, gate: Gate | None = No
     result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True)
     handover = DropHandover(folder, context.now.strftime("%Y%m%dT%H%M%S"))
     reader = gate.reader if gate is not None else FileReader()
+    if dry_run:
+        suspect = {name for name, _ in drop_suspects.suspects(folder)}
+    else:
+        suspect = _set_aside_suspects(folder, feed, handover.stamp, result)
     try:
         for path, status, refiled_as in _settled(folder, feed):
             if reader.stopped:
                 raise ReadStopped(path.name)
+            if path.parent == folder and path.name in suspect:
+                continue
             if stat.S_ISLNK(status.st_mode):
                 _refuse_symlink(path, folder, handover.stamp, dry_run, result, feed)
                 continue
@@ -265,6 +330,7 @@ class FileCollector(Collector[FileFeed]):
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
+        from collectors.runner import deadline_seconds   # the runner imports this module
         gate = Gate()
 
         def run() -> CollectionResult:
@@ -272,8 +338,14 @@ class FileCollector(Collector[FileFeed]):
                 return collect_folder(feed, context, gate)
             finally:
                 gate.finished.set()
+        started = time.monotonic()
         try:
             return await asyncio.to_thread(run)
         except asyncio.CancelledError:   # timed out or shut down: the read stops, the worker releases its claims
+            timed_out = time.monotonic() - started >= deadline_seconds(feed) - 1.0
+            if timed_out and not context.dry_run and Path(feed.path).is_dir():   # set aside next time
+                # marked before the read is stopped: a stopped read takes its note away unless it is marked
+                marked = drop_suspects.mark_timed_out(Path(feed.path))
+                log.warning("file_read_timed_out", extra={"feed": feed.id, "files": ",".join(marked)})
             gate.abandon()
             raise

@@ -15,10 +15,12 @@ from collectors.file_drop import FileCollector
 from collectors.http_csv import HttpCsvCollector
 from collectors.http_json import HttpJsonCollector
 from collectors.prometheus import PrometheusCollector
+from collectors.reports import ReportsCollector
 from collectors.sql import SqlCollector
 
 COLLECTORS: tuple[Collector[Any], ...] = (
     DemoCollector(), HttpJsonCollector(), HttpCsvCollector(), FileCollector(), SqlCollector(), PrometheusCollector(),
+    ReportsCollector(),
 )
 _COLLECTORS: dict[str, Collector[Any]] = {c.kind: c for c in COLLECTORS}
 

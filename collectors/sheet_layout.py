@@ -165,14 +165,44 @@ def find_header(grid: Grid, feed: FileFeed) -> tuple[int, int, list[str]]:
     if not grid.rows or not any(any(cell is not None for cell in row) for row in grid.rows):
         raise Rejected([FileProblem("empty_file", sheet=grid.name)])
     seen = [h for h in (best[2] if best else []) if h]
-    missing = ", ".join(sorted(wanted - set(_renamed(seen, rename))))
+    lacking = sorted(wanted - set(_renamed(seen, rename)))
+    as_configured = configured_headers(feed)
+    missing = "、".join(f"「{as_configured.get(name, name)}」" for name in lacking)
+    guesses = near_misses(seen, lacking, feed)
+    guessed = "".join(f"（表头中有「{written}」，是否应为「{as_configured.get(name, name)}」？）"
+                      for written, name in guesses.items())
     if best and seen:
         number = grid.row_numbers[best[0]]
-        zh, en = f"第{number}行的表头缺少：{missing}", f"the header (row {number}) lacks {missing}"
+        zh, en = f"第{number}行的表头缺少：{missing}{guessed}", f"the header (row {number}) lacks {', '.join(lacking)}"
     else:
-        zh, en = f"前{HEADER_SEARCH_ROWS}行中找不到表头：{missing}", f"no header with {missing} in the first rows"
+        zh, en = f"前{HEADER_SEARCH_ROWS}行中找不到表头：{missing}", f"no header with {', '.join(lacking)} in the first rows"
     raise Rejected([FileProblem("missing_column", sheet=grid.name, row=grid.row_numbers[best[0]] if best else None,
                                 detail=f"{zh} / {en}; columns there: {', '.join(seen) or 'none'}")])
+
+
+def configured_headers(feed: FileFeed) -> dict[str, str]:
+    """Each column name the series read -> the header the feed expects for it, as targets.yaml writes it
+    (`columns: {办结时间: completed}`): what an agency is told, never the internal name."""
+    shown: dict[str, str] = {}
+    for header, name in feed.columns.items():
+        shown.setdefault(name, header)
+    return shown
+
+
+def near_misses(written: Sequence[str], lacking: Sequence[str], feed: FileFeed) -> dict[str, str]:
+    """Headers in the file that are probably a lacking column misnamed (办结日期 for 办结时间): same first
+    two characters, and not a header the feed reads already. Header as written -> column name."""
+    expected = configured_headers(feed)
+    claimed = {header_text(k) for k in feed.columns} | set(wanted_columns(feed))
+    found: dict[str, str] = {}
+    for name in lacking:
+        target = header_text(expected.get(name, name))
+        for header in written:
+            if header and header not in claimed and header not in found and len(target) >= 2 \
+                    and header[:2] == target[:2]:
+                found[header] = name
+                break
+    return found
 
 
 def is_blank(cell: object) -> bool:

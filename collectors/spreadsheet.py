@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from collectors.drop_report import FileProblem, Rejected
 from collectors.sheet_layout import Grid, UncomputedFormula
+from collectors.zip_bounds import check_expansion
 
 SPREADSHEET_TYPES = (".xlsx", ".xlsm", ".xls", ".ods")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -33,7 +34,7 @@ def select_sheets(available: Sequence[str], wanted: str | Sequence[str] | None) 
     patterns = [wanted] if isinstance(wanted, str) else list(wanted)
     unmatched = [p for p in patterns if not any(fnmatchcase(name, p) for name in available)]
     if unmatched:
-        raise Rejected([FileProblem("missing_sheet", sheet=p, detail=f"工作表有 / sheets are: {', '.join(available)}")
+        raise Rejected([FileProblem("missing_sheet", sheet=p, detail=f"工作表有：{'、'.join(available)} / sheets are: {', '.join(available)}")
                         for p in unmatched])
     return [name for name in available if any(fnmatchcase(name, p) for p in patterns)]
 
@@ -93,7 +94,9 @@ def _cell(value: object) -> object:
 
 
 def read_workbook(content: bytes, suffix: str, wanted: str | Sequence[str] | None) -> list[Grid]:
-    """Every selected sheet as a Grid; Rejected for an unreadable file or a sheet that is not there."""
+    """Every selected sheet as a Grid; Rejected for an unreadable file, one too large once unpacked
+    (checked before parsing), or a sheet that is not there."""
+    check_expansion(content, suffix)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # noqa: BLE001 - calamine raises several types for a damaged file

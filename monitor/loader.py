@@ -100,6 +100,13 @@ def load_or_report(path: str | Path | None) -> Catalogue | None:
         return None
 
 
+def unwired_warnings(catalogue: Catalogue) -> list[str]:
+    """`monitor validate`'s warnings: each monitorable commitment no measure wires to a feed (未接入数据)."""
+    return [f"{catalogue.source}: commitments.{c.id}: warning: no measure; shown as 未接入数据, never evaluated "
+            f"or mailed about until a measure names the feed its figures come from"
+            for c in catalogue.commitments.values() if c.unwired]
+
+
 def default_seed_dirs(targets_path: Path) -> list[Path]:
     base = targets_path.resolve().parent
     return [base / "seeds", base]
@@ -229,8 +236,6 @@ def check_references(spec: CatalogueSpec, locator: Locator | _Renumbered, file: 
             problem(("commitments", i, "measure"), f"unknown measure {c.measure!r}; known: {sorted(spec.measures)}")
         elif c.measure is not None and not isinstance(c.measure, str) and c.measure.feed not in feeds:
             problem(("commitments", i, "measure", "feed"), f"unknown feed {c.measure.feed!r}; known: {sorted(feeds)}")
-        elif c.measure is None and c.monitorable and c.status == "active" and "demo" not in feeds:
-            problem(("commitments", i), "no measure given and no feed 'demo' to default to")
         try:
             dimension = parse_unit(c.unit).dimension
             if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time", "months"):

@@ -1,7 +1,9 @@
 """The internal model: the catalogue as the rest of the code uses it, built once per (re)load.
 
-One mapping from spec to model (`build_catalogue`): defaults are resolved here (a commitment's
-measure, its feed's staleness limit), so nothing downstream looks at the spec or the YAML.
+One mapping from spec to model (`build_catalogue`): defaults are resolved here (a measure's series
+and aggregate, its feed's staleness limit), so nothing downstream looks at the spec or the YAML.
+A commitment without a measure is not wired to any feed (未接入数据): it has no default, and is
+never evaluated nor mailed about.
 """
 
 from __future__ import annotations
@@ -61,20 +63,26 @@ class Commitment:
     monitorable: bool
     reason: str | None
     draft: bool
-    measure: Measure
+    measure: Measure                   # of an unwired commitment: names no feed (feed ""), never read
     max_age: timedelta
     hedge: str | None = None      # 原则上/力争/逐步/基本 written in the quote (monitor.hedges)
+    todo: tuple[str, ...] = ()   # a draft's checklist
+    wired: bool = True                 # False: targets.yaml gives it no measure (未接入数据)
 
     @property
     def hedge_note(self) -> str | None:
         """原文为'原则上'，按全部办件评估: shown beside the verdict of a hedged promise."""
         return hedge_note(self.hedge, self.kind, self.measure.min_share)
-    todo: tuple[str, ...] = ()   # a draft's checklist
 
     @property
     def evaluated(self) -> bool:
-        """Whether the daemon evaluates it: monitorable and not a draft."""
-        return self.monitorable and not self.draft
+        """Whether the daemon evaluates it: monitorable, not a draft, and wired to a feed."""
+        return self.monitorable and not self.draft and self.wired
+
+    @property
+    def unwired(self) -> bool:
+        """Monitorable and active, but no measure says where its figures come from (未接入数据)."""
+        return self.monitorable and not self.draft and not self.wired
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,9 @@ class Catalogue:
         return MappingProxyType({feed: tuple(cs) for feed, cs in by_feed.items()})
 
 
+_NO_MEASURE = MeasureSpec(feed="")   # an unwired commitment's: names no feed, so nothing reads it
+
+
 def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
     documents = {d.id: d for d in spec.documents}
     agencies = {a.id: a for a in spec.agencies}
@@ -133,14 +144,14 @@ def build_catalogue(spec: CatalogueSpec, source: Path | None = None) -> Catalogu
 def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, DocumentSpec],
                 agencies: dict[str, AgencySpec], feeds: Mapping[str, FeedBase]) -> Commitment:
     measure_spec = spec.measures[c.measure] if isinstance(c.measure, str) else c.measure
-    measure_spec = measure_spec or MeasureSpec()
+    given = measure_spec or _NO_MEASURE
     measure = Measure(
-        feed=measure_spec.feed,
-        series=measure_spec.series or c.id,
-        window=measure_spec.window,
-        aggregate=measure_spec.aggregate or DEFAULT_AGGREGATE[c.kind],
-        min_share=measure_spec.min_share,
-        warn_margin=measure_spec.warn_margin,
+        feed=given.feed,
+        series=given.series or c.id,
+        window=given.window,
+        aggregate=given.aggregate or DEFAULT_AGGREGATE[c.kind],
+        min_share=given.min_share,
+        warn_margin=given.warn_margin,
     )
     document = documents[c.document]
     feed = feeds.get(measure.feed)
@@ -157,5 +168,5 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
         monitorable=c.monitorable, reason=c.reason, draft=c.status == "draft",
         measure=measure,
         max_age=feed.max_age if feed else timedelta(days=2), todo=tuple(c.todo),
-        hedge=c.hedge,
+        hedge=c.hedge, wired=measure_spec is not None,
     )

@@ -89,3 +89,5 @@ METRIC_CASE_DURATION = "commitment_case_duration"                 # labels: comm
 # since the process started. These are quantiles over the cases in the measure's window, a gauge.
 QUANTILE_LABEL = "case_quantile"
 CASE_DURATION_QUANTILES = (0.5, 0.9, 0.95, 1.0)
+TABLE_REPORT_ENTRY = "report_entry"
+TABLE_FILE_RECEIPT = "file_receipt"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, NamedTuple, Protocol, Sequence
+from typing import Any, Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -160,6 +160,8 @@ class CollectionResult:
     bytes_read: int = 0
     duration_seconds: float = 0.0
     handover: Handover | None = field(default=None, repr=False, compare=False)
+    # one receipt per submitted file read (monitor.reporting.FileReceipt): mailed and recorded once stored
+    receipts: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def failure(cls, feed: str, fetched_at: datetime, category: str, error: str) -> "CollectionResult":

@@ -24,6 +24,27 @@ def shipped_catalogue():
     return load_catalogue(ROOT / "targets.yaml")
 
 
+def on_demo_feed(catalogue):
+    """The catalogue with every wired commitment measured on one demo feed (series and aggregates kept):
+    the demo generator's own check, now that the shipped catalogue reads agencies' files and reports."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from monitor.model import Catalogue
+    from monitor.spec.feeds import DemoFeed
+    demo = DemoFeed(kind="demo", id="demo")
+    commitments = {cid: dataclasses.replace(c, measure=dataclasses.replace(c.measure, feed="demo"), max_age=demo.max_age)
+                   if c.wired else c for cid, c in catalogue.commitments.items()}
+    wired: Catalogue = dataclasses.replace(catalogue, feeds=MappingProxyType({"demo": demo}),
+                                           commitments=MappingProxyType(commitments))
+    return wired
+
+
+@pytest.fixture(scope="session")
+def shipped_on_demo(shipped_catalogue):
+    return on_demo_feed(shipped_catalogue)
+
+
 def postgres_reachable() -> bool:
     try:
         with socket.create_connection((POSTGRES_HOST, POSTGRES_PORT), timeout=1):

@@ -105,17 +105,17 @@ DEMO_INSTANTS = {
 
 
 @pytest.mark.parametrize("now", DEMO_INSTANTS.values(), ids=DEMO_INSTANTS.keys())
-def test_every_commitment_lands_on_its_intended_demo_verdict(shipped_catalogue, now):
+def test_every_commitment_lands_on_its_intended_demo_verdict(shipped_on_demo, now):
     wrong = [f"{c.id}: intended {intent}, got {e.status} ({e.reason})"
-             for c, e, intent in demo_verdicts(shipped_catalogue, now) if e.status != intent]
+             for c, e, intent in demo_verdicts(shipped_on_demo, now) if e.status != intent]
     assert not wrong, f"{len(wrong)} commitments off their intended verdict:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("now", DEMO_INSTANTS.values(), ids=DEMO_INSTANTS.keys())
-def test_demo_shows_no_at_risk_for_a_kept_or_settled_target(shipped_catalogue, now):
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+def test_demo_shows_no_at_risk_for_a_kept_or_settled_target(shipped_on_demo, now):
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
     today = calendar.local(now).date()
-    for c, e, _ in demo_verdicts(shipped_catalogue, now):
+    for c, e, _ in demo_verdicts(shipped_on_demo, now):
         assert e.actual is not None and e.reason, c.id
         if c.deadline is not None and today > c.deadline:
             assert e.status in ("met", "missed") and e.settled_on == c.deadline, (c.id, e.status, e.reason)
@@ -127,12 +127,12 @@ def test_demo_shows_no_at_risk_for_a_kept_or_settled_target(shipped_catalogue, n
                 assert e.actual < e.expected, (c.id, e.reason)
 
 
-def test_demo_intents_mix_every_status_and_only_possible_ones(shipped_catalogue):
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+def test_demo_intents_mix_every_status_and_only_possible_ones(shipped_on_demo):
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
     mixes = {}
     for label, now in DEMO_INSTANTS.items():
-        intents = intended_outcomes(shipped_catalogue, now, calendar, seed=42)
-        for c in shipped_catalogue.evaluated_commitments():
+        intents = intended_outcomes(shipped_on_demo, now, calendar, seed=42)
+        for c in shipped_on_demo.evaluated_commitments():
             assert intents[c.id] in possible_outcomes(c, now, calendar), c.id
         mixes[label] = Counter(intents.values())
     settled_year = mixes["2026-11 (every dated target settled)"]

@@ -1,5 +1,7 @@
-"""The shipped catalogue's demo, through the daemon's own path: the demo server on loopback, the demo
-collector, the store and `evaluate_feed` (which chooses how far back to read each series).
+"""The demo generator on the shipped catalogue's commitments (all measured on one demo feed here: the shipped
+catalogue reads agencies' files and reports, which `--demo` fills from this generator), through the
+daemon's own path: the demo server on loopback, the demo collector, the store and `evaluate_feed`
+(which chooses how far back to read each series).
 
 Every commitment must land on the verdict the generator intends, including settled targets whose
 data are years old and a year (2027) whose holiday notice is not published yet: no no_data, no error."""
@@ -34,20 +36,20 @@ async def _collect_once(feed, calendar, url, now):
 
 
 @pytest.mark.parametrize("now", INSTANTS.values(), ids=INSTANTS.keys())
-def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_catalogue, tmp_path, now):
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
-    server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda: now).start()
+def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_on_demo, tmp_path, now):
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
+    server = DemoServer(lambda: shipped_on_demo, lambda: calendar, 42, clock=lambda: now).start()
     try:
-        result = asyncio.run(_collect_once(shipped_catalogue.feeds["demo"], calendar, server.url, now))
+        result = asyncio.run(_collect_once(shipped_on_demo.feeds["demo"], calendar, server.url, now))
     finally:
         server.stop()
     assert result.ok, result.error
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     migrations.upgrade(engine)
     store = Store(engine)
-    store.save_collection(result, shipped_catalogue.feeds["demo"].accumulates_cases)
-    evaluations = evaluate_feed(shipped_catalogue, calendar, store, "demo", now)
-    intents = intended_outcomes(shipped_catalogue, now, calendar, seed=42)
+    store.save_collection(result, shipped_on_demo.feeds["demo"].accumulates_cases)
+    evaluations = evaluate_feed(shipped_on_demo, calendar, store, "demo", now)
+    intents = intended_outcomes(shipped_on_demo, now, calendar, seed=42)
     wrong = [f"{e.commitment}: intended {intents[e.commitment]}, got {e.status} ({e.reason})"
              for e in evaluations if e.status != intents[e.commitment]]
     assert not wrong, f"{len(wrong)} off their intended verdict:\n" + "\n".join(wrong[:30])
@@ -55,28 +57,28 @@ def test_daemon_demo_lands_every_commitment_on_its_intended_verdict(shipped_cata
 
 
 def test_reading_only_the_newest_value_gives_every_verdict_that_reading_the_whole_window_gives(
-        shipped_catalogue, tmp_path):
+        shipped_on_demo, tmp_path):
     """`evaluate_feed` reads a latest-value commitment's newest value only (DataWanted.newest_by):
     every shipped commitment must get the verdict it gets from its whole window, also as of an
     earlier moment than the newest data stored (so later points must be left out)."""
     from datetime import timedelta
 
     from monitor.evaluate import data_needed_since, evaluate
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
     first = INSTANTS["2026-11"]
     later = first + timedelta(hours=3)   # the demo's newest points move once an hour
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     migrations.upgrade(engine)
     store = Store(engine)
     for now in (first, later):
-        server = DemoServer(lambda: shipped_catalogue, lambda: calendar, 42, clock=lambda now=now: now).start()
+        server = DemoServer(lambda: shipped_on_demo, lambda: calendar, 42, clock=lambda now=now: now).start()
         try:
-            result = asyncio.run(_collect_once(shipped_catalogue.feeds["demo"], calendar, server.url, now))
+            result = asyncio.run(_collect_once(shipped_on_demo.feeds["demo"], calendar, server.url, now))
         finally:
             server.stop()
-        store.save_collection(result, shipped_catalogue.feeds["demo"].accumulates_cases)
+        store.save_collection(result, shipped_on_demo.feeds["demo"].accumulates_cases)
     for now in (first + timedelta(minutes=30), later, later + timedelta(days=800)):
-        read_newest = {e.commitment: e for e in evaluate_feed(shipped_catalogue, calendar, store, "demo", now)}
-        for c in shipped_catalogue.evaluated_commitments("demo"):
+        read_newest = {e.commitment: e for e in evaluate_feed(shipped_on_demo, calendar, store, "demo", now)}
+        for c in shipped_on_demo.evaluated_commitments("demo"):
             whole = store.measure_data("demo", c.measure.series, data_needed_since(c, now, calendar))
             assert read_newest[c.id] == evaluate(c, whole, now, calendar), (c.id, now)

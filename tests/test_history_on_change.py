@@ -143,7 +143,7 @@ def test_migration_0010_thins_a_history_written_every_cycle_to_changes_and_daily
             _insert(connection, "doc.a", at[i], statuses[i], actuals[i] * (1 + 1e-9 * (i % 2)),
                     overdue_open=1 if i == 40 else 0)
             _insert(connection, "doc.b", at[i], "no_data", None)
-    assert migrations.upgrade(engine) == ["0010"]
+    assert migrations.upgrade(engine) == ["0010", "0011"]
     store = Store(engine)
     kept = [(h.evaluated_at, h.status, h.actual) for h in reversed(store.history("doc.a", 1000))]
     first_of_day = {min(a for a in at if a.date() == d) for d in {a.date() for a in at}}

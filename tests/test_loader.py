@@ -38,6 +38,7 @@ commitments:
     value: 1
     unit: 个工作日
     agency: demo.market
+    measure: {feed: demo}
 """
 
 
@@ -56,6 +57,27 @@ def problems_of(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_catalogue(path)
     return [str(p) for p in caught.value.problems]
+
+
+def test_commitment_without_a_measure_is_unwired_never_evaluated_and_not_an_error(tmp_path):
+    catalogue = load_catalogue(write(tmp_path, VALID.replace("    measure: {feed: demo}\n", "")))
+    commitment = catalogue.commitments["demo2021.company_setup"]
+    assert commitment.unwired and not commitment.evaluated
+    assert catalogue.evaluated_commitments() == [] and catalogue.evaluated_commitments("demo") == []
+
+
+def test_validate_warns_of_each_commitment_without_a_measure_and_still_exits_0(tmp_path, repo_root):
+    path = write(tmp_path, VALID.replace("    measure: {feed: demo}\n", ""))
+    done = subprocess.run([sys.executable, "-m", "monitor", "validate", str(path)], capture_output=True, text=True,
+                          cwd=repo_root)
+    assert done.returncode == 0, done.stderr
+    assert "commitments.demo2021.company_setup: warning: no measure" in done.stderr
+    assert "0 evaluated, 1 未接入数据" in done.stdout
+
+
+def test_a_measure_must_name_its_feed(tmp_path):
+    found = problems_of(write(tmp_path, VALID.replace("measure: {feed: demo}", "measure: {series: x}")))
+    assert any("commitments[0].measure.feed: required field is missing" in p for p in found), found
 
 
 def test_valid_file_loads_with_defaults_resolved(tmp_path):
@@ -79,7 +101,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
     found = problems_of(path)
     assert found == [
         f"{path}:16:5: feeds[0].kind: unknown kind 'ftp'; known kinds: 'demo', 'http_json', 'http_csv', 'file', "
-        "'sql', 'prometheus'",
+        "'sql', 'prometheus', 'reports'",
         f"{path}:24:5: commitments[0].op: Input should be '<=', '<', '>=', '>', '==' or 'range'",
     ]
 
@@ -126,7 +148,7 @@ def test_range_needs_value_max(tmp_path):
 
 def test_validate_command_exits_1_and_names_the_line_of_a_planted_key(tmp_path, repo_root):
     broken = (repo_root / "targets.yaml").read_text(encoding="utf-8").replace(
-        "    kind: demo\n", "    kind: demo\n    shedule: {interval: 5m}\n", 1)
+        "    kind: reports\n", "    kind: reports\n    shedule: {interval: 5m}\n", 1)
     path = tmp_path / "targets.yaml"
     path.write_text(broken, encoding="utf-8")
     (tmp_path / "seeds").symlink_to(repo_root / "seeds")

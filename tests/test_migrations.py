@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 import alerts.tables  # noqa: F401 - registers the alert tables on SQLModel.metadata, for the comparison
 import monitor.service.leases  # noqa: F401 - registers feed_lease
+import monitor.service.report_tables  # noqa: F401 - registers report_entry and file_receipt
 import monitor.service.store_health  # noqa: F401 - registers store_probe
 import monitor.disputes  # noqa: F401 - registers dispute
 from monitor import migrations
@@ -62,7 +63,7 @@ def schema_differences(engine: sqlalchemy.Engine) -> list:
 
 
 # every revision, oldest first: a new one is added here by hand
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
 
 
 def test_a_database_of_the_previous_release_is_upgraded_with_its_data_kept(database_url):
@@ -143,7 +144,7 @@ def test_0008_counts_what_a_database_judged_as_onboarded_and_marks_settled_alert
                     "settled_on) VALUES (:c, 'target', 'firing', :status, '', 1, :told, :settled)"),
                     {"c": commitment, "status": status, "settled": settled,
                      "told": "firing:critical" if settled else "firing:warning"})
-    assert migrations.upgrade(engine) == ["0008", "0009", "0010"]   # 0009 finds its columns there
+    assert migrations.upgrade(engine) == ["0008", "0009", "0010", "0011"]   # 0009 finds its columns there
     with engine.connect() as connection:
         onboarded = dict(connection.execute(sqlalchemy.text(
             "SELECT commitment, settled_status FROM alert_onboarding")).all())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import smtplib
 import socket
@@ -55,6 +56,10 @@ def build_email(notification: Notification, mail_from: str, text: str | None = N
     html = notification.body_html if html is None else html
     if html:
         message.add_alternative(html, subtype="html", charset="utf-8")
+    for attachment in json.loads(notification.attachments or "[]"):   # the progress-report template
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(base64.b64decode(attachment["base64"]), maintype=maintype, subtype=subtype,
+                               filename=attachment["filename"])
     return message
 
 

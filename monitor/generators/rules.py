@@ -88,6 +88,9 @@ def _verdict_rules(catalogue: Catalogue, document_id: str) -> list[dict[str, Any
     return rules
 
 
+SUBMITTED_FILES = ("file", "reports")   # feed kinds whose data are files agencies send
+
+
 def _feed_rules(catalogue: Catalogue) -> list[dict[str, Any]]:
     rules = []
     for feed in catalogue.feeds.values():
@@ -108,6 +111,15 @@ def _feed_rules(catalogue: Catalogue) -> list[dict[str, Any]]:
             "labels": {"severity": "critical"},
             "annotations": {"summary": f"数据源 {feed.id} 超过有效期（{duration(feed.max_age)}）没有可用数据",
                             "description": "以该数据源计算的承诺现为“无数据”。请检查数据源是否按时更新。"}})
+        if feed.kind in SUBMITTED_FILES:   # agencies send files: one rejected is for the operators to follow up
+            rules.append({
+                "alert": "MonitorFileRejected",
+                "expr": f'increase({names.METRIC_ROWS_REJECTED}{{feed="{feed.id}",reason="file_rejected"}}[1h]) > 0',
+                "for": "0m",
+                "labels": {"severity": "warning", "receiver": "operators"},
+                "annotations": {"summary": f"数据源 {feed.id} 有报送文件未被采用",
+                                "description": "近1小时内有 {{ $value }} 个报送文件被退回，数据均未入库。回执已发给报送单位并抄送"
+                                               "运维人员，问题清单见回执或看板“未采用的文件”；请跟进报送单位改正后重新提交。"}})
     return rules
 
 

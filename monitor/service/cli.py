@@ -20,13 +20,14 @@ from monitor.service.disputes.desk import dispute_token
 from monitor.extract import add_extract_command
 from monitor.generators.cli import add_generator_commands
 from monitor.hedges import hedges_in
-from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
+from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report, unwired_warnings
 from monitor.service.logs import setup_logging
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
 from monitor import migrations
 from monitor.store import Store, make_engine
 from monitor.service.oneshot import add_evaluate_command
+from monitor.service.reports_cli import add_reports_commands
 from monitor.service.retention import prune
 from monitor.service.settings import Settings, ensure_sqlite_folder
 from monitor.service.store_health import StoreUnavailable
@@ -43,8 +44,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if found and c.hedge is None:
             print(f"{path}: 提示：{c.id} 的原文“{c.quote}”含“{found[0]}”，未记录 hedge；请加 `hedge: {found[0]}`"
                   f"（评估仍按原文数值；原文写明比例时设 measure.min_share）", file=sys.stderr)
+    warnings = unwired_warnings(catalogue)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     print(f"{path}: ok — {len(catalogue.documents)} documents, {len(catalogue.agencies)} agencies, "
-          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated)"
+          f"{len(catalogue.feeds)} feeds, {len(catalogue.commitments)} commitments ({active} evaluated"
+          f"{f', {len(warnings)} 未接入数据' if warnings else ''})"
           + (f", {len(catalogue.drafts)} drafts (草稿，不监测)" if catalogue.drafts else ""))
     from monitor.generators.cli import stale_reminder
 
@@ -220,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     health.add_arguments(sub.add_parser("health", help="ask the running daemon (MONITOR_LISTEN) whether it "
                                         "serves; exit 0 or 1 (the container's HEALTHCHECK)"))
-    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command):
+    for add_commands in (add_evaluate_command, add_generator_commands, add_extract_command, add_reports_commands):
         add_commands(sub)
     add_collect_command(sub, lambda url: Store(open_database(url)))   # the database is the service's setting
     add_alert_commands(sub, open_database)

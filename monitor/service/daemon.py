@@ -34,6 +34,7 @@ from collectors.runner import collect, release_resources, set_concurrency
 from monitor.calendar import WorkCalendar
 from monitor.service import heap
 from monitor.service.gzipped import Compressed
+from monitor.service.demo.agencies import DemoAgencies
 from monitor.service.demo.server import DemoServer
 from monitor.service.disputes.desk import dispute_desk
 from monitor.evaluate import Evaluation, data_wanted
@@ -47,6 +48,12 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.leases import FeedLeases, fair_share, replica_id
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
+from monitor.service import receipts, report_tables
+from monitor.service.reports_view import ReportsView
+from monitor.service.uploads import UploadDesk
+from monitor.service.reporting_round import ReportingRound, mark_late
+from monitor.reporting import reports_feeds
+from monitor.spec.feeds import ReportsFeed
 from monitor.service.settings import ADMIN_TOKEN_FILE_NAME, Settings, ensure_sqlite_folder, split_address
 from monitor.service.signed_links import default_secret_path
 from monitor import migrations
@@ -59,6 +66,7 @@ from monitor.service.web import WebServer
 log = logging.getLogger("monitor.daemon")
 FEED_JOB_PREFIX = "feed:"
 SHUTDOWN_GRACE_SECONDS = 10
+REPORTING_ROUND_SECONDS = 300   # templates, reminders, the overdue list: checked every five minutes
 
 
 class AlertHook(Protocol):
@@ -92,6 +100,9 @@ class Daemon:
         self.clock = clock
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry)
+        for feed in catalogue.feeds.values():   # a rejected file's count exists at 0 first: MonitorFileRejected sees the first
+            if feed.kind in ("file", "reports"):
+                self.metrics.rows_rejected.labels(feed.id, "file_rejected")
         # per-commitment families: rendered once per cycle and per reload, copied by each scrape
         self.leases = FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)) \
             if settings.feed_leases else None
@@ -116,6 +127,11 @@ class Daemon:
         self.web: WebServer | None = None
         self.dispute_desk = dispute_desk(settings, store.engine, lambda: self.catalogue, lambda: self.board, clock,
                                          getattr(alerts, "settings", None))
+        signer = settings.link_signer()
+        self.uploads = UploadDesk(signer, lambda: self.catalogue, clock, settings.links().url)
+        self.reporting_round = ReportingRound(store.engine, signer, settings.links().url)
+        self.demo_agencies = DemoAgencies(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
+                                          self.reporting_round.ask) if demo else None
         self.started_at = clock()
         self.last_reload_error: list[str] = []
         self.feed_ok: dict[str, bool] = {}   # each feed's last collection (and storing) succeeded
@@ -178,6 +194,10 @@ class Daemon:
         if self.leases is not None:
             self._scheduler.add_job(self._renew_leases, IntervalTrigger(seconds=max(1.0, self.settings.lease_seconds / 3)),
                                     id="leases", max_instances=1, coalesce=True)
+        if self.alerts is not None:   # templates, reminders and the overdue list (progress reports)
+            self._scheduler.add_job(self._reporting_round, IntervalTrigger(seconds=REPORTING_ROUND_SECONDS),
+                                    id="reporting-round", max_instances=1, coalesce=True,
+                                    next_run_time=datetime.now(timezone.utc))
         if self.settings.prune_interval_seconds > 0:
             self._scheduler.add_job(self._prune, IntervalTrigger(seconds=self.settings.prune_interval_seconds),
                                     id="prune", max_instances=1, coalesce=True)
@@ -294,8 +314,11 @@ class Daemon:
         async with self._store_backlog:   # collect no further ahead of the writer than a few results
             await self._store_backlog.wait_for(lambda: self._awaiting_store < self.settings.max_concurrent_feeds)
         log.info("cycle_started", extra={"feed": feed_id})
+        if self.demo_agencies is not None:   # --demo: the agencies put their files where this feed reads
+            await asyncio.to_thread(self.demo_agencies.before_collect, feed, self.clock())
         context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
-                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None)
+                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None,
+                               catalogue=self.catalogue)
         result = await collect(feed, context)   # logs the outcome once
         self._awaiting_store += 1
         try:
@@ -326,10 +349,15 @@ class Daemon:
         if problem and "cannot write" not in problem:   # a deleted or read-only file: writes would vanish
             raise StoreUnavailable(problem)
         self.store.save_collection(result, catalogue.feeds[feed_id].accumulates_cases)
+        if result.receipts:   # before evaluating: whether an agency has reported decides 未按期填报
+            report_tables.record(self.store.engine, result.receipts, self.clock())
         self.store_health.record_write(None)
         self.metrics.store_writable.set(1)
         now = self.clock()
         evaluations = evaluate_feed(catalogue, self.calendar, self.store, feed_id, now)
+        if isinstance(catalogue.feeds[feed_id], ReportsFeed):   # late is not missed: 未按期填报
+            evaluations = mark_late(self.store.engine, catalogue, feed_id, evaluations,
+                                    now.astimezone(catalogue.calendar_zone).date())
         if not result.ok:   # say why the data is missing: the evaluator sees data, not collections
             failure = f"; the last collection failed ({result.error_category}: {result.error})"
             evaluations = [replace(e, reason=e.reason + failure) if e.status == "no_data" else e for e in evaluations]
@@ -346,6 +374,11 @@ class Daemon:
                 self.alerts.process(catalogue, evaluations, now)
             except Exception:  # alerting trouble must not stop collection and evaluation
                 log.exception("alert_processing_failed", extra={"feed": feed_id})
+        if result.receipts:   # a receipt for every file read: to the agency and the operators
+            try:
+                receipts.queue(self.store.engine, catalogue, result.receipts, evaluations, now, self.settings.links().url)
+            except Exception:  # noqa: BLE001 - the data is stored; a receipt that failed is logged
+                log.exception("receipts_failed", extra={"feed": feed_id})
         return evaluations
 
     def _still_current(self, used: Catalogue, feed_id: str, evaluations: list[Evaluation]) -> list[Evaluation]:
@@ -451,6 +484,14 @@ class Daemon:
             await self._hold(feed_id)
         await self._give_back_surplus()
 
+    async def _reporting_round(self) -> None:
+        if not reports_feeds(self.catalogue):
+            return
+        try:
+            await asyncio.to_thread(self.reporting_round.run, self.catalogue, self.calendar, self.clock())
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("reporting_round_failed")
+
     async def _deliver(self) -> None:
         if self.alerts is None:
             return
@@ -540,7 +581,8 @@ class Daemon:
 
     def snapshot(self) -> Snapshot:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each
-            return Snapshot(self.catalogue, self.board, self.clock())
+            now = self.clock()
+            return Snapshot(self.catalogue, self.board, now, ReportsView(self.store.engine, self.catalogue, now))
 
     def history(self, commitment: str, limit: int) -> list[HistoryPoint] | None:
         """The commitment's most recent evaluations, oldest first; None while the store cannot be read."""

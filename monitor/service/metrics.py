@@ -334,6 +334,8 @@ class DaemonMetrics:
         self.collection_duration.labels(result.feed).observe(result.duration_seconds)
         self.collection_bytes.labels(result.feed).inc(result.bytes_read)
         self.rows_accepted.labels(result.feed).inc(result.rows_accepted)
+        if result.receipts:   # the rejected-file count exists from the first file on (a rule takes its increase)
+            self.rows_rejected.labels(result.feed, "file_rejected")
         for reason, count in result.rows_rejected.items():
             self.rows_rejected.labels(result.feed, reason).inc(count)
         for reason, count in result.rows_skipped.items():
@@ -343,9 +345,9 @@ class DaemonMetrics:
             self.feed_last_success.labels(result.feed).set(result.fetched_at.timestamp())
 
     def record_catalogue(self, catalogue: Catalogue) -> None:
-        counts = {"active": 0, "draft": 0, "unmonitorable": 0}
+        counts = {"active": 0, "draft": 0, "unmonitorable": 0, "unwired": 0}
         for c in (*catalogue.commitments.values(), *catalogue.drafts.values()):
-            counts["draft" if c.draft else "active" if c.monitorable else "unmonitorable"] += 1
+            counts["draft" if c.draft else "unwired" if c.unwired else "active" if c.monitorable else "unmonitorable"] += 1
         for state, count in counts.items():
             self.catalogue_commitments.labels(state).set(count)
         from monitor.generators.digest import generated_digest

@@ -72,7 +72,7 @@ async def collect_all(catalogue: Catalogue, calendar: WorkCalendar, now: datetim
     wanted = sorted({c.measure.feed for c in catalogue.evaluated_commitments()} & set(catalogue.feeds))
     async with httpx.AsyncClient() as client:
         context = FetchContext(client=client, now=now, timezone=calendar.timezone, env=dict(os.environ),
-                               demo_url=demo_url, dry_run=True)
+                               demo_url=demo_url, dry_run=True, catalogue=catalogue)
         results = await asyncio.gather(*(collect(catalogue.feeds[f], context) for f in wanted))
     return dict(zip(wanted, results))
 

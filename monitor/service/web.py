@@ -152,6 +152,10 @@ def build_app(backend: WebBackend, admin_token: str | None = None,
     if desk is not None:   # the agencies' dispute form (monitor/service/disputes/web.py)
         routes += dispute_pages.routes(backend, desk)
     routes += editor.routes(backend, admin_allowed, lambda request: _refused(request, on_rejected), JSON)
+    upload_desk = getattr(backend, "uploads", None)   # agencies' upload page (monitor/service/uploads.py)
+    if upload_desk is not None:
+        from monitor.service import uploads
+        routes += uploads.routes(upload_desk)
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 
     async def not_found(request: Request, exc: HTTPException) -> Response:

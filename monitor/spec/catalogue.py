@@ -91,7 +91,7 @@ class Baseline(StrictModel):
 
 
 class MeasureSpec(StrictModel):
-    feed: str = "demo"
+    feed: str                          # no default: a commitment without a measure is 未接入数据
     series: str | None = None          # default: the commitment id
     window: Duration = timedelta(days=90)
     aggregate: Aggregate | None = None  # default by kind

@@ -154,6 +154,23 @@ class FileFeed(FeedBase):
     columns: dict[str, str] = {}       # header as written -> name used in series
 
 
+class ReportsFeed(FeedBase):
+    """Agencies' progress reports (进展填报): each agency fills its template for each period and sends
+    it through its upload page (a signed link) or puts it in its drop folder (`path`/<agency id>/).
+    The commitments it reports on are those whose measure names this feed (series: the commitment id).
+    A period (`YYYY-MM`: the month, or the quarter's last month) is due by `due_day` of the month after it."""
+
+    kind: Literal["reports"]
+    path: str = "var/reports"          # drop folders' root: one folder per agency, named by its id (uploads land there too)
+    upload: bool = True                # the per-agency upload page (signed link) takes reports
+    frequency: Literal["monthly", "quarterly"] = "monthly"
+    due_day: int = Field(default=10, ge=1, le=28)        # day of the month after the period
+    remind_working_days: int = Field(default=3, ge=0, le=20)   # the template is mailed this many working days ahead
+    settle: Duration = timedelta(seconds=5)
+    max_age: Duration = timedelta(days=75)   # a monthly figure stays current until the next one is due, and some
+    max_bytes: int = Field(default=5_000_000, gt=0)   # one report file, as uploaded or dropped
+
+
 class SqlFeed(FeedBase):
     kind: Literal["sql"]
     url_env: str | None = None         # env var holding the SQLAlchemy URL (preferred: it may hold a password)
@@ -178,7 +195,8 @@ class PrometheusFeed(FeedBase):
 
 
 # Every feed kind; targets.yaml's `kind:` chooses one (an unknown kind is a located error listing these).
-FEED_SPECS: tuple[type[FeedBase], ...] = (DemoFeed, HttpJsonFeed, HttpCsvFeed, FileFeed, SqlFeed, PrometheusFeed)
+FEED_SPECS: tuple[type[FeedBase], ...] = (DemoFeed, HttpJsonFeed, HttpCsvFeed, FileFeed, SqlFeed, PrometheusFeed,
+                                          ReportsFeed)
 if TYPE_CHECKING:   # a union built from a tuple is opaque to a type checker: every member is a FeedBase
     FeedSpec = FeedBase
 else:

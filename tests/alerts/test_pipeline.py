@@ -211,3 +211,13 @@ def test_provisional_verdicts_are_marked_and_operators_are_asked_once_a_year_for
     assert "2027年" in notices[0]["Subject"] and "monitor calendar 2027" in notices[0].get_body(("plain",)).get_content()
     alert = next(m for m in sent if m not in notices)
     assert "临时结论" in alert.get_body(("plain",)).get_content()
+
+
+def test_a_commitment_without_a_measure_is_never_mailed_about(store, pipeline, settings, catalogue):
+    """未接入数据: even a verdict handed to the pipeline for it (none is made) mails no one."""
+    import dataclasses
+    from types import MappingProxyType
+    unwired = dataclasses.replace(catalogue.commitments[SETUP], wired=False)
+    catalogue = dataclasses.replace(catalogue, commitments=MappingProxyType({**catalogue.commitments, SETUP: unwired}))
+    Cycle(store, pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
+    assert deliver(pipeline, T0 + minutes(5)) == 0 and mails(settings) == []

@@ -12,6 +12,7 @@ from monitor.store import make_engine
 ALERT_TABLES = {names.TABLE_ALERT_STATE, names.TABLE_ALERT_TRANSITION, names.TABLE_ALERT_GROUP,
                 names.TABLE_NOTIFICATION, names.TABLE_DELIVERY_ATTEMPT, names.TABLE_SILENCE,
                 names.TABLE_ALERT_ONBOARDING}
+REPORT_TABLES = {"report_entry", "file_receipt"}   # agencies' reports and file receipts (monitor/service/report_tables.py)
 STORE_TABLES = {names.TABLE_OBSERVATION, names.TABLE_EVALUATION, names.TABLE_CURRENT_STATE,
                 names.TABLE_COLLECTION_RUN, names.TABLE_STORE_PROBE, names.TABLE_FEED_LEASE,
                 names.TABLE_REPLICA, names.TABLE_DISPUTE}
@@ -30,5 +31,5 @@ def test_the_migrations_create_every_table_once(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     assert migrations.upgrade(engine) != []
     assert migrations.upgrade(engine) == []
-    assert set(inspect(engine).get_table_names()) == ALERT_TABLES | STORE_TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == ALERT_TABLES | STORE_TABLES | REPORT_TABLES | {"alembic_version"}
     engine.dispose()

@@ -68,7 +68,7 @@ def test_workbook_missing_a_column_is_rejected_naming_the_column(tmp_path):
     result = collect_once(drop_feed(tmp_path))
     assert result.rows_rejected["missing_column"] == 1
     report = (tmp_path / "rejected" / "june.xlsx.errors.txt").read_text(encoding="utf-8")
-    assert "第1行的表头缺少：rate" in report and "columns there: 编号, 受理时间, 办结时间" in report
+    assert "第1行的表头缺少：「网办率」" in report and "columns there: 编号, 受理时间, 办结时间" in report
 
 
 def test_corrupt_xlsx_is_rejected_not_crashing_the_collection(tmp_path):

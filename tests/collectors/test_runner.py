@@ -31,7 +31,7 @@ class Gate:
 
 
 def test_unknown_kind_error_lists_the_known_kinds():
-    with pytest.raises(KeyError, match="known kinds: demo, file, http_csv, http_json, prometheus, sql"):
+    with pytest.raises(KeyError, match="known kinds: demo, file, http_csv, http_json, prometheus, reports, sql"):
         registry.collector_for("ftp")
 
 

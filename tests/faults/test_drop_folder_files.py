@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from collectors import file_drop, file_reader
+from collectors import file_drop, file_reader, runner
 from collectors.base import FetchContext
 from monitor.loader import ConfigError, load_catalogue
 from monitor.service.cli import main as monitor_main
@@ -160,6 +160,25 @@ def test_a_read_past_its_deadline_is_stopped_and_leaves_the_file_for_the_next_ru
     assert time.monotonic() - started < 15
     assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing
     assert path.exists() and not (drop / "processed").exists() and not (drop / "rejected").exists()
+
+
+def test_a_parse_that_times_out_files_nothing_then_is_set_aside_unread_on_the_next_run(tmp_path, monkeypatch):
+    """A file that timed out the reader would time it out at every run: set aside, never parsed again."""
+    drop, store = tmp_path / "drop", a_store(tmp_path)
+    drop.mkdir()
+    rows = "".join(f"{i},YZ{i:09d},企业开办,2026-11-02 09:30,2026-11-04 10:30\n" for i in range(300_000))
+    path = drop / "slow.csv"
+    path.write_text(",".join(af.HEADER) + "\n" + rows, encoding="utf-8")   # seconds to parse
+    af.settle(path)
+    monkeypatch.setattr(runner, "PARSE_ALLOWANCE_SECONDS", 0.5)
+    file_reader.start_server()
+    result = collect_once(drop_feed(drop, timeout="1s", retries=0), now=datetime.now(TZ))
+    assert not result.ok and result.error_category == "timeout"
+    assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing
+    assert path.exists() and not (drop / "processed").exists()
+    collect_and_store(drop_feed(drop), store)
+    assert stored_cases(store) == 0 and (drop / "rejected" / "slow.csv").exists()
+    assert "读取该文件超时" in (drop / "rejected" / "slow.csv.errors.txt").read_text(encoding="utf-8")
 
 
 def test_an_upload_that_pauses_past_settle_is_read_again_when_the_rest_arrives(tmp_path):

@@ -68,7 +68,9 @@ class DaemonProcess:
     def spawn(self) -> "DaemonProcess":
         """Start the process without waiting (several replicas racing for the feeds start this way)."""
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            # in its own folder: the shipped drop folders (var/reports, var/cases/...) are relative to it
+            self.process = subprocess.Popen(self.args, cwd=self.log.parent, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT)
         return self
 
     def wait_ready(self, timeout: float = 30) -> "DaemonProcess":

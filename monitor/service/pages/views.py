@@ -33,6 +33,7 @@ class Snapshot:
     catalogue: Catalogue
     board: Mapping[str, Evaluation]
     now: datetime
+    reports: Any = None   # monitor.service.reports_view.ReportsView: submitted files and reports, read on demand
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def board(snap: Snapshot, document: str | None = None, agency: str | None = None
                   "next": _href(filters, page=page + 1, groups_page=groups_page) + "#list" if page < pages else None},
         "due_soon": [row(cat.commitments[cid], snap.board.get(cid)) for cid in due[:DUE_SOON_SHOWN]],
         "due_soon_total": due_total, "due_within_days": DUE_SOON.days,
+        "rejected_files": snap.reports.rejected_files() if snap.reports is not None else [],
+        "overdue_reports": snap.reports.overdue() if snap.reports is not None else [],
         "choices": {"documents": ([(d.id, shown(d.title)) for d in cat.documents.values()]
                                   if len(cat.documents) <= MANY_CHOICES else None),
                     "agencies": ([(a.id, shown(a.name)) for a in cat.agencies.values()]
@@ -252,6 +255,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | 
         "monitored": c.evaluated,
         "unmonitored_reason": editor_reason(c.reason) if not c.evaluated and c.reason else None,
         "unmonitored_reason_en": c.reason if not c.evaluated else None,
+        "unwired": c.unwired,
         "verdict": None if ev is None else {
             **_status(ev.status), "actual": ev.actual, "target": ev.target, "target_max": ev.target_max, "op": ev.op,
             "unit": ev.unit, "evaluated_promise": promise_text(ev.op, ev.target, ev.target_max, ev.unit),
@@ -274,6 +278,7 @@ def commitment(snap: Snapshot, c: Commitment, history: Sequence[HistoryPoint] | 
         "reason_zh": sentence,
         "hedge": c.hedge, "hedge_note": c.hedge_note,
         "contact": contacts(snap.catalogue, c.agency),
+        "reported": snap.reports.entries(c.id) if snap.reports is not None else [],
         "history": [{"evaluated_at": h.evaluated_at, **_status(h.status), "actual": h.actual, "target": h.target}
                     for h in history or ()],
         "history_unavailable": history is None,
@@ -291,7 +296,8 @@ def agency(snap: Snapshot, agency_id: str) -> dict[str, Any] | None:
         rows.append({**row(c, snap.board.get(c.id)),
                      "role": "牵头" if c.agency is not None and c.agency.id == agency_id else "责任"})
     return {"id": a.id, "name": shown(a.name), "jurisdiction": shown(a.jurisdiction), "now": snap.now,
-            "counts": counts(rows), "commitments": _worst_first(rows), "contact": contacts(snap.catalogue, a)}
+            "counts": counts(rows), "commitments": _worst_first(rows), "contact": contacts(snap.catalogue, a),
+            "overdue_reports": snap.reports.overdue(agency_id) if snap.reports is not None else []}
 
 
 def document(snap: Snapshot, document_id: str) -> dict[str, Any] | None:

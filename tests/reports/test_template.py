@@ -1,0 +1,57 @@
+"""`monitor reports template`: the agency's .xlsx, one row per commitment, fill cells validated, the rest locked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+
+from collectors.report_template import FIXED, HEADERS, TO_FILL
+from tests.reports.helpers import catalogue_in, template
+
+
+def test_template_has_one_row_per_commitment_of_the_agency_with_its_quote_unit_and_target(tmp_path):
+    book = template(catalogue_in(tmp_path), "town.gov")
+    sheet = book["填报表"]
+    assert [c.value for c in sheet[3]] == list(HEADERS)
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == ["town2026.online_share", "town2026.platform"]
+    assert rows[0][1] == "政务服务事项网上可办率达到90%以上" and rows[0][3] == "%" and rows[0][4] == "不低于90%"
+    assert "报送期：2026-11" in sheet["A2"].value and "2026-12-10" in sheet["A2"].value
+    assert "说明" in book.sheetnames
+
+
+def test_only_the_cells_to_fill_are_unlocked_and_the_sheet_is_protected(tmp_path):
+    sheet = template(catalogue_in(tmp_path), "town.gov")["填报表"]
+    assert sheet.protection.sheet
+    for cell in sheet[4]:
+        header = sheet.cell(3, cell.column).value
+        assert cell.protection.locked == (header in FIXED), header
+    assert {sheet.cell(3, c.column).value for c in sheet[4] if not c.protection.locked} == set(TO_FILL)
+
+
+def test_number_and_date_cells_carry_data_validation_within_the_unit_and_period(tmp_path):
+    sheet = template(catalogue_in(tmp_path), "town.gov")["填报表"]
+    rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert rules["H4"].type == "decimal" and (rules["H4"].formula1, rules["H4"].formula2) == ("0.0", "100.0")
+    dates = next(v for ref, v in rules.items() if ref.startswith("I4"))
+    assert dates.type == "date" and dates.formula1 == "46327" and dates.formula2 == "46356"   # 2026-11-01, 2026-11-30
+
+
+def test_template_command_writes_the_file_named_with_the_period(tmp_path, repo_root):
+    catalogue_in(tmp_path)
+    out = tmp_path / "t.xlsx"
+    done = subprocess.run([sys.executable, "-m", "monitor", "reports", "template", "town.market", "--period", "2026-11",
+                           "--out", str(out), "--config", str(tmp_path / "targets.yaml")],
+                          capture_output=True, text=True, cwd=repo_root)
+    assert done.returncode == 0, done.stderr
+    sheet = openpyxl.load_workbook(out)["填报表"]
+    assert sheet["A4"].value == "town2026.new_firms" and sheet["A5"].value is None
+
+
+def test_template_command_names_an_unknown_agency_in_chinese(tmp_path, repo_root):
+    catalogue_in(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "monitor", "reports", "template", "town.nobody",
+                           "--config", str(tmp_path / "targets.yaml")], capture_output=True, text=True, cwd=repo_root)
+    assert done.returncode == 2 and "town.nobody" in done.stderr and "不报送" in done.stderr
