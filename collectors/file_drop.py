@@ -99,7 +99,7 @@ def _cells_under_misnamed_headers(grid: Grid, feed: FileFeed, data_time: datetim
 def _grids(content: bytes, suffix: str, feed: FileFeed) -> list[Grid]:
     if suffix == ".csv":
         return [csv_grid(content, feed.encoding, feed.delimiter)]
-    return read_workbook(content, suffix, feed.sheet)
+    return read_workbook(content, suffix, feed.sheet, feed.max_unpacked_bytes)
 
 
 def _one_batch_per_series(parts: list[Extracted], source: str) -> Extracted:

@@ -19,7 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from collectors.drop_report import FileProblem, Rejected
 from collectors.sheet_layout import Grid, UncomputedFormula
-from collectors.zip_bounds import check_expansion
+from collectors.zip_bounds import MAX_EXPANDED_BYTES, check_expansion
 
 SPREADSHEET_TYPES = (".xlsx", ".xlsm", ".xls", ".ods")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -93,10 +93,11 @@ def _cell(value: object) -> object:
     return value
 
 
-def read_workbook(content: bytes, suffix: str, wanted: str | Sequence[str] | None) -> list[Grid]:
-    """Every selected sheet as a Grid; Rejected for an unreadable file, one too large once unpacked
-    (checked before parsing), or a sheet that is not there."""
-    check_expansion(content, suffix)
+def read_workbook(content: bytes, suffix: str, wanted: str | Sequence[str] | None,
+                  max_unpacked: int = MAX_EXPANDED_BYTES) -> list[Grid]:
+    """Every selected sheet as a Grid; Rejected for an unreadable file, one larger than `max_unpacked`
+    once unpacked (checked before parsing), or a sheet that is not there."""
+    check_expansion(content, suffix, max_total=max_unpacked)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # noqa: BLE001 - calamine raises several types for a damaged file

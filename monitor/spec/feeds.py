@@ -148,6 +148,8 @@ class FileFeed(FeedBase):
     pattern: Annotated[str, AfterValidator(check_file_pattern)] = "*"   # glob of file names in the folder
     settle: Duration = timedelta(seconds=5)   # files younger than this may still be uploading
     sheet: str | list[str] | None = None      # spreadsheets: a sheet name, a pattern (*月) or a list; default: the first
+    # spreadsheets: refused before parsing when their parts, unpacked, exceed this (collectors/zip_bounds.py)
+    max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     header_row: int | None = Field(default=None, ge=1)  # the header's row; default: found in the first 20 rows
     encoding: str | None = None        # CSV: detected when absent (monitor.charsets: UTF-8, BOMs, GB18030, Big5)
     delimiter: str = ","

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 
 import openpyxl
@@ -50,12 +49,9 @@ def test_one_part_past_the_part_limit_is_refused_naming_the_part():
 
 
 def test_a_dropped_workbook_too_large_unpacked_is_rejected_with_the_reason_in_its_report(tmp_path, monkeypatch):
-    monkeypatch.setattr("collectors.zip_bounds.MAX_EXPANDED_BYTES", 2_000_000)
-    monkeypatch.setattr("collectors.spreadsheet.check_expansion",
-                        lambda content, suffix: check_expansion(content, suffix, max_total=2_000_000))
     (tmp_path / "june.xlsx").write_bytes(inflated_xlsx(3_000_000))
     settle(tmp_path / "june.xlsx")
-    result = collect_once(drop_feed(tmp_path))
+    result = collect_once(drop_feed(tmp_path, max_unpacked_bytes=2_000_000))   # the reader is a child process
     assert result.rows_rejected == {"file_rejected": 1, "too_large_unpacked": 1}
     report = (tmp_path / "rejected" / "june.xlsx.errors.txt").read_text(encoding="utf-8")
     assert "文件解压后过大" in report
@@ -71,7 +67,7 @@ def leave_note(folder, name, **extra):
 def test_a_file_that_crashed_the_reader_is_set_aside_unread_and_recorded(tmp_path, monkeypatch):
     write_xlsx(tmp_path / "june.xlsx", GOOD_ROWS)
     leave_note(tmp_path, "june.xlsx")
-    monkeypatch.setattr("collectors.file_drop.read_content",
+    monkeypatch.setattr("collectors.file_reader.FileReader.read",
                         lambda *a, **k: pytest.fail("a suspect file must not be parsed again"))
     result = collect_once(drop_feed(tmp_path))
     assert result.rows_rejected == {"file_rejected": 1, "reader_crashed": 1}
@@ -89,18 +85,3 @@ def test_a_corrected_file_under_the_same_name_is_read_not_set_aside(tmp_path):
     assert result.rows_rejected == {} and (tmp_path / "processed" / "june.xlsx").exists()
 
 
-def test_a_read_that_timed_out_is_set_aside_on_the_next_collection(tmp_path, monkeypatch):
-    write_xlsx(tmp_path / "june.xlsx", GOOD_ROWS)
-    feed = drop_feed(tmp_path, timeout="1s", retries=0)
-    monkeypatch.setattr("collectors.runner.PARSE_ALLOWANCE_SECONDS", 0.5)
-
-    def hang(*args, **kwargs):   # longer than the collection's deadline (1.5 s)
-        time.sleep(3)
-        raise Rejected([])
-    monkeypatch.setattr("collectors.file_drop.read_content", hang)
-    first = collect_once(feed)
-    assert first.error_category == "timeout"
-    monkeypatch.undo()
-    second = collect_once(feed)
-    assert second.rows_rejected == {"file_rejected": 1, "reader_timeout": 1}
-    assert "读取该文件超时" in (tmp_path / "rejected" / "june.xlsx.errors.txt").read_text(encoding="utf-8")
