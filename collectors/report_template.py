@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from monitor.model import Commitment
 from monitor.spec import AgencySpec
 from monitor.reporting import Period
-from alerts.render import promise_text
+from monitor.verdict_text import promise_text
 
 SHEET, HELP_SHEET = "填报表", "说明"
 FIXED = ("编号", "承诺内容", "指标", "单位", "目标", "期限", "上期数值")

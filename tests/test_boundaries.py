@@ -4,7 +4,8 @@
   database, the clock, settings);
 - collectors and alerts do not import each other;
 - outside collectors/, only its public modules are imported (base: the interface and the fetch
-  context; runner: collect and release_resources; cli: the command), never a feed kind's module;
+  context; runner: collect and release_resources; cli: the command; reporting: the agencies' report
+  template and intake for the upload page), never a feed kind's module;
 - alerts read the core's verdicts and collection runs through the store's API, not its tables.
 """
 
@@ -18,7 +19,7 @@ from tests.conftest import ROOT
 from tests.test_layering import imported_names
 
 SERVICE = ROOT / "monitor" / "service"
-COLLECTORS_PUBLIC = ("collectors.base", "collectors.runner", "collectors.cli")
+COLLECTORS_PUBLIC = ("collectors.base", "collectors.runner", "collectors.cli", "collectors.reporting")
 CORE_TABLES = ("monitor.store.Observation", "monitor.store.EvaluationRow", "monitor.store.CurrentState")
 
 

@@ -41,7 +41,9 @@ def run_process(path: Path, timeout: float = 120) -> tuple[int, str, str, int, f
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "monitor", "extract", str(path)], cwd=ROOT,
                                    stdout=stdout, stderr=stderr)
-    while True:   # wait4: the peak memory of this child alone
+    peak = 0
+    while True:   # the child's own high-water mark (VmHWM restarts at exec; ru_maxrss keeps the parent's copy)
+        peak = max(peak, _high_water_kb(process.pid))
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
@@ -49,10 +51,18 @@ def run_process(path: Path, timeout: float = 120) -> tuple[int, str, str, int, f
             process.kill()
             pid, status, usage = os.wait4(process.pid, 0)
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)
     return (process.returncode, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"),
-            usage.ru_maxrss, time.monotonic() - started)
+            peak, time.monotonic() - started)
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def word_parts(tmp_path: Path) -> dict[str, bytes]:

@@ -50,11 +50,11 @@ def _stored_demo(catalogue, calendar, tmp_path) -> Store:
     return store
 
 
-def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_verdict(shipped_catalogue, tmp_path,
+def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_verdict(shipped_on_demo, tmp_path,
                                                                                       monkeypatch):
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
-    store = _stored_demo(shipped_catalogue, calendar, tmp_path)
-    catalogue = _copies(shipped_catalogue, 3)
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
+    store = _stored_demo(shipped_on_demo, calendar, tmp_path)
+    catalogue = _copies(shipped_on_demo, 3)
     commitments = catalogue.evaluated_commitments("demo")
     wanted = {c.id: data_wanted(c, NOW, calendar) for c in commitments}
     data = store.feed_data("demo", wanted.values(), catalogue.feeds["demo"].accumulates_cases)
@@ -71,10 +71,10 @@ def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_ve
     assert len(calls) <= len(commitments) // 3 and {e.status for e in shared} >= {"met", "missed"}
 
 
-def test_commitments_differing_in_what_they_ask_are_not_shared(shipped_catalogue, tmp_path):
-    calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
-    store = _stored_demo(shipped_catalogue, calendar, tmp_path)
-    c = next(c for c in shipped_catalogue.evaluated_commitments("demo") if c.kind == "case_duration")
+def test_commitments_differing_in_what_they_ask_are_not_shared(shipped_on_demo, tmp_path):
+    calendar = WorkCalendar.from_spec(shipped_on_demo.calendar)
+    store = _stored_demo(shipped_on_demo, calendar, tmp_path)
+    c = next(c for c in shipped_on_demo.evaluated_commitments("demo") if c.kind == "case_duration")
     stricter = dataclasses.replace(c, id=c.id + "_strict", value=c.value / 100)
     elsewhere = dataclasses.replace(c, id=c.id + "_elsewhere",
                                     document=c.document.model_copy(update={"jurisdiction": "另一个区"}))

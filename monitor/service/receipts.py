@@ -21,6 +21,7 @@ from alerts.outbox import new_notification
 from alerts.render import local_time, number
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
+from monitor.vocabulary import PRODUCT_NAME
 from monitor.reporting import FileReceipt
 from monitor.service.pages.wording import STATUS_WORDS, reason_zh
 
@@ -77,7 +78,7 @@ def render(catalogue: Catalogue, receipt: FileReceipt, received_at: datetime,
                   "（此前已采用的数据不受影响）。", "",
                   f"请改正以下全部{len(receipt.problems)}个问题后重新提交完整文件：", ""]
         lines += [f"{i}. {p}" for i, p in enumerate(receipt.problems, 1)]
-    lines += ["", "—— 承诺监测系统（本邮件自动发送，同时抄送运维人员；如有疑问请回复运维人员）"]
+    lines += ["", f"—— {PRODUCT_NAME}（本邮件自动发送，同时抄送运维人员；如有疑问请回复运维人员）"]
     return subject, "\n".join(lines) + "\n"
 
 

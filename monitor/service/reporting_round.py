@@ -28,10 +28,11 @@ from sqlmodel import Session
 
 from alerts.outbox import new_notification
 from alerts.tables import AlertGroup
-from collectors.report_template import write_template
+from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
+from monitor.vocabulary import PRODUCT_NAME
 from monitor.reporting import (Period, agencies_due, due_commitments, due_date, is_reported_period, last_due_period,
                                late_reason, period_due_around, reports_feeds, send_date)
 from monitor.service import report_tables
@@ -142,7 +143,7 @@ class ReportingRound:
             "提交后系统会回复回执：全部通过则列出各项最新结论；有问题则一次列出全部问题，改正后重新提交即可。",
             "", "本期包含的承诺：",
             *[f"· {c.measured_zh}（{c.id}）" for c in commitments],
-            "", "—— 承诺监测系统（本邮件自动发送）"]) + "\n"
+            "", f"—— {PRODUCT_NAME}（本邮件自动发送）"]) + "\n"
         attachment = {"filename": f"{agency_id}-{period}.xlsx", "content_type": XLSX,
                       "base64": base64.b64encode(data).decode()}
         row = new_notification(now, group_key=f"reports:{agency_id}", kind="report_request", channel="email",
@@ -161,7 +162,7 @@ class ReportingRound:
             "请今天内通过专用上传链接提交（填报表已于此前发送；也可从该链接页面下载）：",
             self._link(agency_id, period), "",
             f"逾期未报的，相关承诺将显示为“暂无数据”（未按期填报，应于{due.isoformat()}前填报），并列入运维人员的催报名单。",
-            "", "—— 承诺监测系统（本邮件自动发送）"]) + "\n"
+            "", f"—— {PRODUCT_NAME}（本邮件自动发送）"]) + "\n"
         return new_notification(now, group_key=f"reports:{agency_id}", kind="report_reminder", channel="email",
                                 to_addrs=list(agency.emails), cc_addrs=[],
                                 subject=f"【提醒】{agency.name}：今天截止报送{period.zh}进展", body_text=text)
@@ -175,7 +176,7 @@ class ReportingRound:
             lines.append(f"· {agency.name if agency else agency_id}（{agency_id}）：{count}项承诺，"
                          f"上传链接 {self._link(agency_id, period)}")
         lines += ["", "这些承诺目前显示为“暂无数据”（未按期填报），不按未兑现计；单位收到过模板和截止日提醒。",
-                  "请联系上述单位尽快报送。", "", "—— 承诺监测系统（本邮件自动发送）"]
+                  "请联系上述单位尽快报送。", "", f"—— {PRODUCT_NAME}（本邮件自动发送）"]
         return new_notification(now, group_key="reports:operators", kind="operators", channel="email",
                                 to_addrs=list(catalogue.alerting.operators.emails), cc_addrs=[],
                                 subject=f"【催报】{len(agencies)}个单位逾期未报{period.zh}进展", body_text="\n".join(lines) + "\n")

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from collectors.report_template import write_template
+from collectors.reporting import write_template
 from monitor.loader import load_or_report
 from monitor.reporting import Period, due_date, feed_of_agency, period_due_around, due_commitments
 

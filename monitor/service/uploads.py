@@ -30,10 +30,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from collectors.drop_report import Rejected
-from collectors.report_intake import REPORT_TYPES, ReportRejected, read_report
-from collectors.report_template import write_template
-from collectors.reports import UPLOAD_PREFIX, agency_folder
+from collectors.reporting import (REPORT_TYPES, UPLOAD_PREFIX, Rejected, ReportRejected, agency_folder, read_report,
+                                  write_template)
 from monitor.model import Catalogue
 from monitor.reporting import Period, due_commitments, due_date, feed_of_agency
 from monitor.service.pages.html import render

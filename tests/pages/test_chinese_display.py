@@ -59,6 +59,7 @@ commitments:
     value: 1
     unit: 个工作日
     agency: jd.market
+    measure: {{feed: demo}}
 excluded:
   - pattern: '[0-9]{{4}}年[0-9]{{1,2}}月[0-9]{{1,2}}日'
     reason: date of issue or of an event

@@ -48,7 +48,7 @@ def test_an_accepted_report_is_receipted_to_the_agency_and_operators_with_each_v
     assert "已采用" in mail.subject and "十一月.xlsx" in mail.subject
     text = mail.body_text
     assert "本期数值：92.5%（数据截至2026-11-30）" in text
-    assert "结论：达标 — 当前实际值为92.5%，达到要求（不低于90%）" in text
+    assert "结论：达标 — 最新数值为92.5%" in text and "承诺为不低于90%，已达到" in text   # the verdict's one sentence
     assert "完成情况说明：已接入市平台" in text and "http://monitor.example/commitments/town2026.online_share" in text
 
 

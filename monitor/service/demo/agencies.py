@@ -26,7 +26,7 @@ from typing import Callable
 
 import openpyxl
 
-from collectors.report_template import write_template
+from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue, Commitment
 from monitor.reporting import Period, agencies_due, due_commitments, due_date, last_due_period, reporting_agencies

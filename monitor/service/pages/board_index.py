@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.service.pages.wording import STATUS_ORDER, UNMONITORED
+from monitor.service.pages.wording import STATUS_ORDER, UNMONITORED, UNWIRED
 
 NO_DEADLINE = "9999"     # standing duties sort after every dated one
 Positions = npt.NDArray[np.int64]
@@ -83,6 +83,7 @@ class CatalogueIndex:
         self.pair_position = np.concatenate([with_lead, np.array([p for p, _ in co], dtype=np.int64)])
         self.pair_agency = np.concatenate([lead[with_lead], np.array([a for _, a in co], dtype=np.int64)])
         self.unmonitored = np.array([not c.evaluated for c in listed_commitments], dtype=bool)
+        self.unwired = np.array([c.unwired for c in listed_commitments], dtype=bool)   # 未接入数据: no measure
         # members: positions grouped by document, jurisdiction and agency (ascending within each), sliced on demand
         jurisdiction_of = self.document_jurisdiction[self.document_of]
         self._groups: dict[str, tuple[dict[str, int], Positions, Positions]] = {}
@@ -141,6 +142,7 @@ class BoardIndex:
         known = where >= 0
         self.codes[where[known]] = found[known]
         self.codes[cat.unmonitored] = unmonitored
+        self.codes[cat.unwired] = code[UNWIRED]
         self.statuses = statuses
         self.code = code
         k = len(statuses)
@@ -189,7 +191,7 @@ class BoardIndex:
         start, stop = self.catalogue.due_between(first, last)
         selected = self._selected(filters)
         selected = selected[(selected >= start) & (selected < stop)]
-        selected = selected[self.codes[selected] != self.code[UNMONITORED]]
+        selected = selected[(self.codes[selected] != self.code[UNMONITORED]) & (self.codes[selected] != self.code[UNWIRED])]
         return [self.catalogue.listed[int(p)] for p in selected], int(len(selected))
 
     def page_by_id(self, filters: Filters, after: str | None, limit: int) -> tuple[list[str], bool]:
