@@ -40,10 +40,12 @@ test-dates: $(STAMP)
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$d 10:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider $(DATE_TESTS) \
 	  || exit 1; done
 
-# Style and types (configured in pyproject.toml): ruff on everything, mypy strict on the domain.
+# Style, types and the architecture contracts (all configured in pyproject.toml): ruff on everything,
+# mypy (strict on the domain, collectors and alerts), lint-imports (docs/contracts.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
