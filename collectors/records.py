@@ -233,8 +233,10 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
     if ids is None:
         return None
     if isinstance(ids, np.ndarray) and ids.dtype.kind == "U":
-        return ids[keep]
-    return np.asarray(ids, dtype=object)[keep].astype(str)
+        kept: np.ndarray = ids[keep]
+    else:
+        kept = np.asarray(ids, dtype=object)[keep].astype(str)
+    return kept
 
 
 def _repeated(ids: Sequence[object] | np.ndarray) -> np.ndarray:
