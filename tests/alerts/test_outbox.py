@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from alert_helpers import T0
+from tests.alerts.alert_helpers import T0
 from alerts.notifiers import DeliveryError
 from alerts.outbox import Outbox, new_notification
 from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification

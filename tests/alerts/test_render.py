@@ -7,7 +7,7 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, SETUP, T0, Cycle, read_mails
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.render import TEMPLATES
 from alerts.tables import FAILED, Notification

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.silences import add_silence, expire_silence, in_window
 from alerts.tables import SILENCED, Notification

@@ -1,0 +1,1 @@
+"""Edges the mutation run (make mutate, docs/mutation.md) found untested."""
