@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
                                      read_catalogue)
-from monitor.problems import ConfigError, ConfigProblem
+from monitor.problems import ConfigError as ConfigError, ConfigProblem   # ConfigError: public here too
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import CatalogueSpec
 from monitor.units import UnitError, parse_unit

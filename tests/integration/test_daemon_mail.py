@@ -121,9 +121,9 @@ def check_agency_mail(mail: Received, agencies: dict, commitments: dict, daemon:
         c = commitments[i]
         block = text[text.index(f"（{i}）"):]
         assert f"原文：“{c['quote']}”" in block
-        promise = re.search(r"承诺目标：([^\n，（]*)", block).group(1)
+        promise = re.search(r"承诺目标：([^\n，（]*)", block)[1]  # type: ignore[index]   # None fails the test
         assert number(c["value"]) in promise and (c.get("unit") or "") in promise, (i, promise)
-        actual = re.search(r"当前实际：([\d,.]+)", block).group(1)
+        actual = re.search(r"当前实际：([\d,.]+)", block)[1]  # type: ignore[index]
         history = httpx.get(f"{daemon.url}/status", params={"commitment": i}, timeout=5).json()["history"]
         assert actual in {number(h["actual"]) for h in history if h["actual"] is not None}, (i, actual)
     return ids
