@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -103,93 +103,120 @@ def _located(locator: Locator, path: PathKey, message: str) -> ConfigProblem:
     return ConfigProblem(file, line, column, format_path(local), message)
 
 
+Found = Iterator[tuple[PathKey, str]]   # (where in the catalogue, what is wrong)
+
+
 def check_references(spec: CatalogueSpec, locator: Locator, file: str,
                      seeds_dirs: list[Path]) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
+    """What the schema cannot see: duplicate ids, references between sections, seed files and quotes,
+    the calendar, units; each problem located in the file."""
+    seed_texts = _seed_texts(spec, seeds_dirs)
+    found = [*_duplicate_ids(spec), *_missing_seeds(spec, seed_texts, seeds_dirs), *_calendar_problems(spec),
+             *_measure_feeds(spec), *_commitment_references(spec, seed_texts), *_maintenance_references(spec),
+             *_exclusion_problems(spec, seed_texts)]
+    return [_located(locator, path, message) for path, message in found]
 
-    def problem(path: PathKey, message: str) -> None:
-        problems.append(_located(locator, path, message))
 
+def _duplicate_ids(spec: CatalogueSpec) -> Found:
     for section in ("documents", "agencies", "feeds", "commitments"):
         seen: set[str] = set()
         for i, item in enumerate(getattr(spec, section)):
             if item.id in seen:
-                problem((section, i, "id"), f"duplicate id {item.id!r}")
+                yield (section, i, "id"), f"duplicate id {item.id!r}"
             seen.add(item.id)
 
-    documents = {d.id: d for d in spec.documents}
-    agencies = {a.id for a in spec.agencies}
-    feeds = {f.id for f in spec.feeds}
-    seeds: dict[str, str | None] = {}   # copies of a plan share one seed file: read it once
-    seed_texts: dict[str, str | None] = {
-        d.id: seeds[d.source] if d.source in seeds else seeds.setdefault(d.source, _read_seed(d.source, seeds_dirs))
-        for d in spec.documents}
+
+def _seed_texts(spec: CatalogueSpec, seeds_dirs: list[Path]) -> dict[str, str | None]:
+    """Each document's seed text by document id (None: not found); copies of a plan share one file, read once."""
+    seeds: dict[str, str | None] = {}
+    return {d.id: seeds[d.source] if d.source in seeds else seeds.setdefault(d.source, _read_seed(d.source, seeds_dirs))
+            for d in spec.documents}
+
+
+def _missing_seeds(spec: CatalogueSpec, seed_texts: dict[str, str | None], seeds_dirs: list[Path]) -> Found:
     for i, d in enumerate(spec.documents):
         if seed_texts[d.id] is None:   # a misspelt source would silently turn quote checking off
-            problem(("documents", i, "source"), f"seed file {d.source!r} not found in "
-                                                 f"{', '.join(str(folder) for folder in seeds_dirs)}")
+            yield (("documents", i, "source"), f"seed file {d.source!r} not found in "
+                                                f"{', '.join(str(folder) for folder in seeds_dirs)}")
 
+
+def _calendar_problems(spec: CatalogueSpec) -> Found:
     try:
         ZoneInfo(spec.calendar.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problem(("calendar", "timezone"), f"unknown time zone {spec.calendar.timezone!r}")
+        yield ("calendar", "timezone"), f"unknown time zone {spec.calendar.timezone!r}"
     jurisdictions = {d.jurisdiction for d in spec.documents}
     for jurisdiction, spans in spec.calendar.office_hours.items():
         if jurisdiction != "default" and jurisdiction not in jurisdictions:
             # a key that matches no document silently falls back to the default hours (北京市海淀区 vs 海淀區)
-            problem(("calendar", "office_hours", jurisdiction),
-                    f"names no document's jurisdiction; keys are 'default' or a jurisdiction exactly as a "
-                    f"document writes it: {sorted(jurisdictions)}")
+            yield (("calendar", "office_hours", jurisdiction),
+                   f"names no document's jurisdiction; keys are 'default' or a jurisdiction exactly as a "
+                   f"document writes it: {sorted(jurisdictions)}")
         for j, span in enumerate(spans):
             if not _OFFICE_HOURS_RE.match(span) or span[:5] >= span[6:]:
-                problem(("calendar", "office_hours", jurisdiction, j), f"expected HH:MM-HH:MM, got {span!r}")
+                yield ("calendar", "office_hours", jurisdiction, j), f"expected HH:MM-HH:MM, got {span!r}"
 
+
+def _measure_feeds(spec: CatalogueSpec) -> Found:
+    feeds = {f.id for f in spec.feeds}
     for name, measure in spec.measures.items():
         if measure.feed not in feeds:
-            problem(("measures", name, "feed"), f"unknown feed {measure.feed!r}; known: {sorted(feeds)}")
+            yield ("measures", name, "feed"), f"unknown feed {measure.feed!r}; known: {sorted(feeds)}"
 
+
+def _commitment_references(spec: CatalogueSpec, seed_texts: dict[str, str | None]) -> Found:
+    documents = {d.id for d in spec.documents}
+    agencies = {a.id for a in spec.agencies}
+    feeds = {f.id for f in spec.feeds}
     for i, c in enumerate(spec.commitments):
         if c.document not in documents:
-            problem(("commitments", i, "document"), f"unknown document {c.document!r}; known: {sorted(documents)}")
+            yield ("commitments", i, "document"), f"unknown document {c.document!r}; known: {sorted(documents)}"
         elif not c.id.startswith(c.document + "."):
-            problem(("commitments", i, "id"), f"ids start with their document id: {c.document}.<slug>")
+            yield ("commitments", i, "id"), f"ids start with their document id: {c.document}.<slug>"
         for field, ids in (("agency", [c.agency] if c.agency else []), ("co_agencies", c.co_agencies)):
             for agency in ids:
                 if agency not in agencies:
-                    problem(("commitments", i, field), f"unknown agency {agency!r}")
+                    yield ("commitments", i, field), f"unknown agency {agency!r}"
         if isinstance(c.measure, str) and c.measure not in spec.measures:
-            problem(("commitments", i, "measure"), f"unknown measure {c.measure!r}; known: {sorted(spec.measures)}")
+            yield ("commitments", i, "measure"), f"unknown measure {c.measure!r}; known: {sorted(spec.measures)}"
         elif c.measure is not None and not isinstance(c.measure, str) and c.measure.feed not in feeds:
-            problem(("commitments", i, "measure", "feed"), f"unknown feed {c.measure.feed!r}; known: {sorted(feeds)}")
+            yield ("commitments", i, "measure", "feed"), f"unknown feed {c.measure.feed!r}; known: {sorted(feeds)}"
         elif c.measure is None and c.monitorable and c.status == "active" and "demo" not in feeds:
-            problem(("commitments", i), "no measure given and no feed 'demo' to default to")
+            yield ("commitments", i), "no measure given and no feed 'demo' to default to"
         try:
             dimension = parse_unit(c.unit).dimension
             if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time"):
-                problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
+                yield ("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}"
         except UnitError as exc:
-            problem(("commitments", i, "unit"), str(exc))
+            yield ("commitments", i, "unit"), str(exc)
         text = seed_texts.get(c.document)
         if text is not None and c.quote not in text:
-            problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")
+            yield ("commitments", i, "quote"), "not an exact substring of the document's seed file"
+
+
+def _maintenance_references(spec: CatalogueSpec) -> Found:
+    agencies = {a.id for a in spec.agencies}
+    commitments = {c.id for c in spec.commitments}
     for i, window in enumerate(spec.alerting.maintenance):
-        for field, noun, known in (("agencies", "agency", agencies),
-                                   ("commitments", "commitment", {c.id for c in spec.commitments})):
+        for field, noun, known in (("agencies", "agency", agencies), ("commitments", "commitment", commitments)):
             for j, ref in enumerate(getattr(window, field)):
                 if ref not in known:
-                    problem(("alerting", "maintenance", i, field, j), f"unknown {noun} {ref!r}")
+                    yield ("alerting", "maintenance", i, field, j), f"unknown {noun} {ref!r}"
+
+
+def _exclusion_problems(spec: CatalogueSpec, seed_texts: dict[str, str | None]) -> Found:
+    documents = {d.id for d in spec.documents}
     for i, e in enumerate(spec.excluded):
         if e.document is not None and e.document not in documents:
-            problem(("excluded", i, "document"), f"unknown document {e.document!r}")
+            yield ("excluded", i, "document"), f"unknown document {e.document!r}"
         if e.pattern is not None:
             try:
                 re.compile(e.pattern)
             except re.error as exc:
-                problem(("excluded", i, "pattern"), f"bad regular expression: {exc}")
+                yield ("excluded", i, "pattern"), f"bad regular expression: {exc}"
         text = seed_texts.get(e.document or "")
         if e.quote is not None and text is not None and e.quote not in text:
-            problem(("excluded", i, "quote"), "not an exact substring of the document's seed file")
-    return problems
+            yield ("excluded", i, "quote"), "not an exact substring of the document's seed file"
 
 
 def _read_seed(source: str, dirs: list[Path]) -> str | None:
