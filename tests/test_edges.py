@@ -1,1 +1,134 @@
-"""Edges the mutation run (make mutate, docs/mutation.md) found untested."""
+"""Edges the mutation run found untested (make mutate, docs/mutation.md): each row pins the boundary a
+small change of the code (>= for >, a guard dropped, a clamp removed) would move."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import yaml
+
+from alerts.grouping import recipients
+from collectors.records import rejection_mask
+from collectors.timebounds import TOO_OLD
+from monitor.calendar import WorkCalendar
+from monitor.cases import case_timing
+from monitor.units import parse_unit
+from monitor.spec import CatalogueSpec
+from tests.test_evaluate import HEADER, NOW, Case, cases, latest, measure, run
+
+T = np.datetime64
+DAYS = {"kind": "case_duration", "unit": "个工作日"}
+
+
+@pytest.fixture(scope="module")
+def calendar() -> WorkCalendar:
+    return WorkCalendar.from_spec(CatalogueSpec.model_validate(yaml.safe_load(HEADER)).calendar)
+
+
+def moments(*texts: str) -> np.ndarray:
+    return np.array(texts, dtype="datetime64[s]")
+
+
+# -- monitor/cases.py: suspended time ----------------------------------------------------------
+
+@pytest.mark.parametrize("unit, suspended, counted, duration", [
+    ("小时", 5.0, 2.0, 0.0),    # suspended longer than the case: nothing left, never below zero
+    ("小时", 2.0, 2.0, 0.0),    # suspended exactly as long as the case
+    ("小时", 0.5, 2.0, 1.5),
+    ("日", 9.0, 3.0, 0.0),      # by calendar date as well
+])
+def test_suspended_time_is_left_out_but_never_below_zero(calendar: WorkCalendar, unit, suspended, counted, duration):
+    start = T("2024-05-20T09:00")
+    factor = 3600 if unit == "小时" else 86400
+    end = start + np.timedelta64(int(counted * factor), "s")
+    timing = case_timing(parse_unit(unit), "<=", 1.0, None, np.array([start]), np.array([end]), calendar, None,
+                         np.array([suspended]))
+    assert list(timing.durations) == [duration]
+    assert timing.taken_off is not None
+    assert list(timing.taken_off) == [counted - duration]     # what was actually left out, not what was claimed
+    assert list(timing.on_time) == [duration <= 1.0]
+
+
+# -- monitor/calendar.py: acceptance at closing time -------------------------------------------
+# The test calendar's 重庆市渝中区 office closes at 17:00; 2024-05-20 is a Monday.
+
+@pytest.mark.parametrize("submitted, accepted", [
+    ("2024-05-20T16:59:59", "2024-05-20"),   # before closing: accepted that day
+    ("2024-05-20T17:00:00", "2024-05-21"),   # exactly at closing: the office is closed, the next working day
+    ("2024-05-24T17:00:00", "2024-05-27"),   # Friday at closing: Monday
+])
+def test_a_submission_at_closing_time_is_accepted_the_next_working_day(calendar: WorkCalendar, submitted, accepted):
+    assert calendar.acceptance_dates(moments(submitted), "重庆市渝中区")[0] == T(accepted, "D")
+
+
+def test_a_submission_at_closing_time_counts_one_working_day_less(calendar: WorkCalendar):
+    days = calendar.working_days_from_acceptance(moments("2024-05-20T16:59:59", "2024-05-20T17:00:00"),
+                                                 moments("2024-05-22T10:00", "2024-05-22T10:00"), "重庆市渝中区")
+    assert list(days) == [2, 1]
+
+
+# -- monitor/evaluate.py: the window's start, the exact-count guard ------------------------------
+
+WINDOW_START = (NOW - timedelta(days=30)).replace(tzinfo=None).isoformat()   # measure window 30d before NOW
+JUST_BEFORE = (NOW - timedelta(days=30, seconds=1)).replace(tzinfo=None).isoformat()
+
+
+@pytest.mark.parametrize("completed, status, counted", [
+    (WINDOW_START, "missed", 2),      # completed exactly at the window's start: inside the window
+    (JUST_BEFORE, "met", 1),          # a second earlier: older than the window, not counted
+])
+def test_a_case_completed_at_the_windows_start_counts(tmp_path, calendar, completed, status, counted):
+    slow_case = ("2024-04-01T09:00", completed)                 # weeks of working days: over any limit
+    quick_case = ("2024-06-03T09:00", "2024-06-04T10:00")       # one working day
+    run(tmp_path, calendar, Case(
+        DAYS | {"op": "<=", "value": 3, "measure": measure(aggregate="max", window="30d")},
+        cases([slow_case, quick_case]), status, cases=counted))
+
+
+@pytest.mark.parametrize("fields, actual, status", [
+    # a count exactly at its target is kept outright: no "only 0 within the warn margin" at_risk
+    ({"kind": "value", "unit": "项", "op": "<=", "value": 5, "deadline": "2024-12-31",
+      "measure": measure(warn_margin=1)}, 5.0, "met"),
+    # ... which a non-count unit at zero margin is not
+    ({"kind": "value", "unit": "%", "op": "<=", "value": 5, "deadline": "2024-12-31",
+      "measure": measure(warn_margin=1)}, 5.0, "at_risk"),
+    # ... nor a count inside the margin but not exactly at the target
+    ({"kind": "value", "unit": "项", "op": "<=", "value": 5, "deadline": "2024-12-31",
+      "measure": measure(warn_margin=2)}, 4.0, "at_risk"),
+])
+def test_the_exact_count_guard_on_at_risk(tmp_path, calendar, fields, actual, status):
+    run(tmp_path, calendar, Case(fields, latest(actual), status))
+
+
+# -- collectors/records.py: a completion older than the window ------------------------------------
+
+def test_a_completion_older_than_the_window_is_rejected_as_too_old():
+    low, high = T("2024-05-01T00:00"), T("2024-06-30T00:00")
+    submitted = moments("2024-05-10T09:00", "2024-05-10T09:00", "2024-05-10T09:00")
+    completed = moments("2024-05-12T09:00", "2024-04-30T23:59:59", "2024-05-01T00:00")
+    bad, rejected = rejection_mask(submitted, completed, np.ones(3, dtype=bool), bounds=(low, high))
+    # the second row ends before it starts too: too old is the reason given, checked first
+    assert list(bad) == [False, True, True] and rejected == {TOO_OLD: 1, "end_before_start": 1}
+    completed[2] = T("2024-05-10T09:00")      # the window's first instant is inside it
+    bad, rejected = rejection_mask(submitted, completed, np.ones(3, dtype=bool), bounds=(low, high))
+    assert list(bad) == [False, True, False] and rejected == {TOO_OLD: 1}
+
+
+# -- alerts/grouping.py: the operators' Bcc -------------------------------------------------------
+
+def test_operators_already_in_to_or_cc_are_not_copied_again_in_bcc():
+    agency = SimpleNamespace(name="区市场监管局", emails=["Lead@example.org"])
+    co = SimpleNamespace(emails=["co@example.org"])
+    catalogue = SimpleNamespace(
+        agencies={"market": agency},
+        commitments={"doc.promise": SimpleNamespace(co_agencies=[co])},
+        alerting=SimpleNamespace(operators=SimpleNamespace(
+            mode="copy", emails=["lead@example.org", "CO@example.org", "ops@example.org", "ops@example.org"])))
+    name, to, cc, bcc = recipients(catalogue, "agency:market", [SimpleNamespace(commitment="doc.promise")])
+    assert (name, to, cc) == ("区市场监管局", ["Lead@example.org"], ["co@example.org"])
+    assert bcc == ["ops@example.org"]      # case-insensitively out of To and Cc, and once
+    catalogue.alerting.operators.mode = "digest"
+    assert recipients(catalogue, "agency:market", [])[3] == []
