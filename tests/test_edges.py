@@ -3,21 +3,22 @@ small change of the code (>= for >, a guard dropped, a clamp removed) would move
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import yaml
 
-from alerts.grouping import recipients
+from alerts.grouping import recipients, resend_due
 from collectors.records import rejection_mask
 from collectors.timebounds import TOO_OLD
-from monitor.calendar import WorkCalendar
+from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
+from monitor.evaluate import data_wanted
 from monitor.cases import case_timing
 from monitor.units import parse_unit
 from monitor.spec import CatalogueSpec
-from tests.test_evaluate import HEADER, NOW, Case, cases, latest, measure, run
+from tests.test_evaluate import HEADER, NOW, SH, TEN_FIRMS, Case, cases, latest, load_commitment, measure, run
 
 T = np.datetime64
 DAYS = {"kind": "case_duration", "unit": "个工作日"}
@@ -132,3 +133,56 @@ def test_operators_already_in_to_or_cc_are_not_copied_again_in_bcc():
     assert bcc == ["ops@example.org"]      # case-insensitively out of To and Cc, and once
     catalogue.alerting.operators.mode = "digest"
     assert recipients(catalogue, "agency:market", [])[3] == []
+
+
+@pytest.mark.parametrize("last_sent, now, due", [
+    (None, datetime(2024, 6, 1, 12), True),                       # never sent: due at once
+    (datetime(2024, 6, 1, 10), datetime(2024, 6, 1, 12), True),   # exactly one interval later
+    (datetime(2024, 6, 1, 10), datetime(2024, 6, 1, 11, 59), False),
+])
+def test_a_receiver_is_resent_after_exactly_its_interval(last_sent, now, due):
+    assert resend_due(last_sent, timedelta(hours=2), now) is due
+
+
+# -- monitor/calendar.py: a year's listing --------------------------------------------------------
+
+def test_a_years_listing_covers_new_years_day_to_new_years_eve_with_the_catalogues_days():
+    spec = CatalogueSpec.model_validate(yaml.safe_load(HEADER)).calendar.model_copy(
+        update={"holidays": [date(2025, 1, 2), date(2025, 12, 31)]})
+    listing = WorkCalendar.from_spec(spec).year_listing(2025)
+    off = dict(listing.holidays)
+    assert listing.year == 2025
+    assert date(2025, 1, 1) in off and off[date(2025, 12, 31)] == SOURCE_CONFIG and off[date(2025, 1, 2)] == SOURCE_CONFIG
+    assert listing.source == f"{SOURCE_NOTICE}; amended by the {SOURCE_CONFIG}"   # only days off added: amended
+
+
+def test_the_last_year_of_the_notices_is_listed_from_them(calendar: WorkCalendar):
+    assert NOTICES_LAST == date(NOTICES_LAST.year, 12, 31)
+    assert calendar.year_listing(NOTICES_LAST.year).source == SOURCE_NOTICE
+
+
+# -- monitor/evaluate.py: what a commitment reads --------------------------------------------------
+
+def test_a_case_duration_reads_its_window_and_every_batch_since(tmp_path, calendar):
+    c = load_commitment(tmp_path, **DAYS, op="<=", value=3, measure=measure(aggregate="max", window="30d"))
+    wanted = data_wanted(c, NOW, calendar)
+    assert wanted.series == "series" and wanted.newest_by is None
+    assert wanted.since == NOW - max(timedelta(days=30), c.max_age)
+
+
+def test_a_latest_value_reads_only_its_newest_value_up_to_now(tmp_path, calendar):
+    c = load_commitment(tmp_path, kind="value", unit="项", op="<=", value=5, measure=measure())
+    wanted = data_wanted(c, NOW, calendar)
+    assert wanted.series == "series" and wanted.newest_by == NOW
+    assert wanted.since == NOW - max(c.measure.window, c.max_age)
+
+
+def test_a_cumulative_commitment_reads_from_its_start(tmp_path, calendar):
+    wanted = data_wanted(load_commitment(tmp_path, **TEN_FIRMS), NOW, calendar)
+    assert wanted == ("series", datetime.combine(date(2024, 1, 1), time.min, tzinfo=SH), None)
+
+
+def test_a_reduction_from_the_feeds_own_baseline_reads_everything(tmp_path, calendar):
+    c = load_commitment(tmp_path, kind="reduction", op=">=", value=30, unit="%", baseline={"date": "2024-01-01"},
+                        measure=measure())
+    assert data_wanted(c, NOW, calendar) == ("series", None, None)
