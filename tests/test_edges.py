@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from alerts.grouping import recipients, resend_due
-from collectors.records import rejection_mask
+from collectors.records import as_text, completion_text, count_rejections, parse_local_times, paused_times, rejection_mask
 from collectors.timebounds import TOO_OLD
 from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
 from monitor.evaluate import data_wanted
@@ -186,3 +186,40 @@ def test_a_reduction_from_the_feeds_own_baseline_reads_everything(tmp_path, cale
     c = load_commitment(tmp_path, kind="reduction", op=">=", value=30, unit="%", baseline={"date": "2024-01-01"},
                         measure=measure())
     assert data_wanted(c, NOW, calendar) == ("series", None, None)
+
+
+# -- collectors/records.py: cells as agencies and drivers give them ---------------------------------
+
+def test_dates_datetimes_seconds_and_offsets_in_object_cells():
+    values = [date(2024, 3, 5), datetime(2024, 3, 5, 9, 30, 7), "2024/3/5 9:30:07Z", "2024年3月5日 9时30分+08:00",
+              "2024.3.5 1:30-01:00", 45000, "", None]
+    parsed = parse_local_times(values, SH)
+    assert list(parsed[:5]) == [
+        T("2024-03-05T00:00:00"), T("2024-03-05T09:30:07"), T("2024-03-05T17:30:07"), T("2024-03-05T09:30:00"),
+        T("2024-03-05T10:30:00")]
+    assert np.isnat(parsed[5:]).all()     # a number is no timestamp; blanks are none
+
+
+def test_which_cells_hold_something():
+    text, given = as_text(["a", None, " ", "", "1", 2])
+    assert list(given) == [True, False, False, False, True, True] and list(text[[0, 4, 5]]) == ["a", "1", "2"]
+    text, given = as_text(np.array(["a", "", "b"]))
+    assert list(given) == [True, False, True] and list(text) == ["a", "", "b"]
+
+
+def test_open_markers_are_no_completion():
+    text, given = completion_text(["2024-03-05", "—", " 未办结 ", None, "无", "2024-03-06 未办结说明"])
+    assert list(given) == [True, False, False, False, False, True]
+    assert text[1] == "" and text[0] == "2024-03-05"
+
+
+def test_suspended_time_cells():
+    out = paused_times(["1.5", "", None, "x", " 2 "])
+    assert list(out[[0, 1, 2, 4]]) == [1.5, 0.0, 0.0, 2.0] and np.isnan(out[3])
+
+
+def test_rejections_add_up_from_a_mapping_or_pairs():
+    into = {"too_old": 1}
+    count_rejections(into, {"too_old": 2, "in_future": 1})
+    count_rejections(into, [("in_future", 3)])
+    assert into == {"too_old": 3, "in_future": 4}
