@@ -12,7 +12,7 @@ import yaml
 
 from alerts.grouping import recipients, resend_due
 from collectors.records import as_text, completion_text, count_rejections, parse_local_times, paused_times, rejection_mask
-from collectors.timebounds import TOO_OLD
+from collectors.timebounds import IN_FUTURE, TOO_OLD
 from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
 from monitor.evaluate import data_wanted
 from monitor.cases import case_timing
@@ -223,3 +223,32 @@ def test_rejections_add_up_from_a_mapping_or_pairs():
     count_rejections(into, {"too_old": 2, "in_future": 1})
     count_rejections(into, [("in_future", 3)])
     assert into == {"too_old": 3, "in_future": 4}
+
+
+LOW, HIGH = "2024-05-01T00:00", "2024-06-30T00:00"
+
+
+@pytest.mark.parametrize("submitted, completed, paused, reason", [
+    ("2024-05-10T09:00", "2024-05-12T09:00", 0.0, None),
+    (LOW, LOW, 0.0, None),                                   # both at the earliest bound: inside, and no end before start
+    (HIGH, HIGH, 0.0, None),                                 # both at the latest bound: inside
+    ("2024-04-30T23:59:59", "2024-05-12T09:00", 0.0, TOO_OLD),
+    ("2024-05-10T09:00", "2024-06-30T00:00:01", 0.0, IN_FUTURE),
+    ("2024-06-30T00:00:01", "NaT", 0.0, IN_FUTURE),          # an open case submitted after the latest bound
+    ("NaT", "2024-04-30T00:00", 0.0, "unparseable_submitted"),
+    ("2024-05-10T09:00", "NaT", 0.0, None),                  # open, inside: nothing to reject
+    ("2024-05-10T09:00", "2024-05-10T08:59:59", 0.0, "end_before_start"),
+    ("2024-05-10T09:00", "2024-05-12T09:00", -1.0, "bad_paused"),
+    ("2024-05-10T09:00", "2024-05-12T09:00", float("nan"), "bad_paused"),
+])
+def test_each_row_is_rejected_for_its_first_reason(submitted, completed, paused, reason):
+    bad, rejected = rejection_mask(moments(submitted), moments(completed), np.array([completed != "NaT"]),
+                                   paused=np.array([paused]), bounds=(T(LOW), T(HIGH)))
+    assert list(bad) == [reason is not None]
+    assert rejected == ({} if reason is None else {reason: 1})
+
+
+def test_repeated_ids_are_rejected_after_the_first():
+    submitted = moments("2024-05-10T09:00", "2024-05-10T09:00", "2024-05-10T09:00")
+    bad, rejected = rejection_mask(submitted, submitted, np.ones(3, dtype=bool), ids=["A1", "B2", "A1"])
+    assert list(bad) == [False, False, True] and rejected == {"duplicate_id": 1}
