@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
-from alerts.grouping import recipients, resend_due
+from alerts.grouping import digest_due, may_be_due, recipients, resend_due
+from alerts.tables import AlertGroup
 from collectors.records import as_text, completion_text, count_rejections, parse_local_times, paused_times, rejection_mask
 from collectors.timebounds import IN_FUTURE, TOO_OLD
 from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
@@ -252,3 +253,37 @@ def test_repeated_ids_are_rejected_after_the_first():
     submitted = moments("2024-05-10T09:00", "2024-05-10T09:00", "2024-05-10T09:00")
     bad, rejected = rejection_mask(submitted, submitted, np.ones(3, dtype=bool), ids=["A1", "B2", "A1"])
     assert list(bad) == [False, False, True] and rejected == {"duplicate_id": 1}
+
+
+# -- alerts/grouping.py: when a group is due --------------------------------------------------------
+
+SPEC = SimpleNamespace(group_wait=timedelta(minutes=1), group_interval=timedelta(minutes=10),
+                       repeat_interval=timedelta(hours=4))
+AT = datetime(2024, 6, 7, 12, 0)
+SEC = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("first_change_at, last_sent_at, due", [
+    (AT - timedelta(minutes=1), None, True),                       # a change waited exactly group_wait
+    (AT - timedelta(minutes=1) + SEC, None, False),                # ... a second less
+    (AT - timedelta(minutes=5), AT - timedelta(minutes=10), True),         # and group_interval since the last message
+    (AT - timedelta(minutes=5), AT - timedelta(minutes=10) + SEC, False),
+    (AT - timedelta(minutes=1) + SEC, AT - timedelta(hours=5), False),     # group_wait holds even long after a message
+    (None, AT - timedelta(hours=4), True),                         # nothing changed: a repeat after repeat_interval
+    (None, AT - timedelta(hours=4) + SEC, False),
+    (None, None, False),                                           # nothing changed, nothing sent: nothing to repeat
+])
+def test_a_group_may_be_due_exactly_at_its_times(first_change_at, last_sent_at, due):
+    group = AlertGroup(key="agency:market", first_change_at=first_change_at, last_sent_at=last_sent_at)
+    assert may_be_due(group, SPEC, AT) is due
+
+
+def test_the_digest_is_due_one_interval_after_the_last_one():
+    spec = SimpleNamespace(operators=SimpleNamespace(mode="digest", emails=["ops@example.org"],
+                                                     digest_interval=timedelta(days=1)))
+    group = AlertGroup(key="digest")
+    assert digest_due(spec, group, AT) is False and group.last_sent_at == AT    # the first covers one interval from now
+    assert digest_due(spec, group, AT + timedelta(days=1) - SEC) is False
+    assert digest_due(spec, group, AT + timedelta(days=1)) is True
+    spec.operators.emails = []
+    assert digest_due(spec, group, AT + timedelta(days=2)) is False             # nobody to send it to
