@@ -12,8 +12,9 @@ import yaml
 
 from alerts.grouping import digest_due, may_be_due, recipients, resend_due
 from alerts.tables import AlertGroup
-from collectors.records import as_text, completion_text, count_rejections, parse_local_times, paused_times, rejection_mask
-from collectors.timebounds import IN_FUTURE, TOO_OLD
+from collectors.records import (as_text, build_case_records, completion_text, count_rejections, parse_local_times,
+                                paused_times, rejection_mask)
+from collectors.timebounds import IN_FUTURE, TOO_OLD, TimeWindow
 from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
 from monitor.evaluate import data_wanted
 from monitor.cases import case_timing
@@ -287,3 +288,17 @@ def test_the_digest_is_due_one_interval_after_the_last_one():
     assert digest_due(spec, group, AT + timedelta(days=1)) is True
     spec.operators.emails = []
     assert digest_due(spec, group, AT + timedelta(days=2)) is False             # nobody to send it to
+
+
+def test_case_records_in_the_feeds_zone_within_the_window():
+    """Offsets convert to the calendar's zone; the window (aware) bounds local times; ids follow their rows."""
+    window = TimeWindow(datetime(2024, 5, 1, tzinfo=SH), datetime(2024, 6, 30, tzinfo=SH))
+    data_time = datetime(2024, 6, 7, 18, tzinfo=SH)
+    records, rejected = build_case_records(
+        "办件", data_time, ["2024-05-10T01:00:00Z", "2024-04-30T12:00", "2024-05-11 09:00"],
+        ["2024-05-12T02:00:00Z", "2024-05-02T12:00", None], SH, ids=["A1", "B2", "C3"], window=window)
+    assert rejected == {TOO_OLD: 1}
+    assert (records.series, records.data_time) == ("办件", data_time)
+    assert list(records.submitted) == [T("2024-05-10T09:00:00"), T("2024-05-11T09:00:00")]
+    assert list(records.completed[:1]) == [T("2024-05-12T10:00:00")] and np.isnat(records.completed[1])
+    assert records.ids is not None and list(records.ids) == ["A1", "C3"]
