@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test test-dates lint bench validate generate clean
+.PHONY: run test test-dates lint bench mutate validate generate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,12 @@ test-dates: $(STAMP)
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$$d 10:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider $(DATE_TESTS) \
 	  || exit 1; done
 
-# Style and types (configured in pyproject.toml): ruff on everything, mypy strict on the domain.
+# Style, types and the architecture contracts (all configured in pyproject.toml): ruff on everything,
+# mypy (strict on the domain, collectors and alerts), lint-imports (docs/contracts.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # the benchmarks add the bench extra (DuckDB, the anchor of bench/bench_collect.py)
 $(BENCH_STAMP): pyproject.toml $(STAMP)
@@ -53,6 +55,15 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 
 bench: $(BENCH_STAMP)
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# Mutation testing ([tool.mutmut] in pyproject.toml, docs/mutation.md): the kill rate as one JSON line,
+# saved for `make bench`. Everything takes hours on a small machine; MUTANTS narrows it to mutmut's
+# names, e.g. make mutate MUTANTS='monitor.cases.* alerts.grouping.x_recipients*'.
+MUTANTS ?=
+mutate: $(STAMP)
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python bench/mutation_score.py $(MUTANTS)
 
 validate: $(RUN_STAMP)
 	$(BIN)/monitor validate targets.yaml

@@ -16,7 +16,7 @@ from alerts.pipeline import AlertPipeline
 from alerts.render import local_time, number
 from alerts.settings import AlertSettings
 from alerts.silences import SilenceError, add_silence, expire_silence
-from alerts.tables import AlertState, Silence
+from alerts.tables import AlertState, Notification, Silence
 from monitor.loader import TARGETS_HELP, load_or_report
 from monitor.spec.common import parse_duration
 
@@ -58,7 +58,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return 1
     pipeline = AlertPipeline(args.open_engine(), AlertSettings())
 
-    async def send():
+    async def send() -> Notification:
         try:
             return await pipeline.send_test(catalogue, args.test, datetime.now(timezone.utc))
         finally:
@@ -127,7 +127,7 @@ def cmd_silence(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_alert_commands(subparsers: argparse._SubParsersAction, open_engine: Callable[[], Engine]) -> None:
+def add_alert_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], open_engine: Callable[[], Engine]) -> None:
     """The alert commands; `open_engine` gives the operational database with the alert tables created
     (the service passes it: the database's location is an operational setting, not the alerts')."""
     def with_config(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from alerts.outbox import new_notification
 from alerts.onboarding import Summary
 from alerts.render import STATUS_ZH, Rendered, Renderer, TemplateFailure, contacts, number, zh_date
 from alerts.silences import Muter
-from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition
+from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition, Notification
 from monitor.display_text import shown
 from monitor.model import Catalogue
 from monitor.spec.alerting import AlertmanagerSpec
@@ -52,7 +52,7 @@ def batch_context(renderer: Renderer, catalogue: Catalogue, batch: Batch, now: d
                   muted: bool = False) -> dict[str, Any]:
     entries = ([(s, change_of(s, w)) for s, w, _ in batch.muted] if muted
                else [(s, change_of(s, w)) for s, w in batch.changed] + [(s, "still_firing") for s in batch.still_firing])
-    sections: dict[str, list[dict]] = {key: [] for key in SECTION_TITLES}
+    sections: dict[str, list[dict[str, Any]]] = {key: [] for key in SECTION_TITLES}
     counts = {"critical": 0, "warning": 0, "data": 0, "feed": 0, "resolved": 0}
     for state, change in entries:
         if state.alert == COLLECTION:
@@ -84,7 +84,7 @@ def _render(renderer: Renderer, name: str, context: dict[str, Any]) -> tuple[Ren
 
 
 def _email_row(now: datetime, batch: Batch, kind: str, rendered: Rendered | None, error: str | None,
-               commitments: list[str], state: str | None = None, note: str | None = None):
+               commitments: list[str], state: str | None = None, note: str | None = None) -> Notification:
     fields: dict[str, Any] = dict(group_key=batch.key, kind=kind, channel="email", to_addrs=batch.to, cc_addrs=batch.cc,
                   bcc_addrs=batch.bcc, commitments=" ".join(commitments))
     if rendered is not None:
@@ -191,7 +191,7 @@ class UnknownName(Exception):
     """An agency or commitment named on the command line is not in the catalogue."""
 
 
-def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agency_id: str, now: datetime):
+def queue_test(session: Session, renderer: Renderer, catalogue: Catalogue, agency_id: str, now: datetime) -> Notification:
     """A test message to one agency's addresses, through the outbox like any other."""
     agency = catalogue.agencies.get(agency_id)
     if agency is None:

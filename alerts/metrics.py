@@ -9,19 +9,22 @@ when retention deletes old notifications, and a sum over replicas counts each me
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor import names
 
+if TYPE_CHECKING:   # the pipeline imports this module
+    from alerts.pipeline import AlertPipeline
+
 log = logging.getLogger("monitor.alerts")
 CHANNELS = ("email", "webhook", "alertmanager")
 
 
 class AlertMetrics(Collector):
-    def __init__(self, pipeline) -> None:  # noqa: ANN001 - an AlertPipeline (import kept lazy)
+    def __init__(self, pipeline: AlertPipeline) -> None:
         self.pipeline = pipeline
 
     def collect(self) -> Iterator[Metric]:

@@ -22,9 +22,9 @@ import socket
 import time
 import uuid
 from datetime import datetime, timedelta
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,7 +40,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def new_notification(now: datetime, **fields) -> Notification:
+def new_notification(now: datetime, **fields: Any) -> Notification:
     """A pending notification with a stable Message-ID; lists given as Python lists."""
     for column in ("to_addrs", "cc_addrs", "bcc_addrs"):
         fields[column] = json.dumps(fields.get(column) or [], ensure_ascii=False)
@@ -49,7 +49,7 @@ def new_notification(now: datetime, **fields) -> Notification:
                         **fields)
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(and_(col(Notification.state) == PENDING, col(Notification.due_at) <= now),
                and_(col(Notification.state) == SENDING, col(Notification.lease_until) < now))
 
@@ -121,7 +121,7 @@ class Outbox:
             session.commit()
         return held
 
-    async def _heartbeat(self, token: str, clock) -> None:
+    async def _heartbeat(self, token: str, clock: Callable[[], datetime]) -> None:
         interval = max(self.settings.outbox_lease_seconds / 3, 0.01)
         while True:
             await asyncio.sleep(interval)
@@ -151,7 +151,7 @@ class Outbox:
                 await heartbeat
 
     async def _send_claimed(self, claimed: list[Notification], notifiers: Mapping[str, Notifier], now: datetime,
-                            clock) -> int:
+                            clock: Callable[[], datetime]) -> int:
         sent = 0
         for notification in claimed:
             assert notification.claim_token is not None

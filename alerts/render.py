@@ -24,12 +24,13 @@ from alerts.tables import AlertState
 from monitor.evaluate import late_note
 from monitor.model import Catalogue, Commitment
 from monitor.spec import AgencySpec
-from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH, SUBJECT_TAG
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, SUBJECT_TAG
+from monitor.vocabulary import STATUS_ZH as STATUS_ZH
 from monitor.rejections import REASONS_ZH
 from monitor import verdict_text
 from monitor.display_text import differs, shown
 from monitor.store import evaluation_from_row
-from monitor.verdict_text import OP_ZH, number, promise_text  # noqa: F401 - the words of mails and pages
+from monitor.verdict_text import OP_ZH as OP_ZH, number as number, promise_text as promise_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"

@@ -9,6 +9,7 @@ worker); importing this module creates nothing. A change here needs a revision t
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Index, Text
 from sqlmodel import Column, Field, SQLModel
@@ -21,11 +22,11 @@ from monitor.store import EvaluationFields, UTCDateTime
 PENDING, SENDING, SENT, FAILED, SILENCED = "pending", "sending", "sent", "failed", "silenced"
 
 
-def _time(index: bool = False, nullable: bool = True):
+def _time(index: bool = False, nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
 
 
-def _text():
+def _text() -> Any:
     return Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 

@@ -19,12 +19,13 @@ from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
+from monitor.spec.feeds import FeedBase
 from monitor.store import Store
 
 SHOWN_POINTS = 20
 
 
-def add_collect_command(subparsers: argparse._SubParsersAction, open_store: Callable[[str | None], Store]) -> None:
+def add_collect_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], open_store: Callable[[str | None], Store]) -> None:
     """`monitor collect`; `open_store(url)` gives the store to keep a result in (the service passes it:
     None means the database the settings name)."""
     parser = subparsers.add_parser("collect", help="fetch one feed once; with --dry-run, print what would be stored")
@@ -61,7 +62,7 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
     }
 
 
-async def _collect_once(feed, calendar: WorkCalendar, dry_run: bool,  # noqa: ANN001
+async def _collect_once(feed: FeedBase, calendar: WorkCalendar, dry_run: bool,
                         catalogue: Catalogue | None = None) -> CollectionResult:
     async with httpx.AsyncClient() as client:
         context = FetchContext(client=client, now=datetime.now(timezone.utc), timezone=calendar.timezone,

@@ -6,7 +6,7 @@ import asyncio
 import json
 import math
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from collectors.base import Collector, FeedError, FetchContext
 from collectors.records import build_case_records, count_rejections
@@ -62,7 +62,7 @@ def _reject(result: CollectionResult, reason: str, count: int = 1) -> None:
     count_rejections(result.rows_rejected, {reason: count})
 
 
-def _cases(series: dict, window: TimeWindow, context: FetchContext, result: CollectionResult) -> None:
+def _cases(series: dict[str, Any], window: TimeWindow, context: FetchContext, result: CollectionResult) -> None:
     rows = series["records"]
     data_time = _aware_time(series["data_time"])
     if window.reason(data_time) == IN_FUTURE:
@@ -78,7 +78,7 @@ def _cases(series: dict, window: TimeWindow, context: FetchContext, result: Coll
     count_rejections(result.rows_rejected, rejected)
 
 
-def _points(series: dict, window: TimeWindow, result: CollectionResult) -> None:
+def _points(series: dict[str, Any], window: TimeWindow, result: CollectionResult) -> None:
     for point in series["points"]:
         try:
             when = _aware_time(point["time"])

@@ -15,7 +15,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from collectors.drop_report import read_unfollowed, write_unfollowed
 
@@ -24,7 +24,7 @@ WATCH_SECONDS = 86400.0
 
 
 @contextmanager
-def _entries(folder: Path) -> Iterator[dict[str, dict]]:
+def _entries(folder: Path) -> Iterator[dict[str, dict[str, Any]]]:
     """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
     folder.mkdir(exist_ok=True)
     lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)

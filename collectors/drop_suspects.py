@@ -17,7 +17,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from collectors.drop_report import read_unfollowed, write_unfollowed
 
@@ -26,7 +26,7 @@ PROCESS = uuid.uuid4().hex   # this process: a note of another one outlived its 
 
 
 @contextmanager
-def _notes(folder: Path) -> Iterator[dict[str, dict]]:
+def _notes(folder: Path) -> Iterator[dict[str, dict[str, Any]]]:
     lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)

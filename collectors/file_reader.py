@@ -125,7 +125,8 @@ class FileReader:
             raise FeedError(*value)
         if outcome == "error":
             raise RuntimeError(f"reading {name}: {value}")
-        return value
+        read: "FileContent" = value
+        return read
 
 
 def _child(sender: Connection, content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> None:

@@ -24,7 +24,7 @@ from monitor.spec.feeds import Auth
 log = logging.getLogger("monitor.collect.http")
 
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
-_backoff = {"base": 0.5, "cap": 8.0}
+_backoff: dict[str, float] = {"base": 0.5, "cap": 8.0}
 
 
 def set_backoff(base_seconds: float, cap_seconds: float = 8.0) -> None:
@@ -34,7 +34,7 @@ def set_backoff(base_seconds: float, cap_seconds: float = 8.0) -> None:
 
 def backoff_delay(attempt: int) -> float:
     """Delay before retry number `attempt` (1-based): exponential with jitter, capped."""
-    delay = min(_backoff["cap"], _backoff["base"] * 2 ** (attempt - 1))
+    delay = min(_backoff["cap"], _backoff["base"] * 2.0 ** (attempt - 1))
     return delay * random.uniform(0.5, 1.0)
 
 

@@ -48,8 +48,8 @@ class HttpJsonCollector(Collector[HttpJsonFeed]):
         return result
 
     @staticmethod
-    def _all_records(series: str, path: str, pages: list[Any]) -> list:
-        rows: list = []
+    def _all_records(series: str, path: str, pages: list[Any]) -> list[Any]:
+        rows: list[Any] = []
         for page in pages:
             part = search(path, page, series)
             if part is None:

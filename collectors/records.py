@@ -241,7 +241,8 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
     """The kept rows' case ids as trimmed text, or None when the feed gives no ids."""
     if ids is None:
         return None
-    return _id_keys(ids)[keep]
+    kept: np.ndarray = _id_keys(ids)[keep]
+    return kept
 
 
 def _id_keys(ids: Sequence[object] | np.ndarray) -> np.ndarray:

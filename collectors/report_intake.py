@@ -152,7 +152,8 @@ def _as_of(cell: object, tz: ZoneInfo) -> date | None:
         parsed = parse_local_times([cell.strip()], tz)[0]
         if np.isnat(parsed):
             return None
-        return parsed.astype("datetime64[D]").astype(date)
+        day: date = parsed.astype("datetime64[D]").astype(date)
+        return day
     return None
 
 

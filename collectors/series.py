@@ -193,7 +193,8 @@ def _reject(out: Extracted, problem: Problem) -> None:
 
 
 def _aware(moment: np.datetime64, tz: ZoneInfo) -> datetime:
-    return moment.astype("datetime64[s]").astype(datetime).replace(tzinfo=tz)
+    naive: datetime = moment.astype("datetime64[s]").astype(datetime)
+    return naive.replace(tzinfo=tz)
 
 
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -259,7 +260,7 @@ def records_table(records: Any, spec: SeriesSpec) -> Table:
 
 
 def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetime, tz: ZoneInfo,
-                 records: dict[str, list] | None = None, keep_problems: bool = False) -> Extracted:
+                 records: dict[str, list[Any]] | None = None, keep_problems: bool = False) -> Extracted:
     """Apply the series to a JSON document; `records` (per series name) overrides paginated record lists."""
     out = Extracted()
     window = TimeWindow.around(fetched_at)

@@ -120,14 +120,14 @@ def _merge_owner(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
     return owner
 
 
-def _seen(grid: Grid, owner: dict, r: int, c: int) -> str:
+def _seen(grid: Grid, owner: dict[tuple[int, int], tuple[int, int]], r: int, c: int) -> str:
     """The header text a person sees at (r, c): a merged cell shows its top-left cell's text."""
     r0, c0 = owner.get((r, c), (r, c))
     row = grid.rows[r0] if r0 < len(grid.rows) else []
     return header_text(row[c0]) if c0 < len(row) else ""
 
 
-def _header_candidates(grid: Grid, owner: dict, r: int) -> Iterable[tuple[int, list[str]]]:
+def _header_candidates(grid: Grid, owner: dict[tuple[int, int], tuple[int, int]], r: int) -> Iterable[tuple[int, list[str]]]:
     """The header read from row r alone, then from rows r and r+1 together (受理 over 时间 -> 受理时间)."""
     width = max((len(row) for row in grid.rows[r:r + 2]), default=0)
     top = [_seen(grid, owner, r, c) for c in range(width)]

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
                                      read_catalogue)
-from monitor.problems import ConfigError, ConfigProblem
+from monitor.problems import ConfigError as ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import AgencySpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, FeedSpec
 from monitor.hedges import written_in

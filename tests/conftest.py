@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from tests.needs import missing
@@ -54,7 +55,7 @@ def postgres_reachable() -> bool:
 
 
 @pytest.fixture
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     """A fresh schema-isolated database URL on the local PostgreSQL (database `test`); a skip when
     there is none, a failure under CI (`tests.needs.missing`)."""
     if not postgres_reachable():

@@ -36,7 +36,7 @@ def days_reference(start: datetime, end: datetime) -> int:
 
 
 def spans_of(spans: list[str]) -> list[tuple[time, time]]:
-    return [tuple(time.fromisoformat(hhmm) for hhmm in span.split("-")) for span in spans]
+    return [(time.fromisoformat(span.split("-")[0]), time.fromisoformat(span.split("-")[1])) for span in spans]
 
 
 def hours_reference(start: datetime, end: datetime, spans: list[tuple[time, time]]) -> float:

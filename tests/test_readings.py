@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -365,7 +365,7 @@ READINGS = [
 ]
 
 
-def suspended(*pairs: tuple[str, str | None], pauses: list[tuple[int, str, str | None]] = (),  # type: ignore[assignment]
+def suspended(*pairs: tuple[str, str | None], pauses: Sequence[tuple[int, str, str | None]] = (),
               totals: list[float] | None = None, unit: str | None = None) -> MeasureData:
     """Cases with suspended time: pause intervals (case, start, end or None while it goes on), or
     totals in a stated unit."""

@@ -43,7 +43,8 @@ def serving(backend: Backend, host: str = "127.0.0.1", **options):
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = asyncio.run_coroutine_threadsafe(WebServer(backend, host, 0, **options).start(), loop).result(10)
+    web = WebServer(backend, host, 0, **options)  # type: ignore[arg-type]   # a stub: what these endpoints call
+    server = asyncio.run_coroutine_threadsafe(web.start(), loop).result(10)
     try:
         yield server, server.address[1]
     finally:
@@ -128,6 +129,21 @@ def test_a_failing_handler_still_answers():
         assert httpx.get(f"http://127.0.0.1:{port}/status", timeout=10).status_code == 500
 
 
+class WaitCounter(threading.Condition):
+    """A condition that sets `all_waiting` once `expected` threads wait on it."""
+
+    def __init__(self, expected: int):
+        super().__init__()
+        self.expected, self.waiting = expected, 0
+        self.all_waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting += 1       # under the condition's lock: counted before it is released
+        if self.waiting >= self.expected:
+            self.all_waiting.set()
+        return super().wait(timeout)
+
+
 def test_concurrent_callers_share_one_run():
     runs, started, release = [], threading.Event(), threading.Event()
 
@@ -138,6 +154,8 @@ def test_concurrent_callers_share_one_run():
         return len(runs)
 
     shared = SharedCall(work)
+    waiting = WaitCounter(20)
+    shared._cond = waiting   # counts the callers that wait for the running call
     results: list[int] = []
     first = threading.Thread(target=lambda: results.append(shared()))
     first.start()
@@ -145,7 +163,7 @@ def test_concurrent_callers_share_one_run():
     others = [threading.Thread(target=lambda: results.append(shared())) for _ in range(20)]
     for thread in others:
         thread.start()
-    time.sleep(0.3)   # let them all arrive while the first run is still going
+    assert waiting.all_waiting.wait(10), "the 20 callers never all waited for the first run"
     release.set()
     for thread in [first, *others]:
         thread.join(5)

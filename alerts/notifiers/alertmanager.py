@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -23,7 +23,7 @@ ALERT_NAMES = {"critical": names.ALERT_MISSED, "warning": names.ALERT_AT_RISK, "
 
 
 def am_alert(commitment: Commitment, state: AlertState, renderer: Renderer, now: datetime,
-             hold: timedelta) -> dict:
+             hold: timedelta) -> dict[str, Any]:
     """One alert in the Alertmanager v2 format. Firing alerts end `hold` from now unless re-sent."""
     resolved = state.state != "firing"
     ends = state.resolved_at if resolved and state.resolved_at else now + hold

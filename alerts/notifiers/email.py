@@ -161,5 +161,5 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _describe(refused: dict) -> str:
+def _describe(refused: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(f"{address} ({code} {_text(text)})" for address, (code, text) in refused.items())

@@ -7,16 +7,14 @@ differ, so a test (and `monitor grafana --check`) fails when someone edits one b
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from monitor import names
 from monitor.generators import detail, feeds, overview
 from monitor.model import Catalogue
 
 DASHBOARD_DIR = Path("grafana/dashboards")
-_METRIC_RE = re.compile(r"\b(?:commitment|monitor)_[a-z_]+\b")
 
 
 def build_dashboards(catalogue: Catalogue, job: str = names.DEFAULT_JOB) -> dict[str, dict[str, Any]]:
@@ -50,36 +48,3 @@ def stale_files(catalogue: Catalogue, directory: Path = DASHBOARD_DIR, job: str 
         if not path.is_file() or path.read_text(encoding="utf-8") != render(dashboard):
             stale.append(path)
     return stale
-
-
-def iter_panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for panel in dashboard["panels"]:
-        yield panel
-        yield from panel.get("panels", [])
-
-
-def panel_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
-    """(panel title, PromQL expression) for every query target of every panel."""
-    return [(panel["title"], t["expr"]) for panel in iter_panels(dashboard) for t in panel.get("targets", [])]
-
-
-def variable_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(v["name"], v["query"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
-
-
-def fill_variables(expr: str, values: dict[str, str]) -> str:
-    """Substitute $name and ${name} the way Grafana does before sending a query (longest names first)."""
-    for name in sorted(values, key=len, reverse=True):
-        expr = expr.replace("${" + name + "}", values[name]).replace("$" + name, values[name])
-    return expr
-
-
-def metric_names(expr: str) -> set[str]:
-    """The project's metric names an expression reads (histogram series reduced to the family name)."""
-    found = set()
-    for name in _METRIC_RE.findall(expr):
-        for suffix in ("_bucket", "_count", "_sum"):
-            if name.endswith(suffix) and name.startswith("monitor_collection_duration"):
-                name = name.removesuffix(suffix)
-        found.add(name)
-    return found

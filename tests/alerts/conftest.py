@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alert_helpers import Cycle, load_fixture_catalogue
+from tests.alerts.alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor.model import Catalogue

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from alert_helpers import FIXTURES, SETUP, T0, Cycle, read_mails
+from tests.alerts.alert_helpers import FIXTURES, SETUP, T0, Cycle, read_mails
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings

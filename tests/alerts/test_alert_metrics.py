@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from alert_helpers import ONLINE, SETUP, T0
+from tests.alerts.alert_helpers import ONLINE, SETUP, T0
 from alerts.metrics import AlertMetrics
 from alerts.pipeline import AlertPipeline
 from monitor import names

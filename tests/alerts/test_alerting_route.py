@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, SETUP, T0, Cycle, FIXTURES, load_fixture_catalogue
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, FIXTURES, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.tables import Notification
 from monitor import names

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from alert_helpers import FIXTURES
+from tests.alerts.alert_helpers import FIXTURES
 from monitor.loader import ConfigError, load_catalogue
 from monitor.spec.alerting import AlertingSpec
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alert_helpers import FIRMS, SETUP, T0, evaluation, minutes
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, evaluation, minutes
 from alerts.engine import DATA, TARGET, Rules, needs_announcement, step
 from alerts.tables import AlertState
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, read_mails
+from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 from alerts.calendar_notice import provisional_years
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings, link_base

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 
 SETTLED = date(2021, 5, 2)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from alert_helpers import T0
+from tests.alerts.alert_helpers import T0
 from alerts.notifiers import DeliveryError
 from alerts.outbox import Outbox, new_notification
 from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
@@ -19,7 +19,7 @@ class Recorder:
 
     def __init__(self, *failures: DeliveryError):
         self.failures = list(failures)
-        self.sent: list[int] = []
+        self.sent: list[int | None] = []
 
     async def send(self, notification: Notification) -> None:
         if self.failures:
@@ -34,12 +34,14 @@ def queue(engine, count: int = 1, **fields) -> list[int]:
                 for _ in range(count)]
         session.add_all(rows)
         session.commit()
-        return [r.id for r in rows]
+        return [r.id for r in rows if r.id is not None]
 
 
 def row(engine, notification_id: int) -> Notification:
     with Session(engine) as session:
-        return session.get(Notification, notification_id)
+        found = session.get(Notification, notification_id)
+        assert found is not None
+        return found
 
 
 def test_a_claimed_row_is_not_claimed_again_by_another_sender(engine, settings):
@@ -158,6 +160,7 @@ def test_a_row_taken_over_by_another_sender_is_skipped(engine, settings):
         if notification.id == ids[0]:   # while the first row is sent, another sender takes the second
             with Session(engine) as session:
                 stolen = session.get(Notification, ids[1])
+                assert stolen is not None
                 stolen.claim_token, stolen.claimed_by = "someone-else", "two"
                 session.add(stolen)
                 session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from alert_helpers import SETUP, T0, read_mails
+from tests.alerts.alert_helpers import SETUP, T0, read_mails
 
 
 def _text(pipeline, settings) -> str:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.tables import AlertTransition, DeliveryAttempt, Notification
 

@@ -7,7 +7,7 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, read_mails
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.render import TEMPLATES
 from alerts.tables import FAILED, Notification
@@ -83,7 +83,7 @@ def test_a_hedged_promise_says_how_its_text_was_read_in_both_parts(store, pipeli
     import dataclasses
     from types import MappingProxyType
 
-    from alert_helpers import Cycle
+    from tests.alerts.alert_helpers import Cycle
     hedged = dataclasses.replace(catalogue.commitments[SETUP], hedge="原则上")
     catalogue = dataclasses.replace(catalogue, commitments=MappingProxyType({**catalogue.commitments, SETUP: hedged}))
     Cycle(store, pipeline, catalogue)(T0, (SETUP, "missed", 2.5))

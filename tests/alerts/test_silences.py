@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.silences import add_silence, expire_silence, in_window
 from alerts.tables import SILENCED, Notification
@@ -16,7 +16,7 @@ from monitor.spec.alerting import MaintenanceWindowSpec
 
 def notifications(engine) -> list[Notification]:
     with Session(engine) as session:
-        return list(session.exec(select(Notification).order_by(Notification.id)).all())
+        return list(session.exec(select(Notification).order_by(col(Notification.id))).all())
 
 
 def test_silenced_agency_alert_is_recorded_not_sent_and_told_after_expiry(cycle, pipeline, engine, settings):

@@ -19,7 +19,7 @@ STORE_TABLES = {names.TABLE_OBSERVATION, names.TABLE_EVALUATION, names.TABLE_CUR
 
 
 def test_importing_the_alert_tables_creates_nothing(tmp_path):
-    assert alerts.tables.AlertState   # imported
+    assert alerts.tables.AlertState.__tablename__   # imported
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     with engine.connect():
         pass

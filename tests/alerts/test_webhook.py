@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import Session, select
 
-from alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue
+from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.tables import FAILED, SENT, Notification
 

@@ -6,6 +6,7 @@ information line, the header (on one row or split over two), the cases, a 合计
 from __future__ import annotations
 
 import os
+from typing import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,14 +30,15 @@ def cases(text_dates: bool = False) -> list[list[object]]:
     rows = []
     for i in range(N_CASES):
         submitted = datetime(2026, 11, 2, 9, 30) + timedelta(days=i)
-        completed: object = submitted + timedelta(days=2, hours=1)
+        done = submitted + timedelta(days=2, hours=1)
+        completed: object = done
         if i >= N_CASES - N_OPEN:
             completed = OPEN_MARKERS[i - (N_CASES - N_OPEN)]
         elif text_dates:
-            completed = (f"{completed.year}年{completed.month}月{completed.day}日 {completed.hour}时{completed.minute}分"
-                         if i % 3 == 0 else f"{completed.year}/{completed.month}/{completed.day} "
-                         f"{completed.hour}:{completed.minute:02d}" if i % 3 == 1
-                         else f"{completed.year}.{completed.month:02d}.{completed.day:02d}")
+            completed = (f"{done.year}年{done.month}月{done.day}日 {done.hour}时{done.minute}分"
+                         if i % 3 == 0 else f"{done.year}/{done.month}/{done.day} "
+                         f"{done.hour}:{done.minute:02d}" if i % 3 == 1
+                         else f"{done.year}.{done.month:02d}.{done.day:02d}")
         rows.append([i + 1, f"YZ2026110{i:03d}", "企业开办", submitted, completed])
     return rows
 
@@ -54,7 +56,7 @@ def settle(path: Path, age_seconds: float = 3600) -> Path:
 def write_xlsx(path: Path, rows: list[list[object]] | None = None, *, sheets: dict[str, list] | None = None,
                two_row_header: bool = False) -> Path:
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for name, body in (sheets or {"十一月": rows if rows is not None else cases()}).items():
         sheet = workbook.create_sheet(name)
         sheet.append([TITLE])
@@ -83,7 +85,8 @@ def write_xls(path: Path, rows: list[list[object]] | None = None, sheet_name: st
     sheet.write(1, 0, INFO)
     for c, header in enumerate(HEADER):
         sheet.write(2, c, header)
-    for r, row in enumerate((rows if rows is not None else cases()) + FOOTER, start=3):
+    body: list[Sequence[object]] = [*(rows if rows is not None else cases()), *FOOTER]
+    for r, row in enumerate(body, start=3):
         for c, cell in enumerate(row):
             if cell is None:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -17,7 +18,7 @@ class FeedServer:
         self.hits: dict[str, int] = {}
         self.headers_seen: list[dict[str, str]] = []
         self.release = threading.Event()      # set at shutdown: frees handlers that hang on purpose
-        self.routes = {}
+        self.routes: dict[str, Any] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Callable
 
 import httpx
 
@@ -23,7 +24,7 @@ def collect_with(spec, handler) -> object:
     return asyncio.run(run())
 
 
-def json_answer(payload) -> callable:
+def json_answer(payload) -> Callable[[httpx.Request], httpx.Response]:
     return lambda request: httpx.Response(200, json=payload)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from alerts.settings import AlertSettings
-from dispute_helpers import (ALERT_FIXTURES, FIRMS, ONLINE, SECRET, SETUP, SITE, Backend, Browser, make_desk,
+from tests.disputes.dispute_helpers import (ALERT_FIXTURES, FIRMS, ONLINE, SECRET, SETUP, SITE, Backend, Browser, make_desk,
                              verdict)
 from monitor import migrations
 from monitor.evaluate import Evaluation

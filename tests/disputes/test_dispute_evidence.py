@@ -34,7 +34,7 @@ def docx() -> bytes:
 def xlsx() -> bytes:
     out = io.BytesIO()
     book = openpyxl.Workbook()
-    book.active.append(["办件编号", "受理时间"])
+    book.worksheets[0].append(["办件编号", "受理时间"])
     book.save(out)
     return out.getvalue()
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from alerts.pipeline import AlertPipeline
-from dispute_helpers import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
-from dispute_helpers import PDF, form_path, open_form, post, read_mails, text_of
+from tests.disputes.dispute_helpers import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
+from tests.disputes.dispute_helpers import PDF, form_path, open_form, post, read_mails, text_of
 from monitor.disputes import Dispute
 from monitor.service.cli import main
 from monitor.service.disputes.desk import dispute_token

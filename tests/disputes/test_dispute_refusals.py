@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, select
 
 from alerts.tables import Notification
-from dispute_helpers import OPS, SETUP, Backend, Browser, make_desk
-from dispute_helpers import PDF, open_form, post
+from tests.disputes.dispute_helpers import OPS, SETUP, Backend, Browser, make_desk
+from tests.disputes.dispute_helpers import PDF, open_form, post
 from monitor.disputes import Dispute
 from monitor.service.disputes.evidence import MAX_BYTES
 from monitor.service.web import build_app

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from alerts.pipeline import AlertPipeline
-from dispute_helpers import FIRMS, SETUP, T0, verdict
-from dispute_helpers import read_mails, text_of
+from tests.disputes.dispute_helpers import FIRMS, SETUP, T0, verdict
+from tests.disputes.dispute_helpers import read_mails, text_of
 from monitor.disputes import Disputes, NewDispute
 
 MARKET = "market@town.agencies.example"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from monitor import names
 from monitor.generators import grafana, rules
+from tests.generators import dashboard_queries
 from monitor.spec.alerting import ROUTES
 from tests.generators.grafana_model import problems
 
@@ -38,7 +39,7 @@ def test_checked_in_dashboard_loses_nothing_in_grafanas_model(path):
 def test_a_misspelt_field_is_caught(shipped_catalogue, where, field):
     """The check above can fail: a field Grafana does not know is reported, wherever it is."""
     dashboard = copy.deepcopy(grafana.build_dashboards(shipped_catalogue)["overview.json"])
-    stat = next(p for p in grafana.iter_panels(dashboard) if p["type"] == "stat")
+    stat = next(p for p in dashboard_queries.iter_panels(dashboard) if p["type"] == "stat")
     {"panel": stat, "stat options": stat["options"], "dashboard": dashboard}[where][field] = 1
     assert any(f".{field}: dropped" in problem for problem in problems(dashboard))
 
@@ -69,21 +70,21 @@ def test_generated_dashboards_hold_their_properties_for_any_catalogue_and_job(sh
         dashboards = grafana.build_dashboards(catalogue, job)
         for name, dashboard in dashboards.items():
             assert problems(dashboard) == [], name
-            panels = list(grafana.iter_panels(dashboard))
+            panels = list(dashboard_queries.iter_panels(dashboard))
             assert len({p["id"] for p in panels}) == len(panels), name
             defined = {v["name"] for v in dashboard["templating"]["list"]}
-            for _, expr in grafana.panel_queries(dashboard):
+            for _, expr in dashboard_queries.panel_queries(dashboard):
                 assert set(re.findall(r"\$\{?([a-z]\w*)", expr)) <= defined | {"__range", "__rate_interval",
                                                                                "__interval"}, expr
         # one board per document that has evaluated commitments, and no other
         boards = {re.search(r'document="([^"]+)"', expr).group(1)
-                  for _, expr in grafana.panel_queries(dashboards["overview.json"]) if 'document="' in expr}
+                  for _, expr in dashboard_queries.panel_queries(dashboards["overview.json"]) if 'document="' in expr}
         assert boards == {c.document.id for c in catalogue.evaluated_commitments()}
         # the job: the variable's default, selected through $job, and no fixed name left anywhere
         feeds = dashboards["feeds-and-daemon.json"]
         job_variable = next(v for v in feeds["templating"]["list"] if v["name"] == "job")
         assert job_variable["current"]["value"] == job
-        assert any('up{job="$job"}' in expr for _, expr in grafana.panel_queries(feeds))
+        assert any('up{job="$job"}' in expr for _, expr in dashboard_queries.panel_queries(feeds))
         text = "".join(grafana.render(d) for d in dashboards.values())
         assert f'job=\\"{names.DEFAULT_JOB}\\"' not in text
     check()

@@ -39,7 +39,7 @@ def with_defaults(text: str) -> str:
 
 def volumes(service: str, compose: dict = COMPOSE) -> list[tuple[str, str]]:
     """(source, target) of a service's volumes, variables at their defaults."""
-    return [tuple(with_defaults(volume).split(":")[:2]) for volume in compose["services"][service].get("volumes", [])]
+    return [(with_defaults(volume).split(":")[0], with_defaults(volume).split(":")[1]) for volume in compose["services"][service].get("volumes", [])]
 
 
 def bind_mounts(service: str) -> list[tuple[Path, str]]:

@@ -12,6 +12,7 @@ import yaml
 
 from monitor import names
 from monitor.generators import grafana
+from tests.generators import dashboard_queries
 from monitor.generators.cli import add_generator_commands
 from monitor.generators.panels import DATASOURCE_UID
 from tests.needs import tool
@@ -75,7 +76,7 @@ def test_overview_has_a_board_per_document_with_every_commitment_counted(shipped
 
 @pytest.mark.parametrize("name", ["overview.json", "commitment-detail.json", "feeds-and-daemon.json"])
 def test_panels_are_laid_out_on_the_grid_with_unique_ids(dashboards, name):
-    panels = list(grafana.iter_panels(dashboards[name]))
+    panels = list(dashboard_queries.iter_panels(dashboards[name]))
     assert len({p["id"] for p in panels}) == len(panels)
     occupied: set[tuple[int, int]] = set()
     for p in panels:
@@ -90,7 +91,7 @@ def test_panels_are_laid_out_on_the_grid_with_unique_ids(dashboards, name):
 def test_every_query_uses_the_provisioned_datasource_and_defined_variables(dashboards, name):
     dashboard = dashboards[name]
     defined = {v["name"] for v in dashboard["templating"]["list"]} | {"__range", "__rate_interval", "__interval"}
-    for panel in grafana.iter_panels(dashboard):
+    for panel in dashboard_queries.iter_panels(dashboard):
         for t in panel.get("targets", []):
             assert t["datasource"]["uid"] == DATASOURCE_UID
             used = set(re.findall(r"\$\{?(\w+)", t["expr"])) - {"1"}
@@ -100,8 +101,8 @@ def test_every_query_uses_the_provisioned_datasource_and_defined_variables(dashb
 def test_every_metric_the_dashboards_read_is_named_in_the_names_module(dashboards):
     used = set()
     for dashboard in dashboards.values():
-        for _, expr in grafana.panel_queries(dashboard) + grafana.variable_queries(dashboard):
-            used |= grafana.metric_names(expr)
+        for _, expr in dashboard_queries.panel_queries(dashboard) + dashboard_queries.variable_queries(dashboard):
+            used |= dashboard_queries.metric_names(expr)
     assert used and used <= KNOWN_METRICS, used - KNOWN_METRICS
 
 
@@ -115,8 +116,8 @@ def test_every_panel_query_is_valid_promql(dashboards, tmp_path):
     """promtool parses each filled-in expression as a recording rule; no server needed."""
     rules = []
     for dashboard in dashboards.values():
-        for number, (_, expr) in enumerate(grafana.panel_queries(dashboard)):
-            filled = grafana.fill_variables(expr, {"document": ".*", "agency": ".*", "feed": ".*",
+        for number, (_, expr) in enumerate(dashboard_queries.panel_queries(dashboard)):
+            filled = dashboard_queries.fill_variables(expr, {"document": ".*", "agency": ".*", "feed": ".*",
                                                    "commitment": "x.y", "__range": "5m",
                                                    "__rate_interval": "1m", "__interval": "15s"})
             rules.append({"record": f"dashboard:{dashboard['uid'].replace('-', '_')}:{number}", "expr": filled})

@@ -22,12 +22,24 @@ def test_checked_in_rules_match_the_generator(shipped_catalogue):
     assert not rules.is_stale(shipped_catalogue, RULES), "run `monitor rules` and commit deploy/rules/commitments.yml"
 
 
-def test_rules_check_fails_when_stale(tmp_path):
+def test_rules_check_fails_when_the_catalogue_changed_since_generation(tmp_path):
+    """A rules file generated from the catalogue, then the catalogue edited (a feed's max_age):
+    the file on disk is stale and --check says so; regenerating makes it current again."""
     out = tmp_path / "commitments.yml"
-    targets = str(ROOT / "targets.yaml")
-    assert run_cli("rules", "--config", targets, "--out", str(out), "--check") == 1
-    assert run_cli("rules", "--config", targets, "--out", str(out)) == 0
-    assert run_cli("rules", "--config", targets, "--out", str(out), "--check") == 0
+    targets = tmp_path / "targets.yaml"
+    text = (ROOT / "targets.yaml").read_text(encoding="utf-8")
+    targets.write_text(text, encoding="utf-8")
+    (tmp_path / "seeds").symlink_to(ROOT / "seeds")     # the documents' source files, found beside the catalogue
+    assert run_cli("rules", "--config", str(targets), "--out", str(out)) == 0
+    assert run_cli("rules", "--config", str(targets), "--out", str(out), "--check") == 0
+    generated = out.read_text(encoding="utf-8")
+    assert "max_age: 7d" in text
+    targets.write_text(text.replace("max_age: 7d", "max_age: 8d", 1), encoding="utf-8")
+    assert run_cli("rules", "--config", str(targets), "--out", str(out), "--check") == 1
+    assert out.read_text(encoding="utf-8") == generated     # --check reports, it does not rewrite
+    assert run_cli("rules", "--config", str(targets), "--out", str(out)) == 0
+    assert run_cli("rules", "--config", str(targets), "--out", str(out), "--check") == 0
+    assert str(3 * 86400) in out.read_text(encoding="utf-8")
 
 
 def routed(catalogue, route: str):

@@ -70,7 +70,7 @@ def send_one(tmp_path: Path, settings: AlertSettings) -> Notification:
             await pipeline.aclose()
     asyncio.run(go())
     with Session(engine) as session:
-        row = session.get(Notification, row.id)
+        row = session.get(Notification, row.id)  # type: ignore[assignment]   # None fails below
     engine.dispose()
     return row
 

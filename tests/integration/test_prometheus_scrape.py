@@ -19,7 +19,7 @@ import pytest
 
 from monitor import names
 from monitor.generators import feeds, rules
-from monitor.generators.grafana import fill_variables, metric_names, panel_queries, variable_queries
+from tests.generators.dashboard_queries import fill_variables, metric_names, panel_queries, variable_queries
 from monitor.loader import load_catalogue
 from tests.integration.daemon_process import ROOT, DaemonProcess, free_port, wait_for
 from tests.needs import missing

@@ -75,9 +75,14 @@ def held_per_replica(engine: sqlalchemy.Engine, replicas: list[DaemonProcess]) -
     now = daemon_now()       # lease times are written on the daemons' clock
     with engine.connect() as connection:
         rows = connection.execute(sqlalchemy.text("SELECT feed, holder, expires_at FROM feed_lease")).all()
-    return {r.process.pid: sorted(feed for feed, holder, expires in rows
-                                  if holder.split(":")[1] == str(r.process.pid) and expires > now)
+    return {pid_of(r): sorted(feed for feed, holder, expires in rows
+                              if holder.split(":")[1] == str(pid_of(r)) and expires > now)
             for r in replicas}
+
+
+def pid_of(replica: DaemonProcess) -> int:
+    assert replica.process is not None, "the replica is not running"
+    return replica.process.pid
 
 
 def cycle_events(replica: DaemonProcess, event: str, feed: str) -> int:
@@ -109,7 +114,7 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
             everything = {f"demo2021.c{i}" for i in range(FEEDS)}
 
             def shared_once() -> bool:
-                sets = [exported(r) for r in replicas if r.process.poll() is None]
+                sets = [exported(r) for r in replicas if r.process is not None and r.process.poll() is None]
                 return set().union(*sets) == everything and sum(map(len, sets)) == len(everything)
             wait_for(shared_once, 30, None, replicas[0].log, "every commitment exported by exactly one replica")
 

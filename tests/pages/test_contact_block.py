@@ -9,7 +9,7 @@ from tests.pages.conftest import Client, FakeBackend
 from monitor.service.web import build_app
 from monitor.spec.alerting import OfficeContact
 from monitor.spec.catalogue import AgencyContact
-from test_pages import text_of
+from tests.pages.test_pages import text_of
 
 
 def with_contacts(catalogue):

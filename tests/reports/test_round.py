@@ -36,7 +36,7 @@ def at(day: int, hour: int = 9) -> datetime:
 
 def mails(store, kind=None) -> list[Notification]:
     with Session(store.engine) as session:
-        rows = session.exec(select(Notification).order_by(Notification.id)).all()
+        rows = session.exec(select(Notification).order_by(Notification.id)).all()  # type: ignore[arg-type]
     return [r for r in rows if kind is None or r.kind == kind]
 
 
