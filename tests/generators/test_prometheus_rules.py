@@ -39,7 +39,7 @@ def test_rules_check_fails_when_the_catalogue_changed_since_generation(tmp_path)
     assert out.read_text(encoding="utf-8") == generated     # --check reports, it does not rewrite
     assert run_cli("rules", "--config", str(targets), "--out", str(out)) == 0
     assert run_cli("rules", "--config", str(targets), "--out", str(out), "--check") == 0
-    assert str(3 * 86400) in out.read_text(encoding="utf-8")
+    assert str(8 * 86400) in out.read_text(encoding="utf-8")
 
 
 def routed(catalogue, route: str):
