@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The commitment monitor daemon. Build: docker build -t commitment-monitor .
-# Run the demo (the baked catalogue is the demo's, so the default command starts the demo feed):
+# Run the demo (the baked catalogue is the demo's; the default command simulates its agencies, whose
+# case files and progress reports land under /drops, the working directory):
 #   docker run -p 9464:9464 -v monitor-data:/data commitment-monitor
 # Run a real catalogue: mount its folder (targets.yaml, targets.d/, seeds/) over /catalogue and run
 # without the demo feed; drop folders live under /drops:
@@ -25,7 +26,7 @@ RUN groupadd --system --gid 10001 monitor \
     && mkdir -p /app /data /drops /catalogue \
     && chown monitor:monitor /data /drops
 COPY --from=build /opt/venv /opt/venv
-WORKDIR /app
+WORKDIR /drops
 COPY targets.yaml /catalogue/
 COPY seeds /catalogue/seeds
 ENV PATH=/opt/venv/bin:$PATH \

@@ -138,7 +138,10 @@ def collect_reports(feed: ReportsFeed, context: FetchContext, gate: Gate | None 
             if not folder.is_dir():
                 if context.dry_run:
                     continue
-                folder.mkdir(parents=True, exist_ok=True)
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:   # e.g. a file where the folder should be: the volume is set up wrong
+                    raise FeedError("config", f"report folder {folder} cannot be made: {exc.strerror}") from None
             handover = DropHandover(folder, stamp)
             handovers.parts.append(handover)
             suspects = dict(drop_suspects.suspects(folder))

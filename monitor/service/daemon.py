@@ -582,7 +582,8 @@ class Daemon:
     def snapshot(self) -> Snapshot:
         with self._board_lock:   # a catalogue and the board that goes with it, never one of each
             now = self.clock()
-            return Snapshot(self.catalogue, self.board, now, ReportsView(self.store.engine, self.catalogue, now))
+            return Snapshot(self.catalogue, self.board, now, ReportsView(self.store.engine, self.catalogue, now,
+                                                                          self.store_reads))
 
     def history(self, commitment: str, limit: int) -> list[HistoryPoint] | None:
         """The commitment's most recent evaluations, oldest first; None while the store cannot be read."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -20,6 +20,7 @@ from alerts.tables import AlertGroup
 from monitor.model import Catalogue
 from monitor.reporting import Period, agencies_due, due_date, last_due_period, reports_feeds
 from monitor.service import report_tables
+from monitor.service.outage import StoreOutage
 
 REJECTED_SHOWN_FOR = timedelta(days=14)
 
@@ -66,6 +67,13 @@ class ReportsView:
     engine: Engine
     catalogue: Catalogue
     now: datetime
+    reads: StoreOutage | None = None   # the daemon's store reads: nothing shown while the store is down
+
+    def _read(self, what: str, call: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """`call()`, or nothing while the store cannot be read (the page still answers from memory)."""
+        if self.reads is None:
+            return call()
+        return self.reads.read(what, call) or []
 
     @property
     def today(self) -> date:
@@ -76,6 +84,9 @@ class ReportsView:
         return spec.name if spec is not None else None
 
     def rejected_files(self) -> list[dict[str, Any]]:
+        return self._read("rejected_files", self._rejected_files)
+
+    def _rejected_files(self) -> list[dict[str, Any]]:
         rows = report_tables.recent_rejections(self.engine, self.now - REJECTED_SHOWN_FOR)
         return [{"feed": r.feed, "agency": r.agency,
                  "agency_name": self._name(r.agency),
@@ -83,11 +94,17 @@ class ReportsView:
                  "problems": json.loads(r.problems or "[]")} for r in rows]
 
     def overdue(self, agency: str | None = None) -> list[dict[str, Any]]:
+        return self._read("overdue_reports", lambda: self._overdue(agency))
+
+    def _overdue(self, agency: str | None) -> list[dict[str, Any]]:
         return [{"feed": o.feed, "agency": o.agency, "period": o.period, "due": o.due.isoformat(),
                  "agency_name": self.catalogue.agencies[o.agency].name if o.agency in self.catalogue.agencies else o.agency}
                 for o in overdue_reports(self.engine, self.catalogue, self.today) if agency is None or o.agency == agency]
 
     def entries(self, commitment: str) -> list[dict[str, Any]]:
+        return self._read("reported", lambda: self._entries(commitment))
+
+    def _entries(self, commitment: str) -> list[dict[str, Any]]:
         return [{"period": e.period, "value": e.value, "as_of": e.as_of, "note": e.note, "evidence": e.evidence,
                  "file": e.file, "received_at": e.received_at}
                 for e in report_tables.entries_of(self.engine, commitment)]

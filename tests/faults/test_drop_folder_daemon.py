@@ -5,7 +5,7 @@ line, two daemons share one folder without a failure, and a PostgreSQL outage lo
 
 from __future__ import annotations
 
-import os
+import json
 import signal
 import sqlite3
 from urllib.parse import urlsplit, urlunsplit
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy
 
+from collectors import drop_suspects
 from tests.collectors import agency_files as af
 from tests.faults.tcp_proxy import TcpProxy
 from tests.integration.daemon_process import DaemonProcess
@@ -180,19 +181,12 @@ def test_a_postgresql_outage_leaves_the_file_in_the_drop_folder_until_it_is_stor
         daemon.stop()
 
 
-def _holds_open(pid: int, path) -> bool:
-    target = str(path)
+def _being_read(drop, name: str) -> bool:
+    """The drop folder notes the file as being read (collectors/drop_suspects.py): its read has begun."""
     try:
-        descriptors = os.listdir(f"/proc/{pid}/fd")
-    except FileNotFoundError:
+        return name in json.loads((drop / drop_suspects.NOTES).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
         return False
-    for fd in descriptors:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def test_a_daemon_killed_while_reading_a_file_loses_nothing_and_counts_nothing_twice(tmp_path):
@@ -201,16 +195,25 @@ def test_a_daemon_killed_while_reading_a_file_loses_nothing_and_counts_nothing_t
     big = drop / "big.csv"   # large enough that reading it takes a moment: the kill lands mid-read
     rows = [[i + 1, f"K{i:07d}", "企业开办", "2026-11-02 09:30", "2026-11-04 10:30"] for i in range(300_000)]
     af.write_csv(big, "gbk", rows)
-    daemon = start_daemon(tmp_path / "first", drop, {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}"})
-    daemon.wait_until(lambda: _holds_open(daemon.process.pid, big), WAIT)
+    database = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}"}
+    daemon = start_daemon(tmp_path / "first", drop, database)
+    daemon.wait_until(lambda: _being_read(drop, "big.csv"), WAIT)
     daemon.signal(signal.SIGKILL)
     daemon.process.wait(10)
     assert big.exists() and not (drop / "processed").exists()
-    again = start_daemon(tmp_path / "second", drop, {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}"})
+    # a reader that died with its file under way is not trusted with it again: the successor sets the
+    # file aside to rejected/ unread, with its report and in rejected/'s ledger, and stores nothing of it
+    again = start_daemon(tmp_path / "second", drop, database)
     try:
-        again.wait_until(lambda: (drop / "processed" / "big.csv").exists(), 120)
+        again.wait_until(lambda: (drop / "rejected" / "big.csv").exists(), WAIT)
+        assert not big.exists() and not (drop / "processed" / "big.csv").exists()
+        assert "异常中止" in (drop / "rejected" / "big.csv.errors.txt").read_text(encoding="utf-8")
+        ledger = json.loads((drop / "rejected" / ".filed.json").read_text(encoding="utf-8"))
+        assert ledger["big.csv"]["source"] == "big.csv"
+        again.wait_until(lambda: value(again.metrics(), "monitor_feed_rows_rejected_total", feed=FEED,
+                                       reason="reader_crashed") == 1, WAIT)
         with sqlite3.connect(tmp_path / "kill.db") as connection:
-            assert connection.execute("SELECT sum(n_cases) FROM observation WHERE feed = ?", (FEED,)).fetchone()[0] \
-                == len(rows)
+            assert connection.execute("SELECT count(*) FROM observation WHERE feed = ?", (FEED,)).fetchone()[0] == 0
+        assert not _being_read(drop, "big.csv")
     finally:
         assert again.stop() == 0

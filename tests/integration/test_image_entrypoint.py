@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.generators.test_deploy_stack import instructions
 from tests.integration.daemon_process import CLOCK_START, ROOT, free_port, wait_for
@@ -123,10 +124,17 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def collected(image: Image, result: str) -> float:
-    match = re.search(rf'^monitor_collections_total\{{feed="demo",result="{result}"\}} (\S+)$',
-                      image.get("/metrics").text, re.M)
-    return float(match.group(1)) if match else 0.0
+def collected(image: Image, result: str) -> dict[str, float]:
+    """Collections with this result so far, by feed (the baked catalogue: a drop folder per agency and
+    the agencies' progress reports)."""
+    found = re.findall(rf'^monitor_collections_total\{{feed="([^"]+)",result="{result}"\}} (\S+)$',
+                       image.get("/metrics").text, re.M)
+    return {feed: float(n) for feed, n in found if float(n) > 0}
+
+
+def baked_feeds(image: Image) -> set[str]:
+    catalogue = yaml.safe_load(Path(image.env["MONITOR_TARGETS"]).read_text(encoding="utf-8"))
+    return {feed["id"] for feed in catalogue["feeds"]}
 
 
 @pytest.fixture
@@ -140,11 +148,14 @@ def test_the_image_default_command_serves_its_catalogue_and_its_healthcheck_find
     try:
         wait_for(lambda: image.health().returncode == 0, seconds(image.health_options["start-period"]) + 30,
                  process, image.log, "the image's HEALTHCHECK")
-        wait_for(lambda: collected(image, "ok") >= 1, 60, process, image.log, "the first demo collection")
+        feeds = baked_feeds(image)   # the demo's agencies fill every one of them
+        wait_for(lambda: set(collected(image, "ok")) == feeds, 60, process, image.log, "every feed's first collection")
         health = image.get("/healthz").json()
         assert health["status"] == "ok" and health["feeds_failing"] == 0
-        assert collected(image, "config") == 0 and "ok=False" not in image.log.read_text()
+        assert health["feeds_collected"] == len(feeds)
+        assert collected(image, "config") == {} and "ok=False" not in image.log.read_text()
         assert (image.root / "data" / "monitor.db").exists()   # the database lands in the /data volume
+        assert (image.root / "drops" / "var" / "reports").is_dir()   # the demo's files in the /drops volume
         elsewhere = image.health(MONITOR_LISTEN=f"0.0.0.0:{free_port()}")   # MONITOR_LISTEN decides
         assert elsewhere.returncode == 1 and "unreachable" in elsewhere.stderr
     finally:
@@ -153,14 +164,20 @@ def test_the_image_default_command_serves_its_catalogue_and_its_healthcheck_find
     assert after.returncode == 1 and "unreachable" in after.stderr
 
 
-def test_without_its_demo_feed_the_image_reports_every_feed_failing_as_unhealthy(image):
-    process = image.start(["run"])   # the baked catalogue has only the demo feed
+def test_without_its_demo_the_image_reports_every_feed_failing_as_unhealthy(image):
+    # the baked catalogue's feeds without the demo's agencies: no case drop folder exists, and where the
+    # progress reports land is a file, not a folder (a volume mounted wrongly): the daemon watches nothing
+    reports = image.root / "drops" / "var" / "reports"
+    reports.parent.mkdir(parents=True)
+    reports.write_text("not a folder", encoding="utf-8")
+    feeds = baked_feeds(image)
+    process = image.start(["run"])
     try:
-        wait_for(lambda: collected(image, "config") >= 1, 60, process, image.log, "the first collection")
+        wait_for(lambda: set(collected(image, "config")) == feeds, 60, process, image.log, "every feed's first collection")
         health = image.get("/healthz")
         assert health.status_code == 200 and health.json()["status"] == "degraded"
-        assert health.json()["feeds_failing"] == health.json()["feeds_collected"] == 1
+        assert health.json()["feeds_failing"] == health.json()["feeds_collected"] == len(feeds)
         probe = image.health()
-        assert probe.returncode == 1 and "every feed failing (1 of 1)" in probe.stderr
+        assert probe.returncode == 1 and f"every feed failing ({len(feeds)} of {len(feeds)})" in probe.stderr
     finally:
         stop(process)
