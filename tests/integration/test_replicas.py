@@ -53,7 +53,8 @@ def catalogue(tmp_path: Path, feed_url: str) -> Path:
     feeds = "feeds:\n" + "".join(
         f"  - {{id: f{i}, kind: http_json, url: '{feed_url}/feed/f{i}', schedule: {{interval: 1s}}, timeout: 30s,"
         f" retries: 0, series: [{{name: days, type: value, path: days}}]}}\n" for i in range(FEEDS))
-    commitment = VALID.split("commitments:\n")[1].replace("kind: case_duration", "kind: value")
+    commitment = (VALID.split("commitments:\n")[1].replace("kind: case_duration", "kind: value")
+                  .replace("    measure: {feed: demo}\n", ""))   # each commitment's own feed, below
     commitments = "commitments:\n" + "".join(
         commitment.replace("demo2021.company_setup", f"demo2021.c{i}").replace("agency: demo.market", f"agency: demo.a{i}")
         + f"    measure: {{feed: f{i}, series: days}}\n" for i in range(FEEDS))
