@@ -34,7 +34,7 @@ test: $(STAMP)
 DATES ?= 2026-12-28 2027-02-10 2028-02-29 2030-10-01
 DATE_TESTS ?= tests/test_calendar.py tests/test_calendar_zone.py tests/test_catalogue.py tests/test_readings.py \
 	tests/test_evaluate.py tests/test_evaluate_cli.py tests/test_demo_daemon_path.py tests/test_demo_server_process.py \
-	tests/alerts tests/integration/test_daemon.py tests/integration/test_daemon_mail.py
+	tests/alerts tests/integration/test_daemon_mail.py
 test-dates: $(STAMP)
 	@command -v faketime >/dev/null || { echo "test-dates needs faketime (Debian package faketime)"; exit 1; }
 	@for d in $(DATES); do echo "== tests at $$d"; \
