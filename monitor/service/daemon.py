@@ -125,11 +125,11 @@ class Daemon:
         self.demo_server = DemoServer(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                       *split_address(settings.demo_listen), clock=clock) if demo else None
         self.web: WebServer | None = None
+        signer, public_url = settings.link_signer(), settings.links().url   # one secret for dispute and upload links
         self.dispute_desk = dispute_desk(settings, store.engine, lambda: self.catalogue, lambda: self.board, clock,
-                                         getattr(alerts, "settings", None))
-        signer = settings.link_signer()
-        self.uploads = UploadDesk(signer, lambda: self.catalogue, clock, settings.links().url)
-        self.reporting_round = ReportingRound(store.engine, signer, settings.links().url)
+                                         getattr(alerts, "settings", None), signer)
+        self.uploads = UploadDesk(signer, lambda: self.catalogue, clock, public_url)
+        self.reporting_round = ReportingRound(store.engine, signer, public_url)
         self.demo_agencies = DemoAgencies(lambda: self.catalogue, lambda: self.calendar, settings.demo_seed,
                                           self.reporting_round.ask) if demo else None
         self.started_at = clock()
@@ -146,7 +146,7 @@ class Daemon:
         self._awaiting_store = 0
         self._store_backlog = asyncio.Condition()
         self.metrics.record_catalogue(catalogue)
-        self.metrics.public_url.labels(settings.links().url).set(1)
+        self.metrics.public_url.labels(public_url).set(1)
         self.metrics.reload_success.set(1)
         self.metrics.reload_time.set(self.started_at.timestamp())
 

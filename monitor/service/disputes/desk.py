@@ -195,9 +195,9 @@ def _local(moment: datetime | None, zone: Any) -> str:
 
 def dispute_desk(settings: Settings, engine: Engine, catalogue: Callable[[], Catalogue],
                  board: Callable[[], Mapping[str, Evaluation]], clock: Callable[[], datetime],
-                 alert_settings: AlertSettings | None = None) -> DisputeDesk:
-    """The desk as the settings say (MONITOR_LINK_SECRET…, MONITOR_DISPUTE_*)."""
-    return DisputeDesk(engine, settings.link_signer(),
+                 alert_settings: AlertSettings | None = None, signer: LinkSigner | None = None) -> DisputeDesk:
+    """The desk as the settings say (MONITOR_LINK_SECRET…, MONITOR_DISPUTE_*); `signer`: the daemon's own."""
+    return DisputeDesk(engine, signer or settings.link_signer(),
                        evidence_dir=settings.dispute_evidence_dir or evidence.default_folder(settings.database_url),
                        catalogue=catalogue, board=board, clock=clock, alert_settings=alert_settings,
                        ip_rate=settings.dispute_rate_client, agency_rate=settings.dispute_rate_agency)
