@@ -180,9 +180,11 @@ class Renderer:
             "id": c.id, "change": change, "change_zh": CHANGE_ZH[change],
             "severity": state.severity, "severity_zh": SEVERITY_ZH.get(state.severity or "", ""),
             "status": state.status, "status_zh": STATUS_ZH.get(state.status, state.status),
-            "measured": c.measured_zh, "document_title": c.document.title, "document_id": c.document.id,
-            "jurisdiction": c.document.jurisdiction, "clause": c.clause, "quote": c.quote,
-            "promise": promise_text(c.op, c.value, c.value_max, c.unit), "hedge_note": c.hedge_note,
+            "measured": shown(c.measured_zh), "document_title": shown(c.document.title), "document_id": c.document.id,
+            "jurisdiction": c.document.jurisdiction, "clause": c.clause,
+            "quote": shown(c.quote), "quote_exact": c.quote, "quote_changed": differs(c.quote),
+            "lead": shown(lead), "co": [shown(a) for a in co],
+            "promise": verdict_text.promise_zh(c), "hedge_note": c.hedge_note,
             "late_note": late_note(state.reason or "") if state.status == "missed" else None,
             "evaluated_promise": promise_text(state.op, state.target, state.target_max, state.unit),
             "actual": _with_unit(state.actual, state.unit or c.unit), "unit": state.unit or c.unit,
@@ -193,7 +195,8 @@ class Renderer:
             "provisional": bool(state.provisional), "overdue_open": state.overdue_open or 0,
             "overdue_case_ids": listed_ids(json.loads(state.overdue_case_ids or "[]")),
             "paused": paused_text(state.paused_cases, state.paused_total, c.unit),
-            "reason": state.reason, "evaluated_at": self.local_time(state.evaluated_at),
+            "sentence": sentence, "reason": sentence, "reason_en": state.reason,
+            "evaluated_at": self.local_time(state.evaluated_at),
             "problem_zh": data_problem_zh(c, state, self.zone) if state.status in ("no_data", "error") else None,
             "fired_at": self.local_time(state.fired_at), "resolved_at": self.local_time(state.resolved_at),
             "trend": [{"at": self.local_time(at), "actual": _with_unit(actual, state.unit or c.unit),
@@ -201,16 +204,10 @@ class Renderer:
                       for at, actual, s in trend],
             "links": self.links(c.id, c.agency.id if c.agency else None), "feed": None,
             "dispute_url": self.dispute_url(c.id, c.agency.id if c.agency else None),
-        }
-        item.update({
-            "measured": shown(c.measured_zh), "document_title": shown(c.document.title),
-            "quote": shown(c.quote), "quote_exact": c.quote, "quote_changed": differs(c.quote),
-            "lead": shown(lead), "co": [shown(a) for a in co],
-            "promise": verdict_text.promise_zh(c), "sentence": sentence, "reason": sentence, "reason_en": state.reason,
             "late_cases": [verdict_text.case_row(c, k) for k in late],
             "late_total": verdict.offending_total or 0,
             "counts_zh": verdict_text.counts_zh(counts, REASONS_ZH) if counts is not None else None,
-        })
+        }
         on_time = verdict_text.on_time_text(c, verdict)
         if on_time is not None:   # a time limit is read as one, never "87.8%（按不低于100%评估）"
             item["actual"], item["evaluated_promise"] = on_time, item["promise"]
