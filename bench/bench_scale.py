@@ -69,12 +69,14 @@ def build(folder: Path, size: int, layout: str, demo_url: str | None = None, fee
     """Write a catalogue of exactly `size` commitments into `folder`; returns how many get verdicts."""
     shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
     base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
-    for feed in base.get("feeds", []):   # one payload for every commitment: at 100,000 it is tens of MB
-        if feed.get("kind") == "demo":
-            feed["timeout"] = "120s"
-            feed["schedule"] = {"interval": "1s"}   # always due: a round measures the daemon, not the schedule
-            if demo_url:
-                feed["url"] = demo_url
+    # The shipped catalogue reads drop folders and the agencies' reports; at scale every measured
+    # commitment reads a demo feed instead (one payload per feed: at 100,000 it is tens of MB), each
+    # on its own series, so no two copies ask the same question.
+    demo: dict = {"id": "demo", "kind": "demo", "timeout": "120s",
+                  "schedule": {"interval": "1s"}}   # always due: a round measures the daemon, not the schedule
+    if demo_url:
+        demo["url"] = demo_url
+    base["feeds"] = [demo]
     by_document: dict[str, list[dict]] = {}
     for c in shipped["commitments"]:
         by_document.setdefault(c["document"], []).append(c)
@@ -95,15 +97,16 @@ def build(folder: Path, size: int, layout: str, demo_url: str | None = None, fee
                 commitments.append(c)
             left -= len(commitments)
             parts.append((doc, commitments))
-    demo = next(f for f in base["feeds"] if f.get("kind") == "demo")
-    if feed_size:   # a demo feed per feed_size commitments, as jurisdictions bring their own feeds
-        index = 0
-        for _, commitments in parts:
-            for c in commitments:
-                group = index // feed_size
-                index += 1
-                if group and not isinstance(c.get("measure"), str):
-                    c["measure"] = {**(c.get("measure") or {}), "feed": f"demo_{group}"}
+    index = 0   # a demo feed per feed_size commitments, as jurisdictions bring their own feeds
+    for _, commitments in parts:
+        for c in commitments:
+            if c.get("measure") is None:
+                continue
+            group = index // feed_size if feed_size else 0
+            index += 1
+            c["measure"] = {k: v for k, v in c["measure"].items() if k not in ("feed", "series")}
+            c["measure"]["feed"] = f"demo_{group}" if group else "demo"
+    if feed_size:
         base["feeds"] += [{**demo, "id": f"demo_{g}"} for g in range(1, math.ceil(size / feed_size))]
     (folder / "seeds").symlink_to(ROOT / "seeds")
     dump = lambda data: yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=200)  # noqa: E731
