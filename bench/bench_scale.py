@@ -430,15 +430,17 @@ def main() -> None:
     parser.add_argument("--demo-in-daemon", dest="demo_process", action="store_false",
                         help="serve the demo feed inside the daemon (default: `monitor demo-server`, its own "
                              "process, so the figures are the monitor's)")
-    parser.add_argument("--replicas", type=int, default=2,
-                        help="also run one replica and then this many on PostgreSQL with feed leases (0: don't)")
-    parser.add_argument("--replica-sizes", default="10000",
+    parser.add_argument("--replicas", default="1,2,4",
+                        help="replica counts to run one after the other on PostgreSQL with feed leases, "
+                             "e.g. 1,2,4 (empty or 0: none)")
+    parser.add_argument("--replica-sizes", default="10000,100000",
                         help="the sizes (of --sizes) at which to run the replicas; default 10000")
     parser.add_argument("--database", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL),
                         help="PostgreSQL for the replicas (a schema is made and dropped per run); "
                              "unreachable: the replica figures are skipped, with a line saying so")
     args = parser.parse_args()
-    replica_sizes = {int(s) for s in args.replica_sizes.split(",") if s} if args.replicas > 1 else set()
+    replica_counts = [int(n) for n in args.replicas.split(",") if n and int(n) > 0]
+    replica_sizes = {int(s) for s in args.replica_sizes.split(",") if s} if replica_counts else set()
     postgres = postgres_problem(args.database) if replica_sizes else None
     if replica_sizes and postgres:
         emit(figure="replicas", skipped=True, reason=f"PostgreSQL unreachable: {postgres}")
@@ -466,7 +468,7 @@ def main() -> None:
                     if "daemon" not in skip:
                         measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
                     if size in replica_sizes:
-                        for count in (1, args.replicas):
+                        for count in replica_counts:
                             measure_replicas(folder, size, evaluated, args.timeout, extra_env, args.database, count,
                                              demo_process=demo is not None)
                 finally:
