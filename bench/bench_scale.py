@@ -434,7 +434,7 @@ def main() -> None:
                         help="replica counts to run one after the other on PostgreSQL with feed leases, "
                              "e.g. 1,2,4 (empty or 0: none)")
     parser.add_argument("--replica-sizes", default="10000,100000",
-                        help="the sizes (of --sizes) at which to run the replicas; default 10000")
+                        help="the sizes (of --sizes) at which to run the replicas; default 10000,100000")
     parser.add_argument("--database", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL),
                         help="PostgreSQL for the replicas (a schema is made and dropped per run); "
                              "unreachable: the replica figures are skipped, with a line saying so")
