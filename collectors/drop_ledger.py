@@ -9,15 +9,13 @@ name: its rows replace those stored from the first read, and a rejected file now
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from collectors.drop_report import read_unfollowed, write_unfollowed
+from collectors.locked_json import locked_json
 
 LEDGER, LOCK = ".filed.json", ".filed.lock"
 WATCH_SECONDS = 86400.0
@@ -27,26 +25,11 @@ WATCH_SECONDS = 86400.0
 def _entries(folder: Path) -> Iterator[dict[str, dict[str, Any]]]:
     """The ledger under an exclusive lock (daemons sharing the folder take turns); written back on exit."""
     folder.mkdir(exist_ok=True)
-    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = folder / LEDGER
-        try:
-            entries = json.loads(read_unfollowed(path) or "{}")
-            entries = entries if isinstance(entries, dict) else {}
-        except ValueError:
-            entries = {}
-        before = json.dumps(entries, sort_keys=True)
+    with locked_json(folder / LEDGER, folder / LOCK) as entries:
         yield entries
         cutoff = time.time() - WATCH_SECONDS
-        entries = {k: v for k, v in entries.items() if isinstance(v, dict) and v.get("filed_at", 0) >= cutoff}
-        text = json.dumps(entries, ensure_ascii=False, sort_keys=True)
-        if text != before:
-            temporary = path.with_name(LEDGER + ".tmp")
-            write_unfollowed(temporary, text)
-            os.replace(temporary, path)
-    finally:
-        os.close(lock)
+        for name in [k for k, v in entries.items() if not (isinstance(v, dict) and v.get("filed_at", 0) >= cutoff)]:
+            del entries[name]
 
 
 def record(folder: Path, filed_as: str, source: str, size: int, mtime_ns: int) -> None:

@@ -10,8 +10,6 @@ parsing it again. A file another daemon holds claimed (its lock) is left alone: 
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import time
 import uuid
@@ -19,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from collectors.drop_report import read_unfollowed, write_unfollowed
+from collectors.locked_json import locked_json
 
 NOTES, LOCK = ".reading.json", ".reading.lock"
 PROCESS = uuid.uuid4().hex   # this process: a note of another one outlived its reader
@@ -27,24 +25,8 @@ PROCESS = uuid.uuid4().hex   # this process: a note of another one outlived its 
 
 @contextmanager
 def _notes(folder: Path) -> Iterator[dict[str, dict[str, Any]]]:
-    lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = folder / NOTES
-        try:
-            notes = json.loads(read_unfollowed(path) or "{}")
-            notes = notes if isinstance(notes, dict) else {}
-        except ValueError:
-            notes = {}
-        before = json.dumps(notes, sort_keys=True)
+    with locked_json(folder / NOTES, folder / LOCK) as notes:
         yield notes
-        text = json.dumps(notes, ensure_ascii=False, sort_keys=True)
-        if text != before:
-            temporary = path.with_name(NOTES + ".tmp")
-            write_unfollowed(temporary, text)
-            os.replace(temporary, path)
-    finally:
-        os.close(lock)
 
 
 @contextmanager
