@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,6 +45,8 @@ def write_template(agency: AgencySpec, commitments: Sequence[Commitment], period
     """The agency's template for `period` as .xlsx bytes."""
     previous = previous or {}
     book = Workbook()
+    for style in _cell_styles():
+        book.add_named_style(style)
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
@@ -70,24 +73,17 @@ def write_template(agency: AgencySpec, commitments: Sequence[Commitment], period
                                  "且不晚于填报当天")
     sheet.add_data_validation(dated)
     dated.add(f"{date_col}{first}:{date_col}{max(first, last)}")
+    rows_of: dict[tuple[float, float | None, str], list[int]] = {}   # one rule per bound and unit, not per row
     for row, c in enumerate(commitments, start=first):
-        low, high = number_bounds(c)
-        if high is None:
-            rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=str(low), allow_blank=True,
-                                  showErrorMessage=True, errorTitle="不是有效数值", error=f"请填写不小于{low:g}的数字（单位：{c.unit}）")
-        else:
-            rule = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
-                                  allow_blank=True, showErrorMessage=True, errorTitle="不是有效数值",
-                                  error=f"请填写{low:g}到{high:g}之间的数字（单位：{c.unit}）")
+        rows_of.setdefault((*number_bounds(c), c.unit), []).append(row)
+        for column in range(1, len(HEADERS) + 1):   # named styles: one lookup a cell, not four style objects
+            sheet.cell(row, column).style = (_FIXED_STYLE if column <= len(FIXED) else
+                                              _DATE_STYLE if column == len(FIXED) + 2 else _TO_FILL_STYLE)
+    for (low, high, unit), rows in rows_of.items():
+        rule = _number_rule(low, high, unit)
+        rule.sqref = MultiCellRange(" ".join(f"{value_col}{a}" + (f":{value_col}{b}" if b > a else "")
+                                             for a, b in _runs(rows)))
         sheet.add_data_validation(rule)
-        rule.add(f"{value_col}{row}")
-        sheet.cell(row, len(FIXED) + 2).number_format = "yyyy-mm-dd"
-        for column in range(1, len(HEADERS) + 1):
-            cell = sheet.cell(row, column)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if column > len(FIXED):
-                cell.protection = Protection(locked=False)
-                cell.fill = _FILL
     sheet.freeze_panes = f"A{first}"
     sheet.protection.sheet = True           # every cell locked unless unlocked above; no password:
     sheet.protection.formatCells = False    # this guards against slips, not against the agency
@@ -96,6 +92,39 @@ def write_template(agency: AgencySpec, commitments: Sequence[Commitment], period
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+_FIXED_STYLE, _TO_FILL_STYLE, _DATE_STYLE = "承诺信息", "填报", "填报日期"
+
+
+def _cell_styles() -> list[NamedStyle]:
+    """The body's cells: wrapped and top-aligned; the columns to fill yellow and unlocked."""
+    def style(name: str, to_fill: bool, number_format: str = "General") -> NamedStyle:
+        return NamedStyle(name, alignment=Alignment(wrap_text=True, vertical="top"), number_format=number_format,
+                          protection=Protection(locked=not to_fill),
+                          fill=_FILL if to_fill else PatternFill())
+    return [style(_FIXED_STYLE, False), style(_TO_FILL_STYLE, True), style(_DATE_STYLE, True, "yyyy-mm-dd")]
+
+
+def _number_rule(low: float, high: float | None, unit: str) -> DataValidation:
+    if high is None:
+        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=str(low), allow_blank=True,
+                              showErrorMessage=True, errorTitle="不是有效数值", error=f"请填写不小于{low:g}的数字（单位：{unit}）")
+    return DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                          allow_blank=True, showErrorMessage=True, errorTitle="不是有效数值",
+                          error=f"请填写{low:g}到{high:g}之间的数字（单位：{unit}）")
+
+
+def _runs(rows: list[int]) -> Iterator[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows (openpyxl adds ranges one by one
+    in quadratic time; a range string is parsed once)."""
+    start = previous = rows[0]
+    for row in rows[1:]:
+        if row != previous + 1:
+            yield start, previous
+            start = row
+        previous = row
+    yield start, previous
 
 
 def _serial(day: date) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from datetime import date
 
 import openpyxl
 
-from collectors.report_template import FIXED, HEADERS, TO_FILL
-from tests.reports.helpers import catalogue_in, template
+from collectors.report_template import FIXED, HEADERS, TO_FILL, number_bounds, write_template
+from monitor.reporting import reported_commitments
+from tests.reports.helpers import PERIOD, catalogue_in, template
 
 
 def test_template_has_one_row_per_commitment_of_the_agency_with_its_quote_unit_and_target(tmp_path):
@@ -33,9 +36,14 @@ def test_only_the_cells_to_fill_are_unlocked_and_the_sheet_is_protected(tmp_path
 
 def test_number_and_date_cells_carry_data_validation_within_the_unit_and_period(tmp_path):
     sheet = template(catalogue_in(tmp_path), "town.gov")["填报表"]
-    rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
-    assert rules["H4"].type == "decimal" and (rules["H4"].formula1, rules["H4"].formula2) == ("0.0", "100.0")
-    dates = next(v for ref, v in rules.items() if ref.startswith("I4"))
+    def rules_of(cell: str) -> list:
+        return [v for v in sheet.data_validations.dataValidation if cell in v.sqref]
+
+    value_rows = range(4, sheet.max_row + 1)
+    assert all(len(rules_of(f"H{row}")) == 1 for row in value_rows)   # each figure cell checked by one rule
+    (share,) = rules_of("H4")
+    assert share.type == "decimal" and (share.formula1, share.formula2) == ("0.0", "100.0")
+    (dates,) = rules_of("I4")
     assert dates.type == "date" and dates.formula1 == "46327" and dates.formula2 == "46356"   # 2026-11-01, 2026-11-30
 
 
@@ -55,3 +63,18 @@ def test_template_command_names_an_unknown_agency_in_chinese(tmp_path, repo_root
     done = subprocess.run([sys.executable, "-m", "monitor", "reports", "template", "town.nobody",
                            "--config", str(tmp_path / "targets.yaml")], capture_output=True, text=True, cwd=repo_root)
     assert done.returncode == 2 and "town.nobody" in done.stderr and "不报送" in done.stderr
+
+
+def test_a_long_template_checks_every_figure_with_one_rule_per_bound_and_unit(tmp_path):
+    """An agency reporting thousands of commitments: the rules do not grow with the rows."""
+    catalogue = catalogue_in(tmp_path)
+    reported = reported_commitments(catalogue, "reports", "town.gov")
+    commitments = [reported[i % len(reported)] for i in range(600)]   # the two rows' bounds, interleaved
+    data = write_template(catalogue.agencies["town.gov"], commitments, PERIOD, date(2026, 12, 10))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["填报表"]
+    numbers = [v for v in sheet.data_validations.dataValidation if v.type == "decimal"]
+    assert len(numbers) == len({(number_bounds(c), c.unit) for c in reported})
+    for row in (4, 5, 4 + 599):
+        (rule,) = [v for v in numbers if f"H{row}" in v.sqref]
+        low, high = number_bounds(commitments[row - 4])
+        assert float(rule.formula1) == low and (rule.formula2 is None) == (high is None)
