@@ -28,7 +28,7 @@ from typing import Any
 
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.model import Catalogue, Commitment
-from monitor.units import convert, parse_unit
+from monitor.units import Unit, convert, parse_unit
 
 CASES_PER_SERIES = 120
 OPEN_OVERDUE_CASES = 3          # open cases past their limit in a broken per-case series
@@ -333,7 +333,7 @@ def _duration(unit_dimension: str, within: bool, low: float, limit: float, op: s
     return value
 
 
-def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upper: datetime,
+def _place_case(c: Commitment, unit: Unit, within: bool, low: float, limit: float, upper: datetime,
                 calendar: WorkCalendar, rng: random.Random) -> tuple[datetime, datetime]:
     """A submission and a completion `duration` apart in the unit's own kind of time, completed
     5 to 45 days before `upper` (local, naive)."""
@@ -392,7 +392,7 @@ def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upp
     return submitted, submitted + timedelta(seconds=seconds)
 
 
-def _open_overdue_submission(unit, limit: float, upper: datetime, calendar: WorkCalendar) -> datetime:
+def _open_overdue_submission(unit: Unit, limit: float, upper: datetime, calendar: WorkCalendar) -> datetime:
     """A submission time that leaves an open case well past its limit at `upper`."""
     if unit.dimension == "working_days":
         day = _working_days_before(calendar, upper.date(), int(limit) + 5)

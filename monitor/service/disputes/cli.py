@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import tzinfo
 from pathlib import Path
 from typing import Callable
 
@@ -26,7 +27,7 @@ def _desk(args: argparse.Namespace) -> tuple[DisputeDesk, Catalogue] | None:
     return dispute_desk(settings, args.open_engine(), lambda: catalogue, lambda: {}, settings.clock()), catalogue
 
 
-def _line(d: Dispute, catalogue: Catalogue, zone) -> str:
+def _line(d: Dispute, catalogue: Catalogue, zone: tzinfo) -> str:
     agency = catalogue.agencies.get(d.agency)
     state = "处理中" if d.state == OPEN else "已答复"
     reason = " ".join(d.reason.split())
