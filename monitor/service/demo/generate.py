@@ -89,7 +89,7 @@ def intended_outcomes(catalogue: Catalogue, now: datetime, calendar: WorkCalenda
     return {c.id: intended_outcome(c, now, calendar, seed) for c in catalogue.evaluated_commitments(feed)}
 
 
-def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int, feed: str = "demo") -> dict:
+def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int, feed: str = "demo") -> dict[str, Any]:
     """The demo server's JSON document at `now` (aware)."""
     series: list[dict[str, Any]] = []
     for c in catalogue.evaluated_commitments(feed):
@@ -167,7 +167,7 @@ def _side(c: Commitment, outcome: str, target: float, high: float | None, op: st
     return target if kept else target + step
 
 
-def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
+def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict[str, Any]:
     unit = parse_unit(c.unit)
     warn = c.measure.warn_margin
     if c.kind == "milestone":
@@ -239,7 +239,7 @@ def _level_for_reduction(c: Commitment, reduction: float, base: float, base_unit
 
 # --- running totals ---------------------------------------------------------------------------------
 
-def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict:
+def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
     zone = calendar.timezone
     whole = parse_unit(c.unit).dimension == "count"
     assert c.deadline is not None and c.value is not None   # a cumulative target has both
@@ -284,7 +284,7 @@ def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCale
 
 # --- per-case records ---------------------------------------------------------------------------------
 
-def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
+def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict[str, Any]:
     unit = parse_unit(c.unit)
     settled = _settled(c, now, calendar)
     deadline = c.deadline

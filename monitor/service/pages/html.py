@@ -78,7 +78,7 @@ def routes(backend: "WebBackend") -> list[Route]:
     desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
     store_reads = getattr(backend, "store_reads", None)
 
-    def disputes_of(commitment: str) -> list:
+    def disputes_of(commitment: str) -> list[dict[str, Any]]:
         """The commitment's disputes; none shown while the store cannot be read (the page still answers)."""
         if desk is None:
             return []
