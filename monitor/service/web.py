@@ -204,7 +204,8 @@ class WebServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        return self._socket.getsockname()[:2]
+        address: tuple[str, int] = self._socket.getsockname()[:2]   # an IPv4 or IPv6 socket's: host and port first
+        return address
 
     async def start(self) -> "WebServer":
         # handler threads compete with collection for the interpreter: a few suffice (per loop)
