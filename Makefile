@@ -42,7 +42,7 @@ test-dates: $(STAMP)
 	  || exit 1; done
 
 # Style, types and the architecture contracts (all configured in pyproject.toml): ruff on everything,
-# mypy (strict on the domain, collectors and alerts), lint-imports (docs/contracts.md).
+# mypy (strict on the domain, the service, collectors and alerts), lint-imports (docs/contracts.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy

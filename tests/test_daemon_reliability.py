@@ -97,22 +97,20 @@ def test_an_evaluation_made_before_a_reload_cannot_bring_a_removed_commitment_ba
     assert "demo2021.company_setup" in daemon.board
 
 
-def test_a_deleted_database_fails_collections_and_healthz(daemon, tmp_path):
+def test_a_deleted_database_fails_collections_and_healthz(daemon, tmp_path, monkeypatch):
     (tmp_path / "monitor.db").unlink()
     result = CollectionResult(feed="demo", fetched_at=NOW, ok=True, values=[ValuePoint("x", NOW, 1.0)])
 
+    async def fake_collect(feed, context):
+        return result
+    import monitor.service.daemon as module
+    monkeypatch.setattr(module, "collect", fake_collect)
+
     async def run() -> None:
-        async def fake_collect(feed, context):
-            return result
-        import monitor.service.daemon as module
-        original, module.collect = module.collect, fake_collect
-        try:
-            import httpx
-            daemon._client = httpx.AsyncClient()
-            await daemon._run_feed("demo")
-            await daemon._client.aclose()
-        finally:
-            module.collect = original
+        import httpx
+        daemon._client = httpx.AsyncClient()
+        await daemon._run_feed("demo")
+        await daemon._client.aclose()
     asyncio.run(run())
     assert sample(daemon, "monitor_collections_total", feed="demo", result="store") == 1
     assert sample(daemon, "monitor_collections_total", feed="demo", result="ok") is None

@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -59,7 +60,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def catalogue_rows(catalogue: Catalogue) -> list[dict]:
+def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
     """The catalogue as plain rows (for `monitor list --json`); numbers in the unit as written."""
     return [{
         "id": c.id, "document": c.document.source, "document_id": c.document.id, "clause": c.clause,
@@ -235,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    status: int = args.func(args)
+    return status
 
 
 if __name__ == "__main__":

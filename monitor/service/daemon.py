@@ -139,7 +139,7 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self._scheduler: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task] = set()
+        self._running: set[asyncio.Task[object]] = set()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         # collected results not yet stored: each holds a whole payload, so while the writer is behind
         # no further collection starts (at 50 feeds of 50,000 points, queued results were 600 MB)
@@ -545,7 +545,7 @@ class Daemon:
         return False, problems
 
     # -- WebBackend (called from the listener's threads) ----------------------------------
-    def health(self) -> tuple[bool, dict]:
+    def health(self) -> tuple[bool, dict[str, Any]]:
         """Unhealthy (503) when the store cannot take writes; degraded (200) after a rejected reload or
         while every feed this replica collects failed its last collection."""
         store_problem = self.store_health.check()
@@ -591,7 +591,7 @@ class Daemon:
         return None if rows is None else [HistoryPoint(h.evaluated_at, h.status, h.actual, h.target)
                                           for h in reversed(rows)]
 
-    def status(self, commitment: str | None) -> dict | None:
+    def status(self, commitment: str | None) -> dict[str, Any] | None:
         if commitment is None:
             counts: dict[str, int] = {}
             for e in self.board.values():

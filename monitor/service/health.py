@@ -16,6 +16,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
 from monitor.service.settings import Settings, split_address
 
@@ -31,7 +32,7 @@ def health_url(listen: str) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
 
 
-def verdict(status_code: int, body: dict) -> tuple[bool, str]:
+def verdict(status_code: int, body: dict[str, Any]) -> tuple[bool, str]:
     """Healthy or not, and a line saying why, from an answer of /healthz."""
     status = body.get("status", "?")
     collected, failing = body.get("feeds_collected", 0), body.get("feeds_failing", 0)

@@ -103,8 +103,9 @@ class FeedLeases:
     def alive(self, now: datetime) -> int:
         """Replicas whose row has not expired (a killed one counts until its row expires, like its leases)."""
         with Session(self.engine) as session:
-            return session.execute(select(func.count()).select_from(Replica)
-                                   .where(col(Replica.expires_at) >= now)).scalar_one()
+            alive: int = session.execute(select(func.count()).select_from(Replica)
+                                         .where(col(Replica.expires_at) >= now)).scalar_one()
+            return alive
 
     def withdraw(self) -> None:
         """At a clean stop: no longer counted among the replicas."""

@@ -21,7 +21,7 @@ from datetime import datetime, time
 from typing import Callable, Iterator, Literal, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor import names
@@ -77,7 +77,7 @@ class CommitmentCollector(Collector):
         commitments = catalogue.evaluated_commitments()
         return commitments if feeds is None else [c for c in commitments if c.measure.feed in feeds]
 
-    def describe(self) -> list:
+    def describe(self) -> list[Metric]:
         return []   # families depend on the catalogue; register without a describe-time collect
 
     def effective_detail(self, catalogue: Catalogue) -> Literal["full", "status"]:

@@ -30,7 +30,7 @@ from monitor.service.settings import Settings
 from monitor.store import evaluation_dict
 
 
-def add_evaluate_command(subparsers: argparse._SubParsersAction) -> None:
+def add_evaluate_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="collect every feed once (read-only) and print every verdict as of a time")
     parser.add_argument("--config", help=TARGETS_HELP)

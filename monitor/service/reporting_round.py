@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from alerts.outbox import new_notification
-from alerts.tables import AlertGroup
+from alerts.tables import AlertGroup, Notification
 from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
@@ -130,7 +130,7 @@ class ReportingRound:
         return upload_link(self.signer, self.public_url, agency, period)
 
     def _template_mail(self, catalogue: Catalogue, feed_id: str, agency_id: str, period: Period, due: date,
-                       now: datetime):  # noqa: ANN202 - a Notification
+                       now: datetime) -> Notification:
         agency = catalogue.agencies[agency_id]
         commitments = due_commitments(catalogue, feed_id, agency_id, period)
         data = write_template(agency, commitments, period, due)
@@ -154,7 +154,7 @@ class ReportingRound:
         return row
 
     def _reminder(self, catalogue: Catalogue, feed_id: str, agency_id: str, period: Period, due: date,
-                  now: datetime):  # noqa: ANN202 - a Notification
+                  now: datetime) -> Notification:
         agency = catalogue.agencies[agency_id]
         text = "\n".join([
             f"{agency.name}：", "",
@@ -168,7 +168,7 @@ class ReportingRound:
                                 subject=f"【提醒】{agency.name}：今天截止报送{period.zh}进展", body_text=text)
 
     def _overdue_list(self, catalogue: Catalogue, feed_id: str, period: Period, agencies: list[str], due: date,
-                      now: datetime):  # noqa: ANN202 - a Notification
+                      now: datetime) -> Notification:
         lines = ["运维人员：", "", f"以下{len(agencies)}个单位未在{due.isoformat()}前报送{period.zh}进展（催报名单）：", ""]
         for agency_id in agencies:
             agency = catalogue.agencies.get(agency_id)

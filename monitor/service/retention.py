@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy.engine import Connection, Engine
 
 from monitor import names
 from monitor.calendar import WorkCalendar
@@ -77,7 +78,7 @@ def _day(engine: Engine, column: str) -> str:
     return f"substr({column}, 1, 10)"
 
 
-def _sql(statement: str):
+def _sql(statement: str) -> TextClause:
     """A text statement with its times bound as the store writes them, and `:chunk` as a list."""
     params = [bindparam(name, type_=UTCDateTime()) for name in ("cutoff", "floor", "horizon")
               if f":{name}" in statement]
@@ -86,7 +87,8 @@ def _sql(statement: str):
     return text(statement).bindparams(*params)
 
 
-def _run(connection, statement, params: list[dict] | dict, dry_run: bool) -> int:
+def _run(connection: Connection, statement: TextClause, params: list[dict[str, Any]] | dict[str, Any],
+         dry_run: bool) -> int:
     """Delete (or count, when dry_run) with one statement per parameter set; the rows it touched."""
     total = 0
     for one in params if isinstance(params, list) else [params]:

@@ -25,7 +25,7 @@ import hmac
 import json
 import logging
 import socket
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import anyio.to_thread
 import uvicorn
@@ -56,8 +56,8 @@ RELOAD_ANSWER_SECONDS = 60.0
 class WebBackend(Protocol):
     registry: CollectorRegistry
 
-    def health(self) -> tuple[bool, dict]: ...
-    def status(self, commitment: str | None) -> dict | None: ...
+    def health(self) -> tuple[bool, dict[str, Any]]: ...
+    def status(self, commitment: str | None) -> dict[str, Any] | None: ...
     async def reload(self) -> tuple[bool, list[str]]: ...
     def snapshot(self) -> Snapshot: ...
     def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint] | None: ...   # None: store unreadable
@@ -200,11 +200,12 @@ class WebServer:
                                 lifespan="off", timeout_keep_alive=5, timeout_graceful_shutdown=5,
                                 http=timed_protocol(request_timeout), limit_concurrency=connection_limit)
         self._server = _Server(config)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def address(self) -> tuple[str, int]:
-        return self._socket.getsockname()[:2]
+        address: tuple[str, int] = self._socket.getsockname()[:2]   # an IPv4 or IPv6 socket's: host and port first
+        return address
 
     async def start(self) -> "WebServer":
         # handler threads compete with collection for the interpreter: a few suffice (per loop)

@@ -28,7 +28,7 @@ from typing import Any
 
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.model import Catalogue, Commitment
-from monitor.units import convert, parse_unit
+from monitor.units import Unit, convert, parse_unit
 
 CASES_PER_SERIES = 120
 OPEN_OVERDUE_CASES = 3          # open cases past their limit in a broken per-case series
@@ -89,7 +89,7 @@ def intended_outcomes(catalogue: Catalogue, now: datetime, calendar: WorkCalenda
     return {c.id: intended_outcome(c, now, calendar, seed) for c in catalogue.evaluated_commitments(feed)}
 
 
-def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int, feed: str = "demo") -> dict:
+def demo_payload(catalogue: Catalogue, now: datetime, calendar: WorkCalendar, seed: int, feed: str = "demo") -> dict[str, Any]:
     """The demo server's JSON document at `now` (aware)."""
     series: list[dict[str, Any]] = []
     for c in catalogue.evaluated_commitments(feed):
@@ -167,7 +167,7 @@ def _side(c: Commitment, outcome: str, target: float, high: float | None, op: st
     return target if kept else target + step
 
 
-def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
+def _latest_values(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict[str, Any]:
     unit = parse_unit(c.unit)
     warn = c.measure.warn_margin
     if c.kind == "milestone":
@@ -239,7 +239,7 @@ def _level_for_reduction(c: Commitment, reduction: float, base: float, base_unit
 
 # --- running totals ---------------------------------------------------------------------------------
 
-def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict:
+def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
     zone = calendar.timezone
     whole = parse_unit(c.unit).dimension == "count"
     assert c.deadline is not None and c.value is not None   # a cumulative target has both
@@ -284,7 +284,7 @@ def _running_total(c: Commitment, intent: str, now: datetime, calendar: WorkCale
 
 # --- per-case records ---------------------------------------------------------------------------------
 
-def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict:
+def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict[str, Any]:
     unit = parse_unit(c.unit)
     settled = _settled(c, now, calendar)
     deadline = c.deadline
@@ -333,7 +333,7 @@ def _duration(unit_dimension: str, within: bool, low: float, limit: float, op: s
     return value
 
 
-def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upper: datetime,
+def _place_case(c: Commitment, unit: Unit, within: bool, low: float, limit: float, upper: datetime,
                 calendar: WorkCalendar, rng: random.Random) -> tuple[datetime, datetime]:
     """A submission and a completion `duration` apart in the unit's own kind of time, completed
     5 to 45 days before `upper` (local, naive)."""
@@ -392,7 +392,7 @@ def _place_case(c: Commitment, unit, within: bool, low: float, limit: float, upp
     return submitted, submitted + timedelta(seconds=seconds)
 
 
-def _open_overdue_submission(unit, limit: float, upper: datetime, calendar: WorkCalendar) -> datetime:
+def _open_overdue_submission(unit: Unit, limit: float, upper: datetime, calendar: WorkCalendar) -> datetime:
     """A submission time that leaves an open case well past its limit at `upper`."""
     if unit.dimension == "working_days":
         day = _working_days_before(calendar, upper.date(), int(limit) + 5)

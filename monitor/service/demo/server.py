@@ -23,7 +23,7 @@ class DemoServer:
                  host: str = "127.0.0.1", port: int = 0, clock: Callable[[], datetime] | None = None):
         self._catalogue, self._calendar, self._seed = catalogue, calendar, seed
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._cache: tuple[tuple, dict[str, bytes]] | None = None
+        self._cache: tuple[tuple[int, datetime], dict[str, bytes]] | None = None
         self._lock = threading.Lock()
         server = self
 

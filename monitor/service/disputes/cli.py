@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import tzinfo
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
@@ -26,7 +27,7 @@ def _desk(args: argparse.Namespace) -> tuple[DisputeDesk, Catalogue] | None:
     return dispute_desk(settings, args.open_engine(), lambda: catalogue, lambda: {}, settings.clock()), catalogue
 
 
-def _line(d: Dispute, catalogue: Catalogue, zone) -> str:
+def _line(d: Dispute, catalogue: Catalogue, zone: tzinfo) -> str:
     agency = catalogue.agencies.get(d.agency)
     state = "处理中" if d.state == OPEN else "已答复"
     reason = " ".join(d.reason.split())
@@ -36,7 +37,7 @@ def _line(d: Dispute, catalogue: Catalogue, zone) -> str:
             f"{agency.name if agency else d.agency}  {FIGURES.get(d.figure, d.figure)}：{reason}{evidence}")
 
 
-def _as_json(d: Dispute, desk: DisputeDesk) -> dict:
+def _as_json(d: Dispute, desk: DisputeDesk) -> dict[str, Any]:
     data = d.model_dump()
     data["evidence_path"] = str(desk.evidence_dir / d.evidence_file) if d.evidence_file else None
     return data
@@ -129,7 +130,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_dispute_commands(subparsers: argparse._SubParsersAction, open_engine: Callable[[], Engine]) -> None:
+def add_dispute_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], open_engine: Callable[[], Engine]) -> None:
     disputes = subparsers.add_parser("disputes", help="agencies' disputes of verdicts: list, show, resolve, link")
     verbs = disputes.add_subparsers(dest="disputes_command", required=True)
     listing = verbs.add_parser("list", help="open disputes (--all: every one)")

@@ -174,7 +174,8 @@ class BoardIndex:
         wanted = self.code.get(filters.status, -1)
         if chosen is None:
             return np.flatnonzero(self.codes == wanted)
-        return chosen[self.codes[chosen] == wanted]
+        kept: Positions = chosen[self.codes[chosen] == wanted]   # numpy types a boolean mask's result as Any
+        return kept
 
     def matching(self, filters: Filters) -> int:
         return int(len(self._selected(filters)))

@@ -20,6 +20,8 @@ from monitor.verdict_text import CASE_COLUMNS
 from monitor.service.pages.wording import STATUS_WORDS, number
 
 if TYPE_CHECKING:
+    from monitor.service.disputes.desk import DisputeDesk
+    from monitor.service.outage import StoreOutage
     from monitor.service.web import WebBackend
 
 PACKAGE = Path(__file__).parent
@@ -75,10 +77,10 @@ def routes(backend: "WebBackend") -> list[Route]:
                       zone=snap.catalogue.calendar_zone, case_columns=CASE_COLUMNS, disputes=disputes_of(c.id),
                       dispute_contact=desk.operators() if desk else [])
 
-    desk = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
-    store_reads = getattr(backend, "store_reads", None)
+    desk: DisputeDesk | None = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
+    store_reads: StoreOutage | None = getattr(backend, "store_reads", None)
 
-    def disputes_of(commitment: str) -> list:
+    def disputes_of(commitment: str) -> list[dict[str, Any]]:
         """The commitment's disputes; none shown while the store cannot be read (the page still answers)."""
         if desk is None:
             return []

@@ -64,12 +64,12 @@ def row(c: Commitment, ev: Evaluation | None) -> dict[str, Any]:
     }
 
 
-def _worst_first(rows: Iterable[dict]) -> list[dict]:
+def _worst_first(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (STATUS_ORDER.index(r["status"]) if r["status"] in STATUS_ORDER else 99,
                                        r["deadline"] or "9999", r["id"]))
 
 
-def counts(rows: Iterable[dict]) -> dict[str, int]:
+def counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
     found: dict[str, int] = {s: 0 for s in STATUS_ORDER}
     for r in rows:
         found[r["status"]] = found.get(r["status"], 0) + 1
