@@ -122,8 +122,8 @@ def test_alerts_do_not_name_the_core_tables():
 
 
 @pytest.mark.parametrize("path, code", [
-    ("monitor/store.py", "from .service import metrics"),                       # relative import
-    ("monitor/calendar.py", "def later():\n    from monitor.service import metrics"),   # lazy, inside a function
+    ("monitor/store.py", "from .service import daemon_metrics"),                       # relative import
+    ("monitor/calendar.py", "def later():\n    from monitor.service import daemon_metrics"),   # lazy, inside a function
     ("monitor/evaluate.py", "import collectors.base"),
     ("monitor/units.py", "import sqlalchemy"),                                  # the pure core and the database
     ("monitor/model.py", "from monitor import store"),                          # ... and the store
@@ -142,7 +142,7 @@ def test_a_violation_breaks_a_contract(tmp_path: Path, path: str, code: str):
 
 @pytest.mark.parametrize("path, code", [
     ("monitor/evaluate.py", 'import importlib\n_late = lambda: importlib.import_module("alerts.engine")'),
-    ("monitor/cases.py", '_late = lambda: __import__("monitor.service.metrics")'),
+    ("monitor/cases.py", '_late = lambda: __import__("monitor.service.daemon_metrics")'),
     ("collectors/records.py", 'from importlib import import_module\n_late = lambda: import_module("alerts")'),
 ])
 def test_a_dynamic_import_of_an_outer_package_is_caught(tmp_path: Path, path: str, code: str):
