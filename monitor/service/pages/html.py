@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -16,11 +16,9 @@ from alerts.render import local_time
 from monitor.model import Catalogue, Commitment
 from monitor.display_text import shown
 from monitor.service.pages import charts, downloads, views
+from monitor.service.pages.backend import WebBackend
 from monitor.verdict_text import CASE_COLUMNS
 from monitor.service.pages.wording import STATUS_WORDS, number
-
-if TYPE_CHECKING:
-    from monitor.service.web import WebBackend
 
 PACKAGE = Path(__file__).parent
 HISTORY_POINTS = 200
@@ -56,7 +54,7 @@ def _number(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 1
 
 
-def routes(backend: "WebBackend") -> list[Route]:
+def routes(backend: WebBackend) -> list[Route]:
     def board(request: Request) -> HTMLResponse:
         q = request.query_params
         snap = backend.snapshot()
