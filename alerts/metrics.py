@@ -9,22 +9,25 @@ when retention deletes old notifications, and a sum over replicas counts each me
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator, Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor import names
 
-if TYPE_CHECKING:   # the pipeline imports this module
-    from alerts.pipeline import AlertPipeline
-
 log = logging.getLogger("monitor.alerts")
 CHANNELS = ("email", "webhook", "alertmanager")
 
 
+class OutboxStats(Protocol):
+    """What the collector reads of the alert pipeline (alerts.pipeline.AlertPipeline, which imports this module)."""
+
+    def stats(self) -> dict[str, dict[str, int]]: ...
+
+
 class AlertMetrics(Collector):
-    def __init__(self, pipeline: AlertPipeline) -> None:
+    def __init__(self, pipeline: OutboxStats) -> None:
         self.pipeline = pipeline
 
     def collect(self) -> Iterator[Metric]:

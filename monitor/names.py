@@ -78,7 +78,7 @@ METRIC_NOTIFICATIONS_SENT = "monitor_notifications_sent_total"      # labels: ch
 METRIC_NOTIFICATIONS_FAILED = "monitor_notifications_failed_total"  # labels: channel
 CHANNEL_LABEL = "channel"
 
-# Per-commitment detail for dashboards (monitor.service.metrics.CommitmentCollector yields them).
+# Per-commitment detail for dashboards (monitor.service.commitment_metrics.CommitmentCollector yields them).
 # commitment_info is 1 with the provenance as labels (quotes are too long and free-form for the
 # other series); the case metrics exist only for case_duration commitments.
 INFO_LABELS = ("commitment", "document", "document_title", "clause", "quote", "measured", "promise",

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from alerts.render import Renderer
 from alerts.settings import AlertSettings
 from monitor import names
-from monitor.service.metrics import CommitmentCollector, exported_unit
+from monitor.service.commitment_metrics import CommitmentCollector, exported_unit
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

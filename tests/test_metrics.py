@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from alerts.metrics import AlertMetrics
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.service.metrics import CommitmentCollector, DaemonMetrics, exported_unit
+from monitor.service.commitment_metrics import CommitmentCollector, exported_unit
+from monitor.service.daemon_metrics import DaemonMetrics
 from monitor.observations import CollectionResult
 from tests.needs import tool
 
@@ -168,15 +169,15 @@ def test_the_status_detail_written_directly_is_what_prometheus_client_writes(shi
 
 
 def test_auto_detail_is_full_for_a_small_catalogue_and_status_beyond_the_budget(shipped_catalogue, monkeypatch):
-    from monitor.service import metrics
+    from monitor.service import commitment_metrics
     collector = CommitmentCollector(lambda: shipped_catalogue, lambda: {}, detail="auto")
     assert collector.effective_detail(shipped_catalogue) == "full"
-    monkeypatch.setattr(metrics, "FULL_DETAIL_MAX_COMMITMENTS", 10)
+    monkeypatch.setattr(commitment_metrics, "FULL_DETAIL_MAX_COMMITMENTS", 10)
     assert collector.effective_detail(shipped_catalogue) == "status"
 
 
 def test_a_scrape_serves_the_last_rendering_until_the_next_cycle_renders_again(shipped_catalogue):
-    from monitor.service.metrics import MetricsSnapshot
+    from monitor.service.metrics_snapshot import MetricsSnapshot
     c = shipped_catalogue.evaluated_commitments()[0]
     board: dict = {}
     snapshot = MetricsSnapshot(CommitmentCollector(lambda: shipped_catalogue, lambda: board, detail="status"))
@@ -189,7 +190,7 @@ def test_a_scrape_serves_the_last_rendering_until_the_next_cycle_renders_again(s
 
 
 def test_cycles_close_together_render_once_and_the_deferred_rendering_follows(shipped_catalogue):
-    from monitor.service.metrics import MetricsSnapshot
+    from monitor.service.metrics_snapshot import MetricsSnapshot
     now = [100.0]
     snapshot = MetricsSnapshot(CommitmentCollector(lambda: shipped_catalogue, lambda: {}, detail="status"),
                                clock=lambda: now[0])

@@ -40,7 +40,9 @@ from monitor.service.disputes.desk import dispute_desk
 from monitor.evaluate import Evaluation, data_wanted
 from monitor.loader import load_catalogue
 from monitor.problems import ConfigError
-from monitor.service.metrics import CommitmentCollector, DaemonMetrics, MetricsSnapshot
+from monitor.service.commitment_metrics import CommitmentCollector
+from monitor.service.daemon_metrics import DaemonMetrics
+from monitor.service.metrics_snapshot import MetricsSnapshot
 from monitor.model import Catalogue
 from monitor.shared_verdicts import evaluate_shared
 from monitor.observations import CollectionResult

@@ -25,11 +25,11 @@ import hmac
 import json
 import logging
 import socket
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Callable, Iterator
 
 import anyio.to_thread
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -40,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 
 from monitor.service.disputes import web as dispute_pages
 from monitor.service.pages import api, editor, html
-from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.pages.backend import WebBackend
 from monitor.service.gzipped import Compressed, gzip_body
 from monitor.service.outage import StoreOutage
 from monitor.service.web_bounds import SharedCall, timed_protocol
@@ -51,16 +51,6 @@ WORKERS = 4                      # handler threads: they compete with collection
 CONNECTION_LIMIT = 64            # beyond: 503 at once
 REQUEST_TIMEOUT_SECONDS = 10.0
 RELOAD_ANSWER_SECONDS = 60.0
-
-
-class WebBackend(Protocol):
-    registry: CollectorRegistry
-
-    def health(self) -> tuple[bool, dict[str, Any]]: ...
-    def status(self, commitment: str | None) -> dict[str, Any] | None: ...
-    async def reload(self) -> tuple[bool, list[str]]: ...
-    def snapshot(self) -> Snapshot: ...
-    def history(self, commitment: str, limit: int) -> Sequence[HistoryPoint] | None: ...   # None: store unreadable
 
 
 class JSON(JSONResponse):

@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 from alerts.pipeline import AlertPipeline
 from monitor import names
 from monitor.evaluate import Evaluation
-from monitor.service.metrics import CommitmentCollector, DaemonMetrics
+from monitor.service.commitment_metrics import CommitmentCollector
+from monitor.service.daemon_metrics import DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
 from monitor import migrations

@@ -17,7 +17,7 @@ from monitor.generators import rules
 from monitor.generators.digest import generated_digest
 from monitor.model import Catalogue
 from monitor.service.cli import main
-from monitor.service.metrics import DaemonMetrics
+from monitor.service.daemon_metrics import DaemonMetrics
 from tests.conftest import ROOT
 from tests.needs import tool
 

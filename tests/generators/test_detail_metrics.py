@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 
 from monitor import names
 from monitor.evaluate import duration_quantiles
-from monitor.service.metrics import promise_text
+from monitor.service.commitment_metrics import promise_text
 from tests.generators.exporter_fixture import full_registry, synthetic_board
 
 

@@ -10,7 +10,7 @@ shown again with what was entered).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -26,10 +26,8 @@ from monitor.service.disputes import evidence
 from monitor.service.disputes.desk import DisputeDesk, Evidence
 from monitor.service.disputes.form import REASON_MAX, FormInput, check_fields
 from monitor.service.pages import html, views
+from monitor.service.pages.backend import WebBackend
 from monitor.service.signed_links import LinkGrant, LinkRefused
-
-if TYPE_CHECKING:
-    from monitor.service.web import WebBackend
 
 COOKIE = "dispute_form"
 BODY_MAX = evidence.MAX_BYTES + 256 * 1024   # the file, the text fields and the multipart framing
@@ -68,7 +66,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _form_page(request: Request, backend: "WebBackend", desk: DisputeDesk, grant: LinkGrant, token: str,
+def _form_page(request: Request, backend: WebBackend, desk: DisputeDesk, grant: LinkGrant, token: str,
                given: FormInput, status: int = 200) -> HTMLResponse:
     snap = backend.snapshot()
     c = snap.catalogue.commitments[grant.subject]
@@ -89,7 +87,7 @@ def _cases(ev: Any) -> int | None:
     return ev.cases if ev is not None else None
 
 
-def routes(backend: "WebBackend", desk: DisputeDesk) -> list[Route]:
+def routes(backend: WebBackend, desk: DisputeDesk) -> list[Route]:
     def show(request: Request) -> Response:
         token = request.query_params.get("token", "")
         try:
@@ -125,7 +123,7 @@ def routes(backend: "WebBackend", desk: DisputeDesk) -> list[Route]:
     return [Route("/disputes/new", show, methods=["GET"]), Route("/disputes/new", submit, methods=["POST"])]
 
 
-async def _file(request: Request, backend: "WebBackend", desk: DisputeDesk, form: FormData, client: str) -> Response:
+async def _file(request: Request, backend: WebBackend, desk: DisputeDesk, form: FormData, client: str) -> Response:
     """Check the parsed form and file the dispute, or answer why not."""
     token = _text(form.get("token"))
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,15 +9,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from monitor.service.pages import views
-
-if TYPE_CHECKING:
-    from monitor.service.web import WebBackend
+from monitor.service.pages.backend import WebBackend
 
 PREFIX = "/api/v1"
 HISTORY_POINTS = 200
 
 
-def routes(backend: "WebBackend", respond: type[Response]) -> list[Route]:
+def routes(backend: WebBackend, respond: type[Response]) -> list[Route]:
     def index(request: Request) -> Response:
         return respond({"version": 1, "endpoints": [
             f"{PREFIX}/commitments?document=&agency=&status=&jurisdiction=&limit=&cursor=", f"{PREFIX}/commitments/{{id}}",

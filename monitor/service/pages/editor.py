@@ -7,7 +7,7 @@ Drafts never reach the public pages, the API or mails (the catalogue keeps them 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,9 +15,7 @@ from starlette.routing import Route
 
 from monitor.model import Catalogue
 from monitor.service.pages.seeds import in_sentence, seed_text
-
-if TYPE_CHECKING:
-    from monitor.service.web import WebBackend
+from monitor.service.pages.backend import WebBackend
 
 PATH = "/editor/drafts"
 
@@ -38,7 +36,7 @@ def drafts(catalogue: Catalogue) -> list[dict[str, Any]]:
     return rows
 
 
-def routes(backend: "WebBackend", allowed: Callable[[Request], bool], refused: Callable[[Request], Response],
+def routes(backend: WebBackend, allowed: Callable[[Request], bool], refused: Callable[[Request], Response],
            json: Callable[[Any], Response]) -> list[Route]:
     def view(request: Request) -> Response:
         if not allowed(request):

@@ -16,13 +16,12 @@ from alerts.render import local_time
 from monitor.model import Catalogue, Commitment
 from monitor.display_text import shown
 from monitor.service.pages import charts, downloads, views
+from monitor.service.pages.backend import PageDisputes, WebBackend
 from monitor.verdict_text import CASE_COLUMNS
 from monitor.service.pages.wording import STATUS_WORDS, number
 
 if TYPE_CHECKING:
-    from monitor.service.disputes.desk import DisputeDesk
     from monitor.service.outage import StoreOutage
-    from monitor.service.web import WebBackend
 
 PACKAGE = Path(__file__).parent
 HISTORY_POINTS = 200
@@ -58,7 +57,7 @@ def _number(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 1
 
 
-def routes(backend: "WebBackend") -> list[Route]:
+def routes(backend: WebBackend) -> list[Route]:
     def board(request: Request) -> HTMLResponse:
         q = request.query_params
         snap = backend.snapshot()
@@ -77,7 +76,7 @@ def routes(backend: "WebBackend") -> list[Route]:
                       zone=snap.catalogue.calendar_zone, case_columns=CASE_COLUMNS, disputes=disputes_of(c.id),
                       dispute_contact=desk.operators() if desk else [])
 
-    desk: DisputeDesk | None = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
+    desk: PageDisputes | None = getattr(backend, "dispute_desk", None)   # the agencies' disputes (monitor/service/disputes)
     store_reads: StoreOutage | None = getattr(backend, "store_reads", None)
 
     def disputes_of(commitment: str) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
-"""Prometheus metrics: per-commitment verdicts, rendered once per cycle, and daemon self-metrics.
+"""The per-commitment Prometheus families, from the current catalogue and verdict board.
 
 `CommitmentCollector` yields metric families from the current catalogue and verdict board, so a
 commitment removed from targets.yaml vanishes from /metrics by construction. The daemon does not
-render them on each scrape: `MetricsSnapshot` renders them after each cycle and each reload, and a
-scrape copies those bytes (beside the small self-metrics, rendered fresh).
+render them on each scrape: `metrics_snapshot.MetricsSnapshot` renders them after each cycle and
+each reload, and a scrape copies those bytes (beside the daemon's self-metrics, daemon_metrics.py,
+rendered fresh).
 
 The sample budget (`MONITOR_METRICS_DETAIL`): `full` exports every per-commitment family (about a
 dozen samples per commitment: the status one-hot over six statuses, actual, target, margin,
@@ -15,23 +16,18 @@ panels read; the figures behind a verdict stay on the pages and /api. `auto` (th
 
 from __future__ import annotations
 
-import threading
-import time as time_module
 from datetime import datetime, time
 from typing import Callable, Iterator, Literal, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue, Commitment
-from monitor.observations import CollectionResult
-from monitor.service.gzipped import Compressed
 from monitor.units import UnitError, normalise
 
-_monotonic = time_module.monotonic
 STATUS_ONLY_HELP = "1 for the commitment's current status (detail 'status': the other statuses are not exported)"
 FULL_DETAIL_MAX_COMMITMENTS = 5_000    # full detail: ~12 samples each, ~60,000 samples, ~15 MB at most
 Detail = Literal["auto", "full", "status"]
@@ -192,165 +188,3 @@ class CommitmentCollector(Collector):
 def _label_value(text: str) -> str:
     """A label value as the text exposition format writes it."""
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-class MetricsSnapshot:
-    """Families rendered once (per cycle, per reload) and served as bytes to every scrape until the
-    next rendering. Renderings asked for while one runs fold into one more after it. Many feeds
-    finishing their cycles close together do not each render: a rendering is at least
-    RENDER_SPACING times its own duration (and one second) after the previous one, and the
-    daemon's `flush_if_due` job renders what was deferred, so rendering never takes more than a
-    tenth of a core however many feeds there are."""
-
-    RENDER_SPACING = 10.0
-
-    def __init__(self, collector: CommitmentCollector, clock: Callable[[], float] = _monotonic):
-        self._collector = collector
-        self._clock = clock
-        self._cond = threading.Condition()
-        self._body: bytes | None = None
-        self._compressed = Compressed.of(b"")   # the same, compressed once per rendering (gzipped.py)
-        self._dirty = False
-        self._rendering = False
-        self._rendered_at = float("-inf")
-        self.renders = 0
-        self.last_render_seconds = 0.0
-
-    def _spacing(self) -> float:
-        return max(1.0, self.RENDER_SPACING * self.last_render_seconds)
-
-    def refresh(self, force: bool = True) -> None:
-        """Render now; when a rendering is under way, it renders once more when done, and a forced
-        refresh returns after that. Not forced: when the last rendering is too recent, only mark the
-        snapshot stale for the job."""
-        with self._cond:
-            self._dirty = True
-            if self._rendering and force:   # the running rendering renders once more: wait for it
-                while self._rendering:
-                    self._cond.wait()
-                return
-            if self._rendering or (not force and self._clock() - self._rendered_at < self._spacing()):
-                return
-            self._rendering = True
-        try:
-            while True:
-                with self._cond:
-                    if not self._dirty:
-                        break
-                    self._dirty = False
-                started = self._clock()
-                body = self._collector.render()
-                compressed = Compressed.of(body)
-                with self._cond:
-                    self._body, self._compressed = body, compressed
-                    self.renders += 1
-                    self._rendered_at = self._clock()
-                    self.last_render_seconds = self._rendered_at - started
-                    self._cond.notify_all()
-        finally:
-            with self._cond:
-                self._rendering = False
-                self._cond.notify_all()
-
-    def changed(self) -> None:
-        """A cycle changed the verdicts: render now if the last rendering is old enough, else later."""
-        self.refresh(force=False)
-
-    def flush_if_due(self) -> None:
-        """Render what `changed` deferred, once its spacing has passed (the daemon calls this often)."""
-        with self._cond:
-            due = self._dirty and not self._rendering and self._clock() - self._rendered_at >= self._spacing()
-        if due:
-            self.refresh()
-
-    def exposition(self) -> bytes:
-        """The last rendering (rendered now when there is none yet)."""
-        self._ensure_rendered()
-        with self._cond:
-            return self._body or b""
-
-    def compressed(self) -> Compressed:
-        """The last rendering, deflated once (see gzipped.py)."""
-        self._ensure_rendered()
-        with self._cond:
-            return self._compressed
-
-    def _ensure_rendered(self) -> None:
-        with self._cond:
-            body = self._body
-        if body is None:
-            self.refresh()
-            with self._cond:
-                while self._body is None and self._rendering:
-                    self._cond.wait()
-
-
-class DaemonMetrics:
-    """The daemon's own counters and gauges, on an injected registry."""
-
-    def __init__(self, registry: CollectorRegistry):
-        feed = [names.FEED_LABEL]
-
-        def counter(name: str, documentation: str, labels: list[str]) -> Counter:
-            # names.py spells counters as exposed (…_total); prometheus_client adds the suffix itself
-            return Counter(name.removesuffix("_total"), documentation, labels, registry=registry)
-
-        def gauge(name: str, documentation: str, labels: tuple[str, ...] | list[str] = ()) -> Gauge:
-            return Gauge(name, documentation, labels, registry=registry)
-
-        self.collections = counter(names.METRIC_COLLECTIONS, "Feed collections by result",
-                                   feed + [names.RESULT_LABEL])
-        self.collection_duration = Histogram(names.METRIC_COLLECTION_DURATION, "Time to collect a feed", feed,
-                                             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=registry)
-        self.collection_bytes = counter(names.METRIC_COLLECTION_BYTES, "Bytes read from feeds", feed)
-        self.rows_accepted = counter(names.METRIC_ROWS_ACCEPTED, "Rows accepted from feeds", feed)
-        self.rows_rejected = counter(names.METRIC_ROWS_REJECTED, "Rows rejected from feeds, by reason",
-                                     feed + [names.REASON_LABEL])
-        self.rows_skipped = counter(names.METRIC_ROWS_SKIPPED, "Rows skipped as not data (footer lines), by reason",
-                                    feed + [names.REASON_LABEL])
-        self.feed_last_success = gauge(names.METRIC_FEED_LAST_SUCCESS, "Time of the feed's last successful collection",
-                                       feed)
-        self.feed_up = gauge(names.METRIC_FEED_UP, "1 when the feed's last collection succeeded", feed)
-        self.scheduler_misses = counter(names.METRIC_SCHEDULER_MISSES, "Scheduled runs missed or skipped",
-                                        feed + [names.REASON_LABEL])
-        self.reloads = counter(names.METRIC_RELOADS, "Configuration reloads by result", [names.RESULT_LABEL])
-        self.reload_success = gauge(names.METRIC_RELOAD_SUCCESS, "1 when the last reload of targets.yaml succeeded")
-        self.reload_time = gauge(names.METRIC_RELOAD_TIME, "Time of the last successful load of targets.yaml")
-        self.evaluations = counter(names.METRIC_EVALUATIONS, "Evaluations by status", ["status"])
-        self.store_writable = gauge(names.METRIC_STORE_WRITABLE, "0 when the last write or probe of the store failed")
-        self.store_writable.set(1)
-        self.http_rejected = counter(names.METRIC_HTTP_REJECTED, "HTTP requests refused, by reason",
-                                     [names.REASON_LABEL])
-        self.catalogue_commitments = gauge(names.METRIC_CATALOGUE_COMMITMENTS, "Commitments in the catalogue",
-                                           ["state"])
-        self.public_url = gauge(names.METRIC_PUBLIC_URL, "1, labelled with the base URL of the links to the "
-                                "pages (MONITOR_PUBLIC_URL, else the listen address); rule annotations read it",
-                                ["url"])
-        self.catalogue_info = gauge(names.METRIC_CATALOGUE_INFO, "1 for the digest of the running catalogue "
-                                    "(of the rules and dashboards it calls for)", ["digest"])
-
-    def record_collection(self, result: CollectionResult) -> None:
-        self.collections.labels(result.feed, "ok" if result.ok else result.error_category or "error").inc()
-        self.collection_duration.labels(result.feed).observe(result.duration_seconds)
-        self.collection_bytes.labels(result.feed).inc(result.bytes_read)
-        self.rows_accepted.labels(result.feed).inc(result.rows_accepted)
-        if result.receipts:   # the rejected-file count exists from the first file on (a rule takes its increase)
-            self.rows_rejected.labels(result.feed, "file_rejected")
-        for reason, count in result.rows_rejected.items():
-            self.rows_rejected.labels(result.feed, reason).inc(count)
-        for reason, count in result.rows_skipped.items():
-            self.rows_skipped.labels(result.feed, reason).inc(count)
-        self.feed_up.labels(result.feed).set(1 if result.ok else 0)
-        if result.ok:
-            self.feed_last_success.labels(result.feed).set(result.fetched_at.timestamp())
-
-    def record_catalogue(self, catalogue: Catalogue) -> None:
-        counts = {"active": 0, "draft": 0, "unmonitorable": 0, "unwired": 0}
-        for c in (*catalogue.commitments.values(), *catalogue.drafts.values()):
-            counts["draft" if c.draft else "unwired" if c.unwired else "active" if c.monitorable else "unmonitorable"] += 1
-        for state, count in counts.items():
-            self.catalogue_commitments.labels(state).set(count)
-        from monitor.generators.digest import generated_digest
-
-        self.catalogue_info.clear()
-        self.catalogue_info.labels(generated_digest(catalogue)).set(1)
