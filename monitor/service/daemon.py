@@ -47,7 +47,8 @@ from monitor.model import Catalogue
 from monitor.shared_verdicts import evaluate_shared
 from monitor.observations import CollectionResult
 from monitor.service.pages.views import HistoryPoint, Snapshot
-from monitor.service.leases import FeedLeases, fair_share, replica_id
+from monitor.service.leases import FeedLeases, replica_id
+from monitor.service.replica_share import EveryFeed, FeedShare, ReplicaShare
 from monitor.service.reloads import SerialReloads
 from monitor.service.retention import prune
 from monitor.service import receipts, report_tables
@@ -105,19 +106,18 @@ class Daemon:
         for feed in catalogue.feeds.values():   # a rejected file's count exists at 0 first: MonitorFileRejected sees the first
             if feed.kind in ("file", "reports"):
                 self.metrics.rows_rejected.labels(feed.id, "file_rejected")
+        # with replicas, this one's fair share of the feeds, each held by a lease; else every feed
+        self.feed_share: FeedShare = ReplicaShare(
+            FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)),
+            lambda: len(self.catalogue.feeds), clock, self._forget, lambda: self.commitment_metrics.refresh(),
+        ) if settings.feed_leases else EveryFeed()
         # per-commitment families: rendered once per cycle and per reload, copied by each scrape
-        self.leases = FeedLeases(store.engine, replica_id(), timedelta(seconds=settings.lease_seconds)) \
-            if settings.feed_leases else None
-        self.held: frozenset[str] = frozenset()   # with leases: the feeds this replica collects
-        self.share: int | None = None              # with leases: the most feeds it takes (None: no limit known)
-        self._busy: set[str] = set()               # feeds with a cycle running: never given back mid-cycle
-        self._releasing: set[str] = set()          # feeds being given back: not taken again meanwhile
         self.commitment_metrics = MetricsSnapshot(CommitmentCollector(
             lambda: self.catalogue, lambda: self.board, detail=settings.metrics_detail,
-            feeds=lambda: self.held if self.leases else None))
+            feeds=self.feed_share.held_feeds))
         if alerts is not None:
             self.registry.register(alerts.metrics_collector())
-        self.board: dict[str, Evaluation] = {} if self.leases else {
+        self.board: dict[str, Evaluation] = {} if self.feed_share.held_feeds() is not None else {   # none held yet
             cid: e for cid, e in store.current_evaluations().items() if cid in catalogue.commitments}
         self._board_lock = threading.Lock()   # the one writer of `catalogue` and `board` at a time
         self.store_health = StoreHealth(store.engine)
@@ -184,8 +184,7 @@ class Daemon:
             self._say_where_mail_goes(self.alerts.startup_report(self.catalogue))
         self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-        if self.leases is not None:   # counted among the replicas before taking any feed
-            await self._announce()
+        await self.feed_share.announce()   # counted among the replicas before taking any feed
         self._schedule_feeds(self._triggers(self.catalogue, self.calendar))
         if self.alerts is not None:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
@@ -193,8 +192,8 @@ class Daemon:
                                     next_run_time=datetime.now(timezone.utc))   # the scheduler runs on real time
         self._scheduler.add_job(self._render_metrics, IntervalTrigger(seconds=1), id="metrics", max_instances=1,
                                 coalesce=True)
-        if self.leases is not None:
-            self._scheduler.add_job(self._renew_leases, IntervalTrigger(seconds=max(1.0, self.settings.lease_seconds / 3)),
+        if (renew_seconds := self.feed_share.renew_seconds) is not None:
+            self._scheduler.add_job(self.feed_share.renew, IntervalTrigger(seconds=renew_seconds),
                                     id="leases", max_instances=1, coalesce=True)
         if self.alerts is not None:   # templates, reminders and the overdue list (progress reports)
             self._scheduler.add_job(self._reporting_round, IntervalTrigger(seconds=REPORTING_ROUND_SECONDS),
@@ -229,12 +228,7 @@ class Daemon:
             self._scheduler.shutdown(wait=False)
         if self._running:   # let collections in flight finish storing what they fetched
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
-        if self.leases is not None:   # a clean stop hands the feeds over at once
-            try:
-                await asyncio.to_thread(self.leases.release, sorted(self.held))
-                await asyncio.to_thread(self.leases.withdraw)
-            except Exception:  # noqa: BLE001 - they expire anyway
-                log.warning("lease_release_failed")
+        await self.feed_share.stop()   # a clean stop hands the feeds over at once
         if self.web:
             await self.web.stop()
         if self.demo_server:
@@ -292,9 +286,9 @@ class Daemon:
         task = asyncio.current_task()
         assert task is not None   # run as a job on the event loop
         self._running.add(task)
-        self._busy.add(feed_id)
         try:
-            return await self._run_feed(feed_id)
+            with self.feed_share.cycle(feed_id):   # a feed mid-cycle is never given back
+                return await self._run_feed(feed_id)
         except asyncio.CancelledError:
             if self._stopping.is_set():   # a shutdown that outlasted the grace period drops the run
                 log.info("collection_abandoned", extra={"feed": feed_id, "reason": "shutdown"})
@@ -302,14 +296,13 @@ class Daemon:
             raise
         finally:
             self._running.discard(task)
-            self._busy.discard(feed_id)
 
     async def _run_feed(self, feed_id: str) -> list[Evaluation]:
         catalogue = self.catalogue
         feed = catalogue.feeds.get(feed_id)
         if feed is None:
             return []
-        if self.leases is not None and (await self._over_share(feed_id) or not await self._hold(feed_id)):
+        if not await self.feed_share.may_collect(feed_id):
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
@@ -399,77 +392,9 @@ class Daemon:
         except Exception:  # noqa: BLE001 - retention trouble is logged; the next run tries again
             log.exception("prune_failed")
 
-    async def _hold(self, feed_id: str) -> bool:
-        """Take or renew the feed's lease; a feed lost to another replica leaves this one's exports."""
-        assert self.leases is not None
-        try:
-            if feed_id in self._releasing or (feed_id not in self.held and not await self._may_take()):
-                return False   # this replica has its share: the feed is for another one
-            held = await asyncio.to_thread(self.leases.acquire, feed_id, self.clock())
-        except Exception as exc:  # noqa: BLE001 - no lease without the database: collect nothing
-            log.warning("lease_failed", extra={"feed": feed_id, "error": str(exc)[:200]})
-            held = False
-        if held and feed_id not in self.held:
-            log.info("lease_taken", extra={"feed": feed_id, "holder": self.leases.holder})
-            self.held = self.held | {feed_id}
-        elif not held and feed_id in self.held:
-            log.info("lease_lost", extra={"feed": feed_id, "holder": self.leases.holder})
-            self._forget([feed_id])
-            await asyncio.to_thread(self.commitment_metrics.refresh)
-        return held
-
-    async def _may_take(self) -> bool:
-        """Under its fair share, counting the replicas again when at it (one may have died since)."""
-        assert self.leases is not None
-        if self.share is not None and len(self.held) >= self.share:
-            alive = await asyncio.to_thread(self.leases.alive, self.clock())
-            self.share = fair_share(len(self.catalogue.feeds), alive)
-        return self.share is None or len(self.held) < self.share
-
-    async def _announce(self) -> None:
-        """Renew this replica's row and recount the fair share (kept as it was when the database fails)."""
-        assert self.leases is not None
-        try:
-            alive = await asyncio.to_thread(self.leases.announce, self.clock())
-        except Exception as exc:  # noqa: BLE001 - the leases themselves still decide who collects
-            log.warning("replica_announce_failed", extra={"error": str(exc)[:200]})
-            return
-        self.share = fair_share(len(self.catalogue.feeds), alive)
-
-    async def _give_back_surplus(self) -> None:
-        """Release the feeds held beyond the fair share (never one mid-cycle), for the others to take."""
-        if self.share is None or len(self.held) <= self.share:
-            return
-        idle = [f for f in sorted(self.held, reverse=True) if f not in self._busy]
-        await self._give_back(idle[:len(self.held) - self.share])
-
-    async def _over_share(self, feed_id: str) -> bool:
-        """At the start of a held feed's cycle, with more than the fair share: give this one back instead
-        (the renewal skips feeds mid-cycle, and with short intervals every feed may be mid-cycle then)."""
-        if feed_id not in self.held or self.share is None or len(self.held) <= self.share:
-            return False
-        await self._give_back([feed_id])
-        return True
-
-    async def _give_back(self, surplus: list[str]) -> None:
-        assert self.leases is not None
-        if not surplus:
-            return
-        self._releasing |= set(surplus)
-        self._forget(surplus)
-        try:
-            await asyncio.to_thread(self.leases.release, surplus)
-        except Exception as exc:  # noqa: BLE001 - unreleased, they expire in one lease period
-            log.warning("lease_release_failed", extra={"feeds": ",".join(surplus), "error": str(exc)[:200]})
-        finally:
-            self._releasing -= set(surplus)
-        log.info("leases_given_back", extra={"feeds": ",".join(surplus), "share": self.share})
-        await asyncio.to_thread(self.commitment_metrics.refresh)
-
     def _forget(self, feeds: list[str]) -> None:
-        """No longer collect or export these feeds."""
+        """No longer export these feeds' verdicts (this replica no longer collects them)."""
         with self._board_lock:
-            self.held = self.held - set(feeds)
             self.board = {k: v for k, v in self.board.items()
                           if (c := self.catalogue.commitments.get(k)) is not None and c.measure.feed not in feeds}
 
@@ -479,12 +404,6 @@ class Daemon:
             await asyncio.to_thread(self.commitment_metrics.flush_if_due)
         except Exception:  # noqa: BLE001 - the previous snapshot keeps being served
             log.exception("metrics_render_failed")
-
-    async def _renew_leases(self) -> None:
-        await self._announce()
-        for feed_id in sorted(self.held):
-            await self._hold(feed_id)
-        await self._give_back_surplus()
 
     async def _reporting_round(self) -> None:
         if not reports_feeds(self.catalogue):
@@ -552,7 +471,8 @@ class Daemon:
         while every feed this replica collects failed its last collection."""
         store_problem = self.store_health.check()
         self.metrics.store_writable.set(0 if store_problem else 1)
-        feeds = self.held if self.leases else frozenset(self.catalogue.feeds)
+        held = self.feed_share.held_feeds()
+        feeds = frozenset(self.catalogue.feeds) if held is None else held
         failing = sum(self.feed_ok.get(feed) is False for feed in feeds)
         all_failing = bool(feeds) and failing == len(feeds)
         status = "failing" if store_problem else "degraded" if all_failing or not self.last_reload_ok else "ok"
