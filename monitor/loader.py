@@ -15,8 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from monitor import catalogue_checks as checks
-from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
-                                     read_catalogue)
+from monitor.catalogue_files import (Locator, PathKey, format_path, read_catalogue)
 from monitor.problems import ConfigError as ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import AgencySpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, FeedSpec
@@ -42,11 +41,6 @@ def catalogue_path(explicit: str | Path | None = None, environ: Mapping[str, str
     if explicit:
         return Path(explicit)
     return Path(environ.get(TARGETS_ENV) or DEFAULT_TARGETS)
-
-
-def parse_yaml(text: str, file: str) -> tuple[Any, PositionIndex]:
-    """Parse YAML, keeping positions. Raises ConfigError with the syntax error's position."""
-    return parse_with_positions(text, file)
 
 
 def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Catalogue:
