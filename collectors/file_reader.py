@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 _PRELOAD = ["collectors.file_drop"]
 _context_lock = threading.Lock()
 _context: ForkServerContext | None = None
-_running: dict[int, BaseProcess] = {}      # pid -> the child reading now (for tests and shutdown)
+_running: dict[int, BaseProcess] = {}      # pid -> the child reading now (the fault tests check none outlives its read)
 
 
 class ReadStopped(Exception):
@@ -47,19 +47,6 @@ def _fork_server() -> ForkServerContext:
             context.set_forkserver_preload(_PRELOAD)
             _context = context
         return _context
-
-
-def start_server() -> None:
-    """Start the fork server now (it takes a second or two, importing the readers), not at the first read."""
-    _fork_server()
-    from multiprocessing import forkserver
-    forkserver.ensure_running()
-
-
-def running_readers() -> list[int]:
-    """The pids of the children reading a file now."""
-    with _context_lock:
-        return [pid for pid, process in _running.items() if process.is_alive()]
 
 
 class FileReader:

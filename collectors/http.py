@@ -27,11 +27,6 @@ TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 _backoff: dict[str, float] = {"base": 0.5, "cap": 8.0}
 
 
-def set_backoff(base_seconds: float, cap_seconds: float = 8.0) -> None:
-    """Change the retry backoff (first delay `base`, doubling up to `cap`); tests make it tiny."""
-    _backoff["base"], _backoff["cap"] = base_seconds, cap_seconds
-
-
 def backoff_delay(attempt: int) -> float:
     """Delay before retry number `attempt` (1-based): exponential with jitter, capped."""
     delay = min(_backoff["cap"], _backoff["base"] * 2.0 ** (attempt - 1))

@@ -55,10 +55,6 @@ def _gates(feed_id: str) -> list[asyncio.Semaphore]:
     return [entry[2], entry[1]] if feed_id in _struggling else [entry[1]]
 
 
-def struggling_feeds() -> frozenset[str]:
-    return frozenset(_struggling)
-
-
 def deadline_seconds(feed: FeedBase) -> float:
     """The longest a whole collection may take: every attempt of every page timing out, plus parsing."""
     pages = getattr(feed, "max_pages", 1) if (getattr(feed, "next_link", None) or getattr(feed, "page_param", None)) else 1

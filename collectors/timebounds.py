@@ -52,9 +52,3 @@ class TimeWindow:
         def local(moment: datetime) -> np.datetime64:
             return np.datetime64(moment.astimezone(tz).replace(tzinfo=None), "s")
         return local(self.earliest), local(self.latest)
-
-    def masks(self, moments: np.ndarray, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-        """(too old, in the future) for local datetime64 values; NaT is neither."""
-        low, high = self.local_bounds(tz)
-        known = ~np.isnat(moments)
-        return known & (moments < low), known & (moments > high)

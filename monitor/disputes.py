@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import Index, Text, func, update
+from sqlalchemy import Index, Text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
@@ -121,8 +121,3 @@ def open_commitments(session: Session, commitments: Sequence[str] | None = None)
     if commitments is not None:
         query = query.where(col(Dispute.commitment).in_(list(commitments)))
     return frozenset(session.exec(query).all())
-
-
-def count_since(session: Session, agency: str, since: datetime) -> int:
-    return session.exec(select(func.count()).select_from(Dispute).where(
-        col(Dispute.agency) == agency, col(Dispute.created_at) >= since)).one()

@@ -7,27 +7,22 @@ The daemon and `monitor validate` both call `load_catalogue`.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter, ValidationError
 
-from monitor.catalogue_files import (Locator, PathKey, PositionIndex, format_path, parse_with_positions,
-                                     read_catalogue)
+from monitor import catalogue_checks as checks
+from monitor.catalogue_files import (Locator, PathKey, format_path, read_catalogue)
 from monitor.problems import ConfigError as ConfigError, ConfigProblem
 from monitor.model import Catalogue, build_catalogue
 from monitor.spec import AgencySpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, FeedSpec
-from monitor.hedges import written_in
-from monitor.units import UnitError, parse_unit
 
 TARGETS_ENV = "MONITOR_TARGETS"
 DEFAULT_TARGETS = Path("targets.yaml")
 TARGETS_HELP = "targets.yaml (default: MONITOR_TARGETS, else ./targets.yaml)"
-_OFFICE_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 
 def _clean_loc(loc: tuple[Any, ...], locator: Locator) -> PathKey:
@@ -46,11 +41,6 @@ def catalogue_path(explicit: str | Path | None = None, environ: Mapping[str, str
     if explicit:
         return Path(explicit)
     return Path(environ.get(TARGETS_ENV) or DEFAULT_TARGETS)
-
-
-def parse_yaml(text: str, file: str) -> tuple[Any, PositionIndex]:
-    """Parse YAML, keeping positions. Raises ConfigError with the syntax error's position."""
-    return parse_with_positions(text, file)
 
 
 def load_catalogue(path: str | Path, seeds_dirs: list[Path] | None = None) -> Catalogue:
@@ -178,100 +168,16 @@ def check_references(spec: CatalogueSpec, locator: Locator | _Renumbered, file: 
                      seeds_dirs: list[Path], unchecked: dict[str, set[str]] | None = None) -> list[ConfigProblem]:
     """Ids, references, quotes and time zones. `unchecked`: ids of items left out because their
     schema failed (reported already): references to them are no problem here."""
-    problems: list[ConfigProblem] = []
-    unchecked = unchecked or {}
-
-    def problem(path: PathKey, message: str) -> None:
-        problems.append(_located(locator, path, message))
-
-    for section in ("documents", "agencies", "feeds", "commitments"):
-        seen: set[str] = set()
-        for i, item in enumerate(getattr(spec, section)):
-            if item.id in seen:
-                problem((section, i, "id"), f"duplicate id {item.id!r}")
-            seen.add(item.id)
-
-    documents = {d.id: d for d in spec.documents}
-    agencies = {a.id for a in spec.agencies} | unchecked.get("agencies", set())
-    feeds = {f.id for f in spec.feeds} | unchecked.get("feeds", set())
-    known_documents = set(documents) | unchecked.get("documents", set())
-    seeds: dict[str, str | None] = {}   # copies of a plan share one seed file: read it once
-    seed_texts: dict[str, str | None] = {
-        d.id: seeds[d.source] if d.source in seeds else seeds.setdefault(d.source, _read_seed(d.source, seeds_dirs))
-        for d in spec.documents}
-    for i, d in enumerate(spec.documents):
-        if seed_texts[d.id] is None:   # a misspelt source would silently turn quote checking off
-            problem(("documents", i, "source"), f"seed file {d.source!r} not found in "
-                                                 f"{', '.join(str(folder) for folder in seeds_dirs)}")
-
-    try:
-        ZoneInfo(spec.calendar.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem(("calendar", "timezone"), f"unknown time zone {spec.calendar.timezone!r}")
-    jurisdictions = {d.jurisdiction for d in spec.documents}
-    for jurisdiction, spans in spec.calendar.office_hours.items():
-        if jurisdiction != "default" and jurisdiction not in jurisdictions:
-            # a key that matches no document silently falls back to the default hours (北京市海淀区 vs 海淀區)
-            problem(("calendar", "office_hours", jurisdiction),
-                    f"names no document's jurisdiction; keys are 'default' or a jurisdiction exactly as a "
-                    f"document writes it: {sorted(jurisdictions)}")
-        for j, span in enumerate(spans):
-            if not _OFFICE_HOURS_RE.match(span) or span[:5] >= span[6:]:
-                problem(("calendar", "office_hours", jurisdiction, j), f"expected HH:MM-HH:MM, got {span!r}")
-
-    for name, measure in spec.measures.items():
-        if measure.feed not in feeds:
-            problem(("measures", name, "feed"), f"unknown feed {measure.feed!r}; known: {sorted(feeds)}")
-
-    for i, c in enumerate(spec.commitments):
-        if c.document not in known_documents:
-            problem(("commitments", i, "document"), f"unknown document {c.document!r}; known: {sorted(documents)}")
-        elif not c.id.startswith(c.document + "."):
-            problem(("commitments", i, "id"), f"ids start with their document id: {c.document}.<slug>")
-        for field, ids in (("agency", [c.agency] if c.agency else []), ("co_agencies", c.co_agencies)):
-            for agency in ids:
-                if agency not in agencies:
-                    problem(("commitments", i, field), f"unknown agency {agency!r}")
-        if isinstance(c.measure, str) and c.measure not in spec.measures:
-            problem(("commitments", i, "measure"), f"unknown measure {c.measure!r}; known: {sorted(spec.measures)}")
-        elif c.measure is not None and not isinstance(c.measure, str) and c.measure.feed not in feeds:
-            problem(("commitments", i, "measure", "feed"), f"unknown feed {c.measure.feed!r}; known: {sorted(feeds)}")
-        try:
-            dimension = parse_unit(c.unit).dimension
-            if c.kind == "case_duration" and dimension not in ("working_days", "working_hours", "time", "months"):
-                problem(("commitments", i, "unit"), f"a case_duration needs a time unit, got {c.unit!r}")
-        except UnitError as exc:
-            if c.status == "active":   # a draft's unit as the text wrote it is settled on review
-                problem(("commitments", i, "unit"), str(exc))
-        if c.hedge is not None and not written_in(c.hedge, c.quote):
-            problem(("commitments", i, "hedge"), f"the quote does not write {c.hedge!r}; the hedge is the "
-                                                 "quote's own word (原则上, 力争, 逐步, 基本)")
-        text = seed_texts.get(c.document)
-        if text is not None and c.quote not in text:
-            problem(("commitments", i, "quote"), "not an exact substring of the document's seed file")
-    for i, window in enumerate(spec.alerting.maintenance):
-        for field, noun, known in (("agencies", "agency", agencies),
-                                   ("commitments", "commitment", {c.id for c in spec.commitments})):
-            for j, ref in enumerate(getattr(window, field)):
-                if ref not in known:
-                    problem(("alerting", "maintenance", i, field, j), f"unknown {noun} {ref!r}")
-    for i, e in enumerate(spec.excluded):
-        if e.document is not None and e.document not in known_documents:
-            problem(("excluded", i, "document"), f"unknown document {e.document!r}")
-        if e.pattern is not None:
-            try:
-                re.compile(e.pattern)
-            except re.error as exc:
-                problem(("excluded", i, "pattern"), f"bad regular expression: {exc}")
-        text = seed_texts.get(e.document or "")
-        if e.quote is not None and text is not None and e.quote not in text:
-            problem(("excluded", i, "quote"), "not an exact substring of the document's seed file")
-    return problems
-
-
-def _read_seed(source: str, dirs: list[Path]) -> str | None:
-    for folder in dirs:
-        candidate = folder / source
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8-sig", errors="replace")
-    return None
+    known = checks.KnownIds.of(spec, unchecked or {})
+    seed_texts = checks.read_seed_texts(spec.documents, seeds_dirs)
+    findings = [
+        *checks.duplicate_ids(spec),
+        *checks.missing_seed_files(spec.documents, seed_texts, seeds_dirs),
+        *checks.time_zone(spec.calendar),
+        *checks.office_hours(spec.calendar, spec.documents),
+        *checks.measure_feeds(spec.measures, known),
+        *checks.commitments(spec.commitments, known, seed_texts),
+        *checks.maintenance_windows(spec.alerting, known, spec.commitments),
+        *checks.exclusions(spec.excluded, known, seed_texts),
+    ]
+    return [_located(locator, path, message) for path, message in findings]

@@ -103,11 +103,3 @@ def _union(case: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.nda
         start = np.maximum(start, before)
     end = np.maximum(end, start)
     return start.astype("datetime64[s]"), end.astype("datetime64[s]"), case
-
-
-def stated_unit(text: str) -> str:
-    """A stated unit of suspended time, checked: a unit of working or elapsed time."""
-    unit = parse_unit(text)
-    if unit.dimension not in (*_WORKING, "time"):
-        raise UnitError(f"suspended time needs a unit of time (工作日, 日, 小时, 工作小时), got {text!r}")
-    return unit.name

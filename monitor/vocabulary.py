@@ -31,8 +31,3 @@ STATUS_COLOUR: dict[str, str] = {
     "no_data": "#757575",
     "error": "#6a1b9a",
 }
-
-
-def status_word(status: str | None) -> str:
-    """The Chinese word of a status (the status itself when it has none)."""
-    return STATUS_ZH.get(status or "", status or "")

@@ -148,13 +148,14 @@ def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limi
     import monitor.service.daemon as module
     daemon.settings = daemon.settings.model_copy(update={"max_concurrent_feeds": 1})
     started: list[int] = []
-    release = threading.Event()
+    storing, release = threading.Event(), threading.Event()
 
     async def fake_collect(feed, context):
         started.append(len(started) + 1)
         return CollectionResult(feed="demo", fetched_at=NOW, ok=True, values=[ValuePoint("x", NOW, 1.0)])
 
     def slow_store(catalogue, result, feed_id):
+        storing.set()
         release.wait(10)
         return []
     monkeypatch.setattr(module, "collect", fake_collect)
@@ -164,7 +165,9 @@ def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limi
         daemon._client = httpx.AsyncClient()
         first = asyncio.create_task(daemon._run_feed("demo"))
         second = asyncio.create_task(daemon._run_feed("demo"))
-        await asyncio.sleep(0.3)
+        # both tasks took their first step before this one resumes: a second task not held back by
+        # the writer would have collected by now (fake_collect never yields)
+        assert await asyncio.to_thread(storing.wait, 10), "the first result never reached the writer"
         seen = list(started)   # the first result waits in the writer: the second must not collect yet
         release.set()
         await asyncio.gather(first, second)

@@ -1,4 +1,4 @@
-"""The project installs three flat top-level import names; README ("Why three flat import names")
+"""The project installs three flat top-level import names; docs/architecture.md ("Why three flat import names")
 says why that is safe for an application installed into its own environment. These tests fail when
 it stops being safe: another installed distribution provides one of the names, or one of them
 resolves to anything but this checkout."""

@@ -16,6 +16,7 @@ from monitor import migrations
 from monitor.service.leases import FeedLeases
 from monitor.service.replica_share import EveryFeed, ReplicaShare
 from monitor.store import make_engine
+from tests.test_leases import holders
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 PERIOD = timedelta(seconds=30)
@@ -72,7 +73,7 @@ def test_alone_a_replica_takes_every_feed_and_a_second_one_halves_its_share(engi
         assert await second.collect_all() == ["c", "d"]              # renewed, and no more than its share
 
     asyncio.run(scenario())
-    assert first.share.leases.holders() == {"a": "first", "b": "first", "c": "second", "d": "second"}
+    assert holders(engine) == {"a": "first", "b": "first", "c": "second", "d": "second"}
 
 
 def test_a_replica_at_its_share_counts_the_replicas_again_before_giving_up_a_feed(engine):

@@ -9,7 +9,8 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from unittest.mock import Mock
 
 import httpx
@@ -174,11 +175,26 @@ def test_uvicorn_h11_protocol_still_has_what_web_bounds_builds_on():
         loop.close()
 
 
+def until(condition: Callable[[], bool], timeout: float = 10) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def held_connections(server: WebServer) -> int:
+    """The connections uvicorn counts against its limit (the set limit_concurrency is checked on)."""
+    return len(server._server.server_state.connections)
+
+
 def test_connections_beyond_the_limit_get_503_at_once():
-    with serving(Backend(), connection_limit=2, request_timeout=30) as (_, port):
+    with serving(Backend(), connection_limit=2, request_timeout=30) as (server, port):
         holders = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
         try:
-            time.sleep(0.3)   # let the listener accept both
+            assert until(lambda: held_connections(server) == 2), "the listener never accepted both holders"
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 503
         finally:
             for holder in holders:

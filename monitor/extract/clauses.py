@@ -58,12 +58,6 @@ class Structure:
         chain = [label for label in self.enclosing(pos) if label.level > 1] or self.enclosing(pos)
         return "".join(label.text for label in chain[-2:]) or None
 
-    def _block_end(self, label: Label) -> int:
-        for later in self.labels:
-            if later.start > label.start and later.level <= label.level:
-                return later.start
-        return self.text_length
-
     def _own_end(self, label: Label) -> int:
         """End of the part of a labelled block before its first sub-label."""
         for later in self.labels:

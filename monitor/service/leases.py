@@ -113,7 +113,3 @@ class FeedLeases:
             session.execute(delete(Replica).where(col(Replica.holder) == self.holder))
             session.commit()
 
-    def holders(self) -> dict[str, str]:
-        with Session(self.engine) as session:
-            return dict(session.execute(select(FeedLease.feed, FeedLease.holder)).all())
-

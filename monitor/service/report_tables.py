@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from sqlalchemy import Index, Text, delete
 from sqlalchemy.engine import Engine
@@ -90,11 +90,3 @@ def recent_rejections(engine: Engine, since: datetime) -> list[FileReceiptRow]:
         return list(session.exec(select(FileReceiptRow).where(col(FileReceiptRow.accepted).is_(False),
                                                               col(FileReceiptRow.received_at) >= since)
                                  .order_by(col(FileReceiptRow.received_at).desc()).limit(50)).all())
-
-
-def rejected_counts(engine: Engine) -> Iterable[tuple[str, int]]:
-    """Rejected files per feed, ever (the counter's value after a restart)."""
-    from sqlalchemy import func
-    with Session(engine) as session:
-        return list(session.exec(select(FileReceiptRow.feed, func.count()).where(
-            col(FileReceiptRow.accepted).is_(False)).group_by(FileReceiptRow.feed)).all())

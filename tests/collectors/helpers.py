@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import TypeAdapter
 
+from collectors import http
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.observations import CollectionResult
@@ -37,3 +39,14 @@ def collect_once(spec, env: Mapping[str, str] | None = None, now: datetime = NOW
     if result.handover is not None and committed is not None:
         result.handover.committed() if committed else result.handover.abandoned()
     return result
+
+
+@contextlib.contextmanager
+def fast_backoff(base_seconds: float = 0.01, cap_seconds: float = 0.05) -> Iterator[None]:
+    """HTTP retries almost at once (first delay `base`, doubling up to `cap`), the shipped backoff after."""
+    shipped = dict(http._backoff)
+    http._backoff.update(base=base_seconds, cap=cap_seconds)
+    try:
+        yield
+    finally:
+        http._backoff.update(shipped)

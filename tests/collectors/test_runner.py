@@ -130,6 +130,6 @@ def test_a_feed_that_timed_out_is_struggling_until_it_succeeds(monkeypatch):
     async def once():
         async with httpx.AsyncClient() as client:
             await runner.collect(feed(id="f", kind="demo"), FetchContext(client=client, now=NOW, timezone=TZ))
-        return runner.struggling_feeds()
+        return frozenset(runner._struggling)
     assert asyncio.run(once()) == {"f"}
     assert asyncio.run(once()) == frozenset()

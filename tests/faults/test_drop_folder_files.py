@@ -11,6 +11,7 @@ import os
 import sqlite3
 import time
 from datetime import datetime
+from multiprocessing import forkserver
 from pathlib import Path
 
 import httpx
@@ -58,6 +59,19 @@ def export(folder, name: str, n: int, first: int = 0):
     for row in rows:
         row[1] = f"{Path(name).stem}-{row[1]}"
     return af.write_xlsx(folder / name, rows)
+
+
+def start_fork_server() -> None:
+    """The readers' fork server started now (it takes a second or two, importing the readers), so a
+    test's time limit measures the read, not the start."""
+    file_reader._fork_server()
+    forkserver.ensure_running()
+
+
+def running_readers() -> list[int]:
+    """The pids of the children reading a file now."""
+    with file_reader._context_lock:
+        return [pid for pid, process in file_reader._running.items() if process.is_alive()]
 
 
 def test_a_corrected_resubmission_under_the_same_name_replaces_the_original(tmp_path):
@@ -141,13 +155,13 @@ def test_a_read_past_its_deadline_is_stopped_and_leaves_the_file_for_the_next_ru
         async with httpx.AsyncClient() as client:
             context = FetchContext(client=client, now=datetime.now(TZ), timezone=TZ, env={})
             fetch = asyncio.create_task(file_drop.FileCollector().fetch(drop_feed(drop), context))
-            while not (readers := file_reader.running_readers()) and not fetch.done():
+            while not (readers := running_readers()) and not fetch.done():
                 await asyncio.sleep(0.005)
             fetch.cancel()   # what the deadline does
             with pytest.raises(asyncio.CancelledError):
                 await fetch
             return readers
-    file_reader.start_server()
+    start_fork_server()
     started = time.monotonic()
     readers = asyncio.run(collect_until_parsing())
     assert readers, "the file was read before the collection could be cancelled"
@@ -156,7 +170,7 @@ def test_a_read_past_its_deadline_is_stopped_and_leaves_the_file_for_the_next_ru
     deadline = time.monotonic() + 5
     while not all(_gone(pid) for pid in readers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert all(_gone(pid) for pid in readers) and file_reader.running_readers() == []
+    assert all(_gone(pid) for pid in readers) and running_readers() == []
     assert time.monotonic() - started < 15
     assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing
     assert path.exists() and not (drop / "processed").exists() and not (drop / "rejected").exists()
@@ -171,7 +185,7 @@ def test_a_parse_that_times_out_files_nothing_then_is_set_aside_unread_on_the_ne
     path.write_text(",".join(af.HEADER) + "\n" + rows, encoding="utf-8")   # seconds to parse
     af.settle(path)
     monkeypatch.setattr(runner, "PARSE_ALLOWANCE_SECONDS", 0.5)
-    file_reader.start_server()
+    start_fork_server()
     result = collect_once(drop_feed(drop, timeout="1s", retries=0), now=datetime.now(TZ))
     assert not result.ok and result.error_category == "timeout"
     assert not _claimed_by_someone(path)      # the worker let go of it, and filed nothing

@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from collectors.base import FetchContext
-from collectors.http import set_backoff
 from collectors.runner import collect
 from tests.collectors.feed_server import FeedServer
-from tests.collectors.helpers import NOW, TZ, collect_once, feed
+from tests.collectors.helpers import NOW, TZ, collect_once, fast_backoff, feed
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +21,8 @@ CASES = [{"name": "setup", "type": "cases", "records": "cases"}]
 
 @pytest.fixture(scope="module")
 def server():
-    set_backoff(0.01, 0.05)
-    with FeedServer() as running:
+    with fast_backoff(), FeedServer() as running:
         yield running
-    set_backoff(0.5, 8.0)
 
 
 def json_feed(server, path, series=RATE, **more):

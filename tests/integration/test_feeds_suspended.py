@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 
-from collectors.http import set_backoff
 from collectors.series import extract_json
 from monitor.calendar import WorkCalendar
 from monitor.cases import case_timing
@@ -15,7 +14,7 @@ from monitor.observations import CaseRecords
 from monitor.pauses import suspended_time
 from monitor.units import parse_unit
 from tests.collectors.feed_server import FeedServer
-from tests.collectors.helpers import NOW, TZ, collect_once, feed
+from tests.collectors.helpers import NOW, TZ, collect_once, fast_backoff, feed
 
 pytestmark = pytest.mark.integration
 
@@ -54,8 +53,7 @@ def _csv(text):
 
 @pytest.fixture(scope="module")
 def server():
-    set_backoff(0.01, 0.05)
-    with FeedServer() as running:
+    with fast_backoff(), FeedServer() as running:
         running.routes["/cases.json"] = _json({"cases": CASES})
         running.routes["/events.json"] = _json({"events": [dict(zip(("办件编号", "环节", "时间", "特别程序种类"), e))
                                                            for e in EVENTS]})
@@ -67,7 +65,6 @@ def server():
             "C4,2024-06-03 09:00,2024-06-05 10:00,2024-06-04 10:00,2024-06-03 10:00,,\n")
         running.routes["/events.csv"] = _csv("办件编号,环节,时间,特别程序种类\n" + "".join(",".join(e) + "\n" for e in EVENTS))
         yield running
-    set_backoff(0.5, 8.0)
 
 
 def json_cases(server, paused):
