@@ -55,9 +55,13 @@ def engine(tmp_path: Path) -> sqlalchemy.Engine:
     return engine
 
 
+
+def two_replicas(engine: sqlalchemy.Engine, clock: Clock | None = None) -> tuple[Replica, Replica]:
+    clock = clock or Clock()
+    return Replica(engine, "first", clock), Replica(engine, "second", clock)
+
 def test_alone_a_replica_takes_every_feed_and_a_second_one_halves_its_share(engine):
-    clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine)
 
     async def scenario() -> None:
         await first.share.announce()
@@ -77,8 +81,7 @@ def test_alone_a_replica_takes_every_feed_and_a_second_one_halves_its_share(engi
 
 
 def test_a_replica_at_its_share_counts_the_replicas_again_before_giving_up_a_feed(engine):
-    clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine)
 
     async def scenario() -> None:
         await second.share.announce()
@@ -92,8 +95,7 @@ def test_a_replica_at_its_share_counts_the_replicas_again_before_giving_up_a_fee
 
 
 def test_the_surplus_given_back_is_never_a_feed_mid_cycle(engine):
-    clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine)
 
     async def scenario() -> None:
         await first.share.announce()
@@ -110,8 +112,7 @@ def test_the_surplus_given_back_is_never_a_feed_mid_cycle(engine):
 
 
 def test_a_held_feed_over_the_share_is_given_back_at_the_start_of_its_cycle(engine):
-    clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine)
 
     async def scenario() -> None:
         await first.share.announce()
@@ -127,7 +128,7 @@ def test_a_held_feed_over_the_share_is_given_back_at_the_start_of_its_cycle(engi
 
 def test_a_lease_lost_to_another_replica_forgets_the_feed(engine, caplog):
     clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine, clock)
 
     async def scenario() -> None:
         assert await first.share.may_collect("a")
@@ -176,8 +177,7 @@ def test_a_lease_failing_on_a_held_feed_forgets_it(engine, caplog):
 
 
 def test_a_clean_stop_hands_every_feed_over_at_once(engine):
-    clock = Clock()
-    first, second = Replica(engine, "first", clock), Replica(engine, "second", clock)
+    first, second = two_replicas(engine)
 
     async def scenario() -> None:
         assert await first.collect_all() == FEEDS
