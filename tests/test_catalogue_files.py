@@ -113,7 +113,7 @@ def test_many_files_are_parsed_on_several_cores_into_what_one_process_makes(tmp_
     serial = load_catalogue(path)
     catalogue_files._cache.clear()
     monkeypatch.setattr(catalogue_files, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)   # catalogue_files' own os
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)   # what catalogue_files asks for its pool size
     parsed_here: list[str] = []
     real = catalogue_files._fast_parse
 
