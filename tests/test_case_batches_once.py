@@ -42,6 +42,7 @@ def test_the_same_cases_sent_again_are_not_stored_again_and_take_the_new_data_ti
         store.save_collection(CollectionResult("feed", at, True, cases=[batch(at)]))
     assert stored_batches(store) == [50]
     data = store.measure_data("feed", "setup")
+    assert data.cases is not None
     assert data.cases.data_time == NOW + timedelta(minutes=4) and len(data.cases) == 50
 
 
@@ -53,6 +54,7 @@ def test_changed_cases_are_stored_as_a_new_batch(database_url):
     store.save_collection(CollectionResult("feed", later, True, cases=[batch(later, n=51, shift=60)]))
     assert stored_batches(store) == [50, 50, 51]
     newest = store.measure_data("feed", "setup").cases
+    assert newest is not None
     assert len(newest) == 51
 
 

@@ -21,7 +21,7 @@ ENV_CATALOGUE = VALID.replace("demo2021.company_setup", "demo2021.only_in_env") 
     "    unit: 个工作日\n    agency: demo.market\n    measure: {feed: drop, series: days}\n")
 
 # command line, what its output shows when it read the catalogue above, its exit status
-COMMANDS = {
+COMMANDS: dict[str, tuple[list[str], str] | tuple[list[str], str, int]] = {
     "validate": (["validate"], "catalogue/targets.yaml: ok"),
     "list": (["list", "--json"], "demo2021.only_in_env"),
     "calendar": (["calendar", "2026"], "2026"),
@@ -81,6 +81,7 @@ def test_the_demo_server_serves_the_catalogue_monitor_targets_names(env_only, tm
     with subprocess.Popen([sys.executable, "-m", "monitor", "demo-server", "--listen", "127.0.0.1:0"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
         try:
+            assert process.stdout is not None
             line = process.stdout.readline()   # printed once the catalogue is loaded and the server listens
             assert line.startswith("demo feed serving http://127.0.0.1:"), line
             series = httpx.get(line.split()[-1], params={"feed": "demo"}, timeout=10)

@@ -3,7 +3,9 @@ a reload that parses again only the files that changed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,7 +93,11 @@ def test_a_reload_parses_again_only_the_files_that_changed(tmp_path, monkeypatch
     load_catalogue(path)
     parsed: list[str] = []
     real = catalogue_files._fast_parse
-    monkeypatch.setattr(catalogue_files, "_fast_parse", lambda text: parsed.append(text) or real(text))
+
+    def recorded(text: str) -> Any:
+        parsed.append(text)
+        return real(text)
+    monkeypatch.setattr(catalogue_files, "_fast_parse", recorded)
     (tmp_path / "targets.d" / "zz-other.yaml").write_text(
         COMMITMENTS.replace("demo2021.company_setup", "demo2021.renamed"), encoding="utf-8")
     catalogue = load_catalogue(path)
@@ -107,10 +113,14 @@ def test_many_files_are_parsed_on_several_cores_into_what_one_process_makes(tmp_
     serial = load_catalogue(path)
     catalogue_files._cache.clear()
     monkeypatch.setattr(catalogue_files, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(catalogue_files.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)   # what catalogue_files asks for its pool size
     parsed_here: list[str] = []
     real = catalogue_files._fast_parse
-    monkeypatch.setattr(catalogue_files, "_fast_parse", lambda text: parsed_here.append(text) or real(text))
+
+    def recorded(text: str) -> Any:
+        parsed_here.append(text)
+        return real(text)
+    monkeypatch.setattr(catalogue_files, "_fast_parse", recorded)
     parallel = load_catalogue(path)
     assert parallel.commitments == serial.commitments and len(parallel.commitments) == 12
     assert len(parsed_here) == 1          # targets.yaml itself; the twelve included files in the workers

@@ -3,6 +3,7 @@ store faults reported instead of counted as successes."""
 
 from __future__ import annotations
 
+import os
 import asyncio
 from datetime import datetime, timezone
 from pathlib import Path
@@ -131,9 +132,8 @@ def test_status_answers_from_memory_when_the_database_is_gone(daemon, monkeypatc
 def test_the_daemon_refuses_to_start_on_a_read_only_database(tmp_path, monkeypatch):
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'monitor.db'}")
     open_store(settings).engine.dispose()
-    import monitor.service.store_health as module
-    database, access = tmp_path / "monitor.db", module.os.access   # as an unprivileged user would see a 0444 file:
-    monkeypatch.setattr(module.os, "access",                        # that file only (migrations read their folder)
+    database, access = tmp_path / "monitor.db", os.access   # as an unprivileged user would see a 0444 file:
+    monkeypatch.setattr(os, "access",                        # that file only (migrations read their folder)
                         lambda path, mode: False if Path(path).resolve() == database.resolve() else access(path, mode))
     with pytest.raises(StoreUnavailable, match="not writable"):
         open_store(settings)

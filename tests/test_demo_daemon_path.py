@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime, timezone
+from typing import Callable
 
 import httpx
 import pytest
@@ -28,6 +29,10 @@ INSTANTS = {
     "2026-11": datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc),
     "2027-03 (provisional calendar)": datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc),
 }
+
+
+def _stopped_at(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
 
 
 async def _collect_once(feed, calendar, url, now):
@@ -71,7 +76,7 @@ def test_reading_only_the_newest_value_gives_every_verdict_that_reading_the_whol
     migrations.upgrade(engine)
     store = Store(engine)
     for now in (first, later):
-        server = DemoServer(lambda: shipped_on_demo, lambda: calendar, 42, clock=lambda now=now: now).start()
+        server = DemoServer(lambda: shipped_on_demo, lambda: calendar, 42, clock=_stopped_at(now)).start()
         try:
             result = asyncio.run(_collect_once(shipped_on_demo.feeds["demo"], calendar, server.url, now))
         finally:

@@ -12,6 +12,7 @@ def test_demo_server_serves_a_series_for_every_evaluated_commitment(repo_root, s
     server = subprocess.Popen([sys.executable, "-m", "monitor", "demo-server", "--listen", "127.0.0.1:0",
                                "--config", str(repo_root / "targets.yaml")], stdout=subprocess.PIPE, text=True,
                               cwd=repo_root)
+    assert server.stdout is not None
     try:
         line = server.stdout.readline()
         assert line.startswith("demo feed serving http://127.0.0.1:"), line

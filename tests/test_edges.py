@@ -3,15 +3,15 @@ small change of the code (>= for >, a guard dropped, a clamp removed) would move
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import yaml
 
 from alerts.grouping import digest_due, may_be_due, recipients, resend_due
-from alerts.tables import AlertGroup
+from alerts.tables import AlertGroup, AlertState
 from collectors.records import (_all_distinct, _parse_fixed_layout, as_text, build_case_records, completion_text, count_rejections, parse_local_times,
                                 paused_times, rejection_mask)
 from collectors.timebounds import IN_FUTURE, TOO_OLD, TimeWindow
@@ -19,8 +19,10 @@ from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCal
 from monitor.evaluate import data_wanted
 from monitor.cases import case_timing
 from monitor.units import parse_unit
+from monitor.model import build_catalogue
 from monitor.spec import CatalogueSpec
-from tests.test_evaluate import HEADER, NOW, SH, TEN_FIRMS, Case, cases, latest, load_commitment, measure, run
+from monitor.spec.alerting import AlertingSpec, OperatorsSpec
+from tests.test_evaluate import HEADER, NOW, SH, TEN_FIRMS, Case, cases, commitment_fields, latest, load_commitment, measure, run
 
 T = np.datetime64
 DAYS = {"kind": "case_duration", "unit": "个工作日"}
@@ -123,17 +125,18 @@ def test_a_completion_older_than_the_window_is_rejected_as_too_old():
 # -- alerts/grouping.py: the operators' Bcc -------------------------------------------------------
 
 def test_operators_already_in_to_or_cc_are_not_copied_again_in_bcc():
-    agency = SimpleNamespace(name="区市场监管局", emails=["Lead@example.org"])
-    co = SimpleNamespace(emails=["co@example.org"])
-    catalogue = SimpleNamespace(
-        agencies={"market": agency},
-        commitments={"doc.promise": SimpleNamespace(co_agencies=[co])},
-        alerting=SimpleNamespace(operators=SimpleNamespace(
-            mode="copy", emails=["lead@example.org", "CO@example.org", "ops@example.org", "ops@example.org"])))
-    name, to, cc, bcc = recipients(catalogue, "agency:market", [SimpleNamespace(commitment="doc.promise")])
+    spec = yaml.safe_load(HEADER) | {
+        "agencies": [{"id": "market", "name": "区市场监管局", "emails": ["Lead@example.org"]},
+                     {"id": "co", "name": "区税务局", "emails": ["co@example.org"]}],
+        "commitments": [commitment_fields(**TEN_FIRMS, agency="market", co_agencies=["co"])],
+        "alerting": {"operators": {
+            "mode": "copy", "emails": ["lead@example.org", "CO@example.org", "ops@example.org", "ops@example.org"]}}}
+    catalogue = build_catalogue(CatalogueSpec.model_validate(spec))
+    name, to, cc, bcc = recipients(catalogue, "agency:market", [AlertState(commitment="doc2024.promise", alert="target")])
     assert (name, to, cc) == ("区市场监管局", ["Lead@example.org"], ["co@example.org"])
     assert bcc == ["ops@example.org"]      # case-insensitively out of To and Cc, and once
-    catalogue.alerting.operators.mode = "digest"
+    operators = catalogue.alerting.operators.model_copy(update={"mode": "digest"})
+    catalogue = dataclasses.replace(catalogue, alerting=catalogue.alerting.model_copy(update={"operators": operators}))
     assert recipients(catalogue, "agency:market", [])[3] == []
 
 
@@ -258,8 +261,8 @@ def test_repeated_ids_are_rejected_after_the_first():
 
 # -- alerts/grouping.py: when a group is due --------------------------------------------------------
 
-SPEC = SimpleNamespace(group_wait=timedelta(minutes=1), group_interval=timedelta(minutes=10),
-                       repeat_interval=timedelta(hours=4))
+SPEC = AlertingSpec(group_wait=timedelta(minutes=1), group_interval=timedelta(minutes=10),
+                    repeat_interval=timedelta(hours=4))
 AT = datetime(2024, 6, 7, 12, 0)
 SEC = timedelta(seconds=1)
 
@@ -280,13 +283,13 @@ def test_a_group_may_be_due_exactly_at_its_times(first_change_at, last_sent_at, 
 
 
 def test_the_digest_is_due_one_interval_after_the_last_one():
-    spec = SimpleNamespace(operators=SimpleNamespace(mode="digest", emails=["ops@example.org"],
-                                                     digest_interval=timedelta(days=1)))
+    spec = AlertingSpec(operators=OperatorsSpec(mode="digest", emails=["ops@example.org"],
+                                                digest_interval=timedelta(days=1)))
     group = AlertGroup(key="digest")
     assert digest_due(spec, group, AT) is False and group.last_sent_at == AT    # the first covers one interval from now
     assert digest_due(spec, group, AT + timedelta(days=1) - SEC) is False
     assert digest_due(spec, group, AT + timedelta(days=1)) is True
-    spec.operators.emails = []
+    spec = spec.model_copy(update={"operators": spec.operators.model_copy(update={"emails": []})})
     assert digest_due(spec, group, AT + timedelta(days=2)) is False             # nobody to send it to
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import sqlalchemy
 from alembic import command
@@ -69,13 +70,13 @@ def test_a_changed_verdict_rewrites_the_current_state_at_once(database_url):
     state = store.current_evaluations()["doc.c"]
     assert (state.reason, state.evaluated_at) == ("newer data", NOW + timedelta(minutes=1))
     store.save_evaluations([steady(NOW + timedelta(minutes=3), status="missed", reason="newer data")])
-    state = store.current_states()["doc.c"]
-    assert (state.status, state.evaluated_at, state.status_since) == ("missed",) + (NOW + timedelta(minutes=3),) * 2
+    current = store.current_states()["doc.c"]
+    assert (current.status, current.evaluated_at, current.status_since) == ("missed",) + (NOW + timedelta(minutes=3),) * 2
 
 
 def test_each_kind_of_change_writes_a_row_and_a_move_within_the_tolerance_does_not(database_url):
     store = open_store(database_url)
-    changes = [{}, {"actual": 3.5 * (1 + 1e-9)}, {"actual": 3.6}, {"actual": 3.6, "status": "at_risk"},
+    changes: list[dict[str, Any]] = [{}, {"actual": 3.5 * (1 + 1e-9)}, {"actual": 3.6}, {"actual": 3.6, "status": "at_risk"},
                {"actual": 3.6, "status": "at_risk", "overdue_open": 2},
                {"actual": 3.6, "status": "at_risk", "overdue_open": 2, "provisional": True},
                {"actual": 3.6, "status": "at_risk", "overdue_open": 2, "provisional": True,
@@ -115,6 +116,7 @@ def test_the_history_pages_and_the_alert_trends_read_the_changes(database_url):
     daemon = Daemon.__new__(Daemon)     # only its history reader, over this store
     daemon.store, daemon.store_reads = store, StoreOutage(logging.getLogger("test"))
     points = daemon.history("doc.c", 200)
+    assert points is not None
     assert [(p.evaluated_at, p.status) for p in points] == [
         (NOW, "met"), (NOW + timedelta(minutes=10), "missed"), (NOW + timedelta(minutes=20), "met")]
     trend = store.recent_history(["doc.c"], 10)["doc.c"]

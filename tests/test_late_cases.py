@@ -155,13 +155,15 @@ def test_rows_the_collector_rejected_are_counted_by_reason_through_the_store(pro
     spec = SeriesSpec(name="s", type="cases", item="service")
     extracted = extract_table([spec], table, NOW, CALENDAR.timezone)
     [batch] = extracted.cases
+    assert batch.items is not None
     assert batch.rejected == (("duplicate_id", 1), ("unparseable_submitted", 1)) and list(batch.items) == ["抵押登记", "转移登记"]
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     migrations.upgrade(engine)
     store = Store(engine)
     store.save_collection(CollectionResult("feed", NOW, True, cases=[batch]))
     stored = store.measure_data("feed", "s").cases
-    assert stored is not None and stored.rejected == batch.rejected and list(stored.items) == ["抵押登记", "转移登记"]
+    assert stored is not None and stored.items is not None
+    assert stored.rejected == batch.rejected and list(stored.items) == ["抵押登记", "转移登记"]
     ev = evaluate(property_days, MeasureData(cases=stored), NOW, CALENDAR)
     assert ev.case_counts is not None and ev.case_counts.received == 2
     text = counts_zh(ev.case_counts, REASONS_ZH)

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from alerts.metrics import AlertMetrics
+from alerts.pipeline import AlertPipeline
 from monitor import names
 from monitor.evaluate import Evaluation
 from monitor.service.commitment_metrics import CommitmentCollector, exported_unit
@@ -91,7 +92,12 @@ def promtool() -> str:
     return tool("promtool", "prometheus")
 
 
-class _AlertStats:
+class _AlertStats(AlertPipeline):
+    """A pipeline answering only stats(), with no outbox behind it."""
+
+    def __init__(self) -> None:
+        pass
+
     def stats(self) -> dict[str, dict[str, int]]:
         return {"backlog": {"email": 2}, "sent": {"email": 5}, "failed": {"webhook": 1}, "firing": {"critical": 3}}
 

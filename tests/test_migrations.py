@@ -146,9 +146,9 @@ def test_0008_counts_what_a_database_judged_as_onboarded_and_marks_settled_alert
                      "told": "firing:critical" if settled else "firing:warning"})
     assert migrations.upgrade(engine) == ["0008", "0009", "0010", "0011"]   # 0009 finds its columns there
     with engine.connect() as connection:
-        onboarded = dict(connection.execute(sqlalchemy.text(
+        onboarded: dict[str, str | None] = dict(connection.execute(sqlalchemy.text(
             "SELECT commitment, settled_status FROM alert_onboarding")).all())
-        told = dict(connection.execute(sqlalchemy.text("SELECT commitment, announced FROM alert_state")).all())
+        told: dict[str, str | None] = dict(connection.execute(sqlalchemy.text("SELECT commitment, announced FROM alert_state")).all())
     assert onboarded == {"doc.settled": None, "doc.live": None}   # never judged on data: judged later, at first data
     assert told == {"doc.settled": "final:critical", "doc.live": "firing:warning"}
     assert schema_differences(engine) == []

@@ -18,6 +18,13 @@ START = datetime(2024, 9, 1)
 moments = st.integers(0, 60 * 24 * 4).map(lambda quarter_hours: START + timedelta(minutes=15 * quarter_hours))
 
 
+def _suspended(unit: str, records: CaseRecords, rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """suspended_time in `unit` of records that carry one (for them it is never None)."""
+    times = suspended_time(parse_unit(unit), records, rows, ends, CALENDAR, None)
+    assert times is not None
+    return times
+
+
 def _days_of(start: datetime, end: datetime) -> set[date]:
     """Days after start's day up to and including end's day."""
     return {start.date() + timedelta(days=i) for i in range(1, (end.date() - start.date()).days + 1)}
@@ -40,10 +47,10 @@ def test_intervals_count_the_union_of_their_days_within_the_case(case, pauses):
     by_date = set().union(*(_days_of(a, b) for a, b in clipped)) if clipped else set()
     working = {d for d in by_date if d > accepted and CALENDAR.is_workday(d)}
     counted = {d for d in by_date if d > submitted.date()}
-    assert suspended_time(parse_unit("工作日"), records, np.array([0]), ends, CALENDAR, None)[0] == len(working)
-    assert suspended_time(parse_unit("日"), records, np.array([0]), ends, CALENDAR, None)[0] == len(counted)
+    assert _suspended("工作日", records, np.array([0]), ends)[0] == len(working)
+    assert _suspended("日", records, np.array([0]), ends)[0] == len(counted)
     elapsed = _union_seconds(clipped)
-    assert suspended_time(parse_unit("小时"), records, np.array([0]), ends, CALENDAR, None)[0] == pytest.approx(elapsed / 3600)
+    assert _suspended("小时", records, np.array([0]), ends)[0] == pytest.approx(elapsed / 3600)
 
 
 def _union_seconds(spans: list[tuple[datetime, datetime]]) -> float:
@@ -63,8 +70,8 @@ def test_pauses_of_other_cases_do_not_count_and_cases_without_any_get_zero():
     records = CaseRecords("s", START, submitted, ends, pauses=PauseIntervals(
         np.array([2, 0]), np.array(["2024-05-21T10:00", "2024-05-27T10:00"], dtype="datetime64[s]"),
         np.array(["2024-05-23T10:00", "2024-05-28T10:00"], dtype="datetime64[s]")))
-    assert list(suspended_time(parse_unit("工作日"), records, np.array([0, 1, 2]), ends, CALENDAR, None)) == [1, 0, 2]
-    assert list(suspended_time(parse_unit("工作日"), records, np.array([2]), ends[:1], CALENDAR, None)) == [2]
+    assert list(_suspended("工作日", records, np.array([0, 1, 2]), ends)) == [1, 0, 2]
+    assert list(_suspended("工作日", records, np.array([2]), ends[:1])) == [2]
 
 
 def test_totals_convert_between_working_days_and_working_hours_but_not_to_calendar_days():
@@ -72,12 +79,12 @@ def test_totals_convert_between_working_days_and_working_hours_but_not_to_calend
                           np.array(["2024-05-31T10:00"], dtype="datetime64[s]"), paused=np.array([2.0]),
                           paused_unit="工作日")
     ends, rows = records.completed, np.array([0])
-    assert suspended_time(parse_unit("工作小时"), records, rows, ends, CALENDAR, None)[0] == 14
-    assert suspended_time(parse_unit("工作日"), records, rows, ends, CALENDAR, None)[0] == 2
+    assert _suspended("工作小时", records, rows, ends)[0] == 14
+    assert _suspended("工作日", records, rows, ends)[0] == 2
     with pytest.raises(UnitError, match="start and end"):
-        suspended_time(parse_unit("日"), records, rows, ends, CALENDAR, None)
+        _suspended("日", records, rows, ends)
     in_hours = CaseRecords("s", START, records.submitted, ends, paused=np.array([36.0]), paused_unit="小时")
-    assert suspended_time(parse_unit("日"), in_hours, rows, ends, CALENDAR, None)[0] == 1.5
+    assert _suspended("日", in_hours, rows, ends)[0] == 1.5
 
 
 @pytest.mark.parametrize("paused,message", [

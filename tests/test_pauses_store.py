@@ -38,7 +38,8 @@ def test_totals_with_their_unit_and_intervals_with_open_ends_round_trip(database
                  totals=[1.5, 0], unit="工作日")
     store.save_collection(CollectionResult("feed", NOW, True, cases=[sent]))
     kept = store.measure_data("feed", "s").cases
-    assert kept is not None and kept.paused_unit == "工作日" and list(kept.paused) == [1.5, 0]
+    assert kept is not None and kept.paused is not None and kept.pauses is not None
+    assert kept.paused_unit == "工作日" and list(kept.paused) == [1.5, 0]
     assert list(kept.pauses.case) == [1, 0] and np.isnat(kept.pauses.end[0])
     assert kept.pauses.start[1] == T("2026-11-04T10:00")
 
@@ -50,7 +51,8 @@ def test_a_case_seen_again_in_a_newer_batch_keeps_the_newer_batchs_pauses(databa
     for i, one in enumerate((older, newer)):
         store.save_collection(CollectionResult("drop", NOW + timedelta(days=i), True, cases=[one]), accumulates_cases=True)
     joined = store.measure_data("drop", "s", since=NOW - timedelta(days=1), accumulates_cases=True).cases
-    assert joined is not None and sorted(joined.ids) == ["a", "b"]
+    assert joined is not None and joined.ids is not None and joined.pauses is not None
+    assert sorted(joined.ids) == ["a", "b"]
     by_case = {str(joined.ids[c]): (s, e) for c, s, e in zip(joined.pauses.case, joined.pauses.start, joined.pauses.end)}
     assert by_case == {"a": (T("2026-11-03T10:00"), T("2026-11-06T10:00")),
                        "b": (T("2026-11-04T10:00"), T("2026-11-05T10:00"))}
@@ -62,4 +64,5 @@ def test_totals_in_each_commitments_own_unit_are_stored_as_before_stated_units(d
                         np.array(["2026-11-09T09:00"], dtype="datetime64[s]"), paused=np.array([2.5]))
     store.save_collection(CollectionResult("feed", NOW, True, cases=[plain]))
     kept = store.measure_data("feed", "s").cases
-    assert kept is not None and list(kept.paused) == [2.5] and kept.paused_unit is None and kept.pauses is None
+    assert kept is not None and kept.paused is not None
+    assert list(kept.paused) == [2.5] and kept.paused_unit is None and kept.pauses is None

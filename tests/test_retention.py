@@ -83,6 +83,7 @@ def test_sent_notifications_go_after_their_days_and_pending_ones_stay(database_u
                                 state=state, due_at=NOW - timedelta(days=50), sent_at=sent_at)
             session.add(note)
             session.flush()
+            assert note.id is not None
             session.add(DeliveryAttempt(notification_id=note.id, at=NOW - timedelta(days=45), worker="w",
                                         transport="maildir", outcome="sent"))
         session.commit()
@@ -110,6 +111,8 @@ def test_prune_dry_run_command_says_what_would_go_and_deletes_nothing(tmp_path, 
                          text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr
     import re
-    doomed = int(re.search(r"^evaluation: would delete (\d+) row", run.stdout, re.M).group(1))
+    found = re.search(r"^evaluation: would delete (\d+) row", run.stdout, re.M)
+    assert found is not None, run.stdout
+    doomed = int(found.group(1))
     assert 93 <= doomed <= 95   # 100 hourly rows over five or six UTC days keep the first and each day's last
     assert len(store.history("doc.c", 1000)) == 100

@@ -60,7 +60,7 @@ def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_ve
     data = store.feed_data("demo", wanted.values(), catalogue.feeds["demo"].accumulates_cases)
     alone = [evaluate(c, data[wanted[c.id]], NOW, calendar) for c in commitments]
     calls = []
-    counted = shared_verdicts.evaluate
+    counted = evaluate
 
     def counting(c, *args):
         calls.append(c.id)

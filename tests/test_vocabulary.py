@@ -62,7 +62,9 @@ def test_rule_annotations_are_chinese_with_the_status_word_the_quote_and_the_pag
     commitment_rules = [r for g in generated["groups"] if g["name"].startswith("commitments-") for r in g["rules"]]
     assert commitment_rules
     for rule in commitment_rules:
-        status = re.search(r'status="(\w+)"', rule["expr"]).group(1)
+        found = re.search(r'status="(\w+)"', rule["expr"])
+        assert found is not None, rule["expr"]
+        status = found.group(1)
         notes = rule["annotations"]
         assert notes["summary"].endswith("：" + STATUS_ZH[status])
         assert 'label "quote"' in notes["description"] and "/commitments/{{ $labels.commitment }}" in notes["page"]

@@ -62,7 +62,7 @@ def serving(backend: Backend, host: str = "127.0.0.1", **options):
 
 
 def test_without_a_token_admin_endpoints_are_closed_even_to_loopback_callers():
-    backend, rejected = Backend(), []
+    backend, rejected = Backend(), list[str]()
     with serving(backend, on_rejected=rejected.append) as (_, port):
         reply = httpx.post(f"http://127.0.0.1:{port}/-/reload", timeout=10)
         assert reply.status_code == 403 and "SIGHUP" in reply.json()["error"]
@@ -70,7 +70,7 @@ def test_without_a_token_admin_endpoints_are_closed_even_to_loopback_callers():
 
 
 def test_reload_from_another_host_is_forbidden_without_a_token():
-    address, backend, rejected = _non_loopback_address(), Backend(), []
+    address, backend, rejected = _non_loopback_address(), Backend(), list[str]()
     with serving(backend, "0.0.0.0", on_rejected=rejected.append) as (_, port):
         reply = httpx.post(f"http://{address}:{port}/-/reload", timeout=10)
         assert reply.status_code == 403 and "no admin token" in reply.json()["error"]
@@ -79,7 +79,7 @@ def test_reload_from_another_host_is_forbidden_without_a_token():
 
 
 def test_with_a_token_set_every_caller_needs_it():
-    backend, rejected = Backend(), []
+    backend, rejected = Backend(), list[str]()
     with serving(backend, admin_token="s3cret", on_rejected=rejected.append) as (_, port):
         url = f"http://127.0.0.1:{port}/-/reload"
         assert httpx.post(url, timeout=10).status_code == 401

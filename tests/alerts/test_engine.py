@@ -22,6 +22,7 @@ def test_missed_fires_critical_at_once_by_default():
     state = AlertState(commitment=SETUP, alert=TARGET)
     transition = step(state, evaluation(SETUP, "missed", 3, T0), Rules(), T0)
     assert state.state == "firing" and state.severity == "critical"
+    assert transition is not None
     assert transition.from_state == "inactive" and transition.to_state == "firing"
 
 

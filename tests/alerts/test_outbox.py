@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import ClassVar
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.alerts.alert_helpers import T0
 from alerts.notifiers import DeliveryError
@@ -15,15 +16,16 @@ from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notif
 
 
 class Recorder:
-    transport = "recorder"
+    transport: ClassVar[str] = "recorder"
 
     def __init__(self, *failures: DeliveryError):
         self.failures = list(failures)
-        self.sent: list[int | None] = []
+        self.sent: list[int] = []
 
     async def send(self, notification: Notification) -> None:
         if self.failures:
             raise self.failures.pop(0)
+        assert notification.id is not None   # a row from the outbox
         self.sent.append(notification.id)
 
 
@@ -73,7 +75,7 @@ def test_transient_failure_is_retried_with_backoff_and_sent_once(engine, setting
     asyncio.run(outbox.deliver(T0 + timedelta(hours=1), {"email": notifier}))
     assert row(engine, nid).state == SENT and notifier.sent == [nid]
     with Session(engine) as session:
-        outcomes = [a.outcome for a in session.exec(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()]
+        outcomes = [a.outcome for a in session.exec(select(DeliveryAttempt).order_by(col(DeliveryAttempt.id))).all()]
     assert outcomes == ["transient", "transient", "sent"]
 
 
@@ -82,6 +84,7 @@ def test_permanent_failure_is_recorded_at_once(engine, settings):
     notifier = Recorder(DeliveryError("550 no such user", transient=False))
     asyncio.run(Outbox(engine, settings).deliver(T0, {"email": notifier}))
     failed = row(engine, nid)
+    assert failed.last_error is not None
     assert failed.state == FAILED and "550" in failed.last_error and failed.attempts == 1
 
 
@@ -92,13 +95,17 @@ def test_transient_failures_give_up_after_max_attempts(engine, settings):
     outbox = Outbox(engine, settings)
     asyncio.run(outbox.deliver(T0, {"email": notifier}))
     asyncio.run(outbox.deliver(T0 + timedelta(hours=1), {"email": notifier}))
-    assert row(engine, nid).state == FAILED and "gave up after 2 attempts" in row(engine, nid).last_error
+    failed = row(engine, nid)
+    assert failed.last_error is not None
+    assert failed.state == FAILED and "gave up after 2 attempts" in failed.last_error
 
 
 def test_bad_address_is_a_permanent_failure_of_the_maildir_and_smtp_senders(engine, settings, pipeline):
     [nid] = queue(engine, to=["not an address"])
     asyncio.run(pipeline.deliver_due(T0))
-    assert row(engine, nid).state == FAILED and "bad address" in row(engine, nid).last_error
+    failed = row(engine, nid)
+    assert failed.last_error is not None
+    assert failed.state == FAILED and "bad address" in failed.last_error
 
 
 @pytest.mark.parametrize("entry", ["a@x.example>, b@y.example", "a@x.example\r\nBcc: c@z.example"])
@@ -106,6 +113,7 @@ def test_an_entry_hiding_two_addresses_or_a_line_break_fails_at_once_and_reaches
     [nid] = queue(engine, to=[entry])
     asyncio.run(pipeline.deliver_due(T0))
     failed = row(engine, nid)
+    assert failed.last_error is not None
     assert failed.state == FAILED and failed.attempts == 1 and "bad address" in failed.last_error
 
 
@@ -130,6 +138,7 @@ class SlowRecorder(Recorder):
         if self.on_send:
             self.on_send(notification)
         await asyncio.sleep(self.seconds)
+        assert notification.id is not None
         self.sent.append(notification.id)
 
 

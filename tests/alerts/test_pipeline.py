@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
@@ -143,7 +143,7 @@ def test_every_transition_notification_and_attempt_is_kept(cycle, pipeline, engi
     cycle(T0 + minutes(1), (SETUP, "met", 0.5))
     deliver(pipeline, T0 + minutes(1))
     with Session(engine) as session:
-        transitions = session.exec(select(AlertTransition).order_by(AlertTransition.id)).all()
+        transitions = session.exec(select(AlertTransition).order_by(col(AlertTransition.id))).all()
         notifications = session.exec(select(Notification)).all()
         attempts = session.exec(select(DeliveryAttempt)).all()
     assert [(t.from_state, t.to_state) for t in transitions] == [("inactive", "firing"), ("firing", "resolved")]

@@ -67,6 +67,7 @@ def test_broken_template_is_a_permanent_failure_recorded_when_queued(tmp_path, s
     Cycle(store, pipeline, catalogue)(T0, (SETUP, "missed", 2.5))
     with Session(engine) as session:
         [row] = session.exec(select(Notification)).all()
+    assert row.last_error is not None
     assert row.state == FAILED and "no_such_variable" in row.last_error
     assert pipeline.stats()["failed"] == {"email": 1}   # given up on, though never claimed by the outbox
     asyncio.run(pipeline.deliver_due(T0))

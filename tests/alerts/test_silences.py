@@ -22,10 +22,12 @@ def notifications(engine) -> list[Notification]:
 def test_silenced_agency_alert_is_recorded_not_sent_and_told_after_expiry(cycle, pipeline, engine, settings):
     with Session(engine) as session:
         silence = add_silence(session, T0, T0 + timedelta(hours=2), "系统迁移", agency="town.market")
+    assert silence.id is not None
     cycle(T0, (SETUP, "missed", 2.5))
     asyncio.run(pipeline.deliver_due(T0))
     assert read_mails(settings.maildir) == []
     [row] = notifications(engine)
+    assert row.last_error is not None
     assert row.state == SILENCED and f"silence #{silence.id}" in row.last_error and "系统迁移" in row.last_error
     cycle(T0 + minutes(1), (SETUP, "missed", 2.6))       # still muted: not recorded again
     assert len(notifications(engine)) == 1
@@ -57,7 +59,8 @@ def test_maintenance_window_in_targets_mutes_alerts_in_its_own_time_zone(store, 
     cycle(T0, (SETUP, "missed", 2.5))
     asyncio.run(pipeline.deliver_due(T0))
     assert read_mails(settings.maildir) == []
-    assert "周二维护" in notifications(engine)[0].last_error
+    held = notifications(engine)[0].last_error
+    assert held is not None and "周二维护" in held
     cycle(T0 + minutes(61), (SETUP, "missed", 2.5))     # 11:01 Shanghai: window closed
     asyncio.run(pipeline.deliver_due(T0 + minutes(61)))
     assert len(read_mails(settings.maildir)) == 1
@@ -82,6 +85,7 @@ def test_an_expired_silence_releases_the_held_alert_at_the_next_delivery_without
         cycle, pipeline, engine, settings):
     with Session(engine) as session:
         silence = add_silence(session, T0, T0 + timedelta(hours=2), "系统迁移", agency="town.market")
+    assert silence.id is not None
     cycle(T0, (SETUP, "missed", 2.5))
     asyncio.run(pipeline.deliver_due(T0 + minutes(1)))
     assert read_mails(settings.maildir) == []

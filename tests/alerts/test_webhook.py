@@ -91,4 +91,5 @@ def test_webhook_client_error_is_permanent(code, store, engine, settings, monkey
     finally:
         hook.close()
     row = webhook_row(engine)
+    assert row.last_error is not None
     assert row.state == FAILED and f"HTTP {code}" in row.last_error

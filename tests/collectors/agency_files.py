@@ -6,7 +6,7 @@ information line, the header (on one row or split over two), the cases, a 合计
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from typing import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def settle(path: Path, age_seconds: float = 3600) -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: list[list[object]] | None = None, *, sheets: dict[str, list] | None = None,
+def write_xlsx(path: Path, rows: Sequence[Sequence[object]] | None = None, *, sheets: Mapping[str, Sequence[Sequence[object]]] | None = None,
                two_row_header: bool = False) -> Path:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.worksheets[0])

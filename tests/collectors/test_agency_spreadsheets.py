@@ -56,7 +56,9 @@ def test_header_split_over_two_rows_with_merged_cells_is_read_as_a_person_sees_i
 def test_dates_as_excel_serials_and_as_chinese_slash_and_dotted_text_are_read(tmp_path):
     rows = af.cases(text_dates=True)
     for row in rows[:5]:   # the submission as an unformatted Excel serial: 46328.395833 = 2026-11-02 09:30
-        row[3] = (row[3] - datetime(1899, 12, 30)).total_seconds() / 86400
+        submitted = row[3]
+        assert isinstance(submitted, datetime)
+        row[3] = (submitted - datetime(1899, 12, 30)).total_seconds() / 86400
     af.write_xlsx(tmp_path / "dates.xlsx", rows)
     result = collect_now(drop_feed(tmp_path))
     accepted_all_20(result, tmp_path, "dates.xlsx")

@@ -65,8 +65,9 @@ def test_unreadable_times_and_missing_ids_are_rejected_by_row_and_other_kinds_sk
 
 def _plain(rows):
     """Each case read on its own, event by event, as the module's docstring says."""
-    flags, cases = {}, {}
-    by_case = {}
+    flags: dict[int, str] = {}
+    cases: dict[str, tuple[datetime, datetime | None, list[tuple[datetime, datetime | None]]]] = {}
+    by_case: dict[str, list[tuple[datetime, int, str, str]]] = {}
     for i, (cid, kind, at, proc) in enumerate(rows):
         by_case.setdefault(cid, []).append((at, i, kind, proc))
 
@@ -77,7 +78,7 @@ def _plain(rows):
         accepted_first = min((t for t, _, k, _ in events if k == "受理"), default=None)
         result = min((t for t, _, k, _ in events if k == "审批结果"), default=None)
         for t, i, k, _ in events:
-            if k == "审批结果" and t > result:
+            if k == "审批结果" and result is not None and t > result:   # result: the first of these
                 flag(i, "repeated_result")
         for t, i, k, _ in events:
             if k not in ("受理", "审批结果") and accepted_first is not None and t < accepted_first:
@@ -92,7 +93,7 @@ def _plain(rows):
             for _, i, _, _ in events:
                 flag(i, reason)
             continue
-        pauses = []
+        pauses: list[tuple[datetime, datetime | None]] = []
         for proc in sorted({p for _, _, k, p in used if k.startswith("特别程序")}):
             seq = [(t, i, k) for t, i, k, p in used if k.startswith("特别程序") and p == proc]
             for n, (t, i, k) in enumerate(seq):
@@ -110,7 +111,7 @@ def _plain(rows):
                 elif before != "特别程序开始":
                     flag(i, "end_without_start")
         cases[cid] = (max(accepting), result, sorted(pauses))
-    counts = {}
+    counts: dict[str, int] = {}
     for reason in flags.values():
         counts[reason] = counts.get(reason, 0) + 1
     return cases, counts

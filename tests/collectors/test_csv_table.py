@@ -40,8 +40,7 @@ def test_two_headers_renamed_alike_read_the_leftmost():
 def test_columns_are_numpy_text_arrays():
     table = parse_csv_bytes(PLAIN.encode()).table
     assert table.n_rows == 2
-    assert all(isinstance(table.columns[name], np.ndarray) and table.columns[name].dtype.kind == "U"
-               for name in table.columns)
+    assert all(isinstance(column, np.ndarray) and column.dtype.kind == "U" for column in table.columns.values())
 
 
 def test_quoted_cells_keep_their_commas_line_breaks_and_doubled_quotes():

@@ -27,6 +27,7 @@ def test_workbook_total_in_a_stated_unit(tmp_path):
     result = collect_once(drop_feed(tmp_path, {"field": "暂停天数", "unit": "日"}))
     assert result.ok and result.rows_rejected == {}, result.rows_rejected
     batch = result.cases[0]
+    assert batch.paused is not None
     assert list(batch.paused) == [3, 0] and batch.paused_unit == "日"
 
 
@@ -35,6 +36,7 @@ def test_workbook_pause_columns_with_date_cells_give_intervals(tmp_path):
     result = collect_once(drop_feed(tmp_path, {"start": ["挂起1", "挂起2"], "end": ["恢复1", "恢复2"]}))
     assert result.ok and result.rows_rejected == {}, result.rows_rejected
     pauses = result.cases[0].pauses
+    assert pauses is not None
     assert list(pauses.case) == [0, 1, 0]
     assert list(pauses.start) == [T("2024-06-04T10:00"), T("2024-06-18T10:00"), T("2024-06-07T09:00")]
     assert np.isnat(pauses.end[1]) and pauses.end[2] == T("2024-06-11T09:00")
@@ -65,6 +67,7 @@ def test_workbook_of_case_events_gives_cases(tmp_path):
     result = collect_once(feed(kind="file", path=str(tmp_path), series=[EVENTS]))
     assert result.ok and result.rows_rejected == {}, result.rows_rejected
     batch = result.cases[0]
+    assert batch.ids is not None and batch.pauses is not None
     assert list(batch.ids) == ["E1", "E2"]
     assert batch.completed[0] == T("2024-06-07T10:00") and np.isnat(batch.completed[1])
     assert (batch.pauses.start[0], batch.pauses.end[0]) == (T("2024-06-04T10:00"), T("2024-06-06T10:00"))

@@ -18,6 +18,7 @@ SERIES = [{"name": "setup", "type": "cases"}, {"name": "rate", "type": "share", 
 def write_xlsx(path, rows, headers=HEADERS, sheet="六月"):
     workbook = openpyxl.Workbook()
     worksheet = workbook.active
+    assert worksheet is not None
     worksheet.title = sheet
     worksheet.append(headers)
     for row in rows:

@@ -13,12 +13,13 @@ from collectors.records import build_case_records
 from collectors.runner import collect
 from collectors.series import Table, extract_json, extract_table, to_number
 from collectors.timebounds import TimeWindow
+from monitor.observations import CollectionResult
 from monitor.spec.feeds import SeriesSpec
 from tests.collectors.helpers import NOW, TZ, feed
 
 
-def collect_with(spec, handler) -> object:
-    async def run():
+def collect_with(spec, handler) -> CollectionResult:
+    async def run() -> CollectionResult:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=True) as client:
             return await collect(spec, FetchContext(client=client, now=NOW, timezone=TZ, demo_url="http://demo/"))
     return asyncio.run(run())
@@ -96,6 +97,7 @@ def test_ids_7_and_quoted_7_are_duplicates():
 def test_a_redirect_loop_is_an_http_status_error_not_a_bug():
     spec = feed(kind="http_json", url="http://loop/a", retries=0, series=[{"name": "v", "path": "v"}])
     result = collect_with(spec, lambda request: httpx.Response(302, headers={"Location": "http://loop/a"}))
+    assert result.error is not None
     assert not result.ok and result.error_category == "http_status" and "redirect" in result.error
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
+import sqlalchemy as sa
 
 from collectors.sql import _prepare
 
@@ -20,29 +22,34 @@ class FakeConnection:
         return SimpleNamespace(scalar=lambda: False)
 
 
+def prepare(connection: FakeConnection, timeout_seconds: float) -> None:
+    """_prepare on the fake, which has only the members of sqlalchemy's Connection that _prepare reads."""
+    _prepare(cast(sa.Connection, connection), timeout_seconds)
+
+
 @pytest.mark.parametrize("mariadb, expected", [(False, "SET SESSION max_execution_time = 2500"),
                                                (True, "SET SESSION max_statement_time = 2.500")])
 def test_mysql_and_mariadb_get_a_statement_timeout_and_a_read_only_transaction(mariadb, expected):
     connection = FakeConnection("mysql", mariadb)
-    _prepare(connection, 2.5)
+    prepare(connection, 2.5)
     assert connection.statements == [expected, "SET TRANSACTION READ ONLY"]
 
 
 def test_sql_server_gets_a_lock_timeout_and_a_pyodbc_query_timeout():
     driver = SimpleNamespace(timeout=0)
     connection = FakeConnection("mssql", driver=driver)
-    _prepare(connection, 2.5)
+    prepare(connection, 2.5)
     assert connection.statements == ["SET LOCK_TIMEOUT 2500"] and driver.timeout == 3
 
 
 def test_oracle_gets_a_call_timeout():
     driver = SimpleNamespace(call_timeout=0)
-    _prepare(FakeConnection("oracle", driver=driver), 2.5)
+    prepare(FakeConnection("oracle", driver=driver), 2.5)
     assert driver.call_timeout == 2500
 
 
 def test_postgresql_checks_the_role_after_making_the_transaction_read_only():
     connection = FakeConnection("postgresql")
-    _prepare(connection, 1)
+    prepare(connection, 1)
     assert connection.statements[:2] == ["SET TRANSACTION READ ONLY", "SET LOCAL statement_timeout = 1000"]
     assert "rolsuper" in connection.statements[2]

@@ -70,3 +70,8 @@ def samples(metrics_text: str, name: str) -> dict[tuple, float]:
 
 def sample(metrics_text: str, name: str, **labels: str) -> float | None:
     return samples(metrics_text, name).get(tuple(sorted(labels.items())))
+
+
+def count(metrics_text: str, name: str, **labels: str) -> float:
+    """A counter's value: 0 while it has no sample with these labels (nothing counted yet)."""
+    return sample(metrics_text, name, **labels) or 0

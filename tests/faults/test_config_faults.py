@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, write_targets
+from tests.faults.harness import catalogue_yaml, count, daemon_for, feed_yaml, sample, write_targets
 from tests.integration.daemon_process import ROOT
 
 BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
@@ -65,9 +65,11 @@ def test_every_broken_edit_is_answered_counted_and_shown_while_collection_goes_o
     metrics = daemon.metrics()
     assert sample(metrics, "monitor_config_reloads_total", result="failure") == 6
     assert sample(metrics, "monitor_config_last_reload_successful") == 0
+    assert daemon.process is not None
     assert vm_peak_kib(daemon.process.pid) < 1024 * 1024    # the alias bomb stayed under 1 GB
     collected = sample(metrics, "monitor_collections_total", feed="good", result="ok")
-    daemon.wait_until(lambda: sample(daemon.metrics(), "monitor_collections_total", feed="good", result="ok")
+    assert collected is not None
+    daemon.wait_until(lambda: count(daemon.metrics(), "monitor_collections_total", feed="good", result="ok")
                       > collected + 1, timeout=20)          # the feed job survived every rejected reload
     targets.write_text(text, encoding="utf-8")
     assert daemon.reload().status_code == 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -44,11 +45,18 @@ def cases_from(database, source: str | None = None) -> int:
         return connection.execute(query + " AND source = ?", (FEED, source)).fetchone()[0]
 
 
-def start_daemon(workdir, drop, env: dict | None = None) -> DaemonProcess:
+class DropDaemon(DaemonProcess):
+    drop: Path         # set by the module's fixture: the folder it reads
+    database: Path     # and the SQLite file it writes
+
+
+def start_daemon(workdir, drop, env: dict | None = None) -> DropDaemon:
     workdir.mkdir(exist_ok=True)
     targets = workdir / "targets.yaml"
     targets.write_text(drop_targets(drop), encoding="utf-8")
-    return DaemonProcess(workdir, targets=targets, demo=False, env=env).start()
+    daemon = DropDaemon(workdir, targets=targets, demo=False, env=env)
+    daemon.start()
+    return daemon
 
 
 def failed_collections(metrics_text: str) -> float:
@@ -199,6 +207,7 @@ def test_a_daemon_killed_while_reading_a_file_loses_nothing_and_counts_nothing_t
     daemon = start_daemon(tmp_path / "first", drop, database)
     daemon.wait_until(lambda: _being_read(drop, "big.csv"), WAIT)
     daemon.signal(signal.SIGKILL)
+    assert daemon.process is not None
     daemon.process.wait(10)
     assert big.exists() and not (drop / "processed").exists()
     # a reader that died with its file under way is not trusted with it again: the successor sets the

@@ -95,6 +95,7 @@ def test_rows_committed_before_a_kill_that_left_the_file_unfiled_are_replaced_no
     export(drop, "nov.xlsx", 8)
     killed = collect_once(drop_feed(drop), now=datetime.now(TZ), committed=None)
     store._save(killed, True)            # committed; the process dies before filing the file
+    assert killed.handover is not None
     killed.handover.abandoned()          # (its locks go with the process)
     assert stored_cases(store) == 8 and (drop / "nov.xlsx").exists()
     collect_and_store(drop_feed(drop), store)   # the restarted daemon reads it again
@@ -344,5 +345,6 @@ def test_a_processed_folder_that_is_a_link_stops_the_collection_before_anything_
     (drop / "processed").symlink_to(elsewhere)
     export(drop, "nov.xlsx", 3)
     result = collect_once(drop_feed(drop), now=datetime.now(TZ))
+    assert result.error is not None
     assert not result.ok and result.error_category == "config" and "processed" in result.error
     assert (drop / "nov.xlsx").exists() and os.listdir(elsewhere) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta, timezone
 
-from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, samples
+from tests.faults.harness import catalogue_yaml, count, daemon_for, feed_yaml, samples
 from tests.integration.daemon_process import daemon_now
 
 CASES_SERIES = "      - {name: rate, type: cases, records: cases}\n"
@@ -53,13 +53,13 @@ def test_hostile_feed_data_is_rejected_and_counted_and_no_collection_is_a_bug(tm
                        for f in ("future", "comma", "cases", "loop", "deep"))
         daemon.wait_until(all_collected, timeout=30)
         text = daemon.metrics()
-        assert sample(text, "monitor_feed_rows_rejected_total", feed="future", reason="time_in_future") >= 1
-        assert sample(text, "monitor_feed_rows_rejected_total", feed="comma", reason="unparseable_value") >= 1
-        assert sample(text, "monitor_feed_rows_rejected_total", feed="cases", reason="time_too_old") >= 1
-        assert sample(text, "monitor_feed_rows_rejected_total", feed="cases", reason="time_in_future") >= 1
-        assert sample(text, "monitor_feed_rows_rejected_total", feed="cases", reason="duplicate_id") >= 1
-        assert sample(text, "monitor_collections_total", feed="loop", result="http_status") >= 1
-        assert sample(text, "monitor_collections_total", feed="deep", result="decode") >= 1
+        assert count(text, "monitor_feed_rows_rejected_total", feed="future", reason="time_in_future") >= 1
+        assert count(text, "monitor_feed_rows_rejected_total", feed="comma", reason="unparseable_value") >= 1
+        assert count(text, "monitor_feed_rows_rejected_total", feed="cases", reason="time_too_old") >= 1
+        assert count(text, "monitor_feed_rows_rejected_total", feed="cases", reason="time_in_future") >= 1
+        assert count(text, "monitor_feed_rows_rejected_total", feed="cases", reason="duplicate_id") >= 1
+        assert count(text, "monitor_collections_total", feed="loop", result="http_status") >= 1
+        assert count(text, "monitor_collections_total", feed="deep", result="decode") >= 1
         assert not [k for k in samples(text, "monitor_collections_total") if dict(k)["result"] == "internal"]
         status = daemon_status(daemon, "town2024.future")
         assert status["current"] is None or status["current"]["status"] == "no_data"   # 9999 never became the verdict

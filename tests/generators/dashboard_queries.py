@@ -24,6 +24,13 @@ def variable_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
     return [(v["name"], v["query"]) for v in dashboard["templating"]["list"] if v["type"] == "query"]
 
 
+def document_filter(expr: str) -> str:
+    """The document id an expression filters on (document="...")."""
+    found = re.search(r'document="([^"]+)"', expr)
+    assert found is not None, expr
+    return found.group(1)
+
+
 def fill_variables(expr: str, values: dict[str, str]) -> str:
     """Substitute $name and ${name} the way Grafana does before sending a query (longest names first)."""
     for name in sorted(values, key=len, reverse=True):

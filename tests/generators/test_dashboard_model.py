@@ -77,7 +77,7 @@ def test_generated_dashboards_hold_their_properties_for_any_catalogue_and_job(sh
                 assert set(re.findall(r"\$\{?([a-z]\w*)", expr)) <= defined | {"__range", "__rate_interval",
                                                                                "__interval"}, expr
         # one board per document that has evaluated commitments, and no other
-        boards = {re.search(r'document="([^"]+)"', expr).group(1)
+        boards = {dashboard_queries.document_filter(expr)
                   for _, expr in dashboard_queries.panel_queries(dashboards["overview.json"]) if 'document="' in expr}
         assert boards == {c.document.id for c in catalogue.evaluated_commitments()}
         # the job: the variable's default, selected through $job, and no fixed name left anywhere

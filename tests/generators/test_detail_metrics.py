@@ -52,6 +52,7 @@ def test_the_alert_families_the_dashboards_read_come_from_the_real_exporter(ship
     for name in (names.METRIC_OUTBOX_BACKLOG, names.METRIC_NOTIFICATIONS_SENT, names.METRIC_NOTIFICATIONS_FAILED):
         family = families[name.removesuffix("_total")]
         assert {tuple(s.labels) for s in family.samples if not s.name.endswith("_created")} == {(names.CHANNEL_LABEL,)}
-    assert registry.get_sample_value(names.METRIC_OUTBOX_BACKLOG, {names.CHANNEL_LABEL: "email"}) > 0
+    backlog = registry.get_sample_value(names.METRIC_OUTBOX_BACKLOG, {names.CHANNEL_LABEL: "email"})
+    assert backlog is not None and backlog > 0
     statuses = [e.status for e in synthetic_board(shipped_catalogue, datetime.now(timezone.utc)).values()]
     assert registry.get_sample_value(names.METRIC_ALERTS_FIRING, {"severity": "critical"}) == statuses.count("missed")

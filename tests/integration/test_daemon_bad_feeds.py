@@ -143,6 +143,10 @@ def metrics_while_healthy(daemon: DaemonProcess) -> str:
     return daemon.metrics()
 
 
+class MeasuredDaemon(DaemonProcess):
+    rss_at_start_mib: float    # its peak resident memory once up, set by the module's fixture
+
+
 def peak_rss_mib(pid: int) -> float:
     """VmHWM: the most resident memory the process ever had (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -165,7 +169,9 @@ def daemon(server, tmp_path_factory):
     targets.write_text(targets_yaml(server.url, free_port()), encoding="utf-8")
     (workdir / "seeds").mkdir()
     (workdir / "seeds" / "seed.txt").write_text(targets.read_text(encoding="utf-8"), encoding="utf-8")  # holds every quote
-    process = DaemonProcess(workdir, targets=targets, demo=False).start()
+    process = MeasuredDaemon(workdir, targets=targets, demo=False)
+    process.start()
+    assert process.process is not None
     process.rss_at_start_mib = peak_rss_mib(process.process.pid)
     yield process
     assert process.stop() == 0, process.log.read_text()[-3000:]

@@ -38,6 +38,12 @@ def mails(folder: Path) -> list:
     return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
 
+def first_group(pattern: str, searched: str) -> str:
+    found = re.search(pattern, searched)
+    assert found is not None, (pattern, searched[-2000:])
+    return found.group(1)
+
+
 def text(mail) -> str:
     return mail.get_body(("plain",)).get_content()
 
@@ -51,20 +57,20 @@ def test_a_dispute_filed_through_a_mail_link_of_the_real_daemon_shows_on_the_pag
         daemon.start()
         daemon.wait_until(lambda: any("对结论有异议：" in text(m) for m in mails(folder)), 60)
         alert = next(m for m in mails(folder) if "对结论有异议：" in text(m))
-        link = re.search(r"对结论有异议：(\S+)", text(alert)).group(1)
+        link = first_group(r"对结论有异议：(\S+)", text(alert))
         assert link.startswith(f"{daemon.url}/disputes/new?token=")
 
         with httpx.Client(base_url=daemon.url, timeout=10) as browser:
             form = browser.get(urlsplit(link).path + "?" + urlsplit(link).query)
             assert form.status_code == 200 and "对结论有异议" in form.text
-            token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            token = first_group(r'name="token" value="([^"]+)"', form.text)
+            csrf = first_group(r'name="csrf" value="([^"]+)"', form.text)
             filed = browser.post("/disputes/new", headers={"Origin": daemon.url},
                                  data={"token": token, "csrf": csrf, "figure": "cases", "reason": "我单位报送20件，只统计了19件。"},
                                  files={"evidence": ("报送清单.pdf", PDF, "application/pdf")})
             assert filed.status_code == 200 and "已收到贵单位的异议" in filed.text, filed.text[-2000:]
-            dispute = re.search(r"编号 (\d+)", filed.text).group(1)
-            page_path = re.search(r'<a href="(/commitments/[^"]+)">', form.text).group(1)
+            dispute = first_group(r"编号 (\d+)", filed.text)
+            page_path = first_group(r'<a href="(/commitments/[^"]+)">', form.text)
             page = browser.get(page_path).text
             assert "有异议·处理中" in page and "只统计了19件" in page
 

@@ -188,7 +188,7 @@ def test_the_demo_run_mails_each_failing_commitment_once_to_its_agencies_in_chin
 
     daemon.wait_until(burst_delivered, timeout=90)   # the demo agencies write ~100 files first
     first_cycle, burst = collections(daemon), len(sink.received)
-    per_cycle = []
+    per_cycle: list[int] = []
     for k in range(1, 4):      # three more whole cycles, each followed by delivery runs
         daemon.wait_until(lambda k=k: collections(daemon) > first_cycle + k, timeout=20)
         per_cycle.append(len(sink.received) - burst - sum(per_cycle))
@@ -271,6 +271,7 @@ def test_a_daemon_killed_while_sending_leaves_the_rest_to_its_successor_without_
     first = DaemonProcess(tmp_path, targets=targets, env=env)
     cleanup.append(first.start())
     first.wait_until(sink.held.is_set, timeout=90)
+    assert first.process is not None
     first.process.kill()
     first.process.wait(10)
     states = Counter(r["state"] for r in email_rows(tmp_path))

@@ -125,7 +125,8 @@ def test_refused_recipient_is_a_permanent_failure_recorded_at_once(sink, engine,
     deliver(pipeline, T0)
     with Session(engine) as session:
         rows = session.exec(select(Notification)).all()
-    assert {r.state for r in rows} == {FAILED} and all("no such user" in r.last_error for r in rows)
+    assert {r.state for r in rows} == {FAILED}
+    assert all(r.last_error is not None and "no such user" in r.last_error for r in rows)
     assert all(r.attempts == 1 for r in rows)
 
 

@@ -112,6 +112,7 @@ def test_implicit_tls(certificate, tmp_path):
 def test_required_starttls_not_offered_is_retried_never_sent_in_clear(tmp_path):
     with SmtpSink() as sink:
         row = send_one(tmp_path, settings_for(sink, tmp_path, smtp_tls="starttls"))
+        assert row.last_error is not None
         assert row.state == PENDING and "STARTTLS" in row.last_error
         assert sink.messages() == []
 
@@ -119,6 +120,7 @@ def test_required_starttls_not_offered_is_retried_never_sent_in_clear(tmp_path):
 def test_untrusted_certificate_is_a_transient_tls_failure(certificate, tmp_path):
     with SmtpSink(tls_context=server_context(certificate), require_starttls=True) as sink:
         row = send_one(tmp_path, settings_for(sink, tmp_path, smtp_tls="starttls"))
+        assert row.last_error is not None
         assert row.state == PENDING and "SSLCertVerificationError" in row.last_error
 
 
@@ -138,6 +140,7 @@ def test_auto_never_sends_the_password_in_clear_when_starttls_is_not_offered(tmp
     sink.server_options["authenticator"] = accept_monitor(sink)
     with sink:
         row = send_one(tmp_path, settings_for(sink, tmp_path, smtp_tls="auto"))
+        assert row.last_error is not None
         assert row.state == PENDING and "offers no STARTTLS" in row.last_error and "MONITOR_SMTP_TLS" in row.last_error
         assert sink.logins == [] and sink.messages() == []
 

@@ -55,6 +55,7 @@ def test_server_dripping_bytes_hits_the_overall_deadline(server):
 def test_persistent_500_is_retried_a_bounded_number_of_times(server):
     before = server.hits.get("/error500", 0)
     result = collect_once(json_feed(server, "/error500", retries=2))
+    assert result.error is not None
     assert result.error_category == "http_status" and "500" in result.error
     assert server.hits["/error500"] - before == 3
 
@@ -78,6 +79,7 @@ def test_truncated_json_is_a_decode_error(server):
 
 def test_html_instead_of_json_is_a_decode_error_naming_the_type(server):
     result = collect_once(json_feed(server, "/html"))
+    assert result.error is not None
     assert result.error_category == "decode" and "text/html" in result.error
 
 
@@ -93,6 +95,7 @@ def test_100_megabyte_body_stops_at_the_size_cap(server):
 
 def test_declared_100_megabytes_is_refused_before_reading(server):
     result = collect_once(json_feed(server, "/huge-declared", max_bytes=1_000_000))
+    assert result.error is not None
     assert result.error_category == "too_large" and "announces" in result.error
 
 
@@ -121,7 +124,8 @@ def test_more_pages_than_max_pages_is_an_error_not_a_partial_result(server):
 
 def test_next_link_loop_is_detected(server):
     spec = json_feed(server, "/loop", [{"name": "c", "type": "cases", "records": "data"}], next_link="links.next")
-    assert "points back" in collect_once(spec).error
+    error = collect_once(spec).error
+    assert error is not None and "points back" in error
 
 
 def test_auth_token_comes_from_the_environment_and_is_never_logged(server, caplog):
@@ -134,6 +138,7 @@ def test_auth_token_comes_from_the_environment_and_is_never_logged(server, caplo
 
 def test_missing_auth_variable_is_a_config_error_naming_the_variable(server):
     result = collect_once(json_feed(server, "/secret", auth={"env": "FEED_TOKEN"}), env={})
+    assert result.error is not None
     assert result.error_category == "config" and "FEED_TOKEN" in result.error
 
 
@@ -149,6 +154,7 @@ def test_csv_in_utf8_bom_or_gb18030_with_chinese_headers_is_read(server, path):
 def test_csv_with_a_missing_column_is_a_schema_error_listing_the_columns(server):
     spec = feed(kind="http_csv", url=server.url + "/cases-csv", series=[{"name": "x", "column": "rate"}])
     result = collect_once(spec)
+    assert result.error is not None
     assert result.error_category == "schema" and "受理时间" in result.error
 
 

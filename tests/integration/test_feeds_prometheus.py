@@ -81,6 +81,7 @@ def test_series_pick_samples_by_label(prometheus):
 def test_ambiguous_samples_are_a_schema_error(prometheus):
     query = 'label_replace(vector(3), "d", "a", "", "") or label_replace(vector(7), "d", "b", "", "")'
     result = collect_once(feed(kind="prometheus", url=prometheus, query=query, series=[{"name": "x"}]), now=now())
+    assert result.error is not None
     assert result.error_category == "schema" and "2 samples" in result.error
 
 

@@ -114,6 +114,7 @@ def test_bad_sql_is_a_config_error_and_the_url_is_not_in_the_message(db_url):
     spec = sql_feed(db_url, "SELECT nonsense FROM nowhere", [{"name": "x", "column": "x"}])
     result = collect_once(spec, env={"FEED_DB": db_url})
     assert not result.ok and result.error_category in ("config", "schema")
+    assert result.error is not None
     assert db_url not in result.error
 
 
@@ -135,12 +136,14 @@ def test_query_slower_than_the_timeout_is_cancelled(reader_url):
 def test_missing_url_variable_is_a_config_error():
     spec = sql_feed("", "SELECT 1 AS n", [{"name": "n", "column": "n"}])
     result = collect_once(spec, env={})
+    assert result.error is not None
     assert result.error_category == "config" and "FEED_DB" in result.error
 
 
 def test_a_superuser_role_is_refused_because_its_session_cannot_be_held_read_only(postgres_url):
     result = collect_once(sql_feed(postgres_url, "SELECT 1 AS n", [{"name": "n", "column": "n"}]),
                           env={"FEED_DB": postgres_url})
+    assert result.error is not None
     assert result.error_category == "config" and "superuser" in result.error
     release_resources()
 

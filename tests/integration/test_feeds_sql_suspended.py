@@ -62,6 +62,7 @@ def test_sql_total_in_a_stated_unit(db):
                       "paused": {"field": "paused_days", "unit": "工作日"}}])
     result = collect_once(spec, env={"FEED_DB": url})
     assert result.ok, result.error
+    assert result.cases[0].paused is not None
     assert list(result.cases[0].paused) == [2, 0] and result.cases[0].paused_unit == "工作日"
 
 
@@ -76,6 +77,7 @@ def test_sql_pauses_aggregated_per_case_as_json_give_intervals(db):
     assert result.ok, result.error
     assert result.rows_rejected == {}
     intervals = result.cases[0].pauses
+    assert intervals is not None
     assert sorted(zip(intervals.case.tolist(), intervals.start.tolist())) == sorted(
         [(0, T("2024-06-04T10:00").tolist()), (0, T("2024-06-06T09:00").tolist()), (1, T("2024-06-18T10:00").tolist())])
     assert np.isnat(intervals.end[intervals.case == 1]).all()
@@ -89,6 +91,7 @@ def test_sql_case_events_give_cases_and_report_an_end_after_the_result(db):
     result = collect_once(spec, env={"FEED_DB": url})
     assert result.ok, result.error
     batch = result.cases[0]
+    assert batch.ids is not None and batch.pauses is not None
     assert list(batch.ids) == ["S1", "S2", "S3"]
     assert list(batch.completed[[0, 2]]) == [T("2024-06-10T10:00"), T("2024-06-05T09:00")] and np.isnat(batch.completed[1])
     assert list(batch.pauses.case) == [0, 1] and np.isnat(batch.pauses.end[1])

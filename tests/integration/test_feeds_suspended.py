@@ -76,6 +76,7 @@ def test_json_series_naming_paused_reads_it_instead_of_failing_the_feed(server):
     result = collect_once(json_cases(server, "paused_days"))
     assert result.ok, result.error
     batch = result.cases[0]
+    assert batch.ids is not None and batch.paused is not None
     assert list(batch.ids) == ["A1", "A2"] and list(batch.paused) == [2, 0]
     assert batch.paused_unit is None
     assert result.rows_rejected == {"bad_paused": 1}     # 两天 is not a number
@@ -105,6 +106,7 @@ def test_csv_repeated_pause_columns_give_several_intervals_and_reject_unmatched_
     result = collect_once(spec)
     assert result.ok, result.error
     batch = result.cases[0]
+    assert batch.ids is not None and batch.pauses is not None
     assert list(batch.ids) == ["C1", "C2"]
     assert list(batch.pauses.case) == [0, 1, 0]
     assert np.isnat(batch.pauses.end[1])
@@ -119,6 +121,7 @@ def test_case_events_are_assembled_into_cases_with_their_pauses(server, path, re
     result = collect_once(spec)
     assert result.ok, result.error
     batch = result.cases[0]
+    assert batch.ids is not None and batch.pauses is not None
     assert list(batch.ids) == ["B1", "B2", "B3"]
     # B2 is accepted at its 补交受理; B3's 解挂 had no 挂起 before it
     assert list(batch.submitted) == [T("2024-06-03T09:00"), T("2024-06-05T09:00"), T("2024-06-03T09:00")]

@@ -173,6 +173,7 @@ def test_job_variable_offers_the_job_it_defaults_to_when_generated_for_it(stack)
     variable = feeds.job_variable(JOB)
     assert variable["current"]["value"] == JOB
     match = re.fullmatch(r"label_values\((.*), job\)", variable["query"])
+    assert match is not None, variable["query"]
     values = httpx.get(f"{prometheus.url}/api/v1/label/job/values", params={"match[]": match.group(1)},
                        timeout=10).json()["data"]
     assert values == [JOB]

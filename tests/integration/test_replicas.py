@@ -123,7 +123,9 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
             wait_for(lambda: shared_once() and sorted(map(len, held_per_replica(engine, replicas).values())) == [2, 2, 2],
                      20, None, replicas[0].log, "two feeds held by each replica")
             held = held_per_replica(engine, replicas)
-            victim = next(r for r in replicas if r.process.pid == max(held, key=lambda pid: len(held[pid])))
+            victim = next(r for r in replicas
+                          if r.process is not None and r.process.pid == max(held, key=lambda pid: len(held[pid])))
+            assert victim.process is not None
             lost = held[victim.process.pid]
             assert lost, held
 
@@ -141,7 +143,7 @@ def test_three_replicas_share_the_feeds_and_a_replica_killed_mid_cycle_loses_its
 
             def taken_over() -> bool:
                 with engine.connect() as connection:
-                    runs = dict(connection.execute(sqlalchemy.text(
+                    runs: dict[str, int] = dict(connection.execute(sqlalchemy.text(
                         "SELECT feed, count(*) FROM collection_run WHERE fetched_at > :t GROUP BY feed"),
                         {"t": killed_at}).all())
                 return all(runs.get(feed, 0) > 0 for feed in lost) and shared_once()

@@ -21,6 +21,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "synthetic.py"
 
 def _synthetic():
     spec = importlib.util.spec_from_file_location("bench_synthetic", BENCH)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -68,7 +69,7 @@ def test_the_pages_of_a_filtered_list_cover_it_once_in_worst_first_order(client,
                 and c.agency is not None]   # every one of them, whatever its status
     members = {c.id for c in catalogue.commitments.values() if c.document.jurisdiction == jurisdiction}
     seen: list[str] = []
-    path = f"/?jurisdiction={jurisdiction}"
+    path: str | None = f"/?jurisdiction={jurisdiction}"
     while path:
         html = client.get(path).text
         seen += listed(html)

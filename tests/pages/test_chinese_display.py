@@ -98,7 +98,9 @@ def test_pages_show_titles_quotes_and_names_simplified_with_the_exact_source_one
     main = re.sub(r"<details.*?</details>", "", html, flags=re.S)
     assert "嘉定区加强集成创新优化营商环境行动方案" in main and "<mark>企业开办时间压缩至1个工作日以内</mark>" in main
     assert "(qū)" not in main and "區" not in main and "區市場監管局" not in main and "区市场监管局" in main
-    exact = re.search(r"<details class=\"exact\"><summary>原文</summary>(.*?)</details>", html, re.S).group(1)
+    found = re.search(r"<details class=\"exact\"><summary>原文</summary>(.*?)</details>", html, re.S)
+    assert found is not None
+    exact = found.group(1)
     assert f"<mark>{QUOTE}</mark>" in exact and TITLE in exact
     assert catalogue.commitments["jd.setup_days"].quote == QUOTE    # the catalogue keeps the exact quote
     for path in ("/", "/agencies/jd.market", "/documents/jd"):
@@ -134,7 +136,9 @@ def test_mail_subject_and_body_name_the_agency_and_plan_in_simplified_script(cat
     asyncio.run(pipeline.deliver_due(NOW))
     engine.dispose()
     [mail] = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in (tmp_path / "mail").glob("*.eml")]
-    text = mail.get_body(("plain",)).get_content()
+    body = mail.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     assert "区市场监管局" in mail["Subject"] and "區" not in mail["Subject"]
     assert "《嘉定区加强集成创新优化营商环境行动方案》" in text and "(qū)" not in text
     assert "摘录：“企业开办时间压缩至1个工作日以内”（已转为简体、去除注音；逐字原文见详情页）" in text

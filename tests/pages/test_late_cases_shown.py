@@ -103,7 +103,9 @@ def test_the_downloads_have_the_pages_columns_and_rows(client):
     assert table[0] == [title for _, title in CASE_COLUMNS] and len(table) == 1 + N_LATE
     assert [row[0] for row in table[1:]] == listed_ids(page)
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/commitments/{CID}/cases.xlsx").content))
-    sheet_rows = [list(row) for row in workbook.active.iter_rows(min_row=2, values_only=True)]
+    sheet = workbook.active
+    assert sheet is not None
+    sheet_rows = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sheet_rows == table
     assert client.get(f"/commitments/{CID}/cases.pdf").status_code == 404
     assert client.get("/commitments/nope/cases.csv").status_code == 404
@@ -121,7 +123,10 @@ def test_the_mail_lists_the_worst_ten_and_the_total_with_the_pages_sentence(cata
     asyncio.run(pipeline.deliver_due(NOW))
     engine.dispose()
     mails = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(Path(settings.maildir).glob("*.eml"))]
-    [text] = [m.get_body(("plain",)).get_content() for m in mails if "property@" in m["To"]]
+    [mail] = [m for m in mails if "property@" in m["To"]]
+    body = mail.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     listed = re.findall(r"^\s+\d+\. (L-\d\d)｜", text, flags=re.M)
     assert listed == [k.id for k in verdict.offending_cases[:10]]
     assert f"共 {N_LATE} 件，以下为超时最多的 10 件" in text

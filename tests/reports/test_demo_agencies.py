@@ -17,6 +17,7 @@ from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.service import receipts, report_tables
 from monitor.service.daemon import evaluate_feed
+from monitor.evaluate import Evaluation
 from monitor.reporting import agencies_due, last_due_period
 from monitor.service.demo.agencies import DemoAgencies
 from monitor.service.reporting_round import ReportingRound, mark_late
@@ -43,7 +44,8 @@ def test_the_demo_simulates_every_feed_with_receipts_a_late_agency_and_a_correct
             return await collect(feed, FetchContext(client=client, now=NOW, timezone=calendar.timezone,
                                                     catalogue=catalogue))
 
-    verdicts, kinds = {}, Counter()
+    verdicts: dict[str, Evaluation] = {}
+    kinds: Counter[str] = Counter()
     for cycle in range(2):   # the hurried agency's correction comes on the second collection
         for feed_id, feed in catalogue.feeds.items():
             agencies.before_collect(feed, NOW)
@@ -71,7 +73,9 @@ def test_the_demo_simulates_every_feed_with_receipts_a_late_agency_and_a_correct
     with Session(engine) as session:
         mail = Counter(n.kind for n in session.exec(select(Notification)).all())
     assert mail["receipt"] == kinds["accepted"] + kinds["rejected"]
-    asked = agencies_due(catalogue, "reports", last_due_period(catalogue.feeds["reports"], NOW.date()))
+    due = last_due_period(catalogue.feeds["reports"], NOW.date())
+    assert due is not None
+    asked = agencies_due(catalogue, "reports", due)
     assert 10 <= len(asked) < len({c.agency.id for c in catalogue.evaluated_commitments("reports")})   # open ones only
     assert mail["report_request"] >= len(asked)
     assert mail["operators"] == 1   # 催报: the late agency

@@ -53,6 +53,7 @@ def test_templates_go_out_three_working_days_before_the_due_day_with_the_file_an
     assert round_.run(catalogue, calendar, at(7, 15)) == 0              # once
     gov = next(m for m in mails(store) if "gov@town" in m.to_addrs)
     assert "请于2026-12-10前报送2026年11月" in gov.subject
+    assert gov.attachments is not None
     (attached,) = json.loads(gov.attachments)
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attached["base64"])))["填报表"]
     assert [sheet["A4"].value, sheet["A5"].value] == ["town2026.online_share", "town2026.platform"]
@@ -67,7 +68,8 @@ def test_the_template_mail_carries_the_attachment_in_the_email(tmp_path):
     round_.run(catalogue, calendar, at(7))
     message = build_email(mails(store)[0], "monitor@example")
     (part,) = list(message.iter_attachments())
-    assert part.get_filename().endswith("-2026-11.xlsx") and part.get_content().startswith(b"PK")
+    filename = part.get_filename()
+    assert filename is not None and filename.endswith("-2026-11.xlsx") and part.get_content().startswith(b"PK")
 
 
 def test_on_the_due_day_only_those_who_have_not_reported_are_reminded(tmp_path):
@@ -95,6 +97,7 @@ def test_after_the_due_day_operators_get_the_overdue_list_and_the_late_commitmen
     assert late.status == "no_data" and late.reason == "未按期填报（应于2026年12月10日前填报）"
     page = views.agency(Snapshot(catalogue, {late.commitment: late}, at(11), ReportsView(store.engine, catalogue, at(11))),
                         "town.market")
+    assert page is not None
     assert page["overdue_reports"] == [{"feed": "reports", "agency": "town.market", "period": "2026-11",
                                         "due": "2026-12-10", "agency_name": "区市场监管局"}]
 
