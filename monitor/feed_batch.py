@@ -14,7 +14,8 @@ cumulative totals, month limits, no data, a calendar or unit error) is evaluated
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import repeat
 from datetime import datetime
 from typing import Sequence
 
@@ -106,12 +107,16 @@ def _keeps(op: str, actual: np.ndarray, target: np.ndarray, target_max: np.ndarr
     return (actual >= target) & (actual <= target_max)
 
 
-def _segment_quantiles(values: np.ndarray, segment: np.ndarray, quantiles: np.ndarray,
-                       segments: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per segment, np.quantile(values of the segment, quantiles) as numpy computes it (linear
-    interpolation, its own rounding), and each segment's size: (segments x quantiles), (segments,)."""
-    order = np.lexsort((values, segment))
-    ordered = values[order]
+def _segment_quantiles(values: np.ndarray, ascending: np.ndarray, rows: np.ndarray, segment: np.ndarray,
+                       quantiles: np.ndarray, segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment, np.quantile(values of its `rows`, quantiles) as numpy computes it (linear
+    interpolation, its own rounding), and each segment's size: (segments x quantiles), (segments,).
+    `ascending` orders all `values` (one float sort serves every call)."""
+    picked = ascending[rows[ascending]]
+    small = np.uint16 if segments <= np.iinfo(np.uint16).max else np.int64    # a radix sort when it fits
+    picked = picked[np.argsort(segment[picked].astype(small), kind="stable")]
+    ordered = values[picked]
+    segment = segment[picked]
     sizes = np.bincount(segment, minlength=segments)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     present = sizes > 0
@@ -175,6 +180,7 @@ class _Batch:
                 self._time(members)
             except (CalendarError, UnitError):
                 self.failed[members] = True
+        self.counted &= ~self.failed[self.segment]
 
     def _rows(self, members: list[int], mask: np.ndarray) -> np.ndarray:
         chosen = np.zeros(len(self.batch), dtype=bool)
@@ -188,7 +194,9 @@ class _Batch:
         unit, jurisdiction, calendar = first.unit, first.c.document.jurisdiction, self.calendar
         rows = self._rows(members, self.counted)
         submitted, ended = self.submitted[rows], self.ended[rows]
-        self._suspend(members, rows)
+        self._suspend(members)
+        rows = rows[~self.failed[self.segment[rows]]]
+        submitted, ended = self.submitted[rows], self.ended[rows]
         suspended = self.suspended[rows]
         provisional = np.zeros(len(rows), dtype=bool)
         notices_last = np.datetime64(calendar.notices_last, "D")
@@ -221,7 +229,7 @@ class _Batch:
         self.taken[rows] = np.maximum(counted, 0.0) - durations
         self.provisional_row[rows] = provisional
 
-    def _suspend(self, members: list[int], rows: np.ndarray) -> None:
+    def _suspend(self, members: list[int]) -> None:
         """Suspended time of each counted case in the commitment's unit (pauses.suspended_time): stated
         totals converted for all commitments alike at once, intervals commitment by commitment."""
         first = self.batch[members[0]]
@@ -230,10 +238,19 @@ class _Batch:
         for i in members:
             cases = self.batch[i].cases
             if cases.pauses is not None:
-                self._suspend_intervals(i)
+                try:
+                    self._suspend_intervals(i)
+                except (CalendarError, UnitError):
+                    self.failed[i] = True
             elif cases.paused is not None:
                 by_given.setdefault(cases.paused_unit, []).append(i)
         for given, totals in by_given.items():
+            if given is not None:
+                try:
+                    total_in(unit, np.zeros(0), given, self.calendar, jurisdiction)
+                except UnitError:    # a total in a unit that does not convert: evaluate names it
+                    self.failed[totals] = True
+                    continue
             picked = self._rows(totals, self.counted)
             local = picked - self.offsets[self.segment[picked]]
             amounts = np.concatenate([self.batch[i].cases.paused for i in totals if self.batch[i].cases.paused is not None])
@@ -241,7 +258,6 @@ class _Batch:
             position = np.searchsorted(totals, self.segment[picked])
             self.suspended[picked] = np.zeros(len(picked)) + total_in(unit, amounts[starts[position] + local], given,
                                                                       self.calendar, jurisdiction)
-        del rows
 
     def _suspend_intervals(self, i: int) -> None:
         b, o = self.batch[i], self.offsets[i]
@@ -272,14 +288,17 @@ class _Batch:
         behind_durations, behind_taken = self.durations[behind], self.taken[behind]
         paused_n: list[int] = np.bincount(seg[behind][behind_taken > 0], minlength=k).tolist()
         quantiles = np.asarray(names.CASE_DURATION_QUANTILES, dtype=np.float64)
-        done_rows = np.flatnonzero(in_window)
-        done_q, _ = _segment_quantiles(self.durations[done_rows], seg[done_rows], quantiles, k)
+        judged = np.flatnonzero(in_window | overdue)
+        ascending = judged[np.argsort(self.durations[judged])]
+        done_q, _ = _segment_quantiles(self.durations, ascending, in_window, seg, quantiles, k)
         maxima = np.full(k, np.nan)
         nonempty = np.diff(behind_at) > 0
         if len(behind):
             maxima[nonempty] = np.maximum.reduceat(behind_durations, behind_at[:-1][nonempty])
         percentile_of = {int(b.c.measure.aggregate[1:]) for b in self.batch if b.c.measure.aggregate.startswith("p")}
-        percentiles = {p: _segment_quantiles(behind_durations, seg[behind], np.array([p / 100]), k)[0][:, 0]
+        aggregate_of = np.array([b.c.measure.aggregate for b in self.batch])
+        percentiles = {p: _segment_quantiles(self.durations, ascending, (in_window | overdue) & (aggregate_of == f"p{p}")[seg],
+                                             seg, np.array([p / 100]), k)[0][:, 0]
                        for p in percentile_of}
         late = _LateCases(self)
         overdue_rows = np.flatnonzero(overdue)
@@ -339,13 +358,13 @@ class _Batch:
                                 rejected=cases.rejected)
             quantiles_i = () if done_n[i] == 0 else tuple(
                 (q, float(v)) for q, v in zip(names.CASE_DURATION_QUANTILES, done_q[i]))
-            verdict = replace(verdict, duration_quantiles=quantiles_i, overdue_open=n_overdue,
-                              overdue_case_ids=overdue_ids, provisional=bool(provisional[i]),
-                              offending_cases=offending, offending_total=completed_late + n_overdue,
-                              case_counts=counts, paused_cases=paused_cases, paused_total=paused_total)
+            fields = vars(verdict) | dict(
+                duration_quantiles=quantiles_i, overdue_open=n_overdue, overdue_case_ids=overdue_ids,
+                provisional=bool(provisional[i]), offending_cases=offending, offending_total=completed_late + n_overdue,
+                case_counts=counts, paused_cases=paused_cases, paused_total=paused_total)
             if at.settled and verdict.status in ("met", "missed"):
-                verdict = replace(verdict, settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
-            found.append(verdict)
+                fields |= dict(settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
+            found.append(Evaluation(**fields))    # dataclasses.replace, without its checks: one verdict per commitment
         return found
 
 
@@ -358,7 +377,7 @@ class _LateCases:
         k = len(batch.batch)
         seg = batch.segment
         time_limited = np.array([b.c.op in ("<=", "<") for b in batch.batch])
-        late = (batch.in_window | batch.still_open) & ~batch.on_time & time_limited[seg]
+        late = (batch.in_window | batch.still_open) & ~batch.on_time & (time_limited & ~batch.failed)[seg]
         rows = np.flatnonzero(late)
         rows = rows[np.argsort(seg[rows] * 2 + batch.still_open[rows], kind="stable")]
         self.sizes = np.bincount(seg[rows], minlength=k)
@@ -380,7 +399,11 @@ class _LateCases:
                 self.failed[members] = True
         order = np.lexsort((batch.submitted[rows], -over, seg[rows]))
         self.rows, self.over, self.due = rows[order], over[order], due[order]
-        self.at = np.concatenate(([0], np.cumsum(np.bincount(seg[self.rows], minlength=k))))
+        self.at = np.concatenate(([0], np.cumsum(np.bincount(seg[self.rows], minlength=k)))).tolist()
+        # as OffendingCase holds them (naive datetimes, floats), converted once for every late case
+        self.submitted = batch.submitted[self.rows].tolist()
+        self.completed = np.where(batch.still_open[self.rows], None, batch.ended[self.rows].astype(object)).tolist()
+        self.due_list, self.over_list = self.due.tolist(), self.over.tolist()
 
     def _over_and_due(self, members: list[int], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """cases._over and cases._due, row by row (`paused` is the suspended time actually left out)."""
@@ -412,21 +435,14 @@ class _LateCases:
             raise CalendarError("late cases")    # evaluate() judges it and names the error
         if self.many[i]:
             return self._one_by_one(i)
-        span = slice(self.at[i], self.at[i + 1])
-        rows = self.rows[span]
-        if not len(rows):
+        a, z = self.at[i], self.at[i + 1]
+        if a == z:
             return ()
-        local = rows - batch.offsets[i]
-        ids = None if b.cases.ids is None else [bounded_id(str(x)) for x in b.cases.ids[local].tolist()]
-        items = None if b.cases.items is None else [str(x) or None for x in b.cases.items[local].tolist()]
-        submitted = batch.submitted[rows].tolist()
-        ended = batch.ended[rows].tolist()
-        still_open = batch.still_open[rows].tolist()
-        due = self.due[span].tolist()
-        over = self.over[span].tolist()
-        return tuple(OffendingCase(id=None if ids is None else ids[j], item=None if items is None else items[j],
-                                   submitted=submitted[j], due=due[j], completed=None if still_open[j] else ended[j],
-                                   over=over[j]) for j in range(len(rows)))
+        local = self.rows[a:z] - batch.offsets[i]
+        ids = repeat(None) if b.cases.ids is None else [bounded_id(str(x)) for x in b.cases.ids[local].tolist()]
+        items = repeat(None) if b.cases.items is None else [str(x) or None for x in b.cases.items[local].tolist()]
+        return tuple(map(OffendingCase, ids, items, self.submitted[a:z], self.due_list[a:z], self.completed[a:z],
+                         self.over_list[a:z]))
 
     def _one_by_one(self, i: int) -> tuple[OffendingCase, ...]:
         """More late cases than a verdict keeps: evaluate.late_cases on this commitment's rows."""

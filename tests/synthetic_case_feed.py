@@ -24,13 +24,18 @@ TYPICAL_LIMIT = {"个工作日": 20, "工作日": 10, "工作小时": 40, "日":
                  "分钟": 600, "周": 3}
 
 
+# roughly how many seconds of elapsed time one unit of a limit stands for
+SECONDS_PER_UNIT = {"个工作日": 1.4 * 86400, "工作日": 1.4 * 86400, "工作小时": 0.2 * 86400, "日": 86400, "天": 86400,
+                    "自然日": 86400, "小时": 3600, "分钟": 60, "周": 7 * 86400}
+
+
 def _cases(rng: np.random.Generator, series: str, local_now: datetime, n: int, paused: str | None,
-           intervals: bool, with_ids: bool, fetched: datetime) -> CaseRecords:
+           intervals: bool, with_ids: bool, fetched: datetime, typical_seconds: float) -> CaseRecords:
     now = np.datetime64(local_now, "s")
     submitted = now - rng.integers(0, 200 * 86400, n).astype("timedelta64[s]")
-    taken = rng.exponential(12 * 86400, n).astype(np.int64).astype("timedelta64[s]")
+    taken = rng.exponential(typical_seconds, n).astype(np.int64).astype("timedelta64[s]")
     completed = submitted + taken
-    still_open = (rng.random(n) < 0.12) | (completed > now + np.timedelta64(3 * 86400, "s"))
+    still_open = (rng.random(n) < 0.06) | (completed > now)
     completed[still_open] = np.datetime64("NaT")
     ids = np.array([f"{series}-{i:04d}" for i in range(n)]) if with_ids else None
     items = np.array([("事项甲" if i % 3 else "") for i in range(n)]) if with_ids else None
@@ -93,7 +98,9 @@ def distinct_feed(catalogue: Catalogue, size: int, now: datetime, seed: int = 7,
             count = int(cases * (0.3 + 1.4 * rng.random()))
         if variety and k % 41 == 7:
             continue     # no data at all
-        records = _cases(rng, series, local_now, count, paused, variety and k % 13 == 4, k % 2 == 0, now)
+        # most series keep their limit (a case in 20 or so late); every fifth struggles
+        typical = limit * SECONDS_PER_UNIT[unit] * (0.8 if k % 5 == 2 else 0.3)
+        records = _cases(rng, series, local_now, count, paused, variety and k % 13 == 4, k % 2 == 0, now, typical)
         if variety and k % 43 == 9:
             records = dataclasses.replace(records, data_time=now - timedelta(days=10))
         data[series] = MeasureData(cases=records)
