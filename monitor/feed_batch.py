@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 import numpy as np
@@ -33,6 +33,8 @@ from monitor.periods import cutoffs
 from monitor.units import Unit, UnitError, parse_unit
 
 _DIMENSIONS = ("working_days", "working_hours", "time")
+_OPS = ("<=", "<", ">=", ">", "==", "range")
+_EPOCH = datetime(1970, 1, 1)
 _END_OF_DAY = np.timedelta64(86399, "s")
 
 
@@ -79,7 +81,7 @@ def _prepare(i: int, c: Commitment, data: MeasureData, now: datetime, calendar: 
         unit = parse_unit(c.unit)
     except UnitError:
         return None
-    if unit.dimension not in _DIMENSIONS or c.op not in ("<=", "<", ">=", ">", "==", "range"):
+    if unit.dimension not in _DIMENSIONS or c.op not in _OPS:
         return None
     if c.op == "range" and c.value_max is None:
         return None     # evaluate says what is wrong
@@ -90,6 +92,33 @@ def _prepare(i: int, c: Commitment, data: MeasureData, now: datetime, calendar: 
     whole = unit.dimension == "working_days" or counts_by_date(unit)
     last = c.value - 1 if c.op == "<" and whole else c.value
     return _Case(i, c, data, data.cases, at, newest, unit, last)
+
+
+def _seconds(moments: list[datetime]) -> np.ndarray:
+    """Naive local times as datetime64[s] (cut to the second, as np.datetime64(moment, "s") does),
+    each distinct time converted once: most commitments are judged at the same moment."""
+    second = timedelta(seconds=1)
+    known: dict[datetime, int] = {}
+    values = [known.get(m) or known.setdefault(m, (m - _EPOCH) // second) for m in moments]
+    return np.array(values, dtype=np.int64).astype("datetime64[s]")
+
+
+def _groups(batch: Sequence[_Case]) -> list[list[int]]:
+    """The commitments that share a unit and a jurisdiction (the calendar is called once for each)."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for i, b in enumerate(batch):
+        groups.setdefault((b.unit.name, b.c.document.jurisdiction), []).append(i)
+    return list(groups.values())
+
+
+def _split(rows: np.ndarray, segment: np.ndarray, groups: list[list[int]], segments: int) -> list[np.ndarray]:
+    """`rows` (ascending) divided by the group of their commitment, each part ascending."""
+    group_of = np.zeros(segments, dtype=np.uint16 if len(groups) <= np.iinfo(np.uint16).max else np.int64)
+    for g, members in enumerate(groups):
+        group_of[members] = g
+    keys = group_of[segment[rows]]
+    ordered = rows[np.argsort(keys, kind="stable")]
+    return np.split(ordered, np.cumsum(np.bincount(keys, minlength=len(groups)))[:-1])
 
 
 def _keeps(op: str, actual: np.ndarray, target: np.ndarray, target_max: np.ndarray) -> np.ndarray:
@@ -152,8 +181,8 @@ class _Batch:
         self.failed = np.zeros(k, dtype=bool)     # a calendar or unit error: `evaluate` says which
         submitted = np.concatenate([b.cases.submitted for b in batch]).astype("datetime64[s]")
         completed = np.concatenate([b.cases.completed for b in batch]).astype("datetime64[s]")
-        ends = np.array([np.datetime64(b.at.local, "s") for b in batch], dtype="datetime64[s]")
-        begins = np.array([np.datetime64(b.at.local - b.c.measure.window, "s") for b in batch], dtype="datetime64[s]")
+        ends = _seconds([b.at.local for b in batch])
+        begins = _seconds([b.at.local - b.c.measure.window for b in batch])
         self.ends = ends
         end, begin = ends[self.segment], begins[self.segment]
         self.submitted = submitted
@@ -172,12 +201,13 @@ class _Batch:
         self.on_time = np.zeros(n, dtype=bool)
         self.taken = np.zeros(n)
         self.provisional_row = np.zeros(n, dtype=bool)
-        groups: dict[tuple[str, str | None], list[int]] = {}
-        for i, b in enumerate(batch):
-            groups.setdefault((b.unit.name, b.c.document.jurisdiction), []).append(i)
-        for members in groups.values():
+        ops = {op: code for code, op in enumerate(_OPS)}
+        self.op_code = np.array([ops[b.c.op] for b in batch], dtype=np.intp)
+        self.limit_max = np.array([np.nan if b.c.value_max is None else b.c.value_max for b in batch])
+        self.groups = _groups(batch)
+        for members, rows in zip(self.groups, _split(np.flatnonzero(self.counted), self.segment, self.groups, k)):
             try:
-                self._time(members)
+                self._time(members, rows)
             except (CalendarError, UnitError):
                 self.failed[members] = True
         self.counted &= ~self.failed[self.segment]
@@ -187,13 +217,11 @@ class _Batch:
         chosen[members] = True
         return np.flatnonzero(mask & chosen[self.segment])
 
-    def _time(self, members: list[int]) -> None:
-        """Durations, kept or not, suspended time and provisional days of the counted cases of
+    def _time(self, members: list[int], rows: np.ndarray) -> None:
+        """Durations, kept or not, suspended time and provisional days of the counted cases (`rows`) of
         commitments sharing a unit and a jurisdiction: cases.case_timing, row by row."""
         first = self.batch[members[0]]
         unit, jurisdiction, calendar = first.unit, first.c.document.jurisdiction, self.calendar
-        rows = self._rows(members, self.counted)
-        submitted, ended = self.submitted[rows], self.ended[rows]
         self._suspend(members)
         rows = rows[~self.failed[self.segment[rows]]]
         submitted, ended = self.submitted[rows], self.ended[rows]
@@ -213,14 +241,13 @@ class _Batch:
                 unit.factor / DAY_SECONDS)
         durations = np.maximum(counted - suspended, 0.0)
         on_time = np.zeros(len(rows), dtype=bool)
-        op_of_row = np.array([self.batch[i].c.op for i in members])[np.searchsorted(members, self.segment[rows])]
-        limit_max = np.array([np.nan if (m := self.batch[i].c.value_max) is None else m for i in members],
-                             dtype=np.float64)[np.searchsorted(members, self.segment[rows])]
-        for op in np.unique(op_of_row):
-            here = op_of_row == op
-            on_time[here] = _keeps(str(op), durations[here], self.limit[rows][here], limit_max[here])
+        segment = self.segment[rows]
+        op_of_row, limit, limit_max = self.op_code[segment], self.limit[rows], self.limit_max[segment]
+        for op in sorted({self.batch[i].c.op for i in members}):
+            here = op_of_row == _OPS.index(op)
+            on_time[here] = _keeps(op, durations[here], limit[here], limit_max[here])
             if op == "<=" and counts_by_date(unit):   # the last day moves past rest days
-                last_days = calendar.last_days_of_periods(submitted[here], (self.limit[rows][here] + suspended[here])
+                last_days = calendar.last_days_of_periods(submitted[here], (limit[here] + suspended[here])
                                                           * (unit.factor / DAY_SECONDS))
                 on_time[here] = ended[here] <= cutoffs(last_days, calendar.closing_time(jurisdiction))
                 provisional[here] = last_days > notices_last
@@ -269,103 +296,111 @@ class _Batch:
                 self.suspended[o + local] = amount
 
     def verdicts(self) -> list[Evaluation | None]:
-        k = len(self.batch)
-        seg = self.segment
-        in_window, still_open, on_time = self.in_window, self.still_open, self.on_time
+        """Each commitment's verdict (None: `evaluate` should judge it, to name a calendar or unit error)."""
+        figures, late = _Figures(self), _LateCases(self)
+        failed = self.failed.tolist()
+        return [None if failed[i] else self._verdict(i, figures, late) for i in range(len(self.batch))]
+
+    def _verdict(self, i: int, f: "_Figures", late: "_LateCases") -> Evaluation | None:
+        """evaluate._case_duration from the figures computed for all."""
+        b = self.batch[i]
+        c, at, cases = b.c, b.at, b.cases
+        n_overdue, done = f.overdue_n[i], f.done_n[i]
+        n = done + n_overdue
+        if n == 0:
+            return Evaluation(commitment=c.id, evaluated_at=at.now, status="no_data", data_time=b.newest,
+                              reason=f"no case completed in the last {c.measure.window.days} days and "
+                                     f"none open past its limit")
+        overdue_ids: tuple[str, ...] = ()
+        if cases.ids is not None and n_overdue:
+            local = f.overdue_rows[f.overdue_at[i]:f.overdue_at[i + 1]][:OVERDUE_IDS_KEPT] - f.offsets[i]
+            overdue_ids = named_ids(cases.ids[local])
+        open_note = (f"; {n_overdue} case(s) still open past the limit" +
+                     (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
+                     if n_overdue else "")
+        paused_cases = paused_total = None
+        if f.paused[i]:
+            paused_cases = f.paused_n[i]
+            paused_total = float(f.behind_taken[f.behind_at[i]:f.behind_at[i + 1]].sum())
+            if paused_cases:
+                open_note += f"; suspended time left out for {paused_cases} case(s), {_fmt(paused_total)} {c.unit} in all"
+        limit = _promise(c.op, c.value, c.value_max, c.unit)
+        aggregate = c.measure.aggregate
+        if aggregate == "share_within":
+            share = f.done_on_time[i] * 100 / n
+            what = f"{share:.1f}% of {n} cases took {limit}{open_note};"
+            verdict = _verdict(c, at, share, c.measure.min_share, None, ">=", "%", b.newest, what, n)
+        else:
+            if aggregate == "mean":
+                actual = float(f.behind_durations[f.behind_at[i]:f.behind_at[i + 1]].mean())
+            elif aggregate == "max":
+                actual = f.maxima[i]
+            else:
+                actual = f.percentiles[int(aggregate[1:])][i]
+            what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
+            verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, b.newest, what, n)
+        try:
+            offending = late.of(i)
+        except (CalendarError, UnitError):
+            return None
+        completed_late = done - f.done_on_time[i]
+        counts = CaseCounts(received=len(cases), completed_in_window=done, on_time=f.done_on_time[i],
+                            completed_late=completed_late, open_overdue=n_overdue,
+                            open_not_due=f.open_n[i] - n_overdue, completed_before_window=f.before_n[i],
+                            submitted_after=f.after_n[i], window_days=c.measure.window.days, rejected=cases.rejected)
+        fields = vars(verdict) | dict(
+            duration_quantiles=tuple(zip(names.CASE_DURATION_QUANTILES, f.quantiles[i])) if done else (),
+            overdue_open=n_overdue, overdue_case_ids=overdue_ids, provisional=f.provisional[i],
+            offending_cases=offending, offending_total=completed_late + n_overdue, case_counts=counts,
+            paused_cases=paused_cases, paused_total=paused_total)
+        if at.settled and verdict.status in ("met", "missed"):
+            fields |= dict(settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
+        return Evaluation(**fields)    # dataclasses.replace without its checks: one verdict per commitment
+
+
+class _Figures:
+    """The counts and figures of every verdict, by commitment (Python lists: read one by one)."""
+
+    def __init__(self, batch: _Batch):
+        k, seg = len(batch.batch), batch.segment
+        in_window, still_open, on_time = batch.in_window, batch.still_open, batch.on_time
         overdue = still_open & ~on_time
 
         def count(mask: np.ndarray) -> list[int]:
             counts: list[int] = np.bincount(seg[mask], minlength=k).tolist()
             return counts
 
-        done_n, done_on_time, overdue_n = count(in_window), count(in_window & on_time), count(overdue)
-        open_n, before_n, after_n = count(still_open), count(self.completed & ~in_window), count(~self.by_then)
-        provisional = np.bincount(seg[self.provisional_row & self.counted], minlength=k) > 0
+        self.done_n, self.done_on_time, self.overdue_n = count(in_window), count(in_window & on_time), count(overdue)
+        self.open_n, self.before_n = count(still_open), count(batch.completed & ~in_window)
+        self.after_n = count(~batch.by_then)
+        self.provisional: list[bool] = (np.bincount(seg[batch.provisional_row & batch.counted], minlength=k) > 0).tolist()
+        self.paused: list[bool] = batch.paused.tolist()
+        self.offsets: list[int] = batch.offsets.tolist()
         # the cases behind each verdict: its completed ones in the window, then those open past their limit
-        behind = np.flatnonzero(in_window | overdue)
-        behind = behind[np.argsort(seg[behind] * 2 + overdue[behind], kind="stable")]
-        behind_at = np.concatenate(([0], np.cumsum(np.bincount(seg[behind], minlength=k))))
-        behind_durations, behind_taken = self.durations[behind], self.taken[behind]
-        paused_n: list[int] = np.bincount(seg[behind][behind_taken > 0], minlength=k).tolist()
-        quantiles = np.asarray(names.CASE_DURATION_QUANTILES, dtype=np.float64)
         judged = np.flatnonzero(in_window | overdue)
-        ascending = judged[np.argsort(self.durations[judged])]
-        done_q, _ = _segment_quantiles(self.durations, ascending, in_window, seg, quantiles, k)
+        behind = judged[np.argsort(seg[judged] * 2 + overdue[judged], kind="stable")]
+        behind_at = np.concatenate(([0], np.cumsum(np.bincount(seg[behind], minlength=k))))
+        self.behind_at: list[int] = behind_at.tolist()
+        self.behind_durations, self.behind_taken = batch.durations[behind], batch.taken[behind]
+        self.paused_n: list[int] = np.bincount(seg[behind][self.behind_taken > 0], minlength=k).tolist()
+        ascending = judged[np.argsort(batch.durations[judged])]
+        quantiles = np.asarray(names.CASE_DURATION_QUANTILES, dtype=np.float64)
+        self.quantiles: list[list[float]] = _segment_quantiles(batch.durations, ascending, in_window, seg, quantiles,
+                                                               k)[0].tolist()
         maxima = np.full(k, np.nan)
         nonempty = np.diff(behind_at) > 0
         if len(behind):
-            maxima[nonempty] = np.maximum.reduceat(behind_durations, behind_at[:-1][nonempty])
-        percentile_of = {int(b.c.measure.aggregate[1:]) for b in self.batch if b.c.measure.aggregate.startswith("p")}
-        aggregate_of = np.array([b.c.measure.aggregate for b in self.batch])
-        percentiles = {p: _segment_quantiles(self.durations, ascending, (in_window | overdue) & (aggregate_of == f"p{p}")[seg],
-                                             seg, np.array([p / 100]), k)[0][:, 0]
-                       for p in percentile_of}
-        late = _LateCases(self)
-        overdue_rows = np.flatnonzero(overdue)
-        overdue_at = np.concatenate(([0], np.cumsum(np.bincount(seg[overdue_rows], minlength=k))))
-        found: list[Evaluation | None] = []
-        for i, b in enumerate(self.batch):
-            if self.failed[i]:
-                found.append(None)
-                continue
-            c, at, cases = b.c, b.at, b.cases
-            n_overdue = overdue_n[i]
-            n = done_n[i] + n_overdue
-            if n == 0:
-                found.append(Evaluation(commitment=c.id, evaluated_at=at.now, status="no_data", data_time=b.newest,
-                                        reason=f"no case completed in the last {c.measure.window.days} days and "
-                                               f"none open past its limit"))
-                continue
-            overdue_ids: tuple[str, ...] = ()
-            if cases.ids is not None and n_overdue:
-                local = overdue_rows[overdue_at[i]:overdue_at[i + 1]][:OVERDUE_IDS_KEPT] - self.offsets[i]
-                overdue_ids = named_ids(cases.ids[local])
-            open_note = (f"; {n_overdue} case(s) still open past the limit" +
-                         (f" ({', '.join(overdue_ids[:10])}{', …' if n_overdue > 10 else ''})" if overdue_ids else "")
-                         if n_overdue else "")
-            paused_cases = paused_total = None
-            if self.paused[i]:
-                paused_cases = paused_n[i]
-                paused_total = float(behind_taken[behind_at[i]:behind_at[i + 1]].sum())
-                if paused_cases:
-                    open_note += (f"; suspended time left out for {paused_cases} case(s), "
-                                  f"{_fmt(paused_total)} {c.unit} in all")
-            limit = _promise(c.op, c.value, c.value_max, c.unit)
-            aggregate = c.measure.aggregate
-            if aggregate == "share_within":
-                share = done_on_time[i] * 100 / n
-                what = f"{share:.1f}% of {n} cases took {limit}{open_note};"
-                verdict = _verdict(c, at, share, c.measure.min_share, None, ">=", "%", b.newest, what, n)
-            else:
-                if aggregate == "mean":
-                    actual = float(behind_durations[behind_at[i]:behind_at[i + 1]].mean())
-                elif aggregate == "max":
-                    actual = float(maxima[i])
-                else:
-                    actual = float(percentiles[int(aggregate[1:])][i])
-                what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
-                verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, b.newest, what, n)
-            try:
-                offending = late.of(i)
-            except (CalendarError, UnitError):
-                found.append(None)
-                continue
-            completed_late = done_n[i] - done_on_time[i]
-            counts = CaseCounts(received=len(cases), completed_in_window=done_n[i], on_time=done_on_time[i],
-                                completed_late=completed_late, open_overdue=n_overdue,
-                                open_not_due=open_n[i] - n_overdue, completed_before_window=before_n[i],
-                                submitted_after=after_n[i], window_days=c.measure.window.days,
-                                rejected=cases.rejected)
-            quantiles_i = () if done_n[i] == 0 else tuple(
-                (q, float(v)) for q, v in zip(names.CASE_DURATION_QUANTILES, done_q[i]))
-            fields = vars(verdict) | dict(
-                duration_quantiles=quantiles_i, overdue_open=n_overdue, overdue_case_ids=overdue_ids,
-                provisional=bool(provisional[i]), offending_cases=offending, offending_total=completed_late + n_overdue,
-                case_counts=counts, paused_cases=paused_cases, paused_total=paused_total)
-            if at.settled and verdict.status in ("met", "missed"):
-                fields |= dict(settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
-            found.append(Evaluation(**fields))    # dataclasses.replace, without its checks: one verdict per commitment
-        return found
+            maxima[nonempty] = np.maximum.reduceat(self.behind_durations, behind_at[:-1][nonempty])
+        self.maxima: list[float] = maxima.tolist()
+        aggregate_of = np.array([b.c.measure.aggregate for b in batch.batch])
+        self.percentiles: dict[int, list[float]] = {}
+        for aggregate in {a for a in aggregate_of.tolist() if a.startswith("p")}:
+            rows = (in_window | overdue) & (aggregate_of == aggregate)[seg]
+            self.percentiles[int(aggregate[1:])] = _segment_quantiles(
+                batch.durations, ascending, rows, seg, np.array([int(aggregate[1:]) / 100]), k)[0][:, 0].tolist()
+        self.overdue_rows = np.flatnonzero(overdue)
+        self.overdue_at: list[int] = np.concatenate(([0], np.cumsum(np.bincount(seg[self.overdue_rows],
+                                                                                  minlength=k)))).tolist()
 
 
 class _LateCases:
@@ -384,15 +419,9 @@ class _LateCases:
         self.many = self.sizes > OFFENDING_KEPT      # argpartition's choice among ties: left to offending_cases
         rows = rows[~self.many[seg[rows]]]
         over, due = np.zeros(len(rows)), np.zeros(len(rows), dtype="datetime64[s]")
-        groups: dict[tuple[str, str | None], list[int]] = {}
-        for i, b in enumerate(batch.batch):
-            groups.setdefault((b.unit.name, b.c.document.jurisdiction), []).append(i)
         self.failed = np.zeros(k, dtype=bool)
-        chosen = np.zeros(k, dtype=bool)
-        for members in groups.values():
-            chosen[:] = False
-            chosen[members] = True
-            here = chosen[seg[rows]]
+        positions = np.arange(len(rows))
+        for members, here in zip(batch.groups, _split(positions, seg[rows], batch.groups, k)):
             try:
                 over[here], due[here] = self._over_and_due(members, rows[here])
             except (CalendarError, UnitError):
@@ -404,6 +433,8 @@ class _LateCases:
         self.submitted = batch.submitted[self.rows].tolist()
         self.completed = np.where(batch.still_open[self.rows], None, batch.ended[self.rows].astype(object)).tolist()
         self.due_list, self.over_list = self.due.tolist(), self.over.tolist()
+        self.failed_list, self.many_list = self.failed.tolist(), self.many.tolist()
+        self.offsets: list[int] = batch.offsets.tolist()
 
     def _over_and_due(self, members: list[int], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """cases._over and cases._due, row by row (`paused` is the suspended time actually left out)."""
@@ -431,14 +462,14 @@ class _LateCases:
         batch, b = self.batch, self.batch.batch[i]
         if b.c.op not in ("<=", "<"):
             return ()
-        if self.failed[i]:
+        if self.failed_list[i]:
             raise CalendarError("late cases")    # evaluate() judges it and names the error
-        if self.many[i]:
+        if self.many_list[i]:
             return self._one_by_one(i)
         a, z = self.at[i], self.at[i + 1]
         if a == z:
             return ()
-        local = self.rows[a:z] - batch.offsets[i]
+        local = self.rows[a:z] - self.offsets[i]
         ids = repeat(None) if b.cases.ids is None else [bounded_id(str(x)) for x in b.cases.ids[local].tolist()]
         items = repeat(None) if b.cases.items is None else [str(x) or None for x in b.cases.items[local].tolist()]
         return tuple(map(OffendingCase, ids, items, self.submitted[a:z], self.due_list[a:z], self.completed[a:z],
