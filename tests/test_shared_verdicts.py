@@ -60,12 +60,12 @@ def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_ve
     data = store.feed_data("demo", wanted.values(), catalogue.feeds["demo"].accumulates_cases)
     alone = [evaluate(c, data[wanted[c.id]], NOW, calendar) for c in commitments]
     calls = []
-    counted = shared_verdicts.evaluate
+    counted = shared_verdicts.evaluate_all
 
-    def counting(c, *args):
-        calls.append(c.id)
-        return counted(c, *args)
-    monkeypatch.setattr(shared_verdicts, "evaluate", counting)
+    def counting(pairs, *args):
+        calls.extend(c.id for c, _ in pairs)
+        return counted(pairs, *args)
+    monkeypatch.setattr(shared_verdicts, "evaluate_all", counting)
     shared = shared_verdicts.evaluate_shared(commitments, lambda c: data[wanted[c.id]], NOW, calendar)
     assert shared == alone
     assert len(calls) <= len(commitments) // 3 and {e.status for e in shared} >= {"met", "missed"}
