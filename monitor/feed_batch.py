@@ -132,7 +132,8 @@ def _keeps(op: str, actual: np.ndarray, target: np.ndarray, target_max: np.ndarr
     if op == ">":
         return actual > target
     if op == "==":
-        return np.isclose(actual, target)
+        close: np.ndarray = np.isclose(actual, target)
+        return close
     return (actual >= target) & (actual <= target_max)
 
 
@@ -431,7 +432,8 @@ class _LateCases:
         self.at = np.concatenate(([0], np.cumsum(np.bincount(seg[self.rows], minlength=k)))).tolist()
         # as OffendingCase holds them (naive datetimes, floats), converted once for every late case
         self.submitted = batch.submitted[self.rows].tolist()
-        self.completed = np.where(batch.still_open[self.rows], None, batch.ended[self.rows].astype(object)).tolist()
+        self.completed = [None if still else ended for still, ended in
+                          zip(batch.still_open[self.rows].tolist(), batch.ended[self.rows].tolist())]
         self.due_list, self.over_list = self.due.tolist(), self.over.tolist()
         self.failed_list, self.many_list = self.failed.tolist(), self.many.tolist()
         self.offsets: list[int] = batch.offsets.tolist()
@@ -459,7 +461,7 @@ class _LateCases:
         return over, submitted + seconds.astype("timedelta64[s]")
 
     def of(self, i: int) -> tuple[OffendingCase, ...]:
-        batch, b = self.batch, self.batch.batch[i]
+        b = self.batch.batch[i]
         if b.c.op not in ("<=", "<"):
             return ()
         if self.failed_list[i]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -107,8 +108,7 @@ def distinct_feed(catalogue: Catalogue, size: int, now: datetime, seed: int = 7,
     return commitments, data
 
 
-def catalogue_timezone(catalogue: Catalogue):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
+def catalogue_timezone(catalogue: Catalogue) -> ZoneInfo:
     return ZoneInfo(catalogue.calendar.timezone)
 
 

@@ -24,7 +24,7 @@ NEXT_YEAR = datetime(2027, 1, 20, 9, 30, tzinfo=timezone.utc)   # past the packa
 
 def _counting_fallbacks(monkeypatch) -> list[str]:
     calls: list[str] = []
-    alone = feed_batch.evaluate
+    alone = evaluate
 
     def counting(c, *args):
         calls.append(c.id)
