@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from datetime import datetime, timedelta
-from typing import Sequence
+from datetime import date, datetime, timedelta
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.cases import DAY_SECONDS, OFFENDING_KEPT, CaseCounts, CaseTiming, OffendingCase, bounded_id, counts_by_date
-from monitor.evaluate import (OVERDUE_IDS_KEPT, Evaluation, _fmt, _Instant, _promise, _verdict, evaluate, late_cases,
+from monitor.evaluate import (OVERDUE_IDS_KEPT, Evaluation, _fmt, _Instant, _promise, evaluate, judgement, late_cases,
                               named_ids)
 from monitor.model import Commitment
 from monitor.observations import CaseRecords, MeasureData
@@ -35,6 +35,7 @@ from monitor.units import Unit, UnitError, parse_unit
 _DIMENSIONS = ("working_days", "working_hours", "time")
 _OPS = ("<=", "<", ">=", ">", "==", "range")
 _EPOCH = datetime(1970, 1, 1)
+BATCH_ROWS = 250_000     # case rows per numpy pass (2,500 commitments of 100 cases)
 _END_OF_DAY = np.timedelta64(86399, "s")
 
 
@@ -43,16 +44,32 @@ def evaluate_all(pairs: Sequence[tuple[Commitment, MeasureData]], now: datetime,
     """`[evaluate(c, data, now, calendar) for c, data in pairs]`, the per-case commitments in one batch."""
     found: list[Evaluation | None] = [None] * len(pairs)
     batch: list[_Case] = []
+    instants: dict[date | None, _Instant] = {}    # the judged moment depends on the deadline only
     for i, (c, data) in enumerate(pairs):
-        prepared = _prepare(i, c, data, now, calendar)
+        prepared = _prepare(i, c, data, now, calendar, instants)
         if prepared is None:
             found[i] = evaluate(c, data, now, calendar)
         else:
             batch.append(prepared)
-    if batch:
-        for case, verdict in zip(batch, _Batch(batch, calendar).verdicts()):
+    for part in _parts(batch, BATCH_ROWS):
+        for case, verdict in zip(part, _Batch(part, calendar).verdicts()):
             found[case.index] = verdict if verdict is not None else evaluate(case.c, case.data, now, calendar)
     return [e for e in found if e is not None]
+
+
+def _parts(batch: list[_Case], rows: int) -> Iterator[list[_Case]]:
+    """The batch in parts of about `rows` case rows each: the memory a pass takes stays bounded
+    (some twenty arrays of a row each) whatever the size of the feed."""
+    part: list[_Case] = []
+    size = 0
+    for case in batch:
+        part.append(case)
+        size += len(case.cases)
+        if size >= rows:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,8 @@ class _Case:
     last: float          # the last whole unit a case may take (cases._last)
 
 
-def _prepare(i: int, c: Commitment, data: MeasureData, now: datetime, calendar: WorkCalendar) -> _Case | None:
+def _prepare(i: int, c: Commitment, data: MeasureData, now: datetime, calendar: WorkCalendar,
+             instants: dict[date | None, _Instant]) -> _Case | None:
     """The commitment as the batch takes it, or None when `evaluate` alone should judge it (it is
     not per-case, has no fresh cases, or asks what the batch does not compute)."""
     if c.kind != "case_duration" or data.cases is None or len(data.cases) == 0:
@@ -85,7 +103,7 @@ def _prepare(i: int, c: Commitment, data: MeasureData, now: datetime, calendar: 
         return None
     if c.op == "range" and c.value_max is None:
         return None     # evaluate says what is wrong
-    at = _Instant.of(c, now, calendar)
+    at = instants.get(c.deadline) or instants.setdefault(c.deadline, _Instant.of(c, now, calendar))
     newest = data.newest_time(not_after=at.aware)
     if newest is None or (not at.settled and now - newest > c.max_age):
         return None
@@ -111,13 +129,20 @@ def _groups(batch: Sequence[_Case]) -> list[list[int]]:
     return list(groups.values())
 
 
+def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for integer keys below `bound`: a radix sort when they fit in 16 bits."""
+    small = np.uint16 if bound <= np.iinfo(np.uint16).max else np.int64
+    order: np.ndarray = np.argsort(keys.astype(small), kind="stable")
+    return order
+
+
 def _split(rows: np.ndarray, segment: np.ndarray, groups: list[list[int]], segments: int) -> list[np.ndarray]:
     """`rows` (ascending) divided by the group of their commitment, each part ascending."""
-    group_of = np.zeros(segments, dtype=np.uint16 if len(groups) <= np.iinfo(np.uint16).max else np.int64)
+    group_of = np.zeros(segments, dtype=np.intp)
     for g, members in enumerate(groups):
         group_of[members] = g
     keys = group_of[segment[rows]]
-    ordered = rows[np.argsort(keys, kind="stable")]
+    ordered = rows[_stable_order(keys, len(groups))]
     return np.split(ordered, np.cumsum(np.bincount(keys, minlength=len(groups)))[:-1])
 
 
@@ -143,8 +168,7 @@ def _segment_quantiles(values: np.ndarray, ascending: np.ndarray, rows: np.ndarr
     interpolation, its own rounding), and each segment's size: (segments x quantiles), (segments,).
     `ascending` orders all `values` (one float sort serves every call)."""
     picked = ascending[rows[ascending]]
-    small = np.uint16 if segments <= np.iinfo(np.uint16).max else np.int64    # a radix sort when it fits
-    picked = picked[np.argsort(segment[picked].astype(small), kind="stable")]
+    picked = picked[_stable_order(segment[picked], segments)]
     ordered = values[picked]
     segment = segment[picked]
     sizes = np.bincount(segment, minlength=segments)
@@ -328,9 +352,9 @@ class _Batch:
         limit = _promise(c.op, c.value, c.value_max, c.unit)
         aggregate = c.measure.aggregate
         if aggregate == "share_within":
-            share = f.done_on_time[i] * 100 / n
-            what = f"{share:.1f}% of {n} cases took {limit}{open_note};"
-            verdict = _verdict(c, at, share, c.measure.min_share, None, ">=", "%", b.newest, what, n)
+            actual = f.done_on_time[i] * 100 / n
+            what = f"{actual:.1f}% of {n} cases took {limit}{open_note};"
+            target, target_max, op, unit = c.measure.min_share, None, ">=", "%"
         else:
             if aggregate == "mean":
                 actual = float(f.behind_durations[f.behind_at[i]:f.behind_at[i + 1]].mean())
@@ -339,7 +363,8 @@ class _Batch:
             else:
                 actual = f.percentiles[int(aggregate[1:])][i]
             what = f"the {aggregate} duration of {n} cases, {_fmt(actual)} {c.unit}{open_note},"
-            verdict = _verdict(c, at, actual, c.value, c.value_max, c.op, c.unit, b.newest, what, n)
+            target, target_max, op, unit = c.value, c.value_max, c.op, c.unit
+        status, reason, margin = judgement(c, at, actual, target, target_max, op, unit, what)
         try:
             offending = late.of(i)
         except (CalendarError, UnitError):
@@ -349,14 +374,16 @@ class _Batch:
                             completed_late=completed_late, open_overdue=n_overdue,
                             open_not_due=f.open_n[i] - n_overdue, completed_before_window=f.before_n[i],
                             submitted_after=f.after_n[i], window_days=c.measure.window.days, rejected=cases.rejected)
-        fields = vars(verdict) | dict(
+        settled = at.settled and status in ("met", "missed")
+        return Evaluation(
+            commitment=c.id, evaluated_at=at.now, status=status, actual=actual, target=target, target_max=target_max,
+            op=op, unit=unit, margin=margin, data_time=b.newest, cases=n,
+            reason=f"{reason} (settled on {c.deadline})" if settled else reason,
+            settled_on=c.deadline if settled else None, provisional=f.provisional[i], overdue_open=n_overdue,
+            overdue_case_ids=overdue_ids,
             duration_quantiles=tuple(zip(names.CASE_DURATION_QUANTILES, f.quantiles[i])) if done else (),
-            overdue_open=n_overdue, overdue_case_ids=overdue_ids, provisional=f.provisional[i],
             offending_cases=offending, offending_total=completed_late + n_overdue, case_counts=counts,
             paused_cases=paused_cases, paused_total=paused_total)
-        if at.settled and verdict.status in ("met", "missed"):
-            fields |= dict(settled_on=c.deadline, reason=f"{verdict.reason} (settled on {c.deadline})")
-        return Evaluation(**fields)    # dataclasses.replace without its checks: one verdict per commitment
 
 
 class _Figures:
@@ -379,7 +406,7 @@ class _Figures:
         self.offsets: list[int] = batch.offsets.tolist()
         # the cases behind each verdict: its completed ones in the window, then those open past their limit
         judged = np.flatnonzero(in_window | overdue)
-        behind = judged[np.argsort(seg[judged] * 2 + overdue[judged], kind="stable")]
+        behind = judged[_stable_order(seg[judged] * 2 + overdue[judged], 2 * k)]
         behind_at = np.concatenate(([0], np.cumsum(np.bincount(seg[behind], minlength=k))))
         self.behind_at: list[int] = behind_at.tolist()
         self.behind_durations, self.behind_taken = batch.durations[behind], batch.taken[behind]
@@ -415,7 +442,7 @@ class _LateCases:
         time_limited = np.array([b.c.op in ("<=", "<") for b in batch.batch])
         late = (batch.in_window | batch.still_open) & ~batch.on_time & (time_limited & ~batch.failed)[seg]
         rows = np.flatnonzero(late)
-        rows = rows[np.argsort(seg[rows] * 2 + batch.still_open[rows], kind="stable")]
+        rows = rows[_stable_order(seg[rows] * 2 + batch.still_open[rows], 2 * k)]
         self.sizes = np.bincount(seg[rows], minlength=k)
         self.many = self.sizes > OFFENDING_KEPT      # argpartition's choice among ties: left to offending_cases
         rows = rows[~self.many[seg[rows]]]

@@ -60,9 +60,11 @@ def test_the_shipped_catalogue_on_the_demo_data_gets_the_verdicts_evaluate_gives
     assert any(e.offending_cases for e in batched if e.commitment in per_case)
 
 
-@pytest.mark.parametrize("now", [NOW, NEXT_YEAR])
-def test_a_feed_of_distinct_series_gets_the_verdicts_evaluate_gives(shipped_catalogue, now, monkeypatch):
+@pytest.mark.parametrize(("now", "rows_per_pass"), [(NOW, feed_batch.BATCH_ROWS), (NEXT_YEAR, 5000)])
+def test_a_feed_of_distinct_series_gets_the_verdicts_evaluate_gives(shipped_catalogue, now, rows_per_pass,
+                                                                   monkeypatch):
     calendar = WorkCalendar.from_spec(shipped_catalogue.calendar)
+    monkeypatch.setattr(feed_batch, "BATCH_ROWS", rows_per_pass)    # 5000: the feed in a dozen passes
     commitments, data = distinct_feed(shipped_catalogue, 600, now)
     # comparisons the synthetic feed does not otherwise use, and a unit the batch leaves to evaluate
     commitments = [dataclasses.replace(c, op="range", value_max=c.value * 3) if k % 29 == 1 else
