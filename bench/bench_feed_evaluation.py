@@ -5,7 +5,9 @@ commitment, the baseline, same run) and with the feed's identical questions eval
 with a series per county: no two commitments ask the same question, so sharing cannot help), per-case
 commitments of about 100 cases each (tests/synthetic_case_feed.py): each alone against the feed batch
 (monitor/feed_batch.py), at each size given; `varied` adds empty, stale and erring series and
-suspended time. Every batch is checked equal to the verdicts alone. One JSON line per figure.
+suspended time. The heap is settled first as the daemon settles it (monitor/service/heap.py: what
+is loaded frozen, young collections every 50,000 allocations). Every batch is checked equal to the
+verdicts alone. One JSON line per figure.
 
 Run: python bench/bench_feed_evaluation.py [COPIES [SIZE...]]   (default 8: about 2,000 commitments,
 the commitments of one demo feed in bench/bench_scale.py; sizes 2000 20000)
@@ -35,6 +37,7 @@ from monitor.evaluate import data_wanted, evaluate  # noqa: E402
 from monitor.feed_batch import evaluate_all  # noqa: E402
 from monitor.loader import load_catalogue  # noqa: E402
 from monitor.service.demo.server import DemoServer  # noqa: E402
+from monitor.service import heap  # noqa: E402
 from monitor.shared_verdicts import evaluate_shared  # noqa: E402
 from monitor.store import Store, make_engine  # noqa: E402
 from tests.conftest import on_demo_feed  # noqa: E402
@@ -103,6 +106,7 @@ def distinct(size: int, varied: bool, runs: int = 3) -> None:
     calendar = WorkCalendar.from_spec(shipped.calendar)
     commitments, data = distinct_feed(shipped, size, NOW, variety=varied)
     pairs = [(c, data_of(data)(c)) for c in commitments]
+    heap.settle()   # as the daemon does after loading: the catalogue and data frozen, young collections rarer
     alone_s, batch_s, alone_cpu, batch_cpu = [], [], [], []
     for _ in range(runs):
         t0, c0 = time.perf_counter(), time.process_time()
