@@ -87,11 +87,12 @@ OFFENDING_KEPT = 500   # the late cases an evaluation keeps, worst first (the co
 CASE_ID_CHARS = 128    # a longer id (stored before collectors refused such ids) is kept cut, with "…"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OffendingCase:
     """One case that breaks a per-case promise: completed late, or still open past its limit.
     Times are naive local times; `due` is when the limit ran out (by the working calendar,
-    suspended time added); `over` is how far past it, in the commitment's unit."""
+    suspended time added); `over` is how far past it, in the commitment's unit. Slotted: a feed's
+    verdicts hold hundreds of thousands of them (no dict each to build and for the collector to walk)."""
 
     id: str | None
     item: str | None               # the case's 事项 when the feed names it

@@ -195,6 +195,15 @@ def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_m
              breach_is_final: bool = False) -> Evaluation:
     """`breach_is_final`: a breach no later value can undo (全年保持 broken on one day) is missed even
     before the deadline."""
+    status, why, margin = judgement(c, at, actual, target, target_max, op, unit, what, breach_is_final)
+    return Evaluation(commitment=c.id, evaluated_at=at.now, status=status, actual=actual, target=target,
+                      target_max=target_max, op=op, unit=unit, margin=margin, data_time=newest,
+                      cases=cases, reason=why)
+
+
+def judgement(c: Commitment, at: _Instant, actual: float, target: float, target_max: float | None, op: str,
+              unit: str, what: str, breach_is_final: bool = False) -> tuple[str, str, float]:
+    """A verdict's status, its reason and its margin (monitor.feed_batch builds the Evaluation itself)."""
     kept = bool(compare(op, actual, target, target_max))
     margin = margin_of(op, actual, target, target_max)
     promise = _promise(op, target, target_max, unit)
@@ -211,9 +220,7 @@ def _verdict(c: Commitment, at: _Instant, actual: float, target: float, target_m
     else:
         status, why = "missed", f"{what} breaks the promise ({promise})" + (
             f"; deadline {c.deadline} has passed" if at.settled else "")
-    return Evaluation(commitment=c.id, evaluated_at=at.now, status=status, actual=actual, target=target,
-                      target_max=target_max, op=op, unit=unit, margin=margin, data_time=newest,
-                      cases=cases, reason=why)
+    return status, why, margin
 
 
 def duration_quantiles(durations: np.ndarray) -> tuple[tuple[float, float], ...]:

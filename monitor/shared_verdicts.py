@@ -2,7 +2,8 @@
 and ask the same of it (same kind, comparison, limit, unit, deadline, window, calendar
 jurisdiction...) get one evaluation, copied under each one's id. `evaluate` is pure and reads of a
 commitment only what `verdict_inputs` keeps, so the copies are exactly what evaluating each would
-give (tests/test_shared_verdicts.py compares them on the shipped catalogue).
+give (tests/test_shared_verdicts.py compares them on the shipped catalogue). The distinct questions
+are then evaluated together (monitor.feed_batch: per-case commitments in a few numpy passes).
 
 Catalogues copied across jurisdictions that share a feed (the scaled catalogue of bench/, or
 provinces publishing one series for every county's promise) ask the same question many times.
@@ -15,7 +16,8 @@ from datetime import datetime
 from typing import Any, Callable, Hashable, Sequence
 
 from monitor.calendar import WorkCalendar
-from monitor.evaluate import Evaluation, evaluate
+from monitor.evaluate import Evaluation
+from monitor.feed_batch import evaluate_all
 from monitor.model import Commitment
 from monitor.observations import MeasureData
 
@@ -38,21 +40,19 @@ def verdict_inputs(c: Commitment) -> Hashable | None:
 
 def evaluate_shared(commitments: Sequence[Commitment], data_of: Callable[[Commitment], MeasureData],
                     now: datetime, calendar: WorkCalendar) -> list[Evaluation]:
-    """`[evaluate(c, data_of(c), now, calendar) for c in commitments]`, each distinct question once.
-    Data is told apart by identity: the store gives one MeasureData per distinct (series, since)."""
-    done: dict[tuple[int, Hashable], Evaluation] = {}
-    found: list[Evaluation] = []
+    """`[evaluate(c, data_of(c), now, calendar) for c in commitments]`, each distinct question once, the
+    distinct per-case questions together in one batch (monitor.feed_batch). Data is told apart by
+    identity: the store gives one MeasureData per distinct (series, since)."""
+    asked: list[tuple[Commitment, MeasureData]] = []    # each distinct question, by its first commitment
+    slots: list[int] = []
+    seen: dict[tuple[int, Hashable], int] = {}
     for c in commitments:
         data = data_of(c)
         inputs = verdict_inputs(c)
-        if inputs is None:
-            found.append(evaluate(c, data, now, calendar))
-            continue
-        key = (id(data), inputs)
-        first = done.get(key)
-        if first is None:
-            first = done[key] = evaluate(c, data, now, calendar)
-            found.append(first)
-        else:
-            found.append(dataclasses.replace(first, commitment=c.id))
-    return found
+        slot = len(asked) if inputs is None else seen.setdefault((id(data), inputs), len(asked))
+        if slot == len(asked):
+            asked.append((c, data))
+        slots.append(slot)
+    answers = evaluate_all(asked, now, calendar)
+    return [answers[slot] if asked[slot][0] is c else dataclasses.replace(answers[slot], commitment=c.id)
+            for c, slot in zip(commitments, slots)]

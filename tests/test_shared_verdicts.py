@@ -11,7 +11,7 @@ import httpx
 
 from collectors.base import FetchContext
 from collectors.runner import collect
-from monitor import migrations, shared_verdicts
+from monitor import feed_batch, migrations, shared_verdicts
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import data_wanted, evaluate
 from monitor.service.demo.server import DemoServer
@@ -59,13 +59,13 @@ def test_copies_of_a_commitment_are_evaluated_once_each_getting_its_own_exact_ve
     wanted = {c.id: data_wanted(c, NOW, calendar) for c in commitments}
     data = store.feed_data("demo", wanted.values(), catalogue.feeds["demo"].accumulates_cases)
     alone = [evaluate(c, data[wanted[c.id]], NOW, calendar) for c in commitments]
-    calls = []
-    counted = evaluate
+    calls: list[str] = []
+    counted = feed_batch.evaluate_all
 
-    def counting(c, *args):
-        calls.append(c.id)
-        return counted(c, *args)
-    monkeypatch.setattr(shared_verdicts, "evaluate", counting)
+    def counting(pairs, *args):
+        calls.extend(c.id for c, _ in pairs)
+        return counted(pairs, *args)
+    monkeypatch.setattr(shared_verdicts, "evaluate_all", counting)
     shared = shared_verdicts.evaluate_shared(commitments, lambda c: data[wanted[c.id]], NOW, calendar)
     assert shared == alone
     assert len(calls) <= len(commitments) // 3 and {e.status for e in shared} >= {"met", "missed"}

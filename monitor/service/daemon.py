@@ -84,7 +84,7 @@ def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, fe
                   now: datetime) -> list[Evaluation]:
     """Evaluate every commitment measured on `feed_id` against the stored observations (read for the
     whole feed at once, not commitment by commitment); commitments asking the same of the same data
-    are evaluated once (monitor.shared_verdicts)."""
+    are evaluated once (monitor.shared_verdicts), the per-case ones together (monitor.feed_batch)."""
     commitments = catalogue.evaluated_commitments(feed_id)
     wanted = {c.id: data_wanted(c, now, calendar) for c in commitments}
     data = store.feed_data(feed_id, wanted.values(), catalogue.feeds[feed_id].accumulates_cases)
