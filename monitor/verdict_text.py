@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 from typing import Mapping
 
-from monitor import display_text
+from monitor import display_text, vocabulary
 from monitor.cases import CaseCounts, OffendingCase
 from monitor.evaluate import Evaluation, late_note
 from monitor.model import Commitment
@@ -89,20 +89,34 @@ def promise_zh(c: Commitment) -> str:
     return throughout + promise_text(c.op, c.value, c.value_max, c.unit)
 
 
+# an on-track verdict is not yet kept: said in the status word, so page, mail and colour agree
+NOT_YET_KEPT = f"{vocabulary.STATUS_ZH['on_track']}，尚未兑现"
+
+
+def _not_yet_kept(ev: Evaluation) -> str:
+    """What an on-track verdict (before its deadline, on pace) adds to its gap: that it is not yet kept."""
+    return f"，{NOT_YET_KEPT}" if ev.status == "on_track" else ""
+
+
 def _gap(c: Commitment, ev: Evaluation) -> str:
-    """The distance to the promise in its unit: 还差23项, 差2.5个百分点, 超出3天."""
+    """The distance to the promise in its unit (还差23项, 差2.5个百分点, 超出3天) and, for an on-track
+    verdict, that it is not yet kept."""
     unit = ev.unit or c.unit
     if ev.margin is None or ev.margin >= 0:
         if ev.status == "on_track":   # before its deadline: in line so far, kept only when the period ends
-            return "迄今符合要求，须保持至期限方为兑现" if c.throughout else "正常推进，尚未兑现"
+            return "迄今符合要求，须保持至期限方为兑现" if c.throughout else NOT_YET_KEPT
         if ev.status == "at_risk" and ev.margin is not None:   # kept, by less than the editor's warn margin
             room = f"{number(ev.margin)}个百分点" if unit == "%" else amount(ev.margin, unit)
             return f"已达到，但余量仅{room}"
         return "已达到"
-    missing = -ev.margin
+    return _shortfall(ev.op, -ev.margin, unit) + _not_yet_kept(ev)
+
+
+def _shortfall(op: str | None, missing: float, unit: str) -> str:
+    """How far a broken promise is from its bound, in its unit: 还差23项, 差2.5个百分点, 超出3天."""
     if unit == "%":
         return f"差{number(missing)}个百分点"
-    if ev.op in ("<=", "<"):
+    if op in ("<=", "<"):
         return f"超出{amount(missing, unit)}"
     if unit.endswith(CASE_WORDS):
         return f"还差{number(math.ceil(missing - 1e-9))}{unit}"
@@ -130,7 +144,7 @@ def _cases_sentence(c: Commitment, ev: Evaluation, counts: CaseCounts) -> str:
         else:
             needed = math.ceil(c.measure.min_share * n / 100 - 1e-9) - counts.on_time
             gap = f"还差{needed}件按时办结"
-        return f"{done}；按时率{share:.1f}%（{counts.on_time}/{n}件），{promise}，{gap}"
+        return f"{done}；按时率{share:.1f}%（{counts.on_time}/{n}件），{promise}，{gap}{_not_yet_kept(ev)}"
     which = PERCENTILE_ZH.get(c.measure.aggregate) or f"{c.measure.aggregate[1:]}%的案件"
     open_note = f"（超期未办结的{counts.open_overdue}件按已用时长计）" if counts.open_overdue else ""
     return (f"{done}；{which}办理时长为{amount(ev.actual or 0.0, c.unit)}{open_note}，"
@@ -179,7 +193,7 @@ def sentence(c: Commitment, ev: Evaluation | None) -> str:
         if ev.expected is not None and not ev.settled_on:
             text += f"，按进度此时应达{number(ev.expected)}{unit}"
             behind = ev.expected - (ev.actual or 0.0)
-            text += f"，{'已达进度' if behind <= 0 else '落后' + number(behind) + unit}"
+            text += f"，{'已达进度' if behind <= 0 else '落后' + number(behind) + unit}{_not_yet_kept(ev)}"
         else:
             text += f"，{_gap(c, ev)}"
     elif c.kind == "reduction":
@@ -191,8 +205,6 @@ def sentence(c: Commitment, ev: Evaluation | None) -> str:
         else:
             as_of = f"（{ev.data_time.date().isoformat()}）" if ev.data_time else ""
             text = f"最新数值为{number(ev.actual)}{unit}{as_of}，承诺为{promise_zh(c)}，{_gap(c, ev)}"
-    if ev.status == "on_track" and "正常推进" not in text and "须保持" not in text:
-        text += "，正常推进，尚未兑现"
     if ev.settled_on:
         text += f"；已于{ev.settled_on.isoformat()}定论"
     elif c.deadline is not None:

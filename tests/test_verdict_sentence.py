@@ -97,3 +97,23 @@ def test_missing_or_stale_data_and_errors_are_said_in_chinese(catalogue):
     assert "最新数据为2021-05-20的数据，已超过2天的时效" in sentence(c, stale)
     error = dataclasses.replace(none_yet, status="error", reason="2150-01-01 is outside the working-day calendar")
     assert "评估出错" in sentence(c, error) and "calendar" not in sentence(c, error)
+
+
+def test_an_on_track_verdict_says_once_that_it_is_not_yet_kept_in_every_branch(catalogue):
+    """Each branch words an on-track verdict itself (no sniffing of the text): the share of cases, a
+    running total on pace, a latest value, a throughout promise holding so far."""
+    c = thirteen_days(catalogue, deadline=date(2021, 12, 31))
+    counts = CaseCounts(received=10, completed_in_window=10, on_time=10, window_days=90)
+    share = sentence(c, per_case(c, "on_track", counts))
+    assert "承诺为全部按时，已达到，正常推进，尚未兑现；期限2021-12-31。" in share
+    firms = catalogue.commitments["town2021.new_firms"]
+    paced = Evaluation(commitment=firms.id, evaluated_at=NOW, status="on_track", actual=800, target=1800, op=">=",
+                       unit="家", margin=-1000, expected=750, data_time=NOW)
+    assert sentence(firms, paced).endswith("按进度此时应达750家，已达进度，正常推进，尚未兑现；期限2021-12-31。")
+    online = dataclasses.replace(catalogue.commitments["town2021.online_share"], deadline=date(2021, 12, 31))
+    value = Evaluation(commitment=online.id, evaluated_at=NOW, status="on_track", actual=95, target=90, op=">=",
+                       unit="%", margin=5, data_time=NOW)
+    held = dataclasses.replace(online, throughout=True)
+    texts = [share, sentence(firms, paced), sentence(online, value), sentence(held, value)]
+    assert [t.count("正常推进") for t in texts] == [1, 1, 1, 0]
+    assert "迄今符合要求，须保持至期限方为兑现" in texts[3]
