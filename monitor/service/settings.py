@@ -34,9 +34,9 @@ class Settings(BaseSettings):
     max_concurrent_feeds: int = 4
     deliver_interval_seconds: float = 5.0
     http_timeout_seconds: float = 10.0     # a client silent this long is dropped
-    # which per-commitment series /metrics carries (the sample budget; see README "Metrics at scale")
+    # which per-commitment series /metrics carries (the sample budget; see docs/operations.md "Metrics at scale")
     metrics_detail: Literal["auto", "full", "status"] = "auto"
-    # retention (see README "Retention"): full evaluation history this long, then transitions and a
+    # retention (see docs/operations.md "Retention"): full evaluation history this long, then transitions and a
     # daily snapshot; observations at least this long (longer when a commitment reads them); sent
     # notifications this long; the daemon prunes every prune_interval_seconds (0: never)
     retain_evaluations_days: float = 2.0
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     retain_observations_days: float = 7.0
     retain_notifications_days: float = 30.0
     prune_interval_seconds: float = 3600.0
-    # replicas on one database (see README "Replicas"): each feed collected by the replica holding its lease
+    # replicas on one database (see docs/operations.md "Replicas"): each feed collected by the replica holding its lease
     feed_leases: bool = False
     lease_seconds: float = 60.0
     # POST /-/reload needs `Authorization: Bearer <token>`: this one, or the file's, or one generated
