@@ -35,8 +35,7 @@ import numpy as np  # noqa: E402
 from collectors.base import FetchContext  # noqa: E402
 from collectors.http import fetch_body  # noqa: E402
 from collectors.http_csv import csv_series  # noqa: E402
-from collectors.http_json import decode_json  # noqa: E402
-from collectors.series import extract_json  # noqa: E402
+from collectors.http_json import json_series  # noqa: E402
 from monitor.calendar import WorkCalendar  # noqa: E402
 from monitor.evaluate import evaluate  # noqa: E402
 from monitor.loader import load_catalogue  # noqa: E402
@@ -142,7 +141,7 @@ def ours(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]
 
 
 def ours_json(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]:
-    """Our JSON path: fetch, decode, records through the series' JMESPath into case arrays, evaluate."""
+    """Our JSON path: fetch, the records decoded into case columns (the collector's json_series), evaluate."""
     async def fetch():
         async with httpx.AsyncClient() as client:
             context = FetchContext(client=client, now=NOW, timezone=calendar.timezone)
@@ -151,7 +150,7 @@ def ours_json(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, f
             return context, body, time.perf_counter() - t0
     context, body, fetch_s = asyncio.run(fetch())
     t0 = time.perf_counter()
-    extracted = extract_json(feed.series, decode_json(body), NOW, context.timezone)
+    extracted = json_series(feed.series, body, NOW, context.timezone)
     parse_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     verdict = evaluate(commitment, MeasureData(cases=extracted.cases[0]), NOW, calendar)
