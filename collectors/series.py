@@ -13,15 +13,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence, cast
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import jmespath
 import jmespath.exceptions
 import numpy as np
-import pyarrow as pa
 
-from collectors.arrow_text import to_text
 from collectors.base import FeedError
 from collectors.case_events import case_events
 from collectors.case_shapes import case_fields, read_pauses
@@ -261,22 +259,8 @@ def records_table(records: Any, spec: SeriesSpec) -> Table:
         raise FeedError("schema", f"series {spec.name!r}: {spec.records!r} is not a list of records "
                                   f"(got {type(records).__name__})")
     objects = [r for r in records if isinstance(r, dict)]   # the rest are counted as not_an_object
-    columns = {name: as_column([r.get(name) for r in objects]) for name in dict.fromkeys(record_fields(spec))}
+    columns = {name: [r.get(name) for r in objects] for name in dict.fromkeys(record_fields(spec))}
     return Table(columns, len(objects))
-
-
-def as_column(cells: list[Any]) -> Sequence[Any]:
-    """A JSON column as the rest reads it best: cells that are all text as a numpy text array (what
-    numpy would make of them, built by Arrow several times faster), any other column as it is."""
-    if not cells:
-        return cells
-    try:
-        array = pa.array(cells, type=pa.string())
-        if array.null_count:
-            return cells
-        return cast(Sequence[Any], to_text(array))   # a Table's columns are read as sequences; arrays are too
-    except (pa.ArrowException, UnicodeError, FeedError):   # a number or a list among them; a lone surrogate; too wide
-        return cells
 
 
 def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetime, tz: ZoneInfo,
