@@ -1,26 +1,32 @@
 """A JSON payload's record lists decoded straight into the columns the series read.
 
-For a page whose series all read records at plain paths (`data`, `result.rows`), msgspec decodes
-only the fields those series read: no dict per record, none of the document's other values, and
-columns of text become numpy text arrays, built by Arrow (`as_column`).
+For a page whose series all read records at plain paths (`data`, `result.rows`), only the fields
+those series read are decoded, with no dict per record and none of the document's other values:
+by Arrow's JSON reader into text arrays when every cell read is text or null, else by msgspec into
+structs of those fields (cells as json.loads gives them; columns of text become numpy text arrays,
+`as_column`).
 
 Anything else gives None and the caller decodes the whole document as before: a path that JMESPath
 must evaluate (`data[?x]`, `@`), a series dated by the document (`time_path`) or reading one value
 (`path`), a record that is not an object, a path that leads to no list, JSON that Python's json
 module reads and msgspec does not (NaN, lone surrogates, numbers beyond a float). The cells are the
-values json.loads gives (the last of two equal keys wins in both), so either way gives one result.
+values json.loads gives (Arrow refuses a key written twice; msgspec, like json.loads, keeps the
+last), so every way gives one result. One difference is kept on purpose: nesting deeper than Python
+decodes, in a value no series reads, is read past by Arrow where json.loads stops with a decode error.
 """
 
 from __future__ import annotations
 
+import io
 import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence, cast
+from typing import Any, Callable, Sequence, cast
 
 import msgspec
 import pyarrow as pa
+import pyarrow.json as pa_json
 
 from collectors.arrow_text import to_text
 from collectors.base import FeedError, utf8_body
@@ -47,27 +53,109 @@ def plain_records(specs: Sequence[SeriesSpec]) -> bool:
                                and spec.time_path is None for spec in specs)
 
 
-def record_tables(specs: Sequence[SeriesSpec], content: bytes, charset: str | None = None) -> dict[str, Table] | None:
-    """Each series' records as a Table, by series name; None when this page needs the whole document."""
+# Reads the record lists of a UTF-8 page: {records path: {field: column}}, or None when it cannot.
+Reader = Callable[["_FrozenTree", bytes], "dict[str, dict[str, Sequence[Any]]] | None"]
+
+
+def record_tables(specs: Sequence[SeriesSpec], content: bytes, charset: str | None = None,
+                  readers: Sequence[Reader] | None = None) -> dict[str, Table] | None:
+    """Each series' records as a Table, by series name; None when this page needs the whole document.
+    The readers are tried in turn (by default Arrow's, then msgspec's)."""
     if not plain_records(specs):
         return None
     tree = _tree(specs)
     if tree is None:
         return None
     try:
-        document = _decoder(_frozen(tree)).decode(utf8_body(content, charset))
-    except (msgspec.DecodeError, msgspec.ValidationError, FeedError, RecursionError):
+        text = utf8_body(content, charset)
+    except FeedError:
         return None
-    tables: dict[str, Table] = {}
-    for spec in specs:
+    for reader in readers if readers is not None else (read_with_arrow, read_with_msgspec):
+        lists = reader(_frozen(tree), text)
+        if lists is not None:
+            return {spec.name: _table(lists[str(spec.records)], record_fields(spec)) for spec in specs}
+    return None
+
+
+def _table(columns: dict[str, Sequence[Any]], fields: list[str]) -> Table:
+    first = next(iter(columns.values()), [])
+    return Table({name: columns[name] for name in dict.fromkeys(fields)}, len(first))
+
+
+def read_with_arrow(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Sequence[Any]]] | None:
+    """Arrow's JSON reader, the page as one row of the types the paths give: no Python object per
+    cell. It takes a value only of the type asked (text or null): a number, a list, an object where
+    text is read, a key written twice, a record that is no object leave the page to msgspec."""
+    try:
+        table = pa_json.read_json(io.BytesIO(text), read_options=pa_json.ReadOptions(
+            block_size=max(len(text), 1 << 20) + 1, use_threads=False), parse_options=pa_json.ParseOptions(
+            explicit_schema=pa.schema(_arrow_fields(tree)), unexpected_field_behavior="ignore",
+            newlines_in_values=True))
+    except (pa.ArrowException, OverflowError):
+        return None
+    if table.num_rows != 1:                   # an empty page, or several documents one after another
+        return None
+    lists: dict[str, dict[str, Sequence[Any]]] = {}
+    for path, names in _leaves(tree):
+        segments = path.split(".")
+        node: pa.Array = table.column(segments[0]).combine_chunks()
+        for segment in segments[1:]:
+            if node.null_count:
+                return None
+            node = node.field(segment)
+        if node.null_count:                   # a path to null or to no key: JMESPath finds no list
+            return None
+        records = node.flatten()
+        if records.null_count:                # a null among the records: not an object
+            return None
+        lists[path] = {name: _arrow_column(records.field(name)) for name in names}
+    return lists
+
+
+def _arrow_fields(tree: _FrozenTree) -> list[pa.Field]:
+    fields = []
+    for key, value in tree:
+        if isinstance(value, _Fields):
+            fields.append(pa.field(key, pa.list_(pa.struct([pa.field(name, pa.string()) for name in value.names]))))
+        else:
+            fields.append(pa.field(key, pa.struct(_arrow_fields(value))))
+    return fields
+
+
+def _leaves(tree: _FrozenTree, prefix: str = "") -> list[tuple[str, tuple[str, ...]]]:
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for key, value in tree:
+        path = prefix + key
+        out += [(path, value.names)] if isinstance(value, _Fields) else _leaves(value, path + ".")
+    return out
+
+
+def _arrow_column(cells: pa.Array) -> Sequence[Any]:
+    """Text cells as a numpy text array; with nulls (missing keys too) as Python's str and None."""
+    if not cells.null_count:
+        try:
+            return cast(Sequence[Any], to_text(cells))   # a Table's columns are read as sequences; arrays are too
+        except FeedError:                                # too wide to hold as one array
+            pass
+    listed: list[Any] = cells.to_pylist()
+    return listed
+
+
+def read_with_msgspec(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Sequence[Any]]] | None:
+    """msgspec, into structs of the fields read (no dict per record, the document's other values
+    skipped): cells are what json.loads gives. JSON it does not read (NaN, lone surrogates, numbers
+    beyond a float, nesting past its depth) leaves the page to json.loads."""
+    try:
+        document = _decoder(tree).decode(text)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    lists: dict[str, dict[str, Sequence[Any]]] = {}
+    for path, names in _leaves(tree):
         node: Any = document
-        for segment in str(spec.records).split("."):
+        for segment in path.split("."):
             node = getattr(node, _attribute(segment))
-        rows: list[Any] = node
-        columns = {name: as_column(list(map(operator.attrgetter(_attribute(name)), rows)))
-                   for name in dict.fromkeys(record_fields(spec))}
-        tables[spec.name] = Table(columns, len(rows))
-    return tables
+        lists[path] = {name: as_column(list(map(operator.attrgetter(_attribute(name)), node))) for name in names}
+    return lists
 
 
 def as_column(cells: list[Any]) -> Sequence[Any]:

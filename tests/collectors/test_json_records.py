@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from collectors.base import FeedError
 from collectors.http import Body
 from collectors.http_json import decode_json, json_series
-from collectors.json_records import as_column, record_tables
+from collectors.json_records import as_column, read_with_arrow, read_with_msgspec, record_tables
 from collectors.series import Extracted, Table, extract_json, extract_table
 from monitor.observations import CaseRecords
 from monitor.spec.feeds import SeriesSpec
@@ -58,10 +59,22 @@ def assert_same_cases(a: CaseRecords, b: CaseRecords) -> None:
 
 
 def both_ways(specs: list[SeriesSpec], page: Body, fast_expected: bool = True) -> Extracted:
+    """json_series, and each reader on its own, give what the whole document gives."""
     assert (record_tables(specs, page.content, page.charset) is not None) == fast_expected
     fast = json_series(specs, page, NOW, TZ)
-    assert_same(fast, whole_document(specs, page))
+    slow = whole_document(specs, page)
+    assert_same(fast, slow)
+    for reader in (read_with_arrow, read_with_msgspec):
+        tables = record_tables(specs, page.content, page.charset, readers=[reader])
+        if tables is not None:
+            assert_same(extract_json(specs, None, NOW, TZ, tables=tables), slow)
     return fast
+
+
+def read_by(specs: list[SeriesSpec], page: Body) -> list[str]:
+    """Which readers read the page."""
+    return [reader.__name__ for reader in (read_with_arrow, read_with_msgspec)
+            if record_tables(specs, page.content, page.charset, readers=[reader]) is not None]
 
 
 ROWS = [
@@ -203,3 +216,24 @@ def test_generated_records_with_bad_rows_mixed_in_give_the_same_both_ways(rows, 
     page = body(None, json.dumps({"data": rows}, ensure_ascii=ascii_only).encode("utf-8"))
     fast_expected = all(isinstance(r, dict) for r in rows)
     both_ways([CASES], page, fast_expected)
+
+
+def test_arrow_reads_pages_of_text_and_nulls_and_leaves_other_values_to_msgspec():
+    text_only = [r for r in ROWS if not isinstance(r.get("编号", ""), int)]
+    assert read_by([CASES], body({"data": text_only})) == ["read_with_arrow", "read_with_msgspec"]
+    assert read_by([CASES], body({"data": ROWS})) == ["read_with_msgspec"]                  # an id that is a number
+    assert read_by([CASES], body({"data": [{"编号": "A", "受理时间": {"t": 1}}]})) == ["read_with_msgspec"]
+    twice = '{"data": [{"编号": "A", "编号": "B", "受理时间": "2024-06-03"}]}'.encode("utf-8")
+    assert read_by([CASES], body(None, twice)) == ["read_with_msgspec"]                     # a key written twice
+    assert both_ways([CASES], body(None, twice)).cases[0].ids.tolist() == ["B"]             # the last one, as json.loads
+    assert read_by([CASES], body({"data": [None, ROWS[0]]})) == []                         # not an object
+    several = b'{"data": []}\n{"data": []}'
+    assert read_by([CASES], body(None, several)) == []
+
+
+def test_nesting_deeper_than_python_decodes_in_a_value_no_series_reads_is_read_past():
+    deep = b'{"data": [{"\xe7\xbc\x96\xe5\x8f\xb7": "A"}], "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    with pytest.raises(FeedError, match="nested too deeply"):
+        whole_document([CASES], body(None, deep))
+    assert read_by([CASES], body(None, deep)) == ["read_with_arrow"]
+    assert json_series([CASES], body(None, deep), NOW, TZ).rejected == {"unparseable_submitted": 1}
