@@ -53,8 +53,9 @@ def plain_records(specs: Sequence[SeriesSpec]) -> bool:
                                and spec.time_path is None for spec in specs)
 
 
-# Reads the record lists of a UTF-8 page: {records path: {field: column}}, or None when it cannot.
-Reader = Callable[["_FrozenTree", bytes], "dict[str, dict[str, Sequence[Any]]] | None"]
+# Reads the record lists of a UTF-8 page: {records path: (records, {field: column})}, or None when it cannot.
+Lists = dict[str, tuple[int, dict[str, Sequence[Any]]]]
+Reader = Callable[[_FrozenTree, bytes], "Lists | None"]
 
 
 def record_tables(specs: Sequence[SeriesSpec], content: bytes, charset: str | None = None,
@@ -73,16 +74,15 @@ def record_tables(specs: Sequence[SeriesSpec], content: bytes, charset: str | No
     for reader in readers if readers is not None else (read_with_arrow, read_with_msgspec):
         lists = reader(_frozen(tree), text)
         if lists is not None:
-            return {spec.name: _table(lists[str(spec.records)], record_fields(spec)) for spec in specs}
+            return {spec.name: _table(*lists[str(spec.records)], record_fields(spec)) for spec in specs}
     return None
 
 
-def _table(columns: dict[str, Sequence[Any]], fields: list[str]) -> Table:
-    first = next(iter(columns.values()), [])
-    return Table({name: columns[name] for name in dict.fromkeys(fields)}, len(first))
+def _table(rows: int, columns: dict[str, Sequence[Any]], fields: list[str]) -> Table:
+    return Table({name: columns[name] for name in dict.fromkeys(fields)}, rows)
 
 
-def read_with_arrow(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Sequence[Any]]] | None:
+def read_with_arrow(tree: _FrozenTree, text: bytes) -> Lists | None:
     """Arrow's JSON reader, the page as one row of the types the paths give: no Python object per
     cell. It takes a value only of the type asked (text or null): a number, a list, an object where
     text is read, a key written twice, a record that is no object leave the page to msgspec."""
@@ -95,7 +95,7 @@ def read_with_arrow(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Seque
         return None
     if table.num_rows != 1:                   # an empty page, or several documents one after another
         return None
-    lists: dict[str, dict[str, Sequence[Any]]] = {}
+    lists: Lists = {}
     for path, names in _leaves(tree):
         segments = path.split(".")
         node: pa.Array = table.column(segments[0]).combine_chunks()
@@ -108,7 +108,7 @@ def read_with_arrow(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Seque
         records = node.flatten()
         if records.null_count:                # a null among the records: not an object
             return None
-        lists[path] = {name: _arrow_column(records.field(name)) for name in names}
+        lists[path] = len(records), {name: _arrow_column(records.field(name)) for name in names}
     return lists
 
 
@@ -141,7 +141,7 @@ def _arrow_column(cells: pa.Array) -> Sequence[Any]:
     return listed
 
 
-def read_with_msgspec(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Sequence[Any]]] | None:
+def read_with_msgspec(tree: _FrozenTree, text: bytes) -> Lists | None:
     """msgspec, into structs of the fields read (no dict per record, the document's other values
     skipped): cells are what json.loads gives. JSON it does not read (NaN, lone surrogates, numbers
     beyond a float, nesting past its depth) leaves the page to json.loads."""
@@ -149,12 +149,13 @@ def read_with_msgspec(tree: _FrozenTree, text: bytes) -> dict[str, dict[str, Seq
         document = _decoder(tree).decode(text)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    lists: dict[str, dict[str, Sequence[Any]]] = {}
+    lists: Lists = {}
     for path, names in _leaves(tree):
         node: Any = document
         for segment in path.split("."):
             node = getattr(node, _attribute(segment))
-        lists[path] = {name: as_column(list(map(operator.attrgetter(_attribute(name)), node))) for name in names}
+        lists[path] = len(node), {name: as_column(list(map(operator.attrgetter(_attribute(name)), node)))
+                                  for name in names}
     return lists
 
 

@@ -237,3 +237,19 @@ def test_nesting_deeper_than_python_decodes_in_a_value_no_series_reads_is_read_p
         whole_document([CASES], body(None, deep))
     assert read_by([CASES], body(None, deep)) == ["read_with_arrow"]
     assert json_series([CASES], body(None, deep), NOW, TZ).rejected == {"unparseable_submitted": 1}
+
+
+def test_a_value_series_of_numbers_and_an_events_series_give_the_same_both_ways():
+    values = SeriesSpec(name="v", records="data", column="值", time_column="时间")
+    rows = [{"值": 95.5, "时间": "2024-06-01"}, {"值": "9,5", "时间": "2024-06-02"}, {"值": None, "时间": "x"},
+            {"值": "96%", "时间": "2024-06-03"}]
+    assert read_by([values], body({"data": rows})) == ["read_with_msgspec"]
+    out = both_ways([values], body({"data": rows}))
+    assert [v.value for v in out.values] == [95.5, 96.0]
+    events = SeriesSpec.model_validate({"name": "e", "type": "cases", "records": "data", "id_field": "id",
+                                        "events": {"kind": "k", "time": "t"}})
+    steps = [{"id": "E1", "k": "受理", "t": "2024-06-03 09:00"}, {"id": "E1", "k": "办结", "t": "2024-06-05 09:00"},
+             {"id": "E2", "k": "受理", "t": "bad"}, {"id": "E3", "k": "其他", "t": "2024-06-03"}]
+    assert read_by([events], body({"data": steps})) == ["read_with_arrow", "read_with_msgspec"]
+    out = both_ways([events], body({"data": steps}))
+    assert (out.accepted, out.rejected, out.skipped) == (1, {"unparseable_time": 1}, {"other_event": 2})
