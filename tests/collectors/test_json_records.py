@@ -253,3 +253,13 @@ def test_a_value_series_of_numbers_and_an_events_series_give_the_same_both_ways(
     assert read_by([events], body({"data": steps})) == ["read_with_arrow", "read_with_msgspec"]
     out = both_ways([events], body({"data": steps}))
     assert (out.accepted, out.rejected, out.skipped) == (1, {"unparseable_time": 1}, {"other_event": 2})
+
+
+@pytest.mark.parametrize("raw", [b'{"data": [{"a": "x"},]}', b'{"data": []} // note', b'{"data": [], "n": 01}',
+                                 b"{'data': []}", b'{"data": [{"a": "x\ty"}]}', b'{"data": [{"a": "x"}', b"",
+                                 b'{"data": []}\n{"data": []}', b'{"data": [{"a": "\\x"}]}'])
+def test_malformed_json_is_still_a_decode_error(raw):
+    assert read_by([CASES], body(None, raw)) == []
+    with pytest.raises(FeedError, match="not valid JSON") as caught:
+        json_series([CASES], body(None, raw), NOW, TZ)
+    assert caught.value.category == "decode"
