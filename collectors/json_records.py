@@ -3,8 +3,9 @@
 For a page whose series all read records at plain paths (`data`, `result.rows`), only the fields
 those series read are decoded, with no dict per record and none of the document's other values:
 by Arrow's JSON reader into text arrays when every cell read is text or null, else by msgspec into
-structs of those fields (cells as json.loads gives them; columns of text become numpy text arrays,
-`as_column`).
+structs of those fields (cells as json.loads gives them). Columns of text become numpy text arrays
+(`as_column`), nulls included where a text reads as the null does (`null_fills`: an open case's
+null completion as ""), so that no Python object per cell is built downstream either.
 
 Anything else gives None and the caller decodes the whole document as before: a path that JMESPath
 must evaluate (`data[?x]`, `@`), a series dated by the document (`time_path`) or reading one value
@@ -53,8 +54,9 @@ def plain_records(specs: Sequence[SeriesSpec]) -> bool:
                                and spec.time_path is None for spec in specs)
 
 
-# Reads the record lists of a UTF-8 page: {records path: (records, {field: column})}, or None when it cannot.
-Lists = dict[str, tuple[int, dict[str, Sequence[Any]]]]
+# Reads the record lists of a UTF-8 page: {records path: (records, {field: cells})}, or None when it
+# cannot; the cells of a field are an Arrow text array or a list of what json.loads gives.
+Lists = dict[str, tuple[int, dict[str, "pa.Array | list[Any]"]]]
 Reader = Callable[[_FrozenTree, bytes], "Lists | None"]
 
 
@@ -74,12 +76,32 @@ def record_tables(specs: Sequence[SeriesSpec], content: bytes, charset: str | No
     for reader in readers if readers is not None else (read_with_arrow, read_with_msgspec):
         lists = reader(_frozen(tree), text)
         if lists is not None:
-            return {spec.name: _table(*lists[str(spec.records)], record_fields(spec)) for spec in specs}
+            return {spec.name: _table(spec, *lists[str(spec.records)]) for spec in specs}
     return None
 
 
-def _table(rows: int, columns: dict[str, Sequence[Any]], fields: list[str]) -> Table:
-    return Table({name: columns[name] for name in dict.fromkeys(fields)}, rows)
+def _table(spec: SeriesSpec, rows: int, cells: dict[str, pa.Array | list[Any]]) -> Table:
+    fills = null_fills(spec)
+    return Table({name: as_column(cells[name], fills.get(name)) for name in dict.fromkeys(record_fields(spec))}, rows)
+
+
+def null_fills(spec: SeriesSpec) -> dict[str, str]:
+    """The text that reads, in each field of a case series, as a null or a missing key does: the
+    times and suspended time read both None and "" as no value; ids and `where` fields read None as
+    numpy's str() of it, "None". A field read two ways, and an events series, keep their None."""
+    if spec.type != "cases" or spec.events is not None:
+        return {}
+    fills: dict[str, set[str]] = {}
+    paused = spec.paused
+    blank: list[str | None] = [spec.submitted, spec.completed]
+    if paused is not None:
+        blank += [paused.field, paused.intervals, *paused.start_columns(), *paused.end_columns()]
+    named: list[str | None] = [spec.id_field, *spec.where]
+    for names, text in ((blank, ""), (named, "None")):
+        for name in names:
+            if name:
+                fills.setdefault(name, set()).add(text)
+    return {name: next(iter(texts)) for name, texts in fills.items() if len(texts) == 1}
 
 
 def read_with_arrow(tree: _FrozenTree, text: bytes) -> Lists | None:
@@ -108,7 +130,7 @@ def read_with_arrow(tree: _FrozenTree, text: bytes) -> Lists | None:
         records = node.flatten()
         if records.null_count:                # a null among the records: not an object
             return None
-        lists[path] = len(records), {name: _arrow_column(records.field(name)) for name in names}
+        lists[path] = len(records), {name: records.field(name) for name in names}
     return lists
 
 
@@ -130,17 +152,6 @@ def _leaves(tree: _FrozenTree, prefix: str = "") -> list[tuple[str, tuple[str, .
     return out
 
 
-def _arrow_column(cells: pa.Array) -> Sequence[Any]:
-    """Text cells as a numpy text array; with nulls (missing keys too) as Python's str and None."""
-    if not cells.null_count:
-        try:
-            return cast(Sequence[Any], to_text(cells))   # a Table's columns are read as sequences; arrays are too
-        except FeedError:                                # too wide to hold as one array
-            pass
-    listed: list[Any] = cells.to_pylist()
-    return listed
-
-
 def read_with_msgspec(tree: _FrozenTree, text: bytes) -> Lists | None:
     """msgspec, into structs of the fields read (no dict per record, the document's other values
     skipped): cells are what json.loads gives. JSON it does not read (NaN, lone surrogates, numbers
@@ -154,23 +165,26 @@ def read_with_msgspec(tree: _FrozenTree, text: bytes) -> Lists | None:
         node: Any = document
         for segment in path.split("."):
             node = getattr(node, _attribute(segment))
-        lists[path] = len(node), {name: as_column(list(map(operator.attrgetter(_attribute(name)), node)))
-                                  for name in names}
+        lists[path] = len(node), {name: list(map(operator.attrgetter(_attribute(name)), node)) for name in names}
     return lists
 
 
-def as_column(cells: list[Any]) -> Sequence[Any]:
-    """A JSON column as the rest reads it fastest: cells that are all text as a numpy text array (what
-    numpy would make of them, built by Arrow several times faster), any other column as it is."""
-    if not cells:
-        return cells
+def as_column(cells: pa.Array | list[Any], null: str | None = None) -> Sequence[Any]:
+    """A JSON column as the rest reads it fastest: cells that are all text, or text and nulls where
+    `null` reads as a null does, as a numpy text array (what numpy would make of them, built by Arrow
+    several times faster); any other column as the list json.loads gives."""
     try:
-        array = pa.array(cells, type=pa.string())
-        if array.null_count:
-            return cells
-        return cast(Sequence[Any], to_text(array))   # a Table's columns are read as sequences; arrays are too
+        array = cells if isinstance(cells, pa.Array) else pa.array(cells, type=pa.string())
+        if array.null_count and null is None:
+            return _listed(cells)
+        return cast(Sequence[Any], to_text(array.fill_null(null) if array.null_count else array))
     except (pa.ArrowException, UnicodeError, FeedError):   # a number or a list among them; a lone surrogate; too wide
-        return cells
+        return _listed(cells)
+
+
+def _listed(cells: pa.Array | list[Any]) -> list[Any]:
+    listed: list[Any] = cells.to_pylist() if isinstance(cells, pa.Array) else cells
+    return listed
 
 
 def _tree(specs: Sequence[SeriesSpec]) -> _Tree | None:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from collectors.base import FeedError
 from collectors.http import Body
 from collectors.http_json import decode_json, json_series
-from collectors.json_records import as_column, read_with_arrow, read_with_msgspec, record_tables
+from collectors.json_records import as_column, null_fills, read_with_arrow, read_with_msgspec, record_tables
 from collectors.series import Extracted, Table, extract_json, extract_table
 from monitor.observations import CaseRecords
 from monitor.spec.feeds import SeriesSpec
@@ -263,3 +263,38 @@ def test_malformed_json_is_still_a_decode_error(raw):
     with pytest.raises(FeedError, match="not valid JSON") as caught:
         json_series([CASES], body(None, raw), NOW, TZ)
     assert caught.value.category == "decode"
+
+
+def test_nulls_in_text_columns_stay_arrays_read_as_none_reads():
+    rows = [{"编号": "N1", "受理时间": "2024-06-03", "办结时间": None}, {"编号": None, "受理时间": None},
+            {"编号": None, "受理时间": "2024-06-04", "办结时间": "2024-06-05"}, {"受理时间": "2024-06-04"}]
+    page = body({"data": rows})
+    tables = record_tables([CASES], page.content)
+    assert tables is not None and read_by([CASES], page)[0] == "read_with_arrow"
+    columns = tables["c"].columns
+    assert all(isinstance(columns[name], np.ndarray) for name in ("编号", "受理时间", "办结时间"))
+    assert columns["编号"].tolist() == ["N1", "None", "None", "None"]        # as numpy's str() of None
+    out = both_ways([CASES], page)
+    assert out.rejected == {"unparseable_submitted": 1, "duplicate_id": 2} and out.accepted == 1   # null ids are one id
+
+
+def test_a_field_read_two_ways_keeps_its_nulls_as_none():
+    spec = cases(where={"受理时间": "2024-06-03"})            # a time, and a where field
+    assert null_fills(spec) == {"办结时间": "", "编号": "None"}
+    rows = [{"编号": "W1", "受理时间": "2024-06-03"}, {"编号": "W2", "受理时间": None}]
+    assert both_ways([spec], body({"data": rows})).accepted == 1
+
+
+WORDS = st.sampled_from([None, "", " ", "None", "2024-06-03", "2024-06-04 10:00", "A1", "—", "3", "-1", "x",
+                         "[]", '[{"start": "2024-06-04", "end": "2024-06-05"}]', "2024-06-03T09:00:00+02:00"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(["编号", "受理时间", "办结时间", "暂停", "停", "区"]), WORDS), max_size=20),
+       st.sampled_from(["total", "intervals", "where"]))
+def test_generated_text_and_null_records_read_by_arrow_give_the_same_both_ways(rows, shape):
+    spec = {"total": cases(paused={"field": "暂停"}), "intervals": cases(paused={"intervals": "停"}),
+            "where": cases(where={"区": "A1"})}[shape]
+    page = body({"data": rows})
+    assert read_by([spec], page)[:1] == ["read_with_arrow"]
+    both_ways([spec], page)
