@@ -298,3 +298,25 @@ def test_generated_text_and_null_records_read_by_arrow_give_the_same_both_ways(r
     page = body({"data": rows})
     assert read_by([spec], page)[:1] == ["read_with_arrow"]
     both_ways([spec], page)
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_five_thousand_records_with_bad_rows_mixed_in_give_the_same_both_ways(ascii_only):
+    rng = np.random.default_rng(11)
+    bad = ["", None, "2024-13-01", "昨天", "2024-06-03 25:00", "9999-01-01", "1900-01-01", "未办结", "—"]
+    rows: list[Any] = []
+    for i in range(5000):
+        day, hour = int(rng.integers(1, 28)), int(rng.integers(0, 24))
+        row = {"编号": f"案{i % 4990}" if rng.random() > 0.01 else None,
+               "受理时间": f"2024-05-{day:02d} {hour:02d}:30:00", "办结时间": f"2024-06-{day:02d} {hour:02d}:00",
+               "事项": "企业开办"}
+        if rng.random() < 0.1:
+            row[str(rng.choice(["受理时间", "办结时间"]))] = bad[int(rng.integers(len(bad)))]
+        if rng.random() < 0.01:
+            del row["办结时间"]
+        rows.append(row)
+    page = body(None, json.dumps({"total": 5000, "data": rows}, ensure_ascii=ascii_only).encode("utf-8"))
+    assert read_by([CASES], page)[0] == "read_with_arrow"
+    out = both_ways([CASES], page)
+    assert out.accepted > 4000 and {"duplicate_id", "unparseable_submitted", "unparseable_completed", "time_too_old",
+                                    "time_in_future"} <= set(out.rejected)
