@@ -3,6 +3,9 @@ evaluated against a working-day limit, at 100,000 and 1,000,000 rows to show how
 Every CSV figure is also given as a ratio to a baseline measured in the same run on the same bytes:
 the standard library's csv module reading them into rows of text (no times parsed, nothing evaluated).
 
+The JSON path is the http_json collector's (`json_series`): the records decoded straight into case
+columns by Arrow's JSON reader, or msgspec, or json.loads (each JSON line names the reader used).
+
 The anchor (issue 25): DuckDB reading the same CSV from a file and computing every case's duration
 and the share within the limit (`collect_duckdb_{n}_csv_durations`, best of the runs); our CSV and
 JSON paths, parse and fetch-to-verdict, are given as ratios to it (`*_vs_duckdb`). DuckDB is a
@@ -35,8 +38,8 @@ import numpy as np  # noqa: E402
 from collectors.base import FetchContext  # noqa: E402
 from collectors.http import fetch_body  # noqa: E402
 from collectors.http_csv import csv_series  # noqa: E402
-from collectors.http_json import decode_json  # noqa: E402
-from collectors.series import extract_json  # noqa: E402
+from collectors.http_json import json_series  # noqa: E402
+from collectors.json_records import read_with_arrow, read_with_msgspec, record_tables  # noqa: E402
 from monitor.calendar import WorkCalendar  # noqa: E402
 from monitor.evaluate import evaluate  # noqa: E402
 from monitor.loader import load_catalogue  # noqa: E402
@@ -142,7 +145,7 @@ def ours(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]
 
 
 def ours_json(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, float]:
-    """Our JSON path: fetch, decode, records through the series' JMESPath into case arrays, evaluate."""
+    """Our JSON path: fetch, the records decoded into case columns (the collector's json_series), evaluate."""
     async def fetch():
         async with httpx.AsyncClient() as client:
             context = FetchContext(client=client, now=NOW, timezone=calendar.timezone)
@@ -151,14 +154,24 @@ def ours_json(feed, url: str, commitment, calendar: WorkCalendar) -> dict[str, f
             return context, body, time.perf_counter() - t0
     context, body, fetch_s = asyncio.run(fetch())
     t0 = time.perf_counter()
-    extracted = extract_json(feed.series, decode_json(body), NOW, context.timezone)
+    extracted = json_series(feed.series, body, NOW, context.timezone)
     parse_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     verdict = evaluate(commitment, MeasureData(cases=extracted.cases[0]), NOW, calendar)
     evaluate_s = time.perf_counter() - t0
+    rows = extracted.accepted + sum(extracted.rejected.values())
+    assert rows == body.content.count(b'}, {') + 1 and set(extracted.rejected) <= {"time_in_future"}, extracted.rejected
     assert verdict.cases, verdict
     return {"fetch": fetch_s, "parse": parse_s, "evaluate": evaluate_s,
             "fetch_to_verdict": fetch_s + parse_s + evaluate_s}
+
+
+def json_reader(series, payload: bytes) -> str:
+    """Which of json_records' readers reads the payload (the first that does is the one used)."""
+    for reader in (read_with_arrow, read_with_msgspec):
+        if record_tables(series, payload, readers=[reader]) is not None:
+            return reader.__name__
+    return "json.loads"
 
 
 def duckdb_anchor(payload: bytes, folder: Path) -> float | None:
@@ -226,8 +239,9 @@ def measure(n: int, catalogue, calendar: WorkCalendar, repeats: int = 5) -> None
         extra = {"target": targets[part]} if part in targets else {}
         line(f"collect_csv_{n}_cases_{part}", best[part], "s", base, **extra)
     line(f"collect_csv_{n}_cases_bytes", len(payload), "bytes")
+    reader = json_reader(catalogue.feeds["cases_json"].series, json_payload)
     for part in ("fetch", "parse", "evaluate", "fetch_to_verdict"):
-        line(f"collect_json_{n}_cases_{part}", best_json[part], "s")
+        line(f"collect_json_{n}_cases_{part}", best_json[part], "s", reader=reader)
     line(f"collect_json_{n}_cases_bytes", len(json_payload), "bytes")
     if anchor is None:
         print(json.dumps({"bench": f"collect_duckdb_{n}_csv_durations", "skipped":

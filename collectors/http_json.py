@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Sequence
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.http import Body, auth_headers, fetch_body, require_content_type
-from collectors.series import extract_json, search
+from collectors.json_records import record_tables
+from collectors.series import Extracted, extract_json, search
 from monitor.observations import CollectionResult
-from monitor.spec.feeds import HttpJsonFeed
+from monitor.spec.feeds import HttpJsonFeed, SeriesSpec
 
 
 def decode_json(body: Body) -> Any:
@@ -32,17 +35,31 @@ def decode_json(body: Body) -> Any:
                                   f"{len(body.content)} bytes): {exc}") from None
 
 
+def json_series(specs: Sequence[SeriesSpec], body: Body, fetched_at: datetime, tz: ZoneInfo) -> Extracted:
+    """The series of one JSON page: records at plain paths decoded straight into columns
+    (`collectors.json_records`), any other page decoded whole and searched with JMESPath."""
+    tables = record_tables(specs, body.content, body.charset)
+    if tables is not None:
+        return extract_json(specs, None, fetched_at, tz, tables=tables)
+    return extract_json(specs, decode_json(body), fetched_at, tz)
+
+
 class HttpJsonCollector(Collector[HttpJsonFeed]):
     kind: ClassVar[str] = "http_json"
 
     async def fetch(self, feed: HttpJsonFeed, context: FetchContext) -> CollectionResult:
         if not feed.series:
             raise FeedError("config", f"feed {feed.id!r} has no series: nothing to collect")
-        pages, size = await self._pages(feed, context)
-        first = pages[0]
-        records = {s.name: self._all_records(s.name, s.records, pages)
-                   for s in feed.series if s.records is not None and len(pages) > 1}
-        extracted = await asyncio.to_thread(extract_json, feed.series, first, context.now, context.timezone, records)
+        if feed.next_link is None and feed.page_param is None:
+            body = await self._page(feed, context, feed.url, 0, feed.max_bytes)
+            extracted = await asyncio.to_thread(json_series, feed.series, body, context.now, context.timezone)
+            size = len(body.content)
+        else:
+            pages, size = await self._pages(feed, context)
+            records = {s.name: self._all_records(s.name, s.records, pages)
+                       for s in feed.series if s.records is not None and len(pages) > 1}
+            extracted = await asyncio.to_thread(extract_json, feed.series, pages[0], context.now, context.timezone,
+                                                records)
         result = CollectionResult(feed=feed.id, fetched_at=context.now, ok=True, bytes_read=size)
         extracted.into(result)
         return result
@@ -59,6 +76,22 @@ class HttpJsonCollector(Collector[HttpJsonFeed]):
             rows.extend(part)
         return rows
 
+    @staticmethod
+    async def _page(feed: HttpJsonFeed, context: FetchContext, url: str, number: int, max_bytes: int,
+                    headers: dict[str, str] | None = None) -> Body:
+        """Page `number` (from 0) of the feed, at most `max_bytes`: the first page with the feed's
+        query parameters, later ones with the page number or as the next link gives them."""
+        params = dict(feed.params)
+        if feed.page_param:
+            params[feed.page_param] = str(feed.page_start + number)
+        body = await fetch_body(context, url, feed_id=feed.id, timeout=feed.timeout.total_seconds(),
+                                retries=feed.retries, max_bytes=max_bytes,
+                                headers=auth_headers(feed.auth, context.env) if headers is None else headers,
+                                params=params if number == 0 or feed.page_param else None,
+                                verify_tls=feed.verify_tls)
+        require_content_type(body, ("json",), "JSON")
+        return body
+
     async def _pages(self, feed: HttpJsonFeed, context: FetchContext) -> tuple[list[Any], int]:
         headers = auth_headers(feed.auth, context.env)
         pages: list[Any] = []
@@ -67,15 +100,8 @@ class HttpJsonCollector(Collector[HttpJsonFeed]):
             if number == feed.max_pages:
                 raise FeedError("schema", f"more than max_pages ({feed.max_pages}) pages; raise max_pages "
                                           "or narrow the query")
-            params = dict(feed.params)
-            if feed.page_param:
-                params[feed.page_param] = str(feed.page_start + number)
-            body = await fetch_body(context, url, feed_id=feed.id, timeout=feed.timeout.total_seconds(),
-                                    retries=feed.retries, max_bytes=feed.max_bytes - size, headers=headers,
-                                    params=params if number == 0 or feed.page_param else None,
-                                    verify_tls=feed.verify_tls)
+            body = await self._page(feed, context, url, number, feed.max_bytes - size, headers)
             size += len(body.content)
-            require_content_type(body, ("json",), "JSON")
             page = await asyncio.to_thread(decode_json, body)
             if feed.page_param and pages and self._empty(feed, page):
                 break

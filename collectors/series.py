@@ -248,20 +248,27 @@ def search(path: str, document: Any, series: str) -> Any:
         raise FeedError("decode", f"series {series!r}: the document is nested too deeply to search") from None
 
 
+def record_fields(spec: SeriesSpec) -> list[str]:
+    """The fields a series reads of each JSON record."""
+    return case_fields(spec) if spec.type == "cases" else [f for f in (spec.column, spec.time_column, *spec.where) if f]
+
+
 def records_table(records: Any, spec: SeriesSpec) -> Table:
     """JSON records (a list of objects) as a table of the fields the series reads."""
     if not isinstance(records, list):
         raise FeedError("schema", f"series {spec.name!r}: {spec.records!r} is not a list of records "
                                   f"(got {type(records).__name__})")
-    fields = case_fields(spec) if spec.type == "cases" else [f for f in (spec.column, spec.time_column, *spec.where) if f]
     objects = [r for r in records if isinstance(r, dict)]   # the rest are counted as not_an_object
-    columns = {name: [r.get(name) for r in objects] for name in dict.fromkeys(fields)}
+    columns = {name: [r.get(name) for r in objects] for name in dict.fromkeys(record_fields(spec))}
     return Table(columns, len(objects))
 
 
 def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetime, tz: ZoneInfo,
-                 records: dict[str, list[Any]] | None = None, keep_problems: bool = False) -> Extracted:
-    """Apply the series to a JSON document; `records` (per series name) overrides paginated record lists."""
+                 records: dict[str, list[Any]] | None = None, keep_problems: bool = False,
+                 tables: Mapping[str, Table] | None = None) -> Extracted:
+    """Apply the series to a JSON document; `records` (per series name) overrides paginated record lists,
+    `tables` (per series name) gives a series' records already decoded into columns
+    (`collectors.json_records`: no record in them is other than an object)."""
     out = Extracted()
     window = TimeWindow.around(fetched_at)
     for spec in specs:
@@ -269,8 +276,13 @@ def extract_json(specs: Sequence[SeriesSpec], document: Any, fetched_at: datetim
         if spec.type == "cases" and window.reason(data_time) == IN_FUTURE:
             data_time = fetched_at      # cases are dated by their own times: a later stamp leaves none out
         if spec.records is not None:
-            rows = records[spec.name] if records and spec.name in records else search(spec.records, document, spec.name)
-            part = extract_table([spec], records_table(rows, spec), data_time, tz, keep_problems, window)
+            rows: list[Any] = []
+            if tables is not None and spec.name in tables:
+                table = tables[spec.name]
+            else:
+                rows = records[spec.name] if records and spec.name in records else search(spec.records, document, spec.name)
+                table = records_table(rows, spec)
+            part = extract_table([spec], table, data_time, tz, keep_problems, window)
             if (outside := window.reason(data_time)) is not None:   # the series' own date is not sane
                 part = Extracted(rejected={outside: part.accepted + sum(part.rejected.values())},
                                  problems=[Problem(0, spec.time_path, outside, data_time.isoformat())])
