@@ -6,8 +6,8 @@
     await pipeline.deliver_due(now)                     # every few seconds
     pipeline.stats()                                    # for the exporter
 
-`process` writes transitions, alert states and outbox rows in one transaction, which starts with a
-write to a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
+`process` writes transitions, alert states and outbox rows in one transaction, which starts with an
+UPDATE of a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
 on one database take turns instead of both announcing the same change.
 """
 
@@ -231,7 +231,11 @@ class AlertPipeline:
         return self.renderer
 
     def _take_turn(self, session: Session, now: datetime) -> None:
-        result = session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
+        """Take the write lock with an UPDATE that changes nothing: SQLite takes its write lock (and
+        PostgreSQL a row lock) for it all the same, but SQLite writes no page for a row rewritten
+        identical, so a flush every few seconds with nothing to send writes nothing to disk."""
+        take = update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(cursor=AlertGroup.cursor)
+        result = session.exec(take)
         if result.rowcount == 0:
             session.rollback()
             try:
@@ -240,7 +244,7 @@ class AlertPipeline:
                     other.commit()
             except sa_exc.IntegrityError:
                 pass   # another daemon made it first
-            session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
+            session.exec(take)
 
     def _flush(self, session: Session, catalogue: Catalogue, now: datetime,
                changed: Iterable[AlertState] = ()) -> int:
