@@ -42,7 +42,7 @@ from alerts.notifiers.webhook import WebhookNotifier
 from alerts.onboarding import Onboarding
 from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
-from alerts.seen import LastSeen, Times
+from alerts.seen import LastSeen, Moving
 from alerts.settings import AlertSettings
 from alerts.startup import Line, mail_report
 from alerts.silences import muter
@@ -72,7 +72,7 @@ class AlertPipeline:
         self._flushed_mutes: object = None
         self._http: httpx.AsyncClient | None = None
         self.onboarding = Onboarding()
-        self.seen = LastSeen()   # the times every cycle moves, written at most hourly
+        self.seen = LastSeen()   # what every cycle moves in a state, written at most hourly
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction.
@@ -131,7 +131,7 @@ class AlertPipeline:
             raise
 
     def _feed_alerts(self, session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
-                     stored: dict[tuple[str, str], Times], rules: Rules, now: datetime) -> int:
+                     stored: dict[tuple[str, str], Moving], rules: Rules, now: datetime) -> int:
         """A failed collection is an operators' alert on its feed, whatever the stored data still say."""
         transitions = 0
         for feed, run in sorted(runs.items()):

@@ -164,6 +164,20 @@ def unpack_offending(packed: bytes | None) -> tuple[OffendingCase, ...]:
                  for i, item, s, d, e, over in json.loads(zlib.decompress(packed)))
 
 
+def same_late_cases(before: bytes | None, after: bytes | None) -> bool:
+    """Whether two packed lists of late cases name the same cases, differing at most in how far past
+    its limit a still-open case is: that grows with the clock at every evaluation, and is no change
+    worth rewriting a row for (the row is rewritten hourly anyway)."""
+    if before == after:
+        return True
+    if not before or not after:
+        return False
+    old, new = unpack_offending(before), unpack_offending(after)
+    return len(old) == len(new) and all(
+        (o.id, o.item, o.submitted, o.due, o.completed) == (n.id, n.item, n.submitted, n.due, n.completed)
+        and (o.completed is None or o.over == n.over) for o, n in zip(old, new))
+
+
 def unpack_counts(packed: str | None) -> CaseCounts | None:
     if not packed:
         return None
@@ -568,7 +582,7 @@ class Store:
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Update each commitment's current state and record in the history only what changed, in a
         few statements whatever the number of evaluations. The current-state row is rewritten when the
-        verdict differs in any column, when a history row is written, and otherwise every
+        verdict differs in any column (how late the open late cases are by now aside), when a history row is written, and otherwise every
         CURRENT_REFRESH (its `evaluated_at` lags the daemon's board by at most that). A verdict goes into the history when it is
         the commitment's first, when it differs from the verdict before it (`verdict_changed`: status,
         settled, provisional, the count of open overdue cases, the actual beyond the tolerance) or when
@@ -621,11 +635,14 @@ class Store:
     @staticmethod
     def _stale(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
         """Whether a commitment's current-state row needs rewriting for this verdict (its status unchanged):
-        when a verdict column differs, or the row was written CURRENT_REFRESH or longer before. A steady
-        commitment's row is rewritten hourly, not every cycle; the daemon's board holds every verdict."""
-        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k != "provisional"):
+        when a verdict column differs (the late cases other than by how late the open ones are by now),
+        or the row was written CURRENT_REFRESH or longer before. A steady commitment's row is rewritten
+        hourly, not every cycle; the daemon's board holds every verdict."""
+        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k not in ("provisional", "offending_cases")):
             return True
         if bool(stored.get("provisional")) != bool(row.get("provisional")):
+            return True
+        if not same_late_cases(stored.get("offending_cases"), row.get("offending_cases")):
             return True
         return bool(row["evaluated_at"] - stored["evaluated_at"] >= CURRENT_REFRESH)
 

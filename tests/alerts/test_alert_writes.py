@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -19,6 +19,8 @@ from alerts.engine import TARGET
 from alerts.pipeline import AlertPipeline
 from alerts.render import local_time
 from alerts.tables import AlertState
+from monitor.cases import OffendingCase
+from monitor.store import unpack_offending
 
 ALERT_TABLES = ("alert_state", "alert_transition", "alert_group", "alert_onboarding", "notification",
                 "delivery_attempt")
@@ -99,6 +101,25 @@ def test_a_changed_value_is_written_though_the_status_holds(cycle, pipeline, wri
     cycle(T0 + minutes(1), (SETUP, "missed", 2.7))
     assert writes.by_table["alert_state"] == 1
     assert stored_state(engine).actual == 2.7
+
+
+def test_an_open_late_case_growing_later_is_kept_in_memory_but_a_new_late_case_is_written(cycle, pipeline, writes,
+                                                                                         engine):
+    submitted, due = datetime(2021, 5, 28, 9, 0), datetime(2021, 5, 31, 9, 0)
+
+    def still_open(over: float) -> OffendingCase:
+        return OffendingCase("a", None, submitted, due, None, over)
+    cycle(T0, (SETUP, "missed", 2.5), overdue_open=1, offending_cases=(still_open(1.0),))
+    writes.clear()
+    cycle(T0 + minutes(1), (SETUP, "missed", 2.5), overdue_open=1, offending_cases=(still_open(1.1),))
+    assert writes.by_table["alert_state"] == 0
+    with pipeline.seen.session(engine) as session:   # what the pipeline's messages read
+        state = session.get(AlertState, (SETUP, TARGET))
+        assert state is not None and [c.over for c in unpack_offending(state.offending_cases)] == [1.1]
+    closed = OffendingCase("b", None, submitted, due, datetime(2021, 6, 1, 9, 0), 0.5)
+    cycle(T0 + minutes(2), (SETUP, "missed", 2.5), overdue_open=1, offending_cases=(still_open(1.2), closed))
+    assert writes.by_table["alert_state"] == 1
+    assert [c.id for c in unpack_offending(stored_state(engine).offending_cases)] == ["a", "b"]
 
 
 def test_a_steady_state_is_written_again_once_its_stored_times_are_an_hour_old(cycle, pipeline, writes, engine):
