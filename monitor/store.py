@@ -36,6 +36,9 @@ ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative di
 # by more than the tolerance, or it is the commitment's first verdict of a UTC day)
 CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open", "offending_total")
 CURRENT_REFRESH = timedelta(hours=1)   # a steady commitment's current-state row is rewritten this often
+# collection runs: a successful run is recorded when one of these differs from the feed's last recorded run
+# (or that one is CURRENT_REFRESH old, or it is the feed's first run in this process); a failed run always
+RUN_OUTCOME = ("ok", "error_category", "error", "rows_accepted", "rows_rejected", "rows_skipped")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,6 +123,9 @@ class CurrentState(EvaluationFields, table=True):
 
 
 class CollectionRun(SQLModel, table=True):
+    """A feed's collections: every failure, every change of outcome, and a steady feed's run hourly
+    (`Store.save_collection`); the exporter's feed_last_success says when it last succeeded."""
+
     __tablename__ = names.TABLE_COLLECTION_RUN
     __table_args__ = (Index("ix_collection_run_feed_time", "feed", "fetched_at"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -357,9 +363,11 @@ class Store:
     def __init__(self, engine: Engine, actual_tolerance: float = ACTUAL_TOLERANCE):
         self.engine = engine
         self.actual_tolerance = actual_tolerance
+        self._runs_recorded: set[str] = set()   # feeds whose run this process recorded at least once
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
-        """Record a collection run and its new observations in one transaction.
+        """Record a collection run (when it says something new: `_run_is_news`) and its new observations
+        in one transaction.
 
         Observations from a named source (a dropped file) replace those stored from a source of
         the same name. Once the transaction is committed the result's handover is told so (a drop
@@ -376,12 +384,15 @@ class Store:
 
     def _save(self, result: CollectionResult, accumulates_cases: bool) -> None:
         with Session(self.engine) as session:
-            session.add(CollectionRun(
+            run = CollectionRun(
                 feed=result.feed, fetched_at=result.fetched_at, ok=result.ok,
                 error_category=result.error_category, error=result.error,
                 rows_accepted=result.rows_accepted, rows_rejected=json.dumps(result.rows_rejected),
                 rows_skipped=json.dumps(result.rows_skipped),
-                bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
+                bytes_read=result.bytes_read, duration_seconds=result.duration_seconds)
+            recorded = self._run_is_news(session, run)
+            if recorded:
+                session.add(run)
             self._forget_sources(session, result)
             observations = _table(Observation)
             rows = [{"feed": result.feed, "series": point.series, "fetched_at": result.fetched_at,
@@ -402,6 +413,21 @@ class Store:
             self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
                                    result.fetched_at)
             session.commit()
+        if recorded:
+            self._runs_recorded.add(result.feed)
+
+    def _run_is_news(self, session: Session, run: CollectionRun) -> bool:
+        """Whether a run is worth a row: a failure; the feed's first run in this process (a start, or
+        a replica taking the feed over, shows); an outcome (RUN_OUTCOME) other than the feed's last
+        recorded run's; or that run CURRENT_REFRESH old. A steady feed collected every minute so
+        writes a row an hour, and the last row still says how its last collection went."""
+        if not run.ok or run.feed not in self._runs_recorded:
+            return True
+        last = session.exec(select(CollectionRun).where(CollectionRun.feed == run.feed).order_by(
+            col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()).limit(1)).first()
+        if last is None or any(getattr(last, k) != getattr(run, k) for k in RUN_OUTCOME):
+            return True
+        return bool(run.fetched_at - last.fetched_at >= CURRENT_REFRESH)
 
     @staticmethod
     def _forget_sources(session: Session, result: CollectionResult) -> None:
