@@ -363,7 +363,7 @@ class Store:
     def __init__(self, engine: Engine, actual_tolerance: float = ACTUAL_TOLERANCE):
         self.engine = engine
         self.actual_tolerance = actual_tolerance
-        self._runs_recorded: set[str] = set()   # feeds whose run this process recorded at least once
+        self._runs_recorded: dict[str, datetime] = {}   # feed -> fetched_at of the run this process last recorded
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
         """Record a collection run (when it says something new: `_run_is_news`) and its new observations
@@ -414,18 +414,21 @@ class Store:
                                    result.fetched_at)
             session.commit()
         if recorded:
-            self._runs_recorded.add(result.feed)
+            self._runs_recorded[result.feed] = result.fetched_at
 
     def _run_is_news(self, session: Session, run: CollectionRun) -> bool:
-        """Whether a run is worth a row: a failure; the feed's first run in this process (a start, or
-        a replica taking the feed over, shows); an outcome (RUN_OUTCOME) other than the feed's last
-        recorded run's; or that run CURRENT_REFRESH old. A steady feed collected every minute so
-        writes a row an hour, and the last row still says how its last collection went."""
-        if not run.ok or run.feed not in self._runs_recorded:
+        """Whether a run is worth a row: a failure; a feed whose last recorded run is not the one this
+        process recorded last (its first run here: a start, or a replica taking the feed over, shows);
+        an outcome (RUN_OUTCOME) other than the last recorded run's; or that run CURRENT_REFRESH old.
+        A steady feed collected every minute so writes a row an hour, and the last row still says how
+        its last collection went."""
+        if not run.ok:
             return True
         last = session.exec(select(CollectionRun).where(CollectionRun.feed == run.feed).order_by(
             col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()).limit(1)).first()
-        if last is None or any(getattr(last, k) != getattr(run, k) for k in RUN_OUTCOME):
+        if last is None or self._runs_recorded.get(run.feed) != last.fetched_at:
+            return True
+        if any(getattr(last, k) != getattr(run, k) for k in RUN_OUTCOME):
             return True
         return bool(run.fetched_at - last.fetched_at >= CURRENT_REFRESH)
 

@@ -128,13 +128,17 @@ def test_a_steady_feed_records_its_run_hourly_and_every_change_and_failure_at_on
     assert store.latest_runs(["feed"])["feed"].ok
 
 
-def test_a_restarted_store_records_its_first_run_of_a_feed(database_url):
+def test_a_store_records_its_first_run_of_a_feed_and_one_after_another_process_recorded(database_url):
     first = open_store(database_url)
     first.save_collection(CollectionResult(feed="feed", fetched_at=NOW, ok=True))
     again = Store(first.engine)                     # another process: a restart, or a replica taking the feed over
     again.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=1), ok=True))
     again.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=2), ok=True))
     assert [at for at, _, _ in _runs(first)] == [NOW, NOW + timedelta(minutes=1)]
+    # the feed comes back to the first process: the other one recorded since, so its run is recorded
+    first.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=3), ok=True))
+    first.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=4), ok=True))
+    assert [at for at, _, _ in _runs(first)] == [NOW, NOW + timedelta(minutes=1), NOW + timedelta(minutes=3)]
 
 
 def test_latest_runs_gives_each_feeds_newest_run_in_one_query(database_url):
