@@ -10,9 +10,9 @@
 UPDATE of a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
 on one database take turns instead of both announcing the same change.
 
-An alert state is written only when something in it changed; the times every cycle moves (when
-its verdict was evaluated, when its condition last held) are kept in memory and written at most
-every CURRENT_REFRESH (alerts.seen).
+An alert state is written only when something in it changed; what every cycle moves (when its
+verdict was evaluated, when its condition last held, how late its open late cases are by now) is
+kept in memory and written at most every CURRENT_REFRESH (alerts.seen).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative di
 CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open", "offending_total")
 CURRENT_REFRESH = timedelta(hours=1)   # a steady commitment's current-state row is rewritten this often
 # collection runs: a successful run is recorded when one of these differs from the feed's last recorded run
-# (or that one is CURRENT_REFRESH old, or it is the feed's first run in this process); a failed run always
+# (or that one is CURRENT_REFRESH old, or another process recorded it); a failed run always
 RUN_OUTCOME = ("ok", "error_category", "error", "rows_accepted", "rows_rejected", "rows_skipped")
 
 
