@@ -60,7 +60,8 @@ def step(state: AlertState, evaluation: Evaluation, rules: Rules, now: datetime)
         state.last_bad_at = now
         if state.state in ("inactive", "resolved"):
             state.state, state.active_since, state.consecutive = "pending", now, 0
-        state.consecutive += 1
+        if state.state == "pending":   # what for_evaluations waits for; a firing alert's count would only churn its row
+            state.consecutive += 1
         state.severity = severity
         if state.state == "pending" and state.consecutive >= rules.for_evaluations \
                 and state.active_since is not None and now - state.active_since >= rules.for_:

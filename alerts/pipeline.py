@@ -6,9 +6,13 @@
     await pipeline.deliver_due(now)                     # every few seconds
     pipeline.stats()                                    # for the exporter
 
-`process` writes transitions, alert states and outbox rows in one transaction, which starts with a
-write to a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
+`process` writes transitions, alert states and outbox rows in one transaction, which starts with an
+UPDATE of a lock row: SQLite takes its write lock there and PostgreSQL a row lock, so two daemons
 on one database take turns instead of both announcing the same change.
+
+An alert state is written only when something in it changed; what every cycle moves (when its
+verdict was evaluated, when its condition last held, how late its open late cases are by now) is
+kept in memory and written at most every CURRENT_REFRESH (alerts.seen).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from alerts.notifiers.webhook import WebhookNotifier
 from alerts.onboarding import Onboarding
 from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
+from alerts.seen import LastSeen, Moving
 from alerts.settings import AlertSettings
 from alerts.startup import Line, mail_report
 from alerts.silences import muter
@@ -67,6 +72,7 @@ class AlertPipeline:
         self._flushed_mutes: object = None
         self._http: httpx.AsyncClient | None = None
         self.onboarding = Onboarding()
+        self.seen = LastSeen()   # what every cycle moves in a state, written at most hourly
 
     def process(self, catalogue: Catalogue, evaluations: Sequence[Evaluation], now: datetime) -> None:
         """Apply one cycle's evaluations; write transitions and the notifications now due, in one transaction.
@@ -79,6 +85,10 @@ class AlertPipeline:
             self._take_turn(session, now)
             states = _states_of(session, sorted({e.commitment for e in evaluations})
                                 + [FEED_PREFIX + feed for feed in sorted(runs)])
+            stored = self.seen.stored(states.values())
+            for loaded in states.values():
+                self.seen.overlay(loaded)
+            self.seen.watch(session)   # states loaded from here on (other feeds', to announce) get theirs too
             history = self.onboarding.settled_at_start(session, catalogue, evaluations, now)
             transitions = 0
             for evaluation in evaluations:
@@ -97,8 +107,9 @@ class AlertPipeline:
                     if transition is not None:
                         session.add(transition)
                         transitions += 1
+                    self.seen.settle(state, stored.get((commitment.id, alert)))
                     session.add(state)
-            transitions += self._feed_alerts(session, runs, states, rules, now)
+            transitions += self._feed_alerts(session, runs, states, stored, rules, now)
             session.flush()
             queued = self._flush(session, catalogue, now, changed=states.values())
             queued += self._calendar_notice(session, catalogue, evaluations, now)
@@ -119,9 +130,8 @@ class AlertPipeline:
             self.onboarding.forget()
             raise
 
-    @staticmethod
-    def _feed_alerts(session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
-                     rules: Rules, now: datetime) -> int:
+    def _feed_alerts(self, session: Session, runs: dict[str, CollectionRun], states: dict[tuple[str, str], AlertState],
+                     stored: dict[tuple[str, str], Moving], rules: Rules, now: datetime) -> int:
         """A failed collection is an operators' alert on its feed, whatever the stored data still say."""
         transitions = 0
         for feed, run in sorted(runs.items()):
@@ -136,6 +146,7 @@ class AlertPipeline:
             if transition is not None:
                 session.add(transition)
                 transitions += 1
+            self.seen.settle(state, stored.get(key))
             session.add(state)
         return transitions
 
@@ -148,7 +159,7 @@ class AlertPipeline:
         catalogue = self._catalogue
         if catalogue is None:
             return 0
-        with self._lock, Session(self.engine) as session, self._forgetting_on_failure():
+        with self._lock, self.seen.session(self.engine) as session, self._forgetting_on_failure():
             self._take_turn(session, now)
             queued = self._flush(session, catalogue, now)
             given_up = _given_up(session)
@@ -173,9 +184,18 @@ class AlertPipeline:
                 "alertmanager": AlertmanagerNotifier(self._http)}
 
     async def aclose(self) -> None:
+        """At a clean stop: write the kept times (a restart then resumes keep_firing_for exactly)."""
+        try:
+            await asyncio.to_thread(self._save_seen)
+        except Exception:  # noqa: BLE001 - the stored times lag by at most an hour
+            log.warning("alert_times_not_saved", exc_info=True)
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    def _save_seen(self) -> None:
+        with self._lock:
+            self.seen.save(self.engine)
 
     def metrics_collector(self) -> AlertMetrics:
         """The outbox and firing-alert metrics, for the daemon's registry."""
@@ -231,7 +251,11 @@ class AlertPipeline:
         return self.renderer
 
     def _take_turn(self, session: Session, now: datetime) -> None:
-        result = session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
+        """Take the write lock with an UPDATE that changes nothing: SQLite takes its write lock (and
+        PostgreSQL a row lock) for it all the same, but SQLite writes no page for a row rewritten
+        identical, so a flush every few seconds with nothing to send writes nothing to disk."""
+        take = update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(cursor=AlertGroup.cursor)
+        result = session.exec(take)
         if result.rowcount == 0:
             session.rollback()
             try:
@@ -240,7 +264,7 @@ class AlertPipeline:
                     other.commit()
             except sa_exc.IntegrityError:
                 pass   # another daemon made it first
-            session.exec(update(AlertGroup).where(col(AlertGroup.key) == LOCK_KEY).values(last_sent_at=now))
+            session.exec(take)
 
     def _flush(self, session: Session, catalogue: Catalogue, now: datetime,
                changed: Iterable[AlertState] = ()) -> int:

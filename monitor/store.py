@@ -36,6 +36,9 @@ ACTUAL_TOLERANCE = 1e-6             # history: an actual within this relative di
 # by more than the tolerance, or it is the commitment's first verdict of a UTC day)
 CHANGE_FIELDS = ("status", "settled_on", "provisional", "overdue_open", "offending_total")
 CURRENT_REFRESH = timedelta(hours=1)   # a steady commitment's current-state row is rewritten this often
+# collection runs: a successful run is recorded when one of these differs from the feed's last recorded run
+# (or that one is CURRENT_REFRESH old, or another process recorded it); a failed run always
+RUN_OUTCOME = ("ok", "error_category", "error", "rows_accepted", "rows_rejected", "rows_skipped")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,6 +123,9 @@ class CurrentState(EvaluationFields, table=True):
 
 
 class CollectionRun(SQLModel, table=True):
+    """A feed's collections: every failure, every change of outcome, and a steady feed's run hourly
+    (`Store.save_collection`); the exporter's feed_last_success says when it last succeeded."""
+
     __tablename__ = names.TABLE_COLLECTION_RUN
     __table_args__ = (Index("ix_collection_run_feed_time", "feed", "fetched_at"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -162,6 +168,20 @@ def unpack_offending(packed: bytes | None) -> tuple[OffendingCase, ...]:
     return tuple(OffendingCase(i, item, datetime.fromisoformat(s), datetime.fromisoformat(d),
                                datetime.fromisoformat(e) if e else None, float(over))
                  for i, item, s, d, e, over in json.loads(zlib.decompress(packed)))
+
+
+def same_late_cases(before: bytes | None, after: bytes | None) -> bool:
+    """Whether two packed lists of late cases name the same cases, differing at most in how far past
+    its limit a still-open case is: that grows with the clock at every evaluation, and is no change
+    worth rewriting a row for (the row is rewritten hourly anyway)."""
+    if before == after:
+        return True
+    if not before or not after:
+        return False
+    old, new = unpack_offending(before), unpack_offending(after)
+    return len(old) == len(new) and all(
+        (o.id, o.item, o.submitted, o.due, o.completed) == (n.id, n.item, n.submitted, n.due, n.completed)
+        and (o.completed is None or o.over == n.over) for o, n in zip(old, new))
 
 
 def unpack_counts(packed: str | None) -> CaseCounts | None:
@@ -343,9 +363,11 @@ class Store:
     def __init__(self, engine: Engine, actual_tolerance: float = ACTUAL_TOLERANCE):
         self.engine = engine
         self.actual_tolerance = actual_tolerance
+        self._runs_recorded: dict[str, datetime] = {}   # feed -> fetched_at of the run this process last recorded
 
     def save_collection(self, result: CollectionResult, accumulates_cases: bool = False) -> None:
-        """Record a collection run and its new observations in one transaction.
+        """Record a collection run (when it says something new: `_run_is_news`) and its new observations
+        in one transaction.
 
         Observations from a named source (a dropped file) replace those stored from a source of
         the same name. Once the transaction is committed the result's handover is told so (a drop
@@ -362,12 +384,15 @@ class Store:
 
     def _save(self, result: CollectionResult, accumulates_cases: bool) -> None:
         with Session(self.engine) as session:
-            session.add(CollectionRun(
+            run = CollectionRun(
                 feed=result.feed, fetched_at=result.fetched_at, ok=result.ok,
                 error_category=result.error_category, error=result.error,
                 rows_accepted=result.rows_accepted, rows_rejected=json.dumps(result.rows_rejected),
                 rows_skipped=json.dumps(result.rows_skipped),
-                bytes_read=result.bytes_read, duration_seconds=result.duration_seconds))
+                bytes_read=result.bytes_read, duration_seconds=result.duration_seconds)
+            recorded = self._run_is_news(session, run)
+            if recorded:
+                session.add(run)
             self._forget_sources(session, result)
             observations = _table(Observation)
             rows = [{"feed": result.feed, "series": point.series, "fetched_at": result.fetched_at,
@@ -388,6 +413,24 @@ class Store:
             self._prune_case_blobs(session, result.feed, sorted({b.series for b in result.cases}), accumulates_cases,
                                    result.fetched_at)
             session.commit()
+        if recorded:
+            self._runs_recorded[result.feed] = result.fetched_at
+
+    def _run_is_news(self, session: Session, run: CollectionRun) -> bool:
+        """Whether a run is worth a row: a failure; a feed whose last recorded run is not the one this
+        process recorded last (its first run here: a start, or a replica taking the feed over, shows);
+        an outcome (RUN_OUTCOME) other than the last recorded run's; or that run CURRENT_REFRESH old.
+        A steady feed collected every minute so writes a row an hour, and the last row still says how
+        its last collection went."""
+        if not run.ok:
+            return True
+        last = session.exec(select(CollectionRun).where(CollectionRun.feed == run.feed).order_by(
+            col(CollectionRun.fetched_at).desc(), col(CollectionRun.id).desc()).limit(1)).first()
+        if last is None or self._runs_recorded.get(run.feed) != last.fetched_at:
+            return True
+        if any(getattr(last, k) != getattr(run, k) for k in RUN_OUTCOME):
+            return True
+        return bool(run.fetched_at - last.fetched_at >= CURRENT_REFRESH)
 
     @staticmethod
     def _forget_sources(session: Session, result: CollectionResult) -> None:
@@ -568,7 +611,7 @@ class Store:
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Update each commitment's current state and record in the history only what changed, in a
         few statements whatever the number of evaluations. The current-state row is rewritten when the
-        verdict differs in any column, when a history row is written, and otherwise every
+        verdict differs in any column (how late the open late cases are by now aside), when a history row is written, and otherwise every
         CURRENT_REFRESH (its `evaluated_at` lags the daemon's board by at most that). A verdict goes into the history when it is
         the commitment's first, when it differs from the verdict before it (`verdict_changed`: status,
         settled, provisional, the count of open overdue cases, the actual beyond the tolerance) or when
@@ -621,11 +664,14 @@ class Store:
     @staticmethod
     def _stale(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
         """Whether a commitment's current-state row needs rewriting for this verdict (its status unchanged):
-        when a verdict column differs, or the row was written CURRENT_REFRESH or longer before. A steady
-        commitment's row is rewritten hourly, not every cycle; the daemon's board holds every verdict."""
-        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k != "provisional"):
+        when a verdict column differs (the late cases other than by how late the open ones are by now),
+        or the row was written CURRENT_REFRESH or longer before. A steady commitment's row is rewritten
+        hourly, not every cycle; the daemon's board holds every verdict."""
+        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k not in ("provisional", "offending_cases")):
             return True
         if bool(stored.get("provisional")) != bool(row.get("provisional")):
+            return True
+        if not same_late_cases(stored.get("offending_cases"), row.get("offending_cases")):
             return True
         return bool(row["evaluated_at"] - stored["evaluated_at"] >= CURRENT_REFRESH)
 

@@ -12,6 +12,7 @@ import sqlalchemy
 from alembic import command
 
 from monitor import migrations
+from monitor.cases import OffendingCase
 from monitor.evaluate import Evaluation
 from monitor.service.daemon import Daemon
 from monitor.service.outage import StoreOutage
@@ -72,6 +73,22 @@ def test_a_changed_verdict_rewrites_the_current_state_at_once(database_url):
     store.save_evaluations([steady(NOW + timedelta(minutes=3), status="missed", reason="newer data")])
     current = store.current_states()["doc.c"]
     assert (current.status, current.evaluated_at, current.status_since) == ("missed",) + (NOW + timedelta(minutes=3),) * 2
+
+
+def test_an_open_late_case_growing_later_does_not_rewrite_the_current_state_but_a_new_late_case_does(database_url):
+    store = open_store(database_url)
+    writes = _current_state_writes(store)
+    submitted, due = datetime(2026, 11, 18, 9, 0), datetime(2026, 11, 19, 9, 0)
+
+    def late(at: datetime, *cases: OffendingCase) -> Evaluation:
+        return steady(at, status="missed", overdue_open=1, offending_cases=cases)
+    store.save_evaluations([late(NOW, OffendingCase("a", None, submitted, due, None, 2.0))])
+    store.save_evaluations([late(NOW + timedelta(minutes=1), OffendingCase("a", None, submitted, due, None, 2.1))])
+    assert writes[0] == 0
+    store.save_evaluations([late(NOW + timedelta(minutes=2), OffendingCase("a", None, submitted, due, None, 2.2),
+                                 OffendingCase("b", None, submitted, due, datetime(2026, 11, 20, 9, 0), 1.0))])
+    assert writes[0] == 1
+    assert [c.id for c in store.current_evaluations()["doc.c"].offending_cases] == ["a", "b"]
 
 
 def test_each_kind_of_change_writes_a_row_and_a_move_within_the_tolerance_does_not(database_url):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 import sqlalchemy
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from monitor.evaluate import Evaluation
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
@@ -102,6 +102,44 @@ def test_failed_collections_are_recorded_as_runs(database_url):
     store.save_collection(CollectionResult.failure("feed", NOW, "timeout", "timed out after 10s"))
     run = store.latest_runs(["feed"])["feed"]
     assert (run.ok, run.error_category) == (False, "timeout")
+
+
+def _runs(store: Store) -> list[tuple[datetime, bool, int]]:
+    run = store_module.CollectionRun
+    with Session(store.engine) as session:
+        return [(r.fetched_at, r.ok, r.rows_accepted)
+                for r in session.exec(select(run).order_by(col(run.fetched_at), col(run.id))).all()]
+
+
+def test_a_steady_feed_records_its_run_hourly_and_every_change_and_failure_at_once(database_url):
+    store = open_store(database_url)
+    minute = timedelta(minutes=1)
+
+    def ok(at: datetime, accepted: int = 10) -> CollectionResult:
+        return CollectionResult(feed="feed", fetched_at=at, ok=True, rows_accepted=accepted)
+    for m in range(0, 61):                          # the same outcome every minute for an hour
+        store.save_collection(ok(NOW + m * minute))
+    store.save_collection(ok(NOW + 62 * minute, accepted=11))                                   # a change
+    store.save_collection(CollectionResult.failure("feed", NOW + 63 * minute, "timeout", "timed out"))
+    store.save_collection(CollectionResult.failure("feed", NOW + 64 * minute, "timeout", "timed out"))
+    store.save_collection(ok(NOW + 65 * minute, accepted=11))                                   # recovered
+    store.save_collection(ok(NOW + 66 * minute, accepted=11))
+    assert _runs(store) == [(NOW, True, 10), (NOW + 60 * minute, True, 10), (NOW + 62 * minute, True, 11),
+                            (NOW + 63 * minute, False, 0), (NOW + 64 * minute, False, 0), (NOW + 65 * minute, True, 11)]
+    assert store.latest_runs(["feed"])["feed"].ok
+
+
+def test_a_store_records_its_first_run_of_a_feed_and_one_after_another_process_recorded(database_url):
+    first = open_store(database_url)
+    first.save_collection(CollectionResult(feed="feed", fetched_at=NOW, ok=True))
+    again = Store(first.engine)                     # another process: a restart, or a replica taking the feed over
+    again.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=1), ok=True))
+    again.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=2), ok=True))
+    assert [at for at, _, _ in _runs(first)] == [NOW, NOW + timedelta(minutes=1)]
+    # the feed comes back to the first process: the other one recorded since, so its run is recorded
+    first.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=3), ok=True))
+    first.save_collection(CollectionResult(feed="feed", fetched_at=NOW + timedelta(minutes=4), ok=True))
+    assert [at for at, _, _ in _runs(first)] == [NOW, NOW + timedelta(minutes=1), NOW + timedelta(minutes=3)]
 
 
 def test_latest_runs_gives_each_feeds_newest_run_in_one_query(database_url):
