@@ -6,9 +6,9 @@ limit). Each file is therefore read in a child process forked from a small serve
 (multiprocessing's "forkserver", with the readers' modules imported beforehand, so a read starts
 in milliseconds and inherits nothing of the daemon: no threads, no sockets, no database
 connections). Before each read multiprocessing runs the program's main script again in the child; the
-server therefore imports beforehand the modules that script takes its names from (for the `monitor`
-command: the CLI, i.e. every module of the daemon), so that the re-run finds them imported instead of
-costing a second of CPU a file (most of a case feed's first cycle on a large catalogue). `FileReader.stop()`, called when the collection is cancelled, kills the child that
+server therefore imports beforehand the modules that script takes its names from, so that the re-run
+finds them imported (the `monitor` command's is light, monitor/service/entry.py; a heavy one cost a
+second of CPU a file, most of a case feed's first cycle on a large catalogue). `FileReader.stop()`, called when the collection is cancelled, kills the child that
 is reading and refuses further reads; the collection's thread then sees `ReadStopped` and lets go
 of its claims.
 """
