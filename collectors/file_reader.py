@@ -5,7 +5,10 @@ given up at the deadline went on reading beside the next runs (1.46 GB at ten ti
 limit). Each file is therefore read in a child process forked from a small server started once
 (multiprocessing's "forkserver", with the readers' modules imported beforehand, so a read starts
 in milliseconds and inherits nothing of the daemon: no threads, no sockets, no database
-connections). `FileReader.stop()`, called when the collection is cancelled, kills the child that
+connections). Before each read multiprocessing runs the program's main script again in the child; the
+server therefore imports beforehand the modules that script takes its names from, so that the re-run
+finds them imported (the `monitor` command's is light, monitor/service/entry.py; a heavy one cost a
+second of CPU a file, most of a case feed's first cycle on a large catalogue). `FileReader.stop()`, called when the collection is cancelled, kills the child that
 is reading and refuses further reads; the collection's thread then sees `ReadStopped` and lets go
 of its claims.
 """
@@ -13,7 +16,9 @@ of its claims.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
+import types
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -28,7 +33,7 @@ from monitor.spec.feeds import FileFeed
 if TYPE_CHECKING:
     from collectors.file_drop import FileContent
 
-_PRELOAD = ["collectors.file_drop"]
+_PRELOAD = ["__main__", "collectors.file_drop"]
 _context_lock = threading.Lock()
 _context: ForkServerContext | None = None
 _running: dict[int, BaseProcess] = {}      # pid -> the child reading now (the fault tests check none outlives its read)
@@ -44,9 +49,20 @@ def _fork_server() -> ForkServerContext:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
             assert isinstance(context, ForkServerContext)
-            context.set_forkserver_preload(_PRELOAD)
+            context.set_forkserver_preload(_PRELOAD + _main_script_imports())
             _context = context
         return _context
+
+
+def _main_script_imports() -> list[str]:
+    """The modules the program's main script took its names from, when a child runs that script again
+    (a script run by path; multiprocessing's own "__main__" preload never reaches the server in 3.11)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        return []
+    names = {value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+             for value in vars(main).values() if isinstance(value, (types.ModuleType, type, types.FunctionType))}
+    return sorted(n for n in names if isinstance(n, str) and n not in ("__main__", "builtins") and n in sys.modules)
 
 
 class FileReader:

@@ -40,10 +40,15 @@ def number_bounds(c: Commitment) -> tuple[float, float | None]:
     return 0.0, None
 
 
+Filled = tuple[object, object, object]   # 本期数值, 数据截至日期, 完成情况说明 as an agency writes them
+
+
 def write_template(agency: AgencySpec, commitments: Sequence[Commitment], period: Period, due: date,
-                   previous: Mapping[str, float] | None = None) -> bytes:
-    """The agency's template for `period` as .xlsx bytes."""
-    previous = previous or {}
+                   previous: Mapping[str, float] | None = None, filled: Mapping[str, Filled] | None = None) -> bytes:
+    """The agency's template for `period` as .xlsx bytes; `filled` (commitment -> what was written in
+    its yellow cells) gives the template as the agency sends it back, written in one pass (the demo's
+    agencies: loading and saving a template of thousands of rows again cost more than writing it)."""
+    previous, filled = previous or {}, filled or {}
     book = Workbook()
     for style in _cell_styles():
         book.add_named_style(style)
@@ -56,7 +61,8 @@ def write_template(agency: AgencySpec, commitments: Sequence[Commitment], period
     sheet.append(list(HEADERS))
     for c in commitments:
         sheet.append([c.id, c.quote, c.measured_zh, c.unit, promise_text(c.op, c.value, c.value_max, c.unit),
-                      c.deadline.isoformat() if c.deadline else "长期", previous.get(c.id), None, None, None, None])
+                      c.deadline.isoformat() if c.deadline else "长期", previous.get(c.id),
+                      *filled.get(c.id, (None, None, None)), None])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
     sheet["A1"].font = Font(bold=True, size=14)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -39,3 +41,14 @@ def test_each_of_our_names_imports_from_this_checkout():
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.origin is not None, name
         assert Path(spec.origin).resolve().is_relative_to(ROOT), f"{name} imports from {spec.origin}"
+
+
+def test_the_monitor_commands_entry_point_imports_nothing_of_the_daemon():
+    """multiprocessing runs the installed script again in every child (each file read, the catalogue's
+    parsing pool): its entry point must be cheap to import (monitor/service/entry.py)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    module, _, function = project["project"]["scripts"]["monitor"].partition(":")
+    probe = (f"import sys; from {module} import {function}; "
+             "print(*sorted(m for m in sys.modules if m.startswith(('monitor.', 'alerts', 'collectors'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["monitor.service", module], done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from monitor import names
 from monitor.vocabulary import PRODUCT_NAME
@@ -52,9 +53,8 @@ def _deadline_tiles() -> list[p.Json]:
     return tiles
 
 
-def _document_board(catalogue: Catalogue, document_id: str) -> p.Json:
+def _document_board(catalogue: Catalogue, document_id: str, count: int) -> p.Json:
     document = catalogue.documents[document_id]
-    count = sum(1 for c in catalogue.evaluated_commitments() if c.document.id == document_id)
     expr = _short_names(p.status_code_expr(f'document="{document_id}"'))
     height = 2 + 2 * max(1, math.ceil(count / TILES_PER_LINE))
     tile = p.stat(f"{document.title} ({document.jurisdiction})", expr, w=24, h=height, text_mode="value_and_name",
@@ -131,8 +131,8 @@ def _recent_changes() -> list[p.Json]:
 def build(catalogue: Catalogue) -> p.Json:
     agencies = {a.id: a.name for a in catalogue.agencies.values()}
     documents = {d.id: d.title for d in catalogue.documents.values()}
-    boards = [_document_board(catalogue, doc) for doc in catalogue.documents
-              if any(c.document.id == doc for c in catalogue.evaluated_commitments())]
+    evaluated = Counter(c.document.id for c in catalogue.evaluated_commitments())   # one pass, not one a document
+    boards = [_document_board(catalogue, doc, evaluated[doc]) for doc in catalogue.documents if evaluated[doc]]
     panels = [
         p.row("At a glance 总览"), *_count_tiles(), *_deadline_tiles(),
         p.row("Red / yellow / green board 红黄绿灯"), *boards,

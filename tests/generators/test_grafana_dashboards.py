@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from monitor import names
-from monitor.generators import grafana
+from monitor.generators import grafana, overview
 from tests.generators import dashboard_queries
 from monitor.generators.cli import add_generator_commands
 from monitor.generators.panels import DATASOURCE_UID
@@ -68,6 +68,20 @@ def test_overview_has_a_board_per_document_with_every_commitment_counted(shipped
     assert documented == {c.document.id for c in shipped_catalogue.evaluated_commitments()}
     titles = {b["title"] for b in boards}
     assert all(any(d.title in t for t in titles) for d in shipped_catalogue.documents.values())
+
+
+def test_the_overview_counts_each_documents_commitments_in_one_pass_over_the_catalogue(shipped_catalogue, monkeypatch):
+    """Built at every start: a pass over every commitment for each document was quadratic (a third of
+    the start of a catalogue of 26,000 commitments in 1,000 documents)."""
+    passes = []
+    every = type(shipped_catalogue).evaluated_commitments
+
+    def counted(catalogue, feed_id=None):
+        passes.append(feed_id)
+        return every(catalogue, feed_id)
+    monkeypatch.setattr(type(shipped_catalogue), "evaluated_commitments", counted)
+    overview.build(shipped_catalogue)
+    assert len(shipped_catalogue.documents) > 2 and passes == [None]
 
 
 @pytest.mark.parametrize("name", ["overview.json", "commitment-detail.json", "feeds-and-daemon.json"])

@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import httpx
+import openpyxl
+import openpyxl.reader.excel
 from sqlmodel import Session, select
 
 from alerts.tables import Notification
@@ -24,6 +26,7 @@ from monitor.service.reporting_round import ReportingRound, mark_late
 from monitor.service.signed_links import LinkSigner
 from monitor.spec.feeds import ReportsFeed
 from monitor.store import Store, make_engine
+from tests.reports.helpers import catalogue_in
 
 NOW = datetime(2026, 12, 7, 3, tzinfo=timezone.utc)   # the 2026-10 reports were due on 2026-11-10
 
@@ -79,3 +82,18 @@ def test_the_demo_simulates_every_feed_with_receipts_a_late_agency_and_a_correct
     assert 10 <= len(asked) < len({c.agency.id for c in catalogue.evaluated_commitments("reports")})   # open ones only
     assert mail["report_request"] >= len(asked)
     assert mail["operators"] == 1   # 催报: the late agency
+
+
+def test_the_demo_agencies_write_each_report_in_one_pass_never_reading_a_workbook_back(tmp_path, monkeypatch):
+    """Loading and saving a template of thousands of rows again cost more than writing it: the
+    filled report is written as the template is."""
+    catalogue = catalogue_in(tmp_path)
+    calendar = WorkCalendar.from_spec(catalogue.calendar)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a demo agency read a workbook back")
+    monkeypatch.setattr(openpyxl, "load_workbook", no_reading)
+    monkeypatch.setattr(openpyxl.reader.excel, "load_workbook", no_reading)
+    DemoAgencies(lambda: catalogue, lambda: calendar, 42, lambda *args: None).before_collect(
+        catalogue.feeds["reports"], NOW)
+    assert list((tmp_path / "reports").rglob("*进展填报*.xlsx"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 
 from collectors.report_template import FIXED, HEADERS, TO_FILL, number_bounds, write_template
 from monitor.reporting import reported_commitments
-from tests.reports.helpers import PERIOD, catalogue_in, template
+from tests.reports.helpers import PERIOD, catalogue_in, fill, template
 
 
 def test_template_has_one_row_per_commitment_of_the_agency_with_its_quote_unit_and_target(tmp_path):
@@ -82,3 +82,20 @@ def test_a_long_template_checks_every_figure_with_one_rule_per_bound_and_unit(tm
         (rule,) = [v for v in numbers if f"H{row}" in v.sqref]
         low, high = number_bounds(commitments[row - 4])
         assert float(rule.formula1) == low and (rule.formula2 is None) == (high is None)
+
+
+def test_a_template_written_filled_is_the_template_with_the_agencys_figures_typed_in(tmp_path):
+    """What the demo's agencies send, written in one pass, reads as a template filled in by hand."""
+    catalogue = catalogue_in(tmp_path)
+    commitments = reported_commitments(catalogue, "reports", "town.gov")
+    as_of = datetime(2026, 11, 30)
+    written = write_template(catalogue.agencies["town.gov"], commitments, PERIOD, date(2026, 12, 10),
+                             filled={commitments[0].id: (95.5, as_of, "按计划推进")})
+    typed = fill(template(catalogue, "town.gov"), {4: (95.5, as_of, "按计划推进")})
+    one, other = (openpyxl.load_workbook(io.BytesIO(data))["填报表"] for data in (written, typed))
+    assert one["H4"].value == 95.5 and one["I4"].value == as_of and one["H5"].value is None
+    for row_one, row_other in zip(one.iter_rows(), other.iter_rows(), strict=True):
+        for a, b in zip(row_one, row_other, strict=True):
+            assert (a.value, a.number_format, a.protection.locked, a.fill.fgColor.rgb) == \
+                   (b.value, b.number_format, b.protection.locked, b.fill.fgColor.rgb), a.coordinate
+    assert len(one.data_validations.dataValidation) == len(other.data_validations.dataValidation)

@@ -24,8 +24,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-import openpyxl
-
 from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar
 from monitor.model import Catalogue, Commitment
@@ -135,20 +133,12 @@ class DemoAgencies:
     def _send(self, catalogue: Catalogue, feed: ReportsFeed, agency: str, period: Period, rows: dict[str, Row],
               now: datetime, label: str) -> None:
         commitments = due_commitments(catalogue, feed.id, agency, period)
-        book = openpyxl.load_workbook(io.BytesIO(write_template(catalogue.agencies[agency], commitments, period,
-                                                                due_date(feed, period))))
-        sheet = book["填报表"]
-        for row, c in enumerate(commitments, start=4):
-            if c.id in rows:
-                value, as_of = rows[c.id]
-                sheet.cell(row, 8, value)
-                sheet.cell(row, 9, as_of if isinstance(as_of, str) else datetime.combine(as_of, datetime.min.time()))
-                sheet.cell(row, 10, "（演示）按计划推进")
-        out = io.BytesIO()
-        book.save(out)
+        filled = {c: (value, as_of if isinstance(as_of, str) else datetime.combine(as_of, datetime.min.time()),
+                      "（演示）按计划推进") for c, (value, as_of) in rows.items()}
+        data = write_template(catalogue.agencies[agency], commitments, period, due_date(feed, period), filled=filled)
         folder = Path(feed.path) / agency
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / f"{period}进展填报{('-' + label) if label else ''}.xlsx", out.getvalue(), now)
+        _write(folder / f"{period}进展填报{('-' + label) if label else ''}.xlsx", data, now)
         self._reports_written.add((feed.id, agency, str(period)))
 
 

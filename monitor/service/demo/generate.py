@@ -304,9 +304,10 @@ def _cases(c: Commitment, intent: str, now: datetime, calendar: WorkCalendar, rn
     else:
         share = 1.0
     records: list[dict[str, str | None]] = []
+    office = _office_day(calendar, c.document.jurisdiction)   # once a series, not once a case
     for i in range(CASES_PER_SERIES):
         within = (i + 0.5) / CASES_PER_SERIES <= share
-        submitted, completed = _place_case(c, unit, within, low, limit, upper, calendar, rng)
+        submitted, completed = _place_case(c, unit, within, low, limit, upper, calendar, rng, office)
         records.append({"id": f"{c.measure.series}-{i:04d}", "submitted": submitted.isoformat(),
                         "completed": completed.isoformat()})
     if broken:
@@ -334,14 +335,14 @@ def _duration(unit_dimension: str, within: bool, low: float, limit: float, op: s
 
 
 def _place_case(c: Commitment, unit: Unit, within: bool, low: float, limit: float, upper: datetime,
-                calendar: WorkCalendar, rng: random.Random) -> tuple[datetime, datetime]:
+                calendar: WorkCalendar, rng: random.Random, office: tuple[time, time]) -> tuple[datetime, datetime]:
     """A submission and a completion `duration` apart in the unit's own kind of time, completed
-    5 to 45 days before `upper` (local, naive)."""
+    5 to 45 days before `upper` (local, naive); `office`: the jurisdiction's opening and closing time."""
     jurisdiction = c.document.jurisdiction
     end_day = upper.date() - timedelta(days=rng.randint(5, 45))
     while not _is_workday(calendar, end_day):
         end_day -= timedelta(days=1)
-    opening, closing = _office_day(calendar, jurisdiction)
+    opening, closing = office
     by_date = unit.dimension == "time" and unit.factor >= 86400
     if unit.dimension == "working_days":
         n = int(_duration("working_days", within, low, limit, c.op, rng))
