@@ -16,6 +16,18 @@ The demo feeds' timeout is raised to 120 s and their interval lowered to 1 s (al
 `--layout include` (default) writes one document per file under targets.d/ and includes them;
 `--layout single` writes everything into one targets.yaml (what a catalogue looked like before
 includes existed).
+
+`--catalogue copies` is the issue's scaled catalogue instead: the shipped targets.yaml copied
+`--copies` times (default 10,100: 2,640 and 26,400 commitments) as separate included files, ids
+suffixed _c1, _c2..., feeds, agencies and alerting as shipped except every feed's schedule.interval,
+set to `--interval` (default 30s, shipped 5m) so that rounds repeat within minutes. `monitor run
+--demo` on SQLite: the demo agencies drop case CSVs and monthly report workbooks where the feeds
+read. Figures per copies: validate; first verdicts; the rounds (a round: every feed once; the first
+two make and announce the alerts, `--steady-rounds` after them) with their busy seconds; the rows per
+table and bytes the store gains in each steady round (evaluation rows should be 0: nothing changed);
+/metrics (gzip), / and /api/v1/commitments seconds and bytes; daemon RSS and peak; mail files.
+
+    .venv/bin/python bench/bench_scale.py --catalogue copies --copies 10,100
 """
 
 from __future__ import annotations
@@ -169,7 +181,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def measure_validate(folder: Path, size: int, timeout: float) -> None:
+def measure_validate(folder: Path, size: int, timeout: float, **labels: object) -> None:
     started = time.perf_counter()
     command = [str(BIN / "monitor"), "validate", str(folder / "targets.yaml")]
     wrapper = [sys.executable, "-c", "import resource,subprocess,sys;"
@@ -179,11 +191,12 @@ def measure_validate(folder: Path, size: int, timeout: float) -> None:
     try:
         done = subprocess.run(wrapper, capture_output=True, text=True, timeout=timeout, cwd=folder)
     except subprocess.TimeoutExpired:
-        emit(figure="validate_seconds", commitments=size, value=None, reached=False, note=f"over {timeout:.0f} s")
+        emit(figure="validate_seconds", commitments=size, **labels, value=None, reached=False,
+             note=f"over {timeout:.0f} s")
         return
     seconds = time.perf_counter() - started
     peak = int(done.stdout.strip().splitlines()[-1]) / 1024
-    emit(figure="validate_seconds", commitments=size, value=round(seconds, 2), reached=done.returncode == 0,
+    emit(figure="validate_seconds", commitments=size, **labels, value=round(seconds, 2), reached=done.returncode == 0,
          rss_mb=round(peak), **({} if done.returncode == 0 else {"error": done.stderr.strip()[-300:]}))
 
 
@@ -492,7 +505,7 @@ def run_copies(args: argparse.Namespace, extra_env: dict[str, str]) -> None:
                       "alerting as shipped" + (f" but every feed's schedule.interval set to {interval}" if interval else ""))
             skip = set(filter(None, args.skip.split(",")))
             if "validate" not in skip:
-                measure_validate(folder, size, args.timeout)
+                measure_validate(folder, size, args.timeout, catalogue="copies", copies=copies)
             if "daemon" not in skip:
                 measure_copies(folder, copies, size, evaluated, interval, args.timeout, args.steady_rounds, extra_env)
         finally:
