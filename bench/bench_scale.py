@@ -442,11 +442,12 @@ def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interva
 
         # rounds 1-2 make and announce the first alerts; the rounds after them are the steady ones
         wait_rounds(2)
-        snapshots = [_store_counts(db)]
+        snapshots, rss = [_store_counts(db)], [rss_mb(daemon.pid)[0]]
         for n in range(3, 3 + steady_rounds):
             if not wait_rounds(n):
                 break
             snapshots.append(_store_counts(db))
+            rss.append(rss_mb(daemon.pid)[0])
         rounds = rounds_done(logs, feeds)
         steady = [{"round": n + 1, "seconds": round((rounds[n][0] - rounds[n - 1][0]).total_seconds(), 1),
                    "busy_seconds": round(rounds[n][1], 2)} for n in range(2, min(len(rounds), 2 + steady_rounds))]
@@ -464,8 +465,10 @@ def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interva
             emit(figure="store_rows_per_round", **labels, round=n, value=sum(added.values()),
                  by_table={t: k for t, k in sorted(added.items()) if k}, bytes=bytes_after - bytes_before,
                  file_bytes=bytes_after, evaluation_rows=added.get("evaluation", 0),
+                 rss_mb=[round(rss[n - 3]), round(rss[n - 2])],
                  note="rows each table gained over one steady round (nothing changed in the data: the "
-                      "history should not grow); bytes: the database files' growth (WAL included)")
+                      "history should not grow); bytes: the database files' growth (WAL included); "
+                      "rss_mb: the daemon's RSS at the round's start and end")
 
         pages = {"metrics": ("/metrics", {"Accept-Encoding": "gzip"}), "board": ("/", None),
                  "api_commitments": ("/api/v1/commitments", None)}
