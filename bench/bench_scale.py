@@ -459,7 +459,7 @@ def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interva
              steady_rounds=steady,
              note="value: the last steady round's busy seconds (its feeds' cycle_done seconds added up; cycles "
                   "overlap, so a first round's sum exceeds its wall time); "
-                  "seconds: end of the previous round to end of this one, bounded below by the interval")
+                  "seconds: end of the previous round to end of this one, about the interval (set by the schedule, not the cost)")
         for n, ((rows_before, bytes_before), (rows_after, bytes_after)) in enumerate(zip(snapshots, snapshots[1:]), 3):
             added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
             emit(figure="store_rows_per_round", **labels, round=n, value=sum(added.values()),
