@@ -16,6 +16,18 @@ The demo feeds' timeout is raised to 120 s and their interval lowered to 1 s (al
 `--layout include` (default) writes one document per file under targets.d/ and includes them;
 `--layout single` writes everything into one targets.yaml (what a catalogue looked like before
 includes existed).
+
+`--catalogue copies` is the issue's scaled catalogue instead: the shipped targets.yaml copied
+`--copies` times (default 10,100: 2,640 and 26,400 commitments) as separate included files, ids
+suffixed _c1, _c2..., feeds, agencies and alerting as shipped except every feed's schedule.interval,
+set to `--interval` (default 30s, shipped 5m) so that rounds repeat within minutes. `monitor run
+--demo` on SQLite: the demo agencies drop case CSVs and monthly report workbooks where the feeds
+read. Figures per copies: validate; first verdicts; the rounds (a round: every feed once; the first
+two make and announce the alerts, `--steady-rounds` after them) with their busy seconds; the rows per
+table and bytes the store gains in each steady round (evaluation rows should be 0: nothing changed);
+/metrics (gzip), / and /api/v1/commitments seconds and bytes; daemon RSS and peak; mail files.
+
+    .venv/bin/python bench/bench_scale.py --catalogue copies --copies 10,100
 """
 
 from __future__ import annotations
@@ -122,6 +134,41 @@ def build(folder: Path, size: int, layout: str, demo_url: str | None = None, fee
     return sum(1 for _, cs in parts for c in cs if _evaluated(c))
 
 
+def build_copies(folder: Path, copies: int, interval: str | None) -> tuple[int, int]:
+    """The issue's scaled catalogue in `folder`: the shipped targets.yaml copied `copies` times as separate
+    included files, every document and commitment id suffixed (_c1, _c2, ...; the first copy keeps the
+    shipped ids), feeds, agencies and alerting as shipped except each feed's schedule.interval set to
+    `interval` (None: as shipped). Returns (commitments, evaluated)."""
+    shipped = yaml.load((ROOT / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())
+    base = {k: v for k, v in shipped.items() if k not in ("documents", "commitments")}
+    if interval:
+        base["feeds"] = [{**feed, "schedule": {**feed.get("schedule", {}), "interval": interval}}
+                         for feed in base["feeds"]]
+    by_document: dict[str, list[dict]] = {}
+    for c in shipped["commitments"]:
+        by_document.setdefault(c["document"], []).append(c)
+    dump = lambda data: yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=200)  # noqa: E731
+    (folder / "targets.d").mkdir(parents=True)
+    (folder / "seeds").symlink_to(ROOT / "seeds")
+    total = evaluated = 0
+    for k in range(copies):
+        suffix = "" if k == 0 else f"_c{k}"
+        for document in shipped["documents"]:
+            doc = {**document, "id": document["id"] + suffix}
+            commitments = []
+            for c in by_document.get(document["id"], []):
+                c = copy.deepcopy(c)
+                c["id"] = doc["id"] + c["id"][len(document["id"]):]
+                c["document"] = doc["id"]
+                commitments.append(c)
+            total += len(commitments)
+            evaluated += sum(1 for c in commitments if _evaluated(c))
+            (folder / "targets.d" / f"{k:04d}-{doc['id']}.yaml").write_text(
+                dump({"documents": [doc], "commitments": commitments}), encoding="utf-8")
+    (folder / "targets.yaml").write_text(dump({**base, "include": ["targets.d/*.yaml"]}), encoding="utf-8")
+    return total, evaluated
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -134,7 +181,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def measure_validate(folder: Path, size: int, timeout: float) -> None:
+def measure_validate(folder: Path, size: int, timeout: float, **labels: object) -> None:
     started = time.perf_counter()
     command = [str(BIN / "monitor"), "validate", str(folder / "targets.yaml")]
     wrapper = [sys.executable, "-c", "import resource,subprocess,sys;"
@@ -144,11 +191,12 @@ def measure_validate(folder: Path, size: int, timeout: float) -> None:
     try:
         done = subprocess.run(wrapper, capture_output=True, text=True, timeout=timeout, cwd=folder)
     except subprocess.TimeoutExpired:
-        emit(figure="validate_seconds", commitments=size, value=None, reached=False, note=f"over {timeout:.0f} s")
+        emit(figure="validate_seconds", commitments=size, **labels, value=None, reached=False,
+             note=f"over {timeout:.0f} s")
         return
     seconds = time.perf_counter() - started
     peak = int(done.stdout.strip().splitlines()[-1]) / 1024
-    emit(figure="validate_seconds", commitments=size, value=round(seconds, 2), reached=done.returncode == 0,
+    emit(figure="validate_seconds", commitments=size, **labels, value=round(seconds, 2), reached=done.returncode == 0,
          rss_mb=round(peak), **({} if done.returncode == 0 else {"error": done.stderr.strip()[-300:]}))
 
 
@@ -318,6 +366,156 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         log.close()
 
 
+def feed_cycles(logs: list[Path]) -> list[tuple[datetime, str, float]]:
+    """(end time, feed, seconds the cycle took) of every feed cycle so far, from event=cycle_done lines."""
+    cycles = []
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            if "event=cycle_done" in line:
+                seconds = re.search(r"\bseconds=([0-9.]+)", line)
+                cycles.append((datetime.strptime(line.split("time=", 1)[1][:23], "%Y-%m-%d %H:%M:%S,%f"),
+                               line.split("feed=", 1)[1].split()[0], float(seconds.group(1)) if seconds else 0.0))
+    return sorted(cycles)
+
+
+def rounds_done(logs: list[Path], feeds: list[str]) -> list[tuple[datetime, float]]:
+    """(end, busy seconds) of every complete round: round n ends when every feed has finished its n-th
+    cycle; busy seconds add up the n-th cycles' own durations (what the round cost, whatever the schedule)."""
+    by_feed: dict[str, list[tuple[datetime, float]]] = {f: [] for f in feeds}
+    for at, feed, seconds in feed_cycles(logs):
+        by_feed.setdefault(feed, []).append((at, seconds))
+    complete = min((len(by_feed[f]) for f in feeds), default=0)
+    return [(max(by_feed[f][n][0] for f in feeds), sum(by_feed[f][n][1] for f in feeds)) for n in range(complete)]
+
+
+def _timed_get(url: str, timeout: float, headers: dict[str, str] | None = None) -> tuple[float, int]:
+    started = time.perf_counter()
+    body = _get(url, timeout, headers)
+    return time.perf_counter() - started, len(body)
+
+
+def mail_files(folder: Path) -> int:
+    return sum(1 for p in (folder / "mail").rglob("*") if p.is_file()) if (folder / "mail").exists() else 0
+
+
+def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interval: str | None, timeout: float,
+                   steady_rounds: int, extra_env: dict[str, str]) -> None:
+    """`monitor run --demo` on SQLite over the copied catalogue, measured from outside: first verdicts,
+    the rounds (every feed once) and what the store gains in each steady round, the pages, memory, mail."""
+    labels = {"catalogue": "copies", "copies": copies, "commitments": size}
+    port = free_port()
+    db = folder / "monitor.db"
+    env = {**os.environ, "MONITOR_TARGETS": str(folder / "targets.yaml"),
+           "MONITOR_DATABASE_URL": f"sqlite:///{db}", "MONITOR_LISTEN": f"127.0.0.1:{port}",
+           "MONITOR_PUBLIC_URL": f"http://127.0.0.1:{port}", "MONITOR_MAILDIR": str(folder / "mail"),
+           **extra_env}
+    feeds = [f["id"] for f in yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"),
+                                        Loader=_loader())["feeds"]]
+    logs = [folder / "daemon.log"]
+    base = f"http://127.0.0.1:{port}"
+    with logs[0].open("w") as log:
+        started = time.perf_counter()
+        daemon = subprocess.Popen([str(BIN / "monitor"), "run", "--demo"], cwd=folder, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    alive = lambda: daemon.poll() is None  # noqa: E731
+    try:
+        first = None
+        while time.perf_counter() < started + timeout and alive():
+            try:
+                if json.loads(_get(base + "/healthz", 10)).get("evaluated", 0) >= evaluated:
+                    first = time.perf_counter() - started
+                    break
+            except OSError:
+                pass
+            time.sleep(1.0)
+        emit(figure="first_verdicts_seconds", **labels, value=None if first is None else round(first, 1),
+             reached=first is not None, evaluated=evaluated,
+             **({} if alive() else {"note": f"daemon exited {daemon.returncode}"}))
+        if first is None:
+            return
+
+        def wait_rounds(n: int) -> bool:
+            deadline = time.perf_counter() + timeout
+            while len(rounds_done(logs, feeds)) < n and time.perf_counter() < deadline and alive():
+                time.sleep(0.5)
+            return len(rounds_done(logs, feeds)) >= n
+
+        # rounds 1-2 make and announce the first alerts; the rounds after them are the steady ones
+        wait_rounds(2)
+        snapshots, rss = [_store_counts(db)], [rss_mb(daemon.pid)[0]]
+        for n in range(3, 3 + steady_rounds):
+            if not wait_rounds(n):
+                break
+            snapshots.append(_store_counts(db))
+            rss.append(rss_mb(daemon.pid)[0])
+        rounds = rounds_done(logs, feeds)
+        steady = [{"round": n + 1, "seconds": round((rounds[n][0] - rounds[n - 1][0]).total_seconds(), 1),
+                   "busy_seconds": round(rounds[n][1], 2)} for n in range(2, min(len(rounds), 2 + steady_rounds))]
+        emit(figure="steady_cycle_seconds", **labels, value=steady[-1]["busy_seconds"] if steady else None,
+             reached=bool(steady), feeds=len(feeds), interval=interval or "as shipped",
+             first_rounds=[{"round": n + 1, "busy_seconds": round(rounds[n][1], 2),
+                            **({"seconds": round((rounds[n][0] - rounds[n - 1][0]).total_seconds(), 1)} if n else {})}
+                           for n in range(min(2, len(rounds)))],
+             steady_rounds=steady,
+             note="value: the last steady round's busy seconds (its feeds' cycle_done seconds added up; cycles "
+                  "overlap, so a first round's sum exceeds its wall time); "
+                  "seconds: end of the previous round to end of this one, about the interval (set by the schedule, not the cost)")
+        for n, ((rows_before, bytes_before), (rows_after, bytes_after)) in enumerate(zip(snapshots, snapshots[1:]), 3):
+            added = {t: rows_after.get(t, 0) - rows_before.get(t, 0) for t in rows_after}
+            emit(figure="store_rows_per_round", **labels, round=n, value=sum(added.values()),
+                 by_table={t: k for t, k in sorted(added.items()) if k}, bytes=bytes_after - bytes_before,
+                 file_bytes=bytes_after, evaluation_rows=added.get("evaluation", 0),
+                 rss_mb=[round(rss[n - 3]), round(rss[n - 2])],
+                 note="rows each table gained over one steady round (nothing changed in the data: the "
+                      "history should not grow); bytes: the database files' growth (WAL included); "
+                      "rss_mb: the daemon's RSS at the round's start and end")
+
+        pages = {"metrics": ("/metrics", {"Accept-Encoding": "gzip"}), "board": ("/", None),
+                 "api_commitments": ("/api/v1/commitments", None)}
+        for name, (path, headers) in pages.items():
+            try:
+                timings = [_timed_get(base + path, 120, headers) for _ in range(3)]
+            except OSError as exc:
+                emit(figure=f"{name}_seconds", **labels, value=None, reached=False, error=str(exc))
+                continue
+            times = sorted(t for t, _ in timings)
+            emit(figure=f"{name}_seconds", **labels, value=round(times[1], 3), all=[round(t, 3) for t, _ in timings],
+                 bytes=timings[-1][1], **({"gzip": True} if headers else {}))
+        current, peak = rss_mb(daemon.pid)
+        emit(figure="daemon_rss_mb", **labels, value=round(current), peak=round(peak),
+             seconds_running=round(time.perf_counter() - started))
+        emit(figure="mail_files", **labels, value=mail_files(folder))
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+
+
+def run_copies(args: argparse.Namespace, extra_env: dict[str, str]) -> None:
+    interval = None if args.interval in ("", "shipped") else args.interval
+    for copies in (int(k) for k in args.copies.split(",") if k):
+        folder = Path(tempfile.mkdtemp(prefix=f"bench-copies-{copies}-"))
+        try:
+            t0 = time.perf_counter()
+            size, evaluated = build_copies(folder, copies, interval)
+            emit(figure="catalogue_built", catalogue="copies", copies=copies, commitments=size, evaluated=evaluated,
+                 feed_interval=interval or "as shipped", seconds=round(time.perf_counter() - t0, 1),
+                 folder=str(folder) if args.keep else None,
+                 note="targets.yaml copied as separate included files, ids suffixed _cK; feeds, agencies, "
+                      "alerting as shipped" + (f" but every feed's schedule.interval set to {interval}" if interval else ""))
+            skip = set(filter(None, args.skip.split(",")))
+            if "validate" not in skip:
+                measure_validate(folder, size, args.timeout, catalogue="copies", copies=copies)
+            if "daemon" not in skip:
+                measure_copies(folder, copies, size, evaluated, interval, args.timeout, args.steady_rounds, extra_env)
+        finally:
+            if not args.keep:
+                subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
 POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 STATUS_SAMPLE = re.compile(rb'^commitment_status\{[^}]*\bcommitment="([^"]+)"[^}]*\} 1\.0$', re.M)
 
@@ -417,6 +615,14 @@ def measure_replicas(folder: Path, size: int, evaluated: int, timeout: float, ex
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--catalogue", choices=("demo-feeds", "copies"), default="demo-feeds",
+                        help="demo-feeds: --sizes commitments on demo feeds; copies: the shipped catalogue "
+                             "copied --copies times (its feeds, the demo agencies)")
+    parser.add_argument("--copies", default="10,100", help="copies mode: how many copies, comma-separated")
+    parser.add_argument("--interval", default="30s",
+                        help="copies mode: every feed's schedule.interval (shipped: 5m; 'shipped' keeps it)")
+    parser.add_argument("--steady-rounds", type=int, default=2,
+                        help="copies mode: steady rounds measured after the first two")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--layout", choices=("include", "single"), default="include")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per phase")
@@ -439,6 +645,9 @@ def main() -> None:
                         help="PostgreSQL for the replicas (a schema is made and dropped per run); "
                              "unreachable: the replica figures are skipped, with a line saying so")
     args = parser.parse_args()
+    if args.catalogue == "copies":
+        run_copies(args, dict(item.split("=", 1) for item in args.env))
+        return
     replica_counts = [int(n) for n in args.replicas.split(",") if n and int(n) > 0]
     replica_sizes = {int(s) for s in args.replica_sizes.split(",") if s} if replica_counts else set()
     postgres = postgres_problem(args.database) if replica_sizes else None
