@@ -22,6 +22,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,9 +195,10 @@ def _fast_many(texts: list[str]) -> list[Any]:
     return [_fast_or_careful(text) for text in texts]
 
 
-def parse_in_parallel(paths: list[Path]) -> None:
+def parse_in_parallel(paths: list[Path], on_parsed: Callable[[Any], None] | None = None) -> None:
     """Parse the files not parsed yet on every core, into the cache that `parse_file` reads. Worth it
-    for a deployment's thousands of files (a file each per document): parsing is most of a load."""
+    for a deployment's thousands of files (a file each per document): parsing is most of a load.
+    `on_parsed` gets each file's data here as it arrives, while the other files are still parsed."""
     todo = []
     for path in paths:
         try:
@@ -211,14 +213,17 @@ def parse_in_parallel(paths: list[Path]) -> None:
     workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_MIN_FILES)
     if workers < 2:
         return
-    chunks = [todo[i::workers * 4] for i in range(workers * 4)]
+    chunks = [todo[i::workers * 8] for i in range(workers * 8)]   # small: the last one's on_parsed is serial
     # spawn: the daemon reloads from a thread, and forking a threaded process is unsafe
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for chunk, results in zip(chunks, pool.map(_fast_many, [[text for _, _, text in c] for c in chunks])):
             with _cache_lock:
-                for (file, key, _), data in zip(chunk, results):
-                    if data != _CAREFUL:
-                        _cache[file] = (key, ParsedFile(file, data))
+                fresh = [(file, key, data) for (file, key, _), data in zip(chunk, results) if data != _CAREFUL]
+                for file, key, data in fresh:
+                    _cache[file] = (key, ParsedFile(file, data))
+            if on_parsed is not None:
+                for _, _, data in fresh:
+                    on_parsed(data)
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -301,9 +306,11 @@ def _problem(locator: Locator, file: str, path: PathKey, message: str) -> Config
     return ConfigProblem(file, line, column, format_path(path), message)
 
 
-def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
+def read_catalogue(path: Path, on_parsed: Callable[[Any], None] | None = None
+                   ) -> tuple[Any, Locator, list[ConfigProblem]]:
     """The merged data of targets.yaml and its includes, a locator, and the problems found so far
-    (duplicate keys, bad includes). Raises ConfigError when nothing can be merged."""
+    (duplicate keys, bad includes). Raises ConfigError when nothing can be merged. `on_parsed`: see
+    `parse_in_parallel` (it may see a file the merge then leaves out)."""
     main = parse_file(path)
     locator = Locator(main)
     problems = [ConfigProblem(main.file, *where, format_path(p), "duplicate key") for p, where in main.duplicates]
@@ -327,7 +334,7 @@ def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
     seen: set[Path] = {path.resolve()}
     matched = [sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
                for pattern in patterns]
-    parse_in_parallel([p for matches in matched for p in matches])
+    parse_in_parallel([p for matches in matched for p in matches], on_parsed)
     for i, (pattern, matches) in enumerate(zip(patterns, matched)):
         if not matches:
             problems.append(_problem(locator, main.file, (INCLUDE_KEY, i), f"{pattern!r} matches no file "
