@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor import catalogue_files, loader
-from monitor.loader import load_catalogue
+from monitor.loader import ConfigError, load_catalogue
 from tests.test_loader import VALID, problems_of, write
 
 MAIN = VALID.split("documents:")[0] + VALID[VALID.index("agencies:"):VALID.index("commitments:")] + \
@@ -181,3 +181,25 @@ def test_problems_in_files_parsed_on_several_cores_read_as_in_one_process(tmp_pa
     assert [(Path(line.split(":")[0]).name, line.split(": ")[1]) for line in serial] == [
         ("zz-02.yaml", "commitments[0].colour"), ("zz-05.yaml", "commitments[0].document"),
         ("zz-07.yaml", "commitments[0]")]
+
+
+def test_the_cyclic_collector_is_off_while_a_catalogue_is_built_and_back_as_it_was(tmp_path, monkeypatch):
+    import gc
+
+    path = catalogue_in_files(tmp_path)
+    seen: list[bool] = []
+    real = loader.build_catalogue
+    monkeypatch.setattr(loader, "build_catalogue", lambda spec, source: seen.append(gc.isenabled()) or real(spec, source))
+    assert gc.isenabled()
+    load_catalogue(path)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        load_catalogue(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(ConfigError):
+        load_catalogue(catalogue_in_files(tmp_path / "broken", DOCUMENT + COMMITMENTS.replace("op:", "opp:")))
+    assert gc.isenabled()
