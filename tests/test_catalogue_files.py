@@ -3,6 +3,7 @@ a reload that parses again only the files that changed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,7 @@ def _many_files(tmp_path: Path, broken: dict[int, tuple[str, str]]) -> Path:
 def _on_several_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     catalogue_files._cache.clear()
     monkeypatch.setattr(catalogue_files, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(catalogue_files.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
 
 
 def test_items_validated_while_other_files_are_parsed_are_the_catalogues_items(tmp_path, monkeypatch):
