@@ -202,10 +202,13 @@ def _fast_many(texts: list[str]) -> list[Any]:
         gc.enable()
 
 
-def parse_in_parallel(paths: list[Path], on_parsed: Callable[[Any], None] | None = None) -> None:
+def parse_in_parallel(paths: list[Path], on_parsed: Callable[[Any], None] | None = None) -> dict[str, ParsedFile]:
     """Parse the files not parsed yet on every core, into the cache that `parse_file` reads. Worth it
     for a deployment's thousands of files (a file each per document): parsing is most of a load.
-    `on_parsed` gets each file's data here as it arrives, while the other files are still parsed."""
+    `on_parsed` gets each file's data here as it arrives, while the other files are still parsed.
+    Returns what each file read here parsed into (from the cache or just now): the caller need not read
+    them again. A file left out (unreadable, or for the careful path) is for `parse_file`."""
+    ready: dict[str, ParsedFile] = {}
     todo = []
     for path in paths:
         try:
@@ -217,20 +220,25 @@ def parse_in_parallel(paths: list[Path], on_parsed: Callable[[Any], None] | None
             cached = _cache.get(str(path))
         if cached is None or cached[0] != key:
             todo.append((str(path), key, text))
+        else:
+            ready[str(path)] = cached[1]
     workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_MIN_FILES)
     if workers < 2:
-        return
+        return ready
     chunks = [todo[i::workers * 8] for i in range(workers * 8)]   # small: the last one's on_parsed is serial
     # spawn: the daemon reloads from a thread, and forking a threaded process is unsafe
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for chunk, results in zip(chunks, pool.map(_fast_many, [[text for _, _, text in c] for c in chunks])):
+            fresh = [ParsedFile(file, data) for (file, _, _), data in zip(chunk, results) if data != _CAREFUL]
+            keys = {file: key for file, key, _ in chunk}
             with _cache_lock:
-                fresh = [(file, key, data) for (file, key, _), data in zip(chunk, results) if data != _CAREFUL]
-                for file, key, data in fresh:
-                    _cache[file] = (key, ParsedFile(file, data))
+                for parsed in fresh:
+                    _cache[parsed.file] = (keys[parsed.file], parsed)
+            ready.update((parsed.file, parsed) for parsed in fresh)
             if on_parsed is not None:
-                for _, _, data in fresh:
-                    on_parsed(data)
+                for parsed in fresh:
+                    on_parsed(parsed.data)
+    return ready
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -341,7 +349,7 @@ def read_catalogue(path: Path, on_parsed: Callable[[Any], None] | None = None
     seen: set[Path] = {path.resolve()}
     matched = [sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
                for pattern in patterns]
-    parse_in_parallel([p for matches in matched for p in matches], on_parsed)
+    ready = parse_in_parallel([p for matches in matched for p in matches], on_parsed)
     for i, (pattern, matches) in enumerate(zip(patterns, matched)):
         if not matches:
             problems.append(_problem(locator, main.file, (INCLUDE_KEY, i), f"{pattern!r} matches no file "
@@ -351,7 +359,7 @@ def read_catalogue(path: Path, on_parsed: Callable[[Any], None] | None = None
                 continue
             seen.add(included.resolve())
             try:
-                parsed = parse_file(included)
+                parsed = ready.get(str(included)) or parse_file(included)
             except ConfigError as exc:
                 problems.extend(exc.problems)
                 continue
