@@ -17,11 +17,13 @@ Hundreds of included files are parsed on every core (`parse_in_parallel`).
 from __future__ import annotations
 
 import bisect
+import gc
 import glob
 import hashlib
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,12 +193,22 @@ _CAREFUL = "\0careful"   # not a YAML document's data: a top-level string is no 
 
 
 def _fast_many(texts: list[str]) -> list[Any]:
-    return [_fast_or_careful(text) for text in texts]
+    """A worker's share. Without the cyclic collector: parsing makes many objects and no cycle, and
+    its full collections would walk all of them again and again."""
+    gc.disable()
+    try:
+        return [_fast_or_careful(text) for text in texts]
+    finally:
+        gc.enable()
 
 
-def parse_in_parallel(paths: list[Path]) -> None:
+def parse_in_parallel(paths: list[Path], on_parsed: Callable[[Any], None] | None = None) -> dict[str, ParsedFile]:
     """Parse the files not parsed yet on every core, into the cache that `parse_file` reads. Worth it
-    for a deployment's thousands of files (a file each per document): parsing is most of a load."""
+    for a deployment's thousands of files (a file each per document): parsing is most of a load.
+    `on_parsed` gets each file's data here as it arrives, while the other files are still parsed.
+    Returns what each file read here parsed into (from the cache or just now): the caller need not read
+    them again. A file left out (unreadable, or for the careful path) is for `parse_file`."""
+    ready: dict[str, ParsedFile] = {}
     todo = []
     for path in paths:
         try:
@@ -208,17 +220,25 @@ def parse_in_parallel(paths: list[Path]) -> None:
             cached = _cache.get(str(path))
         if cached is None or cached[0] != key:
             todo.append((str(path), key, text))
+        else:
+            ready[str(path)] = cached[1]
     workers = min(os.cpu_count() or 1, len(todo) // PARALLEL_MIN_FILES)
     if workers < 2:
-        return
-    chunks = [todo[i::workers * 4] for i in range(workers * 4)]
+        return ready
+    chunks = [todo[i::workers * 8] for i in range(workers * 8)]   # small: the last one's on_parsed is serial
     # spawn: the daemon reloads from a thread, and forking a threaded process is unsafe
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for chunk, results in zip(chunks, pool.map(_fast_many, [[text for _, _, text in c] for c in chunks])):
+            fresh = [ParsedFile(file, data) for (file, _, _), data in zip(chunk, results) if data != _CAREFUL]
+            keys = {file: key for file, key, _ in chunk}
             with _cache_lock:
-                for (file, key, _), data in zip(chunk, results):
-                    if data != _CAREFUL:
-                        _cache[file] = (key, ParsedFile(file, data))
+                for parsed in fresh:
+                    _cache[parsed.file] = (keys[parsed.file], parsed)
+            ready.update((parsed.file, parsed) for parsed in fresh)
+            if on_parsed is not None:
+                for parsed in fresh:
+                    on_parsed(parsed.data)
+    return ready
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -301,9 +321,11 @@ def _problem(locator: Locator, file: str, path: PathKey, message: str) -> Config
     return ConfigProblem(file, line, column, format_path(path), message)
 
 
-def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
+def read_catalogue(path: Path, on_parsed: Callable[[Any], None] | None = None
+                   ) -> tuple[Any, Locator, list[ConfigProblem]]:
     """The merged data of targets.yaml and its includes, a locator, and the problems found so far
-    (duplicate keys, bad includes). Raises ConfigError when nothing can be merged."""
+    (duplicate keys, bad includes). Raises ConfigError when nothing can be merged. `on_parsed`: see
+    `parse_in_parallel` (it may see a file the merge then leaves out)."""
     main = parse_file(path)
     locator = Locator(main)
     problems = [ConfigProblem(main.file, *where, format_path(p), "duplicate key") for p, where in main.duplicates]
@@ -327,7 +349,7 @@ def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
     seen: set[Path] = {path.resolve()}
     matched = [sorted(Path(p) for p in glob.glob(os.path.join(base, pattern)) if os.path.isfile(p))
                for pattern in patterns]
-    parse_in_parallel([p for matches in matched for p in matches])
+    ready = parse_in_parallel([p for matches in matched for p in matches], on_parsed)
     for i, (pattern, matches) in enumerate(zip(patterns, matched)):
         if not matches:
             problems.append(_problem(locator, main.file, (INCLUDE_KEY, i), f"{pattern!r} matches no file "
@@ -337,7 +359,7 @@ def read_catalogue(path: Path) -> tuple[Any, Locator, list[ConfigProblem]]:
                 continue
             seen.add(included.resolve())
             try:
-                parsed = parse_file(included)
+                parsed = ready.get(str(included)) or parse_file(included)
             except ConfigError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from monitor import catalogue_files
-from monitor.loader import load_catalogue
+from monitor import catalogue_files, loader
+from monitor.loader import ConfigError, load_catalogue
 from tests.test_loader import VALID, problems_of, write
 
 MAIN = VALID.split("documents:")[0] + VALID[VALID.index("agencies:"):VALID.index("commitments:")] + \
@@ -152,3 +152,64 @@ def test_the_fast_parse_builds_what_safe_load_builds(text):
 
 def test_the_shipped_catalogue_still_loads(repo_root):
     assert len(load_catalogue(repo_root / "targets.yaml").commitments) == 264
+
+
+def _many_files(tmp_path: Path, broken: dict[int, tuple[str, str]]) -> Path:
+    path = catalogue_in_files(tmp_path)
+    for i in range(11):
+        text = COMMITMENTS.replace("demo2021.company_setup", f"demo2021.c{i:02d}")
+        old, new = broken.get(i, ("", ""))
+        (tmp_path / "targets.d" / f"zz-{i:02d}.yaml").write_text(text.replace(old, new) if old else text,
+                                                                 encoding="utf-8")
+    return path
+
+
+def _on_several_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue_files._cache.clear()
+    monkeypatch.setattr(catalogue_files, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+def test_items_validated_while_other_files_are_parsed_are_the_catalogues_items(tmp_path, monkeypatch):
+    path = _many_files(tmp_path, {})
+    serial = load_catalogue(path)
+    _on_several_cores(monkeypatch)
+    early: list[object] = []
+    real = loader._EarlyItems.validate
+    monkeypatch.setattr(loader._EarlyItems, "validate", lambda self, data: early.append(data) or real(self, data))
+    parallel = load_catalogue(path)
+    assert len(early) == 12 and parallel.commitments == serial.commitments
+
+
+def test_problems_in_files_parsed_on_several_cores_read_as_in_one_process(tmp_path, monkeypatch):
+    path = _many_files(tmp_path, {2: ("    unit: 个工作日\n", "    unit: 个工作日\n    colour: red\n"),
+                                  5: ("document: demo2021", "document: nowhere"),
+                                  7: ('    op: "<="\n', '    op: "<"\n    value_max: 3\n')})
+    serial = problems_of(path)
+    _on_several_cores(monkeypatch)
+    assert problems_of(path) == serial and len(serial) == 3
+    assert [(Path(line.split(":")[0]).name, line.split(": ")[1]) for line in serial] == [
+        ("zz-02.yaml", "commitments[0].colour"), ("zz-05.yaml", "commitments[0].document"),
+        ("zz-07.yaml", "commitments[0]")]
+
+
+def test_the_cyclic_collector_is_off_while_a_catalogue_is_built_and_back_as_it_was(tmp_path, monkeypatch):
+    import gc
+
+    path = catalogue_in_files(tmp_path)
+    seen: list[bool] = []
+    real = loader.build_catalogue
+    monkeypatch.setattr(loader, "build_catalogue", lambda spec, source: seen.append(gc.isenabled()) or real(spec, source))
+    assert gc.isenabled()
+    load_catalogue(path)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        load_catalogue(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(ConfigError):
+        load_catalogue(catalogue_in_files(tmp_path / "broken", DOCUMENT + COMMITMENTS.replace("op:", "opp:")))
+    assert gc.isenabled()

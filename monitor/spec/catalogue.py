@@ -116,11 +116,11 @@ class CommitmentSpec(StrictModel):
     hedge: Hedge | None = None         # 原则上/力争/逐步/基本 as the quote writes it; the number is still read as written
     baseline: Baseline | None = None
     agency: str | None = None
-    co_agencies: list[str] = []
+    co_agencies: list[str] = Field(default_factory=list)   # a factory: a list default is deep-copied
     monitorable: bool = True
     reason: str | None = None
     status: Literal["active", "draft"] = "active"
-    todo: list[str] = []               # a draft's checklist: what the editor must still decide
+    todo: list[str] = Field(default_factory=list)   # a draft's checklist: what the editor must still decide
     measure: MeasureSpec | str | None = None   # inline, or the name of an entry under `measures`
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_IDENTIFIER_RE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -39,6 +40,6 @@ Identifier = Annotated[str, BeforeValidator(lambda v: _check_identifier(v))]
 
 
 def _check_identifier(value: object) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)*", value):
+    if not isinstance(value, str) or not _IDENTIFIER_RE.fullmatch(value):
         raise ValueError(f"ids use lower-case letters, digits, '_' and '.', got {value!r}")
     return value
