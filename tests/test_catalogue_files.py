@@ -11,6 +11,8 @@ import pytest
 
 from monitor import catalogue_files, loader
 from monitor.loader import ConfigError, load_catalogue
+from monitor.model import Catalogue, build_catalogue
+from monitor.spec import CatalogueSpec
 from tests.test_loader import VALID, problems_of, write
 
 MAIN = VALID.split("documents:")[0] + VALID[VALID.index("agencies:"):VALID.index("commitments:")] + \
@@ -176,7 +178,11 @@ def test_items_validated_while_other_files_are_parsed_are_the_catalogues_items(t
     _on_several_cores(monkeypatch)
     early: list[object] = []
     real = loader._EarlyItems.validate
-    monkeypatch.setattr(loader._EarlyItems, "validate", lambda self, data: early.append(data) or real(self, data))
+
+    def validate(self: loader._EarlyItems, data: Any) -> None:
+        early.append(data)
+        real(self, data)
+    monkeypatch.setattr(loader._EarlyItems, "validate", validate)
     parallel = load_catalogue(path)
     assert len(early) == 12 and parallel.commitments == serial.commitments
 
@@ -198,8 +204,12 @@ def test_the_cyclic_collector_is_off_while_a_catalogue_is_built_and_back_as_it_w
 
     path = catalogue_in_files(tmp_path)
     seen: list[bool] = []
-    real = loader.build_catalogue
-    monkeypatch.setattr(loader, "build_catalogue", lambda spec, source: seen.append(gc.isenabled()) or real(spec, source))
+    real = build_catalogue
+
+    def build(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
+        seen.append(gc.isenabled())
+        return real(spec, source)
+    monkeypatch.setattr(loader, "build_catalogue", build)
     assert gc.isenabled()
     load_catalogue(path)
     assert seen == [False] and gc.isenabled()
