@@ -248,13 +248,38 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
 def _id_keys(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     """Ids as trimmed text: 7 and "7" (a number in one row, a string in another) are one id."""
     text = ids if isinstance(ids, np.ndarray) and ids.dtype.kind == "U" else np.asarray(ids, dtype=object).astype(str)
-    return np.strings.strip(text)
+    return _strip_padded(text)
+
+
+# What str.strip (and np.strings.strip) removes: whitespace code points, all below U+3001.
+_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
+
+
+def _strip_padded(text: np.ndarray) -> np.ndarray:
+    """np.strings.strip(text), stripping only the cells that start or end with whitespace (most have
+    none, and stripping a wide column costs a pass over every character)."""
+    n, width = len(text), text.dtype.itemsize // 4
+    if n == 0 or width == 0:
+        return text
+    text = np.ascontiguousarray(text)
+    codes = text.view(np.uint32).reshape(n, width)
+    last = codes[np.arange(n), np.maximum(np.strings.str_len(text) - 1, 0)]
+    top = len(_SPACE) - 1
+    padded = _SPACE[np.minimum(codes[:, 0], top)] | _SPACE[np.minimum(last, top)]
+    if not padded.any():
+        return text
+    out = text.copy()
+    out[padded] = np.strings.strip(text[padded])
+    return out
 
 
 def id_checks(ids: Sequence[object] | np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The reasons a case id rejects its row, in order: too long, a control character, repeated."""
     keys = _id_keys(ids)
-    too_long = np.strings.str_len(keys) > MAX_CASE_ID_CHARS
+    if keys.dtype.itemsize // 4 <= MAX_CASE_ID_CHARS:     # no cell can be longer: no pass over the characters
+        too_long = np.zeros(len(keys), dtype=bool)
+    else:
+        too_long = np.strings.str_len(keys) > MAX_CASE_ID_CHARS
     return [(ID_TOO_LONG, too_long), (ID_CONTROL, control_characters(keys) & ~too_long), ("duplicate_id", _repeated(keys, trimmed=True))]
 
 
@@ -268,11 +293,14 @@ def control_characters(text: np.ndarray, rows_per_block: int = 1 << 16) -> np.nd
         return out
     codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
     step = max(1, min(rows_per_block, (1 << 22) // width))
-    clipped = np.empty((step, width), dtype=np.uint32)
     for start in range(0, n, step):
         block = codes[start:start + step]
-        np.minimum(block, len(_CONTROL) - 1, out=clipped[:len(block)])
-        out[start:start + step] = _CONTROL[clipped[:len(block)]].any(axis=1)
+        # C0 controls in one subtraction: padding (0) wraps around to the largest value
+        found = (block - np.uint32(1)).min(axis=1) < 0x1F
+        wide = np.flatnonzero(block.max(axis=1) >= 0x7F)   # only these rows can hold DEL, C1 or U+2028/9
+        if len(wide):
+            found[wide] = _CONTROL[np.minimum(block[wide], len(_CONTROL) - 1)].any(axis=1)
+        out[start:start + step] = found
     return out
 
 
@@ -284,11 +312,15 @@ _CONTROL[1:0x20] = _CONTROL[0x7F:0xA0] = _CONTROL[0x2028:0x202A] = True
 def _repeated(ids: Sequence[object] | np.ndarray, trimmed: bool = False) -> np.ndarray:
     """True for the second and later occurrence of an id, compared as trimmed text (the first one is kept)."""
     keys = ids if trimmed and isinstance(ids, np.ndarray) else _id_keys(ids)
+    repeated = np.zeros(len(keys), dtype=bool)
     if len(keys) == 0 or _all_distinct(keys):
-        return np.zeros(len(keys), dtype=bool)
-    _, first = np.unique(keys, return_index=True)
-    repeated = np.ones(len(keys), dtype=bool)
-    repeated[first] = False
+        return repeated
+    # equal keys have equal hashes: only the rows whose hash another row shares are compared as text
+    _, inverse, counts = np.unique(_key_hashes(keys), return_inverse=True, return_counts=True)
+    rows = np.flatnonzero(counts[inverse] > 1)
+    _, first = np.unique(keys[rows], return_index=True)
+    repeated[rows] = True
+    repeated[rows[first]] = False
     return repeated
 
 
@@ -298,20 +330,36 @@ _BUCKET_BITS = 22   # at most: 4 M buckets
 def _all_distinct(keys: np.ndarray) -> bool:
     """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
     keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
-    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(len(keys), -1)
-    hashes = np.full(len(keys), 0xCBF29CE484222325, dtype=np.uint64)
-    for column in codes.T:                              # FNV-1a over the code points
-        hashes ^= column
-        hashes *= np.uint64(0x100000001B3)
-    hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
-    hashes *= np.uint64(0xFF51AFD7ED558CCD)
-    hashes ^= hashes >> np.uint64(33)
+    hashes = _key_hashes(keys)
     # Sorting a million hashes costs more than counting them into buckets and sorting the few that share
     # one; about two buckets per key (a hundred cases must not count into four million buckets).
     bits = min(_BUCKET_BITS, len(keys).bit_length() + 1)
     buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
     shared = np.sort(hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1])
     return not (shared[1:] == shared[:-1]).any()
+
+
+def _key_hashes(keys: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each key. The code points are packed 8, 4 or 2 to a word (bytes when every one
+    is below 256), so an ASCII key of up to 8 characters is its own hash: no two such keys collide."""
+    n, width = len(keys), keys.dtype.itemsize // 4
+    if width == 0:
+        return np.zeros(n, dtype=np.uint64)
+    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(n, width)
+    top = int(codes.max(initial=0))
+    unit = np.uint8 if top < 1 << 8 else np.uint16 if top < 1 << 16 else np.uint32
+    per_word = 8 // np.dtype(unit).itemsize
+    packed = np.zeros((n, -(-width // per_word) * per_word), dtype=unit)
+    packed[:, :width] = codes
+    words = packed.view(np.uint64)
+    hashes = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    for column in words.T:                              # FNV-1a over the words
+        hashes ^= column
+        hashes *= np.uint64(0x100000001B3)
+    hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
+    hashes *= np.uint64(0xFF51AFD7ED558CCD)
+    hashes ^= hashes >> np.uint64(33)
+    return hashes
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
