@@ -295,18 +295,19 @@ def control_characters(text: np.ndarray, rows_per_block: int = 1 << 16) -> np.nd
     step = max(1, min(rows_per_block, (1 << 22) // width))
     for start in range(0, n, step):
         block = codes[start:start + step]
-        # C0 controls in one subtraction: padding (0) wraps around to the largest value
-        found = (block - np.uint32(1)).min(axis=1) < 0x1F
-        wide = np.flatnonzero(block.max(axis=1) >= 0x7F)   # only these rows can hold DEL, C1 or U+2028/9
-        if len(wide):
-            found[wide] = _CONTROL[np.minimum(block[wide], len(_CONTROL) - 1)].any(axis=1)
-        out[start:start + step] = found
+        # the ranges found by subtraction (padding, 0, wraps around to the largest value), first for the
+        # whole block: most blocks have none, and finding which rows do costs more
+        top = block.max()
+        if any(top >= first and (block - np.uint32(first)).min() < count for first, count in _CONTROL_RANGES):
+            out[start:start + step] = _CONTROL[np.minimum(block, len(_CONTROL) - 1)].any(axis=1)
     return out
 
 
 # Code points up to U+2029 that break a line or are control characters; padding (0) is not.
+_CONTROL_RANGES = ((0x01, 0x1F), (0x7F, 0x21), (0x2028, 0x02))   # (first, how many)
 _CONTROL = np.zeros(0x202A + 1, dtype=bool)
-_CONTROL[1:0x20] = _CONTROL[0x7F:0xA0] = _CONTROL[0x2028:0x202A] = True
+for _first, _count in _CONTROL_RANGES:
+    _CONTROL[_first:_first + _count] = True
 
 
 def _repeated(ids: Sequence[object] | np.ndarray, trimmed: bool = False) -> np.ndarray:
