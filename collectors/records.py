@@ -332,11 +332,16 @@ def _all_distinct(keys: np.ndarray) -> bool:
     """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
     keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
     hashes = _key_hashes(keys)
-    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share
-    # one; about two buckets per key (a hundred cases must not count into four million buckets).
+    # Sorting a million hashes costs more than counting them into buckets and keeping only those that share
+    # one, with other bits of the hash each round, then sorting the few left; about two buckets per key
+    # (a hundred cases must not count into four million buckets).
     bits = min(_BUCKET_BITS, len(keys).bit_length() + 1)
-    buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
-    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1])
+    for shift in range(64 - bits, -1, -bits):
+        buckets = ((hashes >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.intp)
+        hashes = hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1]
+        if len(hashes) < len(keys) >> 6:
+            break
+    shared = np.sort(hashes)
     return not (shared[1:] == shared[:-1]).any()
 
 
