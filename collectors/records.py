@@ -45,13 +45,16 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
         return np.full(0, _NAT, dtype="datetime64[s]")
     # str() of a datetime is ISO text with its offset, so one text column serves every input type
     text = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else np.asarray(values, dtype=str)
-    padded = np.strings.startswith(text, " ") | np.strings.endswith(text, " ")
-    if padded.any():
-        text = np.strings.strip(text)
     fast, out = _parse_fixed_layout(text)
-    slow = ~fast & (np.strings.str_len(text) > 0)
+    if fast.all():
+        return out
+    # the other rows again, trimmed (a fixed layout cell has no blank at either end), then one by one
+    rest = np.flatnonzero(~fast)
+    trimmed = np.strings.strip(text[rest])
+    fast, out[rest] = _parse_fixed_layout(trimmed)
+    slow = ~fast & (np.strings.str_len(trimmed) > 0)
     for i in np.flatnonzero(slow):
-        out[i] = _one_local_time(str(text[i]), tz)
+        out[rest[i]] = _one_local_time(str(trimmed[i]), tz)
     return out
 
 
@@ -61,31 +64,27 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = text.dtype.itemsize // 4
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
-    codes = text.view(np.uint32).reshape(n, width)[:, :19]
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
     # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
-    small = np.zeros((n, 19), dtype=np.uint8)
-    np.minimum(codes, 255, out=small[:, :codes.shape[1]], casting="unsafe")
-    length = np.strings.str_len(text)
-    columns = list(np.ascontiguousarray(small.T))
-    digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
-
-    def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
-        value = digits[cols[0]].astype(np.int32)
-        ok = digits[cols[0]] <= 9
-        for c in cols[1:]:
-            value = value * 10 + digits[c]
-            ok &= digits[c] <= 9
-        return value, ok
-
-    (year, y_ok), (month, mo_ok), (day, d_ok) = num(0, 1, 2, 3), num(5, 6), num(8, 9)
-    sep = columns[4]
-    ok = ((length == 10) | (length == 16) | (length == 19)) & y_ok & mo_ok & d_ok
-    ok &= ((sep == ord("-")) | (sep == ord("/"))) & (columns[7] == sep)
-    has_time, has_seconds = length >= 16, length == 19
-    (hour, h_ok), (minute, mi_ok), (second, s_ok) = num(11, 12), num(14, 15), num(17, 18)
-    time_ok = ((columns[10] == ord(" ")) | (columns[10] == ord("T"))) & (columns[13] == ord(":")) & h_ok & mi_ok
-    ok &= ~has_time | time_ok
-    ok &= ~has_seconds | ((columns[16] == ord(":")) & s_ok)
+    small = np.zeros((n, 24), dtype=np.uint8)
+    np.minimum(codes[:, :19], 255, out=small[:, :min(width, 19)], casting="unsafe")
+    # one bit per character, 24 to a row: which are digits, which are not padding
+    digit_bits = _row_bits((small - np.uint8(_ZERO)) <= 9)
+    filled = _row_bits(small != 0)
+    if width > 19:
+        filled[np.strings.str_len(text) > 19] |= 1          # longer than every layout
+    sep, time_sep = small[:, 4], small[:, 10]
+    ok = (((sep == ord("-")) | (sep == ord("/"))) & (small[:, 7] == sep)
+          & (((digit_bits & _DATE_DIGITS) == _DATE_DIGITS) & ((filled & _AFTER[10]) == 0)
+             | ((time_sep == ord(" ")) | (time_sep == ord("T"))) & (small[:, 13] == ord(":"))
+             & (((digit_bits & _MINUTE_DIGITS) == _MINUTE_DIGITS) & ((filled & _AFTER[16]) == 0)
+                | (small[:, 16] == ord(":")) & ((digit_bits & _SECOND_DIGITS) == _SECOND_DIGITS)
+                & ((filled & _AFTER[19]) == 0))))
+    # the numbers in one product: a weight for each digit of each field, 0 for every other character
+    fields = np.rint((small - np.float32(_ZERO)) @ _FIELD_WEIGHTS).astype(np.int32)
+    year, month, day, hour, minute, second = fields.T
+    has_time = (filled & _AFTER[10]) != 0
+    has_seconds = (filled & _AFTER[16]) != 0
     hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
     second = np.where(has_seconds, second, 0)
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
@@ -93,6 +92,27 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok &= day <= _MONTH_LENGTH[index]
     seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
     return ok, np.where(ok, seconds, _NAT.astype(np.int64)).view("datetime64[s]")
+
+
+def _row_bits(flags: np.ndarray) -> np.ndarray:
+    """24 flags per row as one integer, the first flag the highest bit."""
+    packed = np.zeros((len(flags), 4), dtype=np.uint8)
+    packed[:, 1:] = np.packbits(flags, axis=1)
+    return packed.view(">u4").ravel().astype(np.uint32)
+
+
+def _bits(*positions: int) -> int:
+    return sum(1 << (23 - p) for p in positions)
+
+
+_DATE_DIGITS = _bits(0, 1, 2, 3, 5, 6, 8, 9)
+_MINUTE_DIGITS = _DATE_DIGITS | _bits(11, 12, 14, 15)
+_SECOND_DIGITS = _MINUTE_DIGITS | _bits(17, 18)
+_AFTER = {end: _bits(*range(end, 24)) for end in (10, 16, 19)}    # characters past a layout's end
+_FIELD_WEIGHTS = np.zeros((24, 6), dtype=np.float32)
+for _field, _places in enumerate([(0, 1, 2, 3), (5, 6), (8, 9), (11, 12), (14, 15), (17, 18)]):
+    for _place, _position in enumerate(reversed(_places)):
+        _FIELD_WEIGHTS[_position, _field] = 10 ** _place
 
 
 # Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked

@@ -8,8 +8,9 @@ import pyarrow as pa
 from hypothesis import given, settings, strategies as st
 
 from collectors.arrow_text import to_text
-from collectors.records import (MAX_CASE_ID_CHARS, OPEN_MARKERS, _all_distinct, _id_keys, _repeated,
-                                completion_text, control_characters, id_checks)
+from collectors.records import (MAX_CASE_ID_CHARS, OPEN_MARKERS, _all_distinct, _id_keys, _one_local_time, _repeated,
+                                completion_text, control_characters, id_checks, parse_local_times)
+from tests.collectors.helpers import TZ
 
 CONTROL = {*range(0x01, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}
 pieces = st.sampled_from(["A", "7", "中", "號", " ", "\u3000", "\t", "\n", "\x85", "\u2028", "\x7f", "\x1f",
@@ -67,3 +68,22 @@ def test_distinct_ascii_ids_of_up_to_eight_characters_never_tie():
     keys = np.array([f"C{i}" for i in range(100_000)])
     assert _all_distinct(keys)
     assert not _all_distinct(np.concatenate([keys, keys[:1]]))
+
+
+layout_pieces = st.sampled_from(["2024", "1999", "0000", "9999", "-", "/", "-02", "-13", "-29", "-31", "-00", "02",
+                                 "29", "31", " ", "T", "\t", "\u3000", "09", "24", ":", ":30", ":60", ":59", "５",
+                                 "Z", "+08:00", ".5", "年", "x"])
+layout_like = st.one_of(
+    st.lists(layout_pieces, max_size=10).map("".join),
+    st.builds(lambda lead, moment, cut, sep, tail: lead + moment.isoformat(sep=sep)[:cut] + tail,
+              st.sampled_from(["", " ", "\t", "  "]), st.datetimes(), st.sampled_from([10, 13, 16, 19, 20]),
+              st.sampled_from([" ", "T", "/"]), st.sampled_from(["", " ", "\u3000", "x"])))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(layout_like, max_size=20))
+def test_parse_local_times_agrees_with_the_per_value_parser(cells):
+    column = np.array(cells) if cells else np.zeros(0, dtype="U1")
+    expected = [_one_local_time(cell, TZ) for cell in column.tolist()]
+    assert [str(moment) for moment in parse_local_times(column, TZ)] == [str(moment) for moment in expected]
+    assert [str(moment) for moment in parse_local_times(list(cells), TZ)] == [str(moment) for moment in expected]
