@@ -65,61 +65,50 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
     codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
-    # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
-    small = np.zeros((n, 24), dtype=np.uint8)
+    # one row per character position, only ASCII mattering: other characters become 255, which is
+    # neither a digit nor a separator, padding stays 0
+    small = np.zeros((n, 19), dtype=np.uint8)
     np.minimum(codes[:, :19], 255, out=small[:, :min(width, 19)], casting="unsafe")
-    # one bit per character, 24 to a row: which are digits, which are not padding
-    digit_bits = _row_bits((small - np.uint8(_ZERO)) <= 9)
-    filled = _row_bits(small != 0)
-    if width > 19:
-        filled[np.strings.str_len(text) > 19] |= 1          # longer than every layout
-    sep, time_sep = small[:, 4], small[:, 10]
-    ok = (((sep == ord("-")) | (sep == ord("/"))) & (small[:, 7] == sep)
-          & (((digit_bits & _DATE_DIGITS) == _DATE_DIGITS) & ((filled & _AFTER[10]) == 0)
-             | ((time_sep == ord(" ")) | (time_sep == ord("T"))) & (small[:, 13] == ord(":"))
-             & (((digit_bits & _MINUTE_DIGITS) == _MINUTE_DIGITS) & ((filled & _AFTER[16]) == 0)
-                | (small[:, 16] == ord(":")) & ((digit_bits & _SECOND_DIGITS) == _SECOND_DIGITS)
-                & ((filled & _AFTER[19]) == 0))))
-    # the numbers in one product: a weight for each digit of each field, 0 for every other character
-    fields = np.rint((small - np.float32(_ZERO)) @ _FIELD_WEIGHTS).astype(np.int32)
-    year, month, day, hour, minute, second = fields.T
-    has_time = (filled & _AFTER[10]) != 0
-    has_seconds = (filled & _AFTER[16]) != 0
-    hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
-    second = np.where(has_seconds, second, 0)
+    chars = np.ascontiguousarray(small.T)                # copied row-wise first: a transposed write is slower
+    digits = chars - np.uint8(_ZERO)                     # wraps around for non-digits, so "<= 9" tests digit-ness
+    is_digit = digits <= 9
+    present = chars != 0
+    longer = np.strings.str_len(text) > 19 if width > 19 else np.zeros(n, dtype=bool)
+    has_time = np.logical_or.reduce(present[10:], axis=0) | longer
+    has_seconds = np.logical_or.reduce(present[16:], axis=0) | longer
+
+    def all_digits(*positions: int) -> np.ndarray:
+        return np.logical_and.reduce(is_digit[list(positions)], axis=0)
+
+    def pair(tens: int, ones: int) -> np.ndarray:        # garbage (wrapped) where not digits: those rows fail
+        return digits[tens] * np.uint8(10) + digits[ones]
+
+    sep, time_sep = chars[4], chars[10]
+    ok = ((sep == ord("-")) | (sep == ord("/"))) & (chars[7] == sep) & all_digits(0, 1, 2, 3, 5, 6, 8, 9)
+    time_ok = (((time_sep == ord(" ")) | (time_sep == ord("T"))) & (chars[13] == ord(":"))
+               & all_digits(11, 12, 14, 15))
+    seconds_ok = (chars[16] == ord(":")) & all_digits(17, 18) & ~longer
+    ok &= ~has_time | time_ok & (~has_seconds | seconds_ok)
+    year = pair(0, 1).astype(np.int32) * 100 + pair(2, 3)
+    month, day = pair(5, 6), pair(8, 9)
+    hour = np.where(has_time, pair(11, 12), np.uint8(0))
+    minute = np.where(has_time, pair(14, 15), np.uint8(0))
+    second = np.where(has_seconds, pair(17, 18), np.uint8(0))
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
     index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
     ok &= day <= _MONTH_LENGTH[index]
-    seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    # in 32 bits as long as it fits: days since 1970 and seconds into the day
+    days = _MONTH_START[index] + day - 1
+    time_of_day = (hour.astype(np.int32) * 60 + minute) * 60 + second
+    seconds = days.astype(np.int64) * 86400 + time_of_day
     return ok, np.where(ok, seconds, _NAT.astype(np.int64)).view("datetime64[s]")
-
-
-def _row_bits(flags: np.ndarray) -> np.ndarray:
-    """24 flags per row as one integer, the first flag the highest bit."""
-    packed = np.zeros((len(flags), 4), dtype=np.uint8)
-    packed[:, 1:] = np.packbits(flags, axis=1)
-    return packed.view(">u4").ravel().astype(np.uint32)
-
-
-def _bits(*positions: int) -> int:
-    return sum(1 << (23 - p) for p in positions)
-
-
-_DATE_DIGITS = _bits(0, 1, 2, 3, 5, 6, 8, 9)
-_MINUTE_DIGITS = _DATE_DIGITS | _bits(11, 12, 14, 15)
-_SECOND_DIGITS = _MINUTE_DIGITS | _bits(17, 18)
-_AFTER = {end: _bits(*range(end, 24)) for end in (10, 16, 19)}    # characters past a layout's end
-_FIELD_WEIGHTS = np.zeros((24, 6), dtype=np.float32)
-for _field, _places in enumerate([(0, 1, 2, 3), (5, 6), (8, 9), (11, 12), (14, 15), (17, 18)]):
-    for _place, _position in enumerate(reversed(_places)):
-        _FIELD_WEIGHTS[_position, _field] = 10 ** _place
 
 
 # Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
 # up by year * 12 + month - 1 (calendar casts of datetime64[M] cost several times more per row).
 _MONTHS = np.arange(10000 * 12) - 1970 * 12
-_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-_MONTH_LENGTH = (_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - _MONTH_START
+_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+_MONTH_LENGTH = ((_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32) - _MONTH_START).astype(np.uint8)
 
 
 def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
