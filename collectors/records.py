@@ -257,29 +257,7 @@ def id_array(ids: Sequence[object] | np.ndarray | None, keep: np.ndarray) -> np.
 def _id_keys(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     """Ids as trimmed text: 7 and "7" (a number in one row, a string in another) are one id."""
     text = ids if isinstance(ids, np.ndarray) and ids.dtype.kind == "U" else np.asarray(ids, dtype=object).astype(str)
-    return _strip_padded(text)
-
-
-# What str.strip (and np.strings.strip) removes: whitespace code points, all below U+3001.
-_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
-
-
-def _strip_padded(text: np.ndarray) -> np.ndarray:
-    """np.strings.strip(text), stripping only the cells that start or end with whitespace (most have
-    none, and stripping a wide column costs a pass over every character)."""
-    n, width = len(text), text.dtype.itemsize // 4
-    if n == 0 or width == 0:
-        return text
-    text = np.ascontiguousarray(text)
-    codes = text.view(np.uint32).reshape(n, width)
-    last = codes[np.arange(n), np.maximum(np.strings.str_len(text) - 1, 0)]
-    top = len(_SPACE) - 1
-    padded = _SPACE[np.minimum(codes[:, 0], top)] | _SPACE[np.minimum(last, top)]
-    if not padded.any():
-        return text
-    out = text.copy()
-    out[padded] = np.strings.strip(text[padded])
-    return out
+    return np.strings.strip(text)
 
 
 def id_checks(ids: Sequence[object] | np.ndarray) -> list[tuple[str, np.ndarray]]:
