@@ -326,7 +326,7 @@ def _all_distinct(keys: np.ndarray) -> bool:
     for shift in range(64 - bits, -1, -bits):
         buckets = ((hashes >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.intp)
         hashes = hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1]
-        if len(hashes) < len(keys) >> 6:
+        if len(hashes) <= len(keys) >> 6:
             break
     shared = np.sort(hashes)
     return not (shared[1:] == shared[:-1]).any()
