@@ -68,7 +68,8 @@ def _cell_lengths(array: pa.Array) -> np.ndarray:
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     if data[offsets[0]:offsets[-1]].max(initial=0) < 128:
         return np.diff(offsets)
-    return pc.utf8_length(array).to_numpy(zero_copy_only=False)
+    lengths: np.ndarray = pc.utf8_length(array).to_numpy(zero_copy_only=False)
+    return lengths
 
 
 def _code_points(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -78,10 +78,12 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     has_seconds = np.logical_or.reduce(present[16:], axis=0) | longer
 
     def all_digits(*positions: int) -> np.ndarray:
-        return np.logical_and.reduce(is_digit[list(positions)], axis=0)
+        every: np.ndarray = np.logical_and.reduce(is_digit[list(positions)], axis=0)
+        return every
 
     def pair(tens: int, ones: int) -> np.ndarray:        # garbage (wrapped) where not digits: those rows fail
-        return digits[tens] * np.uint8(10) + digits[ones]
+        value: np.ndarray = digits[tens] * np.uint8(10) + digits[ones]
+        return value
 
     sep, time_sep = chars[4], chars[10]
     ok = ((sep == ord("-")) | (sep == ord("/"))) & (chars[7] == sep) & all_digits(0, 1, 2, 3, 5, 6, 8, 9)
