@@ -1,8 +1,8 @@
 """Arrow string columns as numpy text arrays, converted when first read.
 
-A column becomes a fixed-width `U` array built from Arrow's offsets and UTF-8 bytes with numpy
-(no Python string per cell), which is what `collectors.records` parses vectorised. Every cell
-takes the widest cell's room, so a column whose rows × widest cell pass MAX_TEXT_CELLS is a
+A column becomes a fixed-width `U` array: Arrow pads every cell with NUL to the widest cell's
+length and numpy widens the bytes to code points (no Python string per cell), which is what
+`collectors.records` parses vectorised. Every cell takes the widest cell's room, so a column whose rows × widest cell pass MAX_TEXT_CELLS is a
 `too_large` error naming it (a column no series reads is never converted).
 """
 
@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.base import FeedError
 
@@ -49,19 +50,26 @@ def to_text(column: pa.ChunkedArray | pa.Array, name: str = "") -> np.ndarray:
     n = len(array)
     if n == 0:
         return np.zeros(0, dtype="U1")
-    points, offsets = _code_points(array)
-    lengths = np.diff(offsets)
+    lengths = _cell_lengths(array)
     width = max(int(lengths.max()), 1)
     if n * width > MAX_TEXT_CELLS:
         raise FeedError("too_large", f"column {name!r}: {n:,} rows with cells up to {width:,} characters are "
                                      f"more than {MAX_TEXT_CELLS:,} characters to hold as text")
-    if len(points) == n * width:                      # every cell as long as the widest
-        cells = points
-    else:                                             # code point i goes to its row's slot, at its place in the cell
-        slots = np.repeat(np.arange(n, dtype=np.int64) * width - offsets[:-1], lengths)
-        cells = np.zeros(n * width, dtype=np.uint32)
-        cells[slots + np.arange(len(points))] = points
-    return cells.view(f"U{width}")
+    if int(lengths.min()) < width:                    # padded with NUL to the widest, which a U array reads as its end
+        array = pc.utf8_rpad(array, width=width, padding="\x00")
+    points, _ = _code_points(array)
+    return points.view(f"U{width}")
+
+
+def _cell_lengths(array: pa.Array) -> np.ndarray:
+    """Each cell's length in characters (in bytes when the column is ASCII, the common case)."""
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    if data[offsets[0]:offsets[-1]].max(initial=0) < 128:
+        return np.diff(offsets)
+    lengths: np.ndarray = pc.utf8_length(array).to_numpy(zero_copy_only=False)
+    return lengths
 
 
 def _code_points(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:

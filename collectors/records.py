@@ -45,13 +45,16 @@ def parse_local_times(values: Sequence[object] | np.ndarray, tz: ZoneInfo) -> np
         return np.full(0, _NAT, dtype="datetime64[s]")
     # str() of a datetime is ISO text with its offset, so one text column serves every input type
     text = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else np.asarray(values, dtype=str)
-    padded = np.strings.startswith(text, " ") | np.strings.endswith(text, " ")
-    if padded.any():
-        text = np.strings.strip(text)
     fast, out = _parse_fixed_layout(text)
-    slow = ~fast & (np.strings.str_len(text) > 0)
+    if fast.all():
+        return out
+    # the other rows again, trimmed (a fixed layout cell has no blank at either end), then one by one
+    rest = np.flatnonzero(~fast)
+    trimmed = np.strings.strip(text[rest])
+    fast, out[rest] = _parse_fixed_layout(trimmed)
+    slow = ~fast & (np.strings.str_len(trimmed) > 0)
     for i in np.flatnonzero(slow):
-        out[i] = _one_local_time(str(text[i]), tz)
+        out[rest[i]] = _one_local_time(str(trimmed[i]), tz)
     return out
 
 
@@ -61,45 +64,53 @@ def _parse_fixed_layout(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = text.dtype.itemsize // 4
     if width < 10:
         return np.zeros(n, dtype=bool), np.full(n, _NAT, dtype="datetime64[s]")
-    codes = text.view(np.uint32).reshape(n, width)[:, :19]
-    # only ASCII matters here: other characters become 255, which is neither a digit nor a separator
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
+    # one row per character position, only ASCII mattering: other characters become 255, which is
+    # neither a digit nor a separator, padding stays 0
     small = np.zeros((n, 19), dtype=np.uint8)
-    np.minimum(codes, 255, out=small[:, :codes.shape[1]], casting="unsafe")
-    length = np.strings.str_len(text)
-    columns = list(np.ascontiguousarray(small.T))
-    digits = [c - np.uint8(_ZERO) for c in columns]   # wraps around for non-digits, so "<= 9" tests digit-ness
+    np.minimum(codes[:, :19], 255, out=small[:, :min(width, 19)], casting="unsafe")
+    chars = np.ascontiguousarray(small.T)                # copied row-wise first: a transposed write is slower
+    digits = chars - np.uint8(_ZERO)                     # wraps around for non-digits, so "<= 9" tests digit-ness
+    is_digit = digits <= 9
+    present = chars != 0
+    longer = np.strings.str_len(text) > 19 if width > 19 else np.zeros(n, dtype=bool)
+    has_time = np.logical_or.reduce(present[10:], axis=0) | longer
+    has_seconds = np.logical_or.reduce(present[16:], axis=0) | longer
 
-    def num(*cols: int) -> tuple[np.ndarray, np.ndarray]:
-        value = digits[cols[0]].astype(np.int32)
-        ok = digits[cols[0]] <= 9
-        for c in cols[1:]:
-            value = value * 10 + digits[c]
-            ok &= digits[c] <= 9
-        return value, ok
+    def all_digits(*positions: int) -> np.ndarray:
+        every: np.ndarray = np.logical_and.reduce(is_digit[list(positions)], axis=0)
+        return every
 
-    (year, y_ok), (month, mo_ok), (day, d_ok) = num(0, 1, 2, 3), num(5, 6), num(8, 9)
-    sep = columns[4]
-    ok = ((length == 10) | (length == 16) | (length == 19)) & y_ok & mo_ok & d_ok
-    ok &= ((sep == ord("-")) | (sep == ord("/"))) & (columns[7] == sep)
-    has_time, has_seconds = length >= 16, length == 19
-    (hour, h_ok), (minute, mi_ok), (second, s_ok) = num(11, 12), num(14, 15), num(17, 18)
-    time_ok = ((columns[10] == ord(" ")) | (columns[10] == ord("T"))) & (columns[13] == ord(":")) & h_ok & mi_ok
-    ok &= ~has_time | time_ok
-    ok &= ~has_seconds | ((columns[16] == ord(":")) & s_ok)
-    hour, minute = np.where(has_time, hour, 0), np.where(has_time, minute, 0)
-    second = np.where(has_seconds, second, 0)
+    def pair(tens: int, ones: int) -> np.ndarray:        # garbage (wrapped) where not digits: those rows fail
+        value: np.ndarray = digits[tens] * np.uint8(10) + digits[ones]
+        return value
+
+    sep, time_sep = chars[4], chars[10]
+    ok = ((sep == ord("-")) | (sep == ord("/"))) & (chars[7] == sep) & all_digits(0, 1, 2, 3, 5, 6, 8, 9)
+    time_ok = (((time_sep == ord(" ")) | (time_sep == ord("T"))) & (chars[13] == ord(":"))
+               & all_digits(11, 12, 14, 15))
+    seconds_ok = (chars[16] == ord(":")) & all_digits(17, 18) & ~longer
+    ok &= ~has_time | time_ok & (~has_seconds | seconds_ok)
+    year = pair(0, 1).astype(np.int32) * 100 + pair(2, 3)
+    month, day = pair(5, 6), pair(8, 9)
+    hour = np.where(has_time, pair(11, 12), np.uint8(0))
+    minute = np.where(has_time, pair(14, 15), np.uint8(0))
+    second = np.where(has_seconds, pair(17, 18), np.uint8(0))
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
     index = np.clip(year, 0, 9999) * 12 + np.clip(month, 1, 12) - 1
     ok &= day <= _MONTH_LENGTH[index]
-    seconds = (_MONTH_START[index] + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    # in 32 bits as long as it fits: days since 1970 and seconds into the day
+    days = _MONTH_START[index] + day - 1
+    time_of_day = (hour.astype(np.int32) * 60 + minute) * 60 + second
+    seconds = days.astype(np.int64) * 86400 + time_of_day
     return ok, np.where(ok, seconds, _NAT.astype(np.int64)).view("datetime64[s]")
 
 
 # Each month of the years 0000-9999: its first day (days since 1970-01-01) and its length, looked
 # up by year * 12 + month - 1 (calendar casts of datetime64[M] cost several times more per row).
 _MONTHS = np.arange(10000 * 12) - 1970 * 12
-_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-_MONTH_LENGTH = (_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - _MONTH_START
+_MONTH_START = _MONTHS.astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+_MONTH_LENGTH = ((_MONTHS + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32) - _MONTH_START).astype(np.uint8)
 
 
 def _one_local_time(value: object, tz: ZoneInfo) -> np.datetime64:
@@ -254,7 +265,10 @@ def _id_keys(ids: Sequence[object] | np.ndarray) -> np.ndarray:
 def id_checks(ids: Sequence[object] | np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The reasons a case id rejects its row, in order: too long, a control character, repeated."""
     keys = _id_keys(ids)
-    too_long = np.strings.str_len(keys) > MAX_CASE_ID_CHARS
+    if keys.dtype.itemsize // 4 <= MAX_CASE_ID_CHARS:     # no cell can be longer: no pass over the characters
+        too_long = np.zeros(len(keys), dtype=bool)
+    else:
+        too_long = np.strings.str_len(keys) > MAX_CASE_ID_CHARS
     return [(ID_TOO_LONG, too_long), (ID_CONTROL, control_characters(keys) & ~too_long), ("duplicate_id", _repeated(keys, trimmed=True))]
 
 
@@ -268,27 +282,35 @@ def control_characters(text: np.ndarray, rows_per_block: int = 1 << 16) -> np.nd
         return out
     codes = np.ascontiguousarray(text).view(np.uint32).reshape(n, width)
     step = max(1, min(rows_per_block, (1 << 22) // width))
-    clipped = np.empty((step, width), dtype=np.uint32)
     for start in range(0, n, step):
         block = codes[start:start + step]
-        np.minimum(block, len(_CONTROL) - 1, out=clipped[:len(block)])
-        out[start:start + step] = _CONTROL[clipped[:len(block)]].any(axis=1)
+        # the ranges found by subtraction (padding, 0, wraps around to the largest value), first for the
+        # whole block: most blocks have none, and finding which rows do costs more
+        top = block.max()
+        if any(top >= first and (block - np.uint32(first)).min() < count for first, count in _CONTROL_RANGES):
+            out[start:start + step] = _CONTROL[np.minimum(block, len(_CONTROL) - 1)].any(axis=1)
     return out
 
 
 # Code points up to U+2029 that break a line or are control characters; padding (0) is not.
+_CONTROL_RANGES = ((0x01, 0x1F), (0x7F, 0x21), (0x2028, 0x02))   # (first, how many)
 _CONTROL = np.zeros(0x202A + 1, dtype=bool)
-_CONTROL[1:0x20] = _CONTROL[0x7F:0xA0] = _CONTROL[0x2028:0x202A] = True
+for _first, _count in _CONTROL_RANGES:
+    _CONTROL[_first:_first + _count] = True
 
 
 def _repeated(ids: Sequence[object] | np.ndarray, trimmed: bool = False) -> np.ndarray:
     """True for the second and later occurrence of an id, compared as trimmed text (the first one is kept)."""
     keys = ids if trimmed and isinstance(ids, np.ndarray) else _id_keys(ids)
+    repeated = np.zeros(len(keys), dtype=bool)
     if len(keys) == 0 or _all_distinct(keys):
-        return np.zeros(len(keys), dtype=bool)
-    _, first = np.unique(keys, return_index=True)
-    repeated = np.ones(len(keys), dtype=bool)
-    repeated[first] = False
+        return repeated
+    # equal keys have equal hashes: only the rows whose hash another row shares are compared as text
+    _, inverse, counts = np.unique(_key_hashes(keys), return_inverse=True, return_counts=True)
+    rows = np.flatnonzero(counts[inverse] > 1)
+    _, first = np.unique(keys[rows], return_index=True)
+    repeated[rows] = True
+    repeated[rows[first]] = False
     return repeated
 
 
@@ -298,20 +320,41 @@ _BUCKET_BITS = 22   # at most: 4 M buckets
 def _all_distinct(keys: np.ndarray) -> bool:
     """True when no two keys are equal, found from a hash of each key: distinct hashes are distinct
     keys (a tie, a repeat or a collision, is settled by the caller's exact comparison)."""
-    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(len(keys), -1)
-    hashes = np.full(len(keys), 0xCBF29CE484222325, dtype=np.uint64)
-    for column in codes.T:                              # FNV-1a over the code points
+    hashes = _key_hashes(keys)
+    # Sorting a million hashes costs more than counting them into buckets and keeping only those that share
+    # one, with other bits of the hash each round, then sorting the few left; about two buckets per key
+    # (a hundred cases must not count into four million buckets).
+    bits = min(_BUCKET_BITS, len(keys).bit_length() + 1)
+    for shift in range(64 - bits, -1, -bits):
+        buckets = ((hashes >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.intp)
+        hashes = hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1]
+        if len(hashes) <= len(keys) >> 6:
+            break
+    shared = np.sort(hashes)
+    return not (shared[1:] == shared[:-1]).any()
+
+
+def _key_hashes(keys: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each key. The code points are packed 8, 4 or 2 to a word (bytes when every one
+    is below 256), so an ASCII key of up to 8 characters is its own hash: no two such keys collide."""
+    n, width = len(keys), keys.dtype.itemsize // 4
+    if width == 0:
+        return np.zeros(n, dtype=np.uint64)
+    codes = np.ascontiguousarray(keys).view(np.uint32).reshape(n, width)
+    top = int(codes.max(initial=0))
+    unit = np.uint8 if top < 1 << 8 else np.uint16 if top < 1 << 16 else np.uint32
+    per_word = 8 // np.dtype(unit).itemsize
+    packed = np.zeros((n, -(-width // per_word) * per_word), dtype=unit)
+    packed[:, :width] = codes
+    words = packed.view(np.uint64)
+    hashes = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    for column in words.T:                              # FNV-1a over the words
         hashes ^= column
         hashes *= np.uint64(0x100000001B3)
     hashes ^= hashes >> np.uint64(33)                   # mixed, so that the top bits pick the bucket
     hashes *= np.uint64(0xFF51AFD7ED558CCD)
     hashes ^= hashes >> np.uint64(33)
-    # Sorting a million hashes costs more than counting them into buckets and sorting the few that share
-    # one; about two buckets per key (a hundred cases must not count into four million buckets).
-    bits = min(_BUCKET_BITS, len(keys).bit_length() + 1)
-    buckets = (hashes >> np.uint64(64 - bits)).astype(np.intp)
-    shared = np.sort(hashes[np.bincount(buckets, minlength=1 << bits)[buckets] > 1])
-    return not (shared[1:] == shared[:-1]).any()
+    return hashes
 
 
 def count_rejections(into: dict[str, int], more: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
