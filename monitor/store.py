@@ -12,7 +12,7 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, type_coerce, update
@@ -238,16 +238,16 @@ class StoredTimes:
     def __init__(self, session: Session):
         dialect = session.get_bind().dialect
         column_type = _table(Observation).c.data_time.type
-        self._read = column_type.dialect_impl(dialect).result_processor(dialect, None) or (lambda value: value)
+        self._read: Callable[[Any], Any] = (column_type.dialect_impl(dialect).result_processor(dialect, None)
+                                            or (lambda value: value))
         self._known: dict[Any, datetime] = {}
 
     def __call__(self, stored: Any) -> datetime:
         try:
             return self._known[stored]
         except KeyError:
-            moment: datetime = self._read(stored)
-            self._known[stored] = moment
-            return moment
+            moment = self._known[stored] = self._read(stored)
+            return moment   # type: ignore[no-any-return]   # data_time is never NULL
 
 
 def make_engine(url: str) -> Engine:
