@@ -28,7 +28,8 @@ def test_many_series_on_shared_times_read_as_the_orm_reads_them(database_url):
         assert [(v.data_time, v.value) for v in data[DataWanted(f"s{i}", None)].values] == orm
     assert all(v.data_time.utcoffset() == timedelta(0) for w in wanted for v in data[w].values)
     assert [v.data_time for v in data[DataWanted("s1", None, NOW)].values] == [NOW]
-    assert data[DataWanted("c", None)].cases is not None and data[DataWanted("c", None)].cases.data_time == NOW
+    batch = data[DataWanted("c", None)].cases
+    assert batch is not None and batch.data_time == NOW
 
 
 def test_stored_times_turns_each_distinct_stored_value_once(database_url):
@@ -37,7 +38,11 @@ def test_stored_times_turns_each_distinct_stored_value_once(database_url):
         read = StoredTimes(session)
         calls: list[object] = []
         original = read._read
-        read._read = lambda raw: calls.append(raw) or original(raw)   # type: ignore[method-assign]
+
+        def counted(raw: object) -> object:
+            calls.append(raw)
+            return original(raw)
+        read._read = counted
         stamp = "2026-11-20 08:00:00.000000" if database_url.startswith("sqlite") else NOW
         assert read(stamp) == NOW and read(stamp) is read(stamp)
         assert len(calls) == 1
