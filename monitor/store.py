@@ -472,7 +472,8 @@ class Store:
         known: set[tuple[str, datetime]] = set()
         read = StoredTimes(session)
         for page, since in _pages_from(_earliest((p.series, p.data_time) for p in points)):
-            known.update((name, read(data_time)) for name, data_time, _ in session.execute(_value_rows(feed, page, since)))
+            rows = session.execute(_value_rows(feed, page, since)).all()   # one fetchall, not a fetchone per row
+            known.update((name, read(data_time)) for name, data_time, _ in rows)
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
