@@ -181,6 +181,12 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_validate(folder: Path, size: int, timeout: float, **labels: object) -> None:
     started = time.perf_counter()
     command = [str(BIN / "monitor"), "validate", str(folder / "targets.yaml")]
@@ -253,17 +259,17 @@ def cycle_ends(logs: list[Path]) -> list[tuple[datetime, str]]:
                   if "event=cycle_done" in line)
 
 
-def wait_for_cycles(logs: list[Path], n: int, timeout: float, alive: Callable[[], bool]) -> None:
+def wait_for_cycles(logs: list[Path], n: int, timeout: float, alive: Callable[[], bool], poll: float = 1.0) -> None:
     deadline = time.perf_counter() + timeout
     while len(cycle_ends(logs)) < n and time.perf_counter() < deadline and alive():
-        time.sleep(1.0)
+        time.sleep(poll)
 
 
 def feed_count(folder: Path) -> int:
     return len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
 
 
-def emit_steady_cycle(logs: list[Path], size: int, feeds: int, **labels: object) -> float | None:
+def emit_steady_cycle(logs: list[Path], size: int, feeds: int, cpu: float | None = None, **labels: object) -> float | None:
     """The third round of `feeds` cycles (None: not reached). The first round creates every alert, the
     second announces them (group_wait ends in it); feeds are always due (build: interval 1 s), so a
     round takes what it costs the daemon, not what the schedule allows."""
@@ -273,7 +279,10 @@ def emit_steady_cycle(logs: list[Path], size: int, feeds: int, **labels: object)
     steady = rounds[1] if len(rounds) == 2 else None
     emit(figure="steady_cycle_seconds", commitments=size, **labels, value=steady, reached=steady is not None,
          feeds=feeds, announcing_round_seconds=rounds[0] if rounds else None,
-         note="the third round of every feed, every feed always due (the second announces the first alerts)")
+         **({} if cpu is None else {"daemon_cpu_seconds": round(cpu, 2)}),
+         note="the third round of every feed, every feed always due (the second announces the first alerts); "
+              "daemon_cpu_seconds: its user+system time over that round (read within 0.2 s of the round's "
+              "ends), the figure to compare on a loaded machine")
     return steady
 
 
@@ -309,12 +318,14 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
             return
 
         logs, feeds = [folder / "daemon.log"], feed_count(folder)
-        wait_for_cycles(logs, 2 * feeds, timeout, lambda: daemon.poll() is None)
+        wait_for_cycles(logs, 2 * feeds, timeout, lambda: daemon.poll() is None, poll=0.2)
+        cpu_before = cpu_seconds(daemon.pid) if daemon.poll() is None else None
         rows_before, bytes_before = _store_counts(db)
         written_before = written_bytes(daemon.pid)
         runs_before = len(cycle_ends(logs))
-        wait_for_cycles(logs, 3 * feeds, timeout, lambda: daemon.poll() is None)
-        steady = emit_steady_cycle(logs, size, feeds)
+        wait_for_cycles(logs, 3 * feeds, timeout, lambda: daemon.poll() is None, poll=0.2)
+        cpu = cpu_seconds(daemon.pid) - cpu_before if cpu_before is not None and daemon.poll() is None else None
+        steady = emit_steady_cycle(logs, size, feeds, cpu)
         if steady:
             rows_after, bytes_after = _store_counts(db)
             rounds = max(1, len(cycle_ends(logs)) - runs_before) / feeds   # the feed cycles between the two counts

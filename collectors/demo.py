@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from collectors.base import Collector, FeedError, FetchContext
+from collectors.case_batch import CaseRows, build_case_batches
 from collectors.records import build_case_records, count_rejections
 from collectors.timebounds import IN_FUTURE, TimeWindow
-from monitor.observations import CollectionResult, ValuePoint
+from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import FeedBase
 
 
@@ -40,14 +41,26 @@ def _read(feed_id: str, content: bytes, context: FetchContext) -> CollectionResu
         raise FeedError("decode", f"not demo JSON: {exc!r}") from exc
     result = CollectionResult(feed=feed_id, fetched_at=context.now, ok=True, bytes_read=len(content))
     window = TimeWindow.around(context.now)
+    # rejections counted and case series kept in the order of the series (the reasons' order in the
+    # run's record); an int stands for the case series validated together once all are read
+    tally: list[dict[str, int] | int] = []
+    cases: list[CaseRecords | int] = []
+    case_rows: list[CaseRows] = []
+    times: dict[str, tuple[datetime | None, str | None]] = {}
     try:
         for series in series_list:
             if series["type"] == "cases":
-                _cases(series, window, context, result)
+                _cases(series, window, context, case_rows, cases, tally)
             else:
-                _points(series, window, result)
+                _points(series, window, result, tally, times)
+        validated = build_case_batches(case_rows, context.timezone, window)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FeedError("schema", f"unexpected demo payload: {exc!r}") from exc
+    for records in cases:
+        result.cases.append(validated[records][0] if isinstance(records, int) else records)
+        result.rows_accepted += len(result.cases[-1])
+    for counts in tally:
+        count_rejections(result.rows_rejected, validated[counts][1] if isinstance(counts, int) else counts)
     return result
 
 
@@ -58,37 +71,64 @@ def _aware_time(text: object) -> datetime:
     return moment
 
 
-def _reject(result: CollectionResult, reason: str, count: int = 1) -> None:
-    count_rejections(result.rows_rejected, {reason: count})
-
-
-def _cases(series: dict[str, Any], window: TimeWindow, context: FetchContext, result: CollectionResult) -> None:
+def _cases(series: dict[str, Any], window: TimeWindow, context: FetchContext, case_rows: list[CaseRows],
+           cases: list[CaseRecords | int], tally: list[dict[str, int] | int]) -> None:
     rows = series["records"]
     data_time = _aware_time(series["data_time"])
     if window.reason(data_time) == IN_FUTURE:
         data_time = context.now         # cases are dated by their own times: a later stamp leaves none out
     if (outside := window.reason(data_time)) is not None:
-        _reject(result, outside, len(rows))
+        tally.append({outside: len(rows)})
         return
-    records, rejected = build_case_records(
-        series["name"], data_time, [r.get("submitted") for r in rows], [r.get("completed") for r in rows],
-        context.timezone, [r["id"] for r in rows] if all("id" in r for r in rows) else None, window=window)
-    result.cases.append(records)
-    result.rows_accepted += len(records)
-    count_rejections(result.rows_rejected, rejected)
+    raw = CaseRows(series["name"], data_time, [r.get("submitted") for r in rows], [r.get("completed") for r in rows],
+                   [r["id"] for r in rows] if all("id" in r for r in rows) else None)
+    if raw.plain():
+        cases.append(len(case_rows))
+        tally.append(len(case_rows))
+        case_rows.append(raw)
+        return
+    # cells that are not text: validated alone, where the series stands (an error is this series')
+    records, rejected = build_case_records(raw.series, data_time, raw.submitted, raw.completed, context.timezone,
+                                           raw.ids, window=window)
+    cases.append(records)
+    tally.append(rejected)
 
 
-def _points(series: dict[str, Any], window: TimeWindow, result: CollectionResult) -> None:
+_UNREADABLE = "unparseable_time"
+
+
+def _points(series: dict[str, Any], window: TimeWindow, result: CollectionResult,
+            tally: list[dict[str, int] | int], times: dict[str, tuple[datetime | None, str | None]]) -> None:
+    """The series' points; `times` holds each time text read so far in this payload (its series share
+    their days: a time is parsed and checked against the window once, not once per point)."""
+    rejected: dict[str, int] = {}
+    name = series["name"]
     for point in series["points"]:
-        try:
-            when = _aware_time(point["time"])
-        except ValueError:
-            _reject(result, "unparseable_time")
+        text = point["time"]
+        known = times.get(text) if type(text) is str else None
+        if known is None:
+            known = _time_and_reason(text, window)
+            if type(text) is str:
+                times[text] = known
+        when, reason = known
+        if when is not None:   # the value of a point whose time cannot be read is not looked at
+            value = float(point["value"])
+            if not math.isfinite(value):
+                reason = "not_a_number"
+        if reason is not None:
+            rejected[reason] = rejected.get(reason, 0) + 1
             continue
-        value = float(point["value"])
-        reason = "not_a_number" if not math.isfinite(value) else window.reason(when)
-        if reason:
-            _reject(result, reason)
-            continue
-        result.values.append(ValuePoint(series["name"], when, value))
+        assert when is not None   # a time that could not be read has its reason
+        result.values.append(ValuePoint(name, when, value))
         result.rows_accepted += 1
+    if rejected:
+        tally.append(rejected)
+
+
+def _time_and_reason(text: object, window: TimeWindow) -> tuple[datetime | None, str | None]:
+    """A point's time, and why it cannot be used (or None)."""
+    try:
+        when = _aware_time(text)
+    except ValueError:
+        return None, _UNREADABLE
+    return when, window.reason(when)

@@ -216,6 +216,20 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
     """
     rejected: dict[str, int] = {}
     bad = np.zeros(len(submitted), dtype=bool)
+    for reason, mask in rejection_checks(submitted, completed, given_completed, ids, paused, bounds, more):
+        new = mask & ~bad
+        count = int(new.sum())
+        if count:
+            rejected[reason] = count
+        bad |= new
+    return bad, rejected
+
+
+def rejection_checks(submitted: np.ndarray, completed: np.ndarray, given_completed: np.ndarray,
+                     ids: Sequence[object] | np.ndarray | None = None, paused: np.ndarray | None = None,
+                     bounds: tuple[np.datetime64, np.datetime64] | None = None,
+                     more: Sequence[tuple[str, np.ndarray]] = ()) -> list[tuple[str, np.ndarray]]:
+    """(reason, mask) of every check `rejection_mask` applies, in its order (a row's first reason wins)."""
     checks = [("unparseable_submitted", np.isnat(submitted)),
               ("unparseable_completed", given_completed & np.isnat(completed))]
     if bounds is not None:
@@ -229,13 +243,7 @@ def rejection_mask(submitted: np.ndarray, completed: np.ndarray, given_completed
     checks += list(more)
     if ids is not None:
         checks += id_checks(ids)
-    for reason, mask in checks:
-        new = mask & ~bad
-        count = int(new.sum())
-        if count:
-            rejected[reason] = count
-        bad |= new
-    return bad, rejected
+    return checks
 
 
 def validate_cases(series: str, data_time: datetime, submitted: np.ndarray, completed: np.ndarray,

@@ -12,13 +12,13 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
-from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, update
+from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import NullType, TypeDecorator
 from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
 
 from monitor import names
@@ -237,10 +237,37 @@ def _pages_from(since_of: Mapping[str, datetime | None]) -> Iterator[tuple[list[
 
 
 def _value_rows(feed: str, series: Sequence[str], since: datetime | None) -> Any:
-    """(series, data_time, value) of these series' values from `since` (None: all)."""
-    query = select(Observation.series, Observation.data_time, Observation.value).where(
-        col(Observation.feed) == feed, col(Observation.series).in_(series), col(Observation.cases).is_(None))
-    return query if since is None else query.where(Observation.data_time >= since)
+    """(series, data_time as stored, value) of these series' values from `since` (None: all): the time
+    goes through a `StoredTimes` of the session (thousands of rows share a few dozen times)."""
+    table = _table(Observation)   # Core columns: plain rows, not the ORM's loading per row
+    query = sa_select(table.c.series, _as_stored(table.c.data_time), table.c.value).where(
+        table.c.feed == feed, table.c.series.in_(series), table.c.cases.is_(None))
+    return query if since is None else query.where(table.c.data_time >= since)
+
+
+def _as_stored(column: Any) -> Any:
+    """The column as the database driver gives it, without the column type's reading."""
+    return type_coerce(column, NullType()).label(column.key)
+
+
+class StoredTimes:
+    """Reads stored `data_time` values as the column type reads them (aware UTC datetimes), each distinct
+    stored value once: a feed's values fall on a few dozen times (its series report the same days), and
+    turning every row's text into a datetime was most of reading them."""
+
+    def __init__(self, session: Session):
+        dialect = session.get_bind().dialect
+        column_type = _table(Observation).c.data_time.type
+        self._read: Callable[[Any], Any] = (column_type.dialect_impl(dialect).result_processor(dialect, None)
+                                            or (lambda value: value))
+        self._known: dict[Any, datetime] = {}
+
+    def __call__(self, stored: Any) -> datetime:
+        try:
+            return self._known[stored]
+        except KeyError:
+            moment = self._known[stored] = self._read(stored)
+            return moment   # type: ignore[no-any-return]   # data_time is never NULL
 
 
 def make_engine(url: str) -> Engine:
@@ -316,7 +343,11 @@ def _unpack_paused(blob: bytes | None) -> tuple[np.ndarray | None, str | None, P
     return totals, unit, pauses
 
 
-def _unpack_cases(series: str, data_time: datetime, row: "Observation") -> CaseRecords:
+_BATCH_COLUMNS = ("series", "data_time", "n_cases", "cases", "case_ids", "case_paused", "case_items", "case_rejected")
+
+
+def _unpack_cases(series: str, data_time: datetime, row: Any) -> CaseRecords:
+    """A stored batch (an Observation, or a row of its _BATCH_COLUMNS) as case records."""
     assert row.cases is not None and row.n_cases is not None
     stacked = np.frombuffer(zlib.decompress(row.cases), dtype=np.int64).reshape(2, row.n_cases)
     ids = np.array(json.loads(zlib.decompress(row.case_ids)), dtype=str) if row.case_ids else None
@@ -450,6 +481,7 @@ class Store:
         if not candidates:
             return batches
         same: set[str] = set()
+        moved: list[dict[str, Any]] = []
         table = _table(Observation)
         for page in in_pages(sorted(candidates)):
             rank = func.row_number().over(partition_by=table.c.series,
@@ -466,8 +498,11 @@ class Store:
                     continue
                 same.add(batch["series"])
                 if stored["data_time"] != batch["data_time"]:
-                    session.execute(update(table).where(table.c.id == stored["id"]).values(
-                        data_time=batch["data_time"], fetched_at=batch["fetched_at"]))
+                    moved.append({"b_id": stored["id"], "b_data_time": batch["data_time"],
+                                  "b_fetched_at": batch["fetched_at"]})
+        if moved:   # one executemany, not a statement per series
+            session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+                data_time=bindparam("b_data_time"), fetched_at=bindparam("b_fetched_at")), moved)
         return [b for b in batches if b["source"] is not None or b["series"] not in same]
 
     @staticmethod
@@ -478,8 +513,10 @@ class Store:
         if not points:
             return []
         known: set[tuple[str, datetime]] = set()
+        read = StoredTimes(session)
         for page, since in _pages_from(_earliest((p.series, p.data_time) for p in points)):
-            known.update((name, data_time) for name, data_time, _ in session.exec(_value_rows(feed, page, since)))
+            rows = session.execute(_value_rows(feed, page, since)).all()   # one fetchall, not a fetchone per row
+            known.update((name, read(data_time)) for name, data_time, _ in rows)
         return [p for p in points if (p.series, p.data_time) not in known]
 
     @staticmethod
@@ -542,20 +579,21 @@ class Store:
         series = sorted({w.series for w in asked.values()})
         sinces = [w.since for w in asked.values()]
         earliest = None if any(since is None for since in sinces) else min(sinces)   # type: ignore[type-var]
-        rows_of = [col(Observation.feed) == feed]
+        # Core columns throughout: plain rows, not an ORM object per batch
+        table = _table(Observation)
+        rows_of = [table.c.feed == feed, table.c.cases.is_not(None)]
         if len(series) <= PAGE:
-            rows_of.append(col(Observation.series).in_(series))
-        batches = select(Observation).where(*rows_of, col(Observation.cases).is_not(None))
+            rows_of.append(table.c.series.in_(series))
+        batches = sa_select(*(table.c[k] for k in _BATCH_COLUMNS)).where(*rows_of)
         if accumulates_cases:   # every batch in the widest window, newest first
             if earliest is not None:
-                batches = batches.where(Observation.data_time >= earliest)
-            batches = batches.order_by(col(Observation.data_time).desc(), col(Observation.id).desc())
+                batches = batches.where(table.c.data_time >= earliest)
+            batches = batches.order_by(table.c.data_time.desc(), table.c.id.desc())
         else:                   # the newest batch of each series
-            rank = func.row_number().over(partition_by=Observation.series,
-                                          order_by=(col(Observation.data_time).desc(), col(Observation.id).desc()))
-            newest = select(Observation.id, rank.label("rank")).where(
-                *rows_of, col(Observation.cases).is_not(None)).subquery()
-            batches = batches.join(newest, newest.c.id == Observation.id).where(newest.c.rank == 1)
+            rank = func.row_number().over(partition_by=table.c.series,
+                                          order_by=(table.c.data_time.desc(), table.c.id.desc()))
+            newest = sa_select(table.c.id, rank.label("rank")).where(*rows_of).subquery()
+            batches = batches.join(newest, newest.c.id == table.c.id).where(newest.c.rank == 1)
         points: dict[str, list[ValuePoint]] = {name: [] for name in series}
         latest: dict[tuple[str, datetime | None], ValuePoint] = {}
         unpacked: dict[str, list[CaseRecords]] = {name: [] for name in series}
@@ -565,7 +603,7 @@ class Store:
                 if value is not None:    # a value row always has one (it is how it is stored)
                     points[name].append(ValuePoint(name, data_time, value))
             latest.update(self._newest_values(session, feed, [w for w in asked.values() if w.newest_by is not None]))
-            for row in session.exec(batches).all():
+            for row in session.execute(batches).all():
                 if row.series in unpacked:
                     unpacked[row.series].append(_unpack_cases(row.series, row.data_time, row))
         found = {}
@@ -584,9 +622,11 @@ class Store:
                       wanted: Sequence[DataWanted]) -> Iterator[tuple[str, datetime, float | None]]:
         """(series, data_time, value) of every wanted series from the earliest time any wanter reads
         it, oldest first within each series."""
+        read, table = StoredTimes(session), _table(Observation)
         for page, since in _pages_from(_earliest((w.series, w.since) for w in wanted)):
-            yield from session.exec(_value_rows(feed, page, since).order_by(
-                col(Observation.data_time), col(Observation.id))).all()
+            for name, data_time, value in session.execute(_value_rows(feed, page, since).order_by(
+                    table.c.data_time, table.c.id)).all():
+                yield name, read(data_time), value
 
     @staticmethod
     def _newest_values(session: Session, feed: str,
@@ -595,18 +635,19 @@ class Store:
         has one since its earliest wanter's `since`; among equal times the first stored, as a scan
         of the whole series would pick."""
         since_of = _earliest(((w.series, w.newest_by), w.since) for w in wanted)
+        read, table = StoredTimes(session), _table(Observation)
         for by in {by for _, by in since_of}:
             for page, since in _pages_from({name: t for (name, b), t in since_of.items() if b == by}):
-                rank = func.row_number().over(partition_by=Observation.series,
-                                              order_by=(col(Observation.data_time).desc(), col(Observation.id)))
+                rank = func.row_number().over(partition_by=table.c.series,
+                                              order_by=(table.c.data_time.desc(), table.c.id))
                 query = _value_rows(feed, page, since).add_columns(rank.label("rank"))
                 if by is not None:
-                    query = query.where(Observation.data_time <= by)
+                    query = query.where(table.c.data_time <= by)
                 ranked = query.subquery()
                 for name, data_time, value in session.execute(
-                        select(ranked.c.series, ranked.c.data_time, ranked.c.value).where(ranked.c.rank == 1)).all():
+                        sa_select(ranked.c.series, ranked.c.data_time, ranked.c.value).where(ranked.c.rank == 1)).all():
                     if value is not None:
-                        yield (name, by), ValuePoint(name, data_time, value)
+                        yield (name, by), ValuePoint(name, read(data_time), value)
 
     def save_evaluations(self, evaluations: Sequence[Evaluation]) -> dict[str, str | None]:
         """Update each commitment's current state and record in the history only what changed, in a
