@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone, tzinfo
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -19,6 +19,7 @@ from alerts.silences import SilenceError, add_silence, expire_silence
 from alerts.tables import AlertState, Notification, Silence
 from monitor.loader import TARGETS_HELP, load_or_report
 from monitor.spec.common import parse_duration
+
 
 def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
     """`2h`, `3d` (from now) or an ISO time (in `zone`, the calendar's, when it has no offset)."""
@@ -60,7 +61,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
     async def send() -> Notification:
         try:
-            return await pipeline.send_test(catalogue, args.test, datetime.now(timezone.utc))
+            return await pipeline.send_test(catalogue, args.test, datetime.now(UTC))
         finally:
             await pipeline.aclose()
     try:
@@ -80,7 +81,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 1
     pipeline = AlertPipeline(args.open_engine(), AlertSettings())
     try:
-        batch, rendered = pipeline.preview(catalogue, args.commitment, datetime.now(timezone.utc))
+        batch, rendered = pipeline.preview(catalogue, args.commitment, datetime.now(UTC))
     except UnknownName as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -91,7 +92,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_silence(args: argparse.Namespace) -> int:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     catalogue = load_or_report(args.config)
     if catalogue is None:
         return 1

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from alerts.tables import AlertState, AlertTransition
 from monitor.evaluate import Evaluation
-from monitor.store import verdict_columns
 from monitor.spec.alerting import AlertingSpec
+from monitor.store import verdict_columns
 
 TARGET, DATA, COLLECTION = "target", "data", "collection"
 ALERT_KINDS = (TARGET, DATA)
@@ -35,7 +35,7 @@ class Rules:
     keep_firing_for: timedelta = timedelta(0)
 
     @classmethod
-    def from_spec(cls, spec: AlertingSpec) -> "Rules":
+    def from_spec(cls, spec: AlertingSpec) -> Rules:
         return cls(spec.for_, spec.for_evaluations, spec.keep_firing_for)
 
 

@@ -10,7 +10,8 @@ its title says how many more there are and where to see them (the agency's page)
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from alerts.render import Rendered, listed_ids
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -14,8 +15,8 @@ from alerts.grouping import Batch, group_key, recipients
 from alerts.mail_size import fit_alert
 from alerts.notifiers.alertmanager import am_alert
 from alerts.notifiers.http import target_of
-from alerts.outbox import new_notification
 from alerts.onboarding import Summary
+from alerts.outbox import new_notification
 from alerts.render import STATUS_ZH, Rendered, Renderer, TemplateFailure, contacts, number, zh_date
 from alerts.silences import Muter
 from alerts.tables import FAILED, SILENCED, AlertGroup, AlertState, AlertTransition, Notification

@@ -9,7 +9,8 @@ when retention deletes old notifications, and a sum over replicas counts each me
 from __future__ import annotations
 
 import logging
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector

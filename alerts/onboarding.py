@@ -9,9 +9,9 @@ judgement is a row of `alert_onboarding`, written in the pipeline's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Sequence
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select

@@ -21,8 +21,9 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.engine import Engine
@@ -30,8 +31,8 @@ from sqlmodel import Session, col, select
 
 from alerts.notifiers import DeliveryError, Notifier
 from alerts.settings import AlertSettings
-from alerts.tally import DeliveryTally
 from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
+from alerts.tally import DeliveryTally
 
 log = logging.getLogger("monitor.alerts.outbox")
 

@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -36,7 +36,7 @@ async def run(database_url: str, interval: float, until_empty: bool) -> int:
     outbox: Outbox = pipeline.outbox
     try:
         while True:
-            sent = await outbox.deliver(datetime.now(timezone.utc), pipeline.notifiers())
+            sent = await outbox.deliver(datetime.now(UTC), pipeline.notifiers())
             if sent:
                 log.info("worker_delivered", extra={"sent": sent, "worker": outbox.worker})
             if until_empty and unsettled(pipeline) == 0:

@@ -21,19 +21,21 @@ import asyncio
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, Sequence
 
 import httpx
-from sqlalchemy import exc as sa_exc, func, or_, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from alerts import messages
-from alerts.engine import ALERT_KINDS, COLLECTION, DATA, FEED_PREFIX, TARGET, Rules, condition, needs_announcement, step
 from alerts.calendar_notice import first_provisional_day, provisional_years
+from alerts.engine import ALERT_KINDS, COLLECTION, DATA, FEED_PREFIX, TARGET, Rules, condition, needs_announcement, step
 from alerts.grouping import DIGEST, OPERATORS, Batch, digest_due, due_batches, may_be_due, resend_due, state_group
+from alerts.metrics import AlertMetrics
 from alerts.notifiers import Notifier
 from alerts.notifiers.alertmanager import AlertmanagerNotifier
 from alerts.notifiers.email import SmtpNotifier
@@ -44,10 +46,9 @@ from alerts.outbox import Outbox, outbox_stats
 from alerts.render import Rendered, Renderer
 from alerts.seen import LastSeen, Moving
 from alerts.settings import AlertSettings
-from alerts.startup import Line, mail_report
 from alerts.silences import muter
+from alerts.startup import Line, mail_report
 from alerts.tables import FAILED, PENDING, SENDING, SENT, AlertGroup, AlertState, AlertTransition, Notification
-from alerts.metrics import AlertMetrics
 from monitor.disputes import open_commitments as disputed
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -21,16 +22,18 @@ from markupsafe import Markup
 from alerts.operator_text import collection_problem_zh, data_problem_zh
 from alerts.settings import AlertSettings
 from alerts.tables import AlertState
-from monitor.evaluate import late_note
-from monitor.model import Catalogue, Commitment
-from monitor.spec import AgencySpec
-from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, SUBJECT_TAG
-from monitor.vocabulary import STATUS_ZH as STATUS_ZH
-from monitor.rejections import REASONS_ZH
 from monitor import verdict_text
 from monitor.display_text import differs, shown
+from monitor.evaluate import late_note
+from monitor.model import Catalogue, Commitment
+from monitor.rejections import REASONS_ZH
+from monitor.spec import AgencySpec
 from monitor.store import evaluation_from_row
-from monitor.verdict_text import OP_ZH as OP_ZH, number as number, promise_text as promise_text
+from monitor.verdict_text import OP_ZH as OP_ZH
+from monitor.verdict_text import number as number
+from monitor.verdict_text import promise_text as promise_text
+from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, SUBJECT_TAG
+from monitor.vocabulary import STATUS_ZH as STATUS_ZH
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAFANA_DASHBOARD_UID = "commitment-detail"
@@ -131,7 +134,7 @@ class Renderer:
         self.dispute_token: Callable[[str, str], str] | None = None
 
     @classmethod
-    def for_catalogue(cls, settings: AlertSettings, catalogue: Catalogue, current: "Renderer | None" = None) -> "Renderer":
+    def for_catalogue(cls, settings: AlertSettings, catalogue: Catalogue, current: Renderer | None = None) -> Renderer:
         """A renderer in the catalogue's calendar zone (`current` when it already is)."""
         zone = catalogue.calendar_zone
         return current if current is not None and current.zone == zone else cls(settings, zone)
@@ -171,7 +174,7 @@ class Renderer:
              trend: Sequence[tuple[datetime, float | None, str]]) -> dict[str, Any]:
         """Everything one commitment contributes to a message."""
         c = commitment
-        verdict = evaluation_from_row(c.id, state.evaluated_at or datetime.min.replace(tzinfo=timezone.utc), state)
+        verdict = evaluation_from_row(c.id, state.evaluated_at or datetime.min.replace(tzinfo=UTC), state)
         sentence = verdict_text.sentence(c, verdict)
         late = verdict.offending_cases[:MAIL_CASES]
         counts = verdict.case_counts

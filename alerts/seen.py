@@ -15,8 +15,9 @@ The times only move forward, so the newer of the stored and the kept one is alwa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, event, inspect, or_, update
 from sqlalchemy.engine import Engine
@@ -38,7 +39,7 @@ class Moving(NamedTuple):
     offending_cases: bytes | None
 
     @classmethod
-    def of(cls, state: AlertState) -> "Moving":
+    def of(cls, state: AlertState) -> Moving:
         return cls(state.evaluated_at, state.last_bad_at, state.offending_cases)
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
 from dataclasses import dataclass
 from ipaddress import ip_address
+from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -49,7 +48,7 @@ class AlertSettings(BaseSettings):
     outbox_backoff_max_seconds: float = 1800.0
     trend_points: int = 8
 
-    def links(self) -> "LinkBase":
+    def links(self) -> LinkBase:
         """Where the links in mail point, and whether a browser elsewhere can open them."""
         return link_base(self.public_url, self.listen)
 

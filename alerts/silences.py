@@ -5,9 +5,9 @@ A silenced alert still changes state and is recorded; only the sending is skippe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select

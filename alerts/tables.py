@@ -17,7 +17,6 @@ from sqlmodel import Column, Field, SQLModel
 from monitor import names
 from monitor.store import EvaluationFields, UTCDateTime
 
-
 # Notification states.
 PENDING, SENDING, SENT, FAILED, SILENCED = "pending", "sending", "sent", "failed", "silenced"
 

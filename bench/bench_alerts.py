@@ -10,14 +10,14 @@ import asyncio
 import json
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
+from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor import migrations
 from monitor.store import Store, make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{folder}/monitor.db")
         migrations.upgrade(engine)
         pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=Path(folder) / "mail"))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         catalogue = catalogue.__class__(**{**catalogue.__dict__, "alerting": catalogue.alerting.model_copy(
             update={"group_wait": catalogue.alerting.group_wait * 0})})
         evaluations = [Evaluation(commitment=c.id, evaluated_at=now, status="missed", actual=c.value * 0.5,

@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from monitor.extract.decode import clean  # noqa: E402
-from monitor.extract.readers import read_document  # noqa: E402
 from monitor.extract.propose import Proposal, extract_text  # noqa: E402
-from monitor.extract.quality import (load_labelled, load_reference, misses, recall_by_family, score,  # noqa: E402
-                                    trap_hits)
+from monitor.extract.quality import load_labelled, load_reference, misses, recall_by_family, score, trap_hits  # noqa: E402
+from monitor.extract.readers import read_document  # noqa: E402
 from monitor.textnum import find_numbers  # noqa: E402
 
 

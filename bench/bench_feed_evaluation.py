@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,15 +36,15 @@ from monitor.calendar import WorkCalendar  # noqa: E402
 from monitor.evaluate import data_wanted, evaluate  # noqa: E402
 from monitor.feed_batch import evaluate_all  # noqa: E402
 from monitor.loader import load_catalogue  # noqa: E402
-from monitor.service.demo.server import DemoServer  # noqa: E402
 from monitor.service import heap  # noqa: E402
+from monitor.service.demo.server import DemoServer  # noqa: E402
 from monitor.shared_verdicts import evaluate_shared  # noqa: E402
 from monitor.store import Store, make_engine  # noqa: E402
 from tests.conftest import on_demo_feed  # noqa: E402
 from tests.synthetic_case_feed import data_of, distinct_feed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
 def copies(catalogue, n: int):

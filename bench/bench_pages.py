@@ -21,22 +21,22 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx  # noqa: E402
+import synthetic  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
-import synthetic  # noqa: E402
 from monitor.service.pages import views  # noqa: E402
 from monitor.service.pages.views import Snapshot  # noqa: E402
 from monitor.service.pages.wording import STATUS_ORDER  # noqa: E402
 from monitor.service.web import build_app  # noqa: E402
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 TARGETS = {"board_bytes": 300_000, "board_s": 0.1, "api_page_s": 0.1}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def score(stats: dict[str, int], subset: str) -> dict[str, object]:
             "subset": subset or "all", "killed": killed, "survived": survived, "checked": checked,
             "not_checked": stats["total"] - checked - stats.get("skipped", 0),
             "kill_rate": round(killed / checked, 3) if checked else None,
-            "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")}
+            "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")}
 
 
 def main() -> None:

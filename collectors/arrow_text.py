@@ -8,7 +8,8 @@ length and numpy widens the bytes to code points (no Python string per cell), wh
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa

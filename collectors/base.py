@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Mapping, Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx

@@ -8,17 +8,23 @@ and the rejections counted per series with a bincount; each series then takes it
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from collectors.records import (
-    ID_CONTROL, ID_TOO_LONG, MAX_CASE_ID_CHARS, _id_keys, build_case_records,
-    control_characters, parse_local_times, rejection_checks,
+    ID_CONTROL,
+    ID_TOO_LONG,
+    MAX_CASE_ID_CHARS,
+    _id_keys,
+    build_case_records,
+    control_characters,
+    parse_local_times,
+    rejection_checks,
 )
 from collectors.timebounds import TimeWindow
 from monitor.observations import CaseRecords

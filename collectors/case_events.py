@@ -22,9 +22,10 @@ Everything is computed on arrays sorted once by case and time (no loop over case
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -143,7 +144,7 @@ class _Assembled:
 
 
 def _assemble(ids: np.ndarray, codes: np.ndarray, times: np.ndarray, procedure: np.ndarray, rows: np.ndarray,
-              flags: "_Flags", kind_column: str) -> _Assembled:
+              flags: _Flags, kind_column: str) -> _Assembled:
     """Cases from usable events; `rows` maps each event to its row, flagged when it is not used."""
     names, case = np.unique(ids, return_inverse=True)
     case = case.reshape(-1)

@@ -7,8 +7,9 @@ import asyncio
 import json
 import os
 import sys
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import numpy as np
@@ -16,9 +17,9 @@ import numpy as np
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
+from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
-from monitor.loader import TARGETS_HELP, catalogue_path, load_or_report
 from monitor.spec.feeds import FeedBase
 from monitor.store import Store
 
@@ -65,7 +66,7 @@ def summarise(result: CollectionResult) -> dict[str, Any]:
 async def _collect_once(feed: FeedBase, calendar: WorkCalendar, dry_run: bool,
                         catalogue: Catalogue | None = None) -> CollectionResult:
     async with httpx.AsyncClient() as client:
-        context = FetchContext(client=client, now=datetime.now(timezone.utc), timezone=calendar.timezone,
+        context = FetchContext(client=client, now=datetime.now(UTC), timezone=calendar.timezone,
                                env=dict(os.environ), dry_run=dry_run, catalogue=catalogue)
         return await collect(feed, context)
 

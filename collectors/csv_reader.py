@@ -7,7 +7,7 @@ counted, a row of nothing but delimiters, quotes and blanks is skipped as blank.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from collectors.arrow_text import TextColumns
 from collectors.base import FeedError, decode_body, utf8_body

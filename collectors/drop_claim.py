@@ -37,7 +37,7 @@ class Fingerprint:
     mtime_ns: int
 
     @classmethod
-    def of(cls, status: os.stat_result) -> "Fingerprint":
+    def of(cls, status: os.stat_result) -> Fingerprint:
         return cls(status.st_ino, status.st_size, status.st_mtime_ns)
 
 
@@ -55,7 +55,7 @@ class Claim:
     problems: list[FileProblem] | None = None
 
     @classmethod
-    def take(cls, path: Path, source: str | None = None, filed_in: str | None = None) -> "Claim":
+    def take(cls, path: Path, source: str | None = None, filed_in: str | None = None) -> Claim:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:   # gone, or replaced by a symlink since it was listed (ELOOP)

@@ -15,7 +15,7 @@ MAX_LINES = 1000
 class Rejected(Exception):
     """A submitted file is not used at all; `problems` say why."""
 
-    def __init__(self, problems: list["FileProblem"]):
+    def __init__(self, problems: list[FileProblem]):
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s)")
 

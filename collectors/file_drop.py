@@ -22,15 +22,16 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from collectors import drop_ledger, drop_suspects
 from collectors.base import Collector, FeedError, FetchContext, decode_body
 from collectors.csv_table import csv_grid
-from collectors import drop_ledger, drop_suspects
 from collectors.drop_claim import PROCESSED, REJECTED, REPORT_SUFFIX, Claim, DropHandover, Unclaimable, file_rejected
 from collectors.drop_report import FileProblem, Rejected
 from collectors.file_reader import FileReader, ReadStopped
@@ -330,7 +331,7 @@ class FileCollector(Collector[FileFeed]):
     kind: ClassVar[str] = "file"
 
     async def fetch(self, feed: FileFeed, context: FetchContext) -> CollectionResult:
-        from collectors.runner import deadline_seconds   # the runner imports this module
+        from collectors.runner import deadline_seconds  # the runner imports this module
         gate = Gate()
 
         def run() -> CollectionResult:

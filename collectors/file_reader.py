@@ -85,7 +85,7 @@ class FileReader:
         if process is not None and process.is_alive():
             process.kill()
 
-    def read(self, content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> "FileContent":
+    def read(self, content: bytes, name: str, feed: FileFeed, data_time: datetime, tz: ZoneInfo) -> FileContent:
         """What `collectors.file_drop.read_content` returns or raises, read in a child process."""
         context = _fork_server()
         receiver, sender = context.Pipe(duplex=False)
@@ -128,7 +128,7 @@ class FileReader:
             raise FeedError(*value)
         if outcome == "error":
             raise RuntimeError(f"reading {name}: {value}")
-        read: "FileContent" = value
+        read: FileContent = value
         return read
 
 

@@ -13,8 +13,8 @@ import asyncio
 import logging
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import httpx
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 import io
 import operator
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Sequence, cast
+from typing import Any, cast
 
 import msgspec
 import pyarrow as pa

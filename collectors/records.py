@@ -10,8 +10,8 @@ for those values only. A completion written as a dash, a slash, 无 or 未办结
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np

@@ -11,10 +11,10 @@ agency's words: the header as written in their file, the row number Excel shows
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np

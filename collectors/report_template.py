@@ -10,8 +10,8 @@ back by its headers, so a column moved or a title row added still reads.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Iterator, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
@@ -20,8 +20,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from monitor.model import Commitment
-from monitor.spec import AgencySpec
 from monitor.reporting import Period
+from monitor.spec import AgencySpec
 from monitor.verdict_text import promise_text
 
 SHEET, HELP_SHEET = "填报表", "说明"

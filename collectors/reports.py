@@ -175,7 +175,7 @@ class ReportsCollector(Collector[ReportsFeed]):
     kind: ClassVar[str] = "reports"
 
     async def fetch(self, feed: ReportsFeed, context: FetchContext) -> CollectionResult:
-        from collectors.runner import deadline_seconds   # the runner imports this module
+        from collectors.runner import deadline_seconds  # the runner imports this module
         gate = Gate()
         started = clock.monotonic()
         try:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jmespath
@@ -23,8 +24,7 @@ import numpy as np
 from collectors.base import FeedError
 from collectors.case_events import case_events
 from collectors.case_shapes import case_fields, read_pauses
-from collectors.records import (completion_text, count_rejections, id_array, id_checks, parse_local_times,
-                                rejection_mask)
+from collectors.records import completion_text, count_rejections, id_array, id_checks, parse_local_times, rejection_mask
 from collectors.timebounds import IN_FUTURE, TimeWindow
 from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.spec.feeds import SeriesSpec

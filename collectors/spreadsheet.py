@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Sequence
 
 import openpyxl
 from python_calamine import CalamineWorkbook

@@ -29,7 +29,7 @@ class TimeWindow:
     latest: datetime
 
     @classmethod
-    def around(cls, now: datetime) -> "TimeWindow":
+    def around(cls, now: datetime) -> TimeWindow:
         return cls(now - MAX_PAST, now + MAX_AHEAD)
 
     def reason(self, moment: datetime) -> str | None:

@@ -16,9 +16,9 @@ duration is then two array lookups, whatever its length.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -110,7 +110,7 @@ class WorkCalendar:
         self._office = {k: np.array([_span_seconds(s) for s in v], dtype=np.int64) for k, v in hours.items()}
 
     @classmethod
-    def from_spec(cls, spec: CalendarSpec) -> "WorkCalendar":
+    def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
         return cls(spec.holidays, spec.workdays, spec.covered_until, spec.office_hours, spec.timezone)
 
     # -- provenance ------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def to_utf8(content: bytes, *, declared: str | None = None, configured: str | No
 
 def _is_utf8(content: bytes) -> bool:
     """Whether `content` is valid UTF-8, checked by Arrow's validator (several times faster than decoding)."""
-    import pyarrow as pa   # here, not above: `monitor extract` and the loader never need it
+    import pyarrow as pa  # here, not above: `monitor extract` and the loader never need it
 
     offsets = pa.py_buffer(bytes(8) + len(content).to_bytes(8, "little"))   # one string: int64 [0, len]
     try:

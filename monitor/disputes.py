@@ -8,9 +8,9 @@ that commitment (alerts/grouping.py); `monitor disputes resolve` answers it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import Index, Text, update
 from sqlalchemy.engine import Engine

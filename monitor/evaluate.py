@@ -29,8 +29,7 @@ import numpy as np
 
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
-from monitor.cases import (CASE_ID_CHARS, CaseCounts, CaseTiming, OffendingCase, bounded_id, case_timing,
-                          offending_cases)
+from monitor.cases import CASE_ID_CHARS, CaseCounts, CaseTiming, OffendingCase, bounded_id, case_timing, offending_cases
 from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
 from monitor.observations import CaseRecords, DataWanted, MeasureData, ValuePoint
@@ -85,7 +84,7 @@ class _Instant:
     zone: tzinfo                  # the calendar's zone: local days start there
 
     @classmethod
-    def of(cls, c: Commitment, now: datetime, calendar: WorkCalendar) -> "_Instant":
+    def of(cls, c: Commitment, now: datetime, calendar: WorkCalendar) -> _Instant:
         now_local = calendar.local(now)
         if c.deadline is not None and now_local.date() > c.deadline:
             end = datetime.combine(c.deadline, time.max)

@@ -14,18 +14,27 @@ cumulative totals, month limits, no data, a calendar or unit error) is evaluated
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from datetime import date, datetime, timedelta
-from typing import Iterator, Sequence
+from itertools import repeat
 
 import numpy as np
 
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.cases import DAY_SECONDS, OFFENDING_KEPT, CaseCounts, CaseTiming, OffendingCase, bounded_id, counts_by_date
-from monitor.evaluate import (OVERDUE_IDS_KEPT, Evaluation, _fmt, _Instant, _promise, evaluate, judgement, late_cases,
-                              named_ids)
+from monitor.evaluate import (
+    OVERDUE_IDS_KEPT,
+    Evaluation,
+    _fmt,
+    _Instant,
+    _promise,
+    evaluate,
+    judgement,
+    late_cases,
+    named_ids,
+)
 from monitor.model import Commitment
 from monitor.observations import CaseRecords, MeasureData
 from monitor.pauses import suspended_time, total_in
@@ -326,7 +335,7 @@ class _Batch:
         failed = self.failed.tolist()
         return [None if failed[i] else self._verdict(i, figures, late) for i in range(len(self.batch))]
 
-    def _verdict(self, i: int, f: "_Figures", late: "_LateCases") -> Evaluation | None:
+    def _verdict(self, i: int, f: _Figures, late: _LateCases) -> Evaluation | None:
         """evaluate._case_duration from the figures computed for all."""
         b = self.batch[i]
         c, at, cases = b.c, b.at, b.cases

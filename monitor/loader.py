@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from monitor import catalogue_checks as checks
-from monitor.catalogue_files import (Locator, PathKey, format_path, read_catalogue)
-from monitor.problems import ConfigError as ConfigError, ConfigProblem
+from monitor.catalogue_files import Locator, PathKey, format_path, read_catalogue
 from monitor.model import Catalogue, build_catalogue
+from monitor.problems import ConfigError as ConfigError
+from monitor.problems import ConfigProblem
 from monitor.spec import AgencySpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, FeedSpec
 
 TARGETS_ENV = "MONITOR_TARGETS"

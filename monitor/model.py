@@ -8,18 +8,24 @@ never evaluated nor mailed about.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from monitor.spec import (
-    AgencySpec, CalendarSpec, CatalogueSpec, CommitmentSpec, DocumentSpec, ExclusionSpec, MeasureSpec,
-)
 from monitor.hedges import hedge_note
+from monitor.spec import (
+    AgencySpec,
+    CalendarSpec,
+    CatalogueSpec,
+    CommitmentSpec,
+    DocumentSpec,
+    ExclusionSpec,
+    MeasureSpec,
+)
 from monitor.spec.alerting import AlertingSpec
 from monitor.spec.feeds import FeedBase
 

@@ -6,9 +6,10 @@ calendar's local time (naive), so that a day index is a plain integer division.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, NamedTuple, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class PauseIntervals:
     def __len__(self) -> int:
         return int(self.case.shape[0])
 
-    def of_rows(self, rows: np.ndarray, n_cases: int) -> "PauseIntervals":
+    def of_rows(self, rows: np.ndarray, n_cases: int) -> PauseIntervals:
         """The intervals of the given rows (indices or a mask) of `n_cases` cases, renumbered as those rows."""
         picked = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows, dtype=np.intp)
         position = np.full(n_cases, -1, dtype=np.intp)
@@ -43,7 +44,7 @@ class PauseIntervals:
         return PauseIntervals(new[kept], self.start[kept], self.end[kept])
 
     @classmethod
-    def stacked(cls, parts: Sequence["PauseIntervals | None"], sizes: Sequence[int]) -> "PauseIntervals | None":
+    def stacked(cls, parts: Sequence[PauseIntervals | None], sizes: Sequence[int]) -> PauseIntervals | None:
         """The intervals of batches of `sizes` cases each, as one (None when no batch has any)."""
         if all(p is None for p in parts):
             return None
@@ -71,7 +72,7 @@ class CaseRecords:
         return int(self.submitted.shape[0])
 
     @classmethod
-    def join(cls, batches: Sequence["CaseRecords"], newest_id_wins: bool = False) -> "CaseRecords":
+    def join(cls, batches: Sequence[CaseRecords], newest_id_wins: bool = False) -> CaseRecords:
         """Several batches of one series as one. With `newest_id_wins` (batches newest first), a case
         id seen in a newer batch replaces its older records: a case open last month and closed
         since is one case, not an overdue one plus a closed one."""
@@ -93,7 +94,7 @@ class CaseRecords:
         _, first = np.unique(joined.ids, return_index=True)
         return joined.take(np.sort(first))
 
-    def take(self, rows: np.ndarray) -> "CaseRecords":
+    def take(self, rows: np.ndarray) -> CaseRecords:
         """The given rows (indices or a mask) of these records."""
         return CaseRecords(self.series, self.data_time, self.submitted[rows], self.completed[rows],
                            None if self.ids is None else self.ids[rows],
@@ -164,5 +165,5 @@ class CollectionResult:
     receipts: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def failure(cls, feed: str, fetched_at: datetime, category: str, error: str) -> "CollectionResult":
+    def failure(cls, feed: str, fetched_at: datetime, category: str, error: str) -> CollectionResult:
         return cls(feed=feed, fetched_at=fetched_at, ok=False, error_category=category, error=error)

@@ -26,7 +26,7 @@ class Period:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         match = PERIOD_RE.match(text.strip())
         if not match:
             raise ValueError(f"a period is written YYYY-MM, got {text!r}")
@@ -47,7 +47,7 @@ class Period:
     def last_day(self) -> date:
         return self.next().first_day - timedelta(days=1)
 
-    def next(self, months: int = 1) -> "Period":
+    def next(self, months: int = 1) -> Period:
         index = self.year * 12 + self.month - 1 + months
         return Period(index // 12, index % 12 + 1)
 
@@ -65,14 +65,14 @@ def reported_commitments(catalogue: Catalogue, feed_id: str, agency_id: str | No
             if agency_id is None or (c.agency is not None and c.agency.id == agency_id)]
 
 
-def due_commitments(catalogue: Catalogue, feed_id: str, agency_id: str, period: "Period") -> list[Commitment]:
+def due_commitments(catalogue: Catalogue, feed_id: str, agency_id: str, period: Period) -> list[Commitment]:
     """What the agency's report for `period` carries: its commitments not settled before the period
     (a target whose deadline passed earlier is no longer reported on)."""
     return [c for c in reported_commitments(catalogue, feed_id, agency_id)
             if c.deadline is None or c.deadline >= period.first_day]
 
 
-def agencies_due(catalogue: Catalogue, feed_id: str, period: "Period") -> list[str]:
+def agencies_due(catalogue: Catalogue, feed_id: str, period: Period) -> list[str]:
     """The agencies asked for a report for `period`: those with a commitment it carries."""
     return [a for a in reporting_agencies(catalogue, feed_id) if due_commitments(catalogue, feed_id, a, period)]
 

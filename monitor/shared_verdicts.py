@@ -12,8 +12,9 @@ provinces publishing one series for every county's promise) ask the same questio
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation

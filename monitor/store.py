@@ -10,16 +10,17 @@ from __future__ import annotations
 import io
 import json
 import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import DateTime, Index, LargeBinary, Table, bindparam, delete, event, func, insert, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import NullType, TypeDecorator
-from sqlmodel import Column, Field, SQLModel, Session, col, create_engine, select
+from sqlmodel import Column, Field, Session, SQLModel, col, create_engine, select
 
 from monitor import names
 from monitor.cases import CaseCounts, OffendingCase
@@ -50,12 +51,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _time_column(index: bool = False, nullable: bool = False) -> Any:
@@ -387,7 +388,7 @@ def verdict_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any], 
 
 
 def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(timezone.utc).date()
+    return moment.astimezone(UTC).date()
 
 
 class Store:

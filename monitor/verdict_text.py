@@ -9,8 +9,8 @@ compares; counts say how many are missing ("还差23项"), shares how many point
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Mapping
 
 from monitor import display_text, vocabulary
 from monitor.cases import CaseCounts, OffendingCase

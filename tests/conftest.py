@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+
 from tests.needs import missing
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,11 +9,11 @@ import asyncio
 import socket
 import threading
 import time
-from typing import Any
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 class _Handler:
-    def __init__(self, sink: "SmtpSink"):
+    def __init__(self, sink: SmtpSink):
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802 - aiosmtpd's hook name
@@ -84,7 +84,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self._controller: Any = None     # aiosmtpd's Controller, once started
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
                                       ssl_context=self.ssl_context, server_hostname="127.0.0.1",
@@ -99,7 +99,7 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -6,8 +6,8 @@ gives) and bench/bench_feed_evaluation.py (how much faster it is). Deterministic
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import chinese_calendar
@@ -251,8 +250,7 @@ def test_empty_arrays_give_empty_results():
 
 
 def test_local_turns_an_aware_moment_into_naive_shanghai_time():
-    from datetime import timezone
-    assert CALENDAR.local(datetime(2024, 1, 1, 16, tzinfo=timezone.utc)) == datetime(2024, 1, 2, 0)
+    assert CALENDAR.local(datetime(2024, 1, 1, 16, tzinfo=UTC)) == datetime(2024, 1, 2, 0)
     assert CALENDAR.local(datetime(2024, 1, 1, 16)) == datetime(2024, 1, 1, 16)
 
 

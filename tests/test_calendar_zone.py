@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry
@@ -33,7 +33,7 @@ def test_the_exported_deadline_is_the_end_of_the_deadline_day_in_the_calendars_z
 
 def test_messages_show_times_in_the_calendars_zone(shipped_catalogue, tmp_path):
     settings = AlertSettings(_env_file=None, maildir=tmp_path)
-    moment = datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
     assert Renderer.for_catalogue(settings, shipped_catalogue).local_time(moment) == "2026-01-05 16:30"
     berlin = Renderer.for_catalogue(settings, in_berlin(shipped_catalogue))
     assert berlin.local_time(moment) == "2026-01-05 09:30"

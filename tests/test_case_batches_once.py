@@ -3,7 +3,7 @@ new data time; changed cases, drop folders and named sources are stored as befor
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import sqlalchemy
@@ -12,7 +12,7 @@ from monitor import migrations
 from monitor.observations import CaseRecords, CollectionResult
 from monitor.store import Store, make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def open_store(url: str) -> Store:

@@ -7,16 +7,16 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from collectors.records import build_case_records
 from monitor.calendar import WorkCalendar
 from monitor.comparators import compare
-from monitor.service.demo.generate import demo_payload, intended_outcomes, possible_outcomes
 from monitor.evaluate import evaluate
 from monitor.observations import MeasureData, ValuePoint
+from monitor.service.demo.generate import demo_payload, intended_outcomes, possible_outcomes
 from monitor.textnum import find_numbers
 
 
@@ -97,10 +97,10 @@ def demo_verdicts(catalogue, now, seed=42):
 
 
 DEMO_INSTANTS = {
-    "2026-11 (every dated target settled)": datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc),
-    "2023-06 (xihaian and jiading mid-year)": datetime(2023, 6, 15, 4, 0, tzinfo=timezone.utc),
-    "2021-09 (yuzhong mid-year)": datetime(2021, 9, 1, 2, 0, tzinfo=timezone.utc),
-    "2027-03 (a year with no published holiday notice)": datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc),
+    "2026-11 (every dated target settled)": datetime(2026, 11, 20, 6, 0, tzinfo=UTC),
+    "2023-06 (xihaian and jiading mid-year)": datetime(2023, 6, 15, 4, 0, tzinfo=UTC),
+    "2021-09 (yuzhong mid-year)": datetime(2021, 9, 1, 2, 0, tzinfo=UTC),
+    "2027-03 (a year with no published holiday notice)": datetime(2027, 3, 15, 2, 0, tzinfo=UTC),
 }
 
 

@@ -52,7 +52,7 @@ def test_bytes_in_no_encoding_are_an_error_or_replaced_when_lenient():
         decode(garbage[5:])
     assert "\ufffd" in decode(garbage[5:], lenient=True).text
     with pytest.raises(UndecodableText, match="not big5"):
-        decode("办结".encode("utf-8"), configured="big5")
+        decode("办结".encode(), configured="big5")
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

@@ -3,22 +3,22 @@ store faults reported instead of counted as successes."""
 
 from __future__ import annotations
 
-import os
 import asyncio
-from datetime import datetime, timezone
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from monitor.service.daemon import Daemon, open_store
 from monitor.loader import load_catalogue
 from monitor.observations import CollectionResult, ValuePoint
+from monitor.service.daemon import Daemon, open_store
 from monitor.service.reloads import SerialReloads
 from monitor.service.settings import Settings
 from monitor.service.store_health import StoreUnavailable
 from tests.test_loader import VALID, write
 
-NOW = datetime(2021, 6, 1, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2021, 6, 1, 4, 0, tzinfo=UTC)
 SECOND = VALID.replace("commitments:\n", "commitments:\n" + VALID[VALID.index("  - id: demo2021.company_setup"):]
                        .replace("demo2021.company_setup", "demo2021.second"), 1)
 

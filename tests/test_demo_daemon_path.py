@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from collectors.base import FetchContext
 from collectors.runner import collect
+from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.service.daemon import evaluate_feed
 from monitor.service.demo.generate import intended_outcomes
 from monitor.service.demo.server import DemoServer
-from monitor import migrations
 from monitor.store import Store, make_engine
 
 INSTANTS = {
-    "2026-11": datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc),
-    "2027-03 (provisional calendar)": datetime(2027, 3, 15, 2, 0, tzinfo=timezone.utc),
+    "2026-11": datetime(2026, 11, 30, 3, 0, tzinfo=UTC),
+    "2027-03 (provisional calendar)": datetime(2027, 3, 15, 2, 0, tzinfo=UTC),
 }
 
 

@@ -12,17 +12,38 @@ import yaml
 
 from alerts.grouping import digest_due, may_be_due, recipients, resend_due
 from alerts.tables import AlertGroup, AlertState
-from collectors.records import (_all_distinct, _parse_fixed_layout, as_text, build_case_records, completion_text, count_rejections, parse_local_times,
-                                paused_times, rejection_mask)
+from collectors.records import (
+    _all_distinct,
+    _parse_fixed_layout,
+    as_text,
+    build_case_records,
+    completion_text,
+    count_rejections,
+    parse_local_times,
+    paused_times,
+    rejection_mask,
+)
 from collectors.timebounds import IN_FUTURE, TOO_OLD, TimeWindow
 from monitor.calendar import NOTICES_LAST, SOURCE_CONFIG, SOURCE_NOTICE, WorkCalendar
-from monitor.evaluate import data_wanted
 from monitor.cases import case_timing
-from monitor.units import parse_unit
+from monitor.evaluate import data_wanted
 from monitor.model import build_catalogue
 from monitor.spec import CatalogueSpec
 from monitor.spec.alerting import AlertingSpec, OperatorsSpec
-from tests.test_evaluate import HEADER, NOW, SH, TEN_FIRMS, Case, cases, commitment_fields, latest, load_commitment, measure, run
+from monitor.units import parse_unit
+from tests.test_evaluate import (
+    HEADER,
+    NOW,
+    SH,
+    TEN_FIRMS,
+    Case,
+    cases,
+    commitment_fields,
+    latest,
+    load_commitment,
+    measure,
+    run,
+)
 
 T = np.datetime64
 DAYS = {"kind": "case_duration", "unit": "个工作日"}

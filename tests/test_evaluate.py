@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -352,7 +352,7 @@ def test_cumulative_day_boundaries_are_local_time_when_data_times_are_utc(tmp_pa
     # The store hands back data times in UTC. An increment dated local midnight on the start day
     # (2023-12-31T16:00Z) belongs to the count; one dated local midnight the day after the
     # deadline (2024-12-31T16:00Z) does not.
-    utc = timezone.utc
+    utc = UTC
     first_day = datetime(2024, 1, 1, tzinfo=SH).astimezone(utc)
     after_deadline = datetime(2025, 1, 1, tzinfo=SH).astimezone(utc)
     data = values((first_day, 4), (datetime(2024, 6, 1, tzinfo=utc), 3), (after_deadline, 5))
@@ -441,8 +441,8 @@ def test_milestone(tmp_path, calendar, case):
 
 def test_deadline_is_judged_in_the_calendars_time_zone(tmp_path, calendar):
     # 2024-10-31T17:00Z is already 2024-11-01 01:00 in Shanghai: the deadline has passed
-    now = datetime(2024, 10, 31, 17, tzinfo=timezone.utc)
-    data = values((datetime(2024, 10, 31, 15, 59, tzinfo=timezone.utc), 60))
+    now = datetime(2024, 10, 31, 17, tzinfo=UTC)
+    data = values((datetime(2024, 10, 31, 15, 59, tzinfo=UTC), 60))
     evaluation = evaluate(load_commitment(tmp_path, **MILESTONE), data, now, calendar)
     assert evaluation.status == "missed"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract_text
-from monitor.extract.readers import read_document
 from monitor.extract.quality import load_reference, score
+from monitor.extract.readers import read_document
 from tests.needs import missing
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ time, open cases, empty and stale series, settled deadlines, provisional holiday
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -18,8 +18,8 @@ from monitor.observations import MeasureData
 from tests.synthetic_case_feed import data_of, distinct_feed
 from tests.test_shared_verdicts import _stored_demo
 
-NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
-NEXT_YEAR = datetime(2027, 1, 20, 9, 30, tzinfo=timezone.utc)   # past the packaged notices: provisional days
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+NEXT_YEAR = datetime(2027, 1, 20, 9, 30, tzinfo=UTC)   # past the packaged notices: provisional days
 
 
 def _counting_fallbacks(monkeypatch) -> list[str]:

@@ -4,8 +4,7 @@ current state still follows every verdict. Migration 0010 thins a history writte
 from __future__ import annotations
 
 import logging
-
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy
@@ -18,7 +17,7 @@ from monitor.service.daemon import Daemon
 from monitor.service.outage import StoreOutage
 from monitor.store import Store, make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def open_store(url: str) -> Store:

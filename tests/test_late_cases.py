@@ -5,13 +5,12 @@ counts that reconcile what was received with what was counted; bounded storage."
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from monitor.rejections import REASONS_ZH
 from collectors.series import Table, extract_table
 from monitor import migrations
 from monitor.calendar import WorkCalendar
@@ -20,12 +19,13 @@ from monitor.evaluate import evaluate
 from monitor.loader import load_catalogue
 from monitor.model import Commitment
 from monitor.observations import CaseRecords, CollectionResult, MeasureData
+from monitor.rejections import REASONS_ZH
 from monitor.spec.feeds import SeriesSpec
 from monitor.store import Store, make_engine
 from monitor.verdict_text import case_row, counts_zh
 
 FIXTURES = Path(__file__).parent / "pages" / "fixtures"
-NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)      # 10:00 in Asia/Shanghai, a Tuesday
+NOW = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)      # 10:00 in Asia/Shanghai, a Tuesday
 CALENDAR = WorkCalendar()
 NAT = "NaT"
 

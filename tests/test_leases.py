@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from monitor.service.leases import FeedLease, FeedLeases, fair_share
 from monitor import migrations
+from monitor.service.leases import FeedLease, FeedLeases, fair_share
 from monitor.store import make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 PERIOD = timedelta(seconds=30)
 
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor import limits
 from monitor.loader import ConfigError, load_catalogue

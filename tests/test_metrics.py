@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -13,12 +13,12 @@ from alerts.metrics import AlertMetrics
 from alerts.pipeline import AlertPipeline
 from monitor import names
 from monitor.evaluate import Evaluation
+from monitor.observations import CollectionResult
 from monitor.service.commitment_metrics import CommitmentCollector, exported_unit
 from monitor.service.daemon_metrics import DaemonMetrics
-from monitor.observations import CollectionResult
 from tests.needs import tool
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture

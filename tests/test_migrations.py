@@ -3,7 +3,7 @@ upgraded with its data kept; a new one ends exactly where the table classes say.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy
@@ -12,10 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import alerts.tables  # noqa: F401 - registers the alert tables on SQLModel.metadata, for the comparison
+import monitor.disputes  # noqa: F401 - registers dispute
 import monitor.service.leases  # noqa: F401 - registers feed_lease
 import monitor.service.report_tables  # noqa: F401 - registers report_entry and file_receipt
 import monitor.service.store_health  # noqa: F401 - registers store_probe
-import monitor.disputes  # noqa: F401 - registers dispute
 from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.observations import CollectionResult, ValuePoint
@@ -23,7 +23,7 @@ from monitor.store import Store, make_engine
 
 RELEASE = "32a820e"
 SCHEMAS = Path(__file__).parent / "data" / "release_schema"
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def release_database(url: str) -> sqlalchemy.Engine:

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.calendar import WorkCalendar
 from monitor.observations import CaseRecords, PauseIntervals

@@ -3,7 +3,7 @@ of a drop folder joined with their pauses, and a case id seen again keeps only i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from monitor import migrations
 from monitor.observations import CaseRecords, CollectionResult, PauseIntervals
 from monitor.store import Store, make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 T = np.datetime64
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from monitor.service.replica_share import EveryFeed, ReplicaShare
 from monitor.store import make_engine
 from tests.test_leases import holders
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 PERIOD = timedelta(seconds=30)
 FEEDS = ["a", "b", "c", "d"]
 

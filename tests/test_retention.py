@@ -3,20 +3,20 @@ observations kept while a commitment reads them, sent notifications pruned; --dr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy
 
 import alerts.tables  # noqa: F401 - the notification tables
 from alerts.tables import DeliveryAttempt, Notification
+from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
 from monitor.observations import CollectionResult, ValuePoint
 from monitor.service.retention import Retention, observation_horizons, prune
-from monitor import migrations
 from monitor.store import Store, make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 RETENTION = Retention(evaluations_days=2, observations_days=7, notifications_days=30)
 
 
@@ -102,7 +102,7 @@ def test_prune_dry_run_command_says_what_would_go_and_deletes_nothing(tmp_path, 
     import sys
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     store = open_store(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for hour in range(100):
         store.save_evaluations([Evaluation("doc.c", now - timedelta(days=5, hours=hour), "met",
                                            actual=float(hour))])   # each actual differs: each is recorded

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -17,7 +17,7 @@ from monitor.evaluate import data_wanted, evaluate
 from monitor.service.demo.server import DemoServer
 from monitor.store import Store, make_engine
 
-NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
 def _copies(catalogue, n: int):

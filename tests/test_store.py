@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 import sqlalchemy
 from sqlmodel import Session, col, select
 
-from monitor.evaluate import Evaluation
-from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor import migrations
 from monitor import store as store_module
+from monitor.evaluate import Evaluation
+from monitor.observations import CaseRecords, CollectionResult, ValuePoint
 from monitor.store import CASE_BATCHES_MAX_AGE_DAYS, CASE_BLOBS_KEPT, Observation, Store, make_engine
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def open_store(url: str) -> Store:
@@ -223,7 +223,7 @@ def test_the_verdict_columns_are_the_evaluations_fields_and_every_verdict_table_
         assert set(VERDICT_FIELDS) <= set(sqlalchemy.inspect(table).local_table.columns.keys()), table
 
 
-@pytest.mark.parametrize("now", [datetime(2019, 3, 1, tzinfo=timezone.utc), datetime(2041, 3, 1, tzinfo=timezone.utc)],
+@pytest.mark.parametrize("now", [datetime(2019, 3, 1, tzinfo=UTC), datetime(2041, 3, 1, tzinfo=UTC)],
                          ids=["past", "future"])
 def test_accumulated_batches_are_pruned_by_the_collections_time_not_the_wall_clock(tmp_path, now):
     store = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")

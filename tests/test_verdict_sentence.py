@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from monitor.model import Catalogue, Commitment
 from monitor.verdict_text import limit_zh, promise_zh, sentence
 
 FIXTURES = Path(__file__).parent / "pages" / "fixtures"
-NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_missing_or_stale_data_and_errors_are_said_in_chinese(catalogue):
     c = catalogue.commitments["town2021.online_share"]
     none_yet = Evaluation(commitment=c.id, evaluated_at=NOW, status="no_data", reason="no data yet from feed 'demo'")
     assert sentence(c, none_yet) == "数据源尚未提供数据，暂不能判断是否兑现。"
-    stale = dataclasses.replace(none_yet, data_time=datetime(2021, 5, 20, tzinfo=timezone.utc))
+    stale = dataclasses.replace(none_yet, data_time=datetime(2021, 5, 20, tzinfo=UTC))
     assert "最新数据为2021-05-20的数据，已超过2天的时效" in sentence(c, stale)
     error = dataclasses.replace(none_yet, status="error", reason="2150-01-01 is outside the working-day calendar")
     assert "评估出错" in sentence(c, error) and "calendar" not in sentence(c, error)

@@ -11,7 +11,8 @@ import yaml
 
 from alerts.settings import AlertSettings
 from monitor.generators import panels, rules
-from monitor.service.pages.wording import STATUS_COLOUR as PAGE_COLOUR, STATUS_WORDS as PAGE_WORDS
+from monitor.service.pages.wording import STATUS_COLOUR as PAGE_COLOUR
+from monitor.service.pages.wording import STATUS_WORDS as PAGE_WORDS
 from monitor.vocabulary import PRODUCT_NAME, STATUS_COLOUR, STATUS_ZH
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import smtplib
-import socket
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -17,7 +16,6 @@ from alerts.notifiers import DeliveryError
 from alerts.settings import AlertSettings, SettingsError
 from alerts.tables import Notification
 from monitor.spec.addresses import single_address
-
 
 SHORT_TEXT_CHARS = 8000   # the short mail sent when a server refuses the full one as too large
 
@@ -146,7 +144,7 @@ class SmtpNotifier:
         except smtplib.SMTPNotSupportedError as exc:
             raise DeliveryError(f"the server lacks an extension MONITOR_SMTP_TLS/USER need: {exc}",
                                 transient=True) from exc
-        except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPException, ssl.SSLError, OSError) as exc:
             raise DeliveryError(f"cannot deliver through {s.smtp_host}:{s.port()}: {type(exc).__name__}: {exc}",
                                 transient=True) from exc
         if refused:   # some recipients refused: the others have it, so a retry would duplicate

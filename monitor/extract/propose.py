@@ -16,12 +16,22 @@ from monitor.extract.clauses import Structure, parse_structure, segment, sentenc
 from monitor.extract.deadlines import DocumentDates, default_deadline, document_dates, find_deadline
 from monitor.extract.decode import CleanText, clean
 from monitor.extract.exclude import reason_to_skip
-from monitor.extract.modality import (BENEFIT, DRAFTED, OTHER, PROMISE, REPORT, Context, Judgement, judge, last_match,
-                                      share_of_cases)
+from monitor.extract.modality import (
+    BENEFIT,
+    DRAFTED,
+    OTHER,
+    PROMISE,
+    REPORT,
+    Context,
+    Judgement,
+    judge,
+    last_match,
+    share_of_cases,
+)
 from monitor.extract.numbers import TIME_UNITS, Quantity, find_quantities
 from monitor.extract.readers import read_document
-from monitor.extract.skeleton import hedged
 from monitor.extract.rules import comparator, is_reduction, kind_of, policy_parameter
+from monitor.extract.skeleton import hedged
 from monitor.extract.tables import table_quantities
 from monitor.extract.words import word_quantities
 

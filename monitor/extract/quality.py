@@ -112,7 +112,7 @@ def misses(proposals: list[Proposal], reviewed: list[dict[str, Any]], text: str)
 PERFORMANCE, BENEFIT = "performance", "benefit"   # families of labelled promises
 
 
-def recall_by_family(proposals: list[Proposal], document: "LabelledDocument") -> dict[str, tuple[int, int]]:
+def recall_by_family(proposals: list[Proposal], document: LabelledDocument) -> dict[str, tuple[int, int]]:
     """Per family of promise (performance, benefit): (promises found, promises labelled)."""
     found: dict[str, tuple[int, int]] = {}
     for promise in document.promises:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from monitor import names
-from monitor.vocabulary import PRODUCT_NAME
 from monitor.generators import panels as p
 from monitor.model import Catalogue
+from monitor.vocabulary import PRODUCT_NAME
 
 UID = "commitment-detail"
 ONE = 'commitment="$commitment"'

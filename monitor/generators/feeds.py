@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from monitor import names
-from monitor.vocabulary import PRODUCT_NAME
 from monitor.generators import panels as p
 from monitor.model import Catalogue
+from monitor.vocabulary import PRODUCT_NAME
 
 UID = "monitor-feeds"
 FEEDS = 'feed=~"$feed"'

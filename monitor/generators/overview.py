@@ -6,9 +6,9 @@ import math
 from collections import Counter
 
 from monitor import names
-from monitor.vocabulary import PRODUCT_NAME
 from monitor.generators import panels as p
 from monitor.model import Catalogue
+from monitor.vocabulary import PRODUCT_NAME
 
 UID = "commitment-overview"
 DETAIL_LINK = ("/d/commitment-detail/commitment-detail?var-document=${__field.labels.document}"

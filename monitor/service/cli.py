@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor.hedges import hedges_in
@@ -152,7 +152,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
         print(f"monitor: cannot prune: {exc}", file=sys.stderr)
         return 1
     retention = settings.retention()
-    report = prune(store.engine, catalogue, WorkCalendar.from_spec(catalogue.calendar), datetime.now(timezone.utc),
+    report = prune(store.engine, catalogue, WorkCalendar.from_spec(catalogue.calendar), datetime.now(UTC),
                    retention, dry_run=args.dry_run)
     print(f"retention: evaluations {retention.evaluations_days:g} d (then transitions and a daily snapshot), "
           f"observations {retention.observations_days:g} d or as long as a commitment reads them, "

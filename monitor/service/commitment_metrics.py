@@ -16,8 +16,9 @@ panels read; the figures behind a verdict stay on the pages and /api. `auto` (th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, time
-from typing import Callable, Iterator, Literal, Mapping
+from typing import Literal
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric

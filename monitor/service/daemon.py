@@ -10,15 +10,16 @@ import asyncio
 import logging
 import os
 import re
-from pathlib import Path
 import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Protocol, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
@@ -31,40 +32,39 @@ from prometheus_client.registry import Collector
 from alerts.startup import Line
 from collectors.base import FetchContext
 from collectors.runner import collect, release_resources, set_concurrency
+from monitor import migrations
 from monitor.calendar import WorkCalendar
-from monitor.service import heap
-from monitor.service.gzipped import Compressed
+from monitor.evaluate import Evaluation, data_wanted
+from monitor.loader import load_catalogue
+from monitor.model import Catalogue
+from monitor.observations import CollectionResult
+from monitor.problems import ConfigError
+from monitor.reporting import reports_feeds
+from monitor.service import heap, receipts, report_tables
+from monitor.service.commitment_metrics import CommitmentCollector
+from monitor.service.daemon_metrics import DaemonMetrics
 from monitor.service.demo.agencies import DemoAgencies
 from monitor.service.demo.server import DemoServer
 from monitor.service.disputes.desk import dispute_desk
-from monitor.evaluate import Evaluation, data_wanted
-from monitor.loader import load_catalogue
-from monitor.problems import ConfigError
-from monitor.service.commitment_metrics import CommitmentCollector
-from monitor.service.daemon_metrics import DaemonMetrics
-from monitor.service.metrics_snapshot import MetricsSnapshot
-from monitor.model import Catalogue
-from monitor.shared_verdicts import evaluate_shared
-from monitor.observations import CollectionResult
-from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.gzipped import Compressed
 from monitor.service.leases import FeedLeases, replica_id
-from monitor.service.replica_share import EveryFeed, FeedShare, ReplicaShare
+from monitor.service.metrics_snapshot import MetricsSnapshot
+from monitor.service.outage import StoreOutage
+from monitor.service.pages.views import HistoryPoint, Snapshot
+from monitor.service.public_text import public
 from monitor.service.reloads import SerialReloads
-from monitor.service.retention import prune
-from monitor.service import receipts, report_tables
-from monitor.service.reports_view import ReportsView
-from monitor.service.uploads import UploadDesk
+from monitor.service.replica_share import EveryFeed, FeedShare, ReplicaShare
 from monitor.service.reporting_round import ReportingRound, mark_late
-from monitor.reporting import reports_feeds
-from monitor.spec.feeds import ReportsFeed
+from monitor.service.reports_view import ReportsView
+from monitor.service.retention import prune
 from monitor.service.settings import ADMIN_TOKEN_FILE_NAME, Settings, ensure_sqlite_folder, split_address
 from monitor.service.signed_links import default_secret_path
-from monitor import migrations
-from monitor.store import Store, evaluation_dict, make_engine
-from monitor.service.outage import StoreOutage
-from monitor.service.public_text import public
 from monitor.service.store_health import StoreHealth, StoreUnavailable, public_problem
+from monitor.service.uploads import UploadDesk
 from monitor.service.web import WebServer
+from monitor.shared_verdicts import evaluate_shared
+from monitor.spec.feeds import ReportsFeed
+from monitor.store import Store, evaluation_dict, make_engine
 
 log = logging.getLogger("monitor.daemon")
 FEED_JOB_PREFIX = "feed:"
@@ -94,7 +94,7 @@ def evaluate_feed(catalogue: Catalogue, calendar: WorkCalendar, store: Store, fe
 class Daemon:
     def __init__(self, settings: Settings, catalogue: Catalogue, store: Store, *, demo: bool = False,
                  registry: CollectorRegistry | None = None, alerts: AlertHook | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.settings = settings
         self.catalogue = catalogue
         self.calendar = WorkCalendar.from_spec(catalogue.calendar)
@@ -182,14 +182,14 @@ class Daemon:
               flush=True)
         if self.alerts is not None:
             self._say_where_mail_goes(self.alerts.startup_report(self.catalogue))
-        self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
+        self._scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=UTC)
         self._scheduler.add_listener(self._on_job_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         await self.feed_share.announce()   # counted among the replicas before taking any feed
         self._schedule_feeds(self._triggers(self.catalogue, self.calendar))
         if self.alerts is not None:
             self._scheduler.add_job(self._deliver, IntervalTrigger(seconds=self.settings.deliver_interval_seconds),
                                     id="deliver", max_instances=1, coalesce=True,
-                                    next_run_time=datetime.now(timezone.utc))   # the scheduler runs on real time
+                                    next_run_time=datetime.now(UTC))   # the scheduler runs on real time
         self._scheduler.add_job(self._render_metrics, IntervalTrigger(seconds=1), id="metrics", max_instances=1,
                                 coalesce=True)
         if (renew_seconds := self.feed_share.renew_seconds) is not None:
@@ -198,7 +198,7 @@ class Daemon:
         if self.alerts is not None:   # templates, reminders and the overdue list (progress reports)
             self._scheduler.add_job(self._reporting_round, IntervalTrigger(seconds=REPORTING_ROUND_SECONDS),
                                     id="reporting-round", max_instances=1, coalesce=True,
-                                    next_run_time=datetime.now(timezone.utc))
+                                    next_run_time=datetime.now(UTC))
         if self.settings.prune_interval_seconds > 0:
             self._scheduler.add_job(self._prune, IntervalTrigger(seconds=self.settings.prune_interval_seconds),
                                     id="prune", max_instances=1, coalesce=True)
@@ -271,7 +271,7 @@ class Daemon:
             if self._scheduler.get_job(FEED_JOB_PREFIX + feed_id) is None:
                 self._scheduler.add_job(self.run_feed, trigger, args=[feed_id], id=FEED_JOB_PREFIX + feed_id,
                                         max_instances=1, coalesce=True, misfire_grace_time=grace,
-                                        next_run_time=datetime.now(timezone.utc))   # the scheduler runs on real time
+                                        next_run_time=datetime.now(UTC))   # the scheduler runs on real time
 
     def _on_job_skipped(self, event: JobExecutionEvent) -> None:
         if event.job_id.startswith(FEED_JOB_PREFIX):

@@ -27,7 +27,7 @@ class Compressed:
     length: int
 
     @classmethod
-    def of(cls, data: bytes) -> "Compressed":
+    def of(cls, data: bytes) -> Compressed:
         compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         return cls(compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data))
 

@@ -20,7 +20,7 @@ import math
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, delete, func, update
 from sqlalchemy.engine import Engine
@@ -86,7 +86,7 @@ class FeedLeases:
         table = SQLModel.metadata.tables[names.TABLE_FEED_LEASE]
         with Session(self.engine) as session:
             session.execute(update(table).where(table.c.feed.in_(feeds), table.c.holder == self.holder)
-                            .values(expires_at=datetime(1970, 1, 1, tzinfo=timezone.utc)))
+                            .values(expires_at=datetime(1970, 1, 1, tzinfo=UTC)))
             session.commit()
 
     def announce(self, now: datetime) -> int:

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # Attributes every LogRecord has; anything else on a record came from `extra` and is a field.
@@ -52,7 +52,7 @@ def _plain(value: Any) -> Any:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         key, text = _head(record)
-        entry: dict[str, Any] = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+        entry: dict[str, Any] = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
                                  "level": record.levelname.lower(), "logger": record.name, key: text}
         for name, value in fields(record).items():
             entry.setdefault(name, _plain(value))

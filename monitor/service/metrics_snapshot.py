@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time as time_module
-from typing import Callable
+from collections.abc import Callable
 
 from monitor.service.commitment_metrics import CommitmentCollector
 from monitor.service.gzipped import Compressed

@@ -13,7 +13,7 @@ import os
 import sys
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import httpx
@@ -21,11 +21,11 @@ import httpx
 from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor.calendar import WorkCalendar
-from monitor.service.demo.server import DemoServer
 from monitor.evaluate import Evaluation, evaluate
 from monitor.loader import TARGETS_HELP, load_or_report
 from monitor.model import Catalogue
 from monitor.observations import CaseRecords, CollectionResult, MeasureData, ValuePoint
+from monitor.service.demo.server import DemoServer
 from monitor.service.settings import Settings
 from monitor.store import evaluation_dict
 
@@ -100,7 +100,7 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     if catalogue is None:
         return 2
     calendar = WorkCalendar.from_spec(catalogue.calendar)
-    now = args.at or datetime.now(timezone.utc)
+    now = args.at or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=calendar.timezone)
     demo = (DemoServer(lambda: catalogue, lambda: calendar, Settings().demo_seed, clock=lambda: now)

@@ -11,8 +11,8 @@ Case spreadsheets name no agency: their receipt goes to the lead agencies of the
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Mapping, Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,9 +21,9 @@ from alerts.outbox import new_notification
 from alerts.render import local_time, number
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.vocabulary import PRODUCT_NAME
 from monitor.reporting import FileReceipt
 from monitor.service.pages.wording import STATUS_WORDS, reason_zh
+from monitor.vocabulary import PRODUCT_NAME
 
 log = logging.getLogger("monitor.receipts")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
 
 from monitor.service.leases import FeedLeases, fair_share
 

@@ -8,8 +8,8 @@ too: the observations carry the source `report:<agency>:<period>`, which the sto
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import Index, Text, delete
 from sqlalchemy.engine import Engine

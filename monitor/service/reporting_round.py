@@ -18,9 +18,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Sequence
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -32,14 +32,24 @@ from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
 from monitor.model import Catalogue
-from monitor.vocabulary import PRODUCT_NAME
-from monitor.reporting import (Period, agencies_due, due_commitments, due_date, is_reported_period, last_due_period,
-                               late_reason, period_due_around, reports_feeds, send_date)
+from monitor.reporting import (
+    Period,
+    agencies_due,
+    due_commitments,
+    due_date,
+    is_reported_period,
+    last_due_period,
+    late_reason,
+    period_due_around,
+    reports_feeds,
+    send_date,
+)
 from monitor.service import report_tables
 from monitor.service.reports_view import asked_key, overdue_reports
 from monitor.service.signed_links import LinkSigner
-from monitor.spec.feeds import ReportsFeed
 from monitor.service.uploads import upload_link
+from monitor.spec.feeds import ReportsFeed
+from monitor.vocabulary import PRODUCT_NAME
 
 log = logging.getLogger("monitor.reports.round")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from collectors.reporting import write_template
 from monitor.loader import load_or_report
-from monitor.reporting import Period, due_date, feed_of_agency, period_due_around, due_commitments
+from monitor.reporting import Period, due_commitments, due_date, feed_of_agency, period_due_around
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -30,7 +30,7 @@ def cmd_template(args: argparse.Namespace) -> int:
             print(f"报送期应写成 YYYY-MM（如 2026-11），而不是“{args.period}”", file=sys.stderr)
             return 2
     else:
-        period = period_due_around(feed, datetime.now(timezone.utc).astimezone(catalogue.calendar_zone).date())
+        period = period_due_around(feed, datetime.now(UTC).astimezone(catalogue.calendar_zone).date())
     commitments = due_commitments(catalogue, feed.id, agency.id, period)
     out = Path(args.out or f"{agency.id}-{period}.xlsx")
     out.write_bytes(write_template(agency, commitments, period, due_date(feed, period)))
@@ -38,7 +38,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_reports_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_reports_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     reports = sub.add_parser("reports", help="agencies' progress reports")
     commands = reports.add_subparsers(dest="reports_command", required=True)
     template = commands.add_parser("template", help="write an agency's progress-report template (.xlsx)")

@@ -8,15 +8,15 @@ the daemon collects.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from alerts.tables import AlertGroup
-
 from monitor.model import Catalogue
 from monitor.reporting import Period, agencies_due, due_date, last_due_period, reports_feeds
 from monitor.service import report_tables

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     dispute_rate_client: str = "10/10 minutes"
     dispute_rate_agency: str = "5/hour"
 
-    def link_signer(self) -> "LinkSigner":
+    def link_signer(self) -> LinkSigner:
         from monitor.service.signed_links import LinkSigner, load_secret
         secret = load_secret(self.link_secret.get_secret_value() if self.link_secret else None,
                              self.link_secret_file, self.database_url)
@@ -81,11 +81,11 @@ class Settings(BaseSettings):
     def clock(self) -> Callable[[], datetime]:
         return clock_from(self.clock_start, self.clock_anchor)
 
-    def retention(self) -> "Retention":
+    def retention(self) -> Retention:
         from monitor.service.retention import Retention
         return Retention(self.retain_evaluations_days, self.retain_observations_days, self.retain_notifications_days)
 
-    def links(self) -> "LinkBase":
+    def links(self) -> LinkBase:
         """Where links to the pages point (MONITOR_PUBLIC_URL, else the listen address): alerts.settings.link_base."""
         from alerts.settings import link_base
         return link_base(self.public_url, self.listen)
@@ -98,17 +98,17 @@ def clock_from(start: datetime | None, anchor: datetime | None = None) -> Callab
     """The machine's UTC clock, or one that reads `start` at the real instant `anchor` (default: now)
     and advances at real speed; several processes given one anchor share one timeline. Naive: UTC."""
     if start is None:
-        return lambda: datetime.now(timezone.utc)
+        return lambda: datetime.now(UTC)
     origin = _aware(start)
     if anchor is None:
         began = time.monotonic()
         return lambda: origin + timedelta(seconds=time.monotonic() - began)
     offset = origin - _aware(anchor)
-    return lambda: datetime.now(timezone.utc) + offset
+    return lambda: datetime.now(UTC) + offset
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def split_address(address: str) -> tuple[str, int]:

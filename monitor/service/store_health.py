@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
@@ -112,7 +112,7 @@ class StoreHealth:
         """Write and commit one row; the error text when that fails."""
         try:
             with Session(self.engine) as session:
-                session.merge(StoreProbe(id=1, written_at=datetime.now(timezone.utc)))
+                session.merge(StoreProbe(id=1, written_at=datetime.now(UTC)))
                 session.commit()
         except Exception as exc:  # noqa: BLE001 - any failure to write is the answer
             return _describe(exc)

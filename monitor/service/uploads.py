@@ -19,10 +19,10 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +30,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from collectors.reporting import (REPORT_TYPES, UPLOAD_PREFIX, Rejected, ReportRejected, agency_folder, read_report,
-                                  write_template)
+from collectors.reporting import (
+    REPORT_TYPES,
+    UPLOAD_PREFIX,
+    Rejected,
+    ReportRejected,
+    agency_folder,
+    read_report,
+    write_template,
+)
 from monitor.model import Catalogue
 from monitor.reporting import Period, due_commitments, due_date, feed_of_agency
 from monitor.service.pages.html import render

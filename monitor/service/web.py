@@ -25,7 +25,7 @@ import hmac
 import json
 import logging
 import socket
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import anyio.to_thread
 import uvicorn
@@ -39,10 +39,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.service.disputes import web as dispute_pages
-from monitor.service.pages import api, editor, html
-from monitor.service.pages.backend import WebBackend
 from monitor.service.gzipped import Compressed, gzip_body
 from monitor.service.outage import StoreOutage
+from monitor.service.pages import api, editor, html
+from monitor.service.pages.backend import WebBackend
 from monitor.service.web_bounds import SharedCall, timed_protocol
 
 log = logging.getLogger("monitor.web")
@@ -197,7 +197,7 @@ class WebServer:
         address: tuple[str, int] = self._socket.getsockname()[:2]   # an IPv4 or IPv6 socket's: host and port first
         return address
 
-    async def start(self) -> "WebServer":
+    async def start(self) -> WebServer:
         # handler threads compete with collection for the interpreter: a few suffice (per loop)
         anyio.to_thread.current_default_thread_limiter().total_tokens = self._workers
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="web")

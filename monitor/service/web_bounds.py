@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 

@@ -110,14 +110,14 @@ class AlertingSpec(StrictModel):
     alertmanager: list[AlertmanagerSpec] = []
 
     @model_validator(mode="after")
-    def _unique_webhooks(self) -> "AlertingSpec":
+    def _unique_webhooks(self) -> AlertingSpec:
         ids = [w.id for w in self.webhooks]
         if len(ids) != len(set(ids)):
             raise ValueError("webhook ids must be unique")
         return self
 
     @model_validator(mode="after")
-    def _one_path(self) -> "AlertingSpec":
+    def _one_path(self) -> AlertingSpec:
         """Receivers that would tell someone a second time, or that the route would never use, are errors."""
         if self.route == "daemon" and self.alertmanager:
             raise ValueError("route: daemon e-mails the agencies itself, so forwarding to the alertmanager "

@@ -47,7 +47,7 @@ class PausedSpec(StrictModel):
         return unit
 
     @model_validator(mode="after")
-    def _one_form(self) -> "PausedSpec":
+    def _one_form(self) -> PausedSpec:
         forms = [self.field is not None, self.intervals is not None,
                  self.intervals is None and (self.start is not None or self.end is not None)]
         if sum(forms) != 1:

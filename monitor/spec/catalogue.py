@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from monitor.hedges import Hedge
 from monitor.spec.addresses import EmailEntry
 from monitor.spec.alerting import AlertingSpec
 from monitor.spec.common import Duration, Identifier, StrictModel
 from monitor.spec.feeds import FeedSpec
-from monitor.hedges import Hedge
 
 Op = Literal["<=", "<", ">=", ">", "==", "range"]
 Kind = Literal["case_duration", "share", "value", "cumulative", "reduction", "milestone"]
@@ -33,7 +33,7 @@ class Period(StrictModel):
     end: date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         if self.end < self.start:
             raise ValueError("period end is before its start")
         return self
@@ -56,7 +56,7 @@ class AgencyContact(StrictModel):
     phone: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _something(self) -> "AgencyContact":
+    def _something(self) -> AgencyContact:
         if self.person is None and self.phone is None:
             raise ValueError("a contact needs a person or a phone (leave contact out when neither is known)")
         return self
@@ -84,7 +84,7 @@ class Baseline(StrictModel):
     date: dt.date | None = None
 
     @model_validator(mode="after")
-    def _unit_with_value(self) -> "Baseline":
+    def _unit_with_value(self) -> Baseline:
         if self.value is not None and self.unit is None:
             raise ValueError("a baseline value needs its unit")
         return self
@@ -124,7 +124,7 @@ class CommitmentSpec(StrictModel):
     measure: MeasureSpec | str | None = None   # inline, or the name of an entry under `measures`
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CommitmentSpec":
+    def _consistent(self) -> CommitmentSpec:
         if (self.op == "range") != (self.value_max is not None):
             raise ValueError("op 'range' needs value_max, and value_max needs op 'range'")
         if self.value_max is not None and self.value_max < self.value:
@@ -151,7 +151,7 @@ class ExclusionSpec(StrictModel):
     reason: str
 
     @model_validator(mode="after")
-    def _one_selector(self) -> "ExclusionSpec":
+    def _one_selector(self) -> ExclusionSpec:
         if (self.quote is None) == (self.pattern is None):
             raise ValueError("give exactly one of 'quote' or 'pattern'")
         if self.quote is not None and self.document is None:

@@ -8,7 +8,7 @@ fails when the two lists name different kinds.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -23,7 +23,7 @@ class Schedule(StrictModel):
     jitter: Duration = timedelta(seconds=0)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "Schedule":
+    def _exactly_one(self) -> Schedule:
         if (self.interval is None) == (self.cron is None):
             raise ValueError("give exactly one of 'interval' or 'cron'")
         if self.interval is not None and self.interval < timedelta(seconds=1):
@@ -74,7 +74,7 @@ class SeriesSpec(StrictModel):
     where: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _events_alone(self) -> "SeriesSpec":
+    def _events_alone(self) -> SeriesSpec:
         if self.events is not None:
             if self.type != "cases":
                 raise ValueError("'events' belongs to a series of type cases")
@@ -116,7 +116,7 @@ class HttpJsonFeed(FeedBase):
     max_pages: int = Field(default=100, ge=1)
 
     @model_validator(mode="after")
-    def _one_pagination(self) -> "HttpJsonFeed":
+    def _one_pagination(self) -> HttpJsonFeed:
         if self.next_link is not None and self.page_param is not None:
             raise ValueError("give at most one of 'next_link' or 'page_param'")
         return self
@@ -182,7 +182,7 @@ class SqlFeed(FeedBase):
     max_rows: int = Field(default=5_000_000, gt=0)
 
     @model_validator(mode="after")
-    def _one_url(self) -> "SqlFeed":
+    def _one_url(self) -> SqlFeed:
         if (self.url is None) == (self.url_env is None):
             raise ValueError("give exactly one of 'url' or 'url_env'")
         return self
@@ -202,7 +202,7 @@ FEED_SPECS: tuple[type[FeedBase], ...] = (DemoFeed, HttpJsonFeed, HttpCsvFeed, F
 if TYPE_CHECKING:   # a union built from a tuple is opaque to a type checker: every member is a FeedBase
     FeedSpec = FeedBase
 else:
-    FeedSpec = Annotated[Union[FEED_SPECS], Field(discriminator="kind")]
+    FeedSpec = Annotated[FEED_SPECS, Field(discriminator="kind")]
 
 
 def kind_of(spec: type[FeedBase]) -> str:

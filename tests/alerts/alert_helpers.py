@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -16,7 +16,7 @@ from monitor.model import Catalogue
 from monitor.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
-T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 SETUP, FIRMS, ONLINE = "town2021.setup_days", "town2021.new_firms", "town2021.online_share"
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.alert_helpers import Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from monitor.model import Catalogue
 from monitor import migrations
+from monitor.model import Catalogue
 from monitor.store import Store, make_engine
+from tests.alerts.alert_helpers import Cycle, load_fixture_catalogue
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import argparse
 
 import pytest
 
-from tests.alerts.alert_helpers import FIXTURES, SETUP, T0, Cycle, read_mails
 from alerts.cli import add_alert_commands
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from monitor import migrations
 from monitor.store import make_engine
+from tests.alerts.alert_helpers import FIXTURES, SETUP, T0, Cycle, read_mails
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from tests.alerts.alert_helpers import ONLINE, SETUP, T0
 from alerts.metrics import AlertMetrics
 from alerts.pipeline import AlertPipeline
 from monitor import names
 from monitor.calendar import WorkCalendar
 from monitor.service.retention import Retention, prune
+from tests.alerts.alert_helpers import ONLINE, SETUP, T0
 
 
 def test_backlog_sent_failed_and_firing_are_exported_by_channel(cycle, pipeline):

@@ -6,21 +6,22 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.engine import TARGET
 from alerts.pipeline import AlertPipeline
 from alerts.render import local_time
 from alerts.tables import AlertState
 from monitor.cases import OffendingCase
 from monitor.store import unpack_offending
+from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 
 ALERT_TABLES = ("alert_state", "alert_transition", "alert_group", "alert_onboarding", "notification",
                 "delivery_attempt")

@@ -15,13 +15,13 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, FIXTURES, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.tables import Notification
 from monitor import names
 from monitor.generators import rules
 from monitor.loader import ConfigError, load_catalogue
 from monitor.spec.alerting import ROUTES, AlertingSpec
+from tests.alerts.alert_helpers import FIRMS, FIXTURES, SETUP, T0, Cycle, load_fixture_catalogue
 
 AGENCY = "market@town.agencies.example"
 RECEIVERS = {"none": [], "one": [{"url": "http://alertmanager.test:9093"}]}

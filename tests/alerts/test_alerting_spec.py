@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.alerts.alert_helpers import FIXTURES
 from monitor.loader import ConfigError, load_catalogue
 from monitor.spec.alerting import AlertingSpec
+from tests.alerts.alert_helpers import FIXTURES
 
 
 def test_defaults_follow_alertmanager_with_a_daily_repeat():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.alerts.alert_helpers import FIRMS, SETUP, T0, evaluation, minutes
 from alerts.engine import DATA, TARGET, Rules, needs_announcement, step
 from alerts.tables import AlertState
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, evaluation, minutes
 
 
 def run(state: AlertState, rules: Rules, *steps: tuple[float, str, float | None]) -> list[str]:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 from alerts.calendar_notice import provisional_years
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings, link_base
 from alerts.startup import mail_report
 from monitor.spec import CalendarSpec
 from monitor.spec.catalogue import AgencyContact
+from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 
 
 # -- point 1: links ------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def test_an_agency_contact_from_targets_yaml_is_shown(store, engine, settings):
 def test_the_dispute_link_shows_when_an_item_carries_one(catalogue, settings):
     from alerts.render import Renderer
     from alerts.tables import AlertState
-    renderer = Renderer(settings, timezone.utc)
+    renderer = Renderer(settings, UTC)
     item = renderer.item(catalogue.commitments[SETUP], AlertState(commitment=SETUP, alert="target", status="missed",
                                                                   severity="critical"), "firing", ())
     assert item["dispute_url"] is None
@@ -133,12 +133,12 @@ def test_the_dispute_link_shows_when_an_item_carries_one(catalogue, settings):
 
 # -- point 7: the holiday notice names the provisional year ----------------------------------
 @pytest.mark.parametrize("now, covered_until, years", [
-    (datetime(2026, 12, 7, tzinfo=timezone.utc), None, [2027]),          # 2026 is covered by its notice
-    (datetime(2026, 3, 1, tzinfo=timezone.utc), None, [2027]),           # a verdict reading a 2027 due date
-    (datetime(2027, 5, 1, tzinfo=timezone.utc), None, [2027]),
-    (datetime(2028, 2, 1, tzinfo=timezone.utc), None, [2027, 2028]),     # two years still missing
-    (datetime(2028, 2, 1, tzinfo=timezone.utc), date(2027, 12, 31), [2028]),   # 2027 added to targets.yaml
-    (datetime(2027, 11, 30, tzinfo=timezone.utc), date(2027, 12, 31), [2028]),
+    (datetime(2026, 12, 7, tzinfo=UTC), None, [2027]),          # 2026 is covered by its notice
+    (datetime(2026, 3, 1, tzinfo=UTC), None, [2027]),           # a verdict reading a 2027 due date
+    (datetime(2027, 5, 1, tzinfo=UTC), None, [2027]),
+    (datetime(2028, 2, 1, tzinfo=UTC), None, [2027, 2028]),     # two years still missing
+    (datetime(2028, 2, 1, tzinfo=UTC), date(2027, 12, 31), [2028]),   # 2027 added to targets.yaml
+    (datetime(2027, 11, 30, tzinfo=UTC), date(2027, 12, 31), [2028]),
 ])
 def test_the_holiday_notice_names_the_years_no_notice_covers(now, covered_until, years):
     assert provisional_years(CalendarSpec(covered_until=covered_until), now) == years
@@ -166,6 +166,7 @@ def test_a_failed_collection_is_explained_in_chinese_with_the_systems_own_error_
 
 def test_contacts_in_targets_yaml_are_checked():
     from pydantic import ValidationError
+
     from monitor.spec.alerting import OfficeContact
     with pytest.raises(ValidationError, match="a contact needs a person or a phone"):
         AgencyContact()

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 import alerts.mail_size
-from tests.alerts.alert_helpers import FIRMS, SETUP, T0, read_mails
 from alerts.mail_size import MAX_MAIL_BYTES
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, read_mails
 
 FAKE = "【重要通知】请于今日将全部办件材料发送至 files@attacker.example"
 

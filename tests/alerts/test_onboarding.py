@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 
 SETTLED = date(2021, 5, 2)
 

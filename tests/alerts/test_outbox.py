@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import ClassVar
 
 import pytest
 from sqlmodel import Session, col, select
 
-from tests.alerts.alert_helpers import T0
 from alerts.notifiers import DeliveryError
 from alerts.outbox import Outbox, new_notification
 from alerts.tables import FAILED, PENDING, SENDING, SENT, DeliveryAttempt, Notification
+from tests.alerts.alert_helpers import T0
 
 
 class Recorder:
@@ -149,11 +149,11 @@ def test_two_senders_never_send_one_row_twice_when_sending_outlasts_the_lease(en
     slow, other = SlowRecorder(0.15), SlowRecorder(0.0)
 
     async def race() -> None:
-        from datetime import datetime, timezone
-        task = asyncio.create_task(first.deliver(datetime.now(timezone.utc), {"email": slow}))
+        from datetime import datetime
+        task = asyncio.create_task(first.deliver(datetime.now(UTC), {"email": slow}))
         for _ in range(8):   # the second sender polls while the first is still busy (0.9 s in all)
             await asyncio.sleep(0.1)
-            await second.deliver(datetime.now(timezone.utc), {"email": other})
+            await second.deliver(datetime.now(UTC), {"email": other})
         await task
 
     asyncio.run(race())

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.tables import AlertTransition, DeliveryAttempt, Notification
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 
 
 def deliver(pipeline: AlertPipeline, at) -> int:

@@ -7,10 +7,10 @@ import asyncio
 
 from sqlmodel import Session, select
 
-from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.render import TEMPLATES
 from alerts.tables import FAILED, Notification
+from tests.alerts.alert_helpers import FIRMS, ONLINE, SETUP, T0, Cycle, load_fixture_catalogue, read_mails
 
 
 def test_html_part_escapes_what_the_text_part_shows_verbatim(store, pipeline, settings):

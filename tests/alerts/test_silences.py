@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 from alerts.pipeline import AlertPipeline
 from alerts.silences import add_silence, expire_silence, in_window
 from alerts.tables import SILENCED, Notification
 from monitor.spec.alerting import MaintenanceWindowSpec
+from tests.alerts.alert_helpers import FIRMS, SETUP, T0, Cycle, load_fixture_catalogue, minutes, read_mails
 
 
 def notifications(engine) -> list[Notification]:
@@ -68,17 +68,17 @@ def test_maintenance_window_in_targets_mutes_alerts_in_its_own_time_zone(store, 
 
 def test_window_past_midnight_counts_from_the_day_it_starts():
     window = MaintenanceWindowSpec(name="夜间", days=["sat"], start="22:00", end="06:00", timezone="Asia/Shanghai")
-    shanghai_sunday_0300 = datetime(2026, 5, 2, 19, 0, tzinfo=timezone.utc)     # Sun 03:00 +08:00
-    shanghai_sunday_2300 = datetime(2026, 5, 3, 15, 0, tzinfo=timezone.utc)     # Sun 23:00 +08:00
+    shanghai_sunday_0300 = datetime(2026, 5, 2, 19, 0, tzinfo=UTC)     # Sun 03:00 +08:00
+    shanghai_sunday_2300 = datetime(2026, 5, 3, 15, 0, tzinfo=UTC)     # Sun 23:00 +08:00
     assert in_window(window, shanghai_sunday_0300)
     assert not in_window(window, shanghai_sunday_2300)
 
 
 def test_window_follows_daylight_saving_in_zones_that_have_it():
     window = MaintenanceWindowSpec(name="berlin", days=["mon"], start="09:00", end="10:00", timezone="Europe/Berlin")
-    assert in_window(window, datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc))    # CET: 09:30
-    assert in_window(window, datetime(2026, 7, 6, 7, 30, tzinfo=timezone.utc))    # CEST: 09:30
-    assert not in_window(window, datetime(2026, 7, 6, 8, 30, tzinfo=timezone.utc))
+    assert in_window(window, datetime(2026, 1, 5, 8, 30, tzinfo=UTC))    # CET: 09:30
+    assert in_window(window, datetime(2026, 7, 6, 7, 30, tzinfo=UTC))    # CEST: 09:30
+    assert not in_window(window, datetime(2026, 7, 6, 8, 30, tzinfo=UTC))
 
 
 def test_an_expired_silence_releases_the_held_alert_at_the_next_delivery_without_a_new_cycle(

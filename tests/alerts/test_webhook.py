@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import Session, select
 
-from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue
 from alerts.pipeline import AlertPipeline
 from alerts.tables import FAILED, SENT, Notification
+from tests.alerts.alert_helpers import SETUP, T0, Cycle, load_fixture_catalogue
 
 
 class Hook:

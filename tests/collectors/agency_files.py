@@ -6,7 +6,7 @@ information line, the header (on one row or split over two), the cases, a 合计
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 

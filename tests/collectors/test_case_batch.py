@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.case_batch import CaseRows, build_case_batches
 from collectors.records import build_case_records
 from collectors.timebounds import TimeWindow
-from tests.collectors.helpers import NOW, TZ
+from tests.collectors.helpers import NOW, TZ, feed
 from tests.collectors.test_hostile_data import collect_with, json_answer
-from tests.collectors.helpers import feed
 
 TIMES = ["2024-06-03T09:30:00", "2024-06-04 10:00", "2024-06-05", " 2024-06-03 08:00:00 ", "2024年6月3日 9:05",
          "2024-06-03T09:30:00+00:00", "1900-01-01", "9999-12-30", "2024-02-30", "garbage", "", "  ", None,

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.arrow_text import to_text
-from collectors.records import (MAX_CASE_ID_CHARS, OPEN_MARKERS, _all_distinct, _id_keys, _one_local_time, _repeated,
-                                completion_text, control_characters, id_checks, parse_local_times)
+from collectors.records import (
+    MAX_CASE_ID_CHARS,
+    OPEN_MARKERS,
+    _all_distinct,
+    _id_keys,
+    _one_local_time,
+    _repeated,
+    completion_text,
+    control_characters,
+    id_checks,
+    parse_local_times,
+)
 from tests.collectors.helpers import TZ
 
 CONTROL = {*range(0x01, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}

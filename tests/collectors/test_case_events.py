@@ -7,7 +7,8 @@ import random
 from datetime import datetime, timedelta
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.series import Table, extract_table
 from tests.collectors.helpers import NOW, TZ, feed

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from collectors.base import FeedError
 from collectors.http import Body
@@ -223,7 +224,7 @@ def test_arrow_reads_pages_of_text_and_nulls_and_leaves_other_values_to_msgspec(
     assert read_by([CASES], body({"data": text_only})) == ["read_with_arrow", "read_with_msgspec"]
     assert read_by([CASES], body({"data": ROWS})) == ["read_with_msgspec"]                  # an id that is a number
     assert read_by([CASES], body({"data": [{"编号": "A", "受理时间": {"t": 1}}]})) == ["read_with_msgspec"]
-    twice = '{"data": [{"编号": "A", "编号": "B", "受理时间": "2024-06-03"}]}'.encode("utf-8")
+    twice = '{"data": [{"编号": "A", "编号": "B", "受理时间": "2024-06-03"}]}'.encode()
     assert read_by([CASES], body(None, twice)) == ["read_with_msgspec"]                     # a key written twice
     ids = both_ways([CASES], body(None, twice)).cases[0].ids
     assert ids is not None and ids.tolist() == ["B"]             # the last one, as json.loads

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collectors import records
 from collectors.records import _repeated, build_case_records, parse_local_times
@@ -30,7 +31,7 @@ def test_impossible_or_garbage_values_become_nat():
 
 
 def test_datetime_objects_from_spreadsheets_and_drivers_are_accepted():
-    values = [datetime(2024, 3, 5, 9, 30), date(2024, 3, 5), datetime(2024, 3, 5, 1, 30, tzinfo=timezone.utc)]
+    values = [datetime(2024, 3, 5, 9, 30), date(2024, 3, 5), datetime(2024, 3, 5, 1, 30, tzinfo=UTC)]
     assert list(parse_local_times(values, TZ)) == [T("2024-03-05T09:30"), T("2024-03-05T00:00"), T("2024-03-05T09:30")]
 
 

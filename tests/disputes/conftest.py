@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from alerts.settings import AlertSettings
-from tests.disputes.dispute_helpers import (ALERT_FIXTURES, FIRMS, ONLINE, SECRET, SETUP, SITE, Backend, Browser, make_desk,
-                             verdict)
 from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
@@ -17,6 +15,18 @@ from monitor.service.disputes.desk import DisputeDesk
 from monitor.service.signed_links import LinkSigner
 from monitor.service.web import build_app
 from monitor.store import Store, make_engine
+from tests.disputes.dispute_helpers import (
+    ALERT_FIXTURES,
+    FIRMS,
+    ONLINE,
+    SECRET,
+    SETUP,
+    SITE,
+    Backend,
+    Browser,
+    make_desk,
+    verdict,
+)
 
 
 @pytest.fixture

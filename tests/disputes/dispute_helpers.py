@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,7 +25,7 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.signed_links import LinkSigner
 
 ALERT_FIXTURES = Path(__file__).parents[1] / "alerts" / "fixtures"
-T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 SECRET = "dispute-test-secret-0123456789"
 SITE = "http://testserver"          # the in-process client's host, and the public URL of the links
 SETUP, FIRMS, ONLINE = "town2021.setup_days", "town2021.new_firms", "town2021.online_share"

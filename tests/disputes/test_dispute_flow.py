@@ -12,11 +12,25 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from alerts.pipeline import AlertPipeline
-from tests.disputes.dispute_helpers import ALERT_FIXTURES, OPS, SECRET, SETUP, SITE, T0, ONLINE, verdict
-from tests.disputes.dispute_helpers import PDF, form_path, open_form, post, read_mails, text_of
 from monitor.disputes import Dispute
 from monitor.service.cli import main
 from monitor.service.disputes.desk import dispute_token
+from tests.disputes.dispute_helpers import (
+    ALERT_FIXTURES,
+    ONLINE,
+    OPS,
+    PDF,
+    SECRET,
+    SETUP,
+    SITE,
+    T0,
+    form_path,
+    open_form,
+    post,
+    read_mails,
+    text_of,
+    verdict,
+)
 
 MARKET = "market@town.agencies.example"
 

@@ -11,11 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from alerts.tables import Notification
-from tests.disputes.dispute_helpers import OPS, SETUP, Backend, Browser, make_desk
-from tests.disputes.dispute_helpers import PDF, open_form, post
 from monitor.disputes import Dispute
 from monitor.service.disputes.evidence import MAX_BYTES
 from monitor.service.web import build_app
+from tests.disputes.dispute_helpers import OPS, PDF, SETUP, Backend, Browser, make_desk, open_form, post
 
 REASON = "系统漏计了12件"
 

@@ -9,9 +9,8 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from alerts.pipeline import AlertPipeline
-from tests.disputes.dispute_helpers import FIRMS, SETUP, T0, verdict
-from tests.disputes.dispute_helpers import read_mails, text_of
 from monitor.disputes import Disputes, NewDispute
+from tests.disputes.dispute_helpers import FIRMS, SETUP, T0, read_mails, text_of, verdict
 
 MARKET = "market@town.agencies.example"
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import sqlalchemy
 
-from monitor.service.settings import Settings
 from monitor.service.daemon import open_store
+from monitor.service.settings import Settings
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
 from tests.faults.tcp_proxy import TcpProxy

@@ -20,10 +20,10 @@ from sqlalchemy import create_engine
 
 from collectors import file_drop, file_reader, runner
 from collectors.base import FetchContext
+from monitor import migrations
 from monitor.loader import ConfigError, load_catalogue
 from monitor.service.cli import main as monitor_main
 from monitor.spec.feeds import FileFeed
-from monitor import migrations
 from monitor.store import Store, make_engine
 from tests.collectors import agency_files as af
 from tests.collectors.helpers import TZ, collect_once, feed

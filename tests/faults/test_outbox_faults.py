@@ -8,15 +8,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from alerts.outbox import new_notification
-from tests.smtp_sink import SmtpSink, _Handler
 from monitor import migrations
 from monitor.store import make_engine
 from tests.integration.daemon_process import ROOT
+from tests.smtp_sink import SmtpSink, _Handler
 
 SECONDS_PER_MESSAGE = 0.4
 LEASE_SECONDS = 1
@@ -29,7 +29,7 @@ class SlowHandler(_Handler):
 
 
 class SlowSink(SmtpSink):
-    def start(self) -> "SlowSink":
+    def start(self) -> SlowSink:
         from aiosmtpd.controller import Controller
         self._controller = Controller(SlowHandler(self), hostname="127.0.0.1", port=self.port,
                                       server_hostname="127.0.0.1")
@@ -42,7 +42,7 @@ def test_two_senders_and_a_slow_server_deliver_each_message_exactly_once(tmp_pat
     engine = make_engine(f"sqlite:///{database}")
     migrations.upgrade(engine)
     with Session(engine) as session:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         session.add_all(new_notification(now, group_key=f"agency:a{i}", kind="alert", channel="email",
                                          to_addrs=[f"a{i}@agencies.example"], subject=f"测试{i}", body_text="正文")
                         for i in range(8))

@@ -16,11 +16,11 @@ import pytest
 import sqlalchemy
 from aiosmtpd.smtp import AuthResult
 
-from tests.smtp_sink import SmtpSink
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_reachable
-from tests.faults.tcp_proxy import TcpProxy
 from tests.faults.harness import catalogue_yaml, daemon_for, feed_yaml, sample, unavailable, write_targets
+from tests.faults.tcp_proxy import TcpProxy
 from tests.integration.daemon_process import ROOT, free_port
+from tests.smtp_sink import SmtpSink
 
 
 def outside_address() -> str:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitor.loader import ConfigError, load_catalogue
 from tests.faults.harness import catalogue_yaml, feed_yaml, write_targets

@@ -4,7 +4,8 @@ Grafana's variable substitution. Only the tests need these (moved from monitor/g
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _METRIC_RE = re.compile(r"\b(?:commitment|monitor)_[a-z_]+\b")
 

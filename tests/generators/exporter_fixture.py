@@ -9,18 +9,17 @@ every status represented.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry
 
 from alerts.pipeline import AlertPipeline
-from monitor import names
+from monitor import migrations, names
 from monitor.evaluate import Evaluation
-from monitor.service.commitment_metrics import CommitmentCollector
-from monitor.service.daemon_metrics import DaemonMetrics
 from monitor.model import Catalogue
 from monitor.observations import CollectionResult
-from monitor import migrations
+from monitor.service.commitment_metrics import CommitmentCollector
+from monitor.service.daemon_metrics import DaemonMetrics
 from monitor.store import make_engine
 
 
@@ -37,7 +36,7 @@ def synthetic_board(catalogue: Catalogue, now: datetime) -> dict[str, Evaluation
 
 
 def full_registry(catalogue: Catalogue, now: datetime | None = None) -> CollectorRegistry:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     registry = CollectorRegistry()
     board = synthetic_board(catalogue, now)
     registry.register(CommitmentCollector(lambda: catalogue, lambda: board))

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from monitor import names
 from monitor.generators import grafana, rules
-from tests.generators import dashboard_queries
 from monitor.spec.alerting import ROUTES
+from tests.generators import dashboard_queries
 from tests.generators.grafana_model import problems
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
+
 from tests.needs import tool
 
 ROOT = Path(__file__).resolve().parents[2]

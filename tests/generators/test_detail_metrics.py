@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from prometheus_client import generate_latest
@@ -54,5 +54,5 @@ def test_the_alert_families_the_dashboards_read_come_from_the_real_exporter(ship
         assert {tuple(s.labels) for s in family.samples if not s.name.endswith("_created")} == {(names.CHANNEL_LABEL,)}
     backlog = registry.get_sample_value(names.METRIC_OUTBOX_BACKLOG, {names.CHANNEL_LABEL: "email"})
     assert backlog is not None and backlog > 0
-    statuses = [e.status for e in synthetic_board(shipped_catalogue, datetime.now(timezone.utc)).values()]
+    statuses = [e.status for e in synthetic_board(shipped_catalogue, datetime.now(UTC)).values()]
     assert registry.get_sample_value(names.METRIC_ALERTS_FIRING, {"severity": "critical"}) == statuses.count("missed")

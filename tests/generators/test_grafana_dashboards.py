@@ -13,9 +13,9 @@ import yaml
 
 from monitor import names
 from monitor.generators import grafana, overview
-from tests.generators import dashboard_queries
 from monitor.generators.cli import add_generator_commands
 from monitor.generators.panels import DATASOURCE_UID
+from tests.generators import dashboard_queries
 from tests.needs import tool
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from tests.integration.daemon_process import ROOT
 from tests.needs import missing
 

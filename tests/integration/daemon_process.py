@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every daemon of one test session shares one timeline: CLOCK_START at the session's first instant
 # (MONITOR_CLOCK_ANCHOR), so replicas and successors agree on the time.
 CLOCK_START = "2026-06-15T10:00:00+08:00"
-CLOCK_ANCHOR = datetime.now(timezone.utc).isoformat()
+CLOCK_ANCHOR = datetime.now(UTC).isoformat()
 
 
 def daemon_now() -> datetime:
     """What a daemon under test reads as now."""
-    return datetime.fromisoformat(CLOCK_START) + (datetime.now(timezone.utc) - datetime.fromisoformat(CLOCK_ANCHOR))
+    return datetime.fromisoformat(CLOCK_START) + (datetime.now(UTC) - datetime.fromisoformat(CLOCK_ANCHOR))
 
 
 def wait_for(condition, timeout: float, process: subprocess.Popen | None, log: Path, what: str) -> None:
@@ -62,10 +62,10 @@ class DaemonProcess:
         self.args = [sys.executable, "-m", "monitor", "run"] + (["--demo"] if demo else [])
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> "DaemonProcess":
+    def start(self, timeout: float = 30) -> DaemonProcess:
         return self.spawn().wait_ready(timeout)
 
-    def spawn(self) -> "DaemonProcess":
+    def spawn(self) -> DaemonProcess:
         """Start the process without waiting (several replicas racing for the feeds start this way)."""
         with self.log.open("ab") as log:
             # in its own folder: the shipped drop folders (var/reports, var/cases/...) are relative to it
@@ -73,7 +73,7 @@ class DaemonProcess:
                                             stderr=subprocess.STDOUT)
         return self
 
-    def wait_ready(self, timeout: float = 30) -> "DaemonProcess":
+    def wait_ready(self, timeout: float = 30) -> DaemonProcess:
         self.wait_until(lambda: httpx.get(self.url + "/healthz", timeout=1).status_code == 200, timeout)
         return self
 

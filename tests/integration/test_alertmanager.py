@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import Notification
-from tests.smtp_sink import free_port
+from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor import migrations
-from tests.needs import missing
 from monitor.store import Store, make_engine
+from tests.needs import missing
+from tests.smtp_sink import free_port
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "alerts" / "fixtures"
@@ -85,7 +85,7 @@ def test_alertmanager_receives_lists_and_resolves_commitment_alerts(alertmanager
     catalogue = dataclasses.replace(catalogue, alerting=spec)
     pipeline = AlertPipeline(engine, AlertSettings(_env_file=None, maildir=tmp_path / "mail"))
     store = Store(engine)
-    now = datetime.now(timezone.utc) - timedelta(seconds=2)   # resolved times must not lie in the future
+    now = datetime.now(UTC) - timedelta(seconds=2)   # resolved times must not lie in the future
 
     def cycle(at: datetime, status: str, actual: float) -> None:
         evaluations = [Evaluation(commitment="town2021.setup_days", evaluated_at=at, status=status, actual=actual,

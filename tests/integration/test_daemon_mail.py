@@ -17,11 +17,11 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from alerts.render import number
-from tests.smtp_sink import Received, SmtpSink, free_port
 from monitor import names
 from monitor.display_text import shown
 from monitor.verdict_text import unit_word
 from tests.integration.daemon_process import ROOT, DaemonProcess
+from tests.smtp_sink import Received, SmtpSink, free_port
 
 pytestmark = pytest.mark.integration
 

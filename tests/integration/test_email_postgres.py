@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,16 @@ from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import SENT, DeliveryAttempt, Notification
-from tests.smtp_sink import SmtpSink
+from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor import migrations
 from monitor.store import make_engine
+from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "alerts" / "fixtures"
-T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def engine(postgres_url):
 def test_two_senders_on_postgresql_never_send_the_same_message_twice(postgres_url, engine, tmp_path):
     count = 40
     with Session(engine) as session:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         session.add_all(new_notification(now, group_key=f"agency:a{i}", kind="alert", channel="email",
                                          to_addrs=[f"a{i}@agencies.example"], subject=f"测试{i}", body_text="正文")
                         for i in range(count))

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,16 +18,16 @@ from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import FAILED, SENT, DeliveryAttempt, Notification
-from tests.smtp_sink import SmtpSink
+from monitor import migrations
 from monitor.evaluate import Evaluation
 from monitor.loader import load_catalogue
-from monitor import migrations
 from monitor.store import Store, make_engine
+from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "alerts" / "fixtures"
-T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_refused_recipient_is_a_permanent_failure_recorded_at_once(sink, engine,
 
 def queue_mails(engine, count: int) -> None:
     with Session(engine) as session:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         session.add_all(new_notification(now, group_key=f"agency:a{i}", kind="alert", channel="email",
                                          to_addrs=[f"a{i}@agencies.example"], subject=f"【营商环境承诺监测】测试{i}",
                                          body_text=f"第{i}封") for i in range(count))

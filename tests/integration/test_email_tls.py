@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,13 @@ from alerts.outbox import new_notification
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
 from alerts.tables import PENDING, SENT, Notification
-from tests.smtp_sink import SmtpSink
 from monitor import migrations
-from tests.needs import tool
 from monitor.store import make_engine
+from tests.needs import tool
+from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ server on 127.0.0.1; then through the evaluator, two promises in different units
 from __future__ import annotations
 
 import json
+
 import numpy as np
 import pytest
 

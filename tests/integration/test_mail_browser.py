@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -25,7 +25,7 @@ from tests.integration.daemon_process import ROOT
 pytestmark = pytest.mark.integration
 
 FIXTURES = ROOT / "tests" / "alerts" / "fixtures"
-T0 = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 PHONE = 390
 
 

@@ -19,8 +19,8 @@ import pytest
 
 from monitor import names
 from monitor.generators import feeds, rules
-from tests.generators.dashboard_queries import fill_variables, metric_names, panel_queries, variable_queries
 from monitor.loader import load_catalogue
+from tests.generators.dashboard_queries import fill_variables, metric_names, panel_queries, variable_queries
 from tests.integration.daemon_process import ROOT, DaemonProcess, free_port, wait_for
 from tests.needs import missing
 
@@ -72,7 +72,7 @@ class Prometheus:
                      f"--web.listen-address=127.0.0.1:{self.port}"]
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Prometheus":
+    def start(self) -> Prometheus:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
         self.wait_until(lambda: httpx.get(self.url + "/-/ready", timeout=1).status_code == 200, 30)

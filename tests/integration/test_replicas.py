@@ -17,9 +17,9 @@ import httpx
 import pytest
 import sqlalchemy
 
-from tests.smtp_sink import SmtpSink
 from tests.collectors.feed_server import FeedServer
 from tests.integration.daemon_process import DaemonProcess, daemon_now, wait_for
+from tests.smtp_sink import SmtpSink
 from tests.test_loader import VALID
 
 pytestmark = pytest.mark.integration

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import httpx
 import pytest
@@ -19,7 +19,7 @@ from monitor.service.pages.views import HistoryPoint, Snapshot
 from monitor.service.web import build_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 
 
 @dataclass

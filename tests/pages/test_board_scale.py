@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from monitor.service.pages import views
 from monitor.service.web import build_app
 from tests.pages.conftest import Client, FakeBackend
 
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "synthetic.py"
 
 

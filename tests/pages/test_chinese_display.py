@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -17,7 +17,6 @@ import pytest
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from tests.pages.conftest import Client, FakeBackend
 from monitor import migrations
 from monitor.display_text import editor_reason as reason_zh
 from monitor.display_text import shown
@@ -26,9 +25,10 @@ from monitor.loader import load_catalogue
 from monitor.model import Catalogue
 from monitor.service.web import build_app
 from monitor.store import Store, make_engine
+from tests.pages.conftest import Client, FakeBackend
 from tests.pages.test_pages import text_of
 
-NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 TITLE = "嘉定區(qū)加強集成創(chuàng)新優(yōu)化營商環(huán)境行動方案"
 QUOTE = "企業開辦時間壓縮至1個工作日以內"
 SEED = f"""{TITLE}

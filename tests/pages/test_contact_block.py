@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.pages.conftest import Client, FakeBackend
 from monitor.service.web import build_app
 from monitor.spec.alerting import OfficeContact
 from monitor.spec.catalogue import AgencyContact
+from tests.pages.conftest import Client, FakeBackend
 from tests.pages.test_pages import text_of
 
 

@@ -9,7 +9,7 @@ import csv
 import dataclasses
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -20,7 +20,6 @@ import pytest
 
 from alerts.pipeline import AlertPipeline
 from alerts.settings import AlertSettings
-from tests.pages.conftest import FIXTURES
 from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation, evaluate
@@ -29,9 +28,10 @@ from monitor.model import Catalogue
 from monitor.observations import CaseRecords, MeasureData
 from monitor.store import Store, make_engine
 from monitor.verdict_text import CASE_COLUMNS, case_row, sentence
+from tests.pages.conftest import FIXTURES
 from tests.pages.test_pages import text_of
 
-NOW = datetime(2021, 6, 1, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2021, 6, 1, 2, 0, tzinfo=UTC)
 CID = "town2021.property_days"
 N_LATE = 12
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from html.parser import HTMLParser
 
 
@@ -114,11 +115,11 @@ def test_stylesheet_is_served_by_the_daemon_itself(client):
 
 
 def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from monitor.service.pages.charts import Point, history_svg
-    t0 = datetime(2021, 12, 1, tzinfo=timezone.utc)
+    t0 = datetime(2021, 12, 1, tzinfo=UTC)
     points = [Point(t0 + timedelta(days=d), 10.0 * d, 100.0, "at_risk") for d in range(10)]
     zone = ZoneInfo("Asia/Shanghai")
     inside = history_svg(points, None, date(2021, 12, 15), "家", zone)
@@ -130,13 +131,13 @@ def test_history_chart_marks_a_deadline_in_view_and_names_one_outside_it():
 
 
 def test_board_lists_deadlines_due_within_ninety_days(catalogue, board):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from monitor.service.pages import views
-    near = views.board(views.Snapshot(catalogue, board, datetime(2021, 11, 15, tzinfo=timezone.utc)))
+    near = views.board(views.Snapshot(catalogue, board, datetime(2021, 11, 15, tzinfo=UTC)))
     assert [r["id"] for r in near["due_soon"]] == ["town2021.new_firms"]
-    far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=timezone.utc)))
-    past = views.board(views.Snapshot(catalogue, board, datetime(2022, 1, 1, tzinfo=timezone.utc)))
+    far = views.board(views.Snapshot(catalogue, board, datetime(2021, 6, 1, tzinfo=UTC)))
+    past = views.board(views.Snapshot(catalogue, board, datetime(2022, 1, 1, tzinfo=UTC)))
     assert far["due_soon"] == [] and past["due_soon"] == []
 
 

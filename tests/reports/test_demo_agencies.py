@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import openpyxl
@@ -17,10 +17,10 @@ from collectors.base import FetchContext
 from collectors.runner import collect
 from monitor import migrations
 from monitor.calendar import WorkCalendar
-from monitor.service import receipts, report_tables
-from monitor.service.daemon import evaluate_feed
 from monitor.evaluate import Evaluation
 from monitor.reporting import agencies_due, last_due_period
+from monitor.service import receipts, report_tables
+from monitor.service.daemon import evaluate_feed
 from monitor.service.demo.agencies import DemoAgencies
 from monitor.service.reporting_round import ReportingRound, mark_late
 from monitor.service.signed_links import LinkSigner
@@ -28,7 +28,7 @@ from monitor.spec.feeds import ReportsFeed
 from monitor.store import Store, make_engine
 from tests.reports.helpers import catalogue_in
 
-NOW = datetime(2026, 12, 7, 3, tzinfo=timezone.utc)   # the 2026-10 reports were due on 2026-11-10
+NOW = datetime(2026, 12, 7, 3, tzinfo=UTC)   # the 2026-10 reports were due on 2026-11-10
 
 
 def test_the_demo_simulates_every_feed_with_receipts_a_late_agency_and_a_corrected_report(

@@ -11,8 +11,8 @@ import httpx
 
 from collectors.base import FetchContext
 from collectors.runner import collect
-from monitor.store import Store, make_engine
 from monitor import migrations
+from monitor.store import Store, make_engine
 from tests.reports.helpers import NOW, TZ, catalogue_in, drop, fill, template
 
 

@@ -10,15 +10,15 @@ from sqlmodel import Session, select
 
 from alerts.tables import Notification
 from monitor import migrations
+from monitor.calendar import WorkCalendar
 from monitor.service import receipts, report_tables
 from monitor.service.daemon import evaluate_feed
-from monitor.calendar import WorkCalendar
 from monitor.service.pages import views
 from monitor.service.pages.views import Snapshot
 from monitor.service.reports_view import ReportsView
 from monitor.store import Store, make_engine
-from tests.collectors.test_file_drop import drop_feed, write_xlsx
 from tests.collectors.helpers import collect_once
+from tests.collectors.test_file_drop import drop_feed, write_xlsx
 from tests.reports.helpers import NOW, catalogue_in, drop, fill, template
 from tests.reports.test_intake import collect_reports, good_gov_report
 

@@ -15,11 +15,11 @@ from alerts.pipeline import AlertPipeline
 from alerts.tables import Notification
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation
+from monitor.service import report_tables
 from monitor.service.daemon import evaluate_feed
 from monitor.service.pages import views
 from monitor.service.pages.views import Snapshot
 from monitor.service.reporting_round import ReportingRound, mark_late
-from monitor.service import report_tables
 from monitor.service.reports_view import ReportsView
 from monitor.service.signed_links import LinkSigner
 from monitor.service.uploads import PURPOSE

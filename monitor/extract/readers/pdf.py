@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from monitor.extract.readers import UnreadableDocument
-from monitor.extract.readers import limits
+from monitor.extract.readers import UnreadableDocument, limits
 from monitor.extract.readers.limits import MAX_FILE_BYTES, check_file_size
 
 # Fewer visible characters than this per page means images of pages, not text.
@@ -74,8 +73,8 @@ def _page_text(page: Any) -> str:
 
 def pdf_text(path: Path) -> str:
     import pdfplumber
-    from pdfminer.psparser import PSException   # every pdfminer error (syntax, EOF, encryption ...)
-    from pdfplumber.utils.exceptions import PdfminerException   # pdfplumber's wrapper of them
+    from pdfminer.psparser import PSException  # every pdfminer error (syntax, EOF, encryption ...)
+    from pdfplumber.utils.exceptions import PdfminerException  # pdfplumber's wrapper of them
 
     check_file_size(path, MAX_FILE_BYTES)
     try:

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def _when() -> "sa.Column[object]":
+def _when() -> sa.Column[object]:
     return sa.Column("received_at", sa.DateTime(timezone=True), nullable=False)
 
 

@@ -20,9 +20,9 @@ import hashlib
 import io
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 from collectors.reporting import write_template
 from monitor.calendar import WorkCalendar

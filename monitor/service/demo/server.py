@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs
 
 from monitor.calendar import WorkCalendar
-from monitor.service.demo.generate import demo_payload
 from monitor.model import Catalogue
+from monitor.service.demo.generate import demo_payload
 
 PATH = "/demo/series.json"
 
@@ -22,7 +22,7 @@ class DemoServer:
     def __init__(self, catalogue: Callable[[], Catalogue], calendar: Callable[[], WorkCalendar], seed: int,
                  host: str = "127.0.0.1", port: int = 0, clock: Callable[[], datetime] | None = None):
         self._catalogue, self._calendar, self._seed = catalogue, calendar, seed
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._cache: tuple[tuple[int, datetime], dict[str, bytes]] | None = None
         self._lock = threading.Lock()
         server = self
@@ -68,7 +68,7 @@ class DemoServer:
                 bodies[feed] = json.dumps(payload, ensure_ascii=False).encode()
             return bodies[feed]
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         self._thread.start()
         return self
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.engine import Engine
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response

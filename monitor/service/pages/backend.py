@@ -3,7 +3,8 @@ the daemon. Apart from web.py so that the route modules web.py assembles do not 
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt

@@ -5,10 +5,10 @@ Plain markup, no script: the pages must work without JavaScript and without any 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from html import escape
-from typing import Sequence
 
 from monitor.service.pages.wording import STATUS_COLOUR, STATUS_WORDS, number
 

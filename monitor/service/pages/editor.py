@@ -7,15 +7,16 @@ Drafts never reach the public pages, the API or mails (the catalogue keeps them 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from monitor.model import Catalogue
-from monitor.service.pages.seeds import in_sentence, seed_text
 from monitor.service.pages.backend import WebBackend
+from monitor.service.pages.seeds import in_sentence, seed_text
 
 PATH = "/editor/drafts"
 

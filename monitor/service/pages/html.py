@@ -13,12 +13,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from alerts.render import local_time
-from monitor.model import Catalogue, Commitment
 from monitor.display_text import shown
+from monitor.model import Catalogue, Commitment
 from monitor.service.pages import charts, downloads, views
 from monitor.service.pages.backend import PageDisputes, WebBackend
-from monitor.verdict_text import CASE_COLUMNS
 from monitor.service.pages.wording import STATUS_WORDS, number
+from monitor.verdict_text import CASE_COLUMNS
 
 if TYPE_CHECKING:
     from monitor.service.outage import StoreOutage

@@ -8,9 +8,10 @@ serialises as they are.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,8 @@ from monitor.model import Catalogue, Commitment
 from monitor.rejections import REASONS_ZH
 from monitor.service.pages import exclusions, seeds
 from monitor.service.pages.board_index import BoardIndex, Filters, index_of, severity
-from monitor.service.public_text import public
 from monitor.service.pages.wording import STATUS_ORDER, STATUS_WORDS, promise_text, reason_zh, status_of
+from monitor.service.public_text import public
 
 DUE_SOON = timedelta(days=90)
 
