@@ -8,7 +8,7 @@ fails when the two lists name different kinds.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -202,7 +202,7 @@ FEED_SPECS: tuple[type[FeedBase], ...] = (DemoFeed, HttpJsonFeed, HttpCsvFeed, F
 if TYPE_CHECKING:   # a union built from a tuple is opaque to a type checker: every member is a FeedBase
     FeedSpec = FeedBase
 else:
-    FeedSpec = Annotated[FEED_SPECS, Field(discriminator="kind")]
+    FeedSpec = Annotated[Union[FEED_SPECS], Field(discriminator="kind")]  # noqa: UP007 - a tuple of classes: X | Y cannot spell it
 
 
 def kind_of(spec: type[FeedBase]) -> str:
