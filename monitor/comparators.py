@@ -21,11 +21,14 @@ BOUND_WORDINGS: dict[str, str] = {
 @overload
 def compare(op: str, actual: float, target: float, target_max: float | None = None) -> bool: ...
 @overload
-def compare(op: str, actual: np.ndarray, target: float, target_max: float | None = None) -> np.ndarray: ...
+def compare(op: str, actual: np.ndarray, target: float | np.ndarray,
+            target_max: float | np.ndarray | None = None) -> np.ndarray: ...
 
 
-def compare(op: str, actual: float | np.ndarray, target: float, target_max: float | None = None) -> bool | np.ndarray:
-    """Whether `actual` keeps `op target` (element-wise for arrays)."""
+def compare(op: str, actual: float | np.ndarray, target: float | np.ndarray,
+            target_max: float | np.ndarray | None = None) -> bool | np.ndarray:
+    """Whether `actual` keeps `op target` (element-wise for arrays, with a limit per element when
+    the limits are arrays too)."""
     if op == "<=":
         return actual <= target
     if op == "<":
@@ -35,7 +38,10 @@ def compare(op: str, actual: float | np.ndarray, target: float, target_max: floa
     if op == ">":
         return actual > target
     if op == "==":
-        return np.isclose(actual, target) if isinstance(actual, np.ndarray) else abs(actual - target) < 1e-9
+        if isinstance(actual, np.ndarray) or isinstance(target, np.ndarray):
+            close: np.ndarray = np.isclose(actual, target)
+            return close
+        return abs(actual - target) < 1e-9
     if op == "range":
         if target_max is None:
             raise ValueError("op 'range' needs target_max")

@@ -24,6 +24,7 @@ import numpy as np
 from monitor import names
 from monitor.calendar import CalendarError, WorkCalendar
 from monitor.cases import DAY_SECONDS, OFFENDING_KEPT, CaseCounts, CaseTiming, OffendingCase, bounded_id, counts_by_date
+from monitor.comparators import compare
 from monitor.evaluate import (
     OVERDUE_IDS_KEPT,
     Evaluation,
@@ -155,22 +156,6 @@ def _split(rows: np.ndarray, segment: np.ndarray, groups: list[list[int]], segme
     return np.split(ordered, np.cumsum(np.bincount(keys, minlength=len(groups)))[:-1])
 
 
-def _keeps(op: str, actual: np.ndarray, target: np.ndarray, target_max: np.ndarray) -> np.ndarray:
-    """comparators.compare, element-wise with a limit per element."""
-    if op == "<=":
-        return actual <= target
-    if op == "<":
-        return actual < target
-    if op == ">=":
-        return actual >= target
-    if op == ">":
-        return actual > target
-    if op == "==":
-        close: np.ndarray = np.isclose(actual, target)
-        return close
-    return (actual >= target) & (actual <= target_max)
-
-
 def _segment_quantiles(values: np.ndarray, ascending: np.ndarray, rows: np.ndarray, segment: np.ndarray,
                        quantiles: np.ndarray, segments: int) -> tuple[np.ndarray, np.ndarray]:
     """Per segment, np.quantile(values of its `rows`, quantiles) as numpy computes it (linear
@@ -279,7 +264,7 @@ class _Batch:
         op_of_row, limit, limit_max = self.op_code[segment], self.limit[rows], self.limit_max[segment]
         for op in sorted({self.batch[i].c.op for i in members}):
             here = op_of_row == _OPS.index(op)
-            on_time[here] = _keeps(op, durations[here], limit[here], limit_max[here])
+            on_time[here] = compare(op, durations[here], limit[here], limit_max[here])
             if op == "<=" and counts_by_date(unit):   # the last day moves past rest days
                 last_days = calendar.last_days_of_periods(submitted[here], (limit[here] + suspended[here])
                                                           * (unit.factor / DAY_SECONDS))
