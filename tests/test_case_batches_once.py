@@ -64,3 +64,50 @@ def test_drop_folders_keep_every_batch_as_before(database_url):
         at = NOW + timedelta(days=day)
         store.save_collection(CollectionResult("drop", at, True, cases=[batch(at)]), accumulates_cases=True)
     assert len(stored_batches(store)) == 3
+
+
+def stored_time(database_url: str) -> datetime:
+    """The batch's data time as another process (a fresh store on the same database) reads it."""
+    cases = open_store(database_url).measure_data("feed", "setup").cases
+    assert cases is not None
+    return cases.data_time
+
+
+def _batch_updates(store: Store) -> list[int]:
+    """A counter of the rows each UPDATE of the observation table writes from now on."""
+    writes = [0]
+
+    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE OBSERVATION"):
+            writes[0] += len(parameters) if executemany else 1
+    return writes
+
+
+def test_a_batch_sent_again_keeps_its_newer_data_time_in_memory_and_writes_it_hourly(database_url):
+    store = open_store(database_url)
+    store.save_collection(CollectionResult("feed", NOW, True, cases=[batch(NOW)]))
+    writes = _batch_updates(store)
+    for minute in range(1, 60):   # every minute for an hour: the row (which carries the cases) is not rewritten
+        at = NOW + timedelta(minutes=minute)
+        store.save_collection(CollectionResult("feed", at, True, cases=[batch(at)]))
+    assert writes == [0]
+    newest = NOW + timedelta(minutes=59)
+    for data in (store.measure_data("feed", "setup"), store.feed_data("feed", [("setup", None)])[("setup", None)]):
+        assert data.cases is not None and data.cases.data_time == newest   # this process reads the newer time
+    assert stored_time(database_url) == NOW
+    hour = NOW + timedelta(minutes=60)
+    store.save_collection(CollectionResult("feed", hour, True, cases=[batch(hour)]))
+    assert writes == [1]                                                  # an hour on: written
+    assert stored_time(database_url) == hour
+
+
+def test_a_clean_stop_writes_the_data_times_kept_in_memory(database_url):
+    store = open_store(database_url)
+    store.save_collection(CollectionResult("feed", NOW, True, cases=[batch(NOW)]))
+    later = NOW + timedelta(minutes=5)
+    store.save_collection(CollectionResult("feed", later, True, cases=[batch(later)]))
+    assert stored_time(database_url) == NOW
+    store.flush()
+    assert stored_time(database_url) == later
+    assert stored_batches(store) == [50]

@@ -237,6 +237,10 @@ class Daemon:
             await self._client.aclose()
         release_resources()
         self._writer.shutdown(wait=False)
+        try:   # the case batches' data times kept in memory
+            await asyncio.to_thread(self.store.flush)
+        except Exception:  # noqa: BLE001 - the rows lag by at most an hour; the next collection moves them on
+            log.warning("store_flush_failed")
         if self.alerts is not None:
             await self.alerts.aclose()
         log.info("stopped")
