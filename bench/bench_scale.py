@@ -175,6 +175,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process this bench started (SIGTERM, then SIGKILL after 30 s) and reap it."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """Current and peak resident set size of a live process, in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -369,11 +379,7 @@ def measure_daemon(folder: Path, size: int, evaluated: int, timeout: float, extr
         current, peak = rss_mb(daemon.pid)
         emit(figure="daemon_rss_mb", commitments=size, value=round(current), peak=round(peak))
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        stop(daemon)
         log.close()
 
 
@@ -497,12 +503,7 @@ def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interva
              seconds_running=round(time.perf_counter() - started))
         emit(figure="mail_files", **labels, value=mail_files(folder))
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        stop(daemon)
 
 
 def run_copies(args: argparse.Namespace, extra_env: dict[str, str]) -> None:
@@ -615,13 +616,9 @@ def measure_replicas(folder: Path, size: int, evaluated: int, timeout: float, ex
                  rss_mb_per_replica=[round(rss_mb(p.pid)[0]) for p, _, _ in replicas])
         finally:
             for process, _, _ in replicas:
-                process.terminate()
+                process.terminate()   # all at once, then each waited for
             for process, _, _ in replicas:
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
 
 
 def main() -> None:
