@@ -11,6 +11,7 @@ import sqlalchemy
 from monitor import migrations
 from monitor.observations import CaseRecords, CollectionResult
 from monitor.store import Store, make_engine
+from tests.sql_counts import rows_updated
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -73,21 +74,10 @@ def stored_time(database_url: str) -> datetime:
     return cases.data_time
 
 
-def _batch_updates(store: Store) -> list[int]:
-    """A counter of the rows each UPDATE of the observation table writes from now on."""
-    writes = [0]
-
-    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE OBSERVATION"):
-            writes[0] += len(parameters) if executemany else 1
-    return writes
-
-
 def test_a_batch_sent_again_keeps_its_newer_data_time_in_memory_and_writes_it_hourly(database_url):
     store = open_store(database_url)
     store.save_collection(CollectionResult("feed", NOW, True, cases=[batch(NOW)]))
-    writes = _batch_updates(store)
+    writes = rows_updated(store.engine, "observation")
     for minute in range(1, 60):   # every minute for an hour: the row (which carries the cases) is not rewritten
         at = NOW + timedelta(minutes=minute)
         store.save_collection(CollectionResult("feed", at, True, cases=[batch(at)]))

@@ -16,6 +16,7 @@ from monitor.evaluate import Evaluation
 from monitor.service.daemon import Daemon
 from monitor.service.outage import StoreOutage
 from monitor.store import Store, make_engine
+from tests.sql_counts import rows_updated
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -36,21 +37,10 @@ def steady(at: datetime, **changes) -> Evaluation:
     return Evaluation("doc.c", at, **fields)
 
 
-def _current_state_writes(store: Store) -> list[int]:
-    """A counter of the current-state rows each UPDATE of the store writes from now on."""
-    writes = [0]
-
-    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE CURRENT_STATE"):
-            writes[0] += len(parameters) if executemany else 1
-    return writes
-
-
 def test_a_steady_feed_writes_one_history_row_a_day_and_its_current_state_with_it(database_url):
     store = open_store(database_url)
     cycles = [NOW + timedelta(minutes=10 * i) for i in range(6 * 24 * 3)]   # every ten minutes for three days
-    writes = _current_state_writes(store)
+    writes = rows_updated(store.engine, "current_state")
     for at in cycles:
         store.save_evaluations([steady(at)])
     days = sorted({at.date() for at in cycles})
@@ -76,7 +66,7 @@ def test_a_changed_verdict_rewrites_the_current_state_at_once(database_url):
 
 def test_an_open_late_case_growing_later_does_not_rewrite_the_current_state_but_a_new_late_case_does(database_url):
     store = open_store(database_url)
-    writes = _current_state_writes(store)
+    writes = rows_updated(store.engine, "current_state")
     submitted, due = datetime(2026, 11, 18, 9, 0), datetime(2026, 11, 19, 9, 0)
 
     def late(at: datetime, *cases: OffendingCase) -> Evaluation:
