@@ -1,8 +1,8 @@
 """What moves in an alert state every cycle, kept in memory and written at most every CURRENT_REFRESH.
 
 Each cycle a steady alert's verdict is evaluated again (`evaluated_at` moves), while its condition
-holds `last_bad_at` moves, and its still-open late cases grow later (`offending_cases`); nothing
-else in its row changes. Writing the row for that alone would rewrite every alert every cycle. So,
+holds `last_bad_at` moves, a feed that dates its cases by the time it is read moves `data_time`, and
+its still-open late cases grow later (`offending_cases`); nothing else in its row changes. Writing the row for that alone would rewrite every alert every cycle. So,
 as the store does with the current verdict, the pipeline writes a state when anything else in it
 changed, or when these times are CURRENT_REFRESH ahead of the stored ones; in between it keeps the
 newer values here and lays them over every alert state its sessions load, so messages,
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, inspect, or_, update
+from sqlalchemy import bindparam, event, func, inspect, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import QueryContext
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
@@ -36,11 +36,12 @@ class Moving(NamedTuple):
 
     evaluated_at: datetime | None
     last_bad_at: datetime | None
+    data_time: datetime | None
     offending_cases: bytes | None
 
     @classmethod
     def of(cls, state: AlertState) -> Moving:
-        return cls(state.evaluated_at, state.last_bad_at, state.offending_cases)
+        return cls(state.evaluated_at, state.last_bad_at, state.data_time, state.offending_cases)
 
 
 Key = tuple[str, str]
@@ -83,6 +84,8 @@ class LastSeen:
         loaded = Moving.of(state)
         if _newer(kept.last_bad_at, loaded.last_bad_at):
             set_committed_value(state, "last_bad_at", kept.last_bad_at)
+        if _newer(kept.data_time, loaded.data_time):
+            set_committed_value(state, "data_time", kept.data_time)
         if not _newer(kept.evaluated_at, loaded.evaluated_at):
             return
         set_committed_value(state, "evaluated_at", kept.evaluated_at)
@@ -99,7 +102,9 @@ class LastSeen:
         if stored is None:
             return
         changed = any(attr.history.has_changes() for attr in inspect(state).attrs if attr.key not in Moving._fields)
-        if changed or self._stale(stored, now) or not same_late_cases(stored.offending_cases, now.offending_cases):
+        moved_back = stored.data_time != now.data_time and not _newer(now.data_time, stored.data_time)
+        if (changed or moved_back or self._stale(stored, now)
+                or not same_late_cases(stored.offending_cases, now.offending_cases)):
             for name, before, after in zip(Moving._fields, stored, now):
                 if before != after:
                     flag_modified(state, name)   # written even where it equals the kept value it was loaded with
@@ -120,14 +125,15 @@ class LastSeen:
         The late cases are not: the first cycle after a start has the current ones."""
         table = AlertState.__table__   # type: ignore[attr-defined]
         rows = [{"b_commitment": c, "b_alert": a, "b_evaluated_at": kept.evaluated_at,
-                 "b_last_bad_at": kept.last_bad_at}
+                 "b_last_bad_at": kept.last_bad_at, "b_data_time": kept.data_time}
                 for (c, a), kept in sorted(self._kept.items()) if kept.evaluated_at is not None]
         if not rows:
             return 0
         statement = update(table).where(
             table.c.commitment == bindparam("b_commitment"), table.c.alert == bindparam("b_alert"),
             or_(table.c.evaluated_at.is_(None), table.c.evaluated_at < bindparam("b_evaluated_at")),
-        ).values(evaluated_at=bindparam("b_evaluated_at"), last_bad_at=bindparam("b_last_bad_at"))
+        ).values(evaluated_at=bindparam("b_evaluated_at"), last_bad_at=bindparam("b_last_bad_at"),
+                 data_time=func.coalesce(bindparam("b_data_time"), table.c.data_time))
         with engine.begin() as connection:
             result = connection.execute(statement, rows)
         return max(result.rowcount, 0)

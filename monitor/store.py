@@ -144,6 +144,7 @@ class CollectionRun(SQLModel, table=True):
 
 
 VERDICT_FIELDS = tuple(EvaluationFields.model_fields)
+_MOVING_FIELDS = ("provisional", "offending_cases", "data_time")   # compared apart by Store._stale
 
 
 def verdict_columns(evaluation: Evaluation) -> dict[str, Any]:
@@ -211,6 +212,10 @@ def _evaluation_fields(row: EvaluationFields) -> dict[str, Any]:
 def _table(model: type[SQLModel]) -> Table:
     """The table behind a table class (for Core executemany statements)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def _later(moment: datetime | None, than: datetime | None) -> bool:
+    return moment is not None and (than is None or moment > than)
 
 
 def in_pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -738,10 +743,14 @@ class Store:
     @staticmethod
     def _stale(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
         """Whether a commitment's current-state row needs rewriting for this verdict (its status unchanged):
-        when a verdict column differs (the late cases other than by how late the open ones are by now).
+        when a verdict column differs (the late cases other than by how late the open ones are by now,
+        the data time other than by moving forward: a feed that dates its cases by the time it is read
+        moves it every cycle).
         A steady commitment's row moves with its daily snapshot, not every cycle; the daemon's board
         holds every verdict."""
-        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k not in ("provisional", "offending_cases")):
+        if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k not in _MOVING_FIELDS):
+            return True
+        if stored.get("data_time") != row.get("data_time") and not _later(row.get("data_time"), stored.get("data_time")):
             return True
         if bool(stored.get("provisional")) != bool(row.get("provisional")):
             return True

@@ -80,6 +80,18 @@ def test_an_open_late_case_growing_later_does_not_rewrite_the_current_state_but_
     assert [c.id for c in store.current_evaluations()["doc.c"].offending_cases] == ["a", "b"]
 
 
+def test_a_data_time_moving_forward_does_not_rewrite_the_current_state_but_one_moving_back_does(database_url):
+    store = open_store(database_url)   # a feed that dates its cases by the time it is read
+    writes = rows_updated(store.engine, "current_state")
+    for minute in range(30):
+        store.save_evaluations([steady(NOW + timedelta(minutes=minute), data_time=NOW + timedelta(minutes=minute))])
+    assert writes[0] == 0
+    assert store.current_states()["doc.c"].data_time == NOW
+    store.save_evaluations([steady(NOW + timedelta(minutes=30), data_time=NOW - timedelta(hours=1))])
+    assert writes[0] == 1
+    assert store.current_states()["doc.c"].data_time == NOW - timedelta(hours=1)
+
+
 def test_each_kind_of_change_writes_a_row_and_a_move_within_the_tolerance_does_not(database_url):
     store = open_store(database_url)
     changes: list[dict[str, Any]] = [{}, {"actual": 3.5 * (1 + 1e-9)}, {"actual": 3.6}, {"actual": 3.6, "status": "at_risk"},

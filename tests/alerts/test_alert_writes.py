@@ -1,5 +1,5 @@
 """What the alert engine writes: an alert state only when something in it changed; the times every
-cycle moves (evaluated_at, last_bad_at) kept in memory and written at most hourly (alerts.seen)."""
+cycle moves (evaluated_at, last_bad_at, data_time) kept in memory and written at most hourly (alerts.seen)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,32 @@ def test_an_open_late_case_growing_later_is_kept_in_memory_but_a_new_late_case_i
     cycle(T0 + minutes(2), (SETUP, "missed", 2.5), overdue_open=1, offending_cases=(still_open(1.2), closed))
     assert writes.by_table["alert_state"] == 1
     assert [c.id for c in unpack_offending(stored_state(engine).offending_cases)] == ["a", "b"]
+
+
+def test_a_data_time_moving_forward_is_kept_in_memory_and_one_moving_back_is_written(cycle, pipeline, writes, engine):
+    # a feed that dates its cases by the time it is read moves data_time every cycle
+    cycle(T0, (SETUP, "missed", 2.5), data_time=T0)
+    writes.clear()
+    cycle(T0 + minutes(1), (SETUP, "missed", 2.5), data_time=T0 + minutes(1))
+    assert writes.by_table["alert_state"] == 0
+    assert stored_state(engine).data_time == T0
+    with pipeline.seen.session(engine) as session:   # what the pipeline's messages read
+        state = session.get(AlertState, (SETUP, TARGET))
+        assert state is not None and state.data_time == T0 + minutes(1)
+    cycle(T0 + minutes(2), (SETUP, "missed", 2.5), data_time=T0 - minutes(30))   # a file sent again, older
+    assert writes.by_table["alert_state"] == 1
+    assert stored_state(engine).data_time == T0 - minutes(30)
+
+
+def test_a_clean_stop_writes_the_kept_data_time(store, engine, settings):
+    catalogue = load_fixture_catalogue()
+    pipeline = AlertPipeline(engine, settings)
+    cycle = Cycle(store, pipeline, catalogue)
+    cycle(T0, (SETUP, "missed", 2.5), data_time=T0)
+    cycle(T0 + minutes(5), (SETUP, "missed", 2.5), data_time=T0 + minutes(4))
+    assert stored_state(engine).data_time == T0
+    asyncio.run(pipeline.aclose())
+    assert stored_state(engine).data_time == T0 + minutes(4)
 
 
 def test_a_steady_state_is_written_again_once_its_stored_times_are_an_hour_old(cycle, pipeline, writes, engine):
