@@ -10,7 +10,7 @@ import sqlalchemy
 
 from monitor import migrations
 from monitor.observations import CaseRecords, CollectionResult
-from monitor.store import Store, make_engine
+from monitor.store import BATCH_TIME_REFRESH, Store, make_engine
 from tests.sql_counts import rows_updated
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -74,22 +74,22 @@ def stored_time(database_url: str) -> datetime:
     return cases.data_time
 
 
-def test_a_batch_sent_again_keeps_its_newer_data_time_in_memory_and_writes_it_hourly(database_url):
+def test_a_batch_sent_again_keeps_its_newer_data_time_in_memory_and_writes_it_daily(database_url):
     store = open_store(database_url)
     store.save_collection(CollectionResult("feed", NOW, True, cases=[batch(NOW)]))
     writes = rows_updated(store.engine, "observation")
-    for minute in range(1, 60):   # every minute for an hour: the row (which carries the cases) is not rewritten
+    for minute in range(10, 24 * 60, 10):   # every ten minutes for a day: the row (which carries the cases) is not rewritten
         at = NOW + timedelta(minutes=minute)
         store.save_collection(CollectionResult("feed", at, True, cases=[batch(at)]))
     assert writes == [0]
-    newest = NOW + timedelta(minutes=59)
+    newest = NOW + timedelta(minutes=24 * 60 - 10)
     for data in (store.measure_data("feed", "setup"), store.feed_data("feed", [("setup", None)])[("setup", None)]):
         assert data.cases is not None and data.cases.data_time == newest   # this process reads the newer time
     assert stored_time(database_url) == NOW
-    hour = NOW + timedelta(minutes=60)
-    store.save_collection(CollectionResult("feed", hour, True, cases=[batch(hour)]))
-    assert writes == [1]                                                  # an hour on: written
-    assert stored_time(database_url) == hour
+    day = NOW + BATCH_TIME_REFRESH
+    store.save_collection(CollectionResult("feed", day, True, cases=[batch(day)]))
+    assert writes == [1]                                                  # a day on: written
+    assert stored_time(database_url) == day
 
 
 def test_a_clean_stop_writes_the_data_times_kept_in_memory(database_url):
