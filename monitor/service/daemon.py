@@ -236,11 +236,11 @@ class Daemon:
         if self._client:
             await self._client.aclose()
         release_resources()
-        self._writer.shutdown(wait=False)
-        try:   # the case batches' data times kept in memory
-            await asyncio.to_thread(self.store.flush)
-        except Exception:  # noqa: BLE001 - the rows lag by at most an hour; the next collection moves them on
+        try:   # the case batches' data times kept in memory, on the writer after what it still stores
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.store.flush)
+        except Exception:  # noqa: BLE001 - the rows lag by at most a day; the next collection moves them on
             log.warning("store_flush_failed")
+        self._writer.shutdown(wait=False)
         if self.alerts is not None:
             await self.alerts.aclose()
         log.info("stopped")
