@@ -71,7 +71,8 @@ def render(catalogue: Catalogue, receipt: FileReceipt, received_at: datetime,
             for c in affected:
                 ev = evaluations.get(c.id)
                 status = STATUS_WORDS.get(ev.status, ev.status) if ev else "待评估"
-                lines.append(f"· {c.measured_zh}（{c.id}）：{status} — {reason_zh(c, ev)}")
+                lines += [f"· {c.measured_zh}（{c.id}）：{status} — {reason_zh(c, ev)}",
+                          f"  详情：{_page(public_url, '/commitments/' + c.id)}"]
     else:
         subject = f"【回执】{who}：文件“{receipt.file}”未被采用，有{len(receipt.problems)}个问题需改正"
         lines += [f"贵单位于{when}提交的文件“{receipt.file}”{period}未被采用：整份文件的数据均未入库"

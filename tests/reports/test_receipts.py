@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from alerts.tables import Notification
 from monitor import migrations
 from monitor.calendar import WorkCalendar
+from monitor.reporting import FileReceipt
 from monitor.service import receipts, report_tables
 from monitor.service.daemon import evaluate_feed
 from monitor.service.pages import views
@@ -87,3 +88,14 @@ def test_an_accepted_case_spreadsheet_gets_a_receipt_too(tmp_path):
     write_xlsx(cases / "june.xlsx", [["A1", "2024-06-03 09:00", "2024-06-04 10:00", 95]])
     (receipt,) = collect_once(drop_feed(cases)).receipts
     assert receipt.accepted and receipt.series == ["rate", "setup"]
+
+
+def test_an_accepted_case_spreadsheets_receipt_links_each_commitment_it_lists(tmp_path):
+    catalogue = catalogue_in(tmp_path)
+    receipt = FileReceipt(feed="cases_market", file="十一月办件.xlsx", agency=None, accepted=True, series=["setup"])
+    _, text = receipts.render(catalogue, receipt, NOW, {}, "http://monitor.example/")
+    listed = catalogue.evaluated_commitments("cases_market")
+    assert listed
+    for c in listed:   # the line naming it, then the page where the agency sees why
+        line = text.index(f"（{c.id}）：")
+        assert text[line:].split("\n")[1].strip() == f"详情：http://monitor.example/commitments/{c.id}"
