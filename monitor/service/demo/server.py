@@ -55,10 +55,13 @@ class DemoServer:
         return f"http://{host}:{port}{PATH}"
 
     def body(self, feed: str = "demo") -> bytes:
-        """The feed's payload, regenerated at most once a minute (and whenever the catalogue changes)."""
-        now = self._clock()
+        """The feed's payload as of the current whole hour, regenerated once an hour (and whenever the
+        catalogue changes): an agency's snapshot feed serves the same figures until it refreshes them,
+        and a payload of 2,000 commitments takes seconds to make (50 such feeds made every minute
+        kept a core busy)."""
+        now = self._clock().replace(minute=0, second=0, microsecond=0)
         catalogue = self._catalogue()
-        key = (id(catalogue), now.replace(second=0, microsecond=0))
+        key = (id(catalogue), now)
         with self._lock:
             if self._cache is None or self._cache[0] != key:
                 self._cache = (key, {})
