@@ -240,3 +240,27 @@ def test_the_cyclic_collector_is_off_while_a_catalogue_is_built_and_back_as_it_w
     with pytest.raises(ConfigError):
         load_catalogue(catalogue_in_files(tmp_path / "broken", DOCUMENT + COMMITMENTS.replace("op:", "opp:")))
     assert gc.isenabled()
+
+
+def test_no_plain_data_of_the_files_is_alive_when_the_commitments_are_made(tmp_path, monkeypatch):
+    """The commitments reuse the memory the files' plain data held: at 100,000 that is the load's peak."""
+    import gc
+
+    def plain_items() -> int:   # commitments as parsed: `measured` a dict, not a model
+        return sum(1 for o in gc.get_objects()
+                   if type(o) is dict and type(o.get("quote")) is str and type(o.get("measured")) is dict)
+
+    path = _many_files(tmp_path, {})
+    _on_several_cores(monkeypatch)
+    gc.collect()
+    before = plain_items()   # what earlier tests may still hold
+    during: list[int] = []
+    real = loader.build_catalogue
+
+    def counted(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
+        during.append(plain_items() - before)
+        return real(spec, source)
+    monkeypatch.setattr(loader, "build_catalogue", counted)
+    assert len(load_catalogue(path).commitments) == 12
+    assert len(load_catalogue(path).commitments) == 12   # from the cache: its data unpacked
+    assert during == [0, 0]
