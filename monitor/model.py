@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
+from sys import intern
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,10 @@ DEFAULT_AGGREGATE = {
 }
 
 
-@dataclass(frozen=True)
+# Commitment and Measure: one each per commitment (100,000 of them in a national catalogue), so with
+# __slots__ (no instance dict), and their short repeated strings (feed, unit, kind, op, aggregate)
+# interned in `_commitment`: one object per distinct value, not one per commitment.
+@dataclass(frozen=True, slots=True)
 class Measure:
     feed: str
     series: str
@@ -45,7 +49,7 @@ class Measure:
     warn_margin: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commitment:
     id: str
     document: DocumentSpec
@@ -152,10 +156,10 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
     measure_spec = spec.measures[c.measure] if isinstance(c.measure, str) else c.measure
     given = measure_spec or _NO_MEASURE
     measure = Measure(
-        feed=given.feed,
+        feed=intern(given.feed),
         series=given.series or c.id,
         window=given.window,
-        aggregate=given.aggregate or DEFAULT_AGGREGATE[c.kind],
+        aggregate=intern(given.aggregate or DEFAULT_AGGREGATE[c.kind]),
         min_share=given.min_share,
         warn_margin=given.warn_margin,
     )
@@ -164,10 +168,10 @@ def _commitment(c: CommitmentSpec, spec: CatalogueSpec, documents: dict[str, Doc
     return Commitment(
         id=c.id, document=document, clause=c.clause, quote=c.quote,
         measured_zh=c.measured.zh, measured_en=c.measured.en,
-        kind=c.kind, op=c.op, value=c.value, value_max=c.value_max, unit=c.unit,
+        kind=intern(c.kind), op=intern(c.op), value=c.value, value_max=c.value_max, unit=intern(c.unit),
         deadline=c.deadline, start=c.start or document.period.start, throughout=c.throughout,
         baseline_value=c.baseline.value if c.baseline else None,
-        baseline_unit=c.baseline.unit if c.baseline else None,
+        baseline_unit=intern(c.baseline.unit) if c.baseline and c.baseline.unit is not None else None,
         baseline_date=c.baseline.date if c.baseline else None,
         agency=agencies.get(c.agency) if c.agency else None,
         co_agencies=tuple(agencies[a] for a in c.co_agencies if a in agencies),

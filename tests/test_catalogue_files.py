@@ -107,6 +107,23 @@ def test_a_reload_parses_again_only_the_files_that_changed(tmp_path, monkeypatch
     assert len(parsed) == 1 and "demo2021.renamed" in parsed[0]
 
 
+def test_the_cache_keeps_packed_bytes_and_every_read_gets_data_of_its_own(tmp_path, monkeypatch):
+    """The daemon keeps the cache for its whole life: objects there would double the catalogue's memory."""
+    path = catalogue_in_files(tmp_path)
+    included = tmp_path / "targets.d" / "demo2021.yaml"
+    for i in range(3):
+        (tmp_path / "targets.d" / f"zz-{i:02d}.yaml").write_text(
+            COMMITMENTS.replace("demo2021.company_setup", f"demo2021.c{i:02d}"), encoding="utf-8")
+    _on_several_cores(monkeypatch)
+    first = load_catalogue(path)
+    assert len(catalogue_files._cache) == 5   # targets.yaml here, the four included files in the workers
+    assert all(type(entry.blob) is bytes and not hasattr(entry, "data") for _, entry in catalogue_files._cache.values())
+    again, once_more = catalogue_files.parse_file(included), catalogue_files.parse_file(included)
+    assert again.data == once_more.data and again.data is not once_more.data
+    again.data["commitments"][0]["quote"] = "改过"   # what one load does to its data never reaches the next
+    assert load_catalogue(path).commitments == first.commitments
+
+
 def test_many_files_are_parsed_on_several_cores_into_what_one_process_makes(tmp_path, monkeypatch):
     path = catalogue_in_files(tmp_path)
     for i in range(11):
@@ -223,3 +240,27 @@ def test_the_cyclic_collector_is_off_while_a_catalogue_is_built_and_back_as_it_w
     with pytest.raises(ConfigError):
         load_catalogue(catalogue_in_files(tmp_path / "broken", DOCUMENT + COMMITMENTS.replace("op:", "opp:")))
     assert gc.isenabled()
+
+
+def test_no_plain_data_of_the_files_is_alive_when_the_commitments_are_made(tmp_path, monkeypatch):
+    """The commitments reuse the memory the files' plain data held: at 100,000 that is the load's peak."""
+    import gc
+
+    def plain_items() -> int:   # commitments as parsed: `measured` a dict, not a model
+        return sum(1 for o in gc.get_objects()
+                   if type(o) is dict and type(o.get("quote")) is str and type(o.get("measured")) is dict)
+
+    path = _many_files(tmp_path, {})
+    _on_several_cores(monkeypatch)
+    gc.collect()
+    before = plain_items()   # what earlier tests may still hold
+    during: list[int] = []
+    real = loader.build_catalogue
+
+    def counted(spec: CatalogueSpec, source: Path | None = None) -> Catalogue:
+        during.append(plain_items() - before)
+        return real(spec, source)
+    monkeypatch.setattr(loader, "build_catalogue", counted)
+    assert len(load_catalogue(path).commitments) == 12
+    assert len(load_catalogue(path).commitments) == 12   # from the cache: its data unpacked
+    assert during == [0, 0]

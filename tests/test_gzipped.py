@@ -29,3 +29,8 @@ def test_the_body_is_one_gzip_member_holding_the_head_then_the_tail(head_size):
 ])
 def test_accept_encoding_is_read_with_its_weights(header, accepted):
     assert accepts_gzip(header) is accepted
+
+
+def test_a_compressed_part_inflates_to_its_data():
+    data = "".join(f'commitment_status{{commitment="c{i}"}} 1.0\n' for i in range(5000)).encode()
+    assert Compressed.of(data).inflated() == data and Compressed.of(b"").inflated() == b""

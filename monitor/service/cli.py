@@ -117,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from monitor.service.settings import Settings
     from monitor.service.store_health import StoreUnavailable
 
+    heap.limit_arenas()   # before any thread allocates (see heap.py)
     settings = Settings().model_copy(update={"targets": catalogue_path(args.config)})
     setup_logging(settings.log_format, settings.log_level)
     catalogue = load_or_report(settings.targets)

@@ -31,6 +31,10 @@ class Compressed:
         compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         return cls(compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data))
 
+    def inflated(self) -> bytes:
+        """The data again."""
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(self.deflated)
+
 
 def gzip_body(head: Compressed, tail: bytes) -> bytes:
     """One gzip member whose content is head's data followed by `tail`."""
