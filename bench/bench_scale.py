@@ -221,16 +221,20 @@ def _get(url: str, timeout: float, headers: dict[str, str] | None = None) -> byt
         return response.read()
 
 
-def wait_for_demo(url: str, timeout: float) -> None:
+def wait_for_demo(url: str, timeout: float, feeds: list[str]) -> None:
+    """Until the demo server answers, then each feed's payload asked once: the server makes a payload
+    once an hour, so the daemon's first round reads made ones (the figures are the monitor's)."""
     deadline = time.perf_counter() + timeout
     while True:
         try:
             _get(url, 60)
-            return
+            break
         except OSError:
             if time.perf_counter() > deadline:
                 raise
             time.sleep(0.5)
+    for feed in feeds:
+        _get(f"{url}?feed={feed}", timeout)
 
 
 def _hourly_points(db: Path) -> int:
@@ -275,8 +279,12 @@ def wait_for_cycles(logs: list[Path], n: int, timeout: float, alive: Callable[[]
         time.sleep(poll)
 
 
+def feed_ids(folder: Path) -> list[str]:
+    return [f["id"] for f in yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"]]
+
+
 def feed_count(folder: Path) -> int:
-    return len(yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"), Loader=_loader())["feeds"])
+    return len(feed_ids(folder))
 
 
 def emit_steady_cycle(logs: list[Path], size: int, feeds: int, cpu: float | None = None, **labels: object) -> float | None:
@@ -681,7 +689,7 @@ def main() -> None:
                                         cwd=folder, stdout=subprocess.DEVNULL) if demo_port else None
                 try:
                     if demo_url:   # the load generator up before the clock starts: the figures are the monitor's
-                        wait_for_demo(demo_url, args.timeout)
+                        wait_for_demo(demo_url, args.timeout, feed_ids(folder))
                     if "daemon" not in skip:
                         measure_daemon(folder, size, evaluated, args.timeout, extra_env, demo_process=demo is not None)
                     if size in replica_sizes:
