@@ -85,8 +85,23 @@ def _copy_values(state: AlertState, evaluation: Evaluation) -> None:
     state.reason = evaluation.reason
     if evaluation.status in _DATA_STATUSES and state.alert == TARGET:
         return
+    values = state.__dict__   # the loaded values: the ORM's instrumented setattr only where one differs
     for key, value in verdict_columns(evaluation).items():
-        setattr(state, key, value)
+        if not _same(values.get(key, _ABSENT), value):
+            setattr(state, key, value)
+
+
+_ABSENT = object()
+
+
+def _same(held: object, value: object) -> bool:
+    """Whether setting `value` would leave the attribute as it is: equal, of the same type, and a time
+    in the same zone (an equal instant in another zone would still read differently)."""
+    if held is value:
+        return True
+    if type(held) is not type(value) or held != value:
+        return False
+    return not isinstance(value, datetime) or held.tzinfo is value.tzinfo  # type: ignore[union-attr]
 
 
 FINAL = "final"   # a settled verdict's one notice: told once, never repeated

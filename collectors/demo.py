@@ -8,6 +8,8 @@ import math
 from datetime import datetime
 from typing import Any, ClassVar
 
+import msgspec
+
 from collectors.base import Collector, FeedError, FetchContext
 from collectors.case_batch import CaseRows, build_case_batches
 from collectors.records import build_case_records, count_rejections
@@ -36,7 +38,7 @@ class DemoCollector(Collector[FeedBase]):
 
 def _read(feed_id: str, content: bytes, context: FetchContext) -> CollectionResult:
     try:
-        series_list = json.loads(content)["series"]
+        series_list = _decode(content)["series"]
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise FeedError("decode", f"not demo JSON: {exc!r}") from exc
     result = CollectionResult(feed=feed_id, fetched_at=context.now, ok=True, bytes_read=len(content))
@@ -62,6 +64,16 @@ def _read(feed_id: str, content: bytes, context: FetchContext) -> CollectionResu
     for counts in tally:
         count_rejections(result.rows_rejected, validated[counts][1] if isinstance(counts, int) else counts)
     return result
+
+
+def _decode(content: bytes) -> Any:
+    """The payload as `json.loads` reads it. msgspec reads plain UTF-8 JSON several times faster; what it
+    refuses (NaN and Infinity, a byte-order mark, UTF-16, lone surrogates, numbers beyond a float, bad
+    JSON) is read again by `json.loads`, which takes what it takes and raises its own error otherwise."""
+    try:
+        return msgspec.json.decode(content)
+    except msgspec.MsgspecError:
+        return json.loads(content)
 
 
 def _aware_time(text: object) -> datetime:

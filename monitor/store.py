@@ -13,7 +13,8 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import numpy as np
@@ -154,10 +155,20 @@ _MOVING_FIELDS = ("provisional", "offending_cases", "data_time")   # compared ap
 def verdict_columns(evaluation: Evaluation) -> dict[str, Any]:
     """The evaluation's values for the verdict columns (case ids as a JSON list, the late cases packed)."""
     fields = {k: getattr(evaluation, k) for k in VERDICT_FIELDS}
-    fields["overdue_case_ids"] = json.dumps(list(evaluation.overdue_case_ids), ensure_ascii=False)
+    ids = evaluation.overdue_case_ids
+    fields["overdue_case_ids"] = json.dumps(list(ids), ensure_ascii=False) if ids else "[]"
     fields["offending_cases"] = pack_offending(evaluation.offending_cases)
-    fields["case_counts"] = None if evaluation.case_counts is None else json.dumps(asdict(evaluation.case_counts))
+    fields["case_counts"] = None if evaluation.case_counts is None else _counts_json(evaluation.case_counts)
     return fields
+
+
+_CASE_COUNT_FIELDS = tuple(f.name for f in dataclass_fields(CaseCounts))
+
+
+def _counts_json(counts: CaseCounts) -> str:
+    """`json.dumps(asdict(counts))` without asdict's deep copy (the fields are numbers and pairs of a
+    reason and a number, written the same from tuples as from their copies)."""
+    return json.dumps({k: getattr(counts, k) for k in _CASE_COUNT_FIELDS})
 
 
 def pack_offending(cases: Sequence[OffendingCase]) -> bytes | None:
@@ -259,6 +270,24 @@ def _value_rows(feed: str, series: Sequence[str], since: datetime | None) -> Any
 def _as_stored(column: Any) -> Any:
     """The column as the database driver gives it, without the column type's reading."""
     return type_coerce(column, NullType()).label(column.key)
+
+
+def _in_utc() -> Callable[[datetime], datetime]:
+    """Aware times as the same instants in UTC (the zone stored times are read in), each distinct time
+    object converted once. Comparing two times of different zones (even two fixed offsets parsed
+    apart) converts both at every comparison; in one zone it is a plain comparison. Only fixed offsets
+    are converted: a time of a zone with daylight saving in its repeated hour never equals a time of
+    another zone, which converting would change. A naive time (which the store refuses) stays as it is."""
+    converted: dict[int, tuple[datetime, datetime]] = {}
+
+    def utc(moment: datetime) -> datetime:
+        if moment.tzinfo is UTC or not isinstance(moment.tzinfo, timezone):
+            return moment
+        known = converted.get(id(moment))
+        if known is None or known[0] is not moment:
+            known = converted[id(moment)] = (moment, moment.astimezone(UTC))
+        return known[1]
+    return utc
 
 
 class StoredTimes:
@@ -555,10 +584,12 @@ class Store:
             return []
         known: set[tuple[str, datetime]] = set()
         read = StoredTimes(session)
-        for page, since in _pages_from(_earliest((p.series, p.data_time) for p in points)):
+        utc = _in_utc()   # the points' times in the stored times' zone: the same instants, compared much faster
+        keys = [(p.series, utc(p.data_time)) for p in points]
+        for page, since in _pages_from(_earliest(keys)):
             rows = session.execute(_value_rows(feed, page, since)).all()   # one fetchall, not a fetchone per row
             known.update((name, read(data_time)) for name, data_time, _ in rows)
-        return [p for p in points if (p.series, p.data_time) not in known]
+        return [p for p, key in zip(points, keys) if key not in known]
 
     @staticmethod
     def _prune_case_blobs(session: Session, feed: str, series: Sequence[str], accumulates: bool,
