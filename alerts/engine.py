@@ -101,7 +101,7 @@ def _same(held: object, value: object) -> bool:
         return True
     if type(held) is not type(value) or held != value:
         return False
-    return not isinstance(value, datetime) or held.tzinfo is value.tzinfo  # type: ignore[union-attr]
+    return not isinstance(value, datetime) or (isinstance(held, datetime) and held.tzinfo is value.tzinfo)
 
 
 FINAL = "final"   # a settled verdict's one notice: told once, never repeated

@@ -67,12 +67,12 @@ def _read(feed_id: str, content: bytes, context: FetchContext) -> CollectionResu
 
 
 def _decode(content: bytes) -> Any:
-    """The payload as `json.loads` reads it. msgspec reads plain UTF-8 JSON several times faster; what it
-    refuses (NaN and Infinity, a byte-order mark, UTF-16, lone surrogates, numbers beyond a float, bad
-    JSON) is read again by `json.loads`, which takes what it takes and raises its own error otherwise."""
+    """The payload as `json.loads` reads it. msgspec reads plain UTF-8 JSON faster; what it
+    refuses (NaN and Infinity, a byte-order mark, UTF-16, lone surrogates, numbers beyond a float, deep
+    nesting, bad JSON) is read again by `json.loads`, which takes what it takes and raises its own error otherwise."""
     try:
         return msgspec.json.decode(content)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):   # too deep for msgspec: json.loads says so in its words
         return json.loads(content)
 
 

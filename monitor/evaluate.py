@@ -32,7 +32,7 @@ from monitor.calendar import CalendarError, WorkCalendar
 from monitor.cases import CASE_ID_CHARS, CaseCounts, CaseTiming, OffendingCase, bounded_id, case_timing, offending_cases
 from monitor.comparators import compare, margin_of
 from monitor.model import Commitment
-from monitor.observations import CaseRecords, DataWanted, MeasureData, ValuePoint
+from monitor.observations import CaseRecords, DataWanted, MeasureData, ValuePoint, utc_bound
 from monitor.pauses import suspended_time
 from monitor.spans import span_zh
 from monitor.units import UnitError, convert, parse_unit
@@ -331,7 +331,11 @@ def late_cases(c: Commitment, cases: CaseRecords, in_window: np.ndarray, open_id
 
 
 def _points(values: tuple[ValuePoint, ...], at: _Instant, since: datetime | None = None) -> list[ValuePoint]:
-    return [v for v in values if v.data_time <= at.aware and (since is None or v.data_time >= since)]
+    until = utc_bound(at.aware)
+    if since is None:
+        return [v for v in values if v.data_time <= until]
+    start = utc_bound(since)
+    return [v for v in values if until >= v.data_time >= start]
 
 
 def _latest(values: tuple[ValuePoint, ...], at: _Instant) -> ValuePoint:

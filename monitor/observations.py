@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -111,6 +111,13 @@ def _summed(counts: Iterable[tuple[tuple[str, int], ...]]) -> tuple[tuple[str, i
     return tuple(sorted(total.items()))
 
 
+def utc_bound(moment: datetime) -> datetime:
+    """A bound that stored times (aware, in UTC) are compared with, as the same instant in UTC: ordering
+    two aware times of different zones converts both at every comparison, in one zone it does not
+    (the order is the same either way). A naive one stays as it is."""
+    return moment if moment.tzinfo is UTC or moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class DataWanted(NamedTuple):
     """What one commitment reads of its series: values and case batches since `since` (None: all of
     them); with `newest_by`, only the newest value at or before that moment (the rest would be read
@@ -131,7 +138,8 @@ class MeasureData:
     def newest_time(self, not_after: datetime | None = None) -> datetime | None:
         """The newest data time, ignoring values dated after `not_after`. Case records are dated by
         their own times, so a batch fetched later still counts, as of `not_after`."""
-        times = [v.data_time for v in self.values if not_after is None or v.data_time <= not_after]
+        bound = None if not_after is None else utc_bound(not_after)
+        times = [v.data_time for v in self.values if bound is None or v.data_time <= bound]
         if self.cases is not None:
             times.append(self.cases.data_time if not_after is None else min(self.cases.data_time, not_after))
         return max(times) if times else None

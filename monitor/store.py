@@ -27,7 +27,15 @@ from sqlmodel import Column, Field, Session, SQLModel, col, create_engine, selec
 from monitor import names
 from monitor.cases import CaseCounts, OffendingCase
 from monitor.evaluate import Evaluation
-from monitor.observations import CaseRecords, CollectionResult, DataWanted, MeasureData, PauseIntervals, ValuePoint
+from monitor.observations import (
+    CaseRecords,
+    CollectionResult,
+    DataWanted,
+    MeasureData,
+    PauseIntervals,
+    ValuePoint,
+    utc_bound,
+)
 
 T = TypeVar("T")
 
@@ -682,7 +690,8 @@ class Store:
         for item, (name, since, by) in asked.items():
             cases = [b for b in unpacked[name] if since is None or not accumulates_cases or b.data_time >= since]
             if by is None:
-                values = tuple(p for p in points[name] if since is None or p.data_time >= since)
+                start = None if since is None else utc_bound(since)
+                values = tuple(points[name]) if start is None else tuple(p for p in points[name] if p.data_time >= start)
             else:
                 point = latest.get((name, by))
                 values = (point,) if point is not None and (since is None or point.data_time >= since) else ()
