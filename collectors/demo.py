@@ -115,6 +115,8 @@ def _points(series: dict[str, Any], window: TimeWindow, result: CollectionResult
     their days: a time is parsed and checked against the window once, not once per point)."""
     rejected: dict[str, int] = {}
     name = series["name"]
+    accepted: list[ValuePoint] = []   # added at the end: a payload that fails (schema) is dropped whole anyway
+    append, isfinite = accepted.append, math.isfinite
     for point in series["points"]:
         text = point["time"]
         known = times.get(text) if type(text) is str else None
@@ -125,14 +127,15 @@ def _points(series: dict[str, Any], window: TimeWindow, result: CollectionResult
         when, reason = known
         if when is not None:   # the value of a point whose time cannot be read is not looked at
             value = float(point["value"])
-            if not math.isfinite(value):
+            if not isfinite(value):
                 reason = "not_a_number"
         if reason is not None:
             rejected[reason] = rejected.get(reason, 0) + 1
             continue
         assert when is not None   # a time that could not be read has its reason
-        result.values.append(ValuePoint(name, when, value))
-        result.rows_accepted += 1
+        append(ValuePoint(name, when, value))
+    result.values += accepted
+    result.rows_accepted += len(accepted)
     if rejected:
         tally.append(rejected)
 
