@@ -46,9 +46,14 @@ class CaseRows:
 
     def plain(self) -> bool:
         """Whether every cell is text or missing (what a JSON feed mostly gives): such rows are validated
-        together with other series' (`build_case_batches`)."""
-        return all(set(map(type, column)) <= _PLAIN_CELLS
-                   for column in (self.submitted, self.completed, self.ids or ()))
+        together with other series' (`build_case_batches`). Asked by the collector and again by
+        `build_case_batches`: looked at once (the cells are not changed in between)."""
+        known: bool | None = self.__dict__.get("_plain")
+        if known is None:
+            known = all(set(map(type, column)) <= _PLAIN_CELLS
+                        for column in (self.submitted, self.completed, self.ids or ()))
+            object.__setattr__(self, "_plain", known)
+        return known
 
 
 def build_case_batches(batches: Sequence[CaseRows], tz: ZoneInfo,
