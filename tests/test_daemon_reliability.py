@@ -177,6 +177,38 @@ def test_no_collection_starts_while_the_writer_is_behind_by_the_concurrency_limi
     assert started == [1, 2]
 
 
+def test_collections_still_under_way_count_against_the_limit_too(daemon, monkeypatch):
+    """Each collection holds its payload from the fetch on: no more than the limit at once, however
+    slow the fetches and whether or not the writer is behind."""
+    import httpx
+
+    import monitor.service.daemon as module
+    daemon.settings = daemon.settings.model_copy(update={"max_concurrent_feeds": 2})
+    under_way, most = [0], [0]
+    release = asyncio.Event()
+
+    async def slow_collect(feed, context):
+        under_way[0] += 1
+        most[0] = max(most[0], under_way[0])
+        await release.wait()
+        under_way[0] -= 1
+        return CollectionResult(feed="demo", fetched_at=NOW, ok=True, values=[ValuePoint("x", NOW, 1.0)])
+    monkeypatch.setattr(module, "collect", slow_collect)
+    monkeypatch.setattr(daemon, "_store_and_evaluate", lambda catalogue, result, feed_id: [])
+
+    async def run() -> None:
+        daemon._client = httpx.AsyncClient()
+        tasks = [asyncio.create_task(daemon._run_feed("demo")) for _ in range(5)]
+        for _ in range(20):   # every task has had its turns: the ones let in are waiting in the fetch
+            await asyncio.sleep(0)
+        assert under_way[0] == 2
+        release.set()
+        await asyncio.gather(*tasks)
+        await daemon._client.aclose()
+    asyncio.run(run())
+    assert most[0] == 2 and daemon._ahead_of_writer == 0
+
+
 def test_a_reload_of_a_file_with_a_line_separator_in_an_address_names_its_location(daemon):
     daemon.settings.targets.write_text(SECOND.replace("emails: [market@demo.agencies.example]",
                                                       'emails: ["market@b\\u2028c@demo.example"]'), encoding="utf-8")

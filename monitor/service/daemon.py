@@ -145,7 +145,7 @@ class Daemon:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         # collected results not yet stored: each holds a whole payload, so while the writer is behind
         # no further collection starts (at 50 feeds of 50,000 points, queued results were 600 MB)
-        self._awaiting_store = 0
+        self._ahead_of_writer = 0   # feeds being collected or waiting for the writer
         self._store_backlog = asyncio.Condition()
         self.metrics.record_catalogue(catalogue)
         self.metrics.public_url.labels(public_url).set(1)
@@ -310,31 +310,33 @@ class Daemon:
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
-        async with self._store_backlog:   # collect no further ahead of the writer than a few results
-            await self._store_backlog.wait_for(lambda: self._awaiting_store < self.settings.max_concurrent_feeds)
-        log.info("cycle_started", extra={"feed": feed_id})
-        if self.demo_agencies is not None:   # --demo: the agencies put their files where this feed reads
-            await asyncio.to_thread(self.demo_agencies.before_collect, feed, self.clock())
-        context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
-                               env=os.environ, demo_url=self.demo_server.url if self.demo_server else None,
-                               catalogue=self.catalogue)
-        result = await collect(feed, context)   # logs the outcome once
-        self._awaiting_store += 1
+        async with self._store_backlog:   # no more results ahead of the writer than feeds collected at once,
+            # counting those still being collected: each holds a parsed payload (tens of MB at 2,000 commitments)
+            await self._store_backlog.wait_for(lambda: self._ahead_of_writer < self.settings.max_concurrent_feeds)
+            self._ahead_of_writer += 1
         try:
-            # one writer thread for every feed: cycles queue instead of thrashing the interpreter and
-            # SQLite's write lock (at 50 feeds, 50 threads each held a transaction for minutes)
-            evaluations = await asyncio.get_running_loop().run_in_executor(
-                self._writer, self._store_and_evaluate, catalogue, result, feed_id)
-        except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
-            self.store_health.record_write(exc)
-            self.metrics.store_writable.set(0)
-            log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
-            self.metrics.record_collection(replace(result, ok=False, error_category="store",
-                                                   error=self.store_health.problem()))
-            self.feed_ok[feed_id] = False
-            return []
+            log.info("cycle_started", extra={"feed": feed_id})
+            if self.demo_agencies is not None:   # --demo: the agencies put their files where this feed reads
+                await asyncio.to_thread(self.demo_agencies.before_collect, feed, self.clock())
+            context = FetchContext(client=self._client, now=self.clock(), timezone=self.calendar.timezone,
+                                   env=os.environ, demo_url=self.demo_server.url if self.demo_server else None,
+                                   catalogue=self.catalogue)
+            result = await collect(feed, context)   # logs the outcome once
+            try:
+                # one writer thread for every feed: cycles queue instead of thrashing the interpreter and
+                # SQLite's write lock (at 50 feeds, 50 threads each held a transaction for minutes)
+                evaluations = await asyncio.get_running_loop().run_in_executor(
+                    self._writer, self._store_and_evaluate, catalogue, result, feed_id)
+            except Exception as exc:  # noqa: BLE001 - a store fault is reported, never a silent success
+                self.store_health.record_write(exc)
+                self.metrics.store_writable.set(0)
+                log.error("store_write_failed", extra={"feed": feed_id, "error": self.store_health.problem()})
+                self.metrics.record_collection(replace(result, ok=False, error_category="store",
+                                                       error=self.store_health.problem()))
+                self.feed_ok[feed_id] = False
+                return []
         finally:
-            self._awaiting_store -= 1
+            self._ahead_of_writer -= 1
             async with self._store_backlog:
                 self._store_backlog.notify_all()
         self.metrics.record_collection(result)
