@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -48,12 +49,12 @@ class CaseRows:
         """Whether every cell is text or missing (what a JSON feed mostly gives): such rows are validated
         together with other series' (`build_case_batches`). Asked by the collector and again by
         `build_case_batches`: looked at once (the cells are not changed in between)."""
-        known: bool | None = self.__dict__.get("_plain")
-        if known is None:
-            known = all(set(map(type, column)) <= _PLAIN_CELLS
-                        for column in (self.submitted, self.completed, self.ids or ()))
-            object.__setattr__(self, "_plain", known)
-        return known
+        return self._plain
+
+    @cached_property
+    def _plain(self) -> bool:
+        return all(set(map(type, column)) <= _PLAIN_CELLS
+                   for column in (self.submitted, self.completed, self.ids or ()))
 
 
 def build_case_batches(batches: Sequence[CaseRows], tz: ZoneInfo,
