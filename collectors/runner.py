@@ -44,6 +44,11 @@ def concurrency() -> int:
     return _limit["value"]
 
 
+def struggling(feed_id: str) -> bool:
+    """Whether the feed's last collection timed out or could not connect."""
+    return feed_id in _struggling
+
+
 def _gates(feed_id: str) -> list[asyncio.Semaphore]:
     """The semaphores a collection of `feed_id` must hold (struggling feeds: their own first)."""
     loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ import weakref
 import pytest
 
 from monitor.service import heap
+from tests.needs import missing
 
 
 class Node:
@@ -37,13 +38,18 @@ def test_settle_freezes_what_is_alive_and_a_reload_frees_the_replaced_catalogue(
     assert gone() is None              # handed back and collected at the reload
 
 
+def _needs_glibc() -> None:
+    if platform.libc_ver()[0] != "glibc":
+        missing("glibc (malloc_trim and mallopt are glibc's)")
+
+
 def _rss_kib() -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim and mallopt are glibc's")
 def test_settle_hands_what_a_load_freed_back_to_the_system(restored_gc):
+    _needs_glibc()
     dropped = [f"{i:08d}" + "x" * 2000 for i in range(60_000)]   # malloc'd (over pymalloc's 512 bytes): ~120 MB
     pinned = [dropped[i] for i in range(0, len(dropped), 64)]    # a few kept all over it: nothing to shrink from the top
     del dropped
@@ -53,8 +59,8 @@ def test_settle_hands_what_a_load_freed_back_to_the_system(restored_gc):
     assert len(pinned) == 938
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_arenas_are_limited_unless_the_operator_set_them(monkeypatch):
+    _needs_glibc()
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     assert heap.limit_arenas() is True
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")

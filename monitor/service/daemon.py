@@ -31,7 +31,7 @@ from prometheus_client.registry import Collector
 
 from alerts.startup import Line
 from collectors.base import FetchContext
-from collectors.runner import collect, release_resources, set_concurrency
+from collectors.runner import collect, release_resources, set_concurrency, struggling
 from monitor import migrations
 from monitor.calendar import WorkCalendar
 from monitor.evaluate import Evaluation, data_wanted
@@ -310,10 +310,15 @@ class Daemon:
             return []   # another replica collects this feed
         assert self._client is not None
         started = time.perf_counter()
-        async with self._store_backlog:   # no more results ahead of the writer than feeds collected at once,
-            # counting those still being collected: each holds a parsed payload (tens of MB at 2,000 commitments)
-            await self._store_backlog.wait_for(lambda: self._ahead_of_writer < self.settings.max_concurrent_feeds)
-            self._ahead_of_writer += 1
+        # no more results ahead of the writer than feeds collected at once, counting those still being
+        # collected: each holds a parsed payload (tens of MB at 2,000 commitments). A struggling feed
+        # (its last collection timed out or could not connect) is not counted: it mostly waits, and the
+        # runner already holds such feeds to half its slots, so hung feeds cannot starve healthy ones
+        ahead = 0 if struggling(feed_id) else 1
+        async with self._store_backlog:
+            await self._store_backlog.wait_for(
+                lambda: not ahead or self._ahead_of_writer < self.settings.max_concurrent_feeds)
+            self._ahead_of_writer += ahead
         try:
             log.info("cycle_started", extra={"feed": feed_id})
             if self.demo_agencies is not None:   # --demo: the agencies put their files where this feed reads
@@ -336,7 +341,7 @@ class Daemon:
                 self.feed_ok[feed_id] = False
                 return []
         finally:
-            self._ahead_of_writer -= 1
+            self._ahead_of_writer -= ahead
             async with self._store_backlog:
                 self._store_backlog.notify_all()
         self.metrics.record_collection(result)
