@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlmodel import Session
 
 from alerts.tables import AlertState
-from monitor.store import CURRENT_REFRESH, same_late_cases
+from monitor.store import CURRENT_REFRESH, later, moved_back, same_late_cases
 
 _INFO_KEY = "alerts.seen"
 
@@ -49,10 +49,6 @@ Key = tuple[str, str]
 
 def _key(state: AlertState) -> Key:
     return state.commitment, state.alert
-
-
-def _newer(kept: datetime | None, stored: datetime | None) -> bool:
-    return kept is not None and (stored is None or kept > stored)
 
 
 class LastSeen:
@@ -82,11 +78,11 @@ class LastSeen:
         if kept is None:
             return
         loaded = Moving.of(state)
-        if _newer(kept.last_bad_at, loaded.last_bad_at):
+        if later(kept.last_bad_at, loaded.last_bad_at):
             set_committed_value(state, "last_bad_at", kept.last_bad_at)
-        if _newer(kept.data_time, loaded.data_time):
+        if later(kept.data_time, loaded.data_time):
             set_committed_value(state, "data_time", kept.data_time)
-        if not _newer(kept.evaluated_at, loaded.evaluated_at):
+        if not later(kept.evaluated_at, loaded.evaluated_at):
             return
         set_committed_value(state, "evaluated_at", kept.evaluated_at)
         if kept.offending_cases != loaded.offending_cases and same_late_cases(loaded.offending_cases,
@@ -102,8 +98,7 @@ class LastSeen:
         if stored is None:
             return
         changed = any(attr.history.has_changes() for attr in inspect(state).attrs if attr.key not in Moving._fields)
-        moved_back = stored.data_time != now.data_time and not _newer(now.data_time, stored.data_time)
-        if (changed or moved_back or self._stale(stored, now)
+        if (changed or moved_back(stored.data_time, now.data_time) or self._stale(stored, now)
                 or not same_late_cases(stored.offending_cases, now.offending_cases)):
             for name, before, after in zip(Moving._fields, stored, now):
                 if before != after:

@@ -434,8 +434,7 @@ def measure_copies(folder: Path, copies: int, size: int, evaluated: int, interva
            "MONITOR_DATABASE_URL": f"sqlite:///{db}", "MONITOR_LISTEN": f"127.0.0.1:{port}",
            "MONITOR_PUBLIC_URL": f"http://127.0.0.1:{port}", "MONITOR_MAILDIR": str(folder / "mail"),
            **extra_env}
-    feeds = [f["id"] for f in yaml.load((folder / "targets.yaml").read_text(encoding="utf-8"),
-                                        Loader=_loader())["feeds"]]
+    feeds = feed_ids(folder)
     logs = [folder / "daemon.log"]
     base = f"http://127.0.0.1:{port}"
     with logs[0].open("w") as log:

@@ -237,8 +237,14 @@ def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
-def _later(moment: datetime | None, than: datetime | None) -> bool:
+def later(moment: datetime | None, than: datetime | None) -> bool:
+    """Whether `moment` is a time past `than` (any time is past none)."""
     return moment is not None and (than is None or moment > than)
+
+
+def moved_back(before: datetime | None, after: datetime | None) -> bool:
+    """Whether a time that should only move forward changed otherwise (back, or to none)."""
+    return before != after and not later(after, before)
 
 
 def in_pages(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -794,7 +800,7 @@ class Store:
         holds every verdict."""
         if any(stored.get(k) != row.get(k) for k in VERDICT_FIELDS if k not in _MOVING_FIELDS):
             return True
-        if stored.get("data_time") != row.get("data_time") and not _later(row.get("data_time"), stored.get("data_time")):
+        if moved_back(stored.get("data_time"), row.get("data_time")):
             return True
         if bool(stored.get("provisional")) != bool(row.get("provisional")):
             return True
